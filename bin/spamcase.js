@@ -1,0 +1,5 @@
+#!/usr/bin/env node
+// Entry point for `npx spamcase`: runs the TypeScript CLI through tsx (a runtime dependency).
+import { register } from 'tsx/esm/api';
+register();
+await import('../server/cli/main.ts');

@@ -1,0 +1,56 @@
+/**
+ * Typed errors. Every error the product raises on purpose is a SpamcaseError with a stable code;
+ * the CLI and the HTTP layer turn them into exit codes / HTTP statuses in exactly one place each.
+ */
+export type ErrorCode =
+  | 'CONFIG_INVALID'
+  | 'CASE_NOT_FOUND'
+  | 'CASE_EXISTS'
+  | 'PARTY_NOT_FOUND'
+  | 'INVALID_INPUT'
+  | 'INPUT_UNREADABLE'
+  | 'LIMIT_EXCEEDED'
+  | 'STORE_CORRUPT'
+  | 'DB_CONFLICT'
+  | 'DB_BUSY'
+  | 'USAGE';
+
+const HTTP_STATUS: Record<ErrorCode, number> = {
+  CONFIG_INVALID: 500,
+  CASE_NOT_FOUND: 404,
+  CASE_EXISTS: 409,
+  PARTY_NOT_FOUND: 404,
+  INVALID_INPUT: 400,
+  INPUT_UNREADABLE: 400,
+  LIMIT_EXCEEDED: 413,
+  STORE_CORRUPT: 500,
+  DB_CONFLICT: 409,
+  DB_BUSY: 503,
+  USAGE: 400,
+};
+
+export class SpamcaseError extends Error {
+  readonly code: ErrorCode;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(code: ErrorCode, message: string, options: { details?: Record<string, unknown>; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'SpamcaseError';
+    this.code = code;
+    this.details = options.details;
+  }
+
+  get httpStatus(): number {
+    return HTTP_STATUS[this.code];
+  }
+}
+
+export function isSpamcaseError(err: unknown, code?: ErrorCode): err is SpamcaseError {
+  return err instanceof SpamcaseError && (code === undefined || err.code === code);
+}
+
+/** A short, safe description of any thrown value (for logs and parse-error columns). */
+export function describeError(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  return String(err);
+}
