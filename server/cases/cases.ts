@@ -1,0 +1,115 @@
+/**
+ * Cases and their parties (plaintiffs). A party has a short Bates prefix; every item a party brings
+ * into the case first is numbered under it (LPN-0000001, …).
+ */
+import fs from 'node:fs';
+import type { Knex } from 'knex';
+import { SpamcaseError } from '../errors.ts';
+import { caseDir, type Context } from '../context.ts';
+import { appendCustodyEvent } from '../custody/chain.ts';
+import { translateDbError } from '../db/errors.ts';
+
+export const SLUG_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
+export const BATES_PREFIX_PATTERN = /^[A-Z][A-Z0-9]{0,9}$/;
+
+export interface PartySpec {
+  name: string;
+  batesPrefix: string;
+}
+
+export interface CaseRecord {
+  id: number;
+  slug: string;
+  title: string;
+  createdAt: string;
+  parties: PartyRecord[];
+}
+
+export interface PartyRecord {
+  id: number;
+  name: string;
+  batesPrefix: string;
+}
+
+/** "Laposte.net:LPN" → { name: "Laposte.net", batesPrefix: "LPN" } */
+export function parsePartySpec(spec: string): PartySpec {
+  const i = spec.lastIndexOf(':');
+  const name = (i < 0 ? spec : spec.slice(0, i)).trim();
+  const batesPrefix = (i < 0 ? '' : spec.slice(i + 1)).trim();
+  if (!name || !BATES_PREFIX_PATTERN.test(batesPrefix)) {
+    throw new SpamcaseError(
+      'INVALID_INPUT',
+      `party must be "Name:PREFIX" with a Bates prefix of 1-10 capital letters/digits starting with a letter (got ${JSON.stringify(spec)})`,
+    );
+  }
+  return { name, batesPrefix };
+}
+
+export async function createCase(ctx: Context, input: { slug: string; title: string; parties: PartySpec[] }): Promise<CaseRecord> {
+  if (!SLUG_PATTERN.test(input.slug)) {
+    throw new SpamcaseError('INVALID_INPUT', `case name must be 1-63 lowercase letters, digits or dashes (got ${JSON.stringify(input.slug)})`);
+  }
+  const title = input.title.trim();
+  if (!title) throw new SpamcaseError('INVALID_INPUT', 'a case needs a title');
+  if (input.parties.length === 0) throw new SpamcaseError('INVALID_INPUT', 'a case needs at least one party (plaintiff), e.g. --party "Laposte.net:LPN"');
+  const now = ctx.clock();
+  try {
+    await ctx.db.knex.transaction(async (trx) => {
+      const [row] = (await trx('cases').insert({ slug: input.slug, title, created_at: now.toISOString() }, ['id'])) as Array<{ id: number } | number>;
+      const caseId = typeof row === 'object' ? row.id : Number(row);
+      for (const p of input.parties) {
+        await trx('parties').insert({ case_id: caseId, name: p.name, bates_prefix: p.batesPrefix, next_bates: 1 });
+      }
+      await appendCustodyEvent(trx, {
+        caseId,
+        caseSlug: input.slug,
+        at: now,
+        actor: ctx.actor,
+        action: 'case-created',
+        details: { title, parties: input.parties.map((p) => ({ name: p.name, batesPrefix: p.batesPrefix })) },
+      });
+    });
+  } catch (err) {
+    const translated = translateDbError(err);
+    if (translated?.code === 'DB_CONFLICT') {
+      const exists = await ctx.db.knex('cases').where({ slug: input.slug }).first('id');
+      if (exists) throw new SpamcaseError('CASE_EXISTS', `a case named "${input.slug}" already exists`, { cause: err });
+      throw new SpamcaseError('INVALID_INPUT', 'two parties share a name or a Bates prefix', { cause: err });
+    }
+    throw translated ?? err;
+  }
+  fs.mkdirSync(caseDir(ctx, input.slug), { recursive: true });
+  return getCase(ctx.db.knex, input.slug);
+}
+
+export async function getCase(knex: Knex, slug: string): Promise<CaseRecord> {
+  const row = (await knex('cases').where({ slug }).first()) as { id: number; slug: string; title: string; created_at: string } | undefined;
+  if (!row) throw new SpamcaseError('CASE_NOT_FOUND', `no case named "${slug}" (spamcase case list shows the cases)`);
+  const parties = (await knex('parties').where({ case_id: row.id }).orderBy('id')) as Array<{ id: number; name: string; bates_prefix: string }>;
+  return {
+    id: Number(row.id),
+    slug: row.slug,
+    title: row.title,
+    createdAt: row.created_at,
+    parties: parties.map((p) => ({ id: Number(p.id), name: p.name, batesPrefix: p.bates_prefix })),
+  };
+}
+
+export async function listCases(knex: Knex): Promise<CaseRecord[]> {
+  const rows = (await knex('cases').orderBy('slug').select('slug')) as Array<{ slug: string }>;
+  const out: CaseRecord[] = [];
+  for (const r of rows) out.push(await getCase(knex, r.slug));
+  return out;
+}
+
+/** The party an acquisition belongs to: named, or the case's only party. */
+export function resolveParty(record: CaseRecord, name: string | undefined): PartyRecord {
+  if (name === undefined) {
+    if (record.parties.length === 1) return record.parties[0]!;
+    throw new SpamcaseError('USAGE', `case "${record.slug}" has several parties: say which with --party (${record.parties.map((p) => p.name).join(', ')})`);
+  }
+  const wanted = name.trim().toLowerCase();
+  const party = record.parties.find((p) => p.name.toLowerCase() === wanted || p.batesPrefix.toLowerCase() === wanted);
+  if (!party) throw new SpamcaseError('PARTY_NOT_FOUND', `case "${record.slug}" has no party "${name}" (parties: ${record.parties.map((p) => p.name).join(', ')})`);
+  return party;
+}

@@ -1,0 +1,90 @@
+/**
+ * Opens the case index through knex: SQLite (better-sqlite3) by default, PostgreSQL when configured.
+ *
+ * SQLite is set up for evidence: WAL journal, synchronous FULL (a committed count survives a power
+ * cut), foreign keys on, and every knex transaction begins with BEGIN IMMEDIATE so a writer takes
+ * the write lock up front instead of failing half-way with SQLITE_BUSY.
+ */
+import { createRequire } from 'node:module';
+import fs from 'node:fs';
+import path from 'node:path';
+import knexFactory, { type Knex } from 'knex';
+import type { Config } from '../config.ts';
+
+const require = createRequire(import.meta.url);
+
+/** How long a SQLite connection waits for another writer's lock before SQLITE_BUSY. */
+export const SQLITE_BUSY_TIMEOUT_MS = 10_000;
+/** Prepared statements kept per SQLite connection (knex re-prepares every query otherwise). */
+const STATEMENT_CACHE_SIZE = 256;
+
+type RawSqlite = {
+  pragma(source: string): unknown;
+  prepare(sql: string): unknown;
+};
+
+/* knex's dialect classes are CommonJS without types; we extend two of them. */
+/* eslint-disable @typescript-eslint/no-explicit-any */
+type AnyClass = new (...args: any[]) => any;
+const BetterSqliteClient = require('knex/lib/dialects/better-sqlite3/index.js') as AnyClass;
+const SqliteTransaction = require('knex/lib/dialects/sqlite3/execution/sqlite-transaction.js') as AnyClass;
+
+class ImmediateTransaction extends SqliteTransaction {
+  begin(conn: unknown): Promise<unknown> {
+    return this.query(conn, 'BEGIN IMMEDIATE;');
+  }
+}
+
+class EvidenceSqliteClient extends BetterSqliteClient {
+  transaction(container: unknown, config: unknown, outerTx: unknown): unknown {
+    return new ImmediateTransaction(this, container, config, outerTx);
+  }
+
+  async acquireRawConnection(): Promise<RawSqlite> {
+    const db = (await super.acquireRawConnection()) as RawSqlite;
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = FULL');
+    db.pragma('foreign_keys = ON');
+    db.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
+    const cache = new Map<string, unknown>();
+    const prepare = db.prepare.bind(db);
+    db.prepare = (sql: string) => {
+      let stmt = cache.get(sql);
+      if (stmt === undefined) {
+        stmt = prepare(sql);
+        if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value as string);
+        cache.set(sql, stmt);
+      }
+      return stmt;
+    };
+    return db;
+  }
+}
+/* eslint-enable @typescript-eslint/no-explicit-any */
+
+export type Dialect = 'sqlite' | 'pg';
+
+export interface Database {
+  knex: Knex;
+  dialect: Dialect;
+  close(): Promise<void>;
+}
+
+export function openDatabase(config: Config['database']): Database {
+  if (config.client === 'sqlite') {
+    fs.mkdirSync(path.dirname(config.filename), { recursive: true });
+    const knex = knexFactory({
+      client: EvidenceSqliteClient as unknown as typeof knexFactory.Client,
+      connection: { filename: config.filename },
+      useNullAsDefault: true,
+      pool: { min: 1, max: 1 },
+    });
+    return { knex, dialect: 'sqlite', close: () => knex.destroy() };
+  }
+  const knex = knexFactory({
+    client: 'pg',
+    connection: config.url,
+    pool: { min: 0, max: 4 },
+  });
+  return { knex, dialect: 'pg', close: () => knex.destroy() };
+}

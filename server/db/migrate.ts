@@ -1,0 +1,34 @@
+/**
+ * Runs the timestamped migrations. Migrations are listed here explicitly (not found by scanning a
+ * folder) so they load the same way under tsx, in tests and from `npx spamcase`.
+ */
+import type { Knex } from 'knex';
+import * as evidenceStore from './migrations/20261127120000_evidence_store.ts';
+
+interface Migration {
+  up(knex: Knex): Promise<void>;
+  down(knex: Knex): Promise<void>;
+}
+
+const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [['20261127120000_evidence_store', evidenceStore]];
+
+const source: Knex.MigrationSource<string> = {
+  getMigrations: async () => MIGRATIONS.map(([name]) => name),
+  getMigrationName: (name) => name,
+  getMigration: async (name) => {
+    const found = MIGRATIONS.find(([n]) => n === name);
+    if (!found) throw new Error(`unknown migration ${name}`);
+    return found[1];
+  },
+};
+
+export async function migrateToLatest(knex: Knex): Promise<string[]> {
+  const [, applied] = (await knex.migrate.latest({ migrationSource: source })) as [number, string[]];
+  return applied;
+}
+
+export async function rollbackAll(knex: Knex): Promise<void> {
+  await knex.migrate.rollback({ migrationSource: source }, true);
+}
+
+export const MIGRATION_NAMES = MIGRATIONS.map(([name]) => name);

@@ -1,0 +1,45 @@
+import assert from 'node:assert/strict';
+import { migrateToLatest, rollbackAll, MIGRATION_NAMES } from '../../server/db/migrate.ts';
+import { storageTest } from '../helpers/databases.ts';
+
+/** The schema every other capability relies on. Changing it needs a new migration and this list. */
+const EXPECTED_COLUMNS: Record<string, string[]> = {
+  cases: ['id', 'slug', 'title', 'created_at'],
+  parties: ['id', 'case_id', 'name', 'bates_prefix', 'next_bates'],
+  acquisitions: ['id', 'case_id', 'party_id', 'method', 'source_name', 'source_sha256', 'source_bytes', 'operator', 'started_at', 'finished_at', 'status', 'samples', 'new_items', 'rejected', 'envelope_recipient'],
+  items: ['case_id', 'sha256', 'bates', 'party_id', 'first_acquisition_id', 'size', 'pack', 'pack_offset', 'message_key', 'date', 'parse_error'],
+  messages: ['case_id', 'message_key', 'message_id', 'identity', 'from_address', 'subject', 'date', 'first_item_sha256'],
+  deliveries: ['case_id', 'message_key', 'recipient', 'recipient_source', 'first_item_sha256'],
+  accounts: ['case_id', 'address', 'domain', 'first_item_sha256'],
+  wrappers: ['id', 'case_id', 'acquisition_id', 'locator', 'kind', 'sha256', 'size', 'pack', 'pack_offset'],
+  samples: ['id', 'case_id', 'acquisition_id', 'item_sha256', 'locator', 'envelope_sender', 'wrapper_id', 'exact_duplicate', 'message_key', 'recipient'],
+  rejections: ['id', 'case_id', 'acquisition_id', 'locator', 'reason', 'size', 'sha256'],
+  custody_events: ['id', 'case_id', 'seq', 'at', 'actor', 'action', 'details', 'prev_hash', 'hash'],
+};
+
+storageTest('migrations create exactly the guarded schema and running them again changes nothing', async ({ ctx }) => {
+  const knex = ctx.db.knex;
+  for (const [table, columns] of Object.entries(EXPECTED_COLUMNS)) {
+    const info = await knex(table).columnInfo();
+    assert.deepEqual(Object.keys(info).sort(), [...columns].sort(), `columns of ${table}`);
+  }
+  assert.deepEqual(await migrateToLatest(knex), [], 'a second run applies nothing');
+  const applied = (await knex('knex_migrations').orderBy('id').pluck('name')) as string[];
+  assert.deepEqual(applied, MIGRATION_NAMES);
+});
+
+storageTest('migrations roll back completely and re-apply', async ({ ctx }) => {
+  const knex = ctx.db.knex;
+  await rollbackAll(knex);
+  assert.equal(await knex.schema.hasTable('items'), false);
+  assert.deepEqual(await migrateToLatest(knex), MIGRATION_NAMES);
+  assert.equal(await knex.schema.hasTable('items'), true);
+});
+
+storageTest('the database enforces foreign keys (a sample cannot point at a missing item)', async ({ ctx }) => {
+  const knex = ctx.db.knex;
+  await assert.rejects(
+    knex('samples').insert({ case_id: 999, acquisition_id: 999, item_sha256: 'x', locator: 'x', exact_duplicate: false, message_key: 'm', recipient: '' }),
+    /FOREIGN KEY|foreign key/i,
+  );
+});
