@@ -5,7 +5,8 @@
  *
  * Natural keys are used where the counting semantics define identity, so that re-ingesting the same
  * input is idempotent by construction: an item is (case, sha256), a message (case, message_key),
- * a delivery (case, message_key, recipient), an account (case, address).
+ * a delivery (case, message_key, recipient), an account (case, address); a sample, wrapper or
+ * rejected input is (case, origin), origin = SHA-256 of (party, source path, locator, bytes' hash).
  * Timestamps are ISO 8601 UTC strings, identical on SQLite and PostgreSQL.
  */
 import type { Knex } from 'knex';
@@ -99,6 +100,7 @@ export async function up(knex: Knex): Promise<void> {
     t.increments('id').primary();
     t.integer('case_id').notNullable().references('id').inTable('cases');
     t.integer('acquisition_id').notNullable().references('id').inTable('acquisitions');
+    t.string('origin', 64).notNullable();
     t.string('locator', 2000).notNullable();
     t.string('kind', 16).notNullable();
     t.string('sha256', 64).notNullable();
@@ -106,6 +108,7 @@ export async function up(knex: Knex): Promise<void> {
     t.string('pack', 64).notNullable();
     t.bigInteger('pack_offset').notNullable();
     t.index(['case_id', 'sha256']);
+    t.unique(['case_id', 'origin']);
   });
 
   await knex.schema.createTable('samples', (t) => {
@@ -113,6 +116,7 @@ export async function up(knex: Knex): Promise<void> {
     t.integer('case_id').notNullable().references('id').inTable('cases');
     t.integer('acquisition_id').notNullable().references('id').inTable('acquisitions');
     t.string('item_sha256', 64).notNullable();
+    t.string('origin', 64).notNullable();
     t.string('locator', 2000).notNullable();
     t.string('envelope_sender', 320);
     t.integer('wrapper_id').references('id').inTable('wrappers');
@@ -122,17 +126,19 @@ export async function up(knex: Knex): Promise<void> {
     t.foreign(['case_id', 'item_sha256']).references(['case_id', 'sha256']).inTable('items');
     t.index(['case_id', 'item_sha256']);
     t.index(['acquisition_id']);
+    t.unique(['case_id', 'origin']);
   });
 
   await knex.schema.createTable('rejections', (t) => {
     t.increments('id').primary();
     t.integer('case_id').notNullable().references('id').inTable('cases');
     t.integer('acquisition_id').notNullable().references('id').inTable('acquisitions');
+    t.string('origin', 64).notNullable();
     t.string('locator', 2000).notNullable();
     t.text('reason').notNullable();
     t.bigInteger('size');
     t.string('sha256', 64);
-    t.index(['case_id']);
+    t.unique(['case_id', 'origin']);
   });
 
   await knex.schema.createTable('custody_events', (t) => {

@@ -1,0 +1,105 @@
+/**
+ * Everything ingest learns from one sample's bytes, without the database: its hash, whether it is
+ * email at all, its header facts and its counting keys (except the message key, which may depend on
+ * what the case already holds: see resolveMessageKey in batch-writer.ts).
+ * Pure and synchronous, so it can run in a worker thread.
+ */
+import crypto from 'node:crypto';
+import { looksLikeEmail, normalizedBodyHash, parseHeaders, PROBLEM } from './headers/index.ts';
+import { boundedKey, contentKey, deliveryRecipient, messageIdentity, MAX_ADDRESS_LENGTH, normalizeRecipient, type RecipientSource } from './keys.ts';
+
+/**
+ * Problems after which the header facts are incomplete or unreliable: the item is stored and
+ * counted, and these are listed as its parse error. Other problems (no Message-ID, a repeated
+ * header) are facts about the spam, not failures to read it.
+ */
+const PARSE_ERRORS: ReadonlySet<string> = new Set([
+  PROBLEM.noBlankLine,
+  PROBLEM.sectionTooLarge,
+  PROBLEM.tooManyFields,
+  PROBLEM.nulByte,
+  PROBLEM.malformedLine,
+  PROBLEM.noHeader,
+]);
+
+/** Longest Message-ID kept as-is; longer (hostile) ones are stored as a hash of the whole. */
+const MAX_MESSAGE_ID_LENGTH = 900;
+
+export type Analysis =
+  | { kind: 'rejected'; sha256: string; size: number; reason: string }
+  | {
+      kind: 'email';
+      sha256: string;
+      size: number;
+      parseError: string | null;
+      messageId: string | null;
+      identity: string;
+      contentKey: string;
+      fromAddress: string | null;
+      subject: string | null;
+      date: string | null;
+      recipient: string;
+      recipientSource: RecipientSource;
+      hasHeaders: boolean;
+    };
+
+/** `knownSha256`: the caller already hashed these exact bytes (a whole file read by sources/). */
+export function analyzeSample(bytes: Buffer, envelopeRecipient: string | null, knownSha256: string | null = null): Analysis {
+  const sha256 = knownSha256 ?? crypto.createHash('sha256').update(bytes).digest('hex');
+  const size = bytes.length;
+  const verdict = looksLikeEmail(bytes);
+  if (!verdict.ok) return { kind: 'rejected', sha256, size, reason: verdict.reason };
+
+  let h: ReturnType<typeof parseHeaders>;
+  try {
+    h = parseHeaders(bytes);
+  } catch (err) {
+    // A parser bug must not cost the evidence: keep the item, keyed by its bytes, with the reason.
+    const identity = messageIdentity(null, null, null);
+    return {
+      kind: 'email',
+      sha256,
+      size,
+      parseError: `header parser failed: ${err instanceof Error ? err.message : String(err)}`,
+      messageId: null,
+      identity,
+      contentKey: contentKey(identity, sha256),
+      fromAddress: null,
+      subject: null,
+      date: null,
+      recipient: envelopeRecipient ? normalizeRecipient(envelopeRecipient) : '',
+      recipientSource: envelopeRecipient ? 'envelope' : 'unknown',
+      hasHeaders: false,
+    };
+  }
+  const serious = h.problems.filter((p) => PARSE_ERRORS.has(p));
+  const fromAddress = h.from[0]?.address ? boundedKey(h.from[0].address.toLowerCase(), MAX_ADDRESS_LENGTH) : null;
+  const subject = h.subject;
+  const date = h.date;
+  const identity = messageIdentity(fromAddress, subject, date ?? h.dateRaw);
+  const recipient = deliveryRecipient({
+    deliveredTo: h.deliveredTo,
+    xOriginalTo: h.xOriginalTo,
+    envelopeRecipient,
+    toAndCc: [...h.to, ...h.cc].map((a) => a.address),
+  });
+  let messageId = h.messageId;
+  if (messageId !== null && messageId.length > MAX_MESSAGE_ID_LENGTH) {
+    messageId = `sha256:${crypto.createHash('sha256').update(messageId).digest('hex')}`;
+  }
+  return {
+    kind: 'email',
+    sha256,
+    size,
+    parseError: serious.length > 0 ? serious.join('; ') : null,
+    messageId,
+    identity,
+    contentKey: contentKey(identity, normalizedBodyHash(bytes, h.bodyOffset)),
+    fromAddress,
+    subject,
+    date,
+    recipient: recipient.recipient,
+    recipientSource: recipient.source,
+    hasHeaders: h.fields.length > 0,
+  };
+}

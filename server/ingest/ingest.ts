@@ -1,0 +1,240 @@
+/**
+ * `spamcase ingest`: one acquisition per input path. Streams the path's samples (sources/), analyzes
+ * each (analyze.ts), and group-commits them in batches (batch-writer.ts). Memory is bounded by one
+ * batch, whatever the corpus size. Re-running an ingest is safe: it adds an acquisition (and its
+ * custody events) and changes no count.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { SpamcaseError } from '../errors.ts';
+import { storeDir, type Context } from '../context.ts';
+import { getCase, resolveParty } from '../cases/cases.ts';
+import { appendCustodyEvent } from '../custody/chain.ts';
+import { readSource, type SourceLimits } from './sources/index.ts';
+import type { Analysis } from './analyze.ts';
+import { AnalyzePool, defaultAnalyzeThreads } from './analyze-pool.ts';
+import type { SourceEvent } from './sources/index.ts';
+import { BatchWriter, type BatchTotals } from './batch-writer.ts';
+
+export const ACQUISITION_METHODS = ['trap', 'report', 'feed', 'bounce', 'mailbox'] as const;
+export type AcquisitionMethod = (typeof ACQUISITION_METHODS)[number];
+
+/** Samples per group commit: one fsync and one transaction per batch. */
+export const BATCH_SAMPLES = 2000;
+/** Bytes per group commit, so a batch of huge messages stays small in memory. */
+export const BATCH_BYTES = 32 * 1024 * 1024;
+/** Events in flight between reading and writing (samples being analyzed by the worker threads). */
+const ANALYSIS_WINDOW = 1024;
+
+export interface IngestProgress {
+  source: string;
+  samples: number;
+  rejected: number;
+  bytes: number;
+  elapsedMs: number;
+}
+
+export interface IngestOptions {
+  caseSlug: string;
+  party?: string;
+  method: AcquisitionMethod;
+  paths: string[];
+  /** The mailbox every sample of these inputs was delivered to (mailbox exports with no Delivered-To). */
+  envelopeRecipient?: string;
+  limits?: Partial<SourceLimits>;
+  /** Worker threads for hashing and header parsing (0: in the ingest thread). Default: cores - 1. */
+  analyzeThreads?: number;
+  onProgress?: (p: IngestProgress) => void;
+}
+
+export interface AcquisitionSummary {
+  acquisitionId: number;
+  source: string;
+  sourceSha256: string;
+  sourceBytes: number;
+  samples: number;
+  alreadyRecorded: number;
+  newItems: number;
+  exactDuplicates: number;
+  rejected: number;
+  wrappers: number;
+}
+
+export async function ingest(ctx: Context, options: IngestOptions): Promise<AcquisitionSummary[]> {
+  if (!(ACQUISITION_METHODS as readonly string[]).includes(options.method)) {
+    throw new SpamcaseError('USAGE', `--method must be one of ${ACQUISITION_METHODS.join(', ')}`);
+  }
+  if (options.paths.length === 0) throw new SpamcaseError('USAGE', 'nothing to ingest: name at least one file or folder');
+  const record = await getCase(ctx.db.knex, options.caseSlug);
+  const party = resolveParty(record, options.party);
+  const summaries: AcquisitionSummary[] = [];
+  for (const input of options.paths) {
+    summaries.push(await ingestOne(ctx, { ...options, caseId: record.id, partyId: party.id, batesPrefix: party.batesPrefix, partyName: party.name }, input));
+  }
+  return summaries;
+}
+
+async function ingestOne(
+  ctx: Context,
+  options: IngestOptions & { caseId: number; partyId: number; batesPrefix: string; partyName: string },
+  input: string,
+): Promise<AcquisitionSummary> {
+  const source = path.resolve(input);
+  const started = ctx.clock();
+  const envelopeRecipient = options.envelopeRecipient?.trim() || null;
+
+  const acquisitionId = await ctx.db.knex.transaction(async (trx) => {
+    const [row] = (await trx('acquisitions').insert(
+      {
+        case_id: options.caseId,
+        party_id: options.partyId,
+        method: options.method,
+        source_name: source,
+        operator: ctx.actor,
+        started_at: started.toISOString(),
+        status: 'running',
+        envelope_recipient: envelopeRecipient,
+      },
+      ['id'],
+    )) as Array<{ id: number } | number>;
+    const id = typeof row === 'object' ? Number(row.id) : Number(row);
+    await appendCustodyEvent(trx, {
+      caseId: options.caseId,
+      caseSlug: options.caseSlug,
+      at: started,
+      actor: ctx.actor,
+      action: 'acquisition-started',
+      details: { acquisition: id, party: options.partyName, method: options.method, source, envelopeRecipient },
+    });
+    return id;
+  });
+
+  const writer = new BatchWriter(ctx, {
+    caseId: options.caseId,
+    partyId: options.partyId,
+    acquisitionId,
+    source,
+    batesPrefix: options.batesPrefix,
+    storeDir: storeDir(ctx, options.caseSlug),
+  });
+  const totals: BatchTotals = { samples: 0, alreadyRecorded: 0, newItems: 0, exactDuplicates: 0, rejected: 0, wrappers: 0 };
+  const add = (t: BatchTotals) => {
+    totals.samples += t.samples;
+    totals.alreadyRecorded += t.alreadyRecorded;
+    totals.newItems += t.newItems;
+    totals.exactDuplicates += t.exactDuplicates;
+    totals.rejected += t.rejected;
+    totals.wrappers += t.wrappers;
+  };
+  // The acquisition's own hash: the file's SHA-256, or for a folder the SHA-256 of its manifest
+  // ("<sha256>  <relative path>\n" per file, in sorted walk order), like sha256sum's output.
+  const manifest = crypto.createHash('sha256');
+  let firstFileSha256: string | null = null;
+  let sourceBytes = 0;
+  let seenBytes = 0;
+  let seen = 0;
+  let rejectedSeen = 0;
+  const t0 = Date.now();
+  let lastProgress = 0;
+  const progress = (force = false) => {
+    const now = Date.now();
+    if (!options.onProgress || (!force && now - lastProgress < 250)) return;
+    lastProgress = now;
+    options.onProgress({ source, samples: seen, rejected: rejectedSeen, bytes: seenBytes, elapsedMs: now - t0 });
+  };
+
+  const pool = new AnalyzePool(options.analyzeThreads ?? defaultAnalyzeThreads());
+  // Events wait here, in input order, while their samples are analyzed in the workers.
+  const inFlight: Array<{ event: SourceEvent; analysis: Promise<Analysis> | null }> = [];
+  const settle = async () => {
+    const { event, analysis } = inFlight.shift()!;
+    switch (event.type) {
+      case 'wrapper':
+        writer.addWrapper(event.locator, event.bytes, event.kind);
+        break;
+      case 'rejected':
+        writer.addRejection(event.locator, event.reason, event.size, event.sha256);
+        rejectedSeen += 1;
+        break;
+      case 'sample': {
+        const a = (await analysis)!;
+        seenBytes += event.bytes.length;
+        if (a.kind === 'rejected') {
+          writer.addRejection(event.locator, a.reason, a.size, a.sha256);
+          rejectedSeen += 1;
+        } else {
+          writer.addSample({ analysis: a, bytes: event.bytes, locator: event.locator, envelopeSender: event.envelopeSender, wrapperLocator: event.wrapperLocator });
+          seen += 1;
+        }
+        break;
+      }
+      case 'file':
+        break;
+    }
+    if (writer.pendingSamples >= BATCH_SAMPLES || writer.pendingBytes >= BATCH_BYTES) {
+      add(await writer.flush());
+      progress();
+    }
+  };
+
+  try {
+    for await (const event of readSource(source, { unwrapForwards: options.method === 'report' || options.method === 'bounce', limits: options.limits })) {
+      if (event.type === 'file') {
+        if (event.depth === 0) {
+          manifest.update(`${event.sha256}  ${event.locator}\n`);
+          firstFileSha256 ??= event.sha256;
+          sourceBytes += event.size;
+        }
+        continue;
+      }
+      inFlight.push({ event, analysis: event.type === 'sample' ? pool.analyze(event.bytes, envelopeRecipient, null) : null });
+      if (inFlight.length >= ANALYSIS_WINDOW) {
+        pool.dispatch();
+        await settle();
+      }
+    }
+    pool.dispatch();
+    while (inFlight.length > 0) await settle();
+    add(await writer.flush());
+    progress(true);
+  } catch (err) {
+    writer.close();
+    await pool.close();
+    await ctx.db.knex('acquisitions').where({ id: acquisitionId }).update({ status: 'failed', finished_at: ctx.clock().toISOString() });
+    throw err;
+  }
+  await pool.close();
+  writer.close();
+
+  const sourceSha256 = fs.statSync(source).isFile() && firstFileSha256 !== null ? firstFileSha256 : manifest.digest('hex');
+  const finished = ctx.clock();
+  await ctx.db.knex.transaction(async (trx) => {
+    await trx('acquisitions').where({ id: acquisitionId }).update({
+      status: 'complete',
+      finished_at: finished.toISOString(),
+      source_sha256: sourceSha256,
+      source_bytes: sourceBytes,
+    });
+    await appendCustodyEvent(trx, {
+      caseId: options.caseId,
+      caseSlug: options.caseSlug,
+      at: finished,
+      actor: ctx.actor,
+      action: 'acquired',
+      details: {
+        acquisition: acquisitionId,
+        source,
+        sourceSha256,
+        sourceBytes,
+        samples: totals.samples,
+        alreadyRecorded: totals.alreadyRecorded,
+        newItems: totals.newItems,
+        exactDuplicates: totals.exactDuplicates,
+        rejected: totals.rejected,
+        wrappers: totals.wrappers,
+      },
+    });
+  });
+  return { acquisitionId, source, sourceSha256, sourceBytes, ...totals };
+}

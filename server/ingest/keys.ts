@@ -1,0 +1,69 @@
+/**
+ * The counting keys (see docs/COUNTING.md): how a sample's bytes become an item, a message and a
+ * delivery. Pure functions; every choice here changes counts, so each has a test.
+ */
+import crypto from 'node:crypto';
+
+function sha256(text: string): string {
+  return crypto.createHash('sha256').update(text, 'utf8').digest('hex');
+}
+
+/**
+ * Keep a database key within its column: short values pass unchanged; longer (hostile) ones keep a
+ * readable head and a hash of the whole, so two different long values never collide.
+ */
+export function boundedKey(value: string, max: number): string {
+  if (value.length <= max) return value;
+  return `${value.slice(0, max - 72)}…sha256:${sha256(value)}`;
+}
+
+export const MAX_ADDRESS_LENGTH = 320; // RFC 5321: 64 local + @ + 255 domain
+export const MAX_MESSAGE_KEY_LENGTH = 200;
+export const MAX_LOCATOR_LENGTH = 2000;
+
+/** Who wrote it, what it says it is, when: equal for every copy of one message, whatever the hops. */
+export function messageIdentity(fromAddress: string | null, subject: string | null, date: string | null): string {
+  return sha256(`${fromAddress ?? ''}\n${(subject ?? '').trim()}\n${date ?? ''}`);
+}
+
+export function contentKey(identity: string, bodyHash: string): string {
+  return `c:${sha256(`${identity}\n${bodyHash}`)}`;
+}
+
+export function messageIdKey(messageId: string): string {
+  return boundedKey(`m:${messageId}`, MAX_MESSAGE_KEY_LENGTH);
+}
+
+/** Key for bytes with no header to read at all: the item is its own message. */
+export function rawKey(itemSha256: string): string {
+  return `raw:${itemSha256}`;
+}
+
+/** Mail systems treat the whole address case-insensitively for delivery; so do we for recipients. */
+export function normalizeRecipient(address: string): string {
+  return boundedKey(address.trim().toLowerCase(), MAX_ADDRESS_LENGTH);
+}
+
+export type RecipientSource = 'delivered-to' | 'x-original-to' | 'envelope' | 'to' | 'unknown';
+
+/**
+ * The mailbox one sample was delivered to: Delivered-To (topmost), else X-Original-To, else the
+ * acquisition's envelope data, else the single To/Cc recipient; else unknown ('' — counted once per
+ * message, never guessed).
+ */
+export function deliveryRecipient(input: {
+  deliveredTo: string[];
+  xOriginalTo: string[];
+  envelopeRecipient: string | null;
+  toAndCc: string[];
+}): { recipient: string; source: RecipientSource } {
+  const first = (list: string[]) => list.map((a) => a.trim()).find((a) => a.length > 0);
+  const dt = first(input.deliveredTo);
+  if (dt) return { recipient: normalizeRecipient(dt), source: 'delivered-to' };
+  const xo = first(input.xOriginalTo);
+  if (xo) return { recipient: normalizeRecipient(xo), source: 'x-original-to' };
+  if (input.envelopeRecipient) return { recipient: normalizeRecipient(input.envelopeRecipient), source: 'envelope' };
+  const distinct = [...new Set(input.toAndCc.map((a) => a.trim().toLowerCase()).filter((a) => a.includes('@')))];
+  if (distinct.length === 1) return { recipient: normalizeRecipient(distinct[0]!), source: 'to' };
+  return { recipient: '', source: 'unknown' };
+}

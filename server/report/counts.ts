@@ -1,0 +1,80 @@
+/**
+ * The counts a court sees, straight from the index. Words as in docs/GLOSSARY.md:
+ * samples (as harvested), items (unique bytes), exact duplicates (samples - items), messages,
+ * deliveries (message x recipient). Per party, a sample counts for the party whose acquisition
+ * harvested it; items and deliveries are counted distinct within the party, so the same delivery
+ * harvested by two parties appears under both (the case total counts it once).
+ */
+import type { Knex } from 'knex';
+import { getCase } from '../cases/cases.ts';
+
+export interface PartyCounts {
+  name: string;
+  batesPrefix: string;
+  samples: number;
+  items: number;
+  deliveries: number;
+}
+
+export interface CaseReport {
+  case: string;
+  title: string;
+  acquisitions: number;
+  samples: number;
+  items: number;
+  exactDuplicates: number;
+  messages: number;
+  deliveries: number;
+  deliveriesWithUnknownRecipient: number;
+  accounts: number;
+  rejected: number;
+  parseErrors: number;
+  wrappers: number;
+  parties: PartyCounts[];
+  firstDate: string | null;
+  lastDate: string | null;
+}
+
+async function count(q: Knex.QueryBuilder): Promise<number> {
+  const row = (await q.count({ n: '*' }).first()) as { n: number | string } | undefined;
+  return Number(row?.n ?? 0);
+}
+
+export async function caseReport(knex: Knex, slug: string): Promise<CaseReport> {
+  const c = await getCase(knex, slug);
+  const byCase = (table: string) => knex(table).where({ case_id: c.id });
+  const samples = await count(byCase('samples'));
+  const items = await count(byCase('items'));
+  const dates = (await byCase('messages').min({ first: 'date' }).max({ last: 'date' }).first()) as { first: string | null; last: string | null };
+
+  const parties: PartyCounts[] = [];
+  for (const p of c.parties) {
+    const ofParty = () => knex('samples as s').join('acquisitions as a', 'a.id', 's.acquisition_id').where({ 's.case_id': c.id, 'a.party_id': p.id });
+    parties.push({
+      name: p.name,
+      batesPrefix: p.batesPrefix,
+      samples: await count(ofParty()),
+      items: await count(knex.from(ofParty().distinct('s.item_sha256').as('d'))),
+      deliveries: await count(knex.from(ofParty().distinct('s.message_key', 's.recipient').as('d'))),
+    });
+  }
+
+  return {
+    case: c.slug,
+    title: c.title,
+    acquisitions: await count(byCase('acquisitions')),
+    samples,
+    items,
+    exactDuplicates: samples - items,
+    messages: await count(byCase('messages')),
+    deliveries: await count(byCase('deliveries')),
+    deliveriesWithUnknownRecipient: await count(byCase('deliveries').where({ recipient_source: 'unknown' })),
+    accounts: await count(byCase('accounts')),
+    rejected: await count(byCase('rejections')),
+    parseErrors: await count(byCase('items').whereNotNull('parse_error')),
+    wrappers: await count(byCase('wrappers')),
+    parties,
+    firstDate: dates?.first ?? null,
+    lastDate: dates?.last ?? null,
+  };
+}

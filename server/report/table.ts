@@ -1,0 +1,31 @@
+/** The readable form of a case report (`spamcase report` without --json). */
+import type { CaseReport } from './counts.ts';
+
+const fmt = new Intl.NumberFormat('en-US');
+
+export function formatReportTable(r: CaseReport): string {
+  const rows: Array<[string, string]> = [
+    ['samples (as harvested)', fmt.format(r.samples)],
+    ['items (unique bytes)', fmt.format(r.items)],
+    ['exact duplicates', fmt.format(r.exactDuplicates)],
+    ['messages', fmt.format(r.messages)],
+    ['deliveries', fmt.format(r.deliveries)],
+    ['  with unknown recipient', fmt.format(r.deliveriesWithUnknownRecipient)],
+    ['accounts (header From)', fmt.format(r.accounts)],
+    ['rejected inputs', fmt.format(r.rejected)],
+    ['items with parse errors', fmt.format(r.parseErrors)],
+    ['acquisitions', fmt.format(r.acquisitions)],
+    ['first date', r.firstDate ?? '-'],
+    ['last date', r.lastDate ?? '-'],
+  ];
+  const width = Math.max(...rows.map(([k]) => k.length));
+  const lines = [`${r.case}: ${r.title}`, ''];
+  for (const [k, v] of rows) lines.push(`  ${k.padEnd(width)}  ${v.padStart(12)}`);
+  if (r.parties.length > 0) {
+    lines.push('', `  ${'party'.padEnd(24)} ${'samples'.padStart(12)} ${'items'.padStart(12)} ${'deliveries'.padStart(12)}`);
+    for (const p of r.parties) {
+      lines.push(`  ${`${p.name} [${p.batesPrefix}]`.padEnd(24)} ${fmt.format(p.samples).padStart(12)} ${fmt.format(p.items).padStart(12)} ${fmt.format(p.deliveries).padStart(12)}`);
+    }
+  }
+  return lines.join('\n');
+}
