@@ -98,8 +98,8 @@ export async function fsck(ctx: Context, slug: string): Promise<FsckResult> {
   const firstSamples = await n(knex('samples').where({ case_id: c.id, exact_duplicate: false }));
   if (items !== firstSamples) problems.push(`${items} items but ${firstSamples} samples that first brought an item`);
   const orphanDeliveries = await n(knex('samples as s').leftJoin('deliveries as d', function () {
-    this.on('d.case_id', 's.case_id').andOn('d.message_key', 's.message_key').andOn('d.recipient', 's.recipient');
-  }).where('s.case_id', c.id).whereNull('d.message_key'));
+    this.on('d.message_id', 's.message_id').andOn('d.recipient', 's.recipient');
+  }).where('s.case_id', c.id).whereNull('d.message_id'));
   if (orphanDeliveries > 0) problems.push(`${orphanDeliveries} samples whose delivery is missing from the index`);
   const interrupted = (await knex('acquisitions').where({ case_id: c.id, status: 'running' }).select('id', 'source_name')) as Array<{ id: number; source_name: string }>;
   for (const a of interrupted) warnings.push(`acquisition ${a.id} (${a.source_name}) did not finish; ingest it again: nothing is counted twice`);

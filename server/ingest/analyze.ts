@@ -1,12 +1,12 @@
 /**
  * Everything ingest learns from one sample's bytes, without the database: its hash, whether it is
  * email at all, its header facts and its counting keys (except the message key, which may depend on
- * what the case already holds: see resolveMessageKey in batch-writer.ts).
+ * what the case already holds: see batch-writer.ts).
  * Pure and synchronous, so it can run in a worker thread.
  */
 import crypto from 'node:crypto';
-import { looksLikeEmail, normalizedBodyHash, parseHeaders, PROBLEM } from './headers/index.ts';
-import { boundedKey, contentKey, deliveryRecipient, messageIdentity, MAX_ADDRESS_LENGTH, normalizeRecipient, type RecipientSource } from './keys.ts';
+import { looksLikeEmail, parseHeaders, PROBLEM } from './headers/index.ts';
+import { boundedKey, deliveryRecipient, messageIdentity, MAX_ADDRESS_LENGTH, normalizeRecipient, type RecipientSource } from './keys.ts';
 
 /**
  * Problems after which the header facts are incomplete or unreliable: the item is stored and
@@ -34,7 +34,8 @@ export type Analysis =
       parseError: string | null;
       messageId: string | null;
       identity: string;
-      contentKey: string;
+      /** Where the body starts: the content key (needed only without a trusted Message-ID) hashes from here. */
+      bodyOffset: number;
       fromAddress: string | null;
       subject: string | null;
       date: string | null;
@@ -63,7 +64,7 @@ export function analyzeSample(bytes: Buffer, envelopeRecipient: string | null, k
       parseError: `header parser failed: ${err instanceof Error ? err.message : String(err)}`,
       messageId: null,
       identity,
-      contentKey: contentKey(identity, sha256),
+      bodyOffset: 0,
       fromAddress: null,
       subject: null,
       date: null,
@@ -94,7 +95,7 @@ export function analyzeSample(bytes: Buffer, envelopeRecipient: string | null, k
     parseError: serious.length > 0 ? serious.join('; ') : null,
     messageId,
     identity,
-    contentKey: contentKey(identity, normalizedBodyHash(bytes, h.bodyOffset)),
+    bodyOffset: h.bodyOffset,
     fromAddress,
     subject,
     date,

@@ -3,29 +3,34 @@
  * the pack segment holding the batch's new items. A batch either counts completely, with its bytes
  * durable, or not at all.
  *
- * Inside the transaction (BEGIN IMMEDIATE on SQLite; the case row locked on PostgreSQL, so writers
- * of one case are serialized): find which items already exist, number the new ones (Bates), append
- * their bytes to the store, resolve message keys against messages already in the case, insert
- * everything with ON CONFLICT DO NOTHING on the natural keys (re-ingesting changes nothing).
+ * Inside the transaction (BEGIN IMMEDIATE on SQLite; an advisory lock on PostgreSQL, so writers
+ * are serialized and ids can be assigned in order): skip what an earlier run of the same input
+ * already recorded, find which items and messages already exist, number the new items (Bates),
+ * append their bytes to the store, insert everything. Ids of new items and messages are assigned
+ * here, ascending, so the indexes that reference them grow at their right edge.
  */
 import type { Knex } from 'knex';
 import type { Context } from '../context.ts';
 import { withBusyRetry } from '../db/errors.ts';
-import { PackWriter, sha256Hex } from '../store/pack-store.ts';
-import type { Analysis } from './analyze.ts';
-import { boundedKey, MAX_ADDRESS_LENGTH, MAX_LOCATOR_LENGTH, messageIdKey, rawKey } from './keys.ts';
 import { bulkInsert } from '../db/bulk-insert.ts';
+import { PackWriter, sha256Hex } from '../store/pack-store.ts';
+import { normalizedBodyHash } from './headers/index.ts';
+import type { Analysis } from './analyze.ts';
+import { boundedKey, contentKey, MAX_ADDRESS_LENGTH, MAX_LOCATOR_LENGTH, messageIdKey, rawKey } from './keys.ts';
 
 type EmailAnalysis = Extract<Analysis, { kind: 'email' }>;
 
-const ITEM_COLUMNS = ['case_id', 'sha256', 'bates', 'party_id', 'first_acquisition_id', 'size', 'pack', 'pack_offset', 'message_key', 'date', 'parse_error'];
-const MESSAGE_COLUMNS = ['case_id', 'message_key', 'message_id', 'identity', 'from_address', 'subject', 'date', 'first_item_sha256'];
-const DELIVERY_COLUMNS = ['case_id', 'message_key', 'recipient', 'recipient_source', 'first_item_sha256'];
-const ACCOUNT_COLUMNS = ['case_id', 'address', 'domain', 'first_item_sha256'];
-const SAMPLE_COLUMNS = ['case_id', 'acquisition_id', 'item_sha256', 'origin', 'locator', 'envelope_sender', 'wrapper_id', 'exact_duplicate', 'message_key', 'recipient'];
-const REJECTION_COLUMNS = ['case_id', 'acquisition_id', 'origin', 'locator', 'reason', 'size', 'sha256'];
 /** Values per IN (...) list when looking keys up. */
 const LOOKUP_CHUNK = 500;
+/** PostgreSQL advisory lock taken by every ingest batch: ids are assigned as max(id) + 1. */
+const PG_INGEST_LOCK = 0x5350414d; // "SPAM"
+
+const ITEM_COLUMNS = ['id', 'case_id', 'sha256', 'bates', 'party_id', 'first_acquisition_id', 'size', 'pack', 'pack_offset', 'message_id', 'date', 'parse_error'];
+const MESSAGE_COLUMNS = ['id', 'case_id', 'message_key', 'header_message_id', 'identity', 'from_address', 'subject', 'date', 'first_item_id'];
+const DELIVERY_COLUMNS = ['message_id', 'recipient', 'case_id', 'recipient_source', 'first_item_id'];
+const ACCOUNT_COLUMNS = ['case_id', 'address', 'domain', 'first_item_id'];
+const SAMPLE_COLUMNS = ['case_id', 'acquisition_id', 'item_id', 'locator', 'envelope_sender', 'wrapper_id', 'exact_duplicate', 'message_id', 'recipient'];
+const REJECTION_COLUMNS = ['case_id', 'acquisition_id', 'locator', 'reason', 'size', 'sha256'];
 
 export interface PendingSample {
   analysis: EmailAnalysis;
@@ -49,10 +54,10 @@ export interface BatchTarget {
   caseId: number;
   partyId: number;
   acquisitionId: number;
-  /** The acquisition's source path: with the party and locator, it identifies a sample across runs. */
-  source: string;
   batesPrefix: string;
   storeDir: string;
+  /** Earlier acquisitions of the same source by the same party: what they recorded is not recorded again. */
+  earlierAcquisitions: number[];
 }
 
 /** Bates numbers: prefix, dash, seven digits (more when a party passes ten million items). */
@@ -60,19 +65,13 @@ export function formatBates(prefix: string, n: number): string {
   return `${prefix}-${String(n).padStart(7, '0')}`;
 }
 
-/**
- * A sample's (or wrapper's, or rejected input's) identity across ingest runs: the same party
- * ingesting the same bytes from the same place again records nothing new.
- */
-export function originOf(partyId: number, source: string, locator: string, sha256: string | null): string {
-  return sha256Hex(Buffer.from(`${partyId}\n${source}\n${locator}\n${sha256 ?? ''}`, 'utf8'));
-}
-
 function chunks<T>(list: T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < list.length; i += size) out.push(list.slice(i, i + size));
   return out;
 }
+
+const recordedKey = (locator: string, sha256: string | null) => `${locator}\n${sha256 ?? ''}`;
 
 export class BatchWriter {
   private samples: PendingSample[] = [];
@@ -137,58 +136,77 @@ export class BatchWriter {
     this.pack.close();
   }
 
+  /** Locator+hash pairs an earlier acquisition of the same source already recorded in `table`. */
+  private async recordedBefore(trx: Knex.Transaction, table: 'samples' | 'wrappers' | 'rejections', locators: string[]): Promise<Map<string, number>> {
+    const found = new Map<string, number>();
+    const earlier = this.target.earlierAcquisitions;
+    if (earlier.length === 0 || locators.length === 0) return found;
+    for (const part of chunks(locators.map((l) => boundedKey(l, MAX_LOCATOR_LENGTH)), LOOKUP_CHUNK)) {
+      const q =
+        table === 'samples'
+          ? trx('samples as t').join('items as i', 'i.id', 't.item_id').select('t.id', 't.locator', 'i.sha256')
+          : trx(`${table} as t`).select('t.id', 't.locator', 't.sha256');
+      const rows = (await q.whereIn('t.acquisition_id', earlier).whereIn('t.locator', part)) as Array<{ id: number; locator: string; sha256: string | null }>;
+      for (const r of rows) found.set(recordedKey(r.locator, r.sha256), Number(r.id));
+    }
+    return found;
+  }
+
   private async write(trx: Knex.Transaction): Promise<BatchTotals> {
     const { caseId, partyId, acquisitionId } = this.target;
-    if (trx.client.config.client === 'pg') await trx('cases').where({ id: caseId }).forUpdate().first('id');
+    if (trx.client.config.client === 'pg') await trx.raw('select pg_advisory_xact_lock(?)', [PG_INGEST_LOCK]);
+    const bounded = (l: string) => boundedKey(l, MAX_LOCATOR_LENGTH);
 
-    // 0. What an earlier run of this same input already recorded.
-    const origin = (locator: string, sha256: string | null) => originOf(partyId, this.target.source, locator, sha256);
-    const recorded = new Set<string>();
-    const lookups: Array<[string, string[]]> = [
-      ['samples', this.samples.map((s) => origin(s.locator, s.analysis.sha256))],
-      ['wrappers', this.wrappers.map((w) => origin(w.locator, w.sha256))],
-      ['rejections', this.rejections.map((r) => origin(r.locator, r.sha256))],
-    ];
-    for (const [table, origins] of lookups) {
-      for (const part of chunks(origins, LOOKUP_CHUNK)) {
-        const rows = (await trx(table).where({ case_id: caseId }).whereIn('origin', part).select('origin')) as Array<{ origin: string }>;
-        for (const r of rows) recorded.add(r.origin);
+    // 0. What an earlier run of this same input already recorded is not recorded again.
+    const seenSamples = await this.recordedBefore(trx, 'samples', this.samples.map((s) => s.locator));
+    const seenWrappers = await this.recordedBefore(trx, 'wrappers', this.wrappers.map((w) => w.locator));
+    const seenRejections = await this.recordedBefore(trx, 'rejections', this.rejections.map((r) => r.locator));
+    const samples = this.samples.filter((s) => !seenSamples.has(recordedKey(bounded(s.locator), s.analysis.sha256)));
+    const rejections = this.rejections.filter((r) => !seenRejections.has(recordedKey(bounded(r.locator), r.sha256)));
+
+    // 1. Items the case already holds.
+    const itemIds = new Map<string, number>();
+    for (const part of chunks([...new Set(samples.map((s) => s.analysis.sha256))], LOOKUP_CHUNK)) {
+      const rows = (await trx('items').where({ case_id: caseId }).whereIn('sha256', part).select('id', 'sha256')) as Array<{ id: number; sha256: string }>;
+      for (const r of rows) itemIds.set(r.sha256, Number(r.id));
+    }
+
+    // 2. Message keys: the Message-ID's, unless the case (or this batch) already has that
+    //    Message-ID on a message of another identity; then the content key.
+    const messages = new Map<string, { id: number; identity: string } | null>();
+    const lookUpMessages = async (keys: string[]) => {
+      const missing = [...new Set(keys)].filter((k) => !messages.has(k));
+      for (const part of chunks(missing, LOOKUP_CHUNK)) {
+        const rows = (await trx('messages').where({ case_id: caseId }).whereIn('message_key', part).select('id', 'message_key', 'identity')) as Array<{
+          id: number;
+          message_key: string;
+          identity: string;
+        }>;
+        for (const r of rows) messages.set(r.message_key, { id: Number(r.id), identity: r.identity });
       }
-    }
-    const samples = this.samples.filter((s) => !recorded.has(origin(s.locator, s.analysis.sha256)));
-    const rejections = this.rejections.filter((r) => !recorded.has(origin(r.locator, r.sha256)));
-
-    // 1. Which items does the case already hold?
-    const known = new Set<string>();
-    const shas = [...new Set(samples.map((s) => s.analysis.sha256))];
-    for (const part of chunks(shas, LOOKUP_CHUNK)) {
-      const rows = (await trx('items').where({ case_id: caseId }).whereIn('sha256', part).select('sha256')) as Array<{ sha256: string }>;
-      for (const r of rows) known.add(r.sha256);
-    }
-
-    // 2. Messages already filed under the batch's Message-IDs (to spot a Message-ID reused for other content).
-    const byMessageId = new Map<string, Array<{ key: string; identity: string }>>();
-    const mids = [...new Set(samples.map((s) => s.analysis.messageId).filter((m): m is string => m !== null))];
-    for (const part of chunks(mids, LOOKUP_CHUNK)) {
-      const rows = (await trx('messages').where({ case_id: caseId }).whereIn('message_id', part).select('message_key', 'message_id', 'identity')) as Array<{
-        message_key: string;
-        message_id: string;
-        identity: string;
-      }>;
-      for (const r of rows) {
-        const list = byMessageId.get(r.message_id) ?? [];
-        list.push({ key: r.message_key, identity: r.identity });
-        byMessageId.set(r.message_id, list);
+      for (const k of missing) if (!messages.has(k)) messages.set(k, null);
+    };
+    await lookUpMessages(samples.flatMap((s) => (s.analysis.hasHeaders && s.analysis.messageId !== null ? [messageIdKey(s.analysis.messageId)] : [])));
+    const firstIdentity = new Map<string, string>();
+    const keys = samples.map((s) => {
+      const a = s.analysis;
+      if (!a.hasHeaders) return rawKey(a.sha256);
+      if (a.messageId !== null) {
+        const key = messageIdKey(a.messageId);
+        const identity = messages.get(key)?.identity ?? firstIdentity.get(key);
+        if (identity === undefined) firstIdentity.set(key, a.identity);
+        if (identity === undefined || identity === a.identity) return key;
       }
-    }
+      return contentKey(a.identity, normalizedBodyHash(s.bytes, a.bodyOffset));
+    });
+    await lookUpMessages(keys);
 
     // 3. Wrappers (acquisition evidence) first: samples point at them.
     let wrappers = 0;
     for (const w of this.wrappers) {
-      const wrapperOrigin = origin(w.locator, w.sha256);
-      if (recorded.has(wrapperOrigin)) {
-        const row = (await trx('wrappers').where({ case_id: caseId, origin: wrapperOrigin }).first('id')) as { id: number };
-        this.wrapperIds.set(w.locator, Number(row.id));
+      const seen = seenWrappers.get(recordedKey(bounded(w.locator), w.sha256));
+      if (seen !== undefined) {
+        this.wrapperIds.set(w.locator, seen);
         continue;
       }
       const existing = (await trx('wrappers').where({ case_id: caseId, sha256: w.sha256 }).first('pack', 'pack_offset')) as
@@ -196,81 +214,77 @@ export class BatchWriter {
         | undefined;
       const location = existing ? { pack: existing.pack, offset: Number(existing.pack_offset) } : this.pack.append(w.sha256, w.bytes);
       const [row] = (await trx('wrappers').insert(
-        {
-          case_id: caseId,
-          acquisition_id: acquisitionId,
-          origin: wrapperOrigin,
-          locator: boundedKey(w.locator, MAX_LOCATOR_LENGTH),
-          kind: w.kind,
-          sha256: w.sha256,
-          size: w.bytes.length,
-          pack: location.pack,
-          pack_offset: location.offset,
-        },
+        { case_id: caseId, acquisition_id: acquisitionId, locator: bounded(w.locator), kind: w.kind, sha256: w.sha256, size: w.bytes.length, pack: location.pack, pack_offset: location.offset },
         ['id'],
       )) as Array<{ id: number } | number>;
       this.wrapperIds.set(w.locator, typeof row === 'object' ? Number(row.id) : Number(row));
       wrappers += 1;
     }
 
-    // 4. Items, messages, deliveries, accounts, samples.
+    // 4. New ids, in order; rows.
+    const maxId = async (table: string) => Number(((await trx(table).max({ m: 'id' }).first()) as { m: number | string | null }).m ?? 0);
+    let nextItemId = (await maxId('items')) + 1;
+    let nextMessageId = (await maxId('messages')) + 1;
     const party = (await trx('parties').where({ id: partyId }).first('next_bates')) as { next_bates: number | string };
     let nextBates = Number(party.next_bates);
     const itemRows: unknown[][] = [];
-    const messageRows = new Map<string, unknown[]>();
+    const messageRows: unknown[][] = [];
     const deliveryRows = new Map<string, unknown[]>();
     const accountRows = new Map<string, unknown[]>();
     const sampleRows: unknown[][] = [];
     let exactDuplicates = 0;
 
-    for (const s of samples) {
+    samples.forEach((s, i) => {
       const a = s.analysis;
-      const messageKey = resolveMessageKey(a, byMessageId);
-      const duplicate = known.has(a.sha256);
+      const key = keys[i]!;
+      let itemId = itemIds.get(a.sha256);
+      const duplicate = itemId !== undefined;
+      if (itemId === undefined) itemId = nextItemId++;
+      let message = messages.get(key);
+      if (!message) {
+        message = { id: nextMessageId++, identity: a.identity };
+        messages.set(key, message);
+        messageRows.push([message.id, caseId, key, a.messageId, a.identity, a.fromAddress, a.subject, a.date, itemId]);
+      }
       if (duplicate) {
         exactDuplicates += 1;
       } else {
-        known.add(a.sha256);
+        itemIds.set(a.sha256, itemId);
         const location = this.pack.append(a.sha256, s.bytes);
-        const bates = formatBates(this.target.batesPrefix, nextBates++);
-        itemRows.push([caseId, a.sha256, bates, partyId, acquisitionId, a.size, location.pack, location.offset, messageKey, a.date, a.parseError]);
+        itemRows.push([itemId, caseId, a.sha256, formatBates(this.target.batesPrefix, nextBates++), partyId, acquisitionId, a.size, location.pack, location.offset, message.id, a.date, a.parseError]);
       }
-      if (!messageRows.has(messageKey)) {
-        messageRows.set(messageKey, [caseId, messageKey, a.messageId, a.identity, a.fromAddress, a.subject, a.date, a.sha256]);
-      }
-      const deliveryKey = `${messageKey}\n${a.recipient}`;
-      if (!deliveryRows.has(deliveryKey)) deliveryRows.set(deliveryKey, [caseId, messageKey, a.recipient, a.recipientSource, a.sha256]);
+      const deliveryKey = `${message.id}\n${a.recipient}`;
+      if (!deliveryRows.has(deliveryKey)) deliveryRows.set(deliveryKey, [message.id, a.recipient, caseId, a.recipientSource, itemId]);
       if (a.fromAddress && !accountRows.has(a.fromAddress)) {
         const at = a.fromAddress.lastIndexOf('@');
-        accountRows.set(a.fromAddress, [caseId, a.fromAddress, at >= 0 ? a.fromAddress.slice(at + 1) : '', a.sha256]);
+        accountRows.set(a.fromAddress, [caseId, a.fromAddress, at >= 0 ? a.fromAddress.slice(at + 1) : '', itemId]);
       }
       sampleRows.push([
         caseId,
         acquisitionId,
-        a.sha256,
-        origin(s.locator, a.sha256),
-        boundedKey(s.locator, MAX_LOCATOR_LENGTH),
+        itemId,
+        bounded(s.locator),
         s.envelopeSender === null ? null : boundedKey(s.envelopeSender, MAX_ADDRESS_LENGTH),
         s.wrapperLocator === null ? null : (this.wrapperIds.get(s.wrapperLocator) ?? null),
         duplicate,
-        messageKey,
+        message.id,
         a.recipient,
       ]);
-    }
+    });
 
     // The bytes are durable before the transaction that counts them commits.
     this.pack.flush();
 
     await bulkInsert(trx, 'items', ITEM_COLUMNS, itemRows);
-    await bulkInsert(trx, 'messages', MESSAGE_COLUMNS, [...messageRows.values()], ['case_id', 'message_key']);
-    await bulkInsert(trx, 'deliveries', DELIVERY_COLUMNS, [...deliveryRows.values()], ['case_id', 'message_key', 'recipient']);
+    await bulkInsert(trx, 'messages', MESSAGE_COLUMNS, messageRows);
+    await bulkInsert(trx, 'deliveries', DELIVERY_COLUMNS, [...deliveryRows.values()], ['message_id', 'recipient']);
     await bulkInsert(trx, 'accounts', ACCOUNT_COLUMNS, [...accountRows.values()], ['case_id', 'address']);
     await bulkInsert(trx, 'samples', SAMPLE_COLUMNS, sampleRows);
     await bulkInsert(
       trx,
       'rejections',
       REJECTION_COLUMNS,
-      rejections.map((r) => [caseId, acquisitionId, origin(r.locator, r.sha256), boundedKey(r.locator, MAX_LOCATOR_LENGTH), r.reason, r.size, r.sha256]),
+      rejections.map((r) => [caseId, acquisitionId, bounded(r.locator), r.reason, r.size, r.sha256]),
     );
     if (itemRows.length > 0) await trx('parties').where({ id: partyId }).update({ next_bates: nextBates });
     await trx('acquisitions')
@@ -286,21 +300,4 @@ export class BatchWriter {
       wrappers,
     };
   }
-}
-
-/**
- * The message a sample belongs to: its Message-ID, unless that Message-ID already names a message
- * with another identity (sender, subject, date) — a spam tool stamping one ID on everything — in
- * which case the content key decides. No Message-ID: the content key. No header at all: the item.
- */
-export function resolveMessageKey(a: EmailAnalysis, byMessageId: Map<string, Array<{ key: string; identity: string }>>): string {
-  if (!a.hasHeaders) return rawKey(a.sha256);
-  if (a.messageId === null) return a.contentKey;
-  const candidates = byMessageId.get(a.messageId) ?? [];
-  const match = candidates.find((c) => c.identity === a.identity);
-  if (match) return match.key;
-  const key = candidates.length === 0 ? messageIdKey(a.messageId) : a.contentKey;
-  candidates.push({ key, identity: a.identity });
-  byMessageId.set(a.messageId, candidates);
-  return key;
 }

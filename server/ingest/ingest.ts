@@ -11,10 +11,8 @@ import { SpamcaseError } from '../errors.ts';
 import { storeDir, type Context } from '../context.ts';
 import { getCase, resolveParty } from '../cases/cases.ts';
 import { appendCustodyEvent } from '../custody/chain.ts';
-import { readSource, type SourceLimits } from './sources/index.ts';
-import type { Analysis } from './analyze.ts';
-import { AnalyzePool, defaultAnalyzeThreads } from './analyze-pool.ts';
-import type { SourceEvent } from './sources/index.ts';
+import type { SourceLimits } from './sources/index.ts';
+import { readAnalyzed } from './analyzed-source.ts';
 import { BatchWriter, type BatchTotals } from './batch-writer.ts';
 
 export const ACQUISITION_METHODS = ['trap', 'report', 'feed', 'bounce', 'mailbox'] as const;
@@ -24,8 +22,6 @@ export type AcquisitionMethod = (typeof ACQUISITION_METHODS)[number];
 export const BATCH_SAMPLES = 2000;
 /** Bytes per group commit, so a batch of huge messages stays small in memory. */
 export const BATCH_BYTES = 32 * 1024 * 1024;
-/** Events in flight between reading and writing (samples being analyzed by the worker threads). */
-const ANALYSIS_WINDOW = 1024;
 
 export interface IngestProgress {
   source: string;
@@ -43,8 +39,8 @@ export interface IngestOptions {
   /** The mailbox every sample of these inputs was delivered to (mailbox exports with no Delivered-To). */
   envelopeRecipient?: string;
   limits?: Partial<SourceLimits>;
-  /** Worker threads for hashing and header parsing (0: in the ingest thread). Default: cores - 1. */
-  analyzeThreads?: number;
+  /** Read and analyze in a worker thread while this thread writes (default true; false: one thread). */
+  threaded?: boolean;
   onProgress?: (p: IngestProgress) => void;
 }
 
@@ -110,12 +106,18 @@ async function ingestOne(
     return id;
   });
 
+  const earlierAcquisitions = (
+    (await ctx.db.knex('acquisitions')
+      .where({ case_id: options.caseId, party_id: options.partyId, source_name: source })
+      .whereNot({ id: acquisitionId })
+      .pluck('id')) as Array<number | string>
+  ).map(Number);
   const writer = new BatchWriter(ctx, {
     caseId: options.caseId,
     partyId: options.partyId,
     acquisitionId,
-    source,
     batesPrefix: options.batesPrefix,
+    earlierAcquisitions,
     storeDir: storeDir(ctx, options.caseSlug),
   });
   const totals: BatchTotals = { samples: 0, alreadyRecorded: 0, newItems: 0, exactDuplicates: 0, rejected: 0, wrappers: 0 };
@@ -144,67 +146,54 @@ async function ingestOne(
     options.onProgress({ source, samples: seen, rejected: rejectedSeen, bytes: seenBytes, elapsedMs: now - t0 });
   };
 
-  const pool = new AnalyzePool(options.analyzeThreads ?? defaultAnalyzeThreads());
-  // Events wait here, in input order, while their samples are analyzed in the workers.
-  const inFlight: Array<{ event: SourceEvent; analysis: Promise<Analysis> | null }> = [];
-  const settle = async () => {
-    const { event, analysis } = inFlight.shift()!;
-    switch (event.type) {
-      case 'wrapper':
-        writer.addWrapper(event.locator, event.bytes, event.kind);
-        break;
-      case 'rejected':
-        writer.addRejection(event.locator, event.reason, event.size, event.sha256);
-        rejectedSeen += 1;
-        break;
-      case 'sample': {
-        const a = (await analysis)!;
-        seenBytes += event.bytes.length;
-        if (a.kind === 'rejected') {
-          writer.addRejection(event.locator, a.reason, a.size, a.sha256);
-          rejectedSeen += 1;
-        } else {
-          writer.addSample({ analysis: a, bytes: event.bytes, locator: event.locator, envelopeSender: event.envelopeSender, wrapperLocator: event.wrapperLocator });
-          seen += 1;
-        }
-        break;
-      }
-      case 'file':
-        break;
-    }
-    if (writer.pendingSamples >= BATCH_SAMPLES || writer.pendingBytes >= BATCH_BYTES) {
-      add(await writer.flush());
-      progress();
-    }
-  };
-
   try {
-    for await (const event of readSource(source, { unwrapForwards: options.method === 'report' || options.method === 'bounce', limits: options.limits })) {
-      if (event.type === 'file') {
-        if (event.depth === 0) {
-          manifest.update(`${event.sha256}  ${event.locator}\n`);
-          firstFileSha256 ??= event.sha256;
-          sourceBytes += event.size;
+    const events = readAnalyzed(source, {
+      unwrapForwards: options.method === 'report' || options.method === 'bounce',
+      limits: options.limits,
+      envelopeRecipient,
+      threaded: options.threaded ?? true,
+    });
+    for await (const event of events) {
+      switch (event.type) {
+        case 'file':
+          if (event.depth === 0) {
+            manifest.update(`${event.sha256}  ${event.locator}\n`);
+            firstFileSha256 ??= event.sha256;
+            sourceBytes += event.size;
+          }
+          continue;
+        case 'wrapper':
+          writer.addWrapper(event.locator, event.bytes, event.kind);
+          break;
+        case 'rejected':
+          writer.addRejection(event.locator, event.reason, event.size, event.sha256);
+          rejectedSeen += 1;
+          break;
+        case 'sample': {
+          const a = event.analysis;
+          seenBytes += event.bytes.length;
+          if (a.kind === 'rejected') {
+            writer.addRejection(event.locator, a.reason, a.size, a.sha256);
+            rejectedSeen += 1;
+          } else {
+            writer.addSample({ analysis: a, bytes: event.bytes, locator: event.locator, envelopeSender: event.envelopeSender, wrapperLocator: event.wrapperLocator });
+            seen += 1;
+          }
+          break;
         }
-        continue;
       }
-      inFlight.push({ event, analysis: event.type === 'sample' ? pool.analyze(event.bytes, envelopeRecipient, null) : null });
-      if (inFlight.length >= ANALYSIS_WINDOW) {
-        pool.dispatch();
-        await settle();
+      if (writer.pendingSamples >= BATCH_SAMPLES || writer.pendingBytes >= BATCH_BYTES) {
+        add(await writer.flush());
+        progress();
       }
     }
-    pool.dispatch();
-    while (inFlight.length > 0) await settle();
     add(await writer.flush());
     progress(true);
   } catch (err) {
     writer.close();
-    await pool.close();
     await ctx.db.knex('acquisitions').where({ id: acquisitionId }).update({ status: 'failed', finished_at: ctx.clock().toISOString() });
     throw err;
   }
-  await pool.close();
   writer.close();
 
   const sourceSha256 = fs.statSync(source).isFile() && firstFileSha256 !== null ? firstFileSha256 : manifest.digest('hex');

@@ -54,8 +54,8 @@ export async function caseReport(knex: Knex, slug: string): Promise<CaseReport> 
       name: p.name,
       batesPrefix: p.batesPrefix,
       samples: await count(ofParty()),
-      items: await count(knex.from(ofParty().distinct('s.item_sha256').as('d'))),
-      deliveries: await count(knex.from(ofParty().distinct('s.message_key', 's.recipient').as('d'))),
+      items: await count(knex.from(ofParty().distinct('s.item_id').as('d'))),
+      deliveries: await count(knex.from(ofParty().distinct('s.message_id', 's.recipient').as('d'))),
     });
   }
 

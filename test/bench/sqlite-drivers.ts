@@ -31,10 +31,11 @@ function hasModule(name: string): boolean {
 
 async function setup(knex: Knex): Promise<void> {
   for (const p of ['journal_mode = WAL', 'synchronous = FULL', 'foreign_keys = ON', 'cache_size = -65536']) await knex.raw(`pragma ${p}`);
-  await knex.raw('create table items (case_id integer, sha256 text, bates text, size integer, primary key (case_id, sha256), unique (case_id, bates))');
-  await knex.raw('create table samples (id integer primary key, case_id integer, item_sha256 text, origin text, locator text, message_key text, recipient text, unique (case_id, origin))');
-  await knex.raw('create index samples_item on samples (case_id, item_sha256)');
-  await knex.raw('create table deliveries (case_id integer, message_key text, recipient text, primary key (case_id, message_key, recipient))');
+  await knex.raw('create table items (id integer primary key, case_id integer, sha256 text, bates text, size integer, unique (case_id, sha256), unique (case_id, bates))');
+  await knex.raw('create table samples (id integer primary key, acquisition_id integer, item_id integer, locator text, message_id integer, recipient text)');
+  await knex.raw('create index samples_locator on samples (acquisition_id, locator)');
+  await knex.raw('create index samples_item on samples (item_id)');
+  await knex.raw('create table deliveries (message_id integer, recipient text, case_id integer, primary key (message_id, recipient))');
 }
 
 function insertSql(table: string, columns: string[], rows: number, ignore: boolean): string {
@@ -54,15 +55,15 @@ async function run(client: string): Promise<number> {
     const deliveries: unknown[][] = [];
     for (let i = start; i < Math.min(N, start + PER_TXN); i++) {
       const sha = hex(`item ${i}`);
-      items.push([1, sha, `LPN-${String(i + 1).padStart(7, '0')}`, 3500]);
-      samples.push([1, sha, hex(`origin ${i}`), `trap/${i}.eml`, `m:${i}@bot`, `user${i % 5000}@laposte.net`]);
-      deliveries.push([1, `m:${i}@bot`, `user${i % 5000}@laposte.net`]);
+      items.push([i + 1, 1, sha, `LPN-${String(i + 1).padStart(7, '0')}`, 3500]);
+      samples.push([1, i + 1, `trap/${String(i).padStart(7, '0')}.eml`, i + 1, `user${i % 5000}@laposte.net`]);
+      deliveries.push([i + 1, `user${i % 5000}@laposte.net`, 1]);
     }
     await knex.transaction(async (trx) => {
       for (const [table, columns, rows, ignore] of [
-        ['items', ['case_id', 'sha256', 'bates', 'size'], items, false],
-        ['samples', ['case_id', 'item_sha256', 'origin', 'locator', 'message_key', 'recipient'], samples, false],
-        ['deliveries', ['case_id', 'message_key', 'recipient'], deliveries, true],
+        ['items', ['id', 'case_id', 'sha256', 'bates', 'size'], items, false],
+        ['samples', ['acquisition_id', 'item_id', 'locator', 'message_id', 'recipient'], samples, false],
+        ['deliveries', ['message_id', 'recipient', 'case_id'], deliveries, true],
       ] as const) {
         for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
           const part = rows.slice(i, i + ROWS_PER_STATEMENT);

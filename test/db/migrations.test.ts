@@ -7,13 +7,13 @@ const EXPECTED_COLUMNS: Record<string, string[]> = {
   cases: ['id', 'slug', 'title', 'created_at'],
   parties: ['id', 'case_id', 'name', 'bates_prefix', 'next_bates'],
   acquisitions: ['id', 'case_id', 'party_id', 'method', 'source_name', 'source_sha256', 'source_bytes', 'operator', 'started_at', 'finished_at', 'status', 'samples', 'new_items', 'rejected', 'envelope_recipient'],
-  items: ['case_id', 'sha256', 'bates', 'party_id', 'first_acquisition_id', 'size', 'pack', 'pack_offset', 'message_key', 'date', 'parse_error'],
-  messages: ['case_id', 'message_key', 'message_id', 'identity', 'from_address', 'subject', 'date', 'first_item_sha256'],
-  deliveries: ['case_id', 'message_key', 'recipient', 'recipient_source', 'first_item_sha256'],
-  accounts: ['case_id', 'address', 'domain', 'first_item_sha256'],
-  wrappers: ['id', 'case_id', 'acquisition_id', 'origin', 'locator', 'kind', 'sha256', 'size', 'pack', 'pack_offset'],
-  samples: ['id', 'case_id', 'acquisition_id', 'item_sha256', 'origin', 'locator', 'envelope_sender', 'wrapper_id', 'exact_duplicate', 'message_key', 'recipient'],
-  rejections: ['id', 'case_id', 'acquisition_id', 'origin', 'locator', 'reason', 'size', 'sha256'],
+  items: ['id', 'case_id', 'sha256', 'bates', 'party_id', 'first_acquisition_id', 'size', 'pack', 'pack_offset', 'message_id', 'date', 'parse_error'],
+  messages: ['id', 'case_id', 'message_key', 'header_message_id', 'identity', 'from_address', 'subject', 'date', 'first_item_id'],
+  deliveries: ['message_id', 'recipient', 'case_id', 'recipient_source', 'first_item_id'],
+  accounts: ['case_id', 'address', 'domain', 'first_item_id'],
+  wrappers: ['id', 'case_id', 'acquisition_id', 'locator', 'kind', 'sha256', 'size', 'pack', 'pack_offset'],
+  samples: ['id', 'case_id', 'acquisition_id', 'item_id', 'locator', 'envelope_sender', 'wrapper_id', 'exact_duplicate', 'message_id', 'recipient'],
+  rejections: ['id', 'case_id', 'acquisition_id', 'locator', 'reason', 'size', 'sha256'],
   custody_events: ['id', 'case_id', 'seq', 'at', 'actor', 'action', 'details', 'prev_hash', 'hash'],
 };
 
@@ -39,7 +39,7 @@ storageTest('migrations roll back completely and re-apply', async ({ ctx }) => {
 storageTest('the database enforces foreign keys (a sample cannot point at a missing item)', async ({ ctx }) => {
   const knex = ctx.db.knex;
   await assert.rejects(
-    knex('samples').insert({ case_id: 999, acquisition_id: 999, item_sha256: 'x', origin: 'o', locator: 'x', exact_duplicate: false, message_key: 'm', recipient: '' }),
+    knex('samples').insert({ case_id: 999, acquisition_id: 999, item_id: 999, locator: 'x', exact_duplicate: false, message_id: 999, recipient: '' }),
     /FOREIGN KEY|foreign key/i,
   );
 });

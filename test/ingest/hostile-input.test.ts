@@ -70,7 +70,7 @@ storageTest('hostile inputs are rejected or kept with their parse error, and not
   assert.match(reasonOf('dangling-link.eml'), /link/);
   assert.equal(rejections.length, 7, JSON.stringify(rejections, null, 1));
 
-  const errors = (await ctx.db.knex('items as i').join('samples as s', 's.item_sha256', 'i.sha256').whereNotNull('i.parse_error').select('s.locator', 'i.parse_error')) as Array<{ locator: string; parse_error: string }>;
+  const errors = (await ctx.db.knex('items as i').join('samples as s', 's.item_id', 'i.id').whereNotNull('i.parse_error').select('s.locator', 'i.parse_error')) as Array<{ locator: string; parse_error: string }>;
   const errorOf = (locator: string) => errors.find((e) => e.locator === locator)?.parse_error ?? '(no parse error)';
   assert.match(errorOf('truncated.eml'), /no blank line/);
   assert.match(errorOf('nul.eml'), /NUL/);
@@ -83,7 +83,7 @@ storageTest('hostile inputs are rejected or kept with their parse error, and not
   assert.equal(after.items, before.items + 12);
   assert.equal(after.rejected, 7);
   assert.equal(after.parseErrors, 3);
-  const subject = (await ctx.db.knex('messages').where({ message_id: '8bit@x' }).first('subject')) as { subject: string };
+  const subject = (await ctx.db.knex('messages').where({ header_message_id: '8bit@x' }).first('subject')) as { subject: string };
   assert.equal(subject.subject, 'café crème');
 
   for (const e of earlier) {

@@ -10,7 +10,7 @@ storageTest('the server lists cases with their counts and serves the report as J
   await createCase(ctx, { slug: 'web', title: '<script>alert(1)</script> v. Doe', parties: [{ name: 'Laposte.net', batesPrefix: 'LPN' }] });
   const dir = tempDir();
   fs.writeFileSync(path.join(dir, 'a.eml'), 'From: x1@hotmail.com\r\nTo: a@laposte.net\r\nMessage-ID: <1@x>\r\nSubject: hi\r\n\r\nbody\r\n');
-  await ingest(ctx, { caseSlug: 'web', method: 'trap', paths: [dir], analyzeThreads: 0 });
+  await ingest(ctx, { caseSlug: 'web', method: 'trap', paths: [dir], threaded: false });
   const server = await startServer(ctx, { host: '127.0.0.1', port: 0 });
   try {
     const page = await fetch(server.url);

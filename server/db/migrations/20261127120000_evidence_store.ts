@@ -3,10 +3,9 @@
  * custody events (and what acquisitions produced besides samples: wrappers and rejected inputs).
  * Never edit this file once landed: add a new migration.
  *
- * Natural keys are used where the counting semantics define identity, so that re-ingesting the same
- * input is idempotent by construction: an item is (case, sha256), a message (case, message_key),
- * a delivery (case, message_key, recipient), an account (case, address); a sample, wrapper or
- * rejected input is (case, origin), origin = SHA-256 of (party, source path, locator, bytes' hash).
+ * Natural keys are unique where the counting semantics define identity, so that re-ingesting the
+ * same input is idempotent: an item is (case, sha256), a message (case, message_key), a delivery
+ * (message, recipient), an account (case, address).
  * Timestamps are ISO 8601 UTC strings, identical on SQLite and PostgreSQL.
  */
 import type { Knex } from 'knex';
@@ -48,7 +47,11 @@ export async function up(knex: Knex): Promise<void> {
     t.index(['case_id']);
   });
 
+  // Items and messages get ids assigned by the (serialized) batch writer, in ingest order, so
+  // indexes on them grow at their right edge; only the natural-key indexes take random inserts
+  // (measured: each random-key index costs a WAL page per row at scale).
   await knex.schema.createTable('items', (t) => {
+    t.bigInteger('id').primary();
     t.integer('case_id').notNullable().references('id').inTable('cases');
     t.string('sha256', 64).notNullable();
     t.string('bates', 32).notNullable();
@@ -57,42 +60,40 @@ export async function up(knex: Knex): Promise<void> {
     t.bigInteger('size').notNullable();
     t.string('pack', 64).notNullable();
     t.bigInteger('pack_offset').notNullable();
-    t.string('message_key', 200).notNullable();
+    t.bigInteger('message_id').notNullable();
     t.string('date', 32);
     t.text('parse_error');
-    t.primary(['case_id', 'sha256']);
+    t.unique(['case_id', 'sha256']);
     t.unique(['case_id', 'bates']);
   });
 
   await knex.schema.createTable('messages', (t) => {
+    t.bigInteger('id').primary();
     t.integer('case_id').notNullable().references('id').inTable('cases');
     t.string('message_key', 200).notNullable();
-    t.text('message_id');
+    t.text('header_message_id');
     t.string('identity', 64).notNullable();
     t.string('from_address', 320);
     t.text('subject');
     t.string('date', 32);
-    t.string('first_item_sha256', 64).notNullable();
-    t.primary(['case_id', 'message_key']);
-    t.index(['case_id', 'message_id']);
-    t.index(['case_id', 'date']);
+    t.bigInteger('first_item_id').notNullable();
+    t.unique(['case_id', 'message_key']);
   });
 
   await knex.schema.createTable('deliveries', (t) => {
-    t.integer('case_id').notNullable().references('id').inTable('cases');
-    t.string('message_key', 200).notNullable();
+    t.bigInteger('message_id').notNullable().references('id').inTable('messages');
     t.string('recipient', 320).notNullable();
+    t.integer('case_id').notNullable().references('id').inTable('cases');
     t.string('recipient_source', 16).notNullable();
-    t.string('first_item_sha256', 64).notNullable();
-    t.primary(['case_id', 'message_key', 'recipient']);
-    t.foreign(['case_id', 'message_key']).references(['case_id', 'message_key']).inTable('messages');
+    t.bigInteger('first_item_id').notNullable().references('id').inTable('items');
+    t.primary(['message_id', 'recipient']);
   });
 
   await knex.schema.createTable('accounts', (t) => {
     t.integer('case_id').notNullable().references('id').inTable('cases');
     t.string('address', 320).notNullable();
     t.string('domain', 255).notNullable();
-    t.string('first_item_sha256', 64).notNullable();
+    t.bigInteger('first_item_id').notNullable().references('id').inTable('items');
     t.primary(['case_id', 'address']);
   });
 
@@ -100,7 +101,6 @@ export async function up(knex: Knex): Promise<void> {
     t.increments('id').primary();
     t.integer('case_id').notNullable().references('id').inTable('cases');
     t.integer('acquisition_id').notNullable().references('id').inTable('acquisitions');
-    t.string('origin', 64).notNullable();
     t.string('locator', 2000).notNullable();
     t.string('kind', 16).notNullable();
     t.string('sha256', 64).notNullable();
@@ -108,37 +108,35 @@ export async function up(knex: Knex): Promise<void> {
     t.string('pack', 64).notNullable();
     t.bigInteger('pack_offset').notNullable();
     t.index(['case_id', 'sha256']);
-    t.unique(['case_id', 'origin']);
+    t.index(['acquisition_id', 'locator']);
   });
 
+  // A sample is identified across ingest runs by (acquisition's party and source, locator, item):
+  // re-ingesting an input looks its locators up under the earlier acquisitions of the same source.
   await knex.schema.createTable('samples', (t) => {
     t.increments('id').primary();
     t.integer('case_id').notNullable().references('id').inTable('cases');
     t.integer('acquisition_id').notNullable().references('id').inTable('acquisitions');
-    t.string('item_sha256', 64).notNullable();
-    t.string('origin', 64).notNullable();
+    t.bigInteger('item_id').notNullable().references('id').inTable('items');
     t.string('locator', 2000).notNullable();
     t.string('envelope_sender', 320);
     t.integer('wrapper_id').references('id').inTable('wrappers');
     t.boolean('exact_duplicate').notNullable();
-    t.string('message_key', 200).notNullable();
+    t.bigInteger('message_id').notNullable().references('id').inTable('messages');
     t.string('recipient', 320).notNullable();
-    t.foreign(['case_id', 'item_sha256']).references(['case_id', 'sha256']).inTable('items');
-    t.index(['case_id', 'item_sha256']);
-    t.index(['acquisition_id']);
-    t.unique(['case_id', 'origin']);
+    t.index(['acquisition_id', 'locator']);
+    t.index(['item_id']);
   });
 
   await knex.schema.createTable('rejections', (t) => {
     t.increments('id').primary();
     t.integer('case_id').notNullable().references('id').inTable('cases');
     t.integer('acquisition_id').notNullable().references('id').inTable('acquisitions');
-    t.string('origin', 64).notNullable();
     t.string('locator', 2000).notNullable();
     t.text('reason').notNullable();
     t.bigInteger('size');
     t.string('sha256', 64);
-    t.unique(['case_id', 'origin']);
+    t.index(['acquisition_id', 'locator']);
   });
 
   await knex.schema.createTable('custody_events', (t) => {

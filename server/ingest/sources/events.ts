@@ -5,8 +5,8 @@ export type WrapperKind = 'arf' | 'forward' | 'bounce';
 export type SourceEvent =
   /** A physical file (depth 0) or archive member (depth > 0) was read completely; sha256 of its exact bytes. */
   | { type: 'file'; locator: string; depth: number; size: number; sha256: string }
-  /** One message as harvested. */
-  | { type: 'sample'; locator: string; bytes: Buffer; envelopeSender: string | null; wrapperLocator: string | null }
+  /** One message as harvested. `sha256` is set when the sample is a whole file already hashed for its `file` event. */
+  | { type: 'sample'; locator: string; bytes: Buffer; envelopeSender: string | null; wrapperLocator: string | null; sha256?: string }
   /** A report / forward / bounce whose inner message(s) became samples; emitted before them. */
   | { type: 'wrapper'; locator: string; bytes: Buffer; kind: WrapperKind }
   /** Input that gave no sample, and why. size and sha256 are known when it was read completely. */

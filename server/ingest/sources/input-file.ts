@@ -64,6 +64,7 @@ export function readInputFile(path: string, locator: string, context: Omit<ReadC
     if (kind === 'message' && bytes.length > 0 && bytes.length <= context.limits.maxMessageBytes) {
       // The hot path: one .eml.
       const events = messageEvents(bytes, locator, null, readContext);
+      for (const e of events) if (e.type === 'sample' && e.bytes === bytes) e.sha256 = sha256; // hashed once, here
       events.push(fileRead(locator, 0, bytes.length, sha256));
       return events;
     }

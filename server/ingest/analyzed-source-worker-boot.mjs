@@ -3,4 +3,4 @@
 import { register } from 'tsx/esm/api';
 
 register();
-await import('./analyze-worker.ts');
+await import('./analyzed-source-worker.ts');

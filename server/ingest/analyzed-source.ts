@@ -1,0 +1,85 @@
+/**
+ * An input path as a stream of analyzed events: sources/ (read, split, unwrap) followed by
+ * analyze.ts (hash, headers, keys) for each sample. With `threaded`, both run in a worker thread
+ * and only the database work stays on the ingest thread: measured, reading and analysis are about
+ * as much CPU as the batch writes, so two threads keep both cores busy.
+ *
+ * The worker sends events in chunks whose sample bytes travel in one transferred ArrayBuffer (no
+ * copy per message), and stops reading when MAX_CHUNKS_IN_FLIGHT chunks are unconsumed, so memory
+ * stays bounded whatever the input size.
+ */
+import { Worker } from 'node:worker_threads';
+import { SpamcaseError, type ErrorCode } from '../errors.ts';
+import { readSource, type SourceEvent, type SourceOptions } from './sources/index.ts';
+import { analyzeSample, type Analysis } from './analyze.ts';
+
+export type AnalyzedEvent =
+  | Exclude<SourceEvent, { type: 'sample' }>
+  | (Extract<SourceEvent, { type: 'sample' }> & { analysis: Analysis });
+
+export interface AnalyzedSourceOptions extends SourceOptions {
+  envelopeRecipient: string | null;
+  /** Read and analyze in a worker thread (default) or in this thread. */
+  threaded: boolean;
+}
+
+/** Events per chunk sent from the worker, and bytes per chunk: small enough to keep memory flat. */
+export const CHUNK_EVENTS = 256;
+export const CHUNK_BYTES = 4 * 1024 * 1024;
+/** Chunks sent but not yet consumed before the worker waits. */
+export const MAX_CHUNKS_IN_FLIGHT = 16;
+
+export async function* analyzeInline(path: string, options: Omit<AnalyzedSourceOptions, 'threaded'>): AsyncGenerator<AnalyzedEvent> {
+  for await (const event of readSource(path, options)) {
+    if (event.type === 'sample') yield { ...event, analysis: analyzeSample(event.bytes, options.envelopeRecipient, event.sha256 ?? null) };
+    else yield event;
+  }
+}
+
+/** What crosses the thread boundary: events without their bytes, which are ranges of one buffer. */
+export type WireEvent = (Omit<Extract<AnalyzedEvent, { type: 'sample' | 'wrapper' }>, 'bytes'> | Exclude<AnalyzedEvent, { type: 'sample' | 'wrapper' }>) & {
+  range?: [number, number];
+};
+export type WorkerMessage =
+  | { kind: 'chunk'; events: WireEvent[]; buffer: ArrayBuffer }
+  | { kind: 'done' }
+  | { kind: 'error'; code: ErrorCode | null; message: string };
+
+export async function* readAnalyzed(path: string, options: AnalyzedSourceOptions): AsyncGenerator<AnalyzedEvent> {
+  const { threaded, ...rest } = options;
+  if (!threaded) {
+    yield* analyzeInline(path, rest);
+    return;
+  }
+  const worker = new Worker(new URL('./analyzed-source-worker-boot.mjs', import.meta.url), { workerData: { path, options: rest } });
+  const inbox: WorkerMessage[] = [];
+  let wake: (() => void) | null = null;
+  const push = (m: WorkerMessage) => {
+    inbox.push(m);
+    wake?.();
+  };
+  worker.on('message', push);
+  worker.on('error', (err) => push({ kind: 'error', code: null, message: err.message }));
+  worker.on('exit', (code) => {
+    if (code !== 0) push({ kind: 'error', code: null, message: `reader thread stopped (exit code ${code})` });
+  });
+  try {
+    for (;;) {
+      while (inbox.length === 0) await new Promise<void>((resolve) => (wake = resolve));
+      wake = null;
+      const message = inbox.shift()!;
+      if (message.kind === 'done') return;
+      if (message.kind === 'error') {
+        throw message.code ? new SpamcaseError(message.code, message.message) : new Error(`reading input failed: ${message.message}`);
+      }
+      const buffer = Buffer.from(message.buffer);
+      for (const e of message.events) {
+        const { range, ...event } = e;
+        yield (range ? { ...event, bytes: buffer.subarray(range[0], range[1]) } : event) as AnalyzedEvent;
+      }
+      worker.postMessage('credit');
+    }
+  } finally {
+    await worker.terminate();
+  }
+}
