@@ -101,6 +101,13 @@ export async function fsck(ctx: Context, slug: string): Promise<FsckResult> {
     this.on('d.message_id', 's.message_id').andOn('d.recipient', 's.recipient');
   }).where('s.case_id', c.id).whereNull('d.message_id'));
   if (orphanDeliveries > 0) problems.push(`${orphanDeliveries} samples whose delivery is missing from the index`);
+  for (const [table, column, word] of [
+    ['items', 'sha256', 'item'],
+    ['messages', 'message_key', 'message'],
+  ] as const) {
+    const repeated = (await knex(table).where({ case_id: c.id }).groupBy(column).having(knex.raw('count(*) > 1')).select(column).limit(10)) as Array<Record<string, string>>;
+    for (const r of repeated) problems.push(`${word} ${r[column]} is filed more than once (counted twice)`);
+  }
   const interrupted = (await knex('acquisitions').where({ case_id: c.id, status: 'running' }).select('id', 'source_name')) as Array<{ id: number; source_name: string }>;
   for (const a of interrupted) warnings.push(`acquisition ${a.id} (${a.source_name}) did not finish; ingest it again: nothing is counted twice`);
 

@@ -16,7 +16,7 @@ import { bulkInsert } from '../db/bulk-insert.ts';
 import { PackWriter, sha256Hex } from '../store/pack-store.ts';
 import { normalizedBodyHash } from './headers/index.ts';
 import type { Analysis } from './analyze.ts';
-import { boundedKey, contentKey, MAX_ADDRESS_LENGTH, MAX_LOCATOR_LENGTH, messageIdKey, rawKey } from './keys.ts';
+import { boundedKey, compactKey, contentKey, MAX_ADDRESS_LENGTH, MAX_LOCATOR_LENGTH, messageIdKey, messageKeyHash, rawKey } from './keys.ts';
 
 type EmailAnalysis = Extract<Analysis, { kind: 'email' }>;
 
@@ -25,8 +25,8 @@ const LOOKUP_CHUNK = 500;
 /** PostgreSQL advisory lock taken by every ingest batch: ids are assigned as max(id) + 1. */
 const PG_INGEST_LOCK = 0x5350414d; // "SPAM"
 
-const ITEM_COLUMNS = ['id', 'case_id', 'sha256', 'bates', 'party_id', 'first_acquisition_id', 'size', 'pack', 'pack_offset', 'message_id', 'date', 'parse_error'];
-const MESSAGE_COLUMNS = ['id', 'case_id', 'message_key', 'header_message_id', 'identity', 'from_address', 'subject', 'date', 'first_item_id'];
+const ITEM_COLUMNS = ['id', 'case_id', 'sha256', 'sha_key', 'bates', 'party_id', 'first_acquisition_id', 'size', 'pack', 'pack_offset', 'message_id', 'date', 'parse_error'];
+const MESSAGE_COLUMNS = ['id', 'case_id', 'message_key', 'key_hash', 'header_message_id', 'identity', 'from_address', 'subject', 'date', 'first_item_id'];
 const DELIVERY_COLUMNS = ['message_id', 'recipient', 'case_id', 'recipient_source', 'first_item_id'];
 const ACCOUNT_COLUMNS = ['case_id', 'address', 'domain', 'first_item_id'];
 const SAMPLE_COLUMNS = ['case_id', 'acquisition_id', 'item_id', 'locator', 'envelope_sender', 'wrapper_id', 'exact_duplicate', 'message_id', 'recipient'];
@@ -166,9 +166,10 @@ export class BatchWriter {
 
     // 1. Items the case already holds.
     const itemIds = new Map<string, number>();
-    for (const part of chunks([...new Set(samples.map((s) => s.analysis.sha256))], LOOKUP_CHUNK)) {
-      const rows = (await trx('items').where({ case_id: caseId }).whereIn('sha256', part).select('id', 'sha256')) as Array<{ id: number; sha256: string }>;
-      for (const r of rows) itemIds.set(r.sha256, Number(r.id));
+    const wantedShas = new Set(samples.map((s) => s.analysis.sha256));
+    for (const part of chunks([...new Set([...wantedShas].map(compactKey))], LOOKUP_CHUNK)) {
+      const rows = (await trx('items').where({ case_id: caseId }).whereIn('sha_key', part).select('id', 'sha256')) as Array<{ id: number; sha256: string }>;
+      for (const r of rows) if (wantedShas.has(r.sha256)) itemIds.set(r.sha256, Number(r.id));
     }
 
     // 2. Message keys: the Message-ID's, unless the case (or this batch) already has that
@@ -176,13 +177,14 @@ export class BatchWriter {
     const messages = new Map<string, { id: number; identity: string } | null>();
     const lookUpMessages = async (keys: string[]) => {
       const missing = [...new Set(keys)].filter((k) => !messages.has(k));
-      for (const part of chunks(missing, LOOKUP_CHUNK)) {
-        const rows = (await trx('messages').where({ case_id: caseId }).whereIn('message_key', part).select('id', 'message_key', 'identity')) as Array<{
+      const wanted = new Set(missing);
+      for (const part of chunks([...new Set(missing.map(messageKeyHash))], LOOKUP_CHUNK)) {
+        const rows = (await trx('messages').where({ case_id: caseId }).whereIn('key_hash', part).select('id', 'message_key', 'identity')) as Array<{
           id: number;
           message_key: string;
           identity: string;
         }>;
-        for (const r of rows) messages.set(r.message_key, { id: Number(r.id), identity: r.identity });
+        for (const r of rows) if (wanted.has(r.message_key)) messages.set(r.message_key, { id: Number(r.id), identity: r.identity });
       }
       for (const k of missing) if (!messages.has(k)) messages.set(k, null);
     };
@@ -244,14 +246,14 @@ export class BatchWriter {
       if (!message) {
         message = { id: nextMessageId++, identity: a.identity };
         messages.set(key, message);
-        messageRows.push([message.id, caseId, key, a.messageId, a.identity, a.fromAddress, a.subject, a.date, itemId]);
+        messageRows.push([message.id, caseId, key, messageKeyHash(key), a.messageId, a.identity, a.fromAddress, a.subject, a.date, itemId]);
       }
       if (duplicate) {
         exactDuplicates += 1;
       } else {
         itemIds.set(a.sha256, itemId);
         const location = this.pack.append(a.sha256, s.bytes);
-        itemRows.push([itemId, caseId, a.sha256, formatBates(this.target.batesPrefix, nextBates++), partyId, acquisitionId, a.size, location.pack, location.offset, message.id, a.date, a.parseError]);
+        itemRows.push([itemId, caseId, a.sha256, compactKey(a.sha256), formatBates(this.target.batesPrefix, nextBates++), partyId, acquisitionId, a.size, location.pack, location.offset, message.id, a.date, a.parseError]);
       }
       const deliveryKey = `${message.id}\n${a.recipient}`;
       if (!deliveryRows.has(deliveryKey)) deliveryRows.set(deliveryKey, [message.id, a.recipient, caseId, a.recipientSource, itemId]);

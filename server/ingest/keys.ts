@@ -67,3 +67,17 @@ export function deliveryRecipient(input: {
   if (distinct.length === 1) return { recipient: normalizeRecipient(distinct[0]!), source: 'to' };
   return { recipient: '', source: 'unknown' };
 }
+
+/**
+ * A 52-bit integer from a SHA-256 hex digest (its first 13 hex digits): a compact, evenly spread
+ * index key that fits a JavaScript number and a BIGINT on every database. Not unique on its own:
+ * lookups by it always compare the full key.
+ */
+export function compactKey(sha256HexDigest: string): number {
+  return Number.parseInt(sha256HexDigest.slice(0, 13), 16);
+}
+
+/** compactKey of a message key (which is not itself a hash). */
+export function messageKeyHash(messageKey: string): number {
+  return compactKey(sha256(messageKey));
+}
