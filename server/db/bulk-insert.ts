@@ -11,6 +11,16 @@ import type { Knex } from 'knex';
 export const BULK_INSERT_ROWS = 400;
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
+
+/**
+ * Rows in the next statement: full chunks, then powers of two for the remainder, so one table has
+ * at most ten statement shapes. A shape per remainder size would fill the prepared-statement cache
+ * with hundreds of large statements (measured: peak RSS grew with the corpus).
+ */
+export function statementRows(remaining: number): number {
+  if (remaining >= BULK_INSERT_ROWS) return BULK_INSERT_ROWS;
+  return 2 ** Math.floor(Math.log2(remaining));
+}
 const sqlCache = new Map<string, string>();
 
 function statement(table: string, columns: readonly string[], rows: number, conflict: readonly string[] | undefined): string {
@@ -36,8 +46,9 @@ export async function bulkInsert(
   rows: ReadonlyArray<readonly unknown[]>,
   conflict?: readonly string[],
 ): Promise<void> {
-  for (let i = 0; i < rows.length; i += BULK_INSERT_ROWS) {
-    const part = rows.slice(i, i + BULK_INSERT_ROWS);
+  for (let i = 0; i < rows.length; ) {
+    const part = rows.slice(i, i + statementRows(rows.length - i));
+    i += part.length;
     const bindings: unknown[] = [];
     for (const row of part) {
       if (row.length !== columns.length) throw new Error(`bulk insert into ${table}: row has ${row.length} values for ${columns.length} columns`);

@@ -22,7 +22,7 @@ export const SQLITE_BUSY_TIMEOUT_MS = 10_000;
  */
 export const SQLITE_CACHE_KIB = 64 * 1024;
 /** Prepared statements kept per SQLite connection (knex re-prepares every query otherwise). */
-const STATEMENT_CACHE_SIZE = 256;
+const STATEMENT_CACHE_SIZE = 128;
 
 type RawSqlite = {
   pragma(source: string): unknown;

@@ -27,7 +27,7 @@ export interface AnalyzedSourceOptions extends SourceOptions {
 export const CHUNK_EVENTS = 256;
 export const CHUNK_BYTES = 4 * 1024 * 1024;
 /** Chunks sent but not yet consumed before the worker waits. */
-export const MAX_CHUNKS_IN_FLIGHT = 16;
+export const MAX_CHUNKS_IN_FLIGHT = 12;
 
 export async function* analyzeInline(path: string, options: Omit<AnalyzedSourceOptions, 'threaded'>): AsyncGenerator<AnalyzedEvent> {
   for await (const event of readSource(path, options)) {

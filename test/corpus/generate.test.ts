@@ -5,8 +5,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { tempDir as sharedTempDir } from '../helpers/databases.ts';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateCorpus } from './generate.ts';
@@ -15,7 +15,7 @@ import type { CorpusTruth } from './generate.ts';
 const sha256 = (b: Buffer | string): string => createHash('sha256').update(b).digest('hex');
 
 function tempDir(): string {
-  return mkdtempSync(join(tmpdir(), 'spamcase-corpus-'));
+  return sharedTempDir('spamcase-corpus-');
 }
 
 function walk(dir: string): string[] {

@@ -1,8 +1,5 @@
 /** Shared by the sources tests: collect events, make temp dirs. Not a test file itself. */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after } from 'node:test';
+import { tempDir as sharedTempDir } from '../../helpers/databases.ts';
 import { readSource } from '../../../server/ingest/sources/index.ts';
 import type { SourceEvent, SourceOptions } from '../../../server/ingest/sources/index.ts';
 
@@ -27,9 +24,7 @@ export function outline(events: SourceEvent[]): string[] {
   return events.map((e) => `${e.type} ${e.locator}`);
 }
 
-/** A temp directory removed after the test file. */
+/** A temp directory removed when the test process exits. */
 export function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'spamcase-sources-'));
-  after(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
+  return sharedTempDir('spamcase-sources-');
 }
