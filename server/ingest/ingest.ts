@@ -77,6 +77,12 @@ async function ingestOne(
   input: string,
 ): Promise<AcquisitionSummary> {
   const source = path.resolve(input);
+  let isFile: boolean;
+  try {
+    isFile = fs.statSync(source).isFile();
+  } catch (err) {
+    throw new SpamcaseError('INPUT_UNREADABLE', `cannot read input ${source}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { cause: err });
+  }
   const started = ctx.clock();
   const envelopeRecipient = options.envelopeRecipient?.trim() || null;
 
@@ -196,7 +202,7 @@ async function ingestOne(
   }
   writer.close();
 
-  const sourceSha256 = fs.statSync(source).isFile() && firstFileSha256 !== null ? firstFileSha256 : manifest.digest('hex');
+  const sourceSha256 = isFile && firstFileSha256 !== null ? firstFileSha256 : manifest.digest('hex');
   const finished = ctx.clock();
   await ctx.db.knex.transaction(async (trx) => {
     await trx('acquisitions').where({ id: acquisitionId }).update({

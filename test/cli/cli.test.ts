@@ -69,7 +69,9 @@ storageTest('CLI errors are clear and have distinct exit codes', async ({ env: e
   assert.match(twice.stderr, /already exists/);
   const nothing = spamcase(e, 'ingest', '--case', 'x', '/nonexistent/path.mbox');
   assert.equal(nothing.code, 1);
-  assert.match(nothing.stderr, /cannot read input/);
+  assert.match(nothing.stderr, /cannot read input \/nonexistent\/path.mbox: ENOENT/);
+  const acquisitions = JSON.parse(spamcase(e, 'report', '--case', 'x', '--json').stdout).acquisitions;
+  assert.equal(acquisitions, 0, 'a path that cannot be read records nothing');
 });
 
 test('help lists every command', () => {
