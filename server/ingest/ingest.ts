@@ -44,17 +44,11 @@ export interface IngestOptions {
   onProgress?: (p: IngestProgress) => void;
 }
 
-export interface AcquisitionSummary {
+export interface AcquisitionSummary extends BatchTotals {
   acquisitionId: number;
   source: string;
   sourceSha256: string;
   sourceBytes: number;
-  samples: number;
-  alreadyRecorded: number;
-  newItems: number;
-  exactDuplicates: number;
-  rejected: number;
-  wrappers: number;
 }
 
 export async function ingest(ctx: Context, options: IngestOptions): Promise<AcquisitionSummary[]> {
@@ -128,12 +122,7 @@ async function ingestOne(
   });
   const totals: BatchTotals = { samples: 0, alreadyRecorded: 0, newItems: 0, exactDuplicates: 0, rejected: 0, wrappers: 0 };
   const add = (t: BatchTotals) => {
-    totals.samples += t.samples;
-    totals.alreadyRecorded += t.alreadyRecorded;
-    totals.newItems += t.newItems;
-    totals.exactDuplicates += t.exactDuplicates;
-    totals.rejected += t.rejected;
-    totals.wrappers += t.wrappers;
+    for (const k of Object.keys(totals) as Array<keyof BatchTotals>) totals[k] += t[k];
   };
   // The acquisition's own hash: the file's SHA-256, or for a folder the SHA-256 of its manifest
   // ("<sha256>  <relative path>\n" per file, in sorted walk order), like sha256sum's output.
