@@ -96,10 +96,15 @@ export async function getCase(knex: Knex, slug: string): Promise<CaseRecord> {
 }
 
 export async function listCases(knex: Knex): Promise<CaseRecord[]> {
-  const rows = (await knex('cases').orderBy('slug').select('slug')) as Array<{ slug: string }>;
-  const out: CaseRecord[] = [];
-  for (const r of rows) out.push(await getCase(knex, r.slug));
-  return out;
+  const cases = (await knex('cases').orderBy('slug').select('id', 'slug', 'title', 'created_at')) as Array<{ id: number; slug: string; title: string; created_at: string }>;
+  const parties = (await knex('parties').orderBy('id').select('id', 'case_id', 'name', 'bates_prefix')) as Array<{ id: number; case_id: number; name: string; bates_prefix: string }>;
+  return cases.map((c) => ({
+    id: Number(c.id),
+    slug: c.slug,
+    title: c.title,
+    createdAt: c.created_at,
+    parties: parties.filter((p) => Number(p.case_id) === Number(c.id)).map((p) => ({ id: Number(p.id), name: p.name, batesPrefix: p.bates_prefix })),
+  }));
 }
 
 /** The party an acquisition belongs to: named, or the case's only party. */

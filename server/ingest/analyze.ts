@@ -4,7 +4,7 @@
  * what the case already holds: see batch-writer.ts).
  * Pure and synchronous, so it can run in a worker thread.
  */
-import crypto from 'node:crypto';
+import { sha256Hex } from '../store/pack-store.ts';
 import { looksLikeEmail, parseHeaders, PROBLEM } from './headers/index.ts';
 import { boundedKey, deliveryRecipient, messageIdentity, MAX_ADDRESS_LENGTH, normalizeRecipient, type RecipientSource } from './keys.ts';
 
@@ -22,7 +22,7 @@ const PARSE_ERRORS: ReadonlySet<string> = new Set([
   PROBLEM.noHeader,
 ]);
 
-/** Longest Message-ID kept as-is; longer (hostile) ones are stored as a hash of the whole. */
+/** Longest Message-ID kept as-is; longer (hostile) ones keep a head and a hash of the whole. */
 const MAX_MESSAGE_ID_LENGTH = 900;
 
 export type Analysis =
@@ -46,7 +46,7 @@ export type Analysis =
 
 /** `knownSha256`: the caller already hashed these exact bytes (a whole file read by sources/). */
 export function analyzeSample(bytes: Buffer, envelopeRecipient: string | null, knownSha256: string | null = null): Analysis {
-  const sha256 = knownSha256 ?? crypto.createHash('sha256').update(bytes).digest('hex');
+  const sha256 = knownSha256 ?? sha256Hex(bytes);
   const size = bytes.length;
   const verdict = looksLikeEmail(bytes);
   if (!verdict.ok) return { kind: 'rejected', sha256, size, reason: verdict.reason };
@@ -84,10 +84,7 @@ export function analyzeSample(bytes: Buffer, envelopeRecipient: string | null, k
     envelopeRecipient,
     toAndCc: [...h.to, ...h.cc].map((a) => a.address),
   });
-  let messageId = h.messageId;
-  if (messageId !== null && messageId.length > MAX_MESSAGE_ID_LENGTH) {
-    messageId = `sha256:${crypto.createHash('sha256').update(messageId).digest('hex')}`;
-  }
+  const messageId = h.messageId === null ? null : boundedKey(h.messageId, MAX_MESSAGE_ID_LENGTH);
   return {
     kind: 'email',
     sha256,

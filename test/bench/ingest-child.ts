@@ -12,14 +12,12 @@ const folder = process.argv[2];
 if (!folder) throw new Error('usage: ingest-child.ts <folder>');
 const ctx = await openContext(loadConfig(), 'bench');
 await createCase(ctx, { slug: 'bench', title: 'Benchmark', parties: [{ name: 'Laposte.net', batesPrefix: 'LPN' }] });
-let peakRss = 0;
 const t0 = process.hrtime.bigint();
 const [summary] = await ingest(ctx, {
   caseSlug: 'bench',
   method: 'trap',
   paths: [folder],
   onProgress: (p) => {
-    peakRss = Math.max(peakRss, process.memoryUsage.rss());
     if (process.stderr.isTTY) process.stderr.write(`\r  ingest: ${p.samples} samples, ${Math.round(p.samples / (p.elapsedMs / 1000))} msg/s   `);
   },
 });
