@@ -5,7 +5,7 @@
  * even when its content is rejected, so that the acquisition hash covers every byte received.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, constants, createReadStream, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, read, readSync } from 'node:fs';
 import type { Stats } from 'node:fs';
 import { ChunkReader, Meter } from './chunk-reader.ts';
 import { messageEvents, readContent } from './content.ts';
@@ -122,10 +122,8 @@ async function* readStreamed(fd: number, position: Position, context: ReadContex
     yield rejected(locator, `cannot read file: ${fsErrorReason(err)}`);
     return;
   }
-  const stream = createReadStream('', { fd, autoClose: false, start: 0, highWaterMark: STREAM_CHUNK_BYTES });
-  stream.on('error', () => { /* surfaced through the iteration */ });
   const meter = new Meter();
-  const source = new ChunkReader(meter.wrap(stream[Symbol.asyncIterator]()));
+  const source = new ChunkReader(meter.wrap(chunksOf(fd)));
   let fdOwnedByZip = false;
   try {
     let failure: Rejection | null = null;
@@ -162,8 +160,25 @@ async function* readStreamed(fd: number, position: Position, context: ReadContex
     if (failure !== null) yield rejected(locator, failure.reason, meter.size, sha256);
     yield fileRead(locator, 0, meter.size, sha256);
   } finally {
-    stream.destroy();
     if (!fdOwnedByZip) closeSync(fd);
+  }
+}
+
+/**
+ * The descriptor's bytes from offset 0, in STREAM_CHUNK_BYTES chunks. Not an fs.ReadStream: a
+ * ReadStream closes its descriptor when destroyed, even with `autoClose: false`, asynchronously,
+ * after we have closed it ourselves and the number may already belong to the next file opened.
+ */
+async function* chunksOf(fd: number): AsyncGenerator<Buffer> {
+  let position = 0;
+  for (;;) {
+    const chunk = Buffer.allocUnsafe(STREAM_CHUNK_BYTES);
+    const n = await new Promise<number>((resolve, reject) => {
+      read(fd, chunk, 0, STREAM_CHUNK_BYTES, position, (err, bytesRead) => (err ? reject(err) : resolve(bytesRead)));
+    });
+    if (n === 0) return;
+    position += n;
+    yield n === STREAM_CHUNK_BYTES ? chunk : chunk.subarray(0, n);
   }
 }
 

@@ -82,6 +82,19 @@ describe('directory input', () => {
     ]);
   });
 
+  it('closes a streamed (large) file once: the small files opened after it are not disturbed', async () => {
+    // Regression: an fs.ReadStream closed its descriptor again, asynchronously, after we had
+    // closed it and the next file had been given the same number (EBADF on a later file).
+    const root = tempDir();
+    writeFileSync(join(root, 'a-large.eml'), Buffer.concat([Buffer.from('Subject: large\n\n'), Buffer.alloc(9 * 1024 * 1024, 'x')]));
+    for (let i = 0; i < 40; i++) writeFileSync(join(root, `b-${String(i).padStart(2, '0')}.eml`), `Subject: ${i}\n\nsmall ${i}\n`);
+    writeFileSync(join(root, 'c-large.eml'), Buffer.concat([Buffer.from('Subject: large 2\n\n'), Buffer.alloc(9 * 1024 * 1024, 'y')]));
+    for (let i = 0; i < 40; i++) writeFileSync(join(root, `d-${String(i).padStart(2, '0')}.eml`), `Subject: d${i}\n\nsmall ${i}\n`);
+    const events = await collect(root);
+    assert.deepEqual(rejections(events), []);
+    assert.equal(samples(events).length, 82);
+  });
+
   it('percent-encodes locator separators in names', async () => {
     const root = tempDir();
     writeFileSync(join(root, 'odd#1!x[2]%.eml'), 'Subject: odd\n\nodd\n');
