@@ -16,7 +16,7 @@ import { bulkInsert } from '../db/bulk-insert.ts';
 import { PackWriter, sha256Hex } from '../store/pack-store.ts';
 import { normalizedBodyHash } from './headers/index.ts';
 import type { Analysis } from './analyze.ts';
-import { boundedKey, compactKey, contentKey, MAX_ADDRESS_LENGTH, MAX_LOCATOR_LENGTH, messageIdKey, messageKeyHash, rawKey } from './keys.ts';
+import { boundedKey, compactKey, contentKey, MAX_ADDRESS_LENGTH, MAX_DOMAIN_LENGTH, MAX_LOCATOR_LENGTH, messageIdKey, messageKeyHash, rawKey } from './keys.ts';
 
 type EmailAnalysis = Extract<Analysis, { kind: 'email' }>;
 
@@ -259,7 +259,7 @@ export class BatchWriter {
       if (!deliveryRows.has(deliveryKey)) deliveryRows.set(deliveryKey, [message.id, a.recipient, caseId, a.recipientSource, itemId]);
       if (a.fromAddress && !accountRows.has(a.fromAddress)) {
         const at = a.fromAddress.lastIndexOf('@');
-        accountRows.set(a.fromAddress, [caseId, a.fromAddress, at >= 0 ? a.fromAddress.slice(at + 1) : '', itemId]);
+        accountRows.set(a.fromAddress, [caseId, a.fromAddress, at >= 0 ? boundedKey(a.fromAddress.slice(at + 1), MAX_DOMAIN_LENGTH) : '', itemId]);
       }
       sampleRows.push([
         caseId,

@@ -19,7 +19,13 @@ export function boundedKey(value: string, max: number): string {
 
 export const MAX_ADDRESS_LENGTH = 320; // RFC 5321: 64 local + @ + 255 domain
 export const MAX_MESSAGE_KEY_LENGTH = 200;
-export const MAX_LOCATOR_LENGTH = 2000;
+export const MAX_DOMAIN_LENGTH = 255; // RFC 1035: a domain name is at most 255 octets
+/**
+ * Locators are indexed with their acquisition; a PostgreSQL B-tree entry must stay under ~2,700
+ * bytes, so a locator is kept to 600 characters (2,400 bytes of UTF-8 at worst). Longer ones (deep
+ * folders, hostile ZIP member names up to 64 KiB) keep their head and a hash of the whole.
+ */
+export const MAX_LOCATOR_LENGTH = 600;
 
 /** Who wrote it, what it says it is, when: equal for every copy of one message, whatever the hops. */
 export function messageIdentity(fromAddress: string | null, subject: string | null, date: string | null): string {

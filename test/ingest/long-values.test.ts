@@ -1,0 +1,44 @@
+/**
+ * Values longer than their columns (found by the mutation test on PostgreSQL, where varchar limits
+ * and B-tree entry sizes are enforced): a From domain over 255 characters, a ZIP member name of
+ * thousands of multibyte characters, a deep folder. Each is kept bounded, readable and unique; the
+ * ingest goes on and a second ingest recognizes the same samples.
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { createCase } from '../../server/cases/cases.ts';
+import { ingest } from '../../server/ingest/ingest.ts';
+import { caseReport } from '../../server/report/counts.ts';
+import { MAX_LOCATOR_LENGTH } from '../../server/ingest/keys.ts';
+import { buildZip } from './sources/zip-writer.ts';
+import { storageTest, tempDir } from '../helpers/databases.ts';
+
+storageTest('over-long domains, member names and folders are stored bounded, and re-ingest finds them', async ({ ctx }) => {
+  const dir = tempDir('spamcase-long-');
+  const longDomain = `${'sub'.repeat(100)}.example.com`;
+  fs.writeFileSync(path.join(dir, 'long-domain.eml'), `From: bot@${longDomain}\nTo: a@laposte.net\nMessage-ID: <long-domain@x>\nSubject: long\n\nbody\n`);
+  const names = ['é'.repeat(3000), `${'é'.repeat(3000)}2`].map((n) => `${n}.eml`);
+  fs.writeFileSync(path.join(dir, 'names.zip'), buildZip(names.map((name, i) => ({ name, data: `From: z${i}@hotmail.com\nTo: b@laposte.net\nMessage-ID: <zip-${i}@x>\n\nbody ${i}\n` }))));
+  let deep = dir;
+  for (let i = 0; i < 12; i++) deep = path.join(deep, `${'d'.repeat(60)}${i}`);
+  fs.mkdirSync(deep, { recursive: true });
+  fs.writeFileSync(path.join(deep, 'deep.eml'), 'From: deep@hotmail.com\nTo: c@laposte.net\nMessage-ID: <deep@x>\n\nbody\n');
+
+  await createCase(ctx, { slug: 'long', title: 'Long values', parties: [{ name: 'Laposte.net', batesPrefix: 'LPN' }] });
+  const [first] = await ingest(ctx, { caseSlug: 'long', method: 'trap', paths: [dir] });
+  assert.equal(first!.samples, 4);
+  const locators = ((await ctx.db.knex('samples').orderBy('id').select('locator')) as Array<{ locator: string }>).map((r) => r.locator);
+  assert.equal(new Set(locators).size, 4);
+  for (const l of locators) assert.ok(l.length <= MAX_LOCATOR_LENGTH, `${l.length} characters`);
+  assert.ok(locators.some((l) => l.startsWith('names.zip!éé') && /…sha256:[0-9a-f]{64}$/.test(l)));
+  const account = (await ctx.db.knex('accounts').where('address', 'like', 'bot@%').first('domain')) as { domain: string };
+  assert.ok(account.domain.length <= 255 && account.domain.startsWith('subsub'));
+
+  const [second] = await ingest(ctx, { caseSlug: 'long', method: 'trap', paths: [dir] });
+  assert.equal(second!.samples, 0);
+  assert.equal(second!.alreadyRecorded, 4, 'the bounded locators match the earlier run');
+  const report = await caseReport(ctx.db.knex, 'long');
+  assert.equal(report.items, 4);
+  assert.equal(report.deliveries, 4, 're-ingest of the same files adds no delivery');
+});
