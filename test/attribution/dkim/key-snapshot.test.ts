@@ -3,6 +3,7 @@
  * is of its exact bytes, and every problem is named by its line.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -59,6 +60,24 @@ test('the zone-file form: multi-string and parenthesized TXT records concatenate
   assert.equal(revoked.record.txt, 'v=DKIM1; k=rsa; p=');
   assert.deepEqual(snap.warnings, []);
   assert.equal(lookupKey(snap, 'x._domainkey.example.com').found, false);
+});
+
+test('the key fingerprint is what openssl prints for the key (SubjectPublicKeyInfo DER, SHA-256)', () => {
+  const dir = tempDir('spamcase-keys-');
+  const snap = parseKeySnapshot(ZONE, 'keys.txt');
+  for (const name of ['s1._domainkey.example.com', 's2._domainkey.example.net']) {
+    const found = lookupKey(snap, name);
+    assert.ok(found.found);
+    const pem = path.join(dir, `${name}.pem`);
+    const p = /p=([A-Za-z0-9+/=]+)/.exec(found.record.txt)![1]!;
+    const der = Buffer.from(p, 'base64');
+    // DNS publishes an RSA key as SubjectPublicKeyInfo and an ed25519 key bare (RFC 8463); openssl reads both as PEM.
+    const spki = der.length === 32 ? Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), der]) : der;
+    fs.writeFileSync(pem, `-----BEGIN PUBLIC KEY-----\n${spki.toString('base64').match(/.{1,64}/g)!.join('\n')}\n-----END PUBLIC KEY-----\n`);
+    const out = spawnSync('openssl', ['pkey', '-pubin', '-in', pem, '-outform', 'DER']);
+    assert.equal(out.status, 0, out.stderr.toString());
+    assert.equal(found.record.facts.fingerprint, crypto.createHash('sha256').update(out.stdout).digest('hex'), name);
+  }
 });
 
 test('the JSON form reads the same records as the zone-file form', () => {

@@ -117,6 +117,14 @@ test('l= is noted: text appended after the signed length still passes, and the r
   assert.match(r.reason, /l=12: only the first 12 body bytes are signed \(\d+ bytes after them are not\)/);
 });
 
+test('l=0 (no body byte signed) is honoured, not read as "no limit"', async () => {
+  const raw = await sign(spamMessage(17), { domain: 'mail.example.com', selector: 'r1024', key: rsa1024, maxBodyLength: 0 });
+  const r = await one(Buffer.from(raw.toString('latin1').replace('Buy now', 'Anything at all'), 'latin1'));
+  assert.equal(r.result, 'pass', r.reason);
+  assert.equal(r.bodyLength, 0);
+  assert.match(r.reason, /l=0: only the first 0 body bytes are signed/);
+});
+
 test('a revoked key (empty p=) fails with the reason; a CNAME inside the snapshot is followed', async () => {
   const revoked = await one(await sign(spamMessage(11), { domain: 'example.com', selector: 'gone', key: rsa1024 }));
   assert.equal(revoked.result, 'fail');
