@@ -78,30 +78,26 @@ function countResult(counts: DkimCounts, result: DkimResult): void {
   else counts.notVerified += 1;
 }
 
-/** Record the snapshot for the case (once per SHA-256) and return its row id and coverage mark. */
+/** Record the snapshot for the case (once per SHA-256; safe against a concurrent run) and return its row id and coverage mark. */
 async function recordSnapshot(knex: Knex, caseId: number, snapshot: KeySnapshot, at: string): Promise<{ id: number; covered: number }> {
-  return withBusyRetry(() =>
-    knex.transaction(async (trx) => {
-      const existing = (await trx('dkim_snapshots').where({ case_id: caseId, sha256: snapshot.sha256 }).first('id', 'covered_through_item_id')) as
-        | { id: number; covered_through_item_id: number | string }
-        | undefined;
-      if (existing) return { id: Number(existing.id), covered: Number(existing.covered_through_item_id) };
-      const [row] = (await trx('dkim_snapshots')
-        .insert({
-          case_id: caseId,
-          sha256: snapshot.sha256,
-          source_name: snapshot.source,
-          records: snapshot.records.size,
-          bytes: snapshot.bytes,
-          content: snapshot.text,
-          first_run_at: at,
-          last_run_at: at,
-          covered_through_item_id: 0,
-        })
-        .returning('id')) as Array<{ id: number } | number>;
-      return { id: Number(typeof row === 'object' ? row.id : row), covered: 0 };
-    }),
+  await withBusyRetry(() =>
+    knex('dkim_snapshots')
+      .insert({
+        case_id: caseId,
+        sha256: snapshot.sha256,
+        source_name: snapshot.source,
+        records: snapshot.records.size,
+        bytes: snapshot.bytes,
+        content: snapshot.text,
+        first_run_at: at,
+        last_run_at: at,
+        covered_through_item_id: 0,
+      })
+      .onConflict(['case_id', 'sha256'])
+      .ignore(),
   );
+  const row = (await knex('dkim_snapshots').where({ case_id: caseId, sha256: snapshot.sha256 }).first('id', 'covered_through_item_id')) as { id: number; covered_through_item_id: number | string };
+  return { id: Number(row.id), covered: Number(row.covered_through_item_id) };
 }
 
 /** Case-wide counts for one snapshot: each covered item counted once, under its per-item result. */
@@ -129,7 +125,7 @@ interface ItemRow {
 /** Verify every item of the case not yet verified against this snapshot; record results and one custody event. */
 export async function verifyCaseDkim(
   ctx: Context,
-  options: { caseSlug: string; snapshot: KeySnapshot; minKeyBits?: number; onProgress?: (p: DkimProgress) => void },
+  options: { caseSlug: string; snapshot: KeySnapshot; onProgress?: (p: DkimProgress) => void },
 ): Promise<DkimRunSummary> {
   const knex = ctx.db.knex;
   const c = await getCase(knex, options.caseSlug);
@@ -156,8 +152,9 @@ export async function verifyCaseDkim(
     const rows: unknown[][] = [];
     for (const item of items) {
       const raw = readBlob(dir, { pack: item.pack, offset: Number(item.pack_offset), size: Number(item.size) });
-      // Signatures are judged as of the harvest (x= expiry), the moment the snapshot stands for.
-      const results = await verifyDkim(raw, snapshot, { at: new Date(item.harvested_at), minKeyBits: options.minKeyBits });
+      // Signatures are judged as of the harvest (x= expiry), the moment the snapshot stands for, with
+      // the default minimum key size: results are recorded per snapshot, so every run must judge alike.
+      const results = await verifyDkim(raw, snapshot, { at: new Date(item.harvested_at) });
       countResult(run, dkimSummary(results).result);
       for (const r of results) {
         if (r.field === null) continue;

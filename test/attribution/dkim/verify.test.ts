@@ -224,6 +224,47 @@ test(`more than MAX_DKIM_SIGNATURES (${MAX_DKIM_SIGNATURES}) signature fields: e
   assert.ok(results.every((r) => r.result === 'not-verified' && /too many signatures: 21 signature fields/.test(r.reason)));
 });
 
+test('hostile mutations of signed messages (bytes flipped, cut short, fields repeated) always give a result, never an exception', async () => {
+  let seed = 20261128;
+  const random = (n: number) => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed % n;
+  };
+  const originals = [
+    await sign(spamMessage(30), { domain: 'mail.example.com', selector: 'r1024', key: rsa1024, maxBodyLength: 20 }),
+    await sign(spamMessage(31, { eol: '\n' }), { domain: 'example.net', selector: 'ed', key: ed, canonicalization: 'simple/simple' }),
+  ];
+  const seen = new Set<string>();
+  for (let i = 0; i < 400; i++) {
+    const m = Buffer.from(originals[i % 2]!);
+    const sigEnd = m.indexOf('\nFrom:');
+    let mutated: Buffer;
+    switch (i % 4) {
+      case 0: // flip bytes inside the signature field
+        for (let k = 0; k < 1 + random(4); k++) m[random(sigEnd)] = random(256);
+        mutated = m;
+        break;
+      case 1: // cut short anywhere
+        mutated = m.subarray(0, random(m.length));
+        break;
+      case 2: // the signature field repeated, one copy damaged
+        mutated = Buffer.concat([m.subarray(0, sigEnd + 1), m.subarray(0, sigEnd + 1).fill(0x3b, random(sigEnd), random(sigEnd) + 3), m.subarray(sigEnd + 1)]);
+        break;
+      default: // random bytes anywhere in the message
+        for (let k = 0; k < 1 + random(8); k++) m[random(m.length)] = random(256);
+        mutated = m;
+    }
+    const results = await verify(mutated);
+    assert.ok(results.length >= 1);
+    for (const r of results) {
+      assert.ok(['pass', 'fail', 'no-key', 'none', 'not-verified'].includes(r.result), r.result);
+      assert.ok(r.reason.length > 0);
+      seen.add(r.result);
+    }
+  }
+  assert.ok(seen.has('fail') && seen.has('pass'), [...seen].join(','));
+});
+
 test('strictly offline: no DNS function is ever called, whatever the message and the snapshot', async (t) => {
   const calls: string[] = [];
   const trap = (name: string) => (...args: unknown[]) => {
