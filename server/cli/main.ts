@@ -13,7 +13,9 @@ import { caseReport } from '../report/counts.ts';
 import { formatReportTable } from '../report/table.ts';
 import { fsck } from '../fsck/fsck.ts';
 import { startServer } from '../web/server.ts';
-import { formatBytes, ttyProgress } from './progress.ts';
+import { formatBytes, ttyProgress, ttyStatusLine } from './progress.ts';
+import { loadKeySnapshot } from '../attribution/dkim/key-snapshot.ts';
+import { verifyCaseDkim, type DkimCounts } from '../attribution/dkim/case-dkim.ts';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 type Values = Record<string, string | boolean | string[] | undefined>;
@@ -112,6 +114,36 @@ const COMMANDS: Command[] = [
         for (const w of result.warnings) out(`  warning: ${w}`);
       }
       return result.ok ? 0 : 3;
+    },
+  },
+  {
+    name: 'dkim',
+    usage: 'spamcase dkim --case <name> --keys <snapshot.txt|snapshot.json> [--json]',
+    summary: 'verify DKIM signatures offline, against key records captured at harvest time (never DNS)',
+    options: { case: { type: 'string' }, keys: { type: 'string' }, json: { type: 'boolean' } },
+    async run(ctx, values) {
+      const snapshot = loadKeySnapshot(required(values, 'keys'));
+      const status = ttyStatusLine(process.stderr);
+      const fmt = new Intl.NumberFormat('en-US');
+      const summary = await verifyCaseDkim(ctx, {
+        caseSlug: required(values, 'case'),
+        snapshot,
+        onProgress: status
+          ? (p) => status.update(`${fmt.format(p.items)} of ${fmt.format(p.total)} items, ${fmt.format(p.signedItems)} signed, ${fmt.format(Math.round(p.items / Math.max(p.elapsedMs / 1000, 0.001)))} items/s`)
+          : undefined,
+      });
+      status?.done();
+      if (values.json) {
+        json(summary);
+        return 0;
+      }
+      const counts = (c: DkimCounts) =>
+        `${fmt.format(c.items)} items: ${fmt.format(c.pass)} pass, ${fmt.format(c.fail)} fail, ${fmt.format(c.noKey)} no key, ${fmt.format(c.notVerified)} not verified, ${fmt.format(c.unsigned)} unsigned`;
+      out(`${summary.case}: DKIM against ${summary.snapshot.source} (sha256 ${summary.snapshot.sha256}, ${summary.snapshot.records} key records)`);
+      for (const w of summary.snapshot.warnings) out(`  warning: ${w}`);
+      out(`  this run:  ${counts(summary.run)}`);
+      out(`  all items: ${counts(summary.totals)}`);
+      return 0;
     },
   },
   {

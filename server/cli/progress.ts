@@ -36,3 +36,18 @@ export function ttyProgress(stream: NodeJS.WriteStream): { update(p: IngestProgr
     },
   };
 }
+
+/** One self-rewriting status line on a TTY for any long command; null when piped. */
+export function ttyStatusLine(stream: NodeJS.WriteStream): { update(text: string): void; done(): void } | null {
+  if (!stream.isTTY) return null;
+  let shown = false;
+  return {
+    update(text) {
+      stream.write(`\r\x1b[2K${text}`);
+      shown = true;
+    },
+    done() {
+      if (shown) stream.write('\r\x1b[2K');
+    },
+  };
+}

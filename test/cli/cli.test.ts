@@ -77,7 +77,7 @@ storageTest('CLI errors are clear and have distinct exit codes', async ({ env: e
 test('help lists every command', () => {
   const help = spamcase({ SPAMCASE_HOME: tempDir() }, '--help');
   assert.equal(help.code, 0);
-  for (const c of ['case create', 'case list', 'ingest', 'report', 'fsck', 'serve']) assert.match(help.stdout, new RegExp(`\\n  ${c} `));
+  for (const c of ['case create', 'case list', 'ingest', 'report', 'fsck', 'dkim', 'serve']) assert.match(help.stdout, new RegExp(`\\n  ${c} `));
   const unknown = spamcase({ SPAMCASE_HOME: tempDir() }, 'frobnicate');
   assert.equal(unknown.code, 2);
 });

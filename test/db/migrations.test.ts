@@ -15,6 +15,8 @@ const EXPECTED_COLUMNS: Record<string, string[]> = {
   samples: ['id', 'case_id', 'acquisition_id', 'item_id', 'locator', 'envelope_sender', 'wrapper_id', 'exact_duplicate', 'message_id', 'recipient'],
   rejections: ['id', 'case_id', 'acquisition_id', 'locator', 'reason', 'size', 'sha256'],
   custody_events: ['id', 'case_id', 'seq', 'at', 'actor', 'action', 'details', 'prev_hash', 'hash'],
+  dkim_snapshots: ['id', 'case_id', 'sha256', 'source_name', 'records', 'bytes', 'content', 'first_run_at', 'last_run_at', 'covered_through_item_id'],
+  dkim_results: ['item_id', 'snapshot_sha256', 'signature_index', 'case_id', 'signature_field', 'domain', 'identity', 'selector', 'algorithm', 'body_length', 'result', 'reason', 'key_fingerprint', 'verified_at'],
 };
 
 storageTest('migrations create exactly the guarded schema and running them again changes nothing', async ({ ctx }) => {
