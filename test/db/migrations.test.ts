@@ -15,6 +15,7 @@ const EXPECTED_COLUMNS: Record<string, string[]> = {
   samples: ['id', 'case_id', 'acquisition_id', 'item_id', 'locator', 'envelope_sender', 'wrapper_id', 'exact_duplicate', 'message_id', 'recipient'],
   rejections: ['id', 'case_id', 'acquisition_id', 'locator', 'reason', 'size', 'sha256'],
   custody_events: ['id', 'case_id', 'seq', 'at', 'actor', 'action', 'details', 'prev_hash', 'hash'],
+  case_damages_rules: ['case_id', 'rules', 'rules_sha256', 'chosen_at', 'chosen_by'],
 };
 
 storageTest('migrations create exactly the guarded schema and running them again changes nothing', async ({ ctx }) => {
