@@ -75,6 +75,11 @@ export async function caseDamages(db: Knex, caseSlug: string, opts: CaseDamagesO
   if (choice) choice.changedSinceChosen = choice.rulesSha256 !== ruleSet.sha256;
   const rows = await gatherViolationCounts(db, c.id);
   const result = computeDamages(ruleSet, rows, opts.defendant === undefined ? {} : { defendant: opts.defendant });
-  if (choice?.changedSinceChosen) result.warnings.push(`the rule set file ${ruleSet.file} changed since it was chosen on ${choice.chosenAt} (sha256 then ${choice.rulesSha256})`);
+  if (choice?.changedSinceChosen) {
+    result.warnings.push({
+      en: `the rule set file ${ruleSet.file} changed since it was chosen on ${choice.chosenAt} (sha256 then ${choice.rulesSha256})`,
+      fr: `le fichier du barème ${ruleSet.file} a changé depuis son choix le ${choice.chosenAt} (sha256 d’alors ${choice.rulesSha256})`,
+    });
+  }
   return { result, choice };
 }

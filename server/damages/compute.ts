@@ -85,6 +85,12 @@ export interface SensitivityResult {
   byClaim: Array<{ plaintiff: string; defendant: string | null; units: number; total: bigint }>;
 }
 
+/** Something the reader of the exhibit must know, in both languages of the method text. */
+export interface DamagesWarning {
+  en: string;
+  fr: string;
+}
+
 export interface DamagesResult {
   ruleSet: RuleSet;
   defendantFilter: string | null;
@@ -95,7 +101,7 @@ export interface DamagesResult {
   counts: UnitCounts;
   total: Money;
   sensitivity: SensitivityResult[];
-  warnings: string[];
+  warnings: DamagesWarning[];
 }
 
 export interface ComputeOptions {
@@ -130,7 +136,7 @@ function claimKey(plaintiff: string, defendant: string | null): string {
 }
 
 export function computeDamages(ruleSet: RuleSet, rows: readonly ViolationCountRow[], opts: ComputeOptions = {}): DamagesResult {
-  const warnings: string[] = [];
+  const warnings: DamagesWarning[] = [];
   for (const [i, row] of rows.entries()) {
     for (const k of ['deliveries', 'messages', 'accounts', 'days'] as const) countToBigInt(row[k], `counts row ${i + 1} (${row.party}) ${k}`);
   }
@@ -161,7 +167,10 @@ export function computeDamages(ruleSet: RuleSet, rows: readonly ViolationCountRo
 
   for (const rule of ruleSet.rules) {
     if (rule.applies === 'all' && (rule.unit === 'account' || rule.unit === 'day') && claims.some((c) => c.counts['header-falsity'][UNIT_FIELD[rule.unit as 'account']] > 0 && c.counts.other[UNIT_FIELD[rule.unit as 'account']] > 0)) {
-      warnings.push(`rule ${rule.id} counts ${rule.unit === 'account' ? 'accounts' : 'days'} in each violation category separately: one seen in both categories is counted twice`);
+      warnings.push({
+        en: `rule ${rule.id} counts ${rule.unit === 'account' ? 'accounts' : 'days'} in each violation category separately: one seen in both categories is counted twice`,
+        fr: `la règle ${rule.id} compte les ${rule.unit === 'account' ? 'comptes' : 'jours'} séparément dans chaque catégorie de violation : un ${rule.unit === 'account' ? 'compte' : 'jour'} présent dans les deux est compté deux fois`,
+      });
     }
   }
 

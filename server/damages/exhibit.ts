@@ -52,7 +52,7 @@ export function damagesJson(result: DamagesResult, lang: Lang = 'en') {
       units: s.units,
       total: toDecimalString(s.total, digits),
     })),
-    warnings: result.warnings,
+    warnings: result.warnings.map((w) => w[lang]),
     method: methodText(result, lang),
   };
 }

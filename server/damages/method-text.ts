@@ -94,6 +94,6 @@ export function methodText(result: DamagesResult, lang: Lang): string[] {
     if (lang === 'fr') out.push(`Comparaison « ${s.label} » (${s.source}) : ${money(s.amount)} × ${n(s.units)} ${unitWord('fr', s.unit, s.units)} = ${money(s.total)}, sans plafond ni coefficient.`);
     else out.push(`Sensitivity "${s.label}" (${s.source}): ${money(s.amount)} × ${n(s.units)} ${unitWord('en', s.unit, s.units)} = ${money(s.total)}, without caps or multipliers.`);
   }
-  for (const w of result.warnings) out.push(lang === 'fr' ? `Attention : ${w}.` : `Note: ${w}.`);
+  for (const w of result.warnings) out.push(lang === 'fr' ? `Attention : ${w.fr}.` : `Note: ${w.en}.`);
   return out;
 }

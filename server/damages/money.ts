@@ -29,6 +29,7 @@ const DECIMAL = /^(\d{1,15})(?:\.(\d+))?$/;
  * may state is below 10^15 currency units.
  */
 export function parseDecimal(text: string, digits: number): bigint | string {
+  if (/^\d{16,}(\.\d*)?$/.test(text.trim())) return `"${text}" is too large (at most 15 digits before the decimal point)`;
   const m = DECIMAL.exec(text.trim());
   if (!m) return `"${text}" is not a plain decimal amount (write digits with an optional decimal point, like 1000 or 0.50; no sign, currency symbol or thousands separator)`;
   const frac = m[2] ?? '';

@@ -32,6 +32,8 @@ export type Triple<T> = Record<Column, T>;
 
 /** Limits against a mistyped file (a factor of 3000 instead of 3 would still be "valid"). */
 export const MAX_FACTOR = 100;
+/** A rule set is a page of text; anything bigger is not one (and is not parsed). */
+export const MAX_RULE_FILE_BYTES = 1024 * 1024;
 const ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
 const NAME_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
@@ -388,8 +390,11 @@ export function loadRuleSet(nameOrPath: string, dir = RULES_DIR): RuleSet {
   let src: string;
   try {
     if (!file) throw Object.assign(new Error('not found'), { code: 'ENOENT' });
+    const size = fs.statSync(file).size;
+    if (size > MAX_RULE_FILE_BYTES) throw new SpamcaseError('LIMIT_EXCEEDED', `rule set ${nameOrPath} is ${size} bytes; a rule set is at most ${MAX_RULE_FILE_BYTES} bytes`);
     src = fs.readFileSync(file, 'utf8');
   } catch (err) {
+    if (err instanceof SpamcaseError) throw err;
     if ((err as { code?: string }).code === 'ENOENT') {
       throw new SpamcaseError('RULE_SET_NOT_FOUND', isPath ? `no rule set file at ${nameOrPath}` : `no rule set named "${nameOrPath}" (rule sets: ${listRuleSets(dir).join(', ')})`, { cause: err });
     }

@@ -10,6 +10,7 @@ import { test } from 'node:test';
 import { PROJECT_ROOT } from '../../server/config.ts';
 import { getCase } from '../../server/cases/cases.ts';
 import { listCustodyEvents, verifyCustodyChain } from '../../server/custody/chain.ts';
+import { caseDamages, chooseRuleSet } from '../../server/damages/case-damages.ts';
 import { gatherViolationCounts } from '../../server/damages/violation-counts.ts';
 import { generateCorpus } from '../corpus/generate.ts';
 import { storageTest, tempDir } from '../helpers/databases.ts';
@@ -148,6 +149,19 @@ storageTest('several plaintiffs: each party\'s violations are counted from what 
     [['Laposte.net', cents(truth.deliveries, 1000)], ['MSN Hotmail', cents(msnReported, 1000)]],
   );
   assert.equal(d.total.claimed, cents(truth.deliveries + msnReported, 1000));
+
+  // A rule set kept outside templates/ is stored by path; if its bytes change afterwards, the exhibit says so.
+  const own = path.join(tempDir('spamcase-rules-'), 'counsel.yaml');
+  fs.writeFileSync(own, fs.readFileSync(path.join(PROJECT_ROOT, 'templates/damages/fr-cpce-r10-1.yaml'), 'utf8'));
+  await chooseRuleSet(ctx, 'two', own);
+  assert.deepEqual((await caseDamages(ctx.db.knex, 'two')).result.warnings, []);
+  fs.appendFileSync(own, '# edited after it was chosen\n');
+  const changed = await caseDamages(ctx.db.knex, 'two');
+  assert.equal(changed.choice?.rules, own);
+  assert.equal(changed.choice?.changedSinceChosen, true);
+  assert.match(changed.result.warnings[0]!.en, /changed since it was chosen/);
+  const reported = JSON.parse(spamcase(e, 'report', '--case', 'two', '--json').stdout);
+  assert.match(reported.damages.warnings[0], new RegExp(`the rule set file ${own.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} changed since it was chosen`));
 
   assert.equal(spamcase(e, 'case', 'create', 'empty', '--title', 'Nothing yet', '--party', 'A:AA').code, 0);
   const empty = JSON.parse(spamcase(e, 'damages', '--case', 'empty', '--rules', 'us-can-spam-isp', '--json').stdout);

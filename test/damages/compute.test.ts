@@ -159,5 +159,6 @@ test('a rule counting accounts over both categories warns that an account in bot
   const rs = parseRuleSet(`title: T\njurisdiction: T\ncurrency: EUR\nsource: S\nrules:\n  - id: per-account\n    label: L\n    source: S\n    unit: account\n    amount: 10\n`, 'acc.yaml');
   const r = computeDamages(rs, [row('P', 'D', true, 5, 5, 2), row('P', 'D', false, 5, 5, 3)]);
   assert.equal(r.total.claimed, 5000n);
-  assert.deepEqual(r.warnings, ['rule per-account counts accounts in each violation category separately: one seen in both categories is counted twice']);
+  assert.deepEqual(r.warnings.map((w) => w.en), ['rule per-account counts accounts in each violation category separately: one seen in both categories is counted twice']);
+  assert.ok(methodText(r, 'fr').includes('Attention : la règle per-account compte les comptes séparément dans chaque catégorie de violation : un compte présent dans les deux est compté deux fois.'));
 });

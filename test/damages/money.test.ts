@@ -11,6 +11,7 @@ test('decimal text becomes exact minor units, digit by digit', () => {
   assert.equal(parseDecimal('0.01', 2), 1n);
   assert.equal(parseDecimal('999999999999999.99', 2), 99999999999999999n);
   assert.match(String(parseDecimal('0.005', 2)), /more than 2 decimal places/);
+  assert.match(String(parseDecimal('1000000000000000', 2)), /too large \(at most 15 digits/);
   for (const bad of ['-1', '1,000', '$5', '1e3', '', '.5', '1.']) assert.equal(typeof parseDecimal(bad, 2), 'string', bad);
 });
 

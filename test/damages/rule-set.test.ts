@@ -115,4 +115,6 @@ test('loadRuleSet names the file on disk; an unknown name lists the rule sets th
   assert.equal(loadRuleSet('mine', dir).title, 'Test');
   assert.throws(() => loadRuleSet('nope'), (err: unknown) => isSpamcaseError(err, 'RULE_SET_NOT_FOUND') && /rule sets: custom-template, /.test(err.message));
   assert.throws(() => loadRuleSet('../etc/passwd.yaml'), (err: unknown) => isSpamcaseError(err, 'RULE_SET_NOT_FOUND'));
+  fs.writeFileSync(file, `${GOOD}#${'x'.repeat(1024 * 1024)}\n`);
+  assert.throws(() => loadRuleSet(file), (err: unknown) => isSpamcaseError(err, 'LIMIT_EXCEEDED') && /at most 1048576 bytes/.test(err.message));
 });
