@@ -44,7 +44,9 @@ export function methodText(result: DamagesResult, lang: Lang): string[] {
     out.push(
       c.deliveries === 0
         ? 'Aucune remise n’a été comptée : le montant est nul.'
-        : `Ont été comptés ${n(c.deliveries)} ${unitWord('fr', 'delivery', c.deliveries)} (un message parvenu à une boîte aux lettres destinataire), ${n(c.messages)} ${unitWord('fr', 'message', c.messages)}, ${n(c.accounts)} ${unitWord('fr', 'account', c.accounts)} expéditeurs et ${n(c.days)} ${unitWord('fr', 'day', c.days)} d’envoi, pour ${n(plaintiffs)} demandeur${plaintiffs > 1 ? 's' : ''} et ${n(defendants)} défendeur${defendants > 1 ? 's' : ''}${ungrouped ? ', plus des comptes non rattachés à un défendeur' : ''}. Chaque demande oppose un demandeur à un défendeur ; les comptes et les jours sont comptés distinctement dans chaque demande.`,
+        : `Décompte : ${n(c.deliveries)} ${unitWord('fr', 'delivery', c.deliveries)} (un message parvenu à une boîte aux lettres destinataire), ${n(c.messages)} ${unitWord('fr', 'message', c.messages)}, ${n(c.accounts)} ${unitWord('fr', 'account', c.accounts)} expéditeurs et ${n(c.days)} ${unitWord('fr', 'day', c.days)} d’envoi, pour ${n(plaintiffs)} demandeur${plaintiffs > 1 ? 's' : ''} ${
+            defendants === 0 ? '; aucun compte n’est encore rattaché à un défendeur' : `et ${n(defendants)} défendeur${defendants > 1 ? 's' : ''}${ungrouped ? ', plus des comptes non rattachés à un défendeur' : ''}`
+          }. Chaque demande oppose un demandeur à un défendeur ; les comptes et les jours sont comptés distinctement dans chaque demande.`,
       'Dédoublonnage : un message est identifié par son Message-ID normalisé, ou par une clé de contenu lorsque l’identifiant manque ou est réutilisé ; une remise est le couple (message, destinataire). Les copies octet pour octet et les captures d’une même remise à deux relais ne sont comptées qu’une fois.',
     );
     out.push(`Barème : ${rs.title} (${rs.source}). Montants en ${rs.currency}, calculés exactement en centimes, sans arrondi.`);
@@ -59,7 +61,9 @@ export function methodText(result: DamagesResult, lang: Lang): string[] {
     out.push(
       c.deliveries === 0
         ? 'No deliveries were counted: the amount is zero.'
-        : `Counted: ${n(c.deliveries)} ${unitWord('en', 'delivery', c.deliveries)} (one message reaching one recipient mailbox), ${n(c.messages)} ${unitWord('en', 'message', c.messages)}, ${n(c.accounts)} sender ${unitWord('en', 'account', c.accounts)} and ${n(c.days)} sending ${unitWord('en', 'day', c.days)}, for ${n(plaintiffs)} plaintiff${plaintiffs === 1 ? '' : 's'} and ${n(defendants)} defendant${defendants === 1 ? '' : 's'}${ungrouped ? ', plus accounts not assigned to a defendant' : ''}. Each claim is one plaintiff against one defendant; accounts and days are counted distinct within each claim.`,
+        : `Counted: ${n(c.deliveries)} ${unitWord('en', 'delivery', c.deliveries)} (one message reaching one recipient mailbox), ${n(c.messages)} ${unitWord('en', 'message', c.messages)}, ${n(c.accounts)} sender ${unitWord('en', 'account', c.accounts)} and ${n(c.days)} sending ${unitWord('en', 'day', c.days)}, for ${n(plaintiffs)} plaintiff${plaintiffs === 1 ? '' : 's'}${
+            defendants === 0 ? '; no account has been assigned to a defendant yet' : ` and ${n(defendants)} defendant${defendants === 1 ? '' : 's'}${ungrouped ? ', plus accounts not assigned to a defendant' : ''}`
+          }. Each claim is one plaintiff against one defendant; accounts and days are counted distinct within each claim.`,
       'Deduplication: a message is identified by its normalized Message-ID, or by a content key where the Message-ID is missing or reused; a delivery is one (message, recipient) pair. Byte-for-byte copies and captures of the same delivery at two hops are counted once.',
     );
     out.push(`Rule set: ${rs.title} (${rs.source}). Amounts in ${rs.currency}, computed exactly in cents, with no rounding.`);

@@ -15,27 +15,29 @@
 import type { Knex } from 'knex';
 import type { ViolationCountRow } from './compute.ts';
 
-type Measure = 'deliveries' | 'messages' | 'accounts' | 'days';
-
+/**
+ * Two scans of the party's samples: distinct (party, message, recipient) gives deliveries and
+ * messages; distinct (party, message) joined to messages gives accounts and days. COUNT(DISTINCT)
+ * skips NULLs, so a message without a From address or a Date adds no account or day.
+ */
 export async function gatherViolationCounts(db: Knex, caseId: number): Promise<ViolationCountRow[]> {
   const parties = (await db('parties').where({ case_id: caseId }).orderBy('id').select('id', 'name')) as Array<{ id: number; name: string }>;
-  const base = () => db('samples as s').join('acquisitions as a', 'a.id', 's.acquisition_id').where('s.case_id', caseId);
-  const withMessage = () => base().join('messages as m', 'm.id', 's.message_id');
-  const distinctPerParty: Record<Measure, () => Knex.QueryBuilder> = {
-    deliveries: () => base().distinct('a.party_id', 's.message_id', 's.recipient'),
-    messages: () => base().distinct('a.party_id', 's.message_id'),
-    accounts: () => withMessage().whereNotNull('m.from_address').distinct('a.party_id', 'm.from_address'),
-    days: () => withMessage().whereNotNull('m.date').distinct('a.party_id', db.raw('substr(m.date, 1, 10) as day')),
-  };
-  const counts = new Map<number, Record<Measure, number>>(parties.map((p) => [Number(p.id), { deliveries: 0, messages: 0, accounts: 0, days: 0 }]));
-  for (const measure of Object.keys(distinctPerParty) as Measure[]) {
-    const rows = (await db.from(distinctPerParty[measure]().as('d')).groupBy('d.party_id').select('d.party_id').count({ n: '*' })) as Array<{ party_id: number; n: number | string }>;
-    for (const r of rows) {
-      const entry = counts.get(Number(r.party_id));
-      if (entry) entry[measure] = Number(r.n);
-    }
+  const ofCase = () => db('samples as s').join('acquisitions as a', 'a.id', 's.acquisition_id').where('s.case_id', caseId);
+  const deliveries = (await db
+    .from(ofCase().distinct('a.party_id', 's.message_id', 's.recipient').as('d'))
+    .groupBy('d.party_id')
+    .select('d.party_id', db.raw('count(*) as deliveries'), db.raw('count(distinct d.message_id) as messages'))) as Array<{ party_id: number; deliveries: number | string; messages: number | string }>;
+  const senders = (await db
+    .from(ofCase().distinct('a.party_id', 's.message_id').as('pm'))
+    .join('messages as m', 'm.id', 'pm.message_id')
+    .groupBy('pm.party_id')
+    .select('pm.party_id', db.raw('count(distinct m.from_address) as accounts'), db.raw('count(distinct substr(m.date, 1, 10)) as days'))) as Array<{ party_id: number; accounts: number | string; days: number | string }>;
+  const rows: ViolationCountRow[] = [];
+  for (const p of parties) {
+    const d = deliveries.find((r) => Number(r.party_id) === Number(p.id));
+    if (!d || Number(d.deliveries) === 0) continue;
+    const a = senders.find((r) => Number(r.party_id) === Number(p.id));
+    rows.push({ party: p.name, defendant: null, headerFalsity: false, deliveries: Number(d.deliveries), messages: Number(d.messages), accounts: Number(a?.accounts ?? 0), days: Number(a?.days ?? 0) });
   }
-  return parties
-    .map((p) => ({ party: p.name, defendant: null, headerFalsity: false, ...counts.get(Number(p.id))! }))
-    .filter((r) => r.deliveries > 0);
+  return rows;
 }
