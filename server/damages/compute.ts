@@ -76,6 +76,7 @@ export interface Subtotal {
 export interface SensitivityResult {
   id: string;
   label: string;
+  labelFr: string | null;
   source: string;
   applies: Category;
   unit: Unit;
@@ -244,6 +245,7 @@ export function computeDamages(ruleSet: RuleSet, rows: readonly ViolationCountRo
     return {
       id: s.id,
       label: s.label,
+      labelFr: s.labelFr,
       source: s.source,
       applies: s.applies,
       unit: s.unit,

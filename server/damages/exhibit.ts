@@ -3,7 +3,7 @@
  * the evidence bundle, `damages --csv`) and a readable table (`damages`). Amounts leave as plain
  * decimal strings ("1000000.00"), never as JSON numbers, so no consumer can round them.
  */
-import { CURRENCIES, formatMoney, toDecimalString, type Lang } from './money.ts';
+import { CURRENCIES, formatCount, formatMoney, toDecimalString, type Lang } from './money.ts';
 import { methodText } from './method-text.ts';
 import type { DamagesResult, Money } from './compute.ts';
 
@@ -118,15 +118,15 @@ export function formatDamagesTable(result: DamagesResult, lang: Lang = 'en'): st
   const none = lang === 'fr' ? '(non rattaché)' : '(unassigned)';
   const rows: string[][] = [head];
   for (const c of result.claims) {
-    for (const l of c.lines) rows.push([c.plaintiff, c.defendant ?? none, `${l.rule}${(['low', 'claimed', 'max'] as const).some((x) => l.capped[x]) ? ' (cap)' : ''}`, String(l.units), money(l.amount.low), money(l.amount.claimed), money(l.amount.max)]);
+    for (const l of c.lines) rows.push([c.plaintiff, c.defendant ?? none, `${l.rule}${(['low', 'claimed', 'max'] as const).some((x) => l.capped[x]) ? (lang === 'fr' ? ' (plafond)' : ' (cap)') : ''}`, formatCount(l.units, lang), money(l.amount.low), money(l.amount.claimed), money(l.amount.max)]);
   }
   rows.push(['', '', lang === 'fr' ? 'TOTAL' : 'TOTAL', '', money(result.total.low), money(result.total.claimed), money(result.total.max)]);
   const widths = head.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  const lines = [`${rs.title} — ${rs.source}`, `${rs.file} (sha256 ${rs.sha256})`, ''];
+  const lines = [`${lang === 'fr' ? (rs.titleFr ?? rs.title) : rs.title} — ${rs.source}`, `${rs.file} (sha256 ${rs.sha256})`, ''];
   for (const r of rows) lines.push(r.map((v, i) => (i >= 3 ? v.padStart(widths[i]!) : v.padEnd(widths[i]!))).join('  ').trimEnd());
   if (result.sensitivity.length > 0) {
     lines.push('');
-    for (const s of result.sensitivity) lines.push(`${lang === 'fr' ? 'comparaison' : 'sensitivity'} ${s.id}: ${money(s.amount)} × ${s.units} = ${money(s.total)}`);
+    for (const s of result.sensitivity) lines.push(`${lang === 'fr' ? 'comparaison' : 'sensitivity'} ${s.id}: ${money(s.amount)} × ${formatCount(s.units, lang)} = ${money(s.total)}`);
   }
   lines.push('', ...methodText(result, lang));
   return lines.join('\n');

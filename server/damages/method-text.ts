@@ -49,13 +49,13 @@ export function methodText(result: DamagesResult, lang: Lang): string[] {
           }. Chaque demande oppose un demandeur à un défendeur ; les comptes et les jours sont comptés distinctement dans chaque demande.`,
       'Dédoublonnage : un message est identifié par son Message-ID normalisé, ou par une clé de contenu lorsque l’identifiant manque ou est réutilisé ; une remise est le couple (message, destinataire). Les copies octet pour octet et les captures d’une même remise à deux relais ne sont comptées qu’une fois.',
     );
-    out.push(`Barème : ${rs.title} (${rs.source}). Montants en ${rs.currency}, calculés exactement en centimes, sans arrondi.`);
+    out.push(`Barème : ${rs.titleFr ?? rs.title} (${rs.source}). Montants en ${rs.currency}, calculés exactement en centimes, sans arrondi.`);
     for (const r of rs.rules) {
       const range = r.amount.low === r.amount.max ? money(r.amount.claimed) : `${money(r.amount.claimed)} demandé, de ${money(r.amount.low)} à ${money(r.amount.max)}`;
       const per = r.unit === 'fixed' ? 'forfait par demande' : `par ${unitWord('fr', r.unit, 1)}`;
-      out.push(`Règle « ${r.label} » (${r.source}) : ${range} ${per}, appliquée aux ${CATEGORY_WORDS.fr[r.applies]}${r.cap ? ` ; plafond de ${money(r.cap.amount.claimed)} par demande (${r.cap.source})` : ''}.`);
+      out.push(`Règle « ${r.labelFr ?? r.label} » (${r.source}) : ${range} ${per}, appliquée aux ${CATEGORY_WORDS.fr[r.applies]}${r.cap ? ` ; plafond de ${money(r.cap.amount.claimed)} par demande (${r.cap.source})` : ''}.`);
     }
-    for (const m of rs.multipliers) out.push(`Coefficient « ${m.label} » (${m.source}) : ×${m.factor.claimed} demandé, de ×${m.factor.low} à ×${m.factor.max}, appliqué après les plafonds${m.rules ? ` aux règles ${m.rules.join(', ')}` : ''}.`);
+    for (const m of rs.multipliers) out.push(`Coefficient « ${m.labelFr ?? m.label} » (${m.source}) : ×${m.factor.claimed} demandé, de ×${m.factor.low} à ×${m.factor.max}, appliqué après les plafonds${m.rules ? ` aux règles ${m.rules.join(', ')}` : ''}.`);
     out.push('Ordre des opérations, pour chaque demande, chaque règle et chaque colonne : nombre d’unités × montant unitaire, puis plafond, puis coefficients ; les totaux sont des sommes de demandes.');
   } else {
     out.push(
@@ -95,7 +95,7 @@ export function methodText(result: DamagesResult, lang: Lang): string[] {
   else out.push(`Total: ${money(t.claimed)} claimed; ${money(t.low)} low; ${money(t.max)} maximum.`);
 
   for (const s of result.sensitivity) {
-    if (lang === 'fr') out.push(`Comparaison « ${s.label} » (${s.source}) : ${money(s.amount)} × ${n(s.units)} ${unitWord('fr', s.unit, s.units)} = ${money(s.total)}, sans plafond ni coefficient.`);
+    if (lang === 'fr') out.push(`Comparaison « ${s.labelFr ?? s.label} » (${s.source}) : ${money(s.amount)} × ${n(s.units)} ${unitWord('fr', s.unit, s.units)} = ${money(s.total)}, sans plafond ni coefficient.`);
     else out.push(`Sensitivity "${s.label}" (${s.source}): ${money(s.amount)} × ${n(s.units)} ${unitWord('en', s.unit, s.units)} = ${money(s.total)}, without caps or multipliers.`);
   }
   for (const w of result.warnings) out.push(lang === 'fr' ? `Attention : ${w.fr}.` : `Note: ${w.en}.`);

@@ -40,6 +40,8 @@ const NAME_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
 export interface Rule {
   id: string;
   label: string;
+  /** The label in French (method text and PDF in French); the English label when absent. */
+  labelFr: string | null;
   source: string;
   applies: Category;
   unit: Unit;
@@ -54,6 +56,7 @@ export interface Rule {
 export interface Multiplier {
   id: string;
   label: string;
+  labelFr: string | null;
   source: string;
   factor: Triple<number>;
   /** Rule ids it multiplies; null = every rule. */
@@ -64,6 +67,7 @@ export interface Multiplier {
 export interface Sensitivity {
   id: string;
   label: string;
+  labelFr: string | null;
   source: string;
   applies: Category;
   unit: Unit;
@@ -74,6 +78,7 @@ export interface Sensitivity {
 export interface RuleSet {
   name: string;
   title: string;
+  titleFr: string | null;
   jurisdiction: string;
   currency: Currency;
   source: string;
@@ -257,12 +262,13 @@ export function parseRuleSet(src: string, label: string, file = label): RuleSet 
     throw fail();
   }
   const r: Reader = { problems, src, currency: null };
-  checkKeys(r, root, 'rule set', ['name', 'title', 'jurisdiction', 'currency', 'source', 'description', 'rules', 'multipliers', 'sensitivity']);
+  checkKeys(r, root, 'rule set', ['name', 'title', 'title_fr', 'jurisdiction', 'currency', 'source', 'description', 'rules', 'multipliers', 'sensitivity']);
 
   const baseName = path.basename(file).replace(/\.ya?ml$/i, '');
   const name = text(r, root, 'name', 'rule set', false) ?? baseName;
   if (!NAME_PATTERN.test(name)) problems.at(keysOf(root).get('name')?.value ?? root, `rule set: name "${name}" must be lower-case letters, digits and dashes`);
   const title = text(r, root, 'title', 'rule set', true) ?? '';
+  const titleFr = text(r, root, 'title_fr', 'rule set', false);
   const jurisdiction = text(r, root, 'jurisdiction', 'rule set', true) ?? '';
   const source = text(r, root, 'source', 'rule set', true) ?? '';
   const description = text(r, root, 'description', 'rule set', false);
@@ -275,7 +281,7 @@ export function parseRuleSet(src: string, label: string, file = label): RuleSet 
   const ruleIds = new Set<string>();
   const rules: Rule[] = seqOfMaps(r, root, 'rules', true).map((m, i) => {
     const where = `rules[${i + 1}]`;
-    checkKeys(r, m, where, ['id', 'label', 'source', 'applies', 'unit', 'amount', 'cap', 'note']);
+    checkKeys(r, m, where, ['id', 'label', 'label_fr', 'source', 'applies', 'unit', 'amount', 'cap', 'note']);
     const ruleId = id(r, m, where, ruleIds);
     const amountNode = keysOf(m).get('amount')?.value ?? null;
     if (amountNode === null) problems.at(m, `${where}: "amount" is missing (per unit: 100, or low/claimed/max)`);
@@ -297,6 +303,7 @@ export function parseRuleSet(src: string, label: string, file = label): RuleSet 
     return {
       id: ruleId,
       label: text(r, m, 'label', where, true) ?? '',
+      labelFr: text(r, m, 'label_fr', where, false),
       source: text(r, m, 'source', where, true) ?? '',
       applies: choice(r, m, 'applies', where, CATEGORIES, 'all'),
       unit,
@@ -310,7 +317,7 @@ export function parseRuleSet(src: string, label: string, file = label): RuleSet 
   const multiplierIds = new Set<string>();
   const multipliers: Multiplier[] = seqOfMaps(r, root, 'multipliers', false).map((m, i) => {
     const where = `multipliers[${i + 1}]`;
-    checkKeys(r, m, where, ['id', 'label', 'source', 'factor', 'rules']);
+    checkKeys(r, m, where, ['id', 'label', 'label_fr', 'source', 'factor', 'rules']);
     const factorNode = keysOf(m).get('factor')?.value ?? null;
     if (factorNode === null) problems.at(m, `${where}: "factor" is missing (3, or low/claimed/max)`);
     const f = triple(r, factorNode, `${where}.factor`, (n, w) => factor(r, n, w));
@@ -330,6 +337,7 @@ export function parseRuleSet(src: string, label: string, file = label): RuleSet 
     return {
       id: id(r, m, where, multiplierIds),
       label: text(r, m, 'label', where, true) ?? '',
+      labelFr: text(r, m, 'label_fr', where, false),
       source: text(r, m, 'source', where, true) ?? '',
       factor: f ?? { low: 1, claimed: 1, max: 1 },
       rules: applyTo,
@@ -340,13 +348,14 @@ export function parseRuleSet(src: string, label: string, file = label): RuleSet 
   const sensitivityIds = new Set<string>();
   const sensitivity: Sensitivity[] = seqOfMaps(r, root, 'sensitivity', false).map((m, i) => {
     const where = `sensitivity[${i + 1}]`;
-    checkKeys(r, m, where, ['id', 'label', 'source', 'applies', 'unit', 'amount']);
+    checkKeys(r, m, where, ['id', 'label', 'label_fr', 'source', 'applies', 'unit', 'amount']);
     const amountNode = keysOf(m).get('amount')?.value ?? null;
     if (amountNode === null) problems.at(m, `${where}: "amount" is missing`);
     const amount = amountNode === null ? null : money(r, amountNode, `${where}.amount`);
     return {
       id: id(r, m, where, sensitivityIds),
       label: text(r, m, 'label', where, true) ?? '',
+      labelFr: text(r, m, 'label_fr', where, false),
       source: text(r, m, 'source', where, true) ?? '',
       applies: choice(r, m, 'applies', where, CATEGORIES, 'all'),
       unit: choice(r, m, 'unit', where, UNITS, 'delivery'),
@@ -359,6 +368,7 @@ export function parseRuleSet(src: string, label: string, file = label): RuleSet 
   return {
     name,
     title,
+    titleFr,
     jurisdiction,
     currency: r.currency!,
     source,

@@ -91,6 +91,8 @@ test('France R. 10-1: up to 750 € per communication; five times for a legal pe
   const text = fs.readFileSync(`${RULES_DIR}/fr-cpce-r10-1.yaml`, 'utf8').replace('factor: { low: 1, claimed: 1, max: 5 }', 'factor: { low: 1, claimed: 5, max: 5 }');
   assert.deepEqual(computeDamages(parseRuleSet(text, 'legal-person.yaml'), [row('Laposte.net', 'Doe 1', false, 3)]).total, money('0', '11250', '11250'));
   const fr = methodText(r, 'fr');
+  assert.ok(fr.includes('Barème : France, article R. 10-1 du CPCE (contravention de la 4e classe par communication) (Code des postes et des communications électroniques, art. R. 10-1 et L. 34-5 ; code pénal, art. 131-13 et 131-41). Montants en EUR, calculés exactement en centimes, sans arrondi.'), fr.join('\n'));
+  assert.ok(fr.some((p) => p.startsWith(`Règle « Amende de la 4e classe par communication en violation de l’article L. 34-5 » (CPCE art. R. 10-1 (pour chaque communication) ; code pénal art. 131-13, 4° (750 euros au plus)) : 750,00${NBSP}€ demandé, de 0,00${NBSP}€ à 750,00${NBSP}€ par remise`)), fr.join('\n'));
   assert.ok(fr.some((p) => p.includes(`Total : 2${NBSP}250,00${NBSP}€ demandé ; 0,00${NBSP}€ en bas de fourchette ; 11${NBSP}250,00${NBSP}€ au maximum.`)), fr.join('\n'));
 });
 

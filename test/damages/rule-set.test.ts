@@ -84,7 +84,7 @@ test('a wrong currency, a currency symbol, too many decimals and a typo are each
   assert.match(problems(GOOD.replace('max: 3 }', 'max: "$3" }'))[0]!, /^bad\.yaml:11:43: rules\[1\]\.amount\.max: write the amount without a currency/);
   assert.deepEqual(problems(GOOD.replace('claimed: 2.50', 'claimed: 2.505')), ['bad.yaml:11:32: rules[1].amount.claimed: "2.505" has more than 2 decimal places']);
   assert.deepEqual(problems(GOOD.replace('    unit: delivery\n', '    unit: delivery\n    ammount: 3\n')), [
-    'bad.yaml:11:5: rules[1]: unknown field "ammount" (allowed: id, label, source, applies, unit, amount, cap, note)',
+    'bad.yaml:11:5: rules[1]: unknown field "ammount" (allowed: id, label, label_fr, source, applies, unit, amount, cap, note)',
   ]);
 });
 
