@@ -6,12 +6,15 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { loadConfig } from '../config.ts';
 import { openContext, type Context } from '../context.ts';
-import { isSpamcaseError, SpamcaseError } from '../errors.ts';
+import { describeError, isSpamcaseError, SpamcaseError } from '../errors.ts';
 import { createCase, listCases, parsePartySpec } from '../cases/cases.ts';
 import { ACQUISITION_METHODS, ingest, type AcquisitionMethod } from '../ingest/ingest.ts';
 import { caseReport } from '../report/counts.ts';
 import { formatReportTable } from '../report/table.ts';
 import { fsck } from '../fsck/fsck.ts';
+import { caseDamages, chooseRuleSet } from '../damages/case-damages.ts';
+import { csvText, damagesCsv, damagesJson, formatDamagesTable } from '../damages/exhibit.ts';
+import { listRuleSets, loadRuleSet } from '../damages/rule-set.ts';
 import { startServer } from '../web/server.ts';
 import { formatBytes, ttyProgress, ttyStatusLine } from './progress.ts';
 import { loadKeySnapshot } from '../attribution/dkim/key-snapshot.ts';
@@ -65,6 +68,17 @@ const COMMANDS: Command[] = [
     },
   },
   {
+    name: 'case set',
+    usage: 'spamcase case set --case <name> --rules <rule set name or file>',
+    summary: 'choose the damages rule set for a case (a custody event); report --json then has a damages section',
+    options: { case: { type: 'string' }, rules: { type: 'string' } },
+    async run(ctx, values) {
+      const ruleSet = await chooseRuleSet(ctx, required(values, 'case'), required(values, 'rules'));
+      out(`case ${values.case as string}: damages rule set ${ruleSet.name} (${ruleSet.title}), sha256 ${ruleSet.sha256}`);
+      return 0;
+    },
+  },
+  {
     name: 'ingest',
     usage: `spamcase ingest --case <name> [--party <name>] [--method ${ACQUISITION_METHODS.join('|')}] [--recipient <mailbox>] <path>...`,
     summary: 'harvested spam in: .eml files, folders, mbox (also .gz), maildir, ZIP, ARF reports',
@@ -97,6 +111,54 @@ const COMMANDS: Command[] = [
       const report = await caseReport(ctx.db.knex, required(values, 'case'));
       if (values.json) json(report);
       else out(formatReportTable(report));
+      return 0;
+    },
+  },
+  {
+    name: 'damages rules',
+    usage: 'spamcase damages rules [--json]',
+    summary: 'list the damages rule sets in templates/damages/ (and whether each one is valid)',
+    options: { json: { type: 'boolean' } },
+    async run(_ctx, values) {
+      const rows = listRuleSets().map((name) => {
+        try {
+          const r = loadRuleSet(name);
+          return { name, title: r.title, jurisdiction: r.jurisdiction, currency: r.currency, source: r.source, error: null };
+        } catch (err) {
+          return { name, title: null, jurisdiction: null, currency: null, source: null, error: describeError(err) };
+        }
+      });
+      if (values.json) json(rows);
+      else for (const r of rows) out(r.error ? `${r.name.padEnd(24)} INVALID: ${r.error}` : `${r.name.padEnd(24)} ${r.currency}  ${r.title}`);
+      return 0;
+    },
+  },
+  {
+    name: 'damages',
+    usage: 'spamcase damages --case <name> [--rules <rule set name or file>] [--defendant <name>] [--lang en|fr] [--save] [--json|--csv]',
+    summary: 'damages under a rule set: per plaintiff, defendant and violation category; low, claimed, maximum; the method',
+    options: {
+      case: { type: 'string' },
+      rules: { type: 'string' },
+      defendant: { type: 'string' },
+      lang: { type: 'string' },
+      save: { type: 'boolean' },
+      json: { type: 'boolean' },
+      csv: { type: 'boolean' },
+    },
+    async run(ctx, values) {
+      const slug = required(values, 'case');
+      const lang = (values.lang as string | undefined) ?? 'en';
+      if (lang !== 'en' && lang !== 'fr') throw new SpamcaseError('USAGE', '--lang is en or fr');
+      if (values.json && values.csv) throw new SpamcaseError('USAGE', 'choose --json or --csv, not both');
+      if (values.save) await chooseRuleSet(ctx, slug, required(values, 'rules'));
+      const { result } = await caseDamages(ctx.db.knex, slug, {
+        ...(values.rules === undefined ? {} : { rules: values.rules as string }),
+        ...(values.defendant === undefined ? {} : { defendant: values.defendant as string }),
+      });
+      if (values.json) json(damagesJson(result, lang));
+      else if (values.csv) process.stdout.write(csvText(damagesCsv(result)));
+      else out(formatDamagesTable(result, lang));
       return 0;
     },
   },

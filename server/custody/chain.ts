@@ -11,7 +11,13 @@ import type { Knex } from 'knex';
 
 export const GENESIS_HASH = '0'.repeat(64);
 
-export type CustodyAction = 'case-created' | 'acquisition-started' | 'acquired' | 'fsck' | 'dkim-verified';
+export type CustodyAction =
+  | 'case-created'
+  | 'acquisition-started'
+  | 'acquired'
+  | 'fsck'
+  | 'dkim-verified'
+  | 'damages-rules-chosen';
 
 export interface CustodyEvent {
   case: string;

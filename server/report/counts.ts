@@ -7,6 +7,9 @@
  */
 import type { Knex } from 'knex';
 import { getCase } from '../cases/cases.ts';
+import { caseDamages, getRuleSetChoice } from '../damages/case-damages.ts';
+import { damagesJson, type DamagesJson } from '../damages/exhibit.ts';
+import { describeError } from '../errors.ts';
 
 export interface PartyCounts {
   name: string;
@@ -33,6 +36,8 @@ export interface CaseReport {
   parties: PartyCounts[];
   firstDate: string | null;
   lastDate: string | null;
+  /** Present when a damages rule set is chosen for the case; `error` when that rule set no longer loads. */
+  damages?: (DamagesJson & { chosenAt: string; chosenBy: string }) | { rules: string; error: string };
 }
 
 async function count(q: Knex.QueryBuilder): Promise<number> {
@@ -59,7 +64,7 @@ export async function caseReport(knex: Knex, slug: string): Promise<CaseReport> 
     });
   }
 
-  return {
+  const report: CaseReport = {
     case: c.slug,
     title: c.title,
     acquisitions: await count(byCase('acquisitions')),
@@ -77,4 +82,13 @@ export async function caseReport(knex: Knex, slug: string): Promise<CaseReport> 
     firstDate: dates?.first ?? null,
     lastDate: dates?.last ?? null,
   };
+  const choice = await getRuleSetChoice(knex, c.id);
+  if (choice) {
+    try {
+      report.damages = { ...damagesJson((await caseDamages(knex, c.slug)).result), chosenAt: choice.chosenAt, chosenBy: choice.chosenBy };
+    } catch (err) {
+      report.damages = { rules: choice.rules, error: describeError(err) };
+    }
+  }
+  return report;
 }

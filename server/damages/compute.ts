@@ -1,0 +1,273 @@
+/**
+ * Damages arithmetic. Input: counted violations per plaintiff, per defendant and per violation
+ * category (ViolationCountRow, the shape attribution's violationCounts returns). Output: exact
+ * amounts in minor units (BigInt), per claim (one plaintiff against one defendant), per plaintiff,
+ * per defendant, per category, in three columns: low, claimed, max.
+ *
+ * Order of operations, for each claim, each rule and each column (docs/DAMAGES.md):
+ *   1. units   = the claim's count of the rule's unit over the rows of the rule's category
+ *                (fixed: 1 when the claim has at least one delivery)
+ *   2. base    = units × amount per unit
+ *   3. capped  = min(base, cap)                       (a rule's cap is per claim)
+ *   4. amount  = capped × every multiplier's factor   (multipliers come after caps, in file order)
+ *   claim total = sum of its rules' amounts; every other total is a sum of claim totals.
+ * Sensitivity rows are units × amount, without caps or multipliers.
+ */
+import { SpamcaseError } from '../errors.ts';
+import { countToBigInt, minBig } from './money.ts';
+import { COLUMNS, type Category, type Column, type RuleSet, type Triple, type Unit } from './rule-set.ts';
+
+/**
+ * One line of counted violations (CONTRACTS.md: attribution's violationCounts(db, caseId)).
+ * party = plaintiff name; defendant null = accounts not grouped into a defendant; headerFalsity =
+ * attribution found false or misleading header information (forged From or Received, ...).
+ */
+export interface ViolationCountRow {
+  party: string;
+  defendant: string | null;
+  headerFalsity: boolean;
+  deliveries: number;
+  messages: number;
+  accounts: number;
+  days: number;
+}
+
+export type Money = Triple<bigint>;
+export type ViolationCategory = Exclude<Category, 'all'>;
+
+export interface UnitCounts {
+  deliveries: number;
+  messages: number;
+  accounts: number;
+  days: number;
+}
+
+export interface LineResult {
+  rule: string;
+  label: string;
+  source: string;
+  applies: Category;
+  unit: Unit;
+  units: number;
+  perUnit: Money;
+  base: Money;
+  cap: Money | null;
+  capSource: string | null;
+  capped: Triple<boolean>;
+  afterCap: Money;
+  factors: Array<{ id: string; label: string; source: string; factor: Triple<number> }>;
+  amount: Money;
+}
+
+export interface ClaimResult {
+  plaintiff: string;
+  defendant: string | null;
+  counts: Record<ViolationCategory, UnitCounts>;
+  lines: LineResult[];
+  total: Money;
+}
+
+export interface Subtotal {
+  name: string | null;
+  counts: UnitCounts;
+  total: Money;
+}
+
+export interface SensitivityResult {
+  id: string;
+  label: string;
+  labelFr: string | null;
+  source: string;
+  applies: Category;
+  unit: Unit;
+  amount: bigint;
+  units: number;
+  total: bigint;
+  byClaim: Array<{ plaintiff: string; defendant: string | null; units: number; total: bigint }>;
+}
+
+/** Something the reader of the exhibit must know, in both languages of the method text. */
+export interface DamagesWarning {
+  en: string;
+  fr: string;
+}
+
+export interface DamagesResult {
+  ruleSet: RuleSet;
+  defendantFilter: string | null;
+  claims: ClaimResult[];
+  byPlaintiff: Subtotal[];
+  byDefendant: Subtotal[];
+  byCategory: Array<{ category: Category; total: Money }>;
+  counts: UnitCounts;
+  total: Money;
+  sensitivity: SensitivityResult[];
+  warnings: DamagesWarning[];
+}
+
+export interface ComputeOptions {
+  /** Only this defendant's claims (name, compared case-insensitively). */
+  defendant?: string;
+}
+
+const UNIT_FIELD: Record<Exclude<Unit, 'fixed'>, keyof UnitCounts> = { delivery: 'deliveries', message: 'messages', account: 'accounts', day: 'days' };
+const ZERO_COUNTS = (): UnitCounts => ({ deliveries: 0, messages: 0, accounts: 0, days: 0 });
+const zeroMoney = (): Money => ({ low: 0n, claimed: 0n, max: 0n });
+
+function addCounts(into: UnitCounts, add: UnitCounts): void {
+  for (const k of ['deliveries', 'messages', 'accounts', 'days'] as const) {
+    const sum = into[k] + add[k];
+    if (!Number.isSafeInteger(sum)) throw new SpamcaseError('LIMIT_EXCEEDED', `${k} count exceeds ${Number.MAX_SAFE_INTEGER}`);
+    into[k] = sum;
+  }
+}
+
+function addMoney(into: Money, add: Money): void {
+  for (const c of COLUMNS) into[c] += add[c];
+}
+
+function unitsFor(counts: Record<ViolationCategory, UnitCounts>, applies: Category, unit: Unit): number {
+  const cats: ViolationCategory[] = applies === 'all' ? ['header-falsity', 'other'] : [applies];
+  if (unit === 'fixed') return cats.some((c) => counts[c].deliveries > 0) ? 1 : 0;
+  return cats.reduce((n, c) => n + counts[c][UNIT_FIELD[unit]], 0);
+}
+
+function claimKey(plaintiff: string, defendant: string | null): string {
+  return JSON.stringify([plaintiff, defendant]);
+}
+
+export function computeDamages(ruleSet: RuleSet, rows: readonly ViolationCountRow[], opts: ComputeOptions = {}): DamagesResult {
+  const warnings: DamagesWarning[] = [];
+  for (const [i, row] of rows.entries()) {
+    for (const k of ['deliveries', 'messages', 'accounts', 'days'] as const) countToBigInt(row[k], `counts row ${i + 1} (${row.party}) ${k}`);
+  }
+  let selected = rows;
+  if (opts.defendant !== undefined) {
+    const wanted = opts.defendant.trim().toLowerCase();
+    selected = rows.filter((r) => r.defendant !== null && r.defendant.toLowerCase() === wanted);
+    if (selected.length === 0) {
+      const names = [...new Set(rows.map((r) => r.defendant).filter((d): d is string => d !== null))];
+      throw new SpamcaseError('INVALID_INPUT', `no defendant named "${opts.defendant}" in this case (defendants: ${names.length > 0 ? names.join(', ') : 'none yet'})`);
+    }
+  }
+
+  // Group rows into claims: one plaintiff against one defendant (or against the ungrouped accounts).
+  const claimsByKey = new Map<string, ClaimResult>();
+  for (const row of selected) {
+    const key = claimKey(row.party, row.defendant);
+    let claim = claimsByKey.get(key);
+    if (!claim) {
+      claim = { plaintiff: row.party, defendant: row.defendant, counts: { 'header-falsity': ZERO_COUNTS(), other: ZERO_COUNTS() }, lines: [], total: zeroMoney() };
+      claimsByKey.set(key, claim);
+    }
+    addCounts(claim.counts[row.headerFalsity ? 'header-falsity' : 'other'], row);
+  }
+  const claims = [...claimsByKey.values()].sort(
+    (a, b) => a.plaintiff.localeCompare(b.plaintiff, 'en') || (a.defendant === null ? 1 : b.defendant === null ? -1 : a.defendant.localeCompare(b.defendant, 'en')),
+  );
+
+  for (const rule of ruleSet.rules) {
+    if (rule.applies === 'all' && (rule.unit === 'account' || rule.unit === 'day') && claims.some((c) => c.counts['header-falsity'][UNIT_FIELD[rule.unit as 'account']] > 0 && c.counts.other[UNIT_FIELD[rule.unit as 'account']] > 0)) {
+      warnings.push({
+        en: `rule ${rule.id} counts ${rule.unit === 'account' ? 'accounts' : 'days'} in each violation category separately: one seen in both categories is counted twice`,
+        fr: `la règle ${rule.id} compte les ${rule.unit === 'account' ? 'comptes' : 'jours'} séparément dans chaque catégorie de violation : un ${rule.unit === 'account' ? 'compte' : 'jour'} présent dans les deux est compté deux fois`,
+      });
+    }
+  }
+
+  for (const claim of claims) {
+    for (const rule of ruleSet.rules) {
+      const units = unitsFor(claim.counts, rule.applies, rule.unit);
+      const u = BigInt(units);
+      const factors = ruleSet.multipliers.filter((m) => m.rules === null || m.rules.includes(rule.id));
+      const line: LineResult = {
+        rule: rule.id,
+        label: rule.label,
+        source: rule.source,
+        applies: rule.applies,
+        unit: rule.unit,
+        units,
+        perUnit: { ...rule.amount },
+        base: zeroMoney(),
+        cap: rule.cap ? { ...rule.cap.amount } : null,
+        capSource: rule.cap?.source ?? null,
+        capped: { low: false, claimed: false, max: false },
+        afterCap: zeroMoney(),
+        factors: factors.map((m) => ({ id: m.id, label: m.label, source: m.source, factor: { ...m.factor } })),
+        amount: zeroMoney(),
+      };
+      for (const c of COLUMNS) {
+        line.base[c] = u * rule.amount[c];
+        line.afterCap[c] = rule.cap ? minBig(line.base[c], rule.cap.amount[c]) : line.base[c];
+        line.capped[c] = line.afterCap[c] < line.base[c];
+        line.amount[c] = factors.reduce((acc, m) => acc * BigInt(m.factor[c]), line.afterCap[c]);
+      }
+      claim.lines.push(line);
+      addMoney(claim.total, line.amount);
+    }
+  }
+
+  const subtotal = (pick: (c: ClaimResult) => string | null): Subtotal[] => {
+    const map = new Map<string, Subtotal>();
+    for (const claim of claims) {
+      const name = pick(claim);
+      const key = JSON.stringify(name);
+      let s = map.get(key);
+      if (!s) map.set(key, (s = { name, counts: ZERO_COUNTS(), total: zeroMoney() }));
+      addCounts(s.counts, claim.counts['header-falsity']);
+      addCounts(s.counts, claim.counts.other);
+      addMoney(s.total, claim.total);
+    }
+    return [...map.values()];
+  };
+
+  const byCategory: DamagesResult['byCategory'] = [];
+  for (const category of ['header-falsity', 'other', 'all'] as const) {
+    if (!ruleSet.rules.some((r) => r.applies === category)) continue;
+    const total = zeroMoney();
+    for (const claim of claims) for (const line of claim.lines) if (line.applies === category) addMoney(total, line.amount);
+    byCategory.push({ category, total });
+  }
+
+  const counts = ZERO_COUNTS();
+  const total = zeroMoney();
+  for (const claim of claims) {
+    addCounts(counts, claim.counts['header-falsity']);
+    addCounts(counts, claim.counts.other);
+    addMoney(total, claim.total);
+  }
+
+  const sensitivity: SensitivityResult[] = ruleSet.sensitivity.map((s) => {
+    const byClaim = claims.map((c) => {
+      const units = unitsFor(c.counts, s.applies, s.unit);
+      return { plaintiff: c.plaintiff, defendant: c.defendant, units, total: BigInt(units) * s.amount };
+    });
+    return {
+      id: s.id,
+      label: s.label,
+      labelFr: s.labelFr,
+      source: s.source,
+      applies: s.applies,
+      unit: s.unit,
+      amount: s.amount,
+      units: byClaim.reduce((n, c) => n + c.units, 0),
+      total: byClaim.reduce((n, c) => n + c.total, 0n),
+      byClaim,
+    };
+  });
+
+  return {
+    ruleSet,
+    defendantFilter: opts.defendant ?? null,
+    claims,
+    byPlaintiff: subtotal((c) => c.plaintiff),
+    byDefendant: subtotal((c) => c.defendant),
+    byCategory,
+    counts,
+    total,
+    sensitivity,
+    warnings,
+  };
+}
+
+export type { Column };

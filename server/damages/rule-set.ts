@@ -1,0 +1,415 @@
+/**
+ * Damages rule sets as data: YAML files in templates/damages/, validated on load. Every problem is
+ * reported at once, each with the file, line and column it is on (`us-can-spam.yaml:14:11: ...`),
+ * because the people who edit these files are legal staff, not programmers.
+ *
+ * YAML rather than JSON: staff can write comments beside an amount (why it was chosen, which
+ * judgment), and the `yaml` package's LineCounter gives the position of every node. Amounts are
+ * read from the source text of the scalar (never through a JavaScript float) and become BigInt
+ * minor units.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode, type YAMLMap } from 'yaml';
+import { PROJECT_ROOT } from '../config.ts';
+import { SpamcaseError } from '../errors.ts';
+import { CURRENCIES, isCurrency, parseDecimal, type Currency } from './money.ts';
+
+export const RULES_DIR = path.join(PROJECT_ROOT, 'templates', 'damages');
+
+/** What a rule counts: a delivery (one message to one mailbox: the default), a message, an account, a day, or one fixed sum per claim. */
+export const UNITS = ['delivery', 'message', 'account', 'day', 'fixed'] as const;
+export type Unit = (typeof UNITS)[number];
+
+/** Which violations a rule applies to: those where attribution found false header information, the others, or all. */
+export const CATEGORIES = ['header-falsity', 'other', 'all'] as const;
+export type Category = (typeof CATEGORIES)[number];
+
+export const COLUMNS = ['low', 'claimed', 'max'] as const;
+export type Column = (typeof COLUMNS)[number];
+export type Triple<T> = Record<Column, T>;
+
+/** Limits against a mistyped file (a factor of 3000 instead of 3 would still be "valid"). */
+export const MAX_FACTOR = 100;
+/** A rule set is a page of text; anything bigger is not one (and is not parsed). */
+export const MAX_RULE_FILE_BYTES = 1024 * 1024;
+const ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
+const NAME_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
+
+export interface Rule {
+  id: string;
+  label: string;
+  /** The label in French (method text and PDF in French); the English label when absent. */
+  labelFr: string | null;
+  source: string;
+  applies: Category;
+  unit: Unit;
+  /** Per unit, in minor units. */
+  amount: Triple<bigint>;
+  /** Per claim (one plaintiff against one defendant), applied to this rule's amount before multipliers. */
+  cap: { amount: Triple<bigint>; source: string } | null;
+  note: string | null;
+  line: number;
+}
+
+export interface Multiplier {
+  id: string;
+  label: string;
+  labelFr: string | null;
+  source: string;
+  factor: Triple<number>;
+  /** Rule ids it multiplies; null = every rule. */
+  rules: string[] | null;
+  line: number;
+}
+
+export interface Sensitivity {
+  id: string;
+  label: string;
+  labelFr: string | null;
+  source: string;
+  applies: Category;
+  unit: Unit;
+  amount: bigint;
+  line: number;
+}
+
+export interface RuleSet {
+  name: string;
+  title: string;
+  titleFr: string | null;
+  jurisdiction: string;
+  currency: Currency;
+  source: string;
+  description: string | null;
+  rules: Rule[];
+  multipliers: Multiplier[];
+  sensitivity: Sensitivity[];
+  /** Where it was loaded from and the SHA-256 of its bytes: the exhibit names the exact file used. */
+  file: string;
+  sha256: string;
+}
+
+class Problems {
+  readonly list: string[] = [];
+  constructor(
+    private readonly label: string,
+    private readonly lines: LineCounter,
+  ) {}
+
+  lineOf(node: YamlNode | null | undefined): number {
+    return node?.range ? this.lines.linePos(node.range[0]).line : 1;
+  }
+
+  at(node: YamlNode | null | undefined, message: string, offset?: number): void {
+    const pos = this.lines.linePos(offset ?? node?.range?.[0] ?? 0);
+    this.list.push(`${this.label}:${pos.line}:${pos.col}: ${message}`);
+  }
+}
+
+type Reader = {
+  problems: Problems;
+  src: string;
+  currency: Currency | null;
+};
+
+function keysOf(map: YAMLMap): Map<string, { key: YamlNode; value: YamlNode | null }> {
+  const out = new Map<string, { key: YamlNode; value: YamlNode | null }>();
+  for (const pair of map.items) {
+    const key = pair.key as YamlNode;
+    const name = isScalar(key) ? String(key.value) : '';
+    out.set(name, { key, value: (pair.value as YamlNode | null) ?? null });
+  }
+  return out;
+}
+
+function checkKeys(r: Reader, map: YAMLMap, where: string, allowed: readonly string[]): void {
+  for (const [name, { key }] of keysOf(map)) {
+    if (!allowed.includes(name)) r.problems.at(key, `${where}: unknown field "${name}" (allowed: ${allowed.join(', ')})`);
+  }
+}
+
+function text(r: Reader, map: YAMLMap, field: string, where: string, required: boolean): string | null {
+  const entry = keysOf(map).get(field);
+  if (!entry || entry.value === null || (isScalar(entry.value) && (entry.value.value === null || entry.value.value === ''))) {
+    if (required) r.problems.at(entry?.key ?? map, `${where}: "${field}" is missing${field === 'source' ? ' (name the statute, article or judgment this comes from)' : ''}`);
+    return null;
+  }
+  if (!isScalar(entry.value) || typeof entry.value.value !== 'string') {
+    r.problems.at(entry.value, `${where}: "${field}" must be text`);
+    return null;
+  }
+  return entry.value.value.trim();
+}
+
+function choice<T extends string>(r: Reader, map: YAMLMap, field: string, where: string, allowed: readonly T[], fallback: T): T {
+  const entry = keysOf(map).get(field);
+  if (!entry || entry.value === null) return fallback;
+  const v = isScalar(entry.value) ? entry.value.value : undefined;
+  if (typeof v === 'string' && (allowed as readonly string[]).includes(v)) return v as T;
+  r.problems.at(entry.value, `${where}: unknown ${field} ${JSON.stringify(isScalar(entry.value) ? entry.value.value : '(not a word)')} (expected one of: ${allowed.join(', ')})`);
+  return fallback;
+}
+
+/** The scalar exactly as written in the file (so 0.50 is "0.50", not the float 0.5). */
+function scalarSource(r: Reader, node: YamlNode): string | null {
+  if (!isScalar(node)) return null;
+  if (typeof node.value === 'string') return node.value;
+  if (typeof node.value === 'number' && node.range) return r.src.slice(node.range[0], node.range[1]).trim();
+  return null;
+}
+
+function money(r: Reader, node: YamlNode, where: string): bigint | null {
+  const written = scalarSource(r, node);
+  if (written === null) {
+    r.problems.at(node, `${where}: expected an amount such as 100 or 0.50`);
+    return null;
+  }
+  if (/^\s*-/.test(written)) {
+    r.problems.at(node, `${where}: negative amount ${written} (amounts are what a rule awards: zero or more)`);
+    return null;
+  }
+  if (/[$€£]|USD|EUR|GBP|CAD/i.test(written)) {
+    r.problems.at(node, `${where}: write the amount without a currency ("${written}"); the rule set's currency field says which currency`);
+    return null;
+  }
+  const digits = r.currency ? CURRENCIES[r.currency].digits : 2;
+  const parsed = parseDecimal(written, digits);
+  if (typeof parsed === 'string') {
+    r.problems.at(node, `${where}: ${parsed}`);
+    return null;
+  }
+  return parsed;
+}
+
+/** `100` (the same in every column) or `{ low: 0, claimed: 100, max: 100 }`; low ≤ claimed ≤ max. */
+function triple<T extends bigint | number>(r: Reader, node: YamlNode | null, where: string, one: (n: YamlNode, w: string) => T | null): Triple<T> | null {
+  if (node === null) return null;
+  if (isMap(node)) {
+    checkKeys(r, node, where, COLUMNS);
+    const entries = keysOf(node);
+    const out: Partial<Triple<T>> = {};
+    for (const c of COLUMNS) {
+      const e = entries.get(c);
+      if (!e || e.value === null) {
+        r.problems.at(node, `${where}: "${c}" is missing (give low, claimed and max, or one value for all three)`);
+        return null;
+      }
+      const v = one(e.value, `${where}.${c}`);
+      if (v === null) return null;
+      out[c] = v;
+    }
+    const t = out as Triple<T>;
+    if (t.low > t.claimed || t.claimed > t.max) r.problems.at(node, `${where}: low must not exceed claimed, and claimed must not exceed max`);
+    return t;
+  }
+  const v = one(node, where);
+  return v === null ? null : { low: v, claimed: v, max: v };
+}
+
+function factor(r: Reader, node: YamlNode, where: string): number | null {
+  const written = scalarSource(r, node);
+  if (written === null || !/^\d{1,3}$/.test(written) || Number(written) < 1 || Number(written) > MAX_FACTOR) {
+    r.problems.at(node, `${where}: a multiplier is a whole number from 1 to ${MAX_FACTOR} (got ${JSON.stringify(written ?? '(not a number)')})`);
+    return null;
+  }
+  return Number(written);
+}
+
+function seqOfMaps(r: Reader, map: YAMLMap, field: string, required: boolean): YAMLMap[] {
+  const entry = keysOf(map).get(field);
+  if (!entry || entry.value === null) {
+    if (required) r.problems.at(entry?.key ?? map, `"${field}" is missing: a rule set needs at least one rule`);
+    return [];
+  }
+  if (!isSeq(entry.value)) {
+    r.problems.at(entry.value, `"${field}" must be a list (lines starting with "- ")`);
+    return [];
+  }
+  if (required && entry.value.items.length === 0) r.problems.at(entry.value, `"${field}" is empty: a rule set needs at least one rule`);
+  const out: YAMLMap[] = [];
+  entry.value.items.forEach((item, i) => {
+    if (isMap(item)) out.push(item);
+    else r.problems.at(item as YamlNode, `${field}[${i + 1}] must be a mapping (id:, label:, source:, ...)`);
+  });
+  return out;
+}
+
+function id(r: Reader, map: YAMLMap, where: string, seen: Set<string>): string {
+  const v = text(r, map, 'id', where, true) ?? '';
+  const node = keysOf(map).get('id')?.value ?? map;
+  if (v && !ID_PATTERN.test(v)) r.problems.at(node, `${where}: id "${v}" must be lower-case letters, digits and dashes`);
+  if (v && seen.has(v)) r.problems.at(node, `${where}: id "${v}" is used twice`);
+  seen.add(v);
+  return v;
+}
+
+/** Parse and validate rule-set text. `label` names the file in messages. */
+export function parseRuleSet(src: string, label: string, file = label): RuleSet {
+  const lines = new LineCounter();
+  const doc = parseDocument(src, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, schema: 'core' });
+  const problems = new Problems(label, lines);
+  for (const e of doc.errors) problems.at(null, `not valid YAML: ${e.message.split('\n')[0]}`, e.pos[0]);
+  const fail = () =>
+    new SpamcaseError('INVALID_INPUT', `rule set ${label} has ${problems.list.length} problem${problems.list.length === 1 ? '' : 's'}:\n  ${problems.list.join('\n  ')}`, {
+      details: { problems: problems.list },
+    });
+  if (problems.list.length > 0) throw fail();
+  const root = doc.contents as YamlNode | null;
+  if (!isMap(root)) {
+    problems.at(root, 'a rule set is a mapping with name, title, jurisdiction, currency, source and rules');
+    throw fail();
+  }
+  const r: Reader = { problems, src, currency: null };
+  checkKeys(r, root, 'rule set', ['name', 'title', 'title_fr', 'jurisdiction', 'currency', 'source', 'description', 'rules', 'multipliers', 'sensitivity']);
+
+  const baseName = path.basename(file).replace(/\.ya?ml$/i, '');
+  const name = text(r, root, 'name', 'rule set', false) ?? baseName;
+  if (!NAME_PATTERN.test(name)) problems.at(keysOf(root).get('name')?.value ?? root, `rule set: name "${name}" must be lower-case letters, digits and dashes`);
+  const title = text(r, root, 'title', 'rule set', true) ?? '';
+  const titleFr = text(r, root, 'title_fr', 'rule set', false);
+  const jurisdiction = text(r, root, 'jurisdiction', 'rule set', true) ?? '';
+  const source = text(r, root, 'source', 'rule set', true) ?? '';
+  const description = text(r, root, 'description', 'rule set', false);
+  const currencyText = text(r, root, 'currency', 'rule set', true);
+  if (currencyText !== null) {
+    if (isCurrency(currencyText)) r.currency = currencyText;
+    else problems.at(keysOf(root).get('currency')!.value, `rule set: unknown currency "${currencyText}" (expected one of: ${Object.keys(CURRENCIES).join(', ')})`);
+  }
+
+  const ruleIds = new Set<string>();
+  const rules: Rule[] = seqOfMaps(r, root, 'rules', true).map((m, i) => {
+    const where = `rules[${i + 1}]`;
+    checkKeys(r, m, where, ['id', 'label', 'label_fr', 'source', 'applies', 'unit', 'amount', 'cap', 'note']);
+    const ruleId = id(r, m, where, ruleIds);
+    const amountNode = keysOf(m).get('amount')?.value ?? null;
+    if (amountNode === null) problems.at(m, `${where}: "amount" is missing (per unit: 100, or low/claimed/max)`);
+    const amount = triple(r, amountNode, `${where}.amount`, (n, w) => money(r, n, w));
+    let cap: Rule['cap'] = null;
+    const capNode = keysOf(m).get('cap')?.value ?? null;
+    if (capNode !== null) {
+      if (!isMap(capNode)) problems.at(capNode, `${where}.cap: expected amount: and source:`);
+      else {
+        checkKeys(r, capNode, `${where}.cap`, ['amount', 'source']);
+        const capAmountNode = keysOf(capNode).get('amount')?.value ?? null;
+        if (capAmountNode === null) problems.at(capNode, `${where}.cap: "amount" is missing`);
+        const capAmount = triple(r, capAmountNode, `${where}.cap.amount`, (n, w) => money(r, n, w));
+        const capSource = text(r, capNode, 'source', `${where}.cap`, true);
+        if (capAmount && capSource) cap = { amount: capAmount, source: capSource };
+      }
+    }
+    const unit = choice(r, m, 'unit', where, UNITS, 'delivery');
+    return {
+      id: ruleId,
+      label: text(r, m, 'label', where, true) ?? '',
+      labelFr: text(r, m, 'label_fr', where, false),
+      source: text(r, m, 'source', where, true) ?? '',
+      applies: choice(r, m, 'applies', where, CATEGORIES, 'all'),
+      unit,
+      amount: amount ?? { low: 0n, claimed: 0n, max: 0n },
+      cap,
+      note: text(r, m, 'note', where, false),
+      line: problems.lineOf(m),
+    };
+  });
+
+  const multiplierIds = new Set<string>();
+  const multipliers: Multiplier[] = seqOfMaps(r, root, 'multipliers', false).map((m, i) => {
+    const where = `multipliers[${i + 1}]`;
+    checkKeys(r, m, where, ['id', 'label', 'label_fr', 'source', 'factor', 'rules']);
+    const factorNode = keysOf(m).get('factor')?.value ?? null;
+    if (factorNode === null) problems.at(m, `${where}: "factor" is missing (3, or low/claimed/max)`);
+    const f = triple(r, factorNode, `${where}.factor`, (n, w) => factor(r, n, w));
+    let applyTo: string[] | null = null;
+    const rulesNode = keysOf(m).get('rules')?.value ?? null;
+    if (rulesNode !== null) {
+      if (!isSeq(rulesNode)) problems.at(rulesNode, `${where}.rules: a list of rule ids`);
+      else {
+        applyTo = [];
+        for (const item of rulesNode.items) {
+          const v = isScalar(item) ? String(item.value) : '';
+          if (!ruleIds.has(v)) problems.at(item as YamlNode, `${where}.rules: no rule with id "${v}" (rules: ${[...ruleIds].join(', ')})`);
+          applyTo.push(v);
+        }
+      }
+    }
+    return {
+      id: id(r, m, where, multiplierIds),
+      label: text(r, m, 'label', where, true) ?? '',
+      labelFr: text(r, m, 'label_fr', where, false),
+      source: text(r, m, 'source', where, true) ?? '',
+      factor: f ?? { low: 1, claimed: 1, max: 1 },
+      rules: applyTo,
+      line: problems.lineOf(m),
+    };
+  });
+
+  const sensitivityIds = new Set<string>();
+  const sensitivity: Sensitivity[] = seqOfMaps(r, root, 'sensitivity', false).map((m, i) => {
+    const where = `sensitivity[${i + 1}]`;
+    checkKeys(r, m, where, ['id', 'label', 'label_fr', 'source', 'applies', 'unit', 'amount']);
+    const amountNode = keysOf(m).get('amount')?.value ?? null;
+    if (amountNode === null) problems.at(m, `${where}: "amount" is missing`);
+    const amount = amountNode === null ? null : money(r, amountNode, `${where}.amount`);
+    return {
+      id: id(r, m, where, sensitivityIds),
+      label: text(r, m, 'label', where, true) ?? '',
+      labelFr: text(r, m, 'label_fr', where, false),
+      source: text(r, m, 'source', where, true) ?? '',
+      applies: choice(r, m, 'applies', where, CATEGORIES, 'all'),
+      unit: choice(r, m, 'unit', where, UNITS, 'delivery'),
+      amount: amount ?? 0n,
+      line: problems.lineOf(m),
+    };
+  });
+
+  if (problems.list.length > 0) throw fail();
+  return {
+    name,
+    title,
+    titleFr,
+    jurisdiction,
+    currency: r.currency!,
+    source,
+    description,
+    rules,
+    multipliers,
+    sensitivity,
+    file,
+    sha256: crypto.createHash('sha256').update(src).digest('hex'),
+  };
+}
+
+/** The rule sets shipped (and added by staff) in templates/damages/, by name. */
+export function listRuleSets(dir = RULES_DIR): string[] {
+  return fs
+    .readdirSync(dir)
+    .filter((f) => /\.ya?ml$/i.test(f))
+    .map((f) => f.replace(/\.ya?ml$/i, ''))
+    .sort();
+}
+
+/** A rule set by name (templates/damages/<name>.yaml) or by path (anything with a slash or a .yaml ending). */
+export function loadRuleSet(nameOrPath: string, dir = RULES_DIR): RuleSet {
+  const isPath = /[/\\]/.test(nameOrPath) || /\.ya?ml$/i.test(nameOrPath);
+  if (!isPath && !NAME_PATTERN.test(nameOrPath)) {
+    throw new SpamcaseError('RULE_SET_NOT_FOUND', `no rule set named ${JSON.stringify(nameOrPath)} (rule sets: ${listRuleSets(dir).join(', ')})`);
+  }
+  const file = isPath ? path.resolve(nameOrPath) : [`${nameOrPath}.yaml`, `${nameOrPath}.yml`].map((f) => path.join(dir, f)).find((f) => fs.existsSync(f));
+  let src: string;
+  try {
+    if (!file) throw Object.assign(new Error('not found'), { code: 'ENOENT' });
+    const size = fs.statSync(file).size;
+    if (size > MAX_RULE_FILE_BYTES) throw new SpamcaseError('LIMIT_EXCEEDED', `rule set ${nameOrPath} is ${size} bytes; a rule set is at most ${MAX_RULE_FILE_BYTES} bytes`);
+    src = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    if (err instanceof SpamcaseError) throw err;
+    if ((err as { code?: string }).code === 'ENOENT') {
+      throw new SpamcaseError('RULE_SET_NOT_FOUND', isPath ? `no rule set file at ${nameOrPath}` : `no rule set named "${nameOrPath}" (rule sets: ${listRuleSets(dir).join(', ')})`, { cause: err });
+    }
+    throw new SpamcaseError('INPUT_UNREADABLE', `cannot read rule set ${nameOrPath}: ${(err as Error).message}`, { cause: err });
+  }
+  const label = path.relative(PROJECT_ROOT, file).startsWith('..') ? file : path.relative(PROJECT_ROOT, file);
+  return parseRuleSet(src, label, file);
+}
