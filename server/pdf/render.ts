@@ -132,10 +132,10 @@ function summarySection(r: R): void {
   grid(
     r,
     [
-      { header: w.s('colPlaintiff'), share: 0.25 },
-      { header: w.s('colBates'), share: 0.13 },
+      { header: w.s('colPlaintiff'), share: 0.29 },
+      { header: w.s('colBates'), share: 0.1 },
       { header: w.s('colSamples'), share: 0.13, align: 'right' },
-      { header: w.s('colItems'), share: 0.12, align: 'right' },
+      { header: w.s('colItems'), share: 0.11, align: 'right' },
       { header: w.s('colDeliveries'), share: 0.13, align: 'right' },
       { header: w.s('colFirst'), share: 0.12, align: 'right' },
       { header: w.s('colLast'), share: 0.12, align: 'right' },

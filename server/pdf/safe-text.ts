@@ -13,7 +13,7 @@ const CONTROLS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/g;
 // Bidi embeddings, overrides and isolates, and marks: a subject must not reorder the text around it.
 const BIDI = /[\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/g;
 // Zero-width and invisible formatting (ZWJ is kept: it joins emoji sequences).
-const INVISIBLE = /\u034F|\u180B|\u180C|\u180D|\u180E|\u180F|[\u00AD\u115F\u1160\u17B4\u17B5\u200B\u200C\u2060-\u2064\u206A-\u206F\uFEFF\uFFF9-\uFFFB]/g;
+const INVISIBLE = /\u034F|\u180B|\u180C|\u180D|\u180E|\u180F|\u17B4|\u17B5|[\u00AD\u115F\u1160\u200B\u200C\u2060-\u2064\u206A-\u206F\uFEFF\uFFF9-\uFFFB]/g;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
 /** The visible mark printed for anything removed or unprintable. */
