@@ -8,6 +8,9 @@ import { textRuns, type TextRun, type Weight } from './fonts.ts';
 
 export type Doc = InstanceType<typeof PDFDocument>;
 
+/** Smallest size a figure or hash is shrunk to so that it is never cut. */
+export const MIN_EXACT_SIZE = 4.5;
+
 export function contentWidth(doc: Doc): number {
   return doc.page.width - doc.page.margins.left - doc.page.margins.right;
 }
@@ -78,9 +81,16 @@ export function fitRuns(doc: Doc, runs: TextRun[], width: number, size: number):
 }
 
 /** One line of text at (x, y) within `width`, cut to fit, never wrapping and never breaking the page. */
-export function cellText(doc: Doc, text: string, x: number, y: number, width: number, opts: { size: number; weight?: Weight; align?: 'left' | 'right' | 'center'; color?: string }): void {
+export function cellText(doc: Doc, text: string, x: number, y: number, width: number, opts: { size: number; weight?: Weight; align?: 'left' | 'right' | 'center'; color?: string; exact?: boolean }): void {
   if (text === '' || width <= 0) return;
-  const fitted = fitRuns(doc, textRuns(text, opts.weight ?? 'regular'), width, opts.size);
+  const runs = textRuns(text, opts.weight ?? 'regular');
+  let size = opts.size;
+  if (opts.exact) {
+    // Figures and hashes are never cut: they shrink to fit (down to MIN_EXACT_SIZE) instead.
+    const natural = runs.reduce((sum, r) => sum + doc.font(r.font).fontSize(size).widthOfString(r.text), 0);
+    if (natural > width) size = Math.max(MIN_EXACT_SIZE, (size * width) / natural - 0.05);
+  }
+  const fitted = fitRuns(doc, runs, width, size);
   let cx = x;
   if (opts.align === 'right') cx = x + width - fitted.width;
   else if (opts.align === 'center') cx = x + (width - fitted.width) / 2;
@@ -88,7 +98,7 @@ export function cellText(doc: Doc, text: string, x: number, y: number, width: nu
   const savedY = doc.y;
   doc.fillColor(opts.color ?? '#000000');
   for (const r of fitted.runs) {
-    doc.font(r.font).fontSize(opts.size);
+    doc.font(r.font).fontSize(size);
     doc.text(r.text, cx, y, { lineBreak: false });
     cx += doc.widthOfString(r.text);
   }
@@ -104,6 +114,8 @@ export interface Column {
   share: number;
   align?: 'left' | 'right';
   weight?: Weight;
+  /** Never cut (shrink to fit instead): default for right-aligned (figures) and mono (hashes) columns. */
+  exact?: boolean;
 }
 
 export interface TableStyle {
@@ -130,7 +142,8 @@ export function table(doc: Doc, columns: Column[], rows: string[][], style: Tabl
   let pages = 1;
   const header = () => {
     doc.save().rect(left, doc.y, width, rowH).fill(style.headerFill).restore();
-    columns.forEach((c, i) => cellText(doc, c.header, xs[i]! + pad, doc.y + rowH * 0.25, c.share * width - 2 * pad, { size: style.size, weight: 'bold', align: c.align }));
+    // Column headers are never cut either: a long word shrinks to fit its column.
+    columns.forEach((c, i) => cellText(doc, c.header, xs[i]! + pad, doc.y + rowH * 0.25, c.share * width - 2 * pad, { size: style.size, weight: 'bold', align: c.align, exact: true }));
     doc.y += rowH;
     doc.save().moveTo(left, doc.y).lineTo(left + width, doc.y).lineWidth(0.6).stroke(style.rule).restore();
   };
@@ -143,7 +156,14 @@ export function table(doc: Doc, columns: Column[], rows: string[][], style: Tabl
       header();
     }
     const bold = opts.boldLastRow === true && r === rows.length - 1;
-    columns.forEach((c, i) => cellText(doc, row[i] ?? '', xs[i]! + pad, doc.y + rowH * 0.25, c.share * width - 2 * pad, { size: style.size, weight: bold ? 'bold' : (c.weight ?? 'regular'), align: c.align }));
+    columns.forEach((c, i) =>
+      cellText(doc, row[i] ?? '', xs[i]! + pad, doc.y + rowH * 0.25, c.share * width - 2 * pad, {
+        size: style.size,
+        weight: bold ? 'bold' : (c.weight ?? 'regular'),
+        align: c.align,
+        exact: c.exact ?? (c.align === 'right' || c.weight === 'mono'),
+      }),
+    );
     doc.y += rowH;
     doc.save().moveTo(left, doc.y).lineTo(left + width, doc.y).lineWidth(0.25).stroke(style.rule).restore();
   });

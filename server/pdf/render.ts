@@ -290,12 +290,12 @@ function damagesSection(r: R): void {
   grid(
     r,
     [
-      { header: w.s('colPlaintiff'), share: 0.18 },
-      { header: w.s('colDefendant'), share: 0.16 },
-      { header: w.s('colViolations'), share: 0.12, align: 'right' },
-      { header: w.s('colLow'), share: 0.18, align: 'right' },
-      { header: w.s('colClaimed'), share: 0.18, align: 'right' },
-      { header: w.s('colMax'), share: 0.18, align: 'right' },
+      { header: w.s('colPlaintiff'), share: 0.15 },
+      { header: w.s('colDefendant'), share: 0.15 },
+      { header: w.s('colViolations'), share: 0.1, align: 'right' },
+      { header: w.s('colLow'), share: 0.2, align: 'right' },
+      { header: w.s('colClaimed'), share: 0.2, align: 'right' },
+      { header: w.s('colMax'), share: 0.2, align: 'right' },
     ],
     rows,
     { boldLastRow: true },

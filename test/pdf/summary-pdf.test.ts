@@ -5,37 +5,14 @@
  * same data renders to the same bytes.
  */
 import assert from 'node:assert/strict';
-import path from 'node:path';
-import { generateCorpus, type CorpusTruth } from '../corpus/generate.ts';
-import { storageTest, tempDir, type TestEnv } from '../helpers/databases.ts';
-import { createCase } from '../../server/cases/cases.ts';
-import { ingest } from '../../server/ingest/ingest.ts';
+import { storageTest } from '../helpers/databases.ts';
 import { caseReport } from '../../server/report/counts.ts';
 import { gatherSummaryData } from '../../server/pdf/gather.ts';
 import { renderSummaryPdf } from '../../server/pdf/render.ts';
 import { loadPdfTemplate } from '../../server/pdf/template.ts';
 import type { Lang } from '../../server/pdf/types.ts';
+import { flat, fmt, ingestTwoPlaintiffs } from './case-fixture.ts';
 import { outlineTitles, pageInk, pdfInfo, pdfText, pdfWords, qpdfCheck } from './pdf-readers.ts';
-
-/** Whitespace (including the French thin no-break space) collapsed to one space. */
-export const flat = (s: string) => s.replace(/[\s\u00a0\u202f]+/g, ' ');
-export const fmt = (lang: Lang, n: number) => flat(new Intl.NumberFormat(lang === 'en' ? 'en-US' : 'fr-FR').format(n));
-
-export async function ingestTwoPlaintiffs(env: TestEnv, messages = 240): Promise<{ caseId: number; truth: CorpusTruth }> {
-  const out = path.join(tempDir('spamcase-pdf-corpus-'), 'corpus');
-  const truth = await generateCorpus({ out, messages, seed: 7, layout: 'mixed' });
-  const c = await createCase(env.ctx, {
-    slug: 'lpn-2006',
-    title: 'Laposte.net and MSN Hotmail v. Does 1-20',
-    parties: [
-      { name: 'Laposte.net', batesPrefix: 'LPN' },
-      { name: 'MSN Hotmail', batesPrefix: 'MSN' },
-    ],
-  });
-  await ingest(env.ctx, { caseSlug: 'lpn-2006', party: 'LPN', method: 'trap', paths: [path.join(out, 'trap'), path.join(out, 'maildir')] });
-  await ingest(env.ctx, { caseSlug: 'lpn-2006', party: 'MSN', method: 'report', paths: [path.join(out, 'reports.mbox')] });
-  return { caseId: c.id, truth };
-}
 
 const LABELS: Record<Lang, Record<string, string>> = {
   en: { acquisitions: 'Acquisitions', samples: 'Samples (as harvested)', exactDuplicates: 'Exact duplicates', items: 'Items (unique bytes)', messages: 'Messages', deliveries: 'Deliveries', deliveriesWithUnknownRecipient: 'Deliveries with unknown recipient', accounts: 'Sender accounts', rejected: 'Rejected inputs (not email)', parseErrors: 'Items with a parse error' },
