@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Context } from '../context.ts';
 import { getCase } from '../cases/cases.ts';
+import { SpamcaseError } from '../errors.ts';
 import { sha256Hex } from '../store/pack-store.ts';
 import { gatherSummaryData, type GatherOptions } from './gather.ts';
 import { renderSummaryPdf } from './render.ts';
@@ -36,6 +37,8 @@ export interface WrittenSummary {
 }
 
 export async function writeSummaryPdf(ctx: Context, caseSlug: string, opts: GatherOptions & { lang: Lang; out: string }): Promise<WrittenSummary> {
+  const dir = path.dirname(path.resolve(opts.out));
+  if (!fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory()) throw new SpamcaseError('INVALID_INPUT', `cannot write ${opts.out}: folder ${dir} does not exist`);
   const record = await getCase(ctx.db.knex, caseSlug);
   const data = await gatherSummaryData(ctx, record.id, opts);
   const pdf = await renderSummaryPdf(data, { lang: opts.lang });
