@@ -27,6 +27,12 @@ export function ensureSpace(doc: Doc, height: number): void {
 
 /** A flowing paragraph across the content width (pdfkit wraps and breaks pages). */
 export function paragraph(doc: Doc, text: string, opts: { size: number; weight?: Weight; align?: 'left' | 'center' | 'justify'; gap?: number; color?: string; indent?: number }): void {
+  // pdfkit loses a line break that ends one font run of continued text: lay out line by line.
+  const lines = text.split('\n');
+  if (lines.length > 1) {
+    lines.forEach((line, i) => paragraph(doc, line, { ...opts, gap: i === lines.length - 1 ? opts.gap : 0 }));
+    return;
+  }
   const runs = textRuns(text, opts.weight ?? 'regular');
   const left = doc.page.margins.left + (opts.indent ?? 0);
   const width = contentWidth(doc) - (opts.indent ?? 0);

@@ -106,7 +106,10 @@ export function textRuns(text: string, weight: Weight = 'regular'): TextRun[] {
       if (c && c.font.font.hasGlyphForCodePoint(cp)) c.text += ch;
       continue;
     }
-    if (ch === '\n' || ch === ' ' || (isNeutral(cp) && cur && (cur as { font: LoadedFont }).font.font.hasGlyphForCodePoint(cp))) {
+    // Spaces join any run; other neutrals (digits, brackets, punctuation) join only a left-to-right
+    // run, so "Doe 2 (name)" keeps its brackets and numbers are never reversed.
+    const c0 = cur as { font: LoadedFont; rtl: boolean } | null;
+    if (ch === '\n' || ch === ' ' || (isNeutral(cp) && c0 && !c0.rtl && c0.font.font.hasGlyphForCodePoint(cp))) {
       if (cur) (cur as { text: string }).text += ch;
       else push(primary, false, ch);
       continue;

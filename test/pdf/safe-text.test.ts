@@ -36,6 +36,12 @@ test('text is split into font runs: Latin, Greek, Cyrillic and Arabic in DejaVu,
     { font: 'Text', text: 'Buy ' },
     { font: 'Text', text: 'مرحبا' },
   ]);
+  // Brackets and digits after right-to-left letters stay left-to-right (never reversed with them).
+  assert.deepEqual(textRuns('Doe 2 (زبون) 42'), [
+    { font: 'Text', text: 'Doe 2 (' },
+    { font: 'Text', text: 'زبون' },
+    { font: 'Text', text: ') 42' },
+  ]);
 });
 
 test('a character no embedded font has is printed as the replacement mark, never dropped', () => {
