@@ -28,6 +28,11 @@ export interface GatherOptions {
   /** Given by the bundle when the PDF is rendered for it. */
   bundle?: SummaryBundle;
   topAccounts?: number;
+  /**
+   * The custody event the summary is as of (default: the latest). The bundle passes the event it
+   * exports as of, so that its own export event, written after, does not change the PDF's bytes.
+   */
+  asOfSeq?: number;
 }
 
 const num = (v: unknown): number => Number(v ?? 0);
@@ -129,9 +134,11 @@ export async function gatherSummaryData(ctx: Context, caseId: number, opts: Gath
   if (!c) throw new SpamcaseError('CASE_NOT_FOUND', `no case with id ${caseId}`);
   const report = await caseReport(knex, c.slug);
   const parties = (await knex('parties').where({ case_id: caseId }).orderBy('id').select('id', 'name', 'bates_prefix')) as Array<{ id: number; name: string; bates_prefix: string }>;
-  const events = await listCustodyEvents(knex, caseId, c.slug);
+  const allEvents = await listCustodyEvents(knex, caseId, c.slug);
+  const events = opts.asOfSeq === undefined ? allEvents : allEvents.filter((e) => e.seq <= opts.asOfSeq!);
   const last = events[events.length - 1];
   if (!last) throw new SpamcaseError('STORE_CORRUPT', `case "${c.slug}" has no custody event`);
+  if (opts.asOfSeq !== undefined && last.seq !== opts.asOfSeq) throw new SpamcaseError('INVALID_INPUT', `case "${c.slug}" has no custody event ${opts.asOfSeq}`);
   const acq = await acquisitions(knex, caseId);
 
   const data: SummaryData = {

@@ -34,6 +34,12 @@ storageTest('the PDF summary states every figure of the report, in English and i
     assert.equal(series.days.reduce((a, [, n]) => a + n, 0) + series.undated, p.deliveries, p.name);
   }
   assert.equal(data.accounts?.total, truth.accounts);
+  // As of an earlier custody event: its time and hash, and only the events up to it.
+  const earlier = await gatherSummaryData(env.ctx, caseId, { asOfSeq: 2 });
+  assert.equal(earlier.asOf.seq, 2);
+  assert.deepEqual(earlier.custody.events.map((e) => e.seq), [1, 2]);
+  assert.equal(earlier.custody.finalHash, earlier.custody.events[1]!.hash);
+  await assert.rejects(gatherSummaryData(env.ctx, caseId, { asOfSeq: 999 }), /has no custody event 999/);
   assert.equal(data.accounts?.rows[0]?.deliveries, truth.topAccounts[0]!.deliveries);
 
   for (const lang of ['en', 'fr'] as const) {
