@@ -332,11 +332,11 @@ function custodySection(r: R): void {
   grid(
     r,
     [
-      { header: w.s('colSeq'), share: 0.06, align: 'right' },
-      { header: w.s('colAt'), share: 0.2 },
-      { header: w.s('colAction'), share: 0.2 },
+      { header: w.s('colSeq'), share: 0.05, align: 'right' },
+      { header: w.s('colAt'), share: 0.17 },
+      { header: w.s('colAction'), share: 0.18 },
       { header: w.s('colActor'), share: 0.18 },
-      { header: w.s('colHash'), share: 0.36, weight: 'mono' },
+      { header: w.s('colHash'), share: 0.42, weight: 'mono' },
     ],
     c.events.slice(-CUSTODY_EVENTS_SHOWN).map((e) => [String(e.seq), isoMinute(e.at).replace(' UTC', ''), w.name('actionNames', e.action), safeLine(e.actor, 120), e.hash]),
   );
