@@ -151,10 +151,12 @@ export async function gatherSummaryData(ctx: Context, caseId: number, opts: Gath
     acquisitions: acq.rows,
     acquisitionsTotal: acq.total,
     // PLUG-IN attribution: accounts = listAccounts(db, caseId, { sort: 'deliveries', order: 'desc', limit }),
-    // originatingIps = listOriginatingIps(...), defendants = listDefendants(db, caseId), attributionMethod.
+    // originatingIps = listOriginatingIps(...) (csvName 'ips.csv'), defendants = listDefendants(db, caseId),
+    // attributionMethod = { en: [...], fr: [...] } (or reword methodAttribution in templates/pdf/*.json).
     accounts: await headerFromAccounts(knex, caseId, report.accounts, opts.topAccounts ?? TOP_ACCOUNTS),
     // PLUG-IN campaigns: campaigns = listCampaigns(db, caseId, { limit }) with each exemplar's excerpt.
-    // PLUG-IN damages: damages = { ruleSet, currency, rows, totals, method: methodText(result, lang) } when --rules is given.
+    // PLUG-IN damages: damages = { ruleSet, currency, rows, totals, method: { en: methodText(result, 'en'), fr: methodText(result, 'fr') } }
+    // when a rule set is given (GatherOptions gains `ruleSet`; spamcase pdf gains --rules).
     timeline: await deliveriesPerDay(knex, caseId, parties.map((p) => ({ id: Number(p.id), name: p.name }))),
     custody: {
       total: events.length,

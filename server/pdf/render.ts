@@ -17,6 +17,7 @@ export const MAX_EXEMPLARS = 10;
 export const CUSTODY_EVENTS_SHOWN = 20;
 
 interface R {
+  lang: Lang;
   doc: Doc;
   w: Wording;
   l: PdfLayout;
@@ -151,10 +152,10 @@ function methodSection(r: R): void {
   text(r, w.s('methodAcquisition'));
   text(r, w.s('methodDedup'));
   text(r, w.s('methodDeliveries'));
-  for (const p of data.attributionMethod ?? [w.s('methodAttribution')]) text(r, safeParagraph(p, 4000));
+  for (const p of data.attributionMethod?.[r.lang] ?? [w.s('methodAttribution')]) text(r, safeParagraph(p, 4000));
   if (data.damages) {
     text(r, w.s('methodDamages', { ruleSet: safeLine(data.damages.ruleSet, 120) }));
-    for (const p of data.damages.method) text(r, safeParagraph(p, 4000));
+    for (const p of data.damages.method[r.lang]) text(r, safeParagraph(p, 4000));
   }
   subheading(r, w.s('acquisitionsTitle'));
   if (data.acquisitionsTotal > data.acquisitions.length) text(r, w.s('acquisitionsMore', { shown: w.int(data.acquisitions.length), total: w.int(data.acquisitionsTotal) }));
@@ -416,7 +417,7 @@ export async function renderSummaryPdf(data: SummaryData, opts: { lang: Lang }):
     doc.on('error', reject);
   });
   registerFonts(doc);
-  const r: R = { doc, w, l, data };
+  const r: R = { lang: opts.lang, doc, w, l, data };
   captionPage(r);
   summarySection(r);
   methodSection(r);

@@ -92,8 +92,8 @@ export interface SummaryDamages {
   currency: string;
   rows: SummaryDamagesRow[];
   totals: { low: number; claimed: number; max: number };
-  /** The rule set's method paragraphs in the document's language (damages' methodText). */
-  method: string[];
+  /** The rule set's method paragraphs per language (damages' methodText(result, 'en' | 'fr')). */
+  method: Record<Lang, string[]>;
 }
 
 export interface SummaryBundle {
@@ -133,8 +133,11 @@ export interface SummaryData {
   campaigns?: SummaryCampaigns;
   damages?: SummaryDamages;
   bundle?: SummaryBundle;
-  /** Attribution's method paragraphs, when attribution exists; else the template's header-From text. */
-  attributionMethod?: string[];
+  /**
+   * Attribution's method paragraphs per language, when attribution exists; else the template's
+   * header-From text. Per language so that one gathered snapshot renders in both.
+   */
+  attributionMethod?: Record<Lang, string[]>;
   timeline: DailyDeliveries[];
   custody: { total: number; events: SummaryCustodyEvent[]; finalHash: string; chainIntact: boolean };
 }

@@ -61,7 +61,10 @@ export const FIXED: SummaryData = {
   },
   originatingIps: { total: 300, csvName: 'ips.csv', rows: [{ key: '198.51.100.7', deliveries: 70_000, messages: 60_000, recipients: 55_000, firstSeen: '2005-12-01T00:10:00.000Z', lastSeen: '2005-12-03T23:50:00.000Z', evidence: 'x-originating-ip', defendant: 'Doe 1' }] },
   defendants: [{ name: 'Doe 1', accounts: 150, ips: 12, deliveries: 400_000 }],
-  attributionMethod: ['Each delivery is attributed to the account with the strongest evidence: verified DKIM, then Return-Path, then header From.'],
+  attributionMethod: {
+    en: ['Each delivery is attributed to the account with the strongest evidence: verified DKIM, then Return-Path, then header From.'],
+    fr: ["Chaque remise est attribuée au compte dont la preuve est la plus forte : DKIM vérifié, puis Return-Path, puis l'en-tête From."],
+  },
   campaigns: {
     total: 42,
     csvName: 'campaigns.csv',
@@ -72,7 +75,7 @@ export const FIXED: SummaryData = {
     currency: 'USD',
     rows: [{ plaintiff: 'Laposte.net', defendant: 'Doe 1', violations: 400_000, low: 1_000_000_000, claimed: 10_000_000_000, max: 30_000_000_000 }],
     totals: { low: 1_000_000_000, claimed: 10_000_000_000, max: 30_000_000_000 },
-    method: ['USD 25 per violation, trebled when aggravated.'],
+    method: { en: ['USD 25 per violation, trebled when aggravated.'], fr: ['25 USD par infraction, triplés en cas de circonstances aggravantes.'] },
   },
   bundle: { identifier: 'lpn-2006-export-1', tagManifestSha256: hash('c') },
   timeline: [

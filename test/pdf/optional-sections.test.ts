@@ -65,7 +65,10 @@ function withSections(data: SummaryData): SummaryData {
       { name: 'Doe 1', accounts: 12, ips: 3, deliveries: 34_567 },
       { name: 'Doe 2 (زبون)', accounts: 5, ips: 1, deliveries: 890 },
     ],
-    attributionMethod: ['Accounts are attributed by verified DKIM first, then Return-Path, then header From.'],
+    attributionMethod: {
+      en: ['Accounts are attributed by verified DKIM first, then Return-Path, then header From.'],
+      fr: ["Les comptes sont attribués d'abord par DKIM vérifié, puis Return-Path, puis l'en-tête From."],
+    },
     campaigns: { total: 57, rows: campaigns(), csvName: 'campaigns.csv' },
     damages: {
       ruleSet: 'can-spam-2003',
@@ -75,7 +78,10 @@ function withSections(data: SummaryData): SummaryData {
         { plaintiff: 'MSN Hotmail', defendant: null, violations: 890, low: 89_000, claimed: 22_250_000, max: 66_750_000 },
       ],
       totals: { low: 123_545_700, claimed: 30_886_425_000, max: 92_659_275_000 },
-      method: ['Each delivery is one violation. The statutory amount is $25 per violation, trebled for aggravated violations.'],
+      method: {
+        en: ['Each delivery is one violation. The statutory amount is $25 per violation, trebled for aggravated violations.'],
+        fr: ['Chaque remise est une infraction. Le montant légal est de 25 $ par infraction, triplé pour les infractions aggravées.'],
+      },
     },
     bundle: { identifier: 'spamcase-lpn-2006-export-3', tagManifestSha256: 'ab'.repeat(32) },
   };
@@ -107,8 +113,9 @@ test('optional sections render from their data; hostile subjects stay safe; long
       assert.ok(text.includes('ips.csv') && text.includes('campaigns.csv'));
       assert.ok(text.includes(`198.51.0.0 ${fmt(lang, 10_000)} ${fmt(lang, 900)} 2005-12-01 2006-01-31`), 'first IP row');
       assert.ok(text.includes(`Doe 1 ${fmt(lang, 12)} ${fmt(lang, 3)} ${fmt(lang, 34_567)}`), 'defendant row');
-      assert.ok(text.includes('verified DKIM first'), "attribution's method text replaces the header-From paragraph");
-      assert.ok(text.includes('trebled for aggravated violations'), "the rule set's method text");
+      assert.ok(text.includes(lang === 'en' ? 'verified DKIM first' : "d'abord par DKIM vérifié"), "attribution's method text, in the document's language, replaces the header-From paragraph");
+      assert.ok(!text.includes(lang === 'en' ? 'distinct addresses of the From header' : "adresses distinctes de l'en-tête From"));
+      assert.ok(text.includes(lang === 'en' ? 'trebled for aggravated violations' : 'triplé pour les infractions aggravées'), "the rule set's method text in the document's language");
       const money = lang === 'en' ? ['USD 1,234,567.00', 'USD 308,641,750.00', 'USD 926,592,750.00'] : ['1 234 567,00 USD', '308 641 750,00 USD', '926 592 750,00 USD'];
       for (const m of money) assert.ok(text.includes(m), `${lang}: amount ${m} in ${text.slice(text.indexOf(lang === "en" ? "6. Damages" : "6. Dommages"), text.indexOf(lang === "en" ? "6. Damages" : "6. Dommages") + 600)}`);
       const total = lang === 'en' ? 'Total 1,235,457 USD 1,235,457.00 USD 308,864,250.00 USD 926,592,750.00' : 'Total 1 235 457 1 235 457,00 USD 308 864 250,00 USD 926 592 750,00 USD';
