@@ -15,6 +15,8 @@ import { fsck } from '../fsck/fsck.ts';
 import { caseDamages, chooseRuleSet } from '../damages/case-damages.ts';
 import { csvText, damagesCsv, damagesJson, formatDamagesTable } from '../damages/exhibit.ts';
 import { listRuleSets, loadRuleSet } from '../damages/rule-set.ts';
+import { writeSummaryPdf } from '../pdf/write.ts';
+import { LANGS, type Lang } from '../pdf/types.ts';
 import { startServer } from '../web/server.ts';
 import { formatBytes, ttyProgress, ttyStatusLine } from './progress.ts';
 import { loadKeySnapshot } from '../attribution/dkim/key-snapshot.ts';
@@ -205,6 +207,25 @@ const COMMANDS: Command[] = [
       for (const w of summary.snapshot.warnings) out(`  warning: ${w}`);
       out(`  this run:  ${counts(summary.run)}`);
       out(`  all items: ${counts(summary.totals)}`);
+      return 0;
+    },
+  },
+  {
+    name: 'pdf',
+    usage: 'spamcase pdf --case <name> [--lang en|fr] [--organization "..."] [--jurisdiction "..."] --out summary.pdf [--json]',
+    summary: 'the PDF summary for a complaint (caption, counts, method, accounts, timeline, custody, declaration)',
+    options: { case: { type: 'string' }, lang: { type: 'string' }, out: { type: 'string' }, organization: { type: 'string' }, jurisdiction: { type: 'string' }, json: { type: 'boolean' } },
+    async run(ctx, values) {
+      const lang = ((values.lang as string | undefined) ?? 'en') as Lang;
+      if (!LANGS.includes(lang)) throw new SpamcaseError('USAGE', `--lang must be one of ${LANGS.join(', ')}`);
+      const written = await writeSummaryPdf(ctx, required(values, 'case'), {
+        lang,
+        out: required(values, 'out'),
+        organization: values.organization as string | undefined,
+        jurisdiction: values.jurisdiction as string | undefined,
+      });
+      if (values.json) json(written);
+      else out(`${written.path}: ${written.pages} pages, ${formatBytes(written.bytes)}, sha256 ${written.sha256} (as of custody event ${written.asOfSeq})`);
       return 0;
     },
   },
