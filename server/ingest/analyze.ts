@@ -5,6 +5,7 @@
  * Pure and synchronous, so it can run in a worker thread.
  */
 import { sha256Hex } from '../store/pack-store.ts';
+import { extractFacts, type AttributionFacts } from '../attribution/facts.ts';
 import { looksLikeEmail, parseHeaders, PROBLEM } from './headers/index.ts';
 import { boundedKey, deliveryRecipient, messageIdentity, MAX_ADDRESS_LENGTH, normalizeRecipient, type RecipientSource } from './keys.ts';
 
@@ -42,6 +43,8 @@ export type Analysis =
       recipient: string;
       recipientSource: RecipientSource;
       hasHeaders: boolean;
+      /** Sender and Received facts for attribution (server/attribution/), null when the header could not be read. */
+      attribution: AttributionFacts | null;
     };
 
 /** `knownSha256`: the caller already hashed these exact bytes (a whole file read by sources/). */
@@ -71,6 +74,7 @@ export function analyzeSample(bytes: Buffer, envelopeRecipient: string | null, k
       recipient: envelopeRecipient ? normalizeRecipient(envelopeRecipient) : '',
       recipientSource: envelopeRecipient ? 'envelope' : 'unknown',
       hasHeaders: false,
+      attribution: null,
     };
   }
   const serious = h.problems.filter((p) => PARSE_ERRORS.has(p));
@@ -99,5 +103,6 @@ export function analyzeSample(bytes: Buffer, envelopeRecipient: string | null, k
     recipient: recipient.recipient,
     recipientSource: recipient.source,
     hasHeaders: h.fields.length > 0,
+    attribution: h.fields.length > 0 ? extractFacts(h) : null,
   };
 }
