@@ -11,7 +11,15 @@ import type { Knex } from 'knex';
 
 export const GENESIS_HASH = '0'.repeat(64);
 
-export type CustodyAction = 'case-created' | 'acquisition-started' | 'acquired' | 'fsck';
+export type CustodyAction =
+  | 'case-created'
+  | 'acquisition-started'
+  | 'acquired'
+  | 'fsck'
+  | 'trust-changed'
+  | 'attributed'
+  | 'defendant-created'
+  | 'defendant-changed';
 
 export interface CustodyEvent {
   case: string;
