@@ -31,6 +31,7 @@ export const PROVIDER_DOMAINS: Readonly<Record<string, string>> = Object.freeze(
   'wanadoo.fr': 'orange',
   'orange.fr': 'orange',
   'free.fr': 'free',
+  'caramail.com': 'caramail',
 });
 
 /** Host names of a provider's own mail servers: a host under one of these domains is the provider's. */

@@ -35,6 +35,30 @@ export interface OriginResult {
   notes: string[];
 }
 
+/** "ws1-2.us4.outblaze.com" => "outblaze.com"; keeps three labels under two-letter second levels ("co.uk"). */
+export function siteOf(host: string): string {
+  const labels = host.split('.');
+  const keep = labels.length >= 3 && labels[labels.length - 2]!.length <= 3 && labels[labels.length - 1]!.length === 2 ? 3 : 2;
+  return labels.slice(-keep).join('.');
+}
+
+/**
+ * Whether the relay's site submitted the message itself: in the unbroken run of lines directly
+ * below the relay, every line is written by the same site and every client is the site's own (or
+ * private), down to a webmail (HTTP) submission or the end of the chain. A line where the site
+ * received the message from an outside public client means it only relayed it: its
+ * X-Originating-IP (if any) then says nothing about the sender.
+ */
+function submittedBySite(hops: readonly ReceivedHop[], originHop: number, inSite: (host: string | null) => boolean): boolean {
+  for (let i = originHop + 1; i < hops.length; i++) {
+    const h = hops[i]!;
+    if (h.by !== null && !inSite(h.by)) return false;
+    if (h.kind === 'webmail') return true;
+    if (h.ip !== null && isPublicIp(h.ip) && !inSite(h.rdns)) return false;
+  }
+  return true;
+}
+
 export function findOrigin(hops: readonly ReceivedHop[], xOriginatingIp: readonly string[], trust: TrustMatcher): OriginResult {
   const roles: HopRole[] = [];
   const notes: string[] = [];
@@ -70,7 +94,17 @@ export function findOrigin(hops: readonly ReceivedHop[], xOriginatingIp: readonl
   }
 
   const origin = originHop === null ? null : hops[originHop]!;
-  const relayProvider = origin?.rdns ? providerOfHost(origin.rdns) : null;
+  // The relay's provider: a known one by its recorded reverse name, or any site whose own servers
+  // took a webmail submission just below (see submittedBySite).
+  let relayProvider: string | null = null;
+  let webmail = false;
+  if (origin?.rdns) {
+    const known = providerOfHost(origin.rdns);
+    const site = siteOf(origin.rdns);
+    const inSite = (host: string | null) => host !== null && (known !== null ? providerOfHost(host) === known : host === site || host.endsWith(`.${site}`));
+    webmail = submittedBySite(hops, originHop!, inSite) && (known !== null || hops.slice(originHop! + 1).some((h) => h.kind === 'webmail'));
+    relayProvider = known ?? (webmail ? site : null);
+  }
   const forgedLines: number[] = [];
   if (originHop !== null) {
     for (let i = originHop + 1; i < hops.length; i++) {
@@ -82,7 +116,7 @@ export function findOrigin(hops: readonly ReceivedHop[], xOriginatingIp: readonl
   }
 
   const base = { originHop, roles, relayProvider, forgedLines, notes };
-  if (origin && relayProvider !== null && xoip !== null) {
+  if (origin && webmail && xoip !== null) {
     return { ...base, ip: xoip, rank: 1, provider: relayProvider, evidence: `X-Originating-IP recorded by ${relayProvider} webmail (relay ${origin.rdns} [${origin.ip}] handed it to the party)` };
   }
   if (origin) {
