@@ -110,5 +110,5 @@ export function resolveAccount(facts: AttributionFacts, relayProvider: string | 
 
   if (best === null) return { account: null, provider: null, domain: null, rank: null, evidence: 'no usable sender address', candidates, conflicts, falseSender };
   const acc = normalizeAccount(best.address)!;
-  return { account: acc.address, provider: acc.provider, domain: acc.domain, rank: best.rank as EvidenceRank, evidence: `${best.rank}: ${best.source} (${best.why})`, candidates, conflicts, falseSender };
+  return { account: acc.address, provider: acc.provider, domain: acc.domain, rank: best.rank as EvidenceRank, evidence: `${best.rank}: ${best.source}`, candidates, conflicts, falseSender };
 }

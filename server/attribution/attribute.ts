@@ -30,6 +30,32 @@ export interface Attribution {
   notes: string[];
 }
 
+/** What is stored per item and crosses from the reader thread to the writer: no candidate lists. */
+export type StoredAttribution = Pick<
+  Attribution,
+  'account' | 'provider' | 'domain' | 'accountRank' | 'accountEvidence' | 'originatingIp' | 'ipRank' | 'ipEvidence' | 'dkim' | 'conflicts' | 'headerFalsity'
+>;
+
+export function storedForm(a: Attribution): StoredAttribution {
+  const { account, provider, domain, accountRank, accountEvidence, originatingIp, ipRank, ipEvidence, dkim, conflicts, headerFalsity } = a;
+  return { account, provider, domain, accountRank, accountEvidence, originatingIp, ipRank, ipEvidence, dkim, conflicts, headerFalsity };
+}
+
+/** An item whose header could not be read: stored, counted, attributed to nobody. */
+export const UNREADABLE: StoredAttribution = Object.freeze({
+  account: null,
+  provider: null,
+  domain: null,
+  accountRank: null,
+  accountEvidence: 'header unreadable',
+  originatingIp: null,
+  ipRank: null,
+  ipEvidence: 'header unreadable',
+  dkim: 'none',
+  conflicts: [],
+  headerFalsity: false,
+}) as StoredAttribution;
+
 export function attribute(facts: AttributionFacts, trust: TrustMatcher, dkim: VerifiedDkim | null = null): Attribution {
   const origin = findOrigin(facts.hops, facts.xOriginatingIp, trust);
   const account = resolveAccount(facts, origin.relayProvider, trust, dkim);

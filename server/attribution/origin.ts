@@ -117,11 +117,10 @@ export function findOrigin(hops: readonly ReceivedHop[], xOriginatingIp: readonl
 
   const base = { originHop, roles, relayProvider, forgedLines, notes };
   if (origin && webmail && xoip !== null) {
-    return { ...base, ip: xoip, rank: 1, provider: relayProvider, evidence: `X-Originating-IP recorded by ${relayProvider} webmail (relay ${origin.rdns} [${origin.ip}] handed it to the party)` };
+    return { ...base, ip: xoip, rank: 1, provider: relayProvider, evidence: `X-Originating-IP recorded by ${relayProvider} webmail` };
   }
   if (origin) {
-    const name = origin.rdns ? `${origin.rdns} ` : '';
-    return { ...base, ip: origin.ip, rank: 2, provider: null, evidence: `first untrusted Received hop ${originHop! + 1}: client ${name}[${origin.ip}]${trust.trust.relays.length === 0 ? ' (party has no trusted relays configured)' : ''}` };
+    return { ...base, ip: origin.ip, rank: 2, provider: null, evidence: `first untrusted Received hop ${originHop! + 1}${trust.trust.relays.length === 0 ? ' (party has no trusted relays configured)' : ''}` };
   }
   if (xoip !== null) {
     return { ...base, ip: xoip, rank: 3, provider: null, evidence: 'X-Originating-IP, unconfirmed: no untrusted public Received hop' };

@@ -7,6 +7,7 @@ import type { Knex } from 'knex';
 import { SpamcaseError } from '../errors.ts';
 import type { DkimStatus } from './account.ts';
 import { accountSignals, BURST_WINDOW_MS, localShape } from './signals.ts';
+import { accountKey } from './record.ts';
 
 export interface ItemAttribution {
   account: string | null;
@@ -214,4 +215,16 @@ export async function violationCounts(db: Knex, caseId: number): Promise<Violati
     accounts: Number(r.accounts),
     days: Number(r.days),
   }));
+}
+
+/** Items attributed to one account, oldest first (the web's "messages of this account"). */
+export async function accountItems(db: Knex, caseId: number, address: string, opts: { limit?: number; offset?: number } = {}): Promise<Array<{ itemId: number; bates: string; date: string | null }>> {
+  const rows = (await db('item_attributions as ia')
+    .join('items as i', 'i.id', 'ia.item_id')
+    .where({ 'ia.case_id': caseId, 'ia.account_key': accountKey(address), 'ia.account': address })
+    .orderBy('ia.item_id')
+    .limit(Math.min(opts.limit ?? 100, MAX_LIST_LIMIT))
+    .offset(opts.offset ?? 0)
+    .select('i.id', 'i.bates', 'i.date')) as Array<{ id: number | string; bates: string; date: string | null }>;
+  return rows.map((r) => ({ itemId: Number(r.id), bates: r.bates, date: r.date }));
 }

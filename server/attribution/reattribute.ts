@@ -12,11 +12,11 @@ import { withBusyRetry } from '../db/errors.ts';
 import { parseHeaders } from '../ingest/headers/index.ts';
 import { readBlob } from '../store/pack-store.ts';
 import type { VerifiedDkim } from './account.ts';
-import { attribute } from './attribute.ts';
+import { attribute, storedForm, UNREADABLE } from './attribute.ts';
 import { extractFacts } from './facts.ts';
 import { loadPartyTrust, matcherFor, savePartyTrust } from './party-trust.ts';
-import { addVolumes, EMPTY_FACTS, ITEM_ATTRIBUTION_COLUMNS, itemAttributionRow, keysOf, type ItemKeys } from './record.ts';
-import type { PartyTrust } from './trust.ts';
+import { addVolumes, ITEM_ATTRIBUTION_COLUMNS, itemAttributionRow, keysOf, type ItemKeys } from './record.ts';
+import { NO_TRUST, type PartyTrust } from './trust.ts';
 import { bulkInsert } from '../db/bulk-insert.ts';
 
 /** Items recomputed per step (bounded memory: their bytes are read one at a time). */
@@ -51,14 +51,14 @@ export async function attributeCase(ctx: Context, slug: string, options: { dkim?
         const attributionRows: unknown[][] = [];
         for (const r of rows) {
           const raw = readBlob(dir, { pack: String(r.pack), offset: Number(r.pack_offset), size: Number(r.size) });
-          let facts = EMPTY_FACTS;
+          let a = UNREADABLE;
           try {
             const h = parseHeaders(raw);
-            if (h.fields.length > 0) facts = extractFacts(h);
+            // As at ingest (analyze.ts): without readable headers the item is attributed to nobody.
+            if (h.fields.length > 0) a = storedForm(attribute(extractFacts(h), matcherFor(trust.get(Number(r.party_id)) ?? NO_TRUST), options.dkim?.(Number(r.id), raw) ?? null));
           } catch {
-            // the item keeps its parse error; without readable headers it has no attribution
+            a = UNREADABLE;
           }
-          const a = attribute(facts, matcherFor(trust.get(Number(r.party_id)) ?? { relays: [], authservIds: [] }), options.dkim?.(Number(r.id), raw) ?? null);
           attributionRows.push(itemAttributionRow(c.id, Number(r.id), a));
           keys.set(Number(r.id), keysOf(a, (r.date as string | null) ?? null));
         }

@@ -64,17 +64,35 @@ function kindOf(text: string, fromClause: string | null, withProto: string | nul
   return 'other';
 }
 
-/** Where a clause keyword ("from", "by", "with", ...) starts, outside parentheses; -1 if absent. */
-function clauseAt(text: string, word: string, from = 0): number {
+/** The text lowercased with everything inside parentheses blanked, so clause keywords are found only outside comments. */
+function outsideComments(text: string): string {
+  let out = '';
   let depth = 0;
-  const w = word.length;
-  for (let i = from; i < text.length; i++) {
-    const c = text[i];
-    if (c === '(') depth++;
-    else if (c === ')') depth = Math.max(0, depth - 1);
-    else if (depth === 0 && (i === 0 || /\s/.test(text[i - 1]!)) && text.slice(i, i + w).toLowerCase() === word && (i + w === text.length || /\s/.test(text[i + w]!))) return i;
+  let from = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 40 /* ( */) {
+      if (depth === 0) out += text.slice(from, i);
+      depth++;
+    } else if (c === 41 /* ) */ && depth > 0) {
+      depth--;
+      if (depth === 0) {
+        out += ' '.repeat(i + 1 - (out.length));
+        from = i + 1;
+      }
+    }
   }
-  return -1;
+  out += depth === 0 ? text.slice(from) : ' '.repeat(text.length - out.length);
+  return out.toLowerCase();
+}
+
+/** Where a clause keyword ("from", "by", "with", ...) starts outside parentheses, at or after `from`; -1 if absent. */
+function clauseAt(masked: string, word: string, from = 0): number {
+  const re = new RegExp(`(?:^|\\s)${word}(?=\\s|$)`, 'g');
+  re.lastIndex = from;
+  const m = re.exec(masked);
+  if (m === null) return -1;
+  return m.index + (m[0].length - word.length);
 }
 
 export function parseReceived(value: string): ReceivedHop {
@@ -82,9 +100,10 @@ export function parseReceived(value: string): ReceivedHop {
   // The date follows the last ";"; the clauses come before it.
   const semi = text.lastIndexOf(';');
   const clauses = semi < 0 ? text : text.slice(0, semi);
-  const fromAt = clauseAt(clauses, 'from');
-  const byAt = clauseAt(clauses, 'by', fromAt < 0 ? 0 : fromAt);
-  const withAt = clauseAt(clauses, 'with', byAt < 0 ? 0 : byAt);
+  const masked = outsideComments(clauses);
+  const fromAt = clauseAt(masked, 'from');
+  const byAt = clauseAt(masked, 'by', fromAt < 0 ? 0 : fromAt);
+  const withAt = clauseAt(masked, 'with', byAt < 0 ? 0 : byAt);
   const fromClause = fromAt < 0 ? null : clauses.slice(fromAt + 4, byAt > fromAt ? byAt : withAt > fromAt ? withAt : undefined).trim();
   const byHost = byAt < 0 ? null : hostName(clauses.slice(byAt + 2).trim().split(/[\s(;]/)[0]);
   const withProto = withAt < 0 ? null : (clauses.slice(withAt + 4).trim().split(/[\s(;]/)[0] ?? null) || null;

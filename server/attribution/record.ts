@@ -8,12 +8,12 @@
  * A message and its deliveries are attributed through their first item (the one that created
  * them), the same item whose bytes the counts already point at.
  */
+import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import { statementRows } from '../db/bulk-insert.ts';
-import { attribute, type Attribution } from './attribute.ts';
+import { compactKey } from '../ingest/keys.ts';
+import { UNREADABLE, type StoredAttribution } from './attribute.ts';
 import type { AttributionFacts } from './facts.ts';
-import { loadPartyTrust, matcherFor } from './party-trust.ts';
-import type { TrustMatcher } from './trust.ts';
 
 /** Item ids per lookup of earlier attributions. */
 const LOOKUP_CHUNK = 500;
@@ -46,12 +46,17 @@ export const EMPTY_FACTS: AttributionFacts = Object.freeze({
   hopsNotRead: 0,
 }) as AttributionFacts;
 
-export function itemAttributionRow(caseId: number, itemId: number, a: Attribution): unknown[] {
-  return [itemId, caseId, a.account, a.accountRank, a.accountEvidence, a.originatingIp, a.ipEvidence, a.dkim, JSON.stringify(a.conflicts), a.headerFalsity];
+export function itemAttributionRow(caseId: number, itemId: number, a: StoredAttribution): unknown[] {
+  return [itemId, caseId, a.account, a.account === null ? null : accountKey(a.account), a.accountRank, a.accountEvidence, a.originatingIp, a.ipEvidence, a.dkim, JSON.stringify(a.conflicts), a.headerFalsity];
 }
-export const ITEM_ATTRIBUTION_COLUMNS = ['item_id', 'case_id', 'account', 'account_rank', 'account_evidence', 'originating_ip', 'ip_evidence', 'dkim', 'conflicts', 'header_falsity'];
+/** The integer key item_attributions is indexed by: 52 bits of the account's SHA-256; compare `account` in full. */
+export function accountKey(account: string): number {
+  return compactKey(crypto.createHash('sha256').update(account).digest('hex'));
+}
 
-export function keysOf(a: Attribution, date: string | null): ItemKeys {
+export const ITEM_ATTRIBUTION_COLUMNS = ['item_id', 'case_id', 'account', 'account_key', 'account_rank', 'account_evidence', 'originating_ip', 'ip_evidence', 'dkim', 'conflicts', 'header_falsity'];
+
+export function keysOf(a: StoredAttribution, date: string | null): ItemKeys {
   return {
     account: a.account,
     domain: a.domain,
@@ -173,17 +178,20 @@ export async function addVolumes(
   for (const id of input.newMessages) both(id, (g) => (g.messages += 1));
   const days = new Map<string, unknown[]>();
   const recipientRows: unknown[][] = [];
-  const seenRecipient = new Set<string>();
+  const pairOf = new Map<string, { kind: 'a' | 'i'; key: string }>();
   for (const d of input.newDeliveries) {
     const k = input.keys.get(d.itemId);
     if (k === undefined) continue;
     both(d.itemId, (g) => (g.deliveries += 1));
     for (const [kind, key] of [['a', k.account], ['i', k.ip]] as const) {
       if (key === null) continue;
-      const rk = `${kind}\n${key}\n${d.recipient}`;
-      if (!seenRecipient.has(rk)) {
-        seenRecipient.add(rk);
-        recipientRows.push([caseId, kind, key, d.recipient]);
+      const digest = crypto.createHash('sha256').update(`${kind}\n${key}\n${d.recipient}`).digest();
+      const h1 = digest.readUIntBE(0, 6);
+      const h2 = digest.readUIntBE(6, 6);
+      const pk = `${h1}:${h2}`;
+      if (!pairOf.has(pk)) {
+        pairOf.set(pk, { kind, key });
+        recipientRows.push([caseId, h1, h2]);
       }
       if (k.date !== null) {
         const day = k.date.slice(0, 10);
@@ -195,9 +203,10 @@ export async function addVolumes(
     }
   }
   // Distinct recipients: only the pairs this batch adds for the first time count.
-  const added = await chunked(trx, recipientRows, (n) => `insert into volume_recipients (case_id,kind,key,recipient) values ${values(n, 4)} on conflict (case_id,kind,key,recipient) do nothing returning kind, key`);
+  const added = await chunked(trx, recipientRows, (n) => `insert into volume_recipients (case_id,h1,h2) values ${values(n, 3)} on conflict (case_id,h1,h2) do nothing returning h1, h2`);
   for (const r of added) {
-    const g = aggs[r.kind as 'a' | 'i'].get(String(r.key));
+    const pair = pairOf.get(`${Number(r.h1)}:${Number(r.h2)}`);
+    const g = pair ? aggs[pair.kind].get(pair.key) : undefined;
     if (g) g.recipients += 1;
   }
   const aggRows = (kind: 'a' | 'i') =>
@@ -257,7 +266,7 @@ export async function loadItemKeys(trx: Knex.Transaction | Knex, itemIds: number
 
 /** Collects one ingest batch's attribution work; write() runs inside the batch's transaction. */
 export class AttributionBatch {
-  private readonly items: Array<{ itemId: number; facts: AttributionFacts | null; date: string | null }> = [];
+  private readonly items: Array<{ itemId: number; attribution: StoredAttribution | null; date: string | null }> = [];
   private readonly messages: number[] = [];
   private readonly newMessageIds = new Set<number>();
   private readonly deliveries: Array<{ messageId: number; itemId: number; recipient: string }> = [];
@@ -268,8 +277,9 @@ export class AttributionBatch {
     private readonly partyId: number,
   ) {}
 
-  item(itemId: number, facts: AttributionFacts | null, date: string | null): void {
-    this.items.push({ itemId, facts, date });
+  /** A new item, attributed in the reader thread (analyze.ts); null when its header was unreadable. */
+  item(itemId: number, attribution: StoredAttribution | null, date: string | null): void {
+    this.items.push({ itemId, attribution, date });
   }
   /** A message new to the case, created by this item. */
   message(messageId: number, firstItemId: number): void {
@@ -294,11 +304,10 @@ export class AttributionBatch {
       for (const r of rows) existing.add(`${Number(r.message_id)}\n${r.recipient}`);
     }
     const newDeliveries = this.deliveries.filter((d) => !existing.has(`${d.messageId}\n${d.recipient}`));
-    const trust: TrustMatcher = matcherFor(await loadPartyTrust(trx, this.partyId));
     const keys = new Map<number, ItemKeys>();
     const rows: unknown[][] = [];
     for (const it of this.items) {
-      const a = attribute(it.facts ?? EMPTY_FACTS, trust);
+      const a = it.attribution ?? UNREADABLE;
       rows.push(itemAttributionRow(this.caseId, it.itemId, a));
       keys.set(it.itemId, keysOf(a, it.date));
     }

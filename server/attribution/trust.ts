@@ -3,9 +3,8 @@
  * spam reached its trap or user, and the authserv-ids of its own Authentication-Results headers.
  * Stored on the party (parties.trusted_relays, parties.trusted_authserv_ids, JSON arrays of text).
  */
-import net from 'node:net';
 import { SpamcaseError } from '../errors.ts';
-import { parseCidr } from './ip.ts';
+import { CidrSet, parseCidr } from './ip.ts';
 
 export interface PartyTrust {
   /** Host names ("laposte.net" trusts every host under it) and CIDR ranges or single addresses. */
@@ -53,20 +52,17 @@ export interface TrustMatcher {
 }
 
 export function compileTrust(trust: PartyTrust): TrustMatcher {
-  const ranges = new net.BlockList();
+  const ranges = new CidrSet();
   const names: string[] = [];
   for (const r of trust.relays) {
     const cidr = parseCidr(r);
-    if (cidr !== null) ranges.addSubnet(cidr.network, cidr.prefix, cidr.family);
+    if (cidr !== null) ranges.add(cidr.network, cidr.prefix, cidr.family);
     else names.push(r);
   }
   const ids = new Set(trust.authservIds);
   return {
     trust,
-    isTrustedIp: (ip) => {
-      const v = net.isIP(ip);
-      return v !== 0 && ranges.check(ip, v === 4 ? 'ipv4' : 'ipv6');
-    },
+    isTrustedIp: (ip) => ranges.has(ip),
     isTrustedName: (host) => host !== null && names.some((n) => host === n || host.endsWith(`.${n}`)),
     isTrustedAuthserv: (id) => ids.has(id.toLowerCase()),
   };

@@ -12,7 +12,7 @@ import { ingest } from '../../server/ingest/ingest.ts';
 import { caseReport } from '../../server/report/counts.ts';
 import { listCustodyEvents, verifyCustodyChain } from '../../server/custody/chain.ts';
 import { attributeCase, setPartyTrust } from '../../server/attribution/reattribute.ts';
-import { dailySeries, itemAttributions, listAccounts, listOriginatingIps, violationCounts } from '../../server/attribution/queries.ts';
+import { accountItems, dailySeries, itemAttributions, listAccounts, listOriginatingIps, violationCounts } from '../../server/attribution/queries.ts';
 import { changeDefendant, createDefendant, listDefendants, suggestDefendants } from '../../server/attribution/defendants.ts';
 import { messageEvidence } from '../../server/attribution/evidence.ts';
 import type { Context } from '../../server/context.ts';
@@ -59,6 +59,8 @@ storageTest('per-account and per-IP delivery counts equal the known truth', asyn
   assert.deepEqual(top.parties, ['Laposte.net']);
   assert.match(top.evidence, /^provider: X-Originating-Email/);
   assert.ok(top.firstSeen! >= truth.firstDate && top.lastSeen! <= truth.lastDate);
+  const items = await accountItems(ctx.db.knex, caseId, top.address, { limit: 10_000 });
+  assert.equal(items.length, top.items);
   const series = await dailySeries(ctx.db.knex, caseId, 'account', top.address);
   assert.equal(series.reduce((n, d) => n + d.deliveries, 0), top.deliveries);
 
