@@ -77,8 +77,22 @@ export interface Account {
 
 const DOMAIN = /^(?:[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?\.)+[a-z0-9-]{2,63}$|^\[[0-9a-f:.]+\]$/;
 
+/** Recently normalized addresses: spam repeats its senders, and this runs for every message. */
+const CACHE_SIZE = 4096;
+const cache = new Map<string, Account | null>();
+
 /** A mailbox address already parsed out of a header => an account; null when it is not a usable mailbox. */
 export function normalizeAccount(address: string): Account | null {
+  let hit = cache.get(address);
+  if (hit === undefined) {
+    hit = normalizeUncached(address);
+    if (cache.size >= CACHE_SIZE) cache.clear();
+    cache.set(address, hit);
+  }
+  return hit;
+}
+
+function normalizeUncached(address: string): Account | null {
   const a = address.trim();
   const at = a.lastIndexOf('@');
   if (at <= 0 || at === a.length - 1) return null;
@@ -89,7 +103,12 @@ export function normalizeAccount(address: string): Account | null {
 }
 
 /** The first usable mailbox of a header value (From, Sender, X-Sender...), or null. */
+const PLAIN_ADDRESS = /^\s*<?([A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+)>?\s*$/;
+
 export function accountFromHeader(value: string): Account | null {
+  // The common case, a bare address, skips the full address-list parser (same result).
+  const plain = PLAIN_ADDRESS.exec(value);
+  if (plain) return normalizeAccount(plain[1]!);
   for (const a of parseAddresses(value)) {
     const account = normalizeAccount(a.address);
     if (account !== null) return account;

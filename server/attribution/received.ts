@@ -87,8 +87,10 @@ function outsideComments(text: string): string {
 }
 
 /** Where a clause keyword ("from", "by", "with", ...) starts outside parentheses, at or after `from`; -1 if absent. */
-function clauseAt(masked: string, word: string, from = 0): number {
-  const re = new RegExp(`(?:^|\\s)${word}(?=\\s|$)`, 'g');
+const CLAUSE: Record<string, RegExp> = { from: /(?:^|\s)from(?=\s|$)/g, by: /(?:^|\s)by(?=\s|$)/g, with: /(?:^|\s)with(?=\s|$)/g };
+
+function clauseAt(masked: string, word: 'from' | 'by' | 'with', from = 0): number {
+  const re = CLAUSE[word]!;
   re.lastIndex = from;
   const m = re.exec(masked);
   if (m === null) return -1;
@@ -100,7 +102,7 @@ export function parseReceived(value: string): ReceivedHop {
   // The date follows the last ";"; the clauses come before it.
   const semi = text.lastIndexOf(';');
   const clauses = semi < 0 ? text : text.slice(0, semi);
-  const masked = outsideComments(clauses);
+  const masked = clauses.includes('(') ? outsideComments(clauses) : clauses.toLowerCase();
   const fromAt = clauseAt(masked, 'from');
   const byAt = clauseAt(masked, 'by', fromAt < 0 ? 0 : fromAt);
   const withAt = clauseAt(masked, 'with', byAt < 0 ? 0 : byAt);
