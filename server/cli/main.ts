@@ -7,7 +7,8 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { loadConfig } from '../config.ts';
 import { openContext, type Context } from '../context.ts';
 import { describeError, isSpamcaseError, SpamcaseError } from '../errors.ts';
-import { createCase, listCases, parsePartySpec } from '../cases/cases.ts';
+import { createCase, getCase, listCases, parsePartySpec, resolveParty } from '../cases/cases.ts';
+import { loadPartyTrust } from '../attribution/party-trust.ts';
 import { ACQUISITION_METHODS, ingest, type AcquisitionMethod } from '../ingest/ingest.ts';
 import { caseReport } from '../report/counts.ts';
 import { formatReportTable } from '../report/table.ts';
@@ -21,6 +22,11 @@ import { startServer } from '../web/server.ts';
 import { formatBytes, ttyProgress, ttyStatusLine } from './progress.ts';
 import { loadKeySnapshot } from '../attribution/dkim/key-snapshot.ts';
 import { verifyCaseDkim, type DkimCounts } from '../attribution/dkim/case-dkim.ts';
+import { toCsv } from './csv.ts';
+import { attributeCase, setPartyTrust } from '../attribution/reattribute.ts';
+import { listAccounts, listOriginatingIps, type ListOptions } from '../attribution/queries.ts';
+import { formatMessageEvidence, messageEvidence } from '../attribution/evidence.ts';
+import { changeDefendant, createDefendant, listDefendants, suggestDefendants } from '../attribution/defendants.ts';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 type Values = Record<string, string | boolean | string[] | undefined>;
@@ -42,17 +48,83 @@ function required(values: Values, name: string): string {
   return v;
 }
 
+const list = (values: Values, name: string): string[] => (values[name] as string[] | undefined) ?? [];
+
+/** "--trusted-relay PREFIX=value" for one party among several; a plain value when the case has one party. */
+function perParty(values: string[], prefixes: string[], option: string): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const v of values) {
+    const eq = v.indexOf('=');
+    const prefix = eq > 0 && prefixes.includes(v.slice(0, eq)) ? v.slice(0, eq) : prefixes.length === 1 ? prefixes[0]! : null;
+    if (prefix === null) throw new SpamcaseError('USAGE', `--${option} needs PREFIX=value when the case has several parties (got ${JSON.stringify(v)})`);
+    out.set(prefix, [...(out.get(prefix) ?? []), eq > 0 && prefixes.includes(v.slice(0, eq)) ? v.slice(eq + 1) : v]);
+  }
+  return out;
+}
+
+const LIST_OPTIONS: Options = {
+  case: { type: 'string' },
+  json: { type: 'boolean' },
+  csv: { type: 'boolean' },
+  sort: { type: 'string' },
+  order: { type: 'string' },
+  limit: { type: 'string' },
+  offset: { type: 'string' },
+  search: { type: 'string' },
+};
+
+function listOptions(values: Values): ListOptions {
+  const int = (name: string) => {
+    const v = values[name];
+    if (v === undefined) return undefined;
+    if (typeof v !== 'string' || !/^\d+$/.test(v)) throw new SpamcaseError('USAGE', `--${name} must be a whole number`);
+    return Number(v);
+  };
+  const order = values.order as string | undefined;
+  if (order !== undefined && order !== 'asc' && order !== 'desc') throw new SpamcaseError('USAGE', '--order must be asc or desc');
+  return { sort: values.sort as string | undefined, order, limit: int('limit'), offset: int('offset'), search: values.search as string | undefined };
+}
+
+const fmtInt = new Intl.NumberFormat('en-US');
+
 const COMMANDS: Command[] = [
   {
     name: 'case create',
-    usage: 'spamcase case create <name> --title "..." --party "Laposte.net:LPN" [--party "MSN:MSN"]',
-    summary: 'create a case with its parties (plaintiffs) and their Bates prefixes',
-    options: { title: { type: 'string' }, party: { type: 'string', multiple: true } },
+    usage: 'spamcase case create <name> --title "..." --party "Laposte.net:LPN" [--party "MSN:MSN"] [--trusted-relay [PREFIX=]host-or-cidr]... [--trusted-authserv-id [PREFIX=]id]...',
+    summary: 'create a case with its parties (plaintiffs), their Bates prefixes and trusted relays',
+    options: { title: { type: 'string' }, party: { type: 'string', multiple: true }, 'trusted-relay': { type: 'string', multiple: true }, 'trusted-authserv-id': { type: 'string', multiple: true } },
     async run(ctx, values, [slug]) {
       if (!slug) throw new SpamcaseError('USAGE', 'name the case: spamcase case create <name> --title ... --party Name:PREFIX');
-      const parties = ((values.party as string[] | undefined) ?? []).map(parsePartySpec);
+      const parties = list(values, 'party').map(parsePartySpec);
+      const prefixes = parties.map((p) => p.batesPrefix);
+      const relays = perParty(list(values, 'trusted-relay'), prefixes, 'trusted-relay');
+      const ids = perParty(list(values, 'trusted-authserv-id'), prefixes, 'trusted-authserv-id');
       const c = await createCase(ctx, { slug, title: required(values, 'title'), parties });
+      for (const p of c.parties) {
+        if (relays.has(p.batesPrefix) || ids.has(p.batesPrefix)) await setPartyTrust(ctx, slug, p.batesPrefix, { relays: relays.get(p.batesPrefix), authservIds: ids.get(p.batesPrefix) });
+      }
       out(`created case ${c.slug}: ${c.title} (parties: ${c.parties.map((p) => `${p.name} [${p.batesPrefix}]`).join(', ')})`);
+      return 0;
+    },
+  },
+  {
+    name: 'case party',
+    usage: 'spamcase case party --case <name> --party <name> [--trusted-relay host-or-cidr]... [--trusted-authserv-id id]... [--no-trusted-relays] [--json]',
+    summary: "show or change a party's trusted relays and authserv-ids (each list given replaces the old one)",
+    options: { case: { type: 'string' }, party: { type: 'string' }, 'trusted-relay': { type: 'string', multiple: true }, 'trusted-authserv-id': { type: 'string', multiple: true }, 'no-trusted-relays': { type: 'boolean' }, json: { type: 'boolean' } },
+    async run(ctx, values) {
+      const slug = required(values, 'case');
+      const relays = values['no-trusted-relays'] ? [] : (values['trusted-relay'] as string[] | undefined);
+      const authservIds = values['trusted-authserv-id'] as string[] | undefined;
+      const c = await getCase(ctx.db.knex, slug);
+      const party = resolveParty(c, required(values, 'party'));
+      const changed = relays !== undefined || authservIds !== undefined;
+      const trust = changed ? await setPartyTrust(ctx, slug, party.name, { relays, authservIds }) : await loadPartyTrust(ctx.db.knex, party.id);
+      if (values.json) json({ party: party.name, trustedRelays: trust.relays, trustedAuthservIds: trust.authservIds });
+      else {
+        out(`${party.name}: trusted relays ${trust.relays.join(', ') || '(none)'}; trusted authserv-ids ${trust.authservIds.join(', ') || '(none)'}`);
+        if (changed) out(`run "spamcase attribute --case ${slug}" to recompute the attribution with this trust`);
+      }
       return 0;
     },
   },
@@ -165,6 +237,128 @@ const COMMANDS: Command[] = [
     },
   },
   {
+    name: 'attribute',
+    usage: 'spamcase attribute --case <name> [--json]',
+    summary: "recompute every item's account and originating IP from the stored raw messages (after a trust change)",
+    options: { case: { type: 'string' }, json: { type: 'boolean' } },
+    async run(ctx, values) {
+      const s = await attributeCase(ctx, required(values, 'case'));
+      if (values.json) json(s);
+      else out(`${s.case}: ${fmtInt.format(s.items)} items attributed: ${fmtInt.format(s.accounts)} accounts, ${fmtInt.format(s.originatingIps)} originating IPs`);
+      return 0;
+    },
+  },
+  {
+    name: 'accounts',
+    usage: 'spamcase accounts --case <name> [--json|--csv] [--sort deliveries|items|messages|recipients|firstSeen|lastSeen] [--order asc|desc] [--limit N] [--offset N] [--search text]',
+    summary: 'sender accounts with their volumes, evidence, parties, bot signals and defendant',
+    options: LIST_OPTIONS,
+    async run(ctx, values) {
+      const c = await getCase(ctx.db.knex, required(values, 'case'));
+      const r = await listAccounts(ctx.db.knex, c.id, listOptions(values));
+      const columns = ['address', 'provider', 'deliveries', 'items', 'messages', 'recipients', 'firstSeen', 'lastSeen', 'parties', 'evidence', 'signals', 'defendant'];
+      if (values.json) json(r);
+      else if (values.csv) process.stdout.write(toCsv(columns, r.rows as unknown as Array<Record<string, unknown>>));
+      else {
+        out(`${fmtInt.format(r.total)} accounts${r.rows.length < r.total ? ` (showing ${r.rows.length})` : ''}`);
+        for (const a of r.rows) out(`  ${a.address.padEnd(36)} ${fmtInt.format(a.deliveries).padStart(9)} deliveries ${fmtInt.format(a.messages).padStart(8)} messages  ${a.firstSeen?.slice(0, 10) ?? '-'}..${a.lastSeen?.slice(0, 10) ?? '-'}  ${a.signals.join(',')}${a.defendant ? `  [${a.defendant}]` : ''}`);
+      }
+      return 0;
+    },
+  },
+  {
+    name: 'ips',
+    usage: 'spamcase ips --case <name> [--json|--csv] [--sort deliveries|...] [--order asc|desc] [--limit N] [--offset N] [--search text]',
+    summary: 'originating IPs with their volumes, evidence, parties and defendant',
+    options: LIST_OPTIONS,
+    async run(ctx, values) {
+      const c = await getCase(ctx.db.knex, required(values, 'case'));
+      const r = await listOriginatingIps(ctx.db.knex, c.id, listOptions(values));
+      const columns = ['ip', 'deliveries', 'items', 'messages', 'recipients', 'firstSeen', 'lastSeen', 'parties', 'evidence', 'defendant'];
+      if (values.json) json(r);
+      else if (values.csv) process.stdout.write(toCsv(columns, r.rows as unknown as Array<Record<string, unknown>>));
+      else {
+        out(`${fmtInt.format(r.total)} originating IPs${r.rows.length < r.total ? ` (showing ${r.rows.length})` : ''}`);
+        for (const a of r.rows) out(`  ${a.ip.padEnd(40)} ${fmtInt.format(a.deliveries).padStart(9)} deliveries ${fmtInt.format(a.messages).padStart(8)} messages  ${a.firstSeen?.slice(0, 10) ?? '-'}..${a.lastSeen?.slice(0, 10) ?? '-'}${a.defendant ? `  [${a.defendant}]` : ''}`);
+      }
+      return 0;
+    },
+  },
+  {
+    name: 'message',
+    usage: 'spamcase message --case <name> <bates-or-sha256> [--json]',
+    summary: 'all evidence about one item: headers, Received analysis, attribution and why, samples',
+    options: { case: { type: 'string' }, json: { type: 'boolean' } },
+    async run(ctx, values, [ref]) {
+      if (!ref) throw new SpamcaseError('USAGE', 'name the item by its Bates number or SHA-256');
+      const e = await messageEvidence(ctx, required(values, 'case'), ref);
+      if (values.json) json(e);
+      else out(formatMessageEvidence(e));
+      return 0;
+    },
+  },
+  {
+    name: 'defendants suggest',
+    usage: 'spamcase defendants suggest --case <name> [--json]',
+    summary: 'propose groups of accounts (shared originating IPs or /24s, naming patterns) with the reasons',
+    options: { case: { type: 'string' }, json: { type: 'boolean' } },
+    async run(ctx, values) {
+      const c = await getCase(ctx.db.knex, required(values, 'case'));
+      const groups = await suggestDefendants(ctx.db.knex, c.id);
+      if (values.json) json(groups);
+      else if (groups.length === 0) out('no groups to suggest');
+      else groups.forEach((g, i) => out(`${i + 1}. ${g.accounts.length} accounts: ${g.accounts.slice(0, 8).join(', ')}${g.accounts.length > 8 ? ', ...' : ''}\n   because: ${g.reasons.slice(0, 6).join('; ')}${g.reasons.length > 6 ? '; ...' : ''}`));
+      return 0;
+    },
+  },
+  {
+    name: 'defendants create',
+    usage: 'spamcase defendants create --case <name> [--name "Doe 1"] <account-or-ip>...',
+    summary: 'group accounts and IPs into a defendant (named, or the next "Doe n")',
+    options: { case: { type: 'string' }, name: { type: 'string' } },
+    async run(ctx, values, members) {
+      const d = await createDefendant(ctx, required(values, 'case'), (values.name as string | undefined) ?? null, members);
+      out(`defendant ${d.name}: ${d.accounts.length} accounts, ${d.ips.length} IPs, ${fmtInt.format(d.deliveries)} deliveries`);
+      return 0;
+    },
+  },
+  {
+    name: 'defendants add',
+    usage: 'spamcase defendants add --case <name> --name <defendant> <account-or-ip>...',
+    summary: 'add accounts or IPs to a defendant',
+    options: { case: { type: 'string' }, name: { type: 'string' } },
+    async run(ctx, values, members) {
+      const d = await changeDefendant(ctx, required(values, 'case'), required(values, 'name'), { add: members });
+      out(`defendant ${d.name}: ${d.accounts.length} accounts, ${d.ips.length} IPs, ${fmtInt.format(d.deliveries)} deliveries`);
+      return 0;
+    },
+  },
+  {
+    name: 'defendants remove',
+    usage: 'spamcase defendants remove --case <name> --name <defendant> <account-or-ip>...',
+    summary: 'remove accounts or IPs from a defendant',
+    options: { case: { type: 'string' }, name: { type: 'string' } },
+    async run(ctx, values, members) {
+      const d = await changeDefendant(ctx, required(values, 'case'), required(values, 'name'), { remove: members });
+      out(`defendant ${d.name}: ${d.accounts.length} accounts, ${d.ips.length} IPs, ${fmtInt.format(d.deliveries)} deliveries`);
+      return 0;
+    },
+  },
+  {
+    name: 'defendants list',
+    usage: 'spamcase defendants list --case <name> [--json]',
+    summary: 'the defendants with their accounts, IPs and deliveries',
+    options: { case: { type: 'string' }, json: { type: 'boolean' } },
+    async run(ctx, values) {
+      const c = await getCase(ctx.db.knex, required(values, 'case'));
+      const ds = await listDefendants(ctx.db.knex, c.id);
+      if (values.json) json(ds);
+      else if (ds.length === 0) out('no defendants yet: spamcase defendants suggest --case ' + c.slug);
+      else for (const d of ds) out(`${d.name.padEnd(24)} ${fmtInt.format(d.deliveries).padStart(9)} deliveries  accounts: ${d.accounts.join(', ') || '-'}  IPs: ${d.ips.join(', ') || '-'}`);
+      return 0;
+    },
+  },
+  {
     name: 'fsck',
     usage: 'spamcase fsck --case <name> [--json]',
     summary: 're-hash every stored item; check the store, the index and the custody chain agree',
@@ -252,7 +446,7 @@ const COMMANDS: Command[] = [
 
 export function helpText(): string {
   const lines = ['spamcase: evidence builder for spam litigation', '', 'Commands:'];
-  for (const c of COMMANDS) lines.push(`  ${c.name.padEnd(12)} ${c.summary}`, `  ${''.padEnd(12)} ${c.usage}`);
+  for (const c of COMMANDS) lines.push(`  ${c.name.padEnd(18)} ${c.summary}`, `  ${''.padEnd(18)} ${c.usage}`);
   lines.push(
     '',
     'Environment: SPAMCASE_HOME (data root, default ./cases), DATABASE_URL (postgres://… instead of SQLite),',

@@ -17,7 +17,11 @@ export type CustodyAction =
   | 'acquired'
   | 'fsck'
   | 'dkim-verified'
-  | 'damages-rules-chosen';
+  | 'damages-rules-chosen'
+  | 'trust-changed'
+  | 'attributed'
+  | 'defendant-created'
+  | 'defendant-changed';
 
 export interface CustodyEvent {
   case: string;

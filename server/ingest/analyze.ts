@@ -5,6 +5,7 @@
  * Pure and synchronous, so it can run in a worker thread.
  */
 import { sha256Hex } from '../store/pack-store.ts';
+import { attributeHeaders, type PartyTrust, type StoredAttribution } from '../attribution/index.ts';
 import { looksLikeEmail, parseHeaders, PROBLEM } from './headers/index.ts';
 import { boundedKey, deliveryRecipient, messageIdentity, MAX_ADDRESS_LENGTH, normalizeRecipient, type RecipientSource } from './keys.ts';
 
@@ -42,10 +43,12 @@ export type Analysis =
       recipient: string;
       recipientSource: RecipientSource;
       hasHeaders: boolean;
+      /** Sender account and originating IP given the party's trust (server/attribution/); null when the header could not be read. */
+      attribution: StoredAttribution | null;
     };
 
 /** `knownSha256`: the caller already hashed these exact bytes (a whole file read by sources/). */
-export function analyzeSample(bytes: Buffer, envelopeRecipient: string | null, knownSha256: string | null = null): Analysis {
+export function analyzeSample(bytes: Buffer, envelopeRecipient: string | null, knownSha256: string | null = null, trust: PartyTrust | null = null): Analysis {
   const sha256 = knownSha256 ?? sha256Hex(bytes);
   const size = bytes.length;
   const verdict = looksLikeEmail(bytes);
@@ -71,6 +74,7 @@ export function analyzeSample(bytes: Buffer, envelopeRecipient: string | null, k
       recipient: envelopeRecipient ? normalizeRecipient(envelopeRecipient) : '',
       recipientSource: envelopeRecipient ? 'envelope' : 'unknown',
       hasHeaders: false,
+      attribution: null,
     };
   }
   const serious = h.problems.filter((p) => PARSE_ERRORS.has(p));
@@ -99,5 +103,6 @@ export function analyzeSample(bytes: Buffer, envelopeRecipient: string | null, k
     recipient: recipient.recipient,
     recipientSource: recipient.source,
     hasHeaders: h.fields.length > 0,
+    attribution: h.fields.length > 0 ? attributeHeaders(h, trust) : null,
   };
 }

@@ -12,6 +12,7 @@ import { Worker } from 'node:worker_threads';
 import { SpamcaseError, type ErrorCode } from '../errors.ts';
 import { readSource, type SourceEvent, type SourceOptions } from './sources/index.ts';
 import { analyzeSample, type Analysis } from './analyze.ts';
+import type { PartyTrust } from '../attribution/index.ts';
 
 export type AnalyzedEvent =
   | Exclude<SourceEvent, { type: 'sample' }>
@@ -19,6 +20,8 @@ export type AnalyzedEvent =
 
 export interface AnalyzedSourceOptions extends SourceOptions {
   envelopeRecipient: string | null;
+  /** The party's trusted relays and authserv-ids, for attribution (server/attribution/). */
+  trust?: PartyTrust;
   /** Read and analyze in a worker thread (default) or in this thread. */
   threaded: boolean;
 }
@@ -31,7 +34,7 @@ export const MAX_CHUNKS_IN_FLIGHT = 12;
 
 export async function* analyzeInline(path: string, options: Omit<AnalyzedSourceOptions, 'threaded'>): AsyncGenerator<AnalyzedEvent> {
   for await (const event of readSource(path, options)) {
-    if (event.type === 'sample') yield { ...event, analysis: analyzeSample(event.bytes, options.envelopeRecipient, event.sha256 ?? null) };
+    if (event.type === 'sample') yield { ...event, analysis: analyzeSample(event.bytes, options.envelopeRecipient, event.sha256 ?? null, options.trust ?? null) };
     else yield event;
   }
 }

@@ -14,9 +14,10 @@ import type { Context } from '../context.ts';
 import { withBusyRetry } from '../db/errors.ts';
 import { bulkInsert } from '../db/bulk-insert.ts';
 import { PackWriter, sha256Hex } from '../store/pack-store.ts';
+import { AttributionBatch } from '../attribution/record.ts';
 import { normalizedBodyHash } from './headers/index.ts';
 import type { Analysis } from './analyze.ts';
-import { boundedKey, compactKey, contentKey, MAX_ADDRESS_LENGTH, MAX_DOMAIN_LENGTH, MAX_LOCATOR_LENGTH, messageIdKey, messageKeyHash, rawKey } from './keys.ts';
+import { boundedKey, compactKey, contentKey, MAX_ADDRESS_LENGTH, MAX_LOCATOR_LENGTH, messageIdKey, messageKeyHash, rawKey } from './keys.ts';
 
 type EmailAnalysis = Extract<Analysis, { kind: 'email' }>;
 
@@ -28,7 +29,6 @@ const PG_INGEST_LOCK = 0x5350414d; // "SPAM"
 const ITEM_COLUMNS = ['id', 'case_id', 'sha256', 'sha_key', 'bates', 'party_id', 'first_acquisition_id', 'size', 'pack', 'pack_offset', 'message_id', 'date', 'parse_error'];
 const MESSAGE_COLUMNS = ['id', 'case_id', 'message_key', 'key_hash', 'header_message_id', 'identity', 'from_address', 'subject', 'date', 'first_item_id'];
 const DELIVERY_COLUMNS = ['message_id', 'recipient', 'case_id', 'recipient_source', 'first_item_id'];
-const ACCOUNT_COLUMNS = ['case_id', 'address', 'domain', 'first_item_id'];
 const SAMPLE_COLUMNS = ['case_id', 'acquisition_id', 'item_id', 'locator', 'envelope_sender', 'wrapper_id', 'exact_duplicate', 'message_id', 'recipient'];
 const REJECTION_COLUMNS = ['case_id', 'acquisition_id', 'locator', 'reason', 'size', 'sha256'];
 
@@ -232,7 +232,7 @@ export class BatchWriter {
     const itemRows: unknown[][] = [];
     const messageRows: unknown[][] = [];
     const deliveryRows = new Map<string, unknown[]>();
-    const accountRows = new Map<string, unknown[]>();
+    const attribution = new AttributionBatch(caseId, partyId);
     const sampleRows: unknown[][] = [];
     let exactDuplicates = 0;
 
@@ -247,6 +247,7 @@ export class BatchWriter {
         message = { id: nextMessageId++, identity: a.identity };
         messages.set(key, message);
         messageRows.push([message.id, caseId, key, messageKeyHash(key), a.messageId, a.identity, a.fromAddress, a.subject, a.date, itemId]);
+        attribution.message(message.id, itemId);
       }
       if (duplicate) {
         exactDuplicates += 1;
@@ -254,13 +255,14 @@ export class BatchWriter {
         itemIds.set(a.sha256, itemId);
         const location = this.pack.append(a.sha256, s.bytes);
         itemRows.push([itemId, caseId, a.sha256, compactKey(a.sha256), formatBates(this.target.batesPrefix, nextBates++), partyId, acquisitionId, a.size, location.pack, location.offset, message.id, a.date, a.parseError]);
+        attribution.item(itemId, a.attribution, a.date);
       }
       const deliveryKey = `${message.id}\n${a.recipient}`;
-      if (!deliveryRows.has(deliveryKey)) deliveryRows.set(deliveryKey, [message.id, a.recipient, caseId, a.recipientSource, itemId]);
-      if (a.fromAddress && !accountRows.has(a.fromAddress)) {
-        const at = a.fromAddress.lastIndexOf('@');
-        accountRows.set(a.fromAddress, [caseId, a.fromAddress, at >= 0 ? boundedKey(a.fromAddress.slice(at + 1), MAX_DOMAIN_LENGTH) : '', itemId]);
+      if (!deliveryRows.has(deliveryKey)) {
+        deliveryRows.set(deliveryKey, [message.id, a.recipient, caseId, a.recipientSource, itemId]);
+        attribution.delivery(message.id, itemId, a.recipient);
       }
+      attribution.sample(itemId);
       sampleRows.push([
         caseId,
         acquisitionId,
@@ -274,13 +276,14 @@ export class BatchWriter {
       ]);
     });
 
+    // Before the inserts: it needs to know which deliveries the case already has.
+    await attribution.write(trx);
     // The bytes are durable before the transaction that counts them commits.
     this.pack.flush();
 
     await bulkInsert(trx, 'items', ITEM_COLUMNS, itemRows);
     await bulkInsert(trx, 'messages', MESSAGE_COLUMNS, messageRows);
     await bulkInsert(trx, 'deliveries', DELIVERY_COLUMNS, [...deliveryRows.values()], ['message_id', 'recipient']);
-    await bulkInsert(trx, 'accounts', ACCOUNT_COLUMNS, [...accountRows.values()], ['case_id', 'address']);
     await bulkInsert(trx, 'samples', SAMPLE_COLUMNS, sampleRows);
     await bulkInsert(
       trx,

@@ -14,6 +14,7 @@ import { appendCustodyEvent } from '../custody/chain.ts';
 import type { SourceLimits } from './sources/index.ts';
 import { readAnalyzed } from './analyzed-source.ts';
 import { BatchWriter, type BatchTotals } from './batch-writer.ts';
+import { loadPartyTrust } from '../attribution/party-trust.ts';
 
 export const ACQUISITION_METHODS = ['trap', 'report', 'feed', 'bounce', 'mailbox'] as const;
 export type AcquisitionMethod = (typeof ACQUISITION_METHODS)[number];
@@ -146,6 +147,7 @@ async function ingestOne(
       unwrapForwards: options.method === 'report' || options.method === 'bounce',
       limits: options.limits,
       envelopeRecipient,
+      trust: await loadPartyTrust(ctx.db.knex, options.partyId),
       threaded: options.threaded ?? true,
     });
     for await (const event of events) {

@@ -19,7 +19,6 @@ export function boundedKey(value: string, max: number): string {
 
 export const MAX_ADDRESS_LENGTH = 320; // RFC 5321: 64 local + @ + 255 domain
 export const MAX_MESSAGE_KEY_LENGTH = 200;
-export const MAX_DOMAIN_LENGTH = 255; // RFC 1035: a domain name is at most 255 octets
 /**
  * Locators are indexed with their acquisition; a PostgreSQL B-tree entry must stay under ~2,700
  * bytes, so a locator is kept to 600 characters (2,400 bytes of UTF-8 at worst). Longer ones (deep

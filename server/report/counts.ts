@@ -29,7 +29,12 @@ export interface CaseReport {
   messages: number;
   deliveries: number;
   deliveriesWithUnknownRecipient: number;
+  /** Attributed sender accounts (docs/ATTRIBUTION.md). */
   accounts: number;
+  originatingIps: number;
+  defendants: number;
+  /** Items without an attribution (ingested before attribution existed): `spamcase attribute` fixes it. */
+  itemsNotAttributed: number;
   rejected: number;
   parseErrors: number;
   wrappers: number;
@@ -75,6 +80,9 @@ export async function caseReport(knex: Knex, slug: string): Promise<CaseReport> 
     deliveries: await count(byCase('deliveries')),
     deliveriesWithUnknownRecipient: await count(byCase('deliveries').where({ recipient_source: 'unknown' })),
     accounts: await count(byCase('accounts')),
+    originatingIps: await count(byCase('originating_ips')),
+    defendants: await count(byCase('defendants')),
+    itemsNotAttributed: items - (await count(byCase('item_attributions'))),
     rejected: await count(byCase('rejections')),
     parseErrors: await count(byCase('items').whereNotNull('parse_error')),
     wrappers: await count(byCase('wrappers')),

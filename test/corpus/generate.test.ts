@@ -133,6 +133,7 @@ function tally(root: string): { truth: Omit<CorpusTruth, 'seed' | 'layout'>; cro
     contentKey: string;
     rcpt: string;
     from: string;
+    ip: string;
     date: number;
   }
   const parsed: Parsed[] = [];
@@ -146,7 +147,8 @@ function tally(root: string): { truth: Omit<CorpusTruth, 'seed' | 'layout'>; cro
     const subject = headers.get('subject') ?? '';
     const date = headers.get('date') ?? '';
     assert.match(date, /\+0000$/);
-    parsed.push({ mid, contentKey: sha256([from, subject, date, sha256(body)].join('\0')), rcpt, from, date: Date.parse(date) });
+    const ip = (headers.get('x-originating-ip') ?? '').replace(/^\[|\]$/g, '');
+    parsed.push({ mid, contentKey: sha256([from, subject, date, sha256(body)].join('\0')), rcpt, from, ip, date: Date.parse(date) });
   }
   const byMid = new Map<string, Set<string>>();
   for (const p of parsed) if (p.mid !== undefined) byMid.set(p.mid, (byMid.get(p.mid) ?? new Set()).add(p.contentKey));
@@ -156,12 +158,16 @@ function tally(root: string): { truth: Omit<CorpusTruth, 'seed' | 'layout'>; cro
   const deliveryItems = new Map<string, number>();
   const deliveriesPerMessage = new Map<string, Set<string>>();
   const perAccount = new Map<string, number>();
+  const perIp = new Map<string, number>();
   for (const p of parsed) {
     const mk = messageKey(p);
     messages.add(mk);
     if (p.mid === undefined) noMid.add(p.contentKey);
     const dk = mk + '\0' + p.rcpt;
-    if (!deliveryItems.has(dk)) perAccount.set(p.from, (perAccount.get(p.from) ?? 0) + 1);
+    if (!deliveryItems.has(dk)) {
+      perAccount.set(p.from, (perAccount.get(p.from) ?? 0) + 1);
+      perIp.set(p.ip, (perIp.get(p.ip) ?? 0) + 1);
+    }
     deliveryItems.set(dk, (deliveryItems.get(dk) ?? 0) + 1);
     deliveriesPerMessage.set(mk, (deliveriesPerMessage.get(mk) ?? new Set()).add(p.rcpt));
   }
@@ -199,6 +205,11 @@ function tally(root: string): { truth: Omit<CorpusTruth, 'seed' | 'layout'>; cro
         mboxQuotedLines: quoted,
       },
       topAccounts,
+      originatingIps: perIp.size,
+      topOriginatingIps: [...perIp]
+        .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+        .slice(0, 10)
+        .map(([ip, deliveries]) => ({ ip, deliveries })),
     },
   };
 }

@@ -95,6 +95,9 @@ export interface CorpusTruth {
     mboxQuotedLines: number;
   };
   topAccounts: { address: string; deliveries: number }[];
+  /** Distinct originating IPs (the X-Originating-IP Hotmail recorded for each sending account) with deliveries. */
+  originatingIps: number;
+  topOriginatingIps: { ip: string; deliveries: number }[];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -497,6 +500,7 @@ export async function generateCorpus(options: GenerateOptions): Promise<CorpusTr
   const accounts = makeAccounts(accountCount, rng, key);
   const cdf = zipfCdf(accountCount);
   const perAccount = new Float64Array(accountCount);
+  const perIp = new Map<string, number>();
   const writers = options.writers ?? (N >= 20000 ? 2 : 0);
   const sinks = new Sinks(out, layout, writers);
 
@@ -668,6 +672,7 @@ export async function generateCorpus(options: GenerateOptions): Promise<CorpusTr
     if (plan.noMessageId) ph.noMessageIdMessages++;
     if (plan.deliveries.length > 1) ph.multiRecipientMessages++;
     perAccount[accountIndex]! += plan.deliveries.length;
+    perIp.set(acct.ip, (perIp.get(acct.ip) ?? 0) + plan.deliveries.length);
     deliveries += plan.deliveries.length;
 
     const omcN = rng.range(1, 4);
@@ -739,6 +744,12 @@ export async function generateCorpus(options: GenerateOptions): Promise<CorpusTr
       mboxQuotedLines: sinks.mboxQuotedLines,
     },
     topAccounts: order.slice(0, 10).map((k) => ({ address: accounts[k]!.address, deliveries: perAccount[k]! })),
+    originatingIps: [...perIp.values()].filter((n) => n > 0).length,
+    topOriginatingIps: [...perIp]
+      .filter(([, n]) => n > 0)
+      .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+      .slice(0, 10)
+      .map(([ip, deliveries]) => ({ ip, deliveries })),
   };
   writeFileSync(join(out, 'truth.json'), JSON.stringify(truth, null, 2) + '\n');
   return truth;

@@ -1,0 +1,63 @@
+/**
+ * What attribution needs from one message's headers, extracted once at ingest in the reader
+ * thread (where the headers are already parsed) and passed to the writer as plain data: the sender
+ * candidates, the parsed Received chain, X-Originating-IP values, DKIM signer tags and
+ * Authentication-Results. Deciding the account and the origin needs the party's trusted relays and
+ * is done from these facts by attribute.ts, cheaply, in the writer.
+ */
+import type { ParsedHeaders } from '../ingest/headers/types.ts';
+import { accountFromHeader, normalizeAccount } from './address.ts';
+import { parseAuthenticationResults, type AuthResults } from './auth-results.ts';
+import { parseReceivedChain, type ReceivedHop } from './received.ts';
+
+/** X-Originating-IP fields, DKIM signatures and Authentication-Results kept per message. */
+export const MAX_FACT_VALUES = 20;
+
+export interface AttributionFacts {
+  from: string | null;
+  sender: string | null;
+  xSender: string | null;
+  xOriginatingEmail: string | null;
+  /** '' is the null sender <>. */
+  returnPath: string | null;
+  /** X-Originating-IP values as written (unparsed: "[bogus]" stays visible as evidence). */
+  xOriginatingIp: string[];
+  dkim: Array<{ d: string | null; i: string | null; s: string | null }>;
+  authResults: AuthResults[];
+  hops: ReceivedHop[];
+  /** Received fields beyond MAX_RECEIVED_HOPS, not read. */
+  hopsNotRead: number;
+}
+
+export function extractFacts(h: ParsedHeaders, rawXOriginatingIp: string[] = h.xOriginatingIp): AttributionFacts {
+  const chain = parseReceivedChain(h.received);
+  let xSender: string | null = null;
+  for (const f of h.fields) {
+    if (f.key === 'x-sender') {
+      xSender = accountFromHeader(f.value)?.address ?? null;
+      break;
+    }
+  }
+  const first = (list: ReadonlyArray<{ address: string }>) => {
+    for (const a of list) {
+      const acc = normalizeAccount(a.address);
+      if (acc) return acc.address;
+    }
+    return null;
+  };
+  return {
+    from: first(h.from),
+    sender: first(h.sender),
+    xSender,
+    xOriginatingEmail: h.xOriginatingEmail[0] ? (normalizeAccount(h.xOriginatingEmail[0])?.address ?? null) : null,
+    returnPath: h.returnPath === null ? null : h.returnPath === '' ? '' : (normalizeAccount(h.returnPath)?.address ?? null),
+    xOriginatingIp: rawXOriginatingIp.slice(0, MAX_FACT_VALUES),
+    dkim: h.dkimSignatures.slice(0, MAX_FACT_VALUES).map((s) => ({ d: s.d, i: s.i, s: s.s })),
+    authResults: h.authenticationResults
+      .slice(0, MAX_FACT_VALUES)
+      .map(parseAuthenticationResults)
+      .filter((r): r is AuthResults => r !== null),
+    hops: chain.hops,
+    hopsNotRead: chain.truncated,
+  };
+}

@@ -1,0 +1,69 @@
+/**
+ * What a party (plaintiff) trusts: its own relays (host names or CIDR ranges), through which the
+ * spam reached its trap or user, and the authserv-ids of its own Authentication-Results headers.
+ * Stored on the party (parties.trusted_relays, parties.trusted_authserv_ids, JSON arrays of text).
+ */
+import { SpamcaseError } from '../errors.ts';
+import { CidrSet, parseCidr } from './ip.ts';
+
+export interface PartyTrust {
+  /** Host names ("laposte.net" trusts every host under it) and CIDR ranges or single addresses. */
+  relays: string[];
+  /** authserv-ids whose Authentication-Results count ("mx.laposte.net"). */
+  authservIds: string[];
+}
+
+export const NO_TRUST: PartyTrust = Object.freeze({ relays: [], authservIds: [] }) as PartyTrust;
+
+const HOST_NAME = /^(?:[a-z0-9_](?:[a-z0-9_-]{0,62}[a-z0-9_])?\.)*[a-z0-9_](?:[a-z0-9_-]{0,62}[a-z0-9_])?$/;
+/** Entries per party: enough for any real relay list, small enough to check per hop. */
+export const MAX_TRUST_ENTRIES = 200;
+
+/** Validate and normalize one trusted relay: a CIDR range, an address, or a host/domain name. */
+export function normalizeRelay(text: string): string {
+  const t = text.trim().toLowerCase();
+  const cidr = parseCidr(t);
+  if (cidr !== null) return `${cidr.network}/${cidr.prefix}`;
+  if (t.length <= 253 && HOST_NAME.test(t.replace(/\.$/, ''))) return t.replace(/\.$/, '');
+  throw new SpamcaseError('INVALID_INPUT', `trusted relay must be a host name, an IP address or a CIDR range (got ${JSON.stringify(text)})`);
+}
+
+export function normalizeAuthservId(text: string): string {
+  const t = text.trim().toLowerCase();
+  if (t === '' || t.length > 253 || /[\s;]/.test(t)) throw new SpamcaseError('INVALID_INPUT', `authserv-id must be one word (got ${JSON.stringify(text)})`);
+  return t;
+}
+
+export function normalizeTrust(input: { relays?: readonly string[]; authservIds?: readonly string[] }): PartyTrust {
+  const relays = [...new Set((input.relays ?? []).map(normalizeRelay))];
+  const authservIds = [...new Set((input.authservIds ?? []).map(normalizeAuthservId))];
+  if (relays.length > MAX_TRUST_ENTRIES || authservIds.length > MAX_TRUST_ENTRIES) {
+    throw new SpamcaseError('LIMIT_EXCEEDED', `a party trusts at most ${MAX_TRUST_ENTRIES} relays and ${MAX_TRUST_ENTRIES} authserv-ids`);
+  }
+  return { relays, authservIds };
+}
+
+/** Compiled for matching: one BlockList for the ranges, the names for suffix matching. */
+export interface TrustMatcher {
+  trust: PartyTrust;
+  isTrustedIp(ip: string): boolean;
+  isTrustedName(host: string | null): boolean;
+  isTrustedAuthserv(id: string): boolean;
+}
+
+export function compileTrust(trust: PartyTrust): TrustMatcher {
+  const ranges = new CidrSet();
+  const names: string[] = [];
+  for (const r of trust.relays) {
+    const cidr = parseCidr(r);
+    if (cidr !== null) ranges.add(cidr.network, cidr.prefix, cidr.family);
+    else names.push(r);
+  }
+  const ids = new Set(trust.authservIds);
+  return {
+    trust,
+    isTrustedIp: (ip) => ranges.has(ip),
+    isTrustedName: (host) => host !== null && names.some((n) => host === n || host.endsWith(`.${n}`)),
+    isTrustedAuthserv: (id) => ids.has(id.toLowerCase()),
+  };
+}
