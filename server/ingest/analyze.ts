@@ -6,6 +6,7 @@
  */
 import { sha256Hex } from '../store/pack-store.ts';
 import { looksLikeEmail, parseHeaders, PROBLEM } from './headers/index.ts';
+import { campaignFingerprint } from '../campaigns/fingerprint.ts';
 import { boundedKey, deliveryRecipient, messageIdentity, MAX_ADDRESS_LENGTH, normalizeRecipient, type RecipientSource } from './keys.ts';
 
 /**
@@ -42,10 +43,12 @@ export type Analysis =
       recipient: string;
       recipientSource: RecipientSource;
       hasHeaders: boolean;
+      /** Campaign fingerprint (MinHash signature of the normalized content, server/campaigns/), null when there is nothing to compare, absent when not asked for. */
+      campaignFingerprint?: Uint8Array | null;
     };
 
 /** `knownSha256`: the caller already hashed these exact bytes (a whole file read by sources/). */
-export function analyzeSample(bytes: Buffer, envelopeRecipient: string | null, knownSha256: string | null = null): Analysis {
+export function analyzeSample(bytes: Buffer, envelopeRecipient: string | null, knownSha256: string | null = null, fingerprint = true): Analysis {
   const sha256 = knownSha256 ?? sha256Hex(bytes);
   const size = bytes.length;
   const verdict = looksLikeEmail(bytes);
@@ -71,6 +74,7 @@ export function analyzeSample(bytes: Buffer, envelopeRecipient: string | null, k
       recipient: envelopeRecipient ? normalizeRecipient(envelopeRecipient) : '',
       recipientSource: envelopeRecipient ? 'envelope' : 'unknown',
       hasHeaders: false,
+      ...(fingerprint ? { campaignFingerprint: safeFingerprint(bytes, null) } : {}),
     };
   }
   const serious = h.problems.filter((p) => PARSE_ERRORS.has(p));
@@ -99,5 +103,15 @@ export function analyzeSample(bytes: Buffer, envelopeRecipient: string | null, k
     recipient: recipient.recipient,
     recipientSource: recipient.source,
     hasHeaders: h.fields.length > 0,
+    ...(fingerprint ? { campaignFingerprint: safeFingerprint(bytes, subject) } : {}),
   };
+}
+
+/** A fingerprint bug must not cost the evidence: the message is then kept alone (its own campaign). */
+function safeFingerprint(bytes: Buffer, subject: string | null): Uint8Array | null {
+  try {
+    return campaignFingerprint(bytes, subject);
+  } catch {
+    return null;
+  }
 }

@@ -21,6 +21,8 @@ export interface AnalyzedSourceOptions extends SourceOptions {
   envelopeRecipient: string | null;
   /** Read and analyze in a worker thread (default) or in this thread. */
   threaded: boolean;
+  /** Compute campaign fingerprints (default true; false only to measure what they cost). */
+  campaignFingerprints?: boolean;
 }
 
 /** Events per chunk sent from the worker, and bytes per chunk: small enough to keep memory flat. */
@@ -31,7 +33,7 @@ export const MAX_CHUNKS_IN_FLIGHT = 12;
 
 export async function* analyzeInline(path: string, options: Omit<AnalyzedSourceOptions, 'threaded'>): AsyncGenerator<AnalyzedEvent> {
   for await (const event of readSource(path, options)) {
-    if (event.type === 'sample') yield { ...event, analysis: analyzeSample(event.bytes, options.envelopeRecipient, event.sha256 ?? null) };
+    if (event.type === 'sample') yield { ...event, analysis: analyzeSample(event.bytes, options.envelopeRecipient, event.sha256 ?? null, options.campaignFingerprints ?? true) };
     else yield event;
   }
 }

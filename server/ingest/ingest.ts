@@ -14,6 +14,7 @@ import { appendCustodyEvent } from '../custody/chain.ts';
 import type { SourceLimits } from './sources/index.ts';
 import { readAnalyzed } from './analyzed-source.ts';
 import { BatchWriter, type BatchTotals } from './batch-writer.ts';
+import { updateCampaigns } from '../campaigns/update.ts';
 
 export const ACQUISITION_METHODS = ['trap', 'report', 'feed', 'bounce', 'mailbox'] as const;
 export type AcquisitionMethod = (typeof ACQUISITION_METHODS)[number];
@@ -42,6 +43,8 @@ export interface IngestOptions {
   /** Read and analyze in a worker thread while this thread writes (default true; false: one thread). */
   threaded?: boolean;
   onProgress?: (p: IngestProgress) => void;
+  /** Fingerprint messages and update the case's campaigns at the end (default true; false only to measure their cost). */
+  campaigns?: boolean;
 }
 
 export interface AcquisitionSummary extends BatchTotals {
@@ -62,6 +65,7 @@ export async function ingest(ctx: Context, options: IngestOptions): Promise<Acqu
   for (const input of options.paths) {
     summaries.push(await ingestOne(ctx, { ...options, caseId: record.id, partyId: party.id, batesPrefix: party.batesPrefix, partyName: party.name }, input));
   }
+  if (options.campaigns ?? true) await updateCampaigns(ctx, record.id, record.slug);
   return summaries;
 }
 
@@ -147,6 +151,7 @@ async function ingestOne(
       limits: options.limits,
       envelopeRecipient,
       threaded: options.threaded ?? true,
+      campaignFingerprints: options.campaigns ?? true,
     });
     for await (const event of events) {
       switch (event.type) {

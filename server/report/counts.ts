@@ -7,6 +7,7 @@
  */
 import type { Knex } from 'knex';
 import { getCase } from '../cases/cases.ts';
+import { campaignCounts } from '../campaigns/counts.ts';
 
 export interface PartyCounts {
   name: string;
@@ -27,6 +28,12 @@ export interface CaseReport {
   deliveries: number;
   deliveriesWithUnknownRecipient: number;
   accounts: number;
+  /** Campaigns (near-identical content; a message unlike any other is a campaign of one). */
+  campaigns: number;
+  /** Of those, campaigns of two or more messages. */
+  campaignsOfTwoOrMore: number;
+  /** Messages not yet in a campaign (ingested before fingerprinting: spamcase campaigns update). */
+  messagesWithoutCampaign: number;
   rejected: number;
   parseErrors: number;
   wrappers: number;
@@ -70,6 +77,7 @@ export async function caseReport(knex: Knex, slug: string): Promise<CaseReport> 
     deliveries: await count(byCase('deliveries')),
     deliveriesWithUnknownRecipient: await count(byCase('deliveries').where({ recipient_source: 'unknown' })),
     accounts: await count(byCase('accounts')),
+    ...(await campaignCounts(knex, c.id)),
     rejected: await count(byCase('rejections')),
     parseErrors: await count(byCase('items').whereNotNull('parse_error')),
     wrappers: await count(byCase('wrappers')),

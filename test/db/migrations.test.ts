@@ -15,6 +15,9 @@ const EXPECTED_COLUMNS: Record<string, string[]> = {
   samples: ['id', 'case_id', 'acquisition_id', 'item_id', 'locator', 'envelope_sender', 'wrapper_id', 'exact_duplicate', 'message_id', 'recipient'],
   rejections: ['id', 'case_id', 'acquisition_id', 'locator', 'reason', 'size', 'sha256'],
   custody_events: ['id', 'case_id', 'seq', 'at', 'actor', 'action', 'details', 'prev_hash', 'hash'],
+  message_fingerprints: ['message_id', 'case_id', 'minhash'],
+  campaigns: ['case_id', 'number', 'exemplar_message_id', 'messages', 'merged_into', 'created_at'],
+  campaign_members: ['message_id', 'case_id', 'campaign_number', 'similarity'],
 };
 
 storageTest('migrations create exactly the guarded schema and running them again changes nothing', async ({ ctx }) => {
