@@ -7,12 +7,12 @@
  * the estimate.
  *
  * Parameters (measured on the generated campaign corpus, see docs/CAMPAIGNS.md): 32 positions,
- * 8 bands of 4 rows, joined at >= 50% equal positions. Changing them changes which messages are
+ * 16 bands of 2 rows, joined at >= 50% equal positions. Changing them changes which messages are
  * joined: campaign numbers stay stable only while they stay the same.
  */
 
 export const SIGNATURE_SIZE = 32;
-export const BANDS = 8;
+export const BANDS = 16;
 export const ROWS_PER_BAND = SIGNATURE_SIZE / BANDS;
 /** Equal positions (of SIGNATURE_SIZE) needed to join two messages: estimated Jaccard >= 0.5. */
 export const MIN_EQUAL_POSITIONS = 16;

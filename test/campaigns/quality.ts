@@ -11,7 +11,7 @@ export interface CampaignQuality {
   messages: number;
   precision: number;
   recall: number;
-  /** Campaigns found (of two or more messages) and true campaigns (of two or more messages). */
+  /** Groups of two or more messages found, and in the truth (campaigns, and ham templates used twice or more). */
   campaignsFound: number;
   campaignsTrue: number;
   /** Messages that have no campaign (should be 0). */
@@ -52,7 +52,7 @@ export async function campaignQuality(knex: Knex, caseId: number): Promise<Campa
     precision: foundPairs === 0 ? 1 : tp / foundPairs,
     recall: truePairs === 0 ? 1 : tp / truePairs,
     campaignsFound: [...found.values()].filter((v) => v >= 2).length,
-    campaignsTrue: [...truth.entries()].filter(([k, v]) => k.startsWith('c') && v >= 2).length,
+    campaignsTrue: [...truth.values()].filter((v) => v >= 2).length,
     unclustered,
   };
 }
