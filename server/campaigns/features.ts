@@ -49,11 +49,14 @@ function mix(h: number): number {
  * does not mind.
  */
 export function featureHashes(content: NormalizedContent): Uint32Array {
-  const body = content.body;
-  const th = new Uint32Array(body.length);
-  for (let i = 0; i < body.length; i++) th[i] = fnv1a(body[i]!);
+  return featureHashesOfTokens(content.body.map(fnv1a), content.subject, content.domains);
+}
+
+/** featureHashes from the body's token hashes (the fingerprint's fast path, token-hashes.ts). */
+export function featureHashesOfTokens(th: ArrayLike<number>, subject: readonly string[], domains: readonly string[]): Uint32Array {
+  const body = th;
   const shingles = body.length === 0 ? 0 : Math.max(1, body.length - SHINGLE_WORDS + 1);
-  const out = new Uint32Array(shingles + content.subject.length * SUBJECT_WEIGHT + content.domains.length);
+  const out = new Uint32Array(shingles + subject.length * SUBJECT_WEIGHT + domains.length);
   let o = 0;
   if (body.length > 0 && body.length < SHINGLE_WORDS) {
     let h = BODY_SEED;
@@ -65,10 +68,10 @@ export function featureHashes(content: NormalizedContent): Uint32Array {
     for (let k = 0; k < SHINGLE_WORDS; k++) h = mix(h ^ th[i + k]!);
     out[o++] = h;
   }
-  for (const w of content.subject) {
+  for (const w of subject) {
     const h = fnv1a(w);
     for (let k = 1; k <= SUBJECT_WEIGHT; k++) out[o++] = mix(mix(SUBJECT_SEED + k) ^ h);
   }
-  for (const d of content.domains) out[o++] = mix(DOMAIN_SEED ^ fnv1a(d));
+  for (const d of domains) out[o++] = mix(DOMAIN_SEED ^ fnv1a(d));
   return out.subarray(0, o);
 }

@@ -9,7 +9,9 @@ import { ingest } from '../../server/ingest/ingest.ts';
 import { caseReport } from '../../server/report/counts.ts';
 
 const folder = process.argv[2];
-if (!folder) throw new Error('usage: ingest-child.ts <folder>');
+if (!folder) throw new Error('usage: ingest-child.ts <folder> [--no-campaigns]');
+// --no-campaigns: no fingerprints and no clustering, to measure what campaigns add to ingest.
+const campaigns = process.argv[3] !== '--no-campaigns';
 const ctx = await openContext(loadConfig(), 'bench');
 await createCase(ctx, { slug: 'bench', title: 'Benchmark', parties: [{ name: 'Laposte.net', batesPrefix: 'LPN' }] });
 const t0 = process.hrtime.bigint();
@@ -17,6 +19,7 @@ const [summary] = await ingest(ctx, {
   caseSlug: 'bench',
   method: 'trap',
   paths: [folder],
+  campaigns,
   onProgress: (p) => {
     if (process.stderr.isTTY) process.stderr.write(`\r  ingest: ${p.samples} samples, ${Math.round(p.samples / (p.elapsedMs / 1000))} msg/s   `);
   },

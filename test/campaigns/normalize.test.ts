@@ -95,3 +95,26 @@ test('normalized content: the text and HTML forms of one mail give the same body
   assert.deepEqual(a.subject, b.subject);
   assert.deepEqual(a.domains, ['win-big.com']);
 });
+
+test('the fingerprint fast path gives the same tokens as the readable path, on 300 real SpamAssassin spams', async () => {
+  const { readdirSync, readFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { DEFAULT_TEMPLATE_DIR } = await import('../corpus/templates.ts');
+  const { contentHashes } = await import('../../server/campaigns/normalize/token-hashes.ts');
+  const { fnv1a } = await import('../../server/campaigns/features.ts');
+  const { parseHeaders } = await import('../../server/ingest/headers/index.ts');
+  const dir = join(DEFAULT_TEMPLATE_DIR, 'spam-2');
+  const files = readdirSync(dir).filter((f) => f.endsWith('.txt')).sort().slice(0, 300);
+  let tokens = 0;
+  for (const f of files) {
+    const raw = readFileSync(join(dir, f));
+    const subject = parseHeaders(raw).subject;
+    const slow = normalizeContent(raw, subject);
+    const fast = contentHashes(raw, subject);
+    assert.deepEqual(fast.body, slow.body.map(fnv1a), f);
+    assert.deepEqual(fast.domains, slow.domains, f);
+    assert.deepEqual(fast.subject, slow.subject, f);
+    tokens += slow.body.length;
+  }
+  assert.ok(tokens > 30000, `${tokens} tokens compared`);
+});

@@ -6,7 +6,7 @@
 import { MAX_DOMAINS, MAX_TOKENS } from '../limits.ts';
 import { extractBodyText } from './body-text.ts';
 import { htmlToText } from './html-text.ts';
-import { isHashBusterLine, maskToken, tokenize } from './mask.ts';
+import { isHashBusterLine, isWordChar, maskToken, tokenize } from './mask.ts';
 import { MAX_TOKEN_CHARS } from '../limits.ts';
 import { registrableDomain, urlHost } from './registrable-domain.ts';
 
@@ -19,24 +19,16 @@ export interface NormalizedContent {
   domains: string[];
 }
 
-const URL_PATTERN = /\b(?:(?:https?|ftp):\/\/|www\.)[^\s<>"'()]+|\b[\w.+-]+@(?:[a-z0-9-]+\.)+[a-z]{2,}\b/gi;
+export const URL_PATTERN = /\b(?:(?:https?|ftp):\/\/|www\.)[^\s<>"'()]+|\b[\w.+-]+@(?:[a-z0-9-]+\.)+[a-z]{2,}\b/gi;
 
 /** The domain a link or address in text points at, or null. */
-function linkDomain(link: string): string | null {
+export function linkDomain(link: string): string | null {
   const host = link.includes('@') && !link.includes('/') ? link.slice(link.lastIndexOf('@') + 1) : urlHost(link);
   return host ? registrableDomain(host) : null;
 }
 
 const LF = 0x0a;
 
-/** Whether text[i] is part of a word (letters and digits of any script; ASCII decided without a regex). */
-function isWordChar(text: string, i: number): boolean {
-  const c = text.charCodeAt(i);
-  if (c < 0x80) return (c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a);
-  if (c >= 0xd800 && c <= 0xdfff) return false; // astral symbols (emoji) separate words
-  return WORD_CHAR.test(text[i]!);
-}
-const WORD_CHAR = /[\p{L}\p{N}]/u;
 
 /**
  * Text to masked tokens in one pass: case folded, whitespace collapsed (it only separates tokens),

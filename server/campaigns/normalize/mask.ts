@@ -12,7 +12,18 @@ export const RANDOM_MASK = '*';
 /** Longest token kept as a word: longer ones are random strings or glued garbage. */
 const LONG_TOKEN = 20;
 
-const VOWELS = new Set([0x61, 0x65, 0x69, 0x6f, 0x75, 0x79]);
+/** Bit (c - 0x61) is set for the ASCII vowels a e i o u y. */
+export const VOWEL_BITS = (1 << 0) | (1 << 4) | (1 << 8) | (1 << 14) | (1 << 20) | (1 << 24);
+
+/** What masking does to a token, from its counts: 0 keep, 1 number mask, 2 random mask. The one rule. */
+export function maskClass(length: number, digits: number, asciiLetters: number, vowels: number): 0 | 1 | 2 {
+  if (digits === length) return 1;
+  if (length > LONG_TOKEN) return 2;
+  if (digits > 0) return length >= 4 ? 2 : 1;
+  // ASCII words have vowels: "xkqzvbrt" does not.
+  if (asciiLetters === length && length >= 7 && vowels / length < 0.15) return 2;
+  return 0;
+}
 
 /** Masks one lower-case token (as tokenize gives them). One pass over its characters. */
 export function maskToken(token: string): string {
@@ -24,20 +35,16 @@ export function maskToken(token: string): string {
     if (c >= 0x30 && c <= 0x39) digits++;
     else if (c >= 0x61 && c <= 0x7a) {
       asciiLetters++;
-      if (VOWELS.has(c)) vowels++;
+      if ((VOWEL_BITS >>> (c - 0x61)) & 1) vowels++;
     }
   }
-  if (digits === token.length) return NUMBER_MASK;
-  if (token.length > LONG_TOKEN) return RANDOM_MASK;
-  if (digits > 0) return token.length >= 4 ? RANDOM_MASK : NUMBER_MASK;
-  // ASCII words have vowels: "xkqzvbrt" does not.
-  if (asciiLetters === token.length && token.length >= 7 && vowels / token.length < 0.15) return RANDOM_MASK;
-  return token;
+  const k = maskClass(token.length, digits, asciiLetters, vowels);
+  return k === 0 ? token : k === 1 ? NUMBER_MASK : RANDOM_MASK;
 }
 
 const WORD_CHAR = /[\p{L}\p{N}]/u;
 
-function isWordChar(text: string, i: number): boolean {
+export function isWordChar(text: string, i: number): boolean {
   const c = text.charCodeAt(i);
   if (c < 0x80) return (c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a);
   if (c >= 0xd800 && c <= 0xdfff) return false; // astral symbols (emoji) separate words
@@ -62,7 +69,10 @@ export function tokenize(line: string): string[] {
 
 /** A line whose masked tokens are at least half random masks (and short enough to be a buster, not prose). */
 export function isHashBusterLine(masked: readonly string[]): boolean {
-  if (masked.length === 0 || masked.length > 8) return false;
-  const random = masked.filter((t) => t === RANDOM_MASK).length;
-  return random > 0 && random * 3 >= masked.length;
+  return isHashBusterCount(masked.length, masked.filter((t) => t === RANDOM_MASK).length);
+}
+
+/** The same rule from counts: `tokens` on the line, `random` of them random masks. */
+export function isHashBusterCount(tokens: number, random: number): boolean {
+  return tokens > 0 && tokens <= 8 && random > 0 && random * 3 >= tokens;
 }
