@@ -74,7 +74,7 @@ export function analyzeSample(bytes: Buffer, envelopeRecipient: string | null, k
       recipient: envelopeRecipient ? normalizeRecipient(envelopeRecipient) : '',
       recipientSource: envelopeRecipient ? 'envelope' : 'unknown',
       hasHeaders: false,
-      ...(fingerprint ? { campaignFingerprint: safeFingerprint(bytes, null) } : {}),
+      ...(fingerprint ? { campaignFingerprint: safeFingerprint(bytes, null, -1) } : {}),
     };
   }
   const serious = h.problems.filter((p) => PARSE_ERRORS.has(p));
@@ -103,14 +103,14 @@ export function analyzeSample(bytes: Buffer, envelopeRecipient: string | null, k
     recipient: recipient.recipient,
     recipientSource: recipient.source,
     hasHeaders: h.fields.length > 0,
-    ...(fingerprint ? { campaignFingerprint: safeFingerprint(bytes, subject) } : {}),
+    ...(fingerprint ? { campaignFingerprint: safeFingerprint(bytes, subject, h.bodyOffset) } : {}),
   };
 }
 
 /** A fingerprint bug must not cost the evidence: the message is then kept alone (its own campaign). */
-function safeFingerprint(bytes: Buffer, subject: string | null): Uint8Array | null {
+function safeFingerprint(bytes: Buffer, subject: string | null, bodyOffset: number): Uint8Array | null {
   try {
-    return campaignFingerprint(bytes, subject);
+    return campaignFingerprint(bytes, subject, bodyOffset);
   } catch {
     return null;
   }

@@ -79,3 +79,15 @@ test('clustering is stable under appending: earlier messages keep their groups, 
   const after = clusterSignatures(sigs, present, n);
   for (let i = 0; i < 900; i++) for (let j = 0; j < 900; j += 7) if (before[i] === before[j]) assert.equal(after[i], after[j]);
 });
+
+test('two copies of one message with other trace headers get the same fingerprint (from the cache), another body another one', async () => {
+  const { campaignFingerprint } = await import('../../server/campaigns/fingerprint.ts');
+  const body = 'Subject: Cheap meds\n\nBuy cheap meds online today at the best prices anywhere.\n';
+  const a = Buffer.from(`Received: from a\n${body}`);
+  const b = Buffer.from(`Received: from bb by cc\n${body}`);
+  const offset = (m: Buffer) => m.indexOf('\n\n') + 2;
+  const fa = campaignFingerprint(a, 'Cheap meds', offset(a));
+  assert.deepEqual(campaignFingerprint(b, 'Cheap meds', offset(b)), fa);
+  assert.deepEqual(campaignFingerprint(a, 'Cheap meds'), fa, 'same result without the cache');
+  assert.notDeepEqual(campaignFingerprint(b, 'Other subject', offset(b)), fa);
+});

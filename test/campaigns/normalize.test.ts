@@ -52,7 +52,7 @@ test('body text: hostile input is bounded (deep nesting, thousands of parts, 20 
 });
 
 test('HTML: tags, comments, script and style removed, entities decoded, link targets kept', () => {
-  const h = htmlToText('<html><head><title>t</title><style>p{}</style></head><body><script>alert(1)</script><!-- 8f7s6d --><p>Caf&eacute; &amp; &#x263A; &#8364;5</p><a href="http://x.example.com/a?b=1&amp;c=2">click</a><img src=\'http://img.example.net/i.gif\'></body></html>');
+  const h = htmlToText('<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 4.01 Transitional//EN"><html><head><title>t</title><style>p{}</style></head><body><script>alert(1)</script><!-- 8f7s6d --><p>Caf&eacute; &amp; &#x263A; &#8364;5</p><a href="http://x.example.com/a?b=1&amp;c=2">click</a><img src=\'http://img.example.net/i.gif\'></body></html>');
   assert.equal(h.text.replace(/\s+/g, ' ').trim(), 'Café & ☺ €5 click');
   assert.deepEqual(h.links, ['http://x.example.com/a?b=1&c=2', 'http://img.example.net/i.gif']);
   assert.equal(decodeEntities('&bogus; &#0; &#xD800;'), '&bogus;    ');

@@ -1,7 +1,7 @@
 /**
  * HTML to the text a reader sees, for comparison only (never for display): comments, <script>,
  * <style> and <head> dropped, tags removed (block tags become line breaks), character references
- * decoded. Link targets (href, src) are returned separately: rotating links are a campaign's
+ * decoded; declarations (<!DOCTYPE …>) dropped. Link targets (href, src) are returned separately: rotating links are a campaign's
  * signature even when the visible text is an image. Linear in the input; never executes anything.
  */
 
@@ -35,6 +35,7 @@ export function htmlToText(html: string): HtmlText {
   const links: string[] = [];
   const cleaned = html
     .replace(/<!--[\s\S]*?(?:-->|$)/g, ' ')
+    .replace(/<![^>]*>?/g, ' ')
     .replace(/<(script|style|head)\b[\s\S]*?(?:<\/\1\s*>|$)/gi, ' ');
   const text = cleaned.replace(/<\/?([a-z][a-z0-9]*)\b([^>]*)>?/gi, (_m, name: string, attrs: string) => {
     for (const a of attrs.matchAll(/\b(?:href|src|action)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))/gi)) {
