@@ -23,6 +23,10 @@ import { formatBytes, ttyProgress, ttyStatusLine } from './progress.ts';
 import { loadKeySnapshot } from '../attribution/dkim/key-snapshot.ts';
 import { verifyCaseDkim, type DkimCounts } from '../attribution/dkim/case-dkim.ts';
 import { toCsv } from './csv.ts';
+import { campaignDetail, listCampaigns, type CampaignRow } from '../campaigns/queries.ts';
+import { explainMember } from '../campaigns/explain.ts';
+import { fingerprintMissing } from '../campaigns/backfill.ts';
+import { updateCampaigns } from '../campaigns/update.ts';
 import { attributeCase, setPartyTrust } from '../attribution/reattribute.ts';
 import { listAccounts, listOriginatingIps, type ListOptions } from '../attribution/queries.ts';
 import { formatMessageEvidence, messageEvidence } from '../attribution/evidence.ts';
@@ -41,6 +45,8 @@ interface Command {
 
 const out = (line = '') => process.stdout.write(`${line}\n`);
 const json = (value: unknown) => out(JSON.stringify(value, null, 2));
+
+const CAMPAIGN_CSV_COLUMNS = ['number', 'exemplarBates', 'exemplarItemId', 'subject', 'messages', 'deliveries', 'accounts', 'originatingIps', 'firstDate', 'lastDate'] as const satisfies ReadonlyArray<keyof CampaignRow>;
 
 function required(values: Values, name: string): string {
   const v = values[name];
@@ -420,6 +426,100 @@ const COMMANDS: Command[] = [
       });
       if (values.json) json(written);
       else out(`${written.path}: ${written.pages} pages, ${formatBytes(written.bytes)}, sha256 ${written.sha256} (as of custody event ${written.asOfSeq})`);
+      return 0;
+    },
+  },
+  {
+    name: 'campaigns update',
+    usage: 'spamcase campaigns update --case <name> [--json]',
+    summary: 'fingerprint messages that have none, then cluster (ingest does this itself)',
+    options: { case: { type: 'string' }, json: { type: 'boolean' } },
+    async run(ctx, values) {
+      const c = await getCase(ctx.db.knex, required(values, 'case'));
+      const fingerprinted = await fingerprintMissing(ctx, c.id, c.slug);
+      const u = await updateCampaigns(ctx, c.id, c.slug);
+      if (values.json) json({ fingerprinted, ...u });
+      else {
+        out(`${c.slug}: ${fingerprinted} messages fingerprinted; ${u.messagesAdded} messages placed, ${u.newCampaigns} new campaigns, ${u.extendedCampaigns} extended, ${u.merges.length} merges (${u.ms} ms)`);
+        for (const m of u.merges) out(`  merged ${m.merged.join(', ')} into ${m.into} (${m.messagesMoved} messages)`);
+      }
+      return 0;
+    },
+  },
+  {
+    name: 'campaigns',
+    usage: 'spamcase campaigns --case <name> [--sort messages|number] [--limit N] [--offset N] [--search TEXT] [--json|--csv]',
+    summary: 'campaigns (near-identical content), largest first: exemplar, messages, deliveries, accounts, dates',
+    options: {
+      case: { type: 'string' },
+      json: { type: 'boolean' },
+      csv: { type: 'boolean' },
+      sort: { type: 'string' },
+      limit: { type: 'string' },
+      offset: { type: 'string' },
+      search: { type: 'string' },
+    },
+    async run(ctx, values) {
+      const c = await getCase(ctx.db.knex, required(values, 'case'));
+      const num = (name: string) => (values[name] === undefined ? undefined : Number(values[name]));
+      const list = await listCampaigns(ctx.db.knex, c.id, {
+        sort: values.sort as string | undefined,
+        limit: num('limit') ?? (values.csv ? 1000 : 50),
+        offset: num('offset'),
+        search: values.search as string | undefined,
+      });
+      if (values.json) json(list);
+      else if (values.csv) process.stdout.write(toCsv([...CAMPAIGN_CSV_COLUMNS], list.rows as unknown as Array<Record<string, unknown>>));
+      else {
+        out(`${c.slug}: ${list.total} campaigns`);
+        out(`${'number'.padStart(7)} ${'messages'.padStart(9)} ${'deliv.'.padStart(7)} ${'accts'.padStart(6)}  ${'exemplar'.padEnd(14)} ${'first'.padEnd(10)} ${'last'.padEnd(10)}  subject`);
+        for (const r of list.rows) {
+          out(
+            `${String(r.number).padStart(7)} ${String(r.messages).padStart(9)} ${String(r.deliveries).padStart(7)} ${String(r.accounts).padStart(6)}  ${r.exemplarBates.padEnd(14)} ${(r.firstDate ?? '-').slice(0, 10).padEnd(10)} ${(r.lastDate ?? '-').slice(0, 10).padEnd(10)}  ${(r.subject ?? '').slice(0, 60)}`,
+          );
+        }
+      }
+      return 0;
+    },
+  },
+  {
+    name: 'campaign',
+    usage: 'spamcase campaign --case <name> <number> [--member BATES] [--limit N] [--offset N] [--json]',
+    summary: 'one campaign: exemplar, sizes, members with their similarity; --member: which features matched',
+    options: { case: { type: 'string' }, json: { type: 'boolean' }, member: { type: 'string' }, limit: { type: 'string' }, offset: { type: 'string' } },
+    async run(ctx, values, [numberText]) {
+      const c = await getCase(ctx.db.knex, required(values, 'case'));
+      const number = Number(numberText);
+      if (!Number.isInteger(number) || number < 1) throw new SpamcaseError('USAGE', 'name the campaign by its number: spamcase campaign --case X 12');
+      const detail = await campaignDetail(ctx.db.knex, c.id, number, {
+        limit: values.limit === undefined ? 50 : Number(values.limit),
+        offset: values.offset === undefined ? 0 : Number(values.offset),
+      });
+      const explanation = typeof values.member === 'string' ? await explainMember(ctx, c.id, c.slug, values.member) : null;
+      if (explanation && explanation.campaign !== detail.campaign.number) {
+        throw new SpamcaseError('INVALID_INPUT', `item ${explanation.memberBates} is in campaign ${explanation.campaign}, not ${detail.campaign.number}`);
+      }
+      if (values.json) {
+        json(explanation ? { ...detail, explanation } : detail);
+        return 0;
+      }
+      const k = detail.campaign;
+      if (k.number !== number) out(`campaign ${number} was merged into campaign ${k.number}`);
+      out(`campaign ${k.number}: ${k.subject ?? '(no subject)'}`);
+      out(`  exemplar ${k.exemplarBates}; ${k.messages} messages, ${k.deliveries} deliveries, ${k.accounts} accounts, ${k.originatingIps ?? '-'} originating IPs, ${k.firstDate ?? '-'} to ${k.lastDate ?? '-'}`);
+      if (detail.mergedFrom.length > 0) out(`  merged from campaigns ${detail.mergedFrom.join(', ')}`);
+      out('');
+      for (const m of detail.members) out(`  ${m.bates.padEnd(14)} ${m.similarity.toFixed(2)}  ${(m.date ?? '-').slice(0, 10)}  ${(m.from ?? '-').padEnd(28)} ${(m.subject ?? '').slice(0, 50)}`);
+      if (explanation) {
+        const e = explanation;
+        out();
+        out(`${e.memberBates} against exemplar ${e.exemplarBates}: similarity ${e.similarity.toFixed(2)} (estimated ${e.estimatedSimilarity.toFixed(2)}), ${e.sharedFeatures} shared features of ${e.exemplarFeatures} / ${e.memberFeatures}`);
+        out(`  subject words shared: ${e.subjectWords.shared.join(' ') || '-'}; only exemplar: ${e.subjectWords.exemplarOnly.join(' ') || '-'}; only member: ${e.subjectWords.memberOnly.join(' ') || '-'}`);
+        out(`  link domains shared: ${e.domains.shared.join(' ') || '-'}; only exemplar: ${e.domains.exemplarOnly.join(' ') || '-'}; only member: ${e.domains.memberOnly.join(' ') || '-'}`);
+        out(`  phrases shared: ${e.phrases.shared.map((p) => `"${p}"`).join(', ') || '-'}`);
+        out(`  phrases only in the exemplar: ${e.phrases.exemplarOnly.map((p) => `"${p}"`).join(', ') || '-'}`);
+        out(`  phrases only in the member: ${e.phrases.memberOnly.map((p) => `"${p}"`).join(', ') || '-'}`);
+      }
       return 0;
     },
   },

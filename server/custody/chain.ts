@@ -21,7 +21,9 @@ export type CustodyAction =
   | 'trust-changed'
   | 'attributed'
   | 'defendant-created'
-  | 'defendant-changed';
+  | 'defendant-changed'
+  | 'campaigns-clustered'
+  | 'campaigns-merged';
 
 export interface CustodyEvent {
   case: string;

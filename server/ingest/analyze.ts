@@ -7,6 +7,7 @@
 import { sha256Hex } from '../store/pack-store.ts';
 import { attributeHeaders, type PartyTrust, type StoredAttribution } from '../attribution/index.ts';
 import { looksLikeEmail, parseHeaders, PROBLEM } from './headers/index.ts';
+import { campaignFingerprint } from '../campaigns/fingerprint.ts';
 import { boundedKey, deliveryRecipient, messageIdentity, MAX_ADDRESS_LENGTH, normalizeRecipient, type RecipientSource } from './keys.ts';
 
 /**
@@ -45,10 +46,12 @@ export type Analysis =
       hasHeaders: boolean;
       /** Sender account and originating IP given the party's trust (server/attribution/); null when the header could not be read. */
       attribution: StoredAttribution | null;
+      /** Campaign fingerprint (MinHash signature of the normalized content, server/campaigns/), null when there is nothing to compare, absent when not asked for. */
+      campaignFingerprint?: Uint8Array | null;
     };
 
 /** `knownSha256`: the caller already hashed these exact bytes (a whole file read by sources/). */
-export function analyzeSample(bytes: Buffer, envelopeRecipient: string | null, knownSha256: string | null = null, trust: PartyTrust | null = null): Analysis {
+export function analyzeSample(bytes: Buffer, envelopeRecipient: string | null, knownSha256: string | null = null, trust: PartyTrust | null = null, fingerprint = true): Analysis {
   const sha256 = knownSha256 ?? sha256Hex(bytes);
   const size = bytes.length;
   const verdict = looksLikeEmail(bytes);
@@ -75,6 +78,7 @@ export function analyzeSample(bytes: Buffer, envelopeRecipient: string | null, k
       recipientSource: envelopeRecipient ? 'envelope' : 'unknown',
       hasHeaders: false,
       attribution: null,
+      ...(fingerprint ? { campaignFingerprint: safeFingerprint(bytes, null, -1) } : {}),
     };
   }
   const serious = h.problems.filter((p) => PARSE_ERRORS.has(p));
@@ -104,5 +108,15 @@ export function analyzeSample(bytes: Buffer, envelopeRecipient: string | null, k
     recipientSource: recipient.source,
     hasHeaders: h.fields.length > 0,
     attribution: h.fields.length > 0 ? attributeHeaders(h, trust) : null,
+    ...(fingerprint ? { campaignFingerprint: safeFingerprint(bytes, subject, h.bodyOffset) } : {}),
   };
+}
+
+/** A fingerprint bug must not cost the evidence: the message is then kept alone (its own campaign). */
+function safeFingerprint(bytes: Buffer, subject: string | null, bodyOffset: number): Uint8Array | null {
+  try {
+    return campaignFingerprint(bytes, subject, bodyOffset);
+  } catch {
+    return null;
+  }
 }

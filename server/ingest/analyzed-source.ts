@@ -24,6 +24,8 @@ export interface AnalyzedSourceOptions extends SourceOptions {
   trust?: PartyTrust;
   /** Read and analyze in a worker thread (default) or in this thread. */
   threaded: boolean;
+  /** Compute campaign fingerprints (default true; false only to measure what they cost). */
+  campaignFingerprints?: boolean;
 }
 
 /** Events per chunk sent from the worker, and bytes per chunk: small enough to keep memory flat. */
@@ -34,7 +36,7 @@ export const MAX_CHUNKS_IN_FLIGHT = 12;
 
 export async function* analyzeInline(path: string, options: Omit<AnalyzedSourceOptions, 'threaded'>): AsyncGenerator<AnalyzedEvent> {
   for await (const event of readSource(path, options)) {
-    if (event.type === 'sample') yield { ...event, analysis: analyzeSample(event.bytes, options.envelopeRecipient, event.sha256 ?? null, options.trust ?? null) };
+    if (event.type === 'sample') yield { ...event, analysis: analyzeSample(event.bytes, options.envelopeRecipient, event.sha256 ?? null, options.trust ?? null, options.campaignFingerprints ?? true) };
     else yield event;
   }
 }

@@ -30,6 +30,7 @@ const ITEM_COLUMNS = ['id', 'case_id', 'sha256', 'sha_key', 'bates', 'party_id',
 const MESSAGE_COLUMNS = ['id', 'case_id', 'message_key', 'key_hash', 'header_message_id', 'identity', 'from_address', 'subject', 'date', 'first_item_id'];
 const DELIVERY_COLUMNS = ['message_id', 'recipient', 'case_id', 'recipient_source', 'first_item_id'];
 const SAMPLE_COLUMNS = ['case_id', 'acquisition_id', 'item_id', 'locator', 'envelope_sender', 'wrapper_id', 'exact_duplicate', 'message_id', 'recipient'];
+const FINGERPRINT_COLUMNS = ['message_id', 'case_id', 'minhash'];
 const REJECTION_COLUMNS = ['case_id', 'acquisition_id', 'locator', 'reason', 'size', 'sha256'];
 
 export interface PendingSample {
@@ -231,6 +232,7 @@ export class BatchWriter {
     let nextBates = Number(party.next_bates);
     const itemRows: unknown[][] = [];
     const messageRows: unknown[][] = [];
+    const fingerprintRows: unknown[][] = [];
     const deliveryRows = new Map<string, unknown[]>();
     const attribution = new AttributionBatch(caseId, partyId);
     const sampleRows: unknown[][] = [];
@@ -248,6 +250,7 @@ export class BatchWriter {
         messages.set(key, message);
         messageRows.push([message.id, caseId, key, messageKeyHash(key), a.messageId, a.identity, a.fromAddress, a.subject, a.date, itemId]);
         attribution.message(message.id, itemId);
+        if (a.campaignFingerprint !== undefined) fingerprintRows.push([message.id, caseId, a.campaignFingerprint && Buffer.from(a.campaignFingerprint)]);
       }
       if (duplicate) {
         exactDuplicates += 1;
@@ -283,6 +286,7 @@ export class BatchWriter {
 
     await bulkInsert(trx, 'items', ITEM_COLUMNS, itemRows);
     await bulkInsert(trx, 'messages', MESSAGE_COLUMNS, messageRows);
+    await bulkInsert(trx, 'message_fingerprints', FINGERPRINT_COLUMNS, fingerprintRows);
     await bulkInsert(trx, 'deliveries', DELIVERY_COLUMNS, [...deliveryRows.values()], ['message_id', 'recipient']);
     await bulkInsert(trx, 'samples', SAMPLE_COLUMNS, sampleRows);
     await bulkInsert(

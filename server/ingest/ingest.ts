@@ -15,6 +15,7 @@ import type { SourceLimits } from './sources/index.ts';
 import { readAnalyzed } from './analyzed-source.ts';
 import { BatchWriter, type BatchTotals } from './batch-writer.ts';
 import { loadPartyTrust } from '../attribution/party-trust.ts';
+import { updateCampaigns } from '../campaigns/update.ts';
 
 export const ACQUISITION_METHODS = ['trap', 'report', 'feed', 'bounce', 'mailbox'] as const;
 export type AcquisitionMethod = (typeof ACQUISITION_METHODS)[number];
@@ -43,6 +44,8 @@ export interface IngestOptions {
   /** Read and analyze in a worker thread while this thread writes (default true; false: one thread). */
   threaded?: boolean;
   onProgress?: (p: IngestProgress) => void;
+  /** Fingerprint messages and update the case's campaigns at the end (default true; false only to measure their cost). */
+  campaigns?: boolean;
 }
 
 export interface AcquisitionSummary extends BatchTotals {
@@ -63,6 +66,7 @@ export async function ingest(ctx: Context, options: IngestOptions): Promise<Acqu
   for (const input of options.paths) {
     summaries.push(await ingestOne(ctx, { ...options, caseId: record.id, partyId: party.id, batesPrefix: party.batesPrefix, partyName: party.name }, input));
   }
+  if (options.campaigns ?? true) await updateCampaigns(ctx, record.id, record.slug);
   return summaries;
 }
 
@@ -149,6 +153,7 @@ async function ingestOne(
       envelopeRecipient,
       trust: await loadPartyTrust(ctx.db.knex, options.partyId),
       threaded: options.threaded ?? true,
+      campaignFingerprints: options.campaigns ?? true,
     });
     for await (const event of events) {
       switch (event.type) {

@@ -10,6 +10,7 @@ import { getCase } from '../cases/cases.ts';
 import { caseDamages, getRuleSetChoice } from '../damages/case-damages.ts';
 import { damagesJson, type DamagesJson } from '../damages/exhibit.ts';
 import { describeError } from '../errors.ts';
+import { campaignCounts } from '../campaigns/counts.ts';
 
 export interface PartyCounts {
   name: string;
@@ -35,6 +36,12 @@ export interface CaseReport {
   defendants: number;
   /** Items without an attribution (ingested before attribution existed): `spamcase attribute` fixes it. */
   itemsNotAttributed: number;
+  /** Campaigns (near-identical content; a message unlike any other is a campaign of one). */
+  campaigns: number;
+  /** Of those, campaigns of two or more messages. */
+  campaignsOfTwoOrMore: number;
+  /** Messages not yet in a campaign (ingested before fingerprinting: spamcase campaigns update). */
+  messagesWithoutCampaign: number;
   rejected: number;
   parseErrors: number;
   wrappers: number;
@@ -83,6 +90,7 @@ export async function caseReport(knex: Knex, slug: string): Promise<CaseReport> 
     originatingIps: await count(byCase('originating_ips')),
     defendants: await count(byCase('defendants')),
     itemsNotAttributed: items - (await count(byCase('item_attributions'))),
+    ...(await campaignCounts(knex, c.id)),
     rejected: await count(byCase('rejections')),
     parseErrors: await count(byCase('items').whereNotNull('parse_error')),
     wrappers: await count(byCase('wrappers')),

@@ -8,11 +8,11 @@
 // Everything streams: messages are generated and written one at a time, truth counts are computed
 // by construction (no per-message state is kept), so memory stays flat at any corpus size.
 
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { DEFAULT_TEMPLATE_DIR, loadTemplates } from './templates.ts';
+import { DEFAULT_TEMPLATE_DIR, loadTemplates, parseTemplate } from './templates.ts';
 import type { Template } from './templates.ts';
 
 export type Layout = 'mixed' | 'eml';
@@ -799,4 +799,231 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(p
     process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
     process.exitCode = 1;
   });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Campaign corpus: near-duplicate campaigns with known membership, plus unrelated ham.
+//
+// Each campaign is a template of 8-14 sentences taken from the prose lines of real SpamAssassin
+// spam, a subject and three link domains. Every copy varies the way spammers vary them: a greeting
+// with a random name, synonym swaps, a dropped sentence, hash-buster lines of random tokens, a
+// random suffix on the subject, rotating links (random subdomain, path and id on one of the
+// campaign's domains), and its form: text/plain (8bit or quoted-printable), text/html (with
+// entities, quoted-printable or base64) or multipart/alternative holding both. Ham comes from
+// SpamAssassin's easy-ham, as written. Membership is in the Message-ID's left part
+// (<c17.…> campaign 17, <h42.…> ham template 42), which the clustering never reads.
+
+export interface CampaignCorpusOptions {
+  out: string;
+  messages: number;
+  seed?: number;
+  /** Number of campaigns (default messages / 40, at least 3); sizes are Zipf-like. */
+  campaigns?: number;
+  /** Share of messages that are ham (default 0.1). */
+  hamShare?: number;
+  templateDir?: string;
+}
+
+export interface CampaignCorpusTruth {
+  seed: number;
+  messages: number;
+  campaignMessages: number;
+  hamMessages: number;
+  /** Campaigns with at least one message. */
+  campaigns: number;
+  /** Distinct ham templates used (each is its own group in the truth). */
+  hamTemplates: number;
+  largestCampaign: number;
+}
+
+const SYNONYMS: Record<string, string[]> = {
+  free: ['complimentary', 'no-cost'],
+  buy: ['purchase', 'order'],
+  now: ['today', 'right away'],
+  money: ['cash', 'funds'],
+  offer: ['deal', 'promotion'],
+  cheap: ['affordable', 'low-cost'],
+  click: ['tap', 'go'],
+  best: ['finest', 'top'],
+  get: ['receive', 'obtain'],
+  make: ['earn', 'generate'],
+  you: ['you', 'u'],
+  your: ['your', 'ur'],
+  guaranteed: ['assured', 'certain'],
+  amazing: ['incredible', 'astonishing'],
+  save: ['cut costs', 'keep'],
+};
+
+/** Title-cased prose lines of spam bodies, distinct. */
+function proseLines(templates: Template[]): string[] {
+  const seen = new Set<string>();
+  for (const t of templates) {
+    for (const raw of t.body.toString('latin1').split('\n')) {
+      const line = raw.trim().replace(/\s+/g, ' ');
+      if (line.length < 40 || line.length > 160 || !/^[A-Za-z][A-Za-z ,.'!?$-]+$/.test(line) || line.split(' ').length < 7) continue;
+      seen.add(line);
+    }
+  }
+  return [...seen];
+}
+
+function loadHam(dataDir: string): Template[] {
+  const dir = join(dataDir, 'easy-ham-1');
+  const out: Template[] = [];
+  for (const f of readdirSync(dir).filter((n) => n.endsWith('.txt')).sort()) {
+    const t = parseTemplate(join('easy-ham-1', f), readFileSync(join(dir, f)));
+    if (t && !t.mimeHeaders.toLowerCase().includes('multipart/')) out.push(t);
+  }
+  return out;
+}
+
+function encodeQp(text: string): string {
+  const bytes = Buffer.from(text, 'utf8');
+  let out = '';
+  let col = 0;
+  for (const b of bytes) {
+    const lf = b === 10;
+    const piece = lf ? '\n' : (b >= 33 && b <= 126 && b !== 61) || b === 32 ? String.fromCharCode(b) : `=${b.toString(16).toUpperCase().padStart(2, '0')}`;
+    if (!lf && col + piece.length > 75) {
+      out += '=\n';
+      col = 0;
+    }
+    out += piece;
+    col = lf ? 0 : col + piece.length;
+  }
+  return out;
+}
+
+function wrap64(b64: string): string {
+  return b64.replace(/.{1,76}/g, (m) => `${m}\n`);
+}
+
+export async function generateCampaignCorpus(options: CampaignCorpusOptions): Promise<CampaignCorpusTruth> {
+  const N = options.messages;
+  if (!Number.isInteger(N) || N < 1) throw new Error('messages must be a positive integer');
+  const seed = options.seed ?? 1;
+  const out = resolve(options.out);
+  if (existsSync(out) && readdirSync(out).length > 0) throw new Error(`output directory ${out} is not empty`);
+  mkdirSync(out, { recursive: true });
+  const dataDir = options.templateDir ?? DEFAULT_TEMPLATE_DIR;
+  const rng = new Rng(seed ^ 0x5eed);
+  const pool = proseLines(loadTemplates(dataDir, 3000));
+  const ham = loadHam(dataDir);
+  const C = options.campaigns ?? Math.max(3, Math.round(N / 40));
+  const hamShare = options.hamShare ?? 0.1;
+
+  interface Campaign {
+    sentences: string[];
+    subject: string;
+    domains: string[];
+  }
+  const campaigns: Campaign[] = [];
+  for (let c = 0; c < C; c++) {
+    const count = rng.range(8, 14);
+    const sentences: string[] = [];
+    while (sentences.length < count) {
+      const s = rng.pick(pool);
+      if (!sentences.includes(s)) sentences.push(s);
+    }
+    const subjectWords = rng.pick(pool).split(' ').slice(0, rng.range(4, 7));
+    const domains = [0, 1, 2].map(() => `${rng.pick(WORDS)}${rng.token(4, 'abcdefghijklmnopqrstuvwxyz')}.${rng.pick(['com', 'net', 'biz', 'info'])}`);
+    campaigns.push({ sentences, subject: subjectWords.join(' ').replace(/[,.]+$/, ''), domains });
+  }
+  const cdf = zipfCdf(C);
+  const used = new Set<number>();
+  const usedHam = new Set<number>();
+  let hamMessages = 0;
+  const sizes = new Map<number, number>();
+
+  const buster = () => `${rng.token(rng.range(10, 18))} ${rng.token(rng.range(4, 7))}`;
+  const link = (c: Campaign) => `http://${rng.token(5, 'abcdefghijklmnopqrstuvwxyz')}.${rng.pick(c.domains)}/${rng.token(6)}/?id=${rng.range(10000, 9999999)}`;
+  const swap = (sentence: string) =>
+    sentence.replace(/[A-Za-z]+/g, (w) => {
+      const alts = SYNONYMS[w.toLowerCase()];
+      return alts && rng.chance(0.35) ? rng.pick(alts) : w;
+    });
+
+  for (let i = 0; i < N; i++) {
+    const dir = join(out, 'campaigns', String(Math.floor(i / 1000)).padStart(4, '0'));
+    if (i % 1000 === 0) mkdirSync(dir, { recursive: true });
+    const date = rfc5322(START + rng.int(END - START));
+    const from = `${rng.token(1, 'abcdefghijklmnopqrstuvwxyz')}${rng.token(7)}@hotmail.com`;
+    const to = `${rng.pick(FIRST)}.${rng.pick(LAST)}.${rng.range(1, 99)}@laposte.net`;
+    let label: string;
+    let subject: string;
+    let mime: string;
+    let body: string;
+    if (rng.chance(hamShare) && ham.length > 0) {
+      const h = rng.int(ham.length);
+      usedHam.add(h);
+      hamMessages++;
+      const t = ham[h]!;
+      label = `h${h}`;
+      subject = t.subject;
+      mime = t.mimeHeaders;
+      body = t.body.toString('latin1');
+    } else {
+      const c = sampleCdf(cdf, rng.next());
+      used.add(c);
+      sizes.set(c, (sizes.get(c) ?? 0) + 1);
+      const k = campaigns[c]!;
+      label = `c${c}`;
+      subject = k.subject + (rng.chance(0.5) ? ` ${rng.pick(['-', '#', '', '::'])} ${rng.token(rng.range(5, 9))}` : '');
+      const lines: string[] = [`${rng.pick(['Dear', 'Hello', 'Hi'])} ${rng.pick(FIRST)},`];
+      for (const s of k.sentences) {
+        if (rng.chance(0.08)) continue;
+        lines.push(swap(s));
+        if (rng.chance(0.12)) lines.push(buster());
+      }
+      const url = link(k);
+      const form = rng.next();
+      const text = [...lines.slice(0, 3), `Visit ${url} now`, ...lines.slice(3), buster()].join('\n') + '\n';
+      const html =
+        `<html><body bgcolor="#${rng.token(6, '0123456789abcdef')}">\n` +
+        lines
+          .slice(0, 3)
+          .concat([`<a href="${url}">Click here</a>`], lines.slice(3))
+          .map((l) => `<p><font face="Arial" size="${rng.range(2, 4)}">${l.replace(/'/g, '&#39;').replace(/&(?!#)/g, '&amp;')}</font></p>`)
+          .join('\n') +
+        `\n<!-- ${buster()} -->\n</body></html>\n`;
+      const htmlPart = () =>
+        rng.chance(0.5)
+          ? { headers: 'Content-Type: text/html; charset="utf-8"\nContent-Transfer-Encoding: base64\n', body: wrap64(Buffer.from(html, 'utf8').toString('base64')) }
+          : { headers: 'Content-Type: text/html; charset="utf-8"\nContent-Transfer-Encoding: quoted-printable\n', body: encodeQp(html) };
+      const textPart = () =>
+        rng.chance(0.5)
+          ? { headers: 'Content-Type: text/plain; charset="utf-8"\nContent-Transfer-Encoding: quoted-printable\n', body: encodeQp(text) }
+          : { headers: 'Content-Type: text/plain; charset="iso-8859-1"\nContent-Transfer-Encoding: 8bit\n', body: text };
+      if (form < 0.45) {
+        const p = textPart();
+        mime = p.headers;
+        body = p.body;
+      } else if (form < 0.8) {
+        const p = htmlPart();
+        mime = p.headers;
+        body = p.body;
+      } else {
+        const boundary = `----=_NextPart_${rng.token(12, '0123456789ABCDEF')}`;
+        const a = textPart();
+        const b = htmlPart();
+        mime = `Content-Type: multipart/alternative; boundary="${boundary}"\n`;
+        body = `This is a multi-part message in MIME format.\n\n--${boundary}\n${a.headers}\n${a.body}\n--${boundary}\n${b.headers}\n${b.body}\n--${boundary}--\n`;
+      }
+    }
+    const headers =
+      `Delivered-To: ${to}\nReturn-Path: <${from}>\nFrom: ${from}\nTo: ${to}\nSubject: ${subject}\nDate: ${date}\n` +
+      `Message-ID: <${label}.${i}@truth.spamcase.invalid>\nMime-Version: 1.0\n${mime}\n`;
+    writeFileSync(join(dir, `${String(i).padStart(7, '0')}.eml`), Buffer.concat([Buffer.from(headers, 'latin1'), Buffer.from(body, label[0] === 'h' ? 'latin1' : 'latin1')]));
+  }
+  const truth: CampaignCorpusTruth = {
+    seed,
+    messages: N,
+    campaignMessages: N - hamMessages,
+    hamMessages,
+    campaigns: used.size,
+    hamTemplates: usedHam.size,
+    largestCampaign: Math.max(0, ...sizes.values()),
+  };
+  writeFileSync(join(out, 'truth.json'), JSON.stringify(truth, null, 2) + '\n');
+  return truth;
 }

@@ -25,6 +25,9 @@ const EXPECTED_COLUMNS: Record<string, string[]> = {
   dkim_snapshots: ['id', 'case_id', 'sha256', 'source_name', 'records', 'bytes', 'content', 'first_run_at', 'last_run_at', 'covered_through_item_id'],
   dkim_results: ['item_id', 'snapshot_sha256', 'signature_index', 'case_id', 'signature_field', 'domain', 'identity', 'selector', 'algorithm', 'body_length', 'result', 'reason', 'key_fingerprint', 'verified_at'],
   case_damages_rules: ['case_id', 'rules', 'rules_sha256', 'chosen_at', 'chosen_by'],
+  message_fingerprints: ['message_id', 'case_id', 'minhash'],
+  campaigns: ['case_id', 'number', 'exemplar_message_id', 'messages', 'merged_into', 'created_at'],
+  campaign_members: ['message_id', 'case_id', 'campaign_number', 'similarity'],
 };
 
 storageTest('migrations create exactly the guarded schema and running them again changes nothing', async ({ ctx }) => {

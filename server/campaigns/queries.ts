@@ -1,0 +1,150 @@
+/**
+ * Reading campaigns: the list (sorted, paged, searchable on the exemplar's subject), one campaign
+ * with its members, and the campaign of given items. Sizes come from sizes.ts.
+ */
+import type { Knex } from 'knex';
+import { SpamcaseError } from '../errors.ts';
+import { campaignSizes, type CampaignSize } from './sizes.ts';
+
+export interface ListOptions {
+  sort?: string;
+  order?: 'asc' | 'desc';
+  limit?: number;
+  offset?: number;
+  search?: string;
+}
+
+export interface CampaignRow extends CampaignSize {
+  number: number;
+  exemplarItemId: number;
+  exemplarBates: string;
+  subject: string | null;
+}
+
+export interface CampaignMember {
+  itemId: number;
+  bates: string;
+  messageId: number;
+  subject: string | null;
+  from: string | null;
+  date: string | null;
+  /** Estimated similarity to the exemplar (0..1): the share of equal MinHash positions. */
+  similarity: number;
+}
+
+export interface CampaignDetail {
+  campaign: CampaignRow;
+  /** Campaigns merged into this one (their numbers resolve here). */
+  mergedFrom: number[];
+  totalMembers: number;
+  members: CampaignMember[];
+}
+
+/** Sort keys of listCampaigns: those stored on the campaign row, so a page is read through an index. */
+export const CAMPAIGN_SORTS = ['messages', 'number'] as const;
+export const MAX_LIST_LIMIT = 1000;
+
+function page(opts: ListOptions): { limit: number; offset: number } {
+  const limit = opts.limit ?? 50;
+  const offset = opts.offset ?? 0;
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIST_LIMIT) throw new SpamcaseError('INVALID_INPUT', `limit must be 1-${MAX_LIST_LIMIT}`);
+  if (!Number.isInteger(offset) || offset < 0) throw new SpamcaseError('INVALID_INPUT', 'offset must be 0 or more');
+  return { limit, offset };
+}
+
+function liveCampaigns(knex: Knex, caseId: number, search: string | undefined): Knex.QueryBuilder {
+  const q = knex('campaigns as c').join('messages as m', 'm.id', 'c.exemplar_message_id').where('c.case_id', caseId).whereNull('c.merged_into');
+  if (search && search.trim() !== '') q.whereRaw("lower(m.subject) like ? escape '\\'", [`%${search.trim().toLowerCase().replace(/[%_\\]/g, (c) => `\\${c}`)}%`]);
+  return q;
+}
+
+async function toRows(knex: Knex, caseId: number, rows: Array<{ number: number; subject: string | null; item_id: number | string; bates: string }>): Promise<CampaignRow[]> {
+  const sizes = await campaignSizes(knex, caseId, rows.map((r) => Number(r.number)));
+  return rows.map((r) => {
+    const s = sizes.get(Number(r.number)) ?? { messages: 0, deliveries: 0, accounts: 0, originatingIps: null, firstDate: null, lastDate: null };
+    return { number: Number(r.number), exemplarItemId: Number(r.item_id), exemplarBates: r.bates, subject: r.subject, ...s };
+  });
+}
+
+export async function listCampaigns(knex: Knex, caseId: number, opts: ListOptions = {}): Promise<{ total: number; rows: CampaignRow[] }> {
+  const { limit, offset } = page(opts);
+  const sort = opts.sort ?? 'messages';
+  if (!(CAMPAIGN_SORTS as readonly string[]).includes(sort)) throw new SpamcaseError('INVALID_INPUT', `sort must be one of ${CAMPAIGN_SORTS.join(', ')}`);
+  const order = opts.order ?? (sort === 'messages' ? 'desc' : 'asc');
+  const totalRow = (await liveCampaigns(knex, caseId, opts.search).count({ n: '*' }).first()) as { n: number | string } | undefined;
+  const rows = (await liveCampaigns(knex, caseId, opts.search)
+    .join('items as i', 'i.id', 'm.first_item_id')
+    .orderBy(`c.${sort}`, order)
+    .orderBy('c.number', 'asc')
+    .limit(limit)
+    .offset(offset)
+    .select('c.number', 'm.subject', 'i.id as item_id', 'i.bates')) as Array<{ number: number; subject: string | null; item_id: number | string; bates: string }>;
+  return { total: Number(totalRow?.n ?? 0), rows: await toRows(knex, caseId, rows) };
+}
+
+/** The live campaign a (possibly merged) number resolves to. */
+export async function resolveCampaignNumber(knex: Knex, caseId: number, number: number): Promise<number> {
+  let current = number;
+  for (let hops = 0; hops < 1000; hops++) {
+    const row = (await knex('campaigns').where({ case_id: caseId, number: current }).first('merged_into')) as { merged_into: number | null } | undefined;
+    if (!row) throw new SpamcaseError('CAMPAIGN_NOT_FOUND', `no campaign ${number} in this case`);
+    if (row.merged_into === null) return current;
+    current = Number(row.merged_into);
+  }
+  throw new SpamcaseError('CAMPAIGN_NOT_FOUND', `campaign ${number}: merge chain too long`);
+}
+
+export async function campaignDetail(knex: Knex, caseId: number, number: number, opts: { limit?: number; offset?: number } = {}): Promise<CampaignDetail> {
+  const { limit, offset } = page(opts);
+  const live = await resolveCampaignNumber(knex, caseId, number);
+  const head = (await liveCampaigns(knex, caseId, undefined)
+    .join('items as i', 'i.id', 'm.first_item_id')
+    .where('c.number', live)
+    .first('c.number', 'm.subject', 'i.id as item_id', 'i.bates')) as { number: number; subject: string | null; item_id: number | string; bates: string };
+  const [campaign] = await toRows(knex, caseId, [head]);
+  const mergedFrom = ((await knex('campaigns').where({ case_id: caseId, merged_into: live }).orderBy('number').pluck('number')) as Array<number | string>).map(Number);
+  const members = (await knex('campaign_members as cm')
+    .join('messages as m', 'm.id', 'cm.message_id')
+    .join('items as i', 'i.id', 'm.first_item_id')
+    .where({ 'cm.case_id': caseId, 'cm.campaign_number': live })
+    .orderBy('cm.message_id')
+    .limit(limit)
+    .offset(offset)
+    .select('i.id as item_id', 'i.bates', 'm.id as message_id', 'm.subject', 'm.from_address', 'm.date', 'cm.similarity')) as Array<{
+    item_id: number | string;
+    bates: string;
+    message_id: number | string;
+    subject: string | null;
+    from_address: string | null;
+    date: string | null;
+    similarity: number | string;
+  }>;
+  return {
+    campaign: campaign!,
+    mergedFrom,
+    totalMembers: campaign!.messages,
+    members: members.map((r) => ({
+      itemId: Number(r.item_id),
+      bates: r.bates,
+      messageId: Number(r.message_id),
+      subject: r.subject,
+      from: r.from_address,
+      date: r.date,
+      similarity: Number(r.similarity),
+    })),
+  };
+}
+
+/** Item id -> campaign number (the live one), for the items that have one. */
+export async function itemCampaigns(knex: Knex, caseId: number, itemIds: number[]): Promise<Map<number, number>> {
+  const out = new Map<number, number>();
+  for (let k = 0; k < itemIds.length; k += 500) {
+    const rows = (await knex('items as i')
+      .join('campaign_members as cm', 'cm.message_id', 'i.message_id')
+      .where('i.case_id', caseId)
+      .whereIn('i.id', itemIds.slice(k, k + 500))
+      .select('i.id', 'cm.campaign_number')) as Array<{ id: number | string; campaign_number: number }>;
+    for (const r of rows) out.set(Number(r.id), Number(r.campaign_number));
+  }
+  return out;
+}

@@ -1,0 +1,204 @@
+/**
+ * Campaign clustering of a case, run at the end of every ingest and by `spamcase campaigns update`:
+ * all signatures of the case are clustered again (cluster.ts: near-linear, stable under
+ * appending), then the groups are mapped onto the numbered campaigns already shown:
+ *   - a group holding no numbered message is a new campaign, numbered next, its oldest message
+ *     the exemplar;
+ *   - a group holding messages of one campaign extends it (its number and exemplar stay);
+ *   - a group holding messages of several campaigns merges them into the oldest (lowest number);
+ *     the others keep their row with merged_into set, and the merge is a custody event.
+ * Runs in one write transaction, so two ingests of one case never number the same group twice.
+ */
+import type { Knex } from 'knex';
+import type { Context } from '../context.ts';
+import { appendCustodyEvent } from '../custody/chain.ts';
+import { bulkInsert } from '../db/bulk-insert.ts';
+import { withBusyRetry } from '../db/errors.ts';
+import { clusterSignatures } from './cluster.ts';
+import { equalPositions, SIGNATURE_SIZE, signatureFromBytes } from './minhash.ts';
+
+/** Rows per page when loading signatures (keyset pagination on message id). */
+const LOAD_PAGE = 10000;
+/** Values per IN (...) list. */
+const IN_CHUNK = 500;
+/** PostgreSQL advisory lock class for campaign updates (second key: the case id). */
+const PG_CAMPAIGN_LOCK = 0x43414d50; // "CAMP"
+
+export interface CampaignMerge {
+  into: number;
+  merged: number[];
+  messagesMoved: number;
+}
+
+export interface CampaignUpdate {
+  /** Messages with a fingerprint in the case. */
+  messages: number;
+  /** Messages given a campaign by this run. */
+  messagesAdded: number;
+  newCampaigns: number;
+  extendedCampaigns: number;
+  merges: CampaignMerge[];
+  ms: number;
+}
+
+/** A growable pair of arrays: message ids and their campaign numbers, plus signatures. */
+class Loaded {
+  count = 0;
+  ids = new Float64Array(1024);
+  numbers = new Int32Array(1024);
+  present = new Uint8Array(1024);
+  sigs = new Uint16Array(1024 * SIGNATURE_SIZE);
+  push(id: number, number: number, minhash: Uint8Array | null): void {
+    if (this.count === this.ids.length) {
+      const grow = <T extends Float64Array | Int32Array | Uint8Array | Uint16Array>(a: T, n: number): T => {
+        const b = new (a.constructor as new (n: number) => T)(n);
+        b.set(a);
+        return b;
+      };
+      this.ids = grow(this.ids, this.count * 2);
+      this.numbers = grow(this.numbers, this.count * 2);
+      this.present = grow(this.present, this.count * 2);
+      this.sigs = grow(this.sigs, this.count * 2 * SIGNATURE_SIZE);
+    }
+    const i = this.count++;
+    this.ids[i] = id;
+    this.numbers[i] = number;
+    if (minhash !== null && minhash.length === SIGNATURE_SIZE * 2) {
+      signatureFromBytes(minhash, this.sigs, i * SIGNATURE_SIZE);
+      this.present[i] = 1;
+    } else this.present[i] = 0;
+  }
+  indexOf(id: number): number {
+    let lo = 0;
+    let hi = this.count - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const v = this.ids[mid]!;
+      if (v === id) return mid;
+      if (v < id) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return -1;
+  }
+}
+
+async function load(trx: Knex.Transaction, caseId: number): Promise<Loaded> {
+  const loaded = new Loaded();
+  let after = 0;
+  for (;;) {
+    const rows = (await trx('message_fingerprints as f')
+      .leftJoin('campaign_members as m', 'm.message_id', 'f.message_id')
+      .where('f.case_id', caseId)
+      .andWhere('f.message_id', '>', after)
+      .orderBy('f.message_id')
+      .limit(LOAD_PAGE)
+      .select('f.message_id', 'f.minhash', 'm.campaign_number')) as Array<{ message_id: number | string; minhash: Uint8Array | null; campaign_number: number | null }>;
+    for (const r of rows) loaded.push(Number(r.message_id), r.campaign_number === null ? 0 : Number(r.campaign_number), r.minhash);
+    if (rows.length < LOAD_PAGE) return loaded;
+    after = Number(rows[rows.length - 1]!.message_id);
+  }
+}
+
+export async function updateCampaigns(ctx: Context, caseId: number, caseSlug: string): Promise<CampaignUpdate> {
+  const t0 = Date.now();
+  return withBusyRetry(() =>
+    ctx.db.knex.transaction(async (trx) => {
+      if (trx.client.config.client === 'pg') await trx.raw('select pg_advisory_xact_lock(?, ?)', [PG_CAMPAIGN_LOCK, caseId]);
+      const loaded = await load(trx, caseId);
+      const n = loaded.count;
+      const roots = clusterSignatures(loaded.sigs, loaded.present, n);
+
+      // The number of each group: the lowest campaign number among its members (0: none yet).
+      const groupNumber = new Int32Array(n);
+      for (let i = 0; i < n; i++) {
+        const num = loaded.numbers[i]!;
+        const r = roots[i]!;
+        if (num > 0 && (groupNumber[r] === 0 || num < groupNumber[r]!)) groupNumber[r] = num;
+      }
+      // Merges: campaigns whose members now sit in a group numbered lower.
+      const mergedInto = new Map<number, number>();
+      for (let i = 0; i < n; i++) {
+        const num = loaded.numbers[i]!;
+        const target = groupNumber[roots[i]!]!;
+        if (num > 0 && num !== target) mergedInto.set(num, target);
+      }
+      const live = (await trx('campaigns').where({ case_id: caseId }).whereNull('merged_into').select('number', 'exemplar_message_id')) as Array<{ number: number; exemplar_message_id: number | string }>;
+      const exemplarIndex = new Map<number, number>(live.map((c) => [Number(c.number), loaded.indexOf(Number(c.exemplar_message_id))]));
+      const maxRow = (await trx('campaigns').where({ case_id: caseId }).max({ m: 'number' }).first()) as { m: number | string | null } | undefined;
+      let next = Number(maxRow?.m ?? 0) + 1;
+
+      // New groups get numbers in the order of their oldest message.
+      const newCampaignRows: unknown[][] = [];
+      const created = ctx.clock().toISOString();
+      const addedTo = new Map<number, number>();
+      for (let i = 0; i < n; i++) {
+        if (roots[i] !== i || groupNumber[i] !== 0) continue;
+        groupNumber[i] = next;
+        exemplarIndex.set(next, i);
+        newCampaignRows.push([caseId, next, loaded.ids[i], 0, null, created]);
+        next += 1;
+      }
+
+      const memberRows: unknown[][] = [];
+      const moved: number[] = [];
+      const movedPer = new Map<number, number>();
+      for (let i = 0; i < n; i++) {
+        const num = groupNumber[roots[i]!]!;
+        const before = loaded.numbers[i]!;
+        if (before === num) continue;
+        const ex = exemplarIndex.get(num) ?? -1;
+        const similarity =
+          ex === i ? 1 : ex >= 0 && loaded.present[i] && loaded.present[ex] ? equalPositions(loaded.sigs, ex * SIGNATURE_SIZE, loaded.sigs, i * SIGNATURE_SIZE) / SIGNATURE_SIZE : 0;
+        memberRows.push([loaded.ids[i], caseId, num, similarity]);
+        addedTo.set(num, (addedTo.get(num) ?? 0) + 1);
+        if (before > 0) {
+          moved.push(loaded.ids[i]!);
+          movedPer.set(before, (movedPer.get(before) ?? 0) + 1);
+        }
+      }
+
+      // Writes.
+      const newNumbers = new Set(newCampaignRows.map((r) => r[1] as number));
+      for (const row of newCampaignRows) row[3] = addedTo.get(row[1] as number) ?? 0;
+      await bulkInsert(trx, 'campaigns', ['case_id', 'number', 'exemplar_message_id', 'messages', 'merged_into', 'created_at'], newCampaignRows);
+      for (let k = 0; k < moved.length; k += IN_CHUNK) await trx('campaign_members').whereIn('message_id', moved.slice(k, k + IN_CHUNK)).delete();
+      await bulkInsert(trx, 'campaign_members', ['message_id', 'case_id', 'campaign_number', 'similarity'], memberRows);
+      let extended = 0;
+      for (const [num, added] of addedTo) {
+        if (newNumbers.has(num)) continue;
+        extended += 1;
+        await trx('campaigns').where({ case_id: caseId, number: num }).increment('messages', added);
+      }
+      const merges = new Map<number, CampaignMerge>();
+      for (const [from, into] of [...mergedInto].sort((a, b) => a[0] - b[0])) {
+        await trx('campaigns').where({ case_id: caseId, number: from }).update({ merged_into: into });
+        const m = merges.get(into) ?? { into, merged: [], messagesMoved: 0 };
+        m.merged.push(from);
+        m.messagesMoved += movedPer.get(from) ?? 0;
+        merges.set(into, m);
+      }
+      const at = ctx.clock();
+      for (const m of merges.values()) {
+        await appendCustodyEvent(trx, { caseId, caseSlug, at, actor: ctx.actor, action: 'campaigns-merged', details: { into: m.into, merged: m.merged, messagesMoved: m.messagesMoved } });
+      }
+      const summary = {
+        messages: n,
+        messagesAdded: memberRows.length - moved.length,
+        newCampaigns: newCampaignRows.length,
+        extendedCampaigns: extended,
+        merges: [...merges.values()],
+      };
+      if (summary.messagesAdded > 0 || summary.merges.length > 0) {
+        await appendCustodyEvent(trx, {
+          caseId,
+          caseSlug,
+          at,
+          actor: ctx.actor,
+          action: 'campaigns-clustered',
+          details: { messages: n, messagesAdded: summary.messagesAdded, newCampaigns: summary.newCampaigns, extendedCampaigns: extended, merges: summary.merges.length },
+        });
+      }
+      return { ...summary, ms: Date.now() - t0 };
+    }),
+  );
+}
