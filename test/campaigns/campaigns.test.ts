@@ -146,7 +146,7 @@ storageTest('the CLI lists campaigns as a table, JSON and CSV, and explains one 
   const report = JSON.parse(run('report', '--case', 'cli', '--json').stdout) as { campaigns: number; messages: number; exactDuplicates: number; deliveries: number };
   assert.equal(report.campaigns, listed.total);
 
-  const csv = run('campaigns', '--case', 'cli', '--csv').stdout.trim().split('\n');
+  const csv = run('campaigns', '--case', 'cli', '--csv').stdout.trim().split('\r\n'); // RFC 4180 line ends
   assert.equal(csv[0], 'number,exemplarBates,exemplarItemId,subject,messages,deliveries,accounts,originatingIps,firstDate,lastDate');
   assert.equal(csv.length, listed.total + 1);
 
