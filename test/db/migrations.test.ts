@@ -15,6 +15,7 @@ const EXPECTED_COLUMNS: Record<string, string[]> = {
   samples: ['id', 'case_id', 'acquisition_id', 'item_id', 'locator', 'envelope_sender', 'wrapper_id', 'exact_duplicate', 'message_id', 'recipient'],
   rejections: ['id', 'case_id', 'acquisition_id', 'locator', 'reason', 'size', 'sha256'],
   custody_events: ['id', 'case_id', 'seq', 'at', 'actor', 'action', 'details', 'prev_hash', 'hash'],
+  exports: ['id', 'case_id', 'identifier', 'file_name', 'sha256', 'bytes', 'as_of_seq', 'as_of_hash', 'items', 'signer', 'signer_fingerprint', 'timestamp', 'actor', 'created_at'],
 };
 
 storageTest('migrations create exactly the guarded schema and running them again changes nothing', async ({ ctx }) => {
