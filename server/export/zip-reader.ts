@@ -81,8 +81,14 @@ export function readCentralDirectory(fd: number): { members: ZipMember[]; centra
       const len = cd.readUInt16LE(e + 2);
       if (id === 0x0001) {
         let q = e + 4;
-        if (size === U32_MAX) (size = Number(cd.readBigUInt64LE(q))), (q += 8);
-        if (compressedSize === U32_MAX) (compressedSize = Number(cd.readBigUInt64LE(q))), (q += 8);
+        if (size === U32_MAX) {
+          size = Number(cd.readBigUInt64LE(q));
+          q += 8;
+        }
+        if (compressedSize === U32_MAX) {
+          compressedSize = Number(cd.readBigUInt64LE(q));
+          q += 8;
+        }
         if (localOffset === U32_MAX) localOffset = Number(cd.readBigUInt64LE(q));
       }
       e += 4 + len;
