@@ -187,18 +187,20 @@ export async function exportBundle(ctx: Context, caseSlug: string, opts: ExportO
     const dat = new Spool(path.join(spoolDir, 'loadfile.dat'));
     dat.write(DAT_BOM + datRow(DAT_HEADER));
     let items = 0;
-    let lastId = 0;
-    for (;;) {
+    // Global bounds of the primary key (answered from the index ends); pages outside the case are empty.
+    const lo0 = Number(((await knex('items').min({ v: 'id' }).first()) as { v: number | string | null }).v ?? 1);
+    const maxId = Number(((await knex('items').max({ v: 'id' }).first()) as { v: number | string | null }).v ?? 0);
+    // Pages are ranges of the primary key (ids are assigned in ingest order), so each page is one
+    // index range scan; "+case_id" keeps SQLite from choosing the case index and sorting the case.
+    for (let lo = lo0 - 1; lo < maxId; lo += ITEM_PAGE) {
       const page = (await inScope(
-        knex('items as i').join('messages as m', 'm.id', 'i.message_id').where('i.case_id', scope.caseId).where('i.id', '>', lastId),
+        knex('items as i').join('messages as m', 'm.id', 'i.message_id').where('i.id', '>', lo).where('i.id', '<=', lo + ITEM_PAGE).whereRaw('+i.case_id = ?', [scope.caseId]),
         'i.first_acquisition_id',
         scope,
       )
         .orderBy('i.id')
-        .limit(ITEM_PAGE)
         .select('i.id', 'i.bates', 'i.sha256', 'i.size', 'i.pack', 'i.pack_offset', 'i.date', 'i.first_acquisition_id', 'i.parse_error', 'm.from_address', 'm.subject')) as ItemRow[];
-      if (page.length === 0) break;
-      lastId = Number(page[page.length - 1]!.id);
+      if (page.length === 0) continue;
       const ids = page.map((r) => Number(r.id));
       const samples = await samplesOf(knex, scope, ids);
       const columns = await itemColumns(knex, scope.caseId, page.map((r) => ({ id: Number(r.id), fromAddress: r.from_address })));

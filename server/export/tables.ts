@@ -61,8 +61,9 @@ export const deliveriesTable: BundleTable = {
   name: 'deliveries.csv',
   header: ['message_id', 'recipient', 'recipient_source', 'first_bates', 'from', 'date', 'subject'],
   async rows(db, scope, emit) {
-    const max = Number(((await db('messages').where({ case_id: scope.caseId }).max({ m: 'id' }).first()) as { m: number | string | null }).m ?? 0);
-    const min = Number(((await db('messages').where({ case_id: scope.caseId }).min({ m: 'id' }).first()) as { m: number | string | null }).m ?? 1);
+    // Global bounds of the primary key (answered from the index ends); pages of other cases are empty.
+    const max = Number(((await db('messages').max({ m: 'id' }).first()) as { m: number | string | null }).m ?? 0);
+    const min = Number(((await db('messages').min({ m: 'id' }).first()) as { m: number | string | null }).m ?? 1);
     for (let lo = min - 1; lo < max; lo += DELIVERY_PAGE) {
       const rows = (await inScope(
         db('deliveries as d')
