@@ -103,8 +103,13 @@ interface ItemRow {
   subject: string | null;
 }
 
+/**
+ * Reads items from pack segments, keeping each segment open, into one reused buffer: the bytes
+ * returned are valid until the next read (the ZIP writer copies them), so memory stays flat.
+ */
 class PackReader {
   private readonly fds = new Map<string, number>();
+  private buffer = Buffer.allocUnsafe(1 << 20);
   constructor(private readonly dir: string) {}
   read(pack: string, offset: number, size: number): Buffer {
     let fd = this.fds.get(pack);
@@ -112,7 +117,8 @@ class PackReader {
       fd = fs.openSync(path.join(this.dir, pack), 'r');
       this.fds.set(pack, fd);
     }
-    const buf = Buffer.allocUnsafe(size);
+    if (this.buffer.length < size) this.buffer = Buffer.allocUnsafe(size);
+    const buf = this.buffer.subarray(0, size);
     let got = 0;
     while (got < size) {
       const n = fs.readSync(fd, buf, got, size - got, offset + got);
@@ -208,9 +214,10 @@ export async function exportBundle(ctx: Context, caseSlug: string, opts: ExportO
         const id = Number(r.id);
         const size = Number(r.size);
         const bytes = reader.read(r.pack, Number(r.pack_offset), size);
-        const sha256 = crypto.createHash('sha256').update(bytes).digest('hex');
+        // One-shot hashes: no Hash object per item left for the garbage collector.
+        const sha256 = crypto.hash('sha256', bytes, 'hex');
         if (sha256 !== r.sha256) throw new SpamcaseError('STORE_CORRUPT', `item ${r.bates}: stored bytes hash to ${sha256}, the index says ${r.sha256} (run spamcase fsck)`);
-        const md5 = crypto.createHash('md5').update(bytes).digest('hex');
+        const md5 = crypto.hash('md5', bytes, 'hex');
         const file = `items/${r.bates}_${r.sha256}.eml`;
         zip.addBuffer(`${root}data/${file}`, bytes);
         addManifest(file, sha256, size);

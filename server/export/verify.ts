@@ -192,7 +192,7 @@ export async function verifyBundle(file: string, opts: VerifyOptions = {}): Prom
         oxumBytes += data.length;
         oxumFiles += 1;
         const expected = manifest.get(rel);
-        const sha256 = crypto.createHash('sha256').update(data).digest('hex');
+        const sha256 = crypto.hash('sha256', data, 'hex');
         if (expected === undefined) problems.push({ file: rel, problem: 'not listed in manifest-sha256.txt (file added)' });
         else if (expected !== sha256) problems.push({ file: rel, problem: 'SHA-256 does not match manifest-sha256.txt (file altered)' });
         if (rel.startsWith('data/items/')) {
@@ -200,7 +200,7 @@ export async function verifyBundle(file: string, opts: VerifyOptions = {}): Prom
           const row = rows.get(rel);
           if (!row) problems.push({ file: rel, problem: 'no row in items.csv' });
           else {
-            const md5 = crypto.createHash('md5').update(data).digest('hex');
+            const md5 = crypto.hash('md5', data, 'hex');
             if (row.sha256 !== sha256) problems.push({ file: rel, problem: `items.csv (${row.bates}) gives SHA-256 ${row.sha256}, the file hashes to ${sha256}` });
             if (row.md5 !== md5) problems.push({ file: rel, problem: `items.csv (${row.bates}) gives MD5 ${row.md5}, the file hashes to ${md5}` });
             if (row.size !== data.length) problems.push({ file: rel, problem: `items.csv (${row.bates}) gives size ${row.size}, the file has ${data.length} bytes` });
