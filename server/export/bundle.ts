@@ -153,8 +153,10 @@ export async function exportBundle(ctx: Context, caseSlug: string, opts: ExportO
   const root = `${identifier}/`;
   const reader = new PackReader(packDir(storeDir(ctx, caseSlug)));
   let fd: number | null = fs.openSync(partial, 'wx', 0o644);
+  let started: ZipWriter | null = null;
   try {
-    const zip = new ZipWriter(fd, scope.asOf.at);
+    const zip = new ZipWriter(fd, scope.asOf.at, path.join(spoolDir, 'central-directory'));
+    started = zip;
     const tagFiles = new Map<string, Buffer>();
     const addTag = (name: string, data: Buffer) => {
       tagFiles.set(name, data);
@@ -334,6 +336,7 @@ export async function exportBundle(ctx: Context, caseSlug: string, opts: ExportO
     await recordExport(ctx, scope, result);
     return result;
   } catch (err) {
+    started?.abort();
     if (fd !== null) fs.closeSync(fd);
     fs.rmSync(partial, { force: true });
     throw err;

@@ -47,18 +47,36 @@ export class ZipWriter {
   private used = 0;
   /** Bytes written to the file plus bytes in the buffer. */
   private position = 0;
-  private readonly entries: CentralEntry[] = [];
+  /** Central directory records are written to a temp file as members are added (memory stays flat). */
+  private readonly centralPath: string;
+  private readonly centralFd: number;
+  private centralBuffer: Buffer[] = [];
+  private centralBuffered = 0;
+  private count = 0;
   private readonly dos: { date: number; time: number };
   private open: { entry: CentralEntry; written: number } | null = null;
   private readonly hash = crypto.createHash('sha256');
 
-  constructor(fd: number, entryDate: string) {
+  /** `centralPath`: a temp file (created, removed by `finish`/`abort`) for the central directory. */
+  constructor(fd: number, entryDate: string, centralPath: string) {
     this.fd = fd;
     this.dos = dosDateTime(entryDate);
+    this.centralPath = centralPath;
+    this.centralFd = fs.openSync(centralPath, 'wx+', 0o600);
   }
 
   get entryCount(): number {
-    return this.entries.length;
+    return this.count;
+  }
+
+  /** Give up: close and remove the central directory temp file (the caller removes the output). */
+  abort(): void {
+    try {
+      fs.closeSync(this.centralFd);
+    } catch {
+      // already closed by finish
+    }
+    fs.rmSync(this.centralPath, { force: true });
   }
 
   /** Add a member whose bytes are all at hand. */
@@ -89,7 +107,7 @@ export class ZipWriter {
     if (!this.open) throw new Error('endMember without beginMember');
     const { entry, written } = this.open;
     if (written !== entry.size) throw new Error(`member ${entry.name.toString()}: ${written} bytes written, ${entry.size} announced`);
-    this.entries.push(entry);
+    this.addCentral(this.centralHeader(entry));
     this.open = null;
   }
 
@@ -102,9 +120,19 @@ export class ZipWriter {
   finish(): number {
     this.assertNotStreaming();
     const cdStart = this.position;
-    for (const e of this.entries) this.writeCentralHeader(e);
+    this.flushCentral();
+    const cdTotal = fs.fstatSync(this.centralFd).size;
+    const chunk = Buffer.allocUnsafe(1 << 20);
+    for (let pos = 0; pos < cdTotal; ) {
+      const n = fs.readSync(this.centralFd, chunk, 0, Math.min(chunk.length, cdTotal - pos), pos);
+      if (n === 0) throw new Error('central directory temp file is short');
+      this.write(chunk.subarray(0, n));
+      pos += n;
+    }
+    fs.closeSync(this.centralFd);
+    fs.rmSync(this.centralPath, { force: true });
     const cdSize = this.position - cdStart;
-    const count = this.entries.length;
+    const count = this.count;
     const needZip64 = count > U16_MAX - 1 || cdStart >= U32_MAX || cdSize >= U32_MAX;
     if (needZip64) {
       const zip64EndOffset = this.position;
@@ -171,7 +199,23 @@ export class ZipWriter {
     if (extra.length) this.write(extra);
   }
 
-  private writeCentralHeader(e: CentralEntry): void {
+  private addCentral(record: Buffer): void {
+    this.centralBuffer.push(record);
+    this.centralBuffered += record.length;
+    this.count += 1;
+    if (this.centralBuffered >= 1 << 20) this.flushCentral();
+  }
+
+  private flushCentral(): void {
+    if (this.centralBuffered === 0) return;
+    const data = Buffer.concat(this.centralBuffer, this.centralBuffered);
+    let done = 0;
+    while (done < data.length) done += fs.writeSync(this.centralFd, data, done, data.length - done);
+    this.centralBuffer = [];
+    this.centralBuffered = 0;
+  }
+
+  private centralHeader(e: CentralEntry): Buffer {
     const bigSize = e.size >= U32_MAX;
     const bigOffset = e.offset >= U32_MAX;
     const fields: bigint[] = [];
@@ -201,9 +245,7 @@ export class ZipWriter {
     h.writeUInt16LE(0, 36);
     h.writeUInt32LE(EXTERNAL_ATTRIBUTES, 38);
     h.writeUInt32LE(bigOffset ? U32_MAX : e.offset, 42);
-    this.write(h);
-    this.write(e.name);
-    if (extra.length) this.write(extra);
+    return Buffer.concat([h, e.name, extra]);
   }
 
   private write(data: Buffer): void {

@@ -61,7 +61,7 @@ export function readMembers(zip: string): Array<{ name: string; data: Buffer }> 
 export function writeMembers(zip: string, members: Array<{ name: string; data: Buffer }>): void {
   const fd = fs.openSync(zip, 'wx');
   try {
-    const w = new ZipWriter(fd, '2026-01-01T00:00:00Z');
+    const w = new ZipWriter(fd, '2026-01-01T00:00:00Z', path.join(tempDir('spamcase-cd-'), 'central'));
     for (const m of members) w.addBuffer(m.name, m.data);
     w.finish();
   } finally {
