@@ -8,6 +8,16 @@
  *                   instead of the embedded SQLite file.
  *   SPAMCASE_PORT   port for `spamcase serve` / `npm start` (default 8080; 0 picks a free port).
  *   SPAMCASE_HOST   address to listen on (default 127.0.0.1: the web UI is not exposed by default).
+ *   SPAMCASE_ORGANIZATION      the organization named in bundles (bag-info Source-Organization) and
+ *                              in the trial certificate (default "spamcase user").
+ *   SPAMCASE_SIGNING_CERT      PEM X.509 certificate that signs bundles (with SPAMCASE_SIGNING_KEY).
+ *   SPAMCASE_SIGNING_KEY       PEM private key of that certificate; refused when world-readable.
+ *   SPAMCASE_SIGNING_P12       instead of the two above: a PKCS#12 file holding certificate and key.
+ *   SPAMCASE_SIGNING_P12_PASSWORD  its password (empty when unset).
+ *                              Without any of these, <data root>/keys/signing-cert.pem and
+ *                              signing-key.pem are used (what `spamcase keys init` writes).
+ *   SPAMCASE_TSA_URL           http(s) URL of an RFC 3161 timestamp authority; when set, every
+ *                              bundle signature gets a timestamp token.
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +27,9 @@ export interface Config {
   dataRoot: string;
   database: { client: 'sqlite'; filename: string } | { client: 'pg'; url: string };
   http: { host: string; port: number };
+  organization: string;
+  signing: { cert: string; key: string } | { p12: string; password: string };
+  tsaUrl: string | null;
 }
 
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -46,8 +59,32 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (!Number.isInteger(port) || port < 0 || port > 65535) problems.push(`SPAMCASE_PORT must be a port number 0-65535 (got ${JSON.stringify(portText)})`);
   const host = env.SPAMCASE_HOST?.trim() || '127.0.0.1';
 
+  const organization = env.SPAMCASE_ORGANIZATION?.trim() || 'spamcase user';
+  const certPath = env.SPAMCASE_SIGNING_CERT?.trim();
+  const keyPath = env.SPAMCASE_SIGNING_KEY?.trim();
+  const p12 = env.SPAMCASE_SIGNING_P12?.trim();
+  let signing: Config['signing'] = { cert: path.join(dataRoot, 'keys', 'signing-cert.pem'), key: path.join(dataRoot, 'keys', 'signing-key.pem') };
+  if (p12) {
+    if (certPath || keyPath) problems.push('set either SPAMCASE_SIGNING_P12 or SPAMCASE_SIGNING_CERT + SPAMCASE_SIGNING_KEY, not both');
+    signing = { p12: path.resolve(p12), password: env.SPAMCASE_SIGNING_P12_PASSWORD ?? '' };
+  } else if (certPath || keyPath) {
+    if (!certPath || !keyPath) problems.push('SPAMCASE_SIGNING_CERT and SPAMCASE_SIGNING_KEY go together');
+    else signing = { cert: path.resolve(certPath), key: path.resolve(keyPath) };
+  }
+  let tsaUrl: string | null = null;
+  const tsa = env.SPAMCASE_TSA_URL?.trim();
+  if (tsa) {
+    try {
+      const u = new URL(tsa);
+      if (u.protocol !== 'http:' && u.protocol !== 'https:') problems.push(`SPAMCASE_TSA_URL must be http(s) (got ${u.protocol})`);
+      else tsaUrl = u.toString();
+    } catch {
+      problems.push(`SPAMCASE_TSA_URL is not a URL: ${JSON.stringify(tsa)}`);
+    }
+  }
+
   if (problems.length > 0) {
     throw new SpamcaseError('CONFIG_INVALID', `Invalid configuration:\n  - ${problems.join('\n  - ')}`, { details: { problems } });
   }
-  return { dataRoot, database, http: { host, port } };
+  return { dataRoot, database, http: { host, port }, organization, signing, tsaUrl };
 }

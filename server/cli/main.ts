@@ -1,7 +1,7 @@
 /**
  * The `spamcase` command line: a command table that also produces its help. Every command calls
  * the same domain functions as the web routes. Errors become exit codes here and only here:
- * 0 success, 1 a domain error (message on stderr), 2 usage, 3 fsck found problems.
+ * 0 success, 1 a domain error (message on stderr), 2 usage, 3 fsck or verify found problems.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { loadConfig } from '../config.ts';
@@ -23,6 +23,9 @@ import { formatBytes, ttyProgress, ttyStatusLine } from './progress.ts';
 import { loadKeySnapshot } from '../attribution/dkim/key-snapshot.ts';
 import { verifyCaseDkim, type DkimCounts } from '../attribution/dkim/case-dkim.ts';
 import { toCsv } from './csv.ts';
+import { exportBundle, listExports } from '../export/bundle.ts';
+import { recordVerification, verifyBundle } from '../export/verify.ts';
+import { initTrialKeys } from '../signing/keys.ts';
 import { campaignDetail, listCampaigns, type CampaignRow } from '../campaigns/queries.ts';
 import { explainMember } from '../campaigns/explain.ts';
 import { fingerprintMissing } from '../campaigns/backfill.ts';
@@ -524,6 +527,80 @@ const COMMANDS: Command[] = [
     },
   },
   {
+    name: 'export',
+    usage: 'spamcase export --case <name> --out <file.zip> [--as-of <custody event seq>] [--json]',
+    summary: 'write the signed evidence bundle (BagIt in a ZIP) of a case, as of a custody event',
+    options: { case: { type: 'string' }, out: { type: 'string' }, 'as-of': { type: 'string' }, json: { type: 'boolean' } },
+    async run(ctx, values) {
+      const config = loadConfig();
+      const asOfText = values['as-of'] as string | undefined;
+      const asOfSeq = asOfText === undefined ? undefined : Number(asOfText);
+      if (asOfSeq !== undefined && (!Number.isInteger(asOfSeq) || asOfSeq < 1)) throw new SpamcaseError('USAGE', '--as-of must be a custody event number');
+      const r = await exportBundle(ctx, required(values, 'case'), { out: required(values, 'out'), signing: config.signing, organization: config.organization, tsaUrl: config.tsaUrl, asOfSeq });
+      if (values.json) json(r);
+      else {
+        out(`${r.file}: ${r.identifier}, ${r.items} items, ${r.entries} members, ${formatBytes(r.bytes)}, as of custody event ${r.asOfSeq}`);
+        out(`  sha256 ${r.sha256}`);
+        out(`  signed by ${r.signer} (${r.signerFingerprint})${r.timestamp ? ', timestamped' : ''}`);
+        for (const w of r.warnings) out(`  warning: ${w}`);
+      }
+      return 0;
+    },
+  },
+  {
+    name: 'verify',
+    usage: 'spamcase verify <file.zip> [--cert <signer or CA certificate.pem>] [--tsa-cert <tsa.pem>] [--json]',
+    summary: 'check a bundle: ZIP, BagIt, every checksum, signature, timestamp, custody chain, items.csv',
+    options: { cert: { type: 'string' }, 'tsa-cert': { type: 'string' }, json: { type: 'boolean' } },
+    async run(ctx, values, [file]) {
+      if (!file) throw new SpamcaseError('USAGE', 'name the bundle: spamcase verify <file.zip>');
+      const r = await verifyBundle(file, { cert: values.cert as string | undefined, tsaCert: values['tsa-cert'] as string | undefined });
+      const recordedOn = await recordVerification(ctx, r);
+      if (values.json) json({ ...r, recordedOn });
+      else {
+        out(`${r.file}: ${r.ok ? 'VERIFIED' : 'FAILED'} — ${r.identifier ?? '(no identifier)'}, ${r.items} items, ${r.payloadFiles} payload files${r.timestamp ? `, timestamp ${r.timestamp}` : ''}`);
+        if (r.signer) out(`  signed by ${r.signer} (${r.signerFingerprint})`);
+        for (const p of r.problems) out(`  FAIL ${p.file}: ${p.problem}`);
+        for (const w of r.warnings) out(`  warning: ${w}`);
+        if (recordedOn) out(`  recorded as a custody event of case ${recordedOn}`);
+      }
+      return r.ok ? 0 : 3;
+    },
+  },
+  {
+    name: 'exports',
+    usage: 'spamcase exports --case <name> [--json]',
+    summary: 'list the bundles exported from a case, with their SHA-256',
+    options: { case: { type: 'string' }, json: { type: 'boolean' } },
+    async run(ctx, values) {
+      const c = await getCase(ctx.db.knex, required(values, 'case'));
+      const rows = await listExports(ctx.db.knex, c.id);
+      if (values.json) json(rows);
+      else if (rows.length === 0) out(`no exports of ${c.slug} yet: spamcase export --case ${c.slug} --out bundle.zip`);
+      else for (const e of rows) out(`${e.createdAt}  ${e.identifier}  ${e.items} items  ${e.sha256}  ${e.fileName}`);
+      return 0;
+    },
+  },
+  {
+    name: 'keys init',
+    usage: 'spamcase keys init',
+    summary: 'make a self-signed signing certificate for TRYING the product (not for court use)',
+    options: { json: { type: 'boolean' } },
+    async run(ctx, values) {
+      const config = loadConfig();
+      if ('p12' in config.signing) throw new SpamcaseError('USAGE', 'SPAMCASE_SIGNING_P12 is set: keys init writes PEM files; unset it or use your own PKCS#12');
+      const r = initTrialKeys(config.signing, config.organization, ctx.clock());
+      if (values.json) json(r);
+      else {
+        out(`trial signing certificate written: ${r.cert} (key ${r.key}, mode 600)`);
+        out(`  subject ${r.subject.replace(/\n/g, ', ')}`);
+        out(`  SHA-256 fingerprint ${r.fingerprint}`);
+        out('  bundles signed with it say so; use your organization\'s certificate for real cases (SPAMCASE_SIGNING_CERT/KEY or _P12)');
+      }
+      return 0;
+    },
+  },
+  {
     name: 'serve',
     usage: 'spamcase serve [--port N] [--host ADDR]',
     summary: 'serve the web UI and JSON API (what npm start runs)',
@@ -550,7 +627,8 @@ export function helpText(): string {
   lines.push(
     '',
     'Environment: SPAMCASE_HOME (data root, default ./cases), DATABASE_URL (postgres://… instead of SQLite),',
-    '             SPAMCASE_PORT / SPAMCASE_HOST (serve).',
+    '             SPAMCASE_PORT / SPAMCASE_HOST (serve), SPAMCASE_ORGANIZATION, SPAMCASE_SIGNING_CERT +',
+    '             SPAMCASE_SIGNING_KEY or SPAMCASE_SIGNING_P12 (+ _PASSWORD), SPAMCASE_TSA_URL (export).',
   );
   return lines.join('\n');
 }

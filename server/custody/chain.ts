@@ -23,7 +23,9 @@ export type CustodyAction =
   | 'defendant-created'
   | 'defendant-changed'
   | 'campaigns-clustered'
-  | 'campaigns-merged';
+  | 'campaigns-merged'
+  | 'exported'
+  | 'verified';
 
 export interface CustodyEvent {
   case: string;

@@ -7,6 +7,7 @@ import * as evidenceStore from './migrations/20261127120000_evidence_store.ts';
 import * as attribution from './migrations/20261128010000_attribution.ts';
 import * as dkimResults from './migrations/20261128015000_dkim_results.ts';
 import * as campaigns from './migrations/20261128020000_campaigns.ts';
+import * as exportsTable from './migrations/20261128030000_exports.ts';
 import * as damagesRuleChoice from './migrations/20261128050000_damages_rule_choice.ts';
 
 interface Migration {
@@ -19,6 +20,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['20261128010000_attribution', attribution],
   ['20261128015000_dkim_results', dkimResults],
   ['20261128020000_campaigns', campaigns],
+  ['20261128030000_exports', exportsTable],
   ['20261128050000_damages_rule_choice', damagesRuleChoice],
 ];
 

@@ -28,6 +28,7 @@ const EXPECTED_COLUMNS: Record<string, string[]> = {
   message_fingerprints: ['message_id', 'case_id', 'minhash'],
   campaigns: ['case_id', 'number', 'exemplar_message_id', 'messages', 'merged_into', 'created_at'],
   campaign_members: ['message_id', 'case_id', 'campaign_number', 'similarity'],
+  exports: ['id', 'case_id', 'identifier', 'file_name', 'sha256', 'bytes', 'as_of_seq', 'as_of_hash', 'items', 'signer', 'signer_fingerprint', 'timestamp', 'actor', 'created_at'],
 };
 
 storageTest('migrations create exactly the guarded schema and running them again changes nothing', async ({ ctx }) => {

@@ -1,0 +1,460 @@
+/**
+ * exportBundle: the case as of one custody event, written as a signed BagIt bag inside a ZIP.
+ *
+ * Lifecycle: resolve the scope (as-of event) → load the signing key (fail before writing
+ * anything) → write `<out>.<random>.partial` (O_EXCL): tag files, every item byte for byte (each
+ * re-hashed against the index as it is copied), the index tables spooled then copied, custody log,
+ * summary PDF (optional), bag-info, manifests, signature, timestamp → central directory, fsync →
+ * re-read the whole file (SHA-256 equals what was written, central directory intact, member count)
+ * → rename to `<out>`, fsync the folder → record the export and its custody event. Any failure
+ * removes the partial file: nothing that looks like a finished bundle is ever left, and a failed
+ * export is never signed under the final name.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Knex } from 'knex';
+import type { Config } from '../config.ts';
+import type { Context } from '../context.ts';
+import { storeDir } from '../context.ts';
+import { appendCustodyEvent, canonicalJson } from '../custody/chain.ts';
+import { SpamcaseError } from '../errors.ts';
+import { packDir } from '../store/pack-store.ts';
+import { loadSigner } from '../signing/keys.ts';
+import { signDetached } from '../signing/cms.ts';
+import { fetchTimestamp } from '../signing/timestamp.ts';
+import { csvRow, datRow, DAT_BOM, type Cell } from './csv.ts';
+import { itemColumns } from './item-columns.ts';
+import { bundleReadme } from './readme-text.ts';
+import { inScope, resolveScope, type ExportScope } from './scope.ts';
+import { Spool } from './spool.ts';
+import { BUNDLE_TABLES, type BundleTable } from './tables.ts';
+import { ZipWriter } from './zip-writer.ts';
+import { readCentralDirectory } from './zip-reader.ts';
+
+/** Items per database page while writing the payload. */
+const ITEM_PAGE = 1000;
+
+export const ITEMS_CSV_HEADER = [
+  'bates', 'file', 'sha256', 'md5', 'size', 'party', 'acquisition', 'acquisition_method', 'acquisition_source', 'original_name',
+  'account', 'originating_ip', 'recipients', 'date', 'from', 'subject', 'campaign', 'parse_error',
+] as const;
+export const DAT_HEADER = ['BEGBATES', 'ENDBATES', 'NATIVEPATH', 'SHA256HASH', 'MD5HASH', 'FILESIZE', 'FROM', 'TO', 'DATESENT', 'SUBJECT', 'CUSTODIAN', 'FILENAME'];
+
+/** What the summary PDF may state about the bundle it goes into (see docs/BUNDLE.md). */
+export interface BundleInfo {
+  identifier: string;
+  caseSlug: string;
+  title: string;
+  asOfSeq: number;
+  asOfHash: string;
+  asOfAt: string;
+  items: number;
+  organization: string;
+  signer: string;
+  signerFingerprint: string;
+  /** SHA-256 of manifest-sha256.txt as it is before the data/summary.pdf line is added (its last line). */
+  manifestWithoutSummarySha256: string;
+}
+
+export interface ExportOptions {
+  out: string;
+  signing: Config['signing'];
+  organization: string;
+  tsaUrl?: string | null;
+  /** Export as of this custody event (default: the latest). */
+  asOfSeq?: number;
+  extraTables?: readonly BundleTable[];
+  summaryPdf?: (info: BundleInfo) => Promise<Buffer>;
+}
+
+export interface ExportResult {
+  file: string;
+  identifier: string;
+  sha256: string;
+  bytes: number;
+  items: number;
+  payloadFiles: number;
+  payloadBytes: number;
+  entries: number;
+  asOfSeq: number;
+  asOfHash: string;
+  signer: string;
+  signerFingerprint: string;
+  timestamp: string | null;
+  warnings: string[];
+}
+
+export function bundleIdentifier(scope: Pick<ExportScope, 'caseSlug' | 'asOf'>): string {
+  return `${scope.caseSlug}-e${scope.asOf.seq}-${scope.asOf.hash.slice(0, 12)}`;
+}
+
+interface ItemRow {
+  id: number | string;
+  bates: string;
+  sha256: string;
+  size: number | string;
+  pack: string;
+  pack_offset: number | string;
+  date: string | null;
+  first_acquisition_id: number | string;
+  parse_error: string | null;
+  from_address: string | null;
+  subject: string | null;
+}
+
+/**
+ * Reads items from pack segments, keeping each segment open, into one reused buffer: the bytes
+ * returned are valid until the next read (the ZIP writer copies them), so memory stays flat.
+ */
+class PackReader {
+  private readonly fds = new Map<string, number>();
+  private buffer = Buffer.allocUnsafe(1 << 20);
+  constructor(private readonly dir: string) {}
+  read(pack: string, offset: number, size: number): Buffer {
+    let fd = this.fds.get(pack);
+    if (fd === undefined) {
+      fd = fs.openSync(path.join(this.dir, pack), 'r');
+      this.fds.set(pack, fd);
+    }
+    if (this.buffer.length < size) this.buffer = Buffer.allocUnsafe(size);
+    const buf = this.buffer.subarray(0, size);
+    let got = 0;
+    while (got < size) {
+      const n = fs.readSync(fd, buf, got, size - got, offset + got);
+      if (n === 0) throw new SpamcaseError('STORE_CORRUPT', `${pack} ends before the item at offset ${offset}`);
+      got += n;
+    }
+    return buf;
+  }
+  close(): void {
+    for (const fd of this.fds.values()) fs.closeSync(fd);
+    this.fds.clear();
+  }
+}
+
+export async function exportBundle(ctx: Context, caseSlug: string, opts: ExportOptions): Promise<ExportResult> {
+  const knex = ctx.db.knex;
+  const scope = await resolveScope(knex, caseSlug, opts.asOfSeq);
+  const signer = loadSigner(opts.signing);
+  const signerCert = new crypto.X509Certificate(signer.certDer);
+  const signerName = signerCert.subject.replace(/\n/g, ', ');
+  const out = path.resolve(opts.out);
+  if (fs.existsSync(out)) throw new SpamcaseError('INVALID_INPUT', `${out} already exists: a bundle is never overwritten`);
+  const dir = path.dirname(out);
+  fs.mkdirSync(dir, { recursive: true });
+  const partial = path.join(dir, `.${path.basename(out)}.${crypto.randomBytes(6).toString('hex')}.partial`);
+  const spoolDir = fs.mkdtempSync(path.join(dir, `.${path.basename(out)}.spool-`));
+  const warnings: string[] = [];
+  if (scope.running.length > 0) {
+    warnings.push(`acquisition(s) ${scope.running.join(', ')} are still marked running (in progress or interrupted): a later export as of the same event may hold more items`);
+  }
+  const identifier = bundleIdentifier(scope);
+  const root = `${identifier}/`;
+  const reader = new PackReader(packDir(storeDir(ctx, caseSlug)));
+  let fd: number | null = fs.openSync(partial, 'wx', 0o644);
+  let started: ZipWriter | null = null;
+  try {
+    const zip = new ZipWriter(fd, scope.asOf.at, path.join(spoolDir, 'central-directory'));
+    started = zip;
+    const tagFiles = new Map<string, Buffer>();
+    const addTag = (name: string, data: Buffer) => {
+      tagFiles.set(name, data);
+      zip.addBuffer(root + name, data);
+    };
+    addTag('bagit.txt', Buffer.from('BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n'));
+    addTag(
+      'README.txt',
+      Buffer.from(
+        bundleReadme({
+          identifier,
+          caseSlug,
+          title: scope.title,
+          asOfSeq: scope.asOf.seq,
+          asOfHash: scope.asOf.hash,
+          organization: opts.organization,
+          timestamped: !!opts.tsaUrl,
+          summary: !!opts.summaryPdf,
+        }),
+      ),
+    );
+    addTag('signer-cert.pem', Buffer.from(signer.certPem));
+
+    const manifest = new Spool(path.join(spoolDir, 'manifest'));
+    let payloadFiles = 0;
+    let payloadBytes = 0;
+    const addManifest = (name: string, sha256: string, size: number) => {
+      manifest.write(`${sha256}  data/${name}\n`);
+      payloadFiles += 1;
+      payloadBytes += size;
+    };
+
+    // 1. Items, byte for byte, with items.csv and the load file spooled alongside.
+    const itemsCsv = new Spool(path.join(spoolDir, 'items.csv'));
+    itemsCsv.write(csvRow([...ITEMS_CSV_HEADER]));
+    const dat = new Spool(path.join(spoolDir, 'loadfile.dat'));
+    dat.write(DAT_BOM + datRow(DAT_HEADER));
+    let items = 0;
+    // Global bounds of the primary key (answered from the index ends); pages outside the case are empty.
+    const lo0 = Number(((await knex('items').min({ v: 'id' }).first()) as { v: number | string | null }).v ?? 1);
+    const maxId = Number(((await knex('items').max({ v: 'id' }).first()) as { v: number | string | null }).v ?? 0);
+    // Pages are ranges of the primary key (ids are assigned in ingest order), so each page is one
+    // index range scan; "+case_id" keeps SQLite from choosing the case index and sorting the case.
+    for (let lo = lo0 - 1; lo < maxId; lo += ITEM_PAGE) {
+      const page = (await inScope(
+        knex('items as i').join('messages as m', 'm.id', 'i.message_id').where('i.id', '>', lo).where('i.id', '<=', lo + ITEM_PAGE).whereRaw('+i.case_id = ?', [scope.caseId]),
+        'i.first_acquisition_id',
+        scope,
+      )
+        .orderBy('i.id')
+        .select('i.id', 'i.bates', 'i.sha256', 'i.size', 'i.pack', 'i.pack_offset', 'i.date', 'i.first_acquisition_id', 'i.parse_error', 'm.from_address', 'm.subject')) as ItemRow[];
+      if (page.length === 0) continue;
+      const ids = page.map((r) => Number(r.id));
+      const samples = await samplesOf(knex, scope, ids);
+      const columns = await itemColumns(knex, scope.caseId, page.map((r) => ({ id: Number(r.id), fromAddress: r.from_address })));
+      for (const r of page) {
+        const id = Number(r.id);
+        const size = Number(r.size);
+        const bytes = reader.read(r.pack, Number(r.pack_offset), size);
+        // One-shot hashes: no Hash object per item left for the garbage collector.
+        const sha256 = crypto.hash('sha256', bytes, 'hex');
+        if (sha256 !== r.sha256) throw new SpamcaseError('STORE_CORRUPT', `item ${r.bates}: stored bytes hash to ${sha256}, the index says ${r.sha256} (run spamcase fsck)`);
+        const md5 = crypto.hash('md5', bytes, 'hex');
+        const file = `items/${r.bates}_${r.sha256}.eml`;
+        zip.addBuffer(`${root}data/${file}`, bytes);
+        addManifest(file, sha256, size);
+        const acq = scope.acquisitions.get(Number(r.first_acquisition_id))!;
+        const s = samples.get(id);
+        const col = columns.get(id);
+        const recipients = s ? [...s.recipients].filter((x) => x !== '').sort().join('; ') : '';
+        itemsCsv.write(
+          csvRow([
+            r.bates, file, sha256, md5, size, acq.party, acq.id, acq.method, acq.source, s?.originalName ?? '',
+            col?.account ?? '', col?.originatingIp ?? '', recipients, r.date, r.from_address, r.subject, col?.campaign ?? '', r.parse_error,
+          ]),
+        );
+        dat.write(datRow([r.bates, r.bates, `items\\${r.bates}_${r.sha256}.eml`, sha256, md5, size, r.from_address, recipients, r.date, r.subject, acq.party, s?.originalName ?? '']));
+        items += 1;
+      }
+    }
+    reader.close();
+
+    // 2. The index tables and the custody log, in a fixed order.
+    const addSpool = (name: string, spool: Spool) => {
+      const { sha256, size } = spool.copyInto(zip, `${root}data/${name}`);
+      addManifest(name, sha256, size);
+    };
+    addSpool('items.csv', itemsCsv);
+    addSpool('loadfile.dat', dat);
+    for (const table of [...BUNDLE_TABLES, ...(opts.extraTables ?? [])]) {
+      const spool = new Spool(path.join(spoolDir, table.name));
+      spool.write(csvRow(table.header));
+      await table.rows(knex, scope, (cells: Cell[]) => spool.write(csvRow(cells)));
+      addSpool(table.name, spool);
+    }
+    const custody = new Spool(path.join(spoolDir, 'custody.jsonl'));
+    for (const e of scope.events) custody.write(`${canonicalJson(e)}\n`);
+    addSpool('custody.jsonl', custody);
+
+    // 3. The summary PDF: it can state the manifest as it is before its own line (its last).
+    const manifestWithoutSummarySha256 = manifest.sha256();
+    if (opts.summaryPdf) {
+      const pdf = await opts.summaryPdf({
+        identifier,
+        caseSlug,
+        title: scope.title,
+        asOfSeq: scope.asOf.seq,
+        asOfHash: scope.asOf.hash,
+        asOfAt: scope.asOf.at,
+        items,
+        organization: opts.organization,
+        signer: signerName,
+        signerFingerprint: signerCert.fingerprint256,
+        manifestWithoutSummarySha256,
+      });
+      zip.addBuffer(`${root}data/summary.pdf`, pdf);
+      addManifest('summary.pdf', crypto.createHash('sha256').update(pdf).digest('hex'), pdf.length);
+    }
+
+    // 4. Tag files, manifests, signature, timestamp.
+    const bagInfo = [
+      `Source-Organization: ${oneLine(opts.organization)}`,
+      `External-Identifier: ${identifier}`,
+      `Bagging-Date: ${scope.asOf.at.slice(0, 10)}`,
+      `Payload-Oxum: ${payloadBytes}.${payloadFiles}`,
+      `Internal-Sender-Description: ${oneLine(scope.title)}`,
+      'Bag-Software-Agent: spamcase (https://www.npmjs.com/package/spamcase)',
+      `Spamcase-Case: ${caseSlug}`,
+      `Spamcase-As-Of-Event: ${scope.asOf.seq} ${scope.asOf.hash}`,
+      `Spamcase-Items: ${items}`,
+      `Spamcase-Manifest-Without-Summary-SHA256: ${manifestWithoutSummarySha256}`,
+      '',
+    ].join('\n');
+    addTag('bag-info.txt', Buffer.from(bagInfo));
+    const manifestCopy = manifest.copyInto(zip, `${root}manifest-sha256.txt`);
+    const tagLines = [...tagFiles.entries()].map(([name, data]) => [name, crypto.createHash('sha256').update(data).digest('hex')] as const);
+    tagLines.push(['manifest-sha256.txt', manifestCopy.sha256]);
+    tagLines.sort(([a], [b]) => (a < b ? -1 : 1));
+    const tagManifest = Buffer.from(tagLines.map(([name, sha]) => `${sha}  ${name}\n`).join(''));
+    zip.addBuffer(`${root}tagmanifest-sha256.txt`, tagManifest);
+    const signature = signDetached(tagManifest, signer);
+    zip.addBuffer(`${root}tagmanifest-sha256.txt.p7s`, signature);
+    let timestamp: string | null = null;
+    if (opts.tsaUrl) {
+      const reply = await fetchTimestamp(opts.tsaUrl, signature);
+      zip.addBuffer(`${root}tagmanifest-sha256.txt.p7s.tsr`, reply);
+      timestamp = ctx.clock().toISOString();
+    }
+    const bytes = zip.finish();
+    const written = zip.digest();
+    const entries = zip.entryCount;
+    fs.closeSync(fd);
+    fd = null;
+
+    // 5. Re-read what is on disk before it counts.
+    const reread = rereadCheck(partial, entries);
+    if (reread !== written) throw new SpamcaseError('STORE_CORRUPT', `the bundle read back from ${partial} differs from what was written`);
+    fs.renameSync(partial, out);
+    fsyncDir(dir);
+
+    const result: ExportResult = {
+      file: out,
+      identifier,
+      sha256: written,
+      bytes,
+      items,
+      payloadFiles,
+      payloadBytes,
+      entries,
+      asOfSeq: scope.asOf.seq,
+      asOfHash: scope.asOf.hash,
+      signer: signerName,
+      signerFingerprint: signerCert.fingerprint256,
+      timestamp,
+      warnings,
+    };
+    await recordExport(ctx, scope, result);
+    return result;
+  } catch (err) {
+    started?.abort();
+    if (fd !== null) fs.closeSync(fd);
+    fs.rmSync(partial, { force: true });
+    throw err;
+  } finally {
+    reader.close();
+    fs.rmSync(spoolDir, { recursive: true, force: true });
+  }
+}
+
+function oneLine(s: string): string {
+  return s.replace(/[\r\n]+/g, ' ');
+}
+
+async function samplesOf(knex: Knex, scope: ExportScope, itemIds: number[]): Promise<Map<number, { originalName: string; recipients: Set<string> }>> {
+  const rows = (await inScope(knex('samples').whereIn('item_id', itemIds), 'acquisition_id', scope)
+    .orderBy('id')
+    .select('item_id', 'acquisition_id', 'locator', 'recipient')) as Array<{ item_id: number | string; acquisition_id: number | string; locator: string; recipient: string }>;
+  const result = new Map<number, { originalName: string; recipients: Set<string> }>();
+  for (const r of rows) {
+    const id = Number(r.item_id);
+    let entry = result.get(id);
+    if (!entry) {
+      const acq = scope.acquisitions.get(Number(r.acquisition_id));
+      entry = { originalName: r.locator === '' ? (acq?.source ?? '') : r.locator, recipients: new Set() };
+      result.set(id, entry);
+    }
+    entry.recipients.add(r.recipient);
+  }
+  return result;
+}
+
+/** Read the whole archive back: its SHA-256, and its central directory lists every member. */
+function rereadCheck(file: string, entries: number): string {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const { members } = readCentralDirectory(fd);
+    if (members.length !== entries) throw new SpamcaseError('STORE_CORRUPT', `${file}: ${members.length} members read back, ${entries} written`);
+    const hash = crypto.createHash('sha256');
+    const buf = Buffer.allocUnsafe(4 * 1024 * 1024);
+    let pos = 0;
+    for (;;) {
+      const n = fs.readSync(fd, buf, 0, buf.length, pos);
+      if (n === 0) break;
+      hash.update(buf.subarray(0, n));
+      pos += n;
+    }
+    return hash.digest('hex');
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function fsyncDir(dir: string): void {
+  const fd = fs.openSync(dir, 'r');
+  try {
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+async function recordExport(ctx: Context, scope: ExportScope, r: ExportResult): Promise<void> {
+  const now = ctx.clock();
+  await ctx.db.knex.transaction(async (trx) => {
+    await trx('exports').insert({
+      case_id: scope.caseId,
+      identifier: r.identifier,
+      file_name: r.file,
+      sha256: r.sha256,
+      bytes: r.bytes,
+      as_of_seq: r.asOfSeq,
+      as_of_hash: r.asOfHash,
+      items: r.items,
+      signer: r.signer.slice(0, 500),
+      signer_fingerprint: r.signerFingerprint,
+      timestamp: r.timestamp,
+      actor: ctx.actor,
+      created_at: now.toISOString(),
+    });
+    await appendCustodyEvent(trx, {
+      caseId: scope.caseId,
+      caseSlug: scope.caseSlug,
+      at: now,
+      actor: ctx.actor,
+      action: 'exported',
+      details: { identifier: r.identifier, file: path.basename(r.file), sha256: r.sha256, bytes: r.bytes, items: r.items, asOf: r.asOfSeq, signerFingerprint: r.signerFingerprint, timestamped: r.timestamp !== null },
+    });
+  });
+}
+
+export interface ExportRecord {
+  id: number;
+  identifier: string;
+  fileName: string;
+  sha256: string;
+  bytes: number;
+  asOfSeq: number;
+  items: number;
+  signer: string;
+  timestamped: boolean;
+  actor: string;
+  createdAt: string;
+}
+
+/** Earlier exports of a case, newest first (for the web UI and `spamcase exports`). */
+export async function listExports(db: Knex, caseId: number): Promise<ExportRecord[]> {
+  const rows = (await db('exports').where({ case_id: caseId }).orderBy('id', 'desc')) as Array<Record<string, string | number | null>>;
+  return rows.map((r) => ({
+    id: Number(r.id),
+    identifier: String(r.identifier),
+    fileName: String(r.file_name),
+    sha256: String(r.sha256),
+    bytes: Number(r.bytes),
+    asOfSeq: Number(r.as_of_seq),
+    items: Number(r.items),
+    signer: String(r.signer),
+    timestamped: r.timestamp !== null,
+    actor: String(r.actor),
+    createdAt: String(r.created_at),
+  }));
+}

@@ -1,0 +1,349 @@
+/**
+ * verifyBundle: check a bundle ZIP the way an outside expert would, and name every failing file.
+ *
+ * Order: ZIP structure (central directory, each local header, each CRC-32) → BagIt layout
+ * (one top folder, bagit.txt, bag-info.txt, manifest) → every payload file against
+ * manifest-sha256.txt, nothing missing, nothing added, Payload-Oxum → tag files against
+ * tagmanifest-sha256.txt → CMS signature over the tag manifest (and the signer certificate against
+ * signer-cert.pem and, when given, the trusted certificate) → RFC 3161 timestamp → custody chain
+ * of custody.jsonl up to the as-of event → items.csv agrees with data/items/ (file, SHA-256, MD5,
+ * size, and one row per item). The SHA-256 of the whole ZIP is computed in a worker thread at the
+ * same time (it identifies the bundle in the custody event).
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { Context } from '../context.ts';
+import { appendCustodyEvent, verifyCustodyChain, type CustodyEvent } from '../custody/chain.ts';
+import { SpamcaseError } from '../errors.ts';
+import { checkSignedData, issuedByOrSame } from '../signing/cms.ts';
+import { checkTimestampReply } from '../signing/timestamp.ts';
+import { ITEMS_CSV_HEADER } from './bundle.ts';
+import { parseCsv } from './csv.ts';
+import { readCentralDirectory, walkMembers, ZipFormatError, type ZipMember } from './zip-reader.ts';
+
+export interface VerifyProblem {
+  /** The member (path inside the bag) or "(zip)" / "(bag)" for the archive as a whole. */
+  file: string;
+  problem: string;
+}
+
+export interface VerifyResult {
+  ok: boolean;
+  file: string;
+  sha256: string;
+  identifier: string | null;
+  caseSlug: string | null;
+  items: number;
+  payloadFiles: number;
+  signer: string | null;
+  signerFingerprint: string | null;
+  timestamp: string | null;
+  problems: VerifyProblem[];
+  warnings: string[];
+}
+
+export interface VerifyOptions {
+  /** PEM certificate the signer must be (or be issued by). Without it, trust is not judged. */
+  cert?: string;
+  /** PEM certificate of the timestamp authority. */
+  tsaCert?: string;
+}
+
+const HASH_WORKER = `
+const { workerData, parentPort } = require('node:worker_threads');
+const fs = require('node:fs');
+const crypto = require('node:crypto');
+const fd = fs.openSync(workerData.file, 'r');
+const hash = crypto.createHash('sha256');
+const buf = Buffer.allocUnsafe(4 * 1024 * 1024);
+let pos = 0;
+for (;;) { const n = fs.readSync(fd, buf, 0, buf.length, pos); if (n === 0) break; hash.update(buf.subarray(0, n)); pos += n; }
+fs.closeSync(fd);
+parentPort.postMessage(hash.digest('hex'));
+`;
+
+function hashFileInWorker(file: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const w = new Worker(HASH_WORKER, { eval: true, workerData: { file } });
+    w.once('message', (m: string) => resolve(m));
+    w.once('error', reject);
+  });
+}
+
+function readPem(file: string, what: string): crypto.X509Certificate {
+  try {
+    return new crypto.X509Certificate(fs.readFileSync(file));
+  } catch (err) {
+    throw new SpamcaseError('INPUT_UNREADABLE', `cannot read ${what} ${file}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+function parseTagFile(text: string): Map<string, string> {
+  const m = new Map<string, string>();
+  for (const line of text.split(/\r?\n/)) {
+    const i = line.indexOf(':');
+    if (i > 0) m.set(line.slice(0, i).trim(), line.slice(i + 1).trim());
+  }
+  return m;
+}
+
+/** "sha256  path" lines → path → digest; malformed lines reported. */
+function parseManifest(text: string, file: string, problems: VerifyProblem[]): Map<string, string> {
+  const m = new Map<string, string>();
+  for (const line of text.split('\n')) {
+    if (line === '') continue;
+    const match = /^([0-9a-fA-F]{64})[ \t]+\*?(.+)$/.exec(line.replace(/\r$/, ''));
+    if (!match) {
+      problems.push({ file, problem: `malformed line ${JSON.stringify(line.slice(0, 80))}` });
+      continue;
+    }
+    m.set(match[2]!, match[1]!.toLowerCase());
+  }
+  return m;
+}
+
+export async function verifyBundle(file: string, opts: VerifyOptions = {}): Promise<VerifyResult> {
+  const trusted = opts.cert ? readPem(opts.cert, 'certificate') : null;
+  const trustedTsa = opts.tsaCert ? readPem(opts.tsaCert, 'TSA certificate') : null;
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch (err) {
+    throw new SpamcaseError('INPUT_UNREADABLE', `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { cause: err });
+  }
+  const wholeHash = hashFileInWorker(file);
+  const problems: VerifyProblem[] = [];
+  const warnings: string[] = [];
+  const result: VerifyResult = { ok: false, file: path.resolve(file), sha256: '', identifier: null, caseSlug: null, items: 0, payloadFiles: 0, signer: null, signerFingerprint: null, timestamp: null, problems, warnings };
+  try {
+    let members: ZipMember[];
+    try {
+      members = readCentralDirectory(fd).members;
+    } catch (err) {
+      if (!(err instanceof ZipFormatError)) throw err;
+      problems.push({ file: '(zip)', problem: err.message });
+      return result;
+    }
+    // Layout: one top-level folder.
+    const tops = new Set(members.map((m) => m.name.split('/')[0]));
+    if (tops.size !== 1) problems.push({ file: '(bag)', problem: `expected one top-level folder, found ${tops.size}: ${[...tops].slice(0, 5).join(', ')}` });
+    const top = [...tops][0] ?? '';
+    const rootPrefix = `${top}/`;
+    const byName = new Map<string, ZipMember>();
+    for (const m of members) {
+      const rel = m.name.startsWith(rootPrefix) ? m.name.slice(rootPrefix.length) : m.name;
+      if (m.name.endsWith('/')) continue;
+      if (byName.has(rel)) problems.push({ file: rel, problem: 'appears twice in the ZIP' });
+      byName.set(rel, m);
+    }
+    const readOne = (rel: string): Buffer | null => {
+      const m = byName.get(rel);
+      if (!m) return null;
+      let data: Buffer | null = null;
+      walkMembers(fd, [m], (_m, d) => (data = Buffer.from(d)), (_m, p) => problems.push({ file: rel, problem: p }));
+      return data;
+    };
+    for (const required of ['bagit.txt', 'bag-info.txt', 'manifest-sha256.txt', 'tagmanifest-sha256.txt']) {
+      if (!byName.has(required)) problems.push({ file: required, problem: 'missing' });
+    }
+    const bagit = readOne('bagit.txt');
+    if (bagit && !/^BagIt-Version: \d+\.\d+\r?\n/.test(bagit.toString('utf8'))) problems.push({ file: 'bagit.txt', problem: 'does not declare BagIt-Version' });
+    const bagInfo = parseTagFile(readOne('bag-info.txt')?.toString('utf8') ?? '');
+    result.identifier = bagInfo.get('External-Identifier') ?? null;
+    result.caseSlug = bagInfo.get('Spamcase-Case') ?? null;
+    const manifestBytes = readOne('manifest-sha256.txt');
+    const manifest = parseManifest(manifestBytes?.toString('utf8') ?? '', 'manifest-sha256.txt', problems);
+
+    // items.csv first, so each item is checked against its row as it is read.
+    const rows = new Map<string, { sha256: string; md5: string; size: number; bates: string }>();
+    const itemsCsv = readOne('data/items.csv');
+    if (!itemsCsv) problems.push({ file: 'data/items.csv', problem: 'missing' });
+    else {
+      const it = parseCsv(itemsCsv.toString('utf8'));
+      const header = it.next().value as string[] | undefined;
+      if (!header || header.join(',') !== ITEMS_CSV_HEADER.join(',')) problems.push({ file: 'data/items.csv', problem: 'unexpected header row' });
+      let line = 1;
+      for (const r of it) {
+        line += 1;
+        const [bates, f, sha256, md5, size] = r;
+        if (!f || !sha256 || !md5 || size === undefined) {
+          problems.push({ file: 'data/items.csv', problem: `line ${line}: incomplete row` });
+          continue;
+        }
+        if (rows.has(`data/${f}`)) problems.push({ file: 'data/items.csv', problem: `line ${line}: ${f} listed twice` });
+        rows.set(`data/${f}`, { sha256, md5, size: Number(size), bates: bates ?? '' });
+      }
+    }
+
+    // Every member: CRC (walk), payload against manifest and items.csv.
+    const seenPayload = new Set<string>();
+    let oxumBytes = 0;
+    let oxumFiles = 0;
+    let itemFiles = 0;
+    walkMembers(
+      fd,
+      members.filter((m) => !m.name.endsWith('/')),
+      (m, data) => {
+        const rel = m.name.startsWith(rootPrefix) ? m.name.slice(rootPrefix.length) : m.name;
+        if (!rel.startsWith('data/')) return;
+        seenPayload.add(rel);
+        oxumBytes += data.length;
+        oxumFiles += 1;
+        const expected = manifest.get(rel);
+        const sha256 = crypto.hash('sha256', data, 'hex');
+        if (expected === undefined) problems.push({ file: rel, problem: 'not listed in manifest-sha256.txt (file added)' });
+        else if (expected !== sha256) problems.push({ file: rel, problem: 'SHA-256 does not match manifest-sha256.txt (file altered)' });
+        if (rel.startsWith('data/items/')) {
+          itemFiles += 1;
+          const row = rows.get(rel);
+          if (!row) problems.push({ file: rel, problem: 'no row in items.csv' });
+          else {
+            const md5 = crypto.hash('md5', data, 'hex');
+            if (row.sha256 !== sha256) problems.push({ file: rel, problem: `items.csv (${row.bates}) gives SHA-256 ${row.sha256}, the file hashes to ${sha256}` });
+            if (row.md5 !== md5) problems.push({ file: rel, problem: `items.csv (${row.bates}) gives MD5 ${row.md5}, the file hashes to ${md5}` });
+            if (row.size !== data.length) problems.push({ file: rel, problem: `items.csv (${row.bates}) gives size ${row.size}, the file has ${data.length} bytes` });
+            rows.delete(rel);
+          }
+        }
+      },
+      (m, p) => {
+        const rel = m.name.startsWith(rootPrefix) ? m.name.slice(rootPrefix.length) : m.name;
+        if (rel.startsWith('data/')) seenPayload.add(rel);
+        problems.push({ file: rel, problem: p });
+      },
+    );
+    for (const name of manifest.keys()) if (!seenPayload.has(name)) problems.push({ file: name, problem: 'listed in manifest-sha256.txt but missing from the bundle (file deleted)' });
+    for (const [name, row] of rows) problems.push({ file: 'data/items.csv', problem: `row ${row.bates} names ${name.slice(5)}, which is not in the bundle` });
+    result.items = itemFiles;
+    result.payloadFiles = oxumFiles;
+    const oxum = bagInfo.get('Payload-Oxum');
+    if (!oxum) problems.push({ file: 'bag-info.txt', problem: 'no Payload-Oxum' });
+    else if (oxum !== `${oxumBytes}.${oxumFiles}`) problems.push({ file: 'bag-info.txt', problem: `Payload-Oxum is ${oxum}, the payload is ${oxumBytes}.${oxumFiles}` });
+    const declaredItems = bagInfo.get('Spamcase-Items');
+    if (declaredItems !== undefined && Number(declaredItems) !== itemFiles) problems.push({ file: 'bag-info.txt', problem: `Spamcase-Items is ${declaredItems}, data/items/ holds ${itemFiles}` });
+
+    // Tag manifest.
+    const tagManifestBytes = readOne('tagmanifest-sha256.txt');
+    const tagManifest = parseManifest(tagManifestBytes?.toString('utf8') ?? '', 'tagmanifest-sha256.txt', problems);
+    for (const [name, sha] of tagManifest) {
+      const data = readOne(name);
+      if (!data) problems.push({ file: name, problem: 'listed in tagmanifest-sha256.txt but missing' });
+      else if (crypto.createHash('sha256').update(data).digest('hex') !== sha) problems.push({ file: name, problem: 'SHA-256 does not match tagmanifest-sha256.txt (file altered)' });
+    }
+    for (const required of ['bagit.txt', 'bag-info.txt', 'manifest-sha256.txt', 'signer-cert.pem']) {
+      if (byName.has(required) && !tagManifest.has(required)) problems.push({ file: required, problem: 'not covered by tagmanifest-sha256.txt' });
+    }
+    for (const name of byName.keys()) {
+      if (!name.startsWith('data/') && !tagManifest.has(name) && !['tagmanifest-sha256.txt', 'tagmanifest-sha256.txt.p7s', 'tagmanifest-sha256.txt.p7s.tsr'].includes(name)) {
+        problems.push({ file: name, problem: 'not covered by tagmanifest-sha256.txt (file added)' });
+      }
+    }
+
+    // Signature.
+    const p7s = readOne('tagmanifest-sha256.txt.p7s');
+    if (!p7s) problems.push({ file: 'tagmanifest-sha256.txt.p7s', problem: 'missing: the bundle is not signed' });
+    else if (tagManifestBytes) {
+      const check = checkSignedData(p7s, tagManifestBytes);
+      for (const p of check.problems) problems.push({ file: 'tagmanifest-sha256.txt.p7s', problem: p });
+      if (check.signer) {
+        result.signer = check.signer.subject.replace(/\n/g, ', ');
+        result.signerFingerprint = check.signer.fingerprint256;
+        const bagCert = readOne('signer-cert.pem');
+        if (bagCert) {
+          let same = false;
+          try {
+            same = new crypto.X509Certificate(bagCert).raw.equals(check.signer.raw);
+          } catch {
+            same = false;
+          }
+          if (!same) problems.push({ file: 'signer-cert.pem', problem: 'is not the certificate that signed the bundle (certificate swapped)' });
+        }
+        if (trusted) {
+          if (!issuedByOrSame(check.signer, trusted, check.certificates)) problems.push({ file: 'tagmanifest-sha256.txt.p7s', problem: `signed by "${result.signer}" (${check.signer.fingerprint256}), not by the trusted certificate ${trusted.fingerprint256}` });
+        } else warnings.push(`signature valid, but not checked against a trusted certificate: pass --cert with the organization's certificate (signer ${result.signer}, SHA-256 fingerprint ${check.signer.fingerprint256})`);
+        const asOfAt = bagInfo.get('Bagging-Date');
+        if (asOfAt) {
+          const t = Date.parse(`${asOfAt}T12:00:00Z`);
+          if (t < Date.parse(check.signer.validFrom) - 86_400_000 || t > Date.parse(check.signer.validTo) + 86_400_000) {
+            problems.push({ file: 'tagmanifest-sha256.txt.p7s', problem: `signer certificate is not valid on the Bagging-Date ${asOfAt} (valid ${check.signer.validFrom} to ${check.signer.validTo})` });
+          }
+        }
+        if (/FOR TRYING SPAMCASE ONLY/.test(result.signer)) warnings.push('signed with a trial (self-signed) certificate made by spamcase keys init: not for court use');
+      }
+    }
+
+    // Timestamp.
+    const tsr = readOne('tagmanifest-sha256.txt.p7s.tsr');
+    if (tsr && p7s) {
+      const ts = checkTimestampReply(tsr, p7s, trustedTsa ?? undefined);
+      for (const p of ts.problems) problems.push({ file: 'tagmanifest-sha256.txt.p7s.tsr', problem: p });
+      result.timestamp = ts.genTime;
+      if (!trustedTsa) warnings.push('timestamp token valid, but its TSA certificate was not checked against a trusted one: pass --tsa-cert');
+    } else if (!tsr) warnings.push('no RFC 3161 timestamp in this bundle');
+
+    // Custody chain.
+    const custody = readOne('data/custody.jsonl');
+    if (!custody) problems.push({ file: 'data/custody.jsonl', problem: 'missing' });
+    else {
+      const events: CustodyEvent[] = [];
+      let bad = false;
+      custody
+        .toString('utf8')
+        .split('\n')
+        .forEach((line, i) => {
+          if (line === '') return;
+          try {
+            events.push(JSON.parse(line) as CustodyEvent);
+          } catch {
+            bad = true;
+            problems.push({ file: 'data/custody.jsonl', problem: `line ${i + 1} is not JSON` });
+          }
+        });
+      if (!bad) {
+        for (const p of verifyCustodyChain(events)) problems.push({ file: 'data/custody.jsonl', problem: p });
+        const last = events[events.length - 1];
+        const asOf = bagInfo.get('Spamcase-As-Of-Event');
+        if (asOf && (!last || `${last.seq} ${last.hash}` !== asOf)) problems.push({ file: 'data/custody.jsonl', problem: `does not end at the as-of event ${asOf}` });
+      }
+    }
+  } finally {
+    fs.closeSync(fd);
+    result.sha256 = await wholeHash;
+  }
+  result.ok = problems.length === 0;
+  return result;
+}
+
+/**
+ * Record a verification as a custody event of the case the bundle belongs to, when that case is on
+ * this server (found by the ZIP's SHA-256 among recorded exports, else by the bag's Spamcase-Case).
+ * Returns the case slug recorded on, or null.
+ */
+export async function recordVerification(ctx: Context, result: VerifyResult): Promise<string | null> {
+  const knex = ctx.db.knex;
+  const byHash = (await knex('exports as e').join('cases as c', 'c.id', 'e.case_id').where('e.sha256', result.sha256).first('c.id', 'c.slug')) as { id: number; slug: string } | undefined;
+  const target = byHash ?? (result.caseSlug ? ((await knex('cases').where({ slug: result.caseSlug }).first('id', 'slug')) as { id: number; slug: string } | undefined) : undefined);
+  if (!target) return null;
+  const now = ctx.clock();
+  await knex.transaction(async (trx) => {
+    await appendCustodyEvent(trx, {
+      caseId: Number(target.id),
+      caseSlug: target.slug,
+      at: now,
+      actor: ctx.actor,
+      action: 'verified',
+      details: {
+        file: path.basename(result.file),
+        sha256: result.sha256,
+        identifier: result.identifier,
+        ok: result.ok,
+        problems: result.problems.length,
+        knownExport: byHash !== undefined,
+        signerFingerprint: result.signerFingerprint,
+      },
+    });
+  });
+  return target.slug;
+}
