@@ -11,7 +11,7 @@ import type { Knex } from 'knex';
 
 export const GENESIS_HASH = '0'.repeat(64);
 
-export type CustodyAction = 'case-created' | 'acquisition-started' | 'acquired' | 'fsck';
+export type CustodyAction = 'case-created' | 'acquisition-started' | 'acquired' | 'fsck' | 'member-added' | 'member-removed';
 
 export interface CustodyEvent {
   case: string;

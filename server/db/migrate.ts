@@ -4,13 +4,17 @@
  */
 import type { Knex } from 'knex';
 import * as evidenceStore from './migrations/20261127120000_evidence_store.ts';
+import * as webAccess from './migrations/20261128040000_web_access.ts';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
   down(knex: Knex): Promise<void>;
 }
 
-const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [['20261127120000_evidence_store', evidenceStore]];
+const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
+  ['20261127120000_evidence_store', evidenceStore],
+  ['20261128040000_web_access', webAccess],
+];
 
 const source: Knex.MigrationSource<string> = {
   getMigrations: async () => MIGRATIONS.map(([name]) => name),
