@@ -94,7 +94,11 @@ export function sanitizeForDisplay(html: string, options: { remoteImages: boolea
     disallowedTagsMode: 'discard',
     nonTextTags: ['script', 'style', 'textarea', 'option', 'noscript', 'title', 'head', 'template', 'iframe', 'object', 'embed', 'svg', 'math'],
     transformTags: {
-      a: (_tag, attribs) => ({ tagName: 'span', attribs: { class: 'link', title: (attribs.href ?? '').slice(0, 2000) } }),
+      a: (_tag, attribs) => {
+        const href = attribs.href ?? '';
+        const attrs: Record<string, string> = /^(https?|mailto):/i.test(href) ? { title: href.slice(0, 2000) } : {};
+        return { tagName: 'span', attribs: attrs };
+      },
     },
   });
 }

@@ -53,6 +53,6 @@ export function csvLine(values: Array<string | number | boolean | null | undefin
 }
 
 export function attachmentFilename(name: string): string {
-  const ascii = name.replace(/[^\x20-\x7e]|["\\/]/g, '_').slice(0, 150) || 'download';
+  const ascii = name.replace(/[^A-Za-z0-9._ ()-]/g, '_').slice(0, 150) || 'download';
   return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name.slice(0, 150))}`;
 }
