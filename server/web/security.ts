@@ -41,7 +41,9 @@ export function setSecurityHeaders(req: Request, res: Response): void {
   res.setHeader('Content-Security-Policy', APP_CSP);
   res.setHeader('X-Content-Type-Options', 'nosniff');
   res.setHeader('X-Frame-Options', 'DENY');
-  res.setHeader('Referrer-Policy', 'no-referrer');
+  // same-origin, not no-referrer: under no-referrer browsers send "Origin: null" on our own form posts (found by the
+  // browser test), and the Origin check below needs the real one. Other sites still get no referrer.
+  res.setHeader('Referrer-Policy', 'same-origin');
   res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
   res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
   res.setHeader('Permissions-Policy', 'camera=(), microphone=(), geolocation=(), payment=(), usb=()');

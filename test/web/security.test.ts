@@ -93,7 +93,7 @@ storageTest('CSRF: every POST without the session token, with a wrong one, or fr
   });
 });
 
-storageTest('headers: strict CSP without inline script, frame-ancestors none, nosniff, no-referrer on every page and error', async ({ ctx }) => {
+storageTest('headers: strict CSP without inline script, frame-ancestors none, nosniff, same-origin referrer on every page and error', async ({ ctx }) => {
   await makeUser(ctx, 'ada', 'admin');
   await withServer(ctx, async (server) => {
     const c = new Client(server.url);
@@ -107,7 +107,7 @@ storageTest('headers: strict CSP without inline script, frame-ancestors none, no
       assert.match(csp, /frame-ancestors 'none'/, p);
       assert.equal(res.headers.get('x-content-type-options'), 'nosniff');
       assert.equal(res.headers.get('x-frame-options'), 'DENY');
-      assert.equal(res.headers.get('referrer-policy'), 'no-referrer');
+      assert.equal(res.headers.get('referrer-policy'), 'same-origin');
       assert.equal(res.headers.get('x-powered-by'), null);
       const html = await res.text();
       assert.doesNotMatch(html, /<script(?![^>]*\bsrc=)[^>]*>/, `no inline script on ${p}`);
