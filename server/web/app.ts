@@ -20,6 +20,7 @@ import { UploadJobRunner } from './upload-jobs.ts';
 import type { RequestState, RouteDef } from './http.ts';
 import { buildRoutes, type WebDeps } from './routes.ts';
 import { DEFAULT_UPLOAD_LIMITS, type UploadLimits } from './routes/uploads.ts';
+import { dashboardData, type DashboardCache } from './routes/case-pages.ts';
 
 export interface AppOptions {
   /** Express "trust proxy": set when a TLS-terminating proxy sits in front (cookies then get Secure). */
@@ -50,14 +51,16 @@ function wantsJson(req: Request): boolean {
 export async function createApp(ctx: Context, options: AppOptions = {}): Promise<WebApp> {
   const log = options.log ?? ((entry: Record<string, unknown>) => process.stderr.write(`${JSON.stringify({ at: new Date().toISOString(), ...entry })}\n`));
   const templates = createTemplates();
-  const jobs = new UploadJobRunner(ctx.db.knex, log);
+  const dashboardCache: DashboardCache = new Map();
+  // After an upload, the dashboard's figures are computed right away, so the next visit is fast.
+  const jobs = new UploadJobRunner(ctx.db.knex, log, (caseId, slug) => dashboardData(ctx.db.knex, dashboardCache, caseId, slug).then(() => undefined));
   await jobs.recover(ctx);
   const uploadLimits: UploadLimits = { ...DEFAULT_UPLOAD_LIMITS };
   for (const [k, v] of Object.entries(options.uploadLimits ?? {}) as Array<[keyof UploadLimits, number]>) {
     if (!Number.isInteger(v) || v <= 0) throw new SpamcaseError('CONFIG_INVALID', `upload limit ${k} must be a positive whole number`);
     uploadLimits[k] = Math.min(v, DEFAULT_UPLOAD_LIMITS[k]);
   }
-  const deps: WebDeps = { templates, jobs, throttle: new LoginThrottle(), log, uploadLimits };
+  const deps: WebDeps = { templates, jobs, throttle: new LoginThrottle(), log, uploadLimits, dashboardCache };
 
   const routes = buildRoutes(deps);
   const app = express();

@@ -9,6 +9,7 @@ import type { RouteDef } from './http.ts';
 import type { LoginThrottle } from './throttle.ts';
 import type { UploadJobRunner } from './upload-jobs.ts';
 import type { UploadLimits } from './routes/uploads.ts';
+import type { DashboardCache } from './routes/case-pages.ts';
 import { authRoutes } from './routes/auth.ts';
 import { caseRoutes } from './routes/cases.ts';
 import { casePageRoutes } from './routes/case-pages.ts';
@@ -21,6 +22,7 @@ export interface WebDeps {
   throttle: LoginThrottle;
   log: (entry: Record<string, unknown>) => void;
   uploadLimits: UploadLimits;
+  dashboardCache: DashboardCache;
 }
 
 /** The app's routes, bound to its dependencies (createApp calls this once per app). */

@@ -73,6 +73,7 @@ export async function listUploadJobs(knex: Knex, caseId: number, limit = 20): Pr
 
 interface Pending {
   ctx: Context;
+  caseId: number;
   jobId: number;
   caseSlug: string;
   party: string;
@@ -89,6 +90,8 @@ export class UploadJobRunner {
   constructor(
     private readonly knex: Knex,
     private readonly log: (entry: Record<string, unknown>) => void,
+    /** Called after a job that ingested something (to warm caches); its failure is only logged. */
+    private readonly afterJob: (caseId: number, caseSlug: string) => Promise<void> = async () => undefined,
   ) {}
 
   /** Jobs left running by a server that stopped: mark them interrupted and remove their files. */
@@ -103,7 +106,7 @@ export class UploadJobRunner {
 
   /** Record a job for files already on disk in `folder` and queue it. */
   async submit(ctx: Context, input: { caseId: number; caseSlug: string; createdBy: string; party: string; method: AcquisitionMethod; files: UploadedFile[]; folder: string; jobId: number }): Promise<void> {
-    this.queue.push({ ctx, jobId: input.jobId, caseSlug: input.caseSlug, party: input.party, method: input.method, files: input.files, folder: input.folder });
+    this.queue.push({ ctx, caseId: input.caseId, jobId: input.jobId, caseSlug: input.caseSlug, party: input.party, method: input.method, files: input.files, folder: input.folder });
     this.pump();
   }
 
@@ -169,6 +172,9 @@ export class UploadJobRunner {
       await this.knex('upload_jobs').where({ id: jobId }).update({ ...totals(), status: 'failed', error: message, acquisition_ids: JSON.stringify(acquisitionIds), finished_at: ctx.clock().toISOString() });
     } finally {
       fs.rmSync(job.folder, { recursive: true, force: true });
+    }
+    if (acquisitionIds.length > 0) {
+      await this.afterJob(job.caseId, job.caseSlug).catch((err: unknown) => this.log({ event: 'upload.after-job-failed', job: jobId, error: describeError(err) }));
     }
   }
 

@@ -26,10 +26,11 @@ interface Dashboard {
 /**
  * Dashboard figures are whole-case aggregates (counts, per-day groups): computed once per custody
  * head and reused until the next custody event, unless an acquisition is running (counts move).
+ * One cache per app (it belongs to one database).
  */
-const dashboardCache = new Map<number, { key: string; value: Dashboard }>();
+export type DashboardCache = Map<number, { key: string; value: Dashboard }>;
 
-async function dashboardData(knex: Knex, caseId: number, slug: string): Promise<Dashboard> {
+export async function dashboardData(knex: Knex, dashboardCache: DashboardCache, caseId: number, slug: string): Promise<Dashboard> {
   const head = (await knex('custody_events').where({ case_id: caseId }).max({ seq: 'seq' }).first()) as { seq: number | null };
   const running = (await knex('acquisitions').where({ case_id: caseId, status: 'running' }).count({ n: '*' }).first()) as { n: number | string };
   const key = `${head.seq ?? 0}`;
@@ -82,7 +83,7 @@ export function casePageRoutes(deps: () => WebDeps): RouteDef[] {
       access: 'case-read',
       async handler(_req, res, state) {
         const c = caseOf(state);
-        const data = await dashboardData(state.ctx.db.knex, c.id, c.slug);
+        const data = await dashboardData(state.ctx.db.knex, deps().dashboardCache, c.id, c.slug);
         const jobs = (await listUploadJobs(state.ctx.db.knex, c.id, 5)).filter((j) => j.status === 'queued' || j.status === 'running');
         page(res, state, 'dashboard.njk', { ...data, jobs, section: 'dashboard' });
       },
