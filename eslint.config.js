@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'cases/', 'coverage/', '.tmp/'] },
+  { ignores: ['node_modules/', 'cases/', 'coverage/', '.tmp/', 'test-artifacts/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -15,4 +15,5 @@ export default tseslint.config(
     },
   },
   { files: ['server/config.ts', 'test/**', 'bin/**'], rules: { 'no-restricted-properties': 'off' } },
+  { files: ['templates/web/static/**/*.js'], languageOptions: { sourceType: 'script', globals: { document: 'readonly', fetch: 'readonly', Intl: 'readonly' } } },
 );

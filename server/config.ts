@@ -6,8 +6,13 @@
  *                   unless DATABASE_URL is set, the SQLite index `spamcase.sqlite`.
  *   DATABASE_URL    postgres://user@host:port/db — use PostgreSQL (a team on a shared server)
  *                   instead of the embedded SQLite file.
- *   SPAMCASE_PORT   port for `spamcase serve` / `npm start` (default 8080; 0 picks a free port).
- *   SPAMCASE_HOST   address to listen on (default 127.0.0.1: the web UI is not exposed by default).
+ *   PORT            port for `spamcase serve` / `npm start` (default 3000; 0 picks a free port).
+ *                   SPAMCASE_PORT, when set, wins over PORT.
+ *   HOST            address to listen on (default 127.0.0.1: the web UI is not exposed by default).
+ *                   SPAMCASE_HOST, when set, wins over HOST.
+ *   SPAMCASE_TRUST_PROXY  set when a TLS-terminating reverse proxy sits in front: `true`, a hop
+ *                   count, or addresses/CIDRs as Express's "trust proxy" takes them. Requests the
+ *                   proxy marks https (X-Forwarded-Proto) then get Secure, __Host- session cookies.
  *   SPAMCASE_ORGANIZATION      the organization named in bundles (bag-info Source-Organization) and
  *                              in the trial certificate (default "spamcase user").
  *   SPAMCASE_SIGNING_CERT      PEM X.509 certificate that signs bundles (with SPAMCASE_SIGNING_KEY).
@@ -26,7 +31,7 @@ import { SpamcaseError } from './errors.ts';
 export interface Config {
   dataRoot: string;
   database: { client: 'sqlite'; filename: string } | { client: 'pg'; url: string };
-  http: { host: string; port: number };
+  http: { host: string; port: number; trustProxy: boolean | number | string };
   organization: string;
   signing: { cert: string; key: string } | { p12: string; password: string };
   tsaUrl: string | null;
@@ -54,10 +59,17 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     if (parsed && problems.length === 0) database = { client: 'pg', url };
   }
 
-  const portText = env.SPAMCASE_PORT?.trim() || '8080';
+  const portText = env.SPAMCASE_PORT?.trim() || env.PORT?.trim() || '3000';
   const port = Number(portText);
   if (!Number.isInteger(port) || port < 0 || port > 65535) problems.push(`SPAMCASE_PORT must be a port number 0-65535 (got ${JSON.stringify(portText)})`);
-  const host = env.SPAMCASE_HOST?.trim() || '127.0.0.1';
+  const host = env.SPAMCASE_HOST?.trim() || env.HOST?.trim() || '127.0.0.1';
+  const proxyText = env.SPAMCASE_TRUST_PROXY?.trim() ?? '';
+  let trustProxy: boolean | number | string = false;
+  if (proxyText === 'true') trustProxy = true;
+  else if (/^\d{1,2}$/.test(proxyText)) trustProxy = Number(proxyText);
+  else if (proxyText === '' || proxyText === 'false') trustProxy = false;
+  else if (/^[0-9a-fA-F.:/, ]+$|^(loopback|linklocal|uniquelocal)(, *(loopback|linklocal|uniquelocal))*$/.test(proxyText)) trustProxy = proxyText;
+  else problems.push(`SPAMCASE_TRUST_PROXY must be true, false, a hop count or addresses (got ${JSON.stringify(proxyText)})`);
 
   const organization = env.SPAMCASE_ORGANIZATION?.trim() || 'spamcase user';
   const certPath = env.SPAMCASE_SIGNING_CERT?.trim();
@@ -86,5 +98,5 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (problems.length > 0) {
     throw new SpamcaseError('CONFIG_INVALID', `Invalid configuration:\n  - ${problems.join('\n  - ')}`, { details: { problems } });
   }
-  return { dataRoot, database, http: { host, port }, organization, signing, tsaUrl };
+  return { dataRoot, database, http: { host, port, trustProxy }, organization, signing, tsaUrl };
 }

@@ -15,7 +15,14 @@ export type ErrorCode =
   | 'STORE_CORRUPT'
   | 'DB_CONFLICT'
   | 'DB_BUSY'
-  | 'USAGE';
+  | 'USAGE'
+  | 'NOT_FOUND'
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'CSRF_REJECTED'
+  | 'THROTTLED'
+  | 'USER_EXISTS'
+  | 'USER_NOT_FOUND';
 
 const HTTP_STATUS: Record<ErrorCode, number> = {
   CONFIG_INVALID: 500,
@@ -31,6 +38,13 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   DB_CONFLICT: 409,
   DB_BUSY: 503,
   USAGE: 400,
+  NOT_FOUND: 404,
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  CSRF_REJECTED: 403,
+  THROTTLED: 429,
+  USER_EXISTS: 409,
+  USER_NOT_FOUND: 404,
 };
 
 export class SpamcaseError extends Error {

@@ -22,6 +22,7 @@ export interface CaseRecord {
   slug: string;
   title: string;
   createdAt: string;
+  jurisdiction: string | null;
   parties: PartyRecord[];
 }
 
@@ -45,17 +46,19 @@ export function parsePartySpec(spec: string): PartySpec {
   return { name, batesPrefix };
 }
 
-export async function createCase(ctx: Context, input: { slug: string; title: string; parties: PartySpec[] }): Promise<CaseRecord> {
+export async function createCase(ctx: Context, input: { slug: string; title: string; parties: PartySpec[]; jurisdiction?: string }): Promise<CaseRecord> {
   if (!SLUG_PATTERN.test(input.slug)) {
     throw new SpamcaseError('INVALID_INPUT', `case name must be 1-63 lowercase letters, digits or dashes (got ${JSON.stringify(input.slug)})`);
   }
   const title = input.title.trim();
   if (!title) throw new SpamcaseError('INVALID_INPUT', 'a case needs a title');
+  const jurisdiction = input.jurisdiction?.trim() || null;
+  if (jurisdiction !== null && jurisdiction.length > 200) throw new SpamcaseError('INVALID_INPUT', 'a jurisdiction has at most 200 characters');
   if (input.parties.length === 0) throw new SpamcaseError('INVALID_INPUT', 'a case needs at least one party (plaintiff), e.g. --party "Laposte.net:LPN"');
   const now = ctx.clock();
   try {
     await ctx.db.knex.transaction(async (trx) => {
-      const [row] = (await trx('cases').insert({ slug: input.slug, title, created_at: now.toISOString() }, ['id'])) as Array<{ id: number } | number>;
+      const [row] = (await trx('cases').insert({ slug: input.slug, title, created_at: now.toISOString(), jurisdiction }, ['id'])) as Array<{ id: number } | number>;
       const caseId = typeof row === 'object' ? row.id : Number(row);
       for (const p of input.parties) {
         await trx('parties').insert({ case_id: caseId, name: p.name, bates_prefix: p.batesPrefix, next_bates: 1 });
@@ -66,7 +69,7 @@ export async function createCase(ctx: Context, input: { slug: string; title: str
         at: now,
         actor: ctx.actor,
         action: 'case-created',
-        details: { title, parties: input.parties.map((p) => ({ name: p.name, batesPrefix: p.batesPrefix })) },
+        details: { title, jurisdiction: jurisdiction ?? undefined, parties: input.parties.map((p) => ({ name: p.name, batesPrefix: p.batesPrefix })) },
       });
     });
   } catch (err) {
@@ -83,7 +86,7 @@ export async function createCase(ctx: Context, input: { slug: string; title: str
 }
 
 export async function getCase(knex: Knex, slug: string): Promise<CaseRecord> {
-  const row = (await knex('cases').where({ slug }).first()) as { id: number; slug: string; title: string; created_at: string } | undefined;
+  const row = (await knex('cases').where({ slug }).first()) as { id: number; slug: string; title: string; created_at: string; jurisdiction: string | null } | undefined;
   if (!row) throw new SpamcaseError('CASE_NOT_FOUND', `no case named "${slug}" (spamcase case list shows the cases)`);
   const parties = (await knex('parties').where({ case_id: row.id }).orderBy('id')) as Array<{ id: number; name: string; bates_prefix: string }>;
   return {
@@ -91,18 +94,20 @@ export async function getCase(knex: Knex, slug: string): Promise<CaseRecord> {
     slug: row.slug,
     title: row.title,
     createdAt: row.created_at,
+    jurisdiction: row.jurisdiction ?? null,
     parties: parties.map((p) => ({ id: Number(p.id), name: p.name, batesPrefix: p.bates_prefix })),
   };
 }
 
 export async function listCases(knex: Knex): Promise<CaseRecord[]> {
-  const cases = (await knex('cases').orderBy('slug').select('id', 'slug', 'title', 'created_at')) as Array<{ id: number; slug: string; title: string; created_at: string }>;
+  const cases = (await knex('cases').orderBy('slug').select('id', 'slug', 'title', 'created_at', 'jurisdiction')) as Array<{ id: number; slug: string; title: string; created_at: string; jurisdiction: string | null }>;
   const parties = (await knex('parties').orderBy('id').select('id', 'case_id', 'name', 'bates_prefix')) as Array<{ id: number; case_id: number; name: string; bates_prefix: string }>;
   return cases.map((c) => ({
     id: Number(c.id),
     slug: c.slug,
     title: c.title,
     createdAt: c.created_at,
+    jurisdiction: c.jurisdiction ?? null,
     parties: parties.filter((p) => Number(p.case_id) === Number(c.id)).map((p) => ({ id: Number(p.id), name: p.name, batesPrefix: p.bates_prefix })),
   }));
 }

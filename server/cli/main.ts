@@ -9,6 +9,9 @@ import { openContext, type Context } from '../context.ts';
 import { describeError, isSpamcaseError, SpamcaseError } from '../errors.ts';
 import { createCase, getCase, listCases, parsePartySpec, resolveParty } from '../cases/cases.ts';
 import { loadPartyTrust } from '../attribution/party-trust.ts';
+import { addMember, listMembers, removeMember } from '../cases/members.ts';
+import { addUser, listUsers, parseRole, removeUser, setPassword } from '../users/users.ts';
+import { readNewPassword } from './password-input.ts';
 import { ACQUISITION_METHODS, ingest, type AcquisitionMethod } from '../ingest/ingest.ts';
 import { caseReport } from '../report/counts.ts';
 import { formatReportTable } from '../report/table.ts';
@@ -99,16 +102,16 @@ const fmtInt = new Intl.NumberFormat('en-US');
 const COMMANDS: Command[] = [
   {
     name: 'case create',
-    usage: 'spamcase case create <name> --title "..." --party "Laposte.net:LPN" [--party "MSN:MSN"] [--trusted-relay [PREFIX=]host-or-cidr]... [--trusted-authserv-id [PREFIX=]id]...',
+    usage: 'spamcase case create <name> --title "..." --party "Laposte.net:LPN" [--party "MSN:MSN"] [--jurisdiction "..."] [--trusted-relay [PREFIX=]host-or-cidr]... [--trusted-authserv-id [PREFIX=]id]...',
     summary: 'create a case with its parties (plaintiffs), their Bates prefixes and trusted relays',
-    options: { title: { type: 'string' }, party: { type: 'string', multiple: true }, 'trusted-relay': { type: 'string', multiple: true }, 'trusted-authserv-id': { type: 'string', multiple: true } },
+    options: { title: { type: 'string' }, party: { type: 'string', multiple: true }, jurisdiction: { type: 'string' }, 'trusted-relay': { type: 'string', multiple: true }, 'trusted-authserv-id': { type: 'string', multiple: true } },
     async run(ctx, values, [slug]) {
       if (!slug) throw new SpamcaseError('USAGE', 'name the case: spamcase case create <name> --title ... --party Name:PREFIX');
       const parties = list(values, 'party').map(parsePartySpec);
       const prefixes = parties.map((p) => p.batesPrefix);
       const relays = perParty(list(values, 'trusted-relay'), prefixes, 'trusted-relay');
       const ids = perParty(list(values, 'trusted-authserv-id'), prefixes, 'trusted-authserv-id');
-      const c = await createCase(ctx, { slug, title: required(values, 'title'), parties });
+      const c = await createCase(ctx, { slug, title: required(values, 'title'), parties, jurisdiction: values.jurisdiction as string | undefined });
       for (const p of c.parties) {
         if (relays.has(p.batesPrefix) || ids.has(p.batesPrefix)) await setPartyTrust(ctx, slug, p.batesPrefix, { relays: relays.get(p.batesPrefix), authservIds: ids.get(p.batesPrefix) });
       }
@@ -601,6 +604,82 @@ const COMMANDS: Command[] = [
     },
   },
   {
+    name: 'case member add',
+    usage: 'spamcase case member add --case <name> <user>...',
+    summary: 'let users see a case in the web UI (admins see every case)',
+    options: { case: { type: 'string' } },
+    async run(ctx, values, users) {
+      if (users.length === 0) throw new SpamcaseError('USAGE', 'name at least one user');
+      const record = await getCase(ctx.db.knex, required(values, 'case'));
+      for (const u of users) await addMember(ctx, record, u);
+      out(`members of ${record.slug}: ${(await listMembers(ctx.db.knex, record.id)).map((m) => `${m.username} (${m.role})`).join(', ')}`);
+      return 0;
+    },
+  },
+  {
+    name: 'case member remove',
+    usage: 'spamcase case member remove --case <name> <user>...',
+    summary: 'take a case away from users',
+    options: { case: { type: 'string' } },
+    async run(ctx, values, users) {
+      if (users.length === 0) throw new SpamcaseError('USAGE', 'name at least one user');
+      const record = await getCase(ctx.db.knex, required(values, 'case'));
+      for (const u of users) await removeMember(ctx, record, u);
+      out(`removed from ${record.slug}: ${users.join(', ')}`);
+      return 0;
+    },
+  },
+  {
+    name: 'user add',
+    usage: 'spamcase user add <name> [--admin | --role admin|editor|viewer]   (password from a prompt or one line of stdin)',
+    summary: 'make a web UI account; the first one: spamcase user add --admin <name>',
+    options: { admin: { type: 'boolean' }, role: { type: 'string' } },
+    async run(ctx, values, [name]) {
+      if (!name) throw new SpamcaseError('USAGE', 'name the user');
+      const role = values.admin ? 'admin' : parseRole((values.role as string | undefined) ?? 'viewer');
+      const user = await addUser(ctx.db.knex, { username: name, role, password: await readNewPassword() }, ctx.clock());
+      out(`added user ${user.username} (${user.role})`);
+      return 0;
+    },
+  },
+  {
+    name: 'user list',
+    usage: 'spamcase user list [--json]',
+    summary: 'list web UI accounts and their roles',
+    options: { json: { type: 'boolean' } },
+    async run(ctx, values) {
+      const users = await listUsers(ctx.db.knex);
+      if (values.json) json(users.map((u) => ({ user: u.username, role: u.role, createdAt: u.createdAt })));
+      else if (users.length === 0) out('no users yet: spamcase user add --admin <name>');
+      else for (const u of users) out(`${u.username.padEnd(24)} ${u.role.padEnd(8)} since ${u.createdAt}`);
+      return 0;
+    },
+  },
+  {
+    name: 'user remove',
+    usage: 'spamcase user remove <name>',
+    summary: 'delete an account, its sessions and case memberships',
+    options: {},
+    async run(ctx, _values, [name]) {
+      if (!name) throw new SpamcaseError('USAGE', 'name the user');
+      await removeUser(ctx.db.knex, name);
+      out(`removed user ${name}`);
+      return 0;
+    },
+  },
+  {
+    name: 'user passwd',
+    usage: 'spamcase user passwd <name>   (password from a prompt or one line of stdin)',
+    summary: "set a user's password (signs them out everywhere)",
+    options: {},
+    async run(ctx, _values, [name]) {
+      if (!name) throw new SpamcaseError('USAGE', 'name the user');
+      await setPassword(ctx.db.knex, name, await readNewPassword(), ctx.clock());
+      out(`password changed for ${name}; their sessions are closed`);
+      return 0;
+    },
+  },
+  {
     name: 'serve',
     usage: 'spamcase serve [--port N] [--host ADDR]',
     summary: 'serve the web UI and JSON API (what npm start runs)',
@@ -609,7 +688,7 @@ const COMMANDS: Command[] = [
       const config = loadConfig();
       const port = values.port === undefined ? config.http.port : Number(values.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new SpamcaseError('USAGE', '--port must be a port number');
-      const server = await startServer(ctx, { host: (values.host as string | undefined) ?? config.http.host, port });
+      const server = await startServer(ctx, { host: (values.host as string | undefined) ?? config.http.host, port, trustProxy: config.http.trustProxy });
       out(`spamcase is serving ${server.url} (data root ${ctx.dataRoot}, ${ctx.db.dialect === 'pg' ? 'PostgreSQL' : 'SQLite'}); Ctrl-C stops it`);
       await new Promise<void>((resolve) => {
         const stop = () => void server.close().then(resolve);
@@ -627,7 +706,8 @@ export function helpText(): string {
   lines.push(
     '',
     'Environment: SPAMCASE_HOME (data root, default ./cases), DATABASE_URL (postgres://… instead of SQLite),',
-    '             SPAMCASE_PORT / SPAMCASE_HOST (serve), SPAMCASE_ORGANIZATION, SPAMCASE_SIGNING_CERT +',
+    '             HOST / PORT (serve, default 127.0.0.1:3000), SPAMCASE_TRUST_PROXY (behind a TLS proxy),',
+    '             SPAMCASE_ORGANIZATION, SPAMCASE_SIGNING_CERT +',
     '             SPAMCASE_SIGNING_KEY or SPAMCASE_SIGNING_P12 (+ _PASSWORD), SPAMCASE_TSA_URL (export).',
   );
   return lines.join('\n');

@@ -25,7 +25,9 @@ export type CustodyAction =
   | 'campaigns-clustered'
   | 'campaigns-merged'
   | 'exported'
-  | 'verified';
+  | 'verified'
+  | 'member-added'
+  | 'member-removed';
 
 export interface CustodyEvent {
   case: string;

@@ -8,6 +8,7 @@ import * as attribution from './migrations/20261128010000_attribution.ts';
 import * as dkimResults from './migrations/20261128015000_dkim_results.ts';
 import * as campaigns from './migrations/20261128020000_campaigns.ts';
 import * as exportsTable from './migrations/20261128030000_exports.ts';
+import * as webAccess from './migrations/20261128040000_web_access.ts';
 import * as damagesRuleChoice from './migrations/20261128050000_damages_rule_choice.ts';
 
 interface Migration {
@@ -21,6 +22,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['20261128015000_dkim_results', dkimResults],
   ['20261128020000_campaigns', campaigns],
   ['20261128030000_exports', exportsTable],
+  ['20261128040000_web_access', webAccess],
   ['20261128050000_damages_rule_choice', damagesRuleChoice],
 ];
 

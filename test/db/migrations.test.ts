@@ -4,7 +4,7 @@ import { storageTest } from '../helpers/databases.ts';
 
 /** The schema every other capability relies on. Changing it needs a new migration and this list. */
 const EXPECTED_COLUMNS: Record<string, string[]> = {
-  cases: ['id', 'slug', 'title', 'created_at'],
+  cases: ['id', 'slug', 'title', 'created_at', 'jurisdiction'],
   parties: ['id', 'case_id', 'name', 'bates_prefix', 'next_bates', 'trusted_relays', 'trusted_authserv_ids'],
   acquisitions: ['id', 'case_id', 'party_id', 'method', 'source_name', 'source_sha256', 'source_bytes', 'operator', 'started_at', 'finished_at', 'status', 'samples', 'new_items', 'rejected', 'envelope_recipient'],
   items: ['id', 'case_id', 'sha256', 'sha_key', 'bates', 'party_id', 'first_acquisition_id', 'size', 'pack', 'pack_offset', 'message_id', 'date', 'parse_error'],
@@ -29,6 +29,10 @@ const EXPECTED_COLUMNS: Record<string, string[]> = {
   campaigns: ['case_id', 'number', 'exemplar_message_id', 'messages', 'merged_into', 'created_at'],
   campaign_members: ['message_id', 'case_id', 'campaign_number', 'similarity'],
   exports: ['id', 'case_id', 'identifier', 'file_name', 'sha256', 'bytes', 'as_of_seq', 'as_of_hash', 'items', 'signer', 'signer_fingerprint', 'timestamp', 'actor', 'created_at'],
+  users: ['id', 'username', 'role', 'password_hash', 'lang', 'created_at', 'password_changed_at'],
+  case_members: ['case_id', 'user_id', 'added_at', 'added_by'],
+  sessions: ['id_hash', 'user_id', 'csrf_token', 'created_at', 'last_seen_at'],
+  upload_jobs: ['id', 'case_id', 'created_by', 'party', 'method', 'files', 'status', 'samples', 'rejected', 'bytes', 'acquisition_ids', 'error', 'created_at', 'finished_at'],
 };
 
 storageTest('migrations create exactly the guarded schema and running them again changes nothing', async ({ ctx }) => {

@@ -1,0 +1,247 @@
+/**
+ * The case's lists as pages, for the web UI, its JSON API and CSV downloads. Paging is by keyset
+ * (a cursor holding the last row's sort key), so a page costs an index range scan whatever the
+ * depth: page 5,000 of a 1,000,000-item case is as fast as page 1. Sorts are only those an index
+ * serves: items by Bates (unique (case, bates)), by date or size ((case, date, id), (case, size, id)).
+ * Search: a Bates number or prefix (index range), a full SHA-256 (compact key index), else a
+ * case-insensitive substring of subject or From, scanned in sort order until a page is full.
+ */
+import type { Knex } from 'knex';
+import { SpamcaseError } from '../errors.ts';
+import { compactKey } from '../ingest/keys.ts';
+
+export const MAX_PAGE_SIZE = 500;
+export const DEFAULT_PAGE_SIZE = 50;
+export const ITEM_SORTS = ['bates', 'date', 'size'] as const;
+export type ItemSort = (typeof ITEM_SORTS)[number];
+
+export interface ItemListOptions {
+  sort?: ItemSort;
+  order?: 'asc' | 'desc';
+  limit?: number;
+  /** Opaque cursor from a previous page's `next`. */
+  after?: string | null;
+  search?: string;
+  /** A party's Bates prefix. */
+  party?: string;
+  parseErrorsOnly?: boolean;
+}
+
+export interface ItemRow {
+  bates: string;
+  sha256: string;
+  size: number;
+  date: string | null;
+  from: string | null;
+  subject: string | null;
+  parseError: string | null;
+}
+
+export interface Page<T> {
+  rows: T[];
+  next: string | null;
+}
+
+const BATES_SEARCH = /^[A-Za-z][A-Za-z0-9]{0,9}(-\d{0,12})?$/;
+const SHA256 = /^[0-9a-f]{64}$/i;
+
+function encodeCursor(value: unknown[]): string {
+  return Buffer.from(JSON.stringify(value)).toString('base64url');
+}
+
+function decodeCursor(text: string | null | undefined): unknown[] | null {
+  if (!text) return null;
+  try {
+    const v = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as unknown;
+    if (Array.isArray(v)) return v;
+  } catch {
+    /* fall through */
+  }
+  throw new SpamcaseError('INVALID_INPUT', 'this page link is not valid any more: start from the first page');
+}
+
+function likePattern(text: string): string {
+  return `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+export function pageSize(limit: number | undefined): number {
+  if (limit === undefined) return DEFAULT_PAGE_SIZE;
+  if (!Number.isInteger(limit) || limit < 1) throw new SpamcaseError('INVALID_INPUT', 'page size must be a positive whole number');
+  return Math.min(limit, MAX_PAGE_SIZE);
+}
+
+/** One page of a case's items, with their message's From and subject. */
+export async function listItems(knex: Knex, caseId: number, opts: ItemListOptions = {}): Promise<Page<ItemRow>> {
+  const sort = opts.sort ?? 'bates';
+  if (!(ITEM_SORTS as readonly string[]).includes(sort)) throw new SpamcaseError('INVALID_INPUT', `sort must be one of ${ITEM_SORTS.join(', ')}`);
+  const desc = opts.order === 'desc';
+  const cmp = desc ? '<' : '>';
+  const dir = desc ? 'desc' : 'asc';
+  const limit = pageSize(opts.limit);
+  const cursor = decodeCursor(opts.after);
+
+  const q = knex('items as i')
+    .join('messages as m', 'm.id', 'i.message_id')
+    .where('i.case_id', caseId)
+    .select('i.id', 'i.bates', 'i.sha256', 'i.size', 'i.date', 'i.parse_error', 'm.from_address', 'm.subject');
+
+  const search = opts.search?.trim() ?? '';
+  if (search) {
+    if (SHA256.test(search)) {
+      q.where('i.sha_key', compactKey(search.toLowerCase())).where('i.sha256', search.toLowerCase());
+    } else if (BATES_SEARCH.test(search) && search.includes('-')) {
+      const prefix = search.toUpperCase();
+      q.where('i.bates', '>=', prefix).where('i.bates', '<', `${prefix}\u{10FFFF}`);
+    } else {
+      if (search.length > 200) throw new SpamcaseError('INVALID_INPUT', 'search text has at most 200 characters');
+      const pattern = likePattern(search);
+      q.where((w) => {
+        void w.whereRaw("lower(m.subject) like ? escape '\\'", [pattern]).orWhereRaw("lower(m.from_address) like ? escape '\\'", [pattern]);
+      });
+    }
+  }
+  if (opts.party) {
+    const prefix = opts.party.toUpperCase();
+    if (!/^[A-Z][A-Z0-9]{0,9}$/.test(prefix)) throw new SpamcaseError('INVALID_INPUT', 'party filter must be a Bates prefix');
+    q.where('i.bates', '>', `${prefix}-`).where('i.bates', '<', `${prefix}.`);
+  }
+  if (opts.parseErrorsOnly) q.whereNotNull('i.parse_error');
+
+  type Raw = { id: number | string; bates: string; sha256: string; size: number | string; date: string | null; parse_error: string | null; from_address: string | null; subject: string | null };
+  let rows: Raw[];
+  let nextCursor: (last: Raw, phase?: string) => unknown[];
+  if (sort === 'bates') {
+    if (cursor) q.where('i.bates', cmp, String(cursor[0]));
+    rows = (await q.orderBy('i.bates', dir).limit(limit + 1)) as Raw[];
+    nextCursor = (last) => [last.bates];
+  } else if (sort === 'size') {
+    if (cursor) q.where((w) => void w.where('i.size', cmp, Number(cursor[0])).orWhere((w2) => void w2.where('i.size', Number(cursor[0])).where('i.id', cmp, Number(cursor[1]))));
+    rows = (await q.orderBy([{ column: 'i.size', order: dir }, { column: 'i.id', order: dir }]).limit(limit + 1)) as Raw[];
+    nextCursor = (last) => [Number(last.size), Number(last.id)];
+  } else {
+    // By date: dated items in date order, then (ascending) or before (descending) the undated ones
+    // by id. NULLs sort differently on SQLite and PostgreSQL, so they are a separate phase.
+    const phases: Array<'dated' | 'undated'> = desc ? ['undated', 'dated'] : ['dated', 'undated'];
+    let phase = (cursor?.[0] as 'dated' | 'undated' | undefined) ?? phases[0]!;
+    rows = [];
+    for (;;) {
+      const pq = q.clone();
+      if (phase === 'dated') {
+        pq.whereNotNull('i.date');
+        if (cursor && cursor[0] === 'dated') pq.where((w) => void w.where('i.date', cmp, String(cursor[1])).orWhere((w2) => void w2.where('i.date', String(cursor[1])).where('i.id', cmp, Number(cursor[2]))));
+        pq.orderBy([{ column: 'i.date', order: dir }, { column: 'i.id', order: dir }]);
+      } else {
+        pq.whereNull('i.date');
+        if (cursor && cursor[0] === 'undated') pq.where('i.id', cmp, Number(cursor[2]));
+        pq.orderBy('i.id', dir);
+      }
+      const got = (await pq.limit(limit + 1 - rows.length)) as Raw[];
+      for (const r of got) rows.push(Object.assign(r, { phase }));
+      const i = phases.indexOf(phase);
+      if (rows.length > limit || i === phases.length - 1) break;
+      phase = phases[i + 1]!;
+    }
+    nextCursor = (last) => {
+      const p = (last as Raw & { phase: string }).phase;
+      return [p, last.date, Number(last.id)];
+    };
+  }
+  const more = rows.length > limit;
+  const page = rows.slice(0, limit);
+  return {
+    rows: page.map((r) => ({ bates: r.bates, sha256: r.sha256, size: Number(r.size), date: r.date, from: r.from_address, subject: r.subject, parseError: r.parse_error })),
+    next: more && page.length > 0 ? encodeCursor(nextCursor(page[page.length - 1]!)) : null,
+  };
+}
+
+export interface AcquisitionRow {
+  id: number;
+  party: string;
+  method: string;
+  source: string;
+  sourceSha256: string | null;
+  sourceBytes: number | null;
+  operator: string;
+  startedAt: string;
+  finishedAt: string | null;
+  status: string;
+  samples: number;
+  newItems: number;
+  rejected: number;
+}
+
+/** A case's acquisitions, newest first, by keyset on id. */
+export async function listAcquisitions(knex: Knex, caseId: number, opts: { limit?: number; after?: string | null } = {}): Promise<Page<AcquisitionRow>> {
+  const limit = pageSize(opts.limit);
+  const cursor = decodeCursor(opts.after);
+  const q = knex('acquisitions as a').join('parties as p', 'p.id', 'a.party_id').where('a.case_id', caseId).select('a.*', 'p.name as party_name');
+  if (cursor) q.where('a.id', '<', Number(cursor[0]));
+  const rows = (await q.orderBy('a.id', 'desc').limit(limit + 1)) as Array<Record<string, unknown>>;
+  const page = rows.slice(0, limit);
+  return {
+    rows: page.map((r) => ({
+      id: Number(r.id),
+      party: String(r.party_name),
+      method: String(r.method),
+      source: String(r.source_name),
+      sourceSha256: (r.source_sha256 as string | null) ?? null,
+      sourceBytes: r.source_bytes === null ? null : Number(r.source_bytes),
+      operator: String(r.operator),
+      startedAt: String(r.started_at),
+      finishedAt: (r.finished_at as string | null) ?? null,
+      status: String(r.status),
+      samples: Number(r.samples),
+      newItems: Number(r.new_items),
+      rejected: Number(r.rejected),
+    })),
+    next: rows.length > limit && page.length > 0 ? encodeCursor([Number(page[page.length - 1]!.id)]) : null,
+  };
+}
+
+export interface RejectionRow {
+  id: number;
+  acquisitionId: number;
+  locator: string;
+  reason: string;
+  size: number | null;
+  sha256: string | null;
+}
+
+/** A case's rejected inputs in the order they were met, by keyset on id. */
+export async function listRejections(knex: Knex, caseId: number, opts: { limit?: number; after?: string | null; acquisitionIds?: number[] } = {}): Promise<Page<RejectionRow>> {
+  const limit = pageSize(opts.limit);
+  const cursor = decodeCursor(opts.after);
+  const q = knex('rejections').where('case_id', caseId);
+  if (opts.acquisitionIds) q.whereIn('acquisition_id', opts.acquisitionIds.length > 0 ? opts.acquisitionIds : [-1]);
+  if (cursor) q.where('id', '>', Number(cursor[0]));
+  const rows = (await q.orderBy('id').limit(limit + 1)) as Array<{ id: number; acquisition_id: number; locator: string; reason: string; size: number | null; sha256: string | null }>;
+  const page = rows.slice(0, limit);
+  return {
+    rows: page.map((r) => ({ id: Number(r.id), acquisitionId: Number(r.acquisition_id), locator: r.locator, reason: r.reason, size: r.size === null ? null : Number(r.size), sha256: r.sha256 })),
+    next: rows.length > limit && page.length > 0 ? encodeCursor([Number(page[page.length - 1]!.id)]) : null,
+  };
+}
+
+/** Rejected inputs grouped by reason, most frequent first (the dashboard's "what was rejected and why"). */
+export async function rejectionReasons(knex: Knex, caseId: number, top = 10): Promise<Array<{ reason: string; count: number }>> {
+  const rows = (await knex('rejections').where('case_id', caseId).groupBy('reason').select('reason').count({ n: '*' }).orderBy('n', 'desc').limit(top)) as Array<{ reason: string; n: number | string }>;
+  return rows.map((r) => ({ reason: r.reason, count: Number(r.n) }));
+}
+
+/** Deliveries per day of the message's Date (UTC), oldest first; undated messages are counted apart. */
+export async function deliveriesPerDay(knex: Knex, caseId: number): Promise<{ days: Array<{ day: string; deliveries: number }>; undated: number }> {
+  const rows = (await knex('deliveries as d')
+    .join('messages as m', 'm.id', 'd.message_id')
+    .where('d.case_id', caseId)
+    .groupByRaw('substr(m.date, 1, 10)')
+    .select(knex.raw('substr(m.date, 1, 10) as day'))
+    .count({ n: '*' })) as Array<{ day: string | null; n: number | string }>;
+  let undated = 0;
+  const days: Array<{ day: string; deliveries: number }> = [];
+  for (const r of rows) {
+    if (r.day === null || !/^\d{4}-\d{2}-\d{2}$/.test(r.day)) undated += Number(r.n);
+    else days.push({ day: r.day, deliveries: Number(r.n) });
+  }
+  days.sort((a, b) => (a.day < b.day ? -1 : a.day > b.day ? 1 : 0));
+  return { days, undated };
+}

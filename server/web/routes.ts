@@ -1,0 +1,32 @@
+/**
+ * THE route table: every route of the app (buildRoutes), with its access level. The app registers exactly these
+ * (app.ts), and the access-control test walks them, so a route cannot be added without being
+ * checked. Pages for attribution, campaigns, defendants, damages and exports are added here after
+ * the merge (one array each, as below), with their row in test/web/access-control.test.ts.
+ */
+import type nunjucks from 'nunjucks';
+import type { RouteDef } from './http.ts';
+import type { LoginThrottle } from './throttle.ts';
+import type { UploadJobRunner } from './upload-jobs.ts';
+import type { UploadLimits } from './routes/uploads.ts';
+import type { DashboardCache } from './routes/case-pages.ts';
+import { authRoutes } from './routes/auth.ts';
+import { caseRoutes } from './routes/cases.ts';
+import { casePageRoutes } from './routes/case-pages.ts';
+import { itemRoutes } from './routes/items.ts';
+import { uploadRoutes } from './routes/uploads.ts';
+
+export interface WebDeps {
+  templates: nunjucks.Environment;
+  jobs: UploadJobRunner;
+  throttle: LoginThrottle;
+  log: (entry: Record<string, unknown>) => void;
+  uploadLimits: UploadLimits;
+  dashboardCache: DashboardCache;
+}
+
+/** The app's routes, bound to its dependencies (createApp calls this once per app). */
+export function buildRoutes(d: WebDeps): RouteDef[] {
+  const deps = () => d;
+  return [...caseRoutes(deps), ...authRoutes(deps), ...casePageRoutes(deps), ...itemRoutes(deps), ...uploadRoutes(deps)];
+}

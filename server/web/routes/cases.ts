@@ -1,0 +1,92 @@
+/** The case list, creating a case, health, static files. */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { RouteDef } from '../http.ts';
+import type { WebDeps } from '../routes.ts';
+import { createCase, listCases, parsePartySpec, getCase } from '../../cases/cases.ts';
+import { addMember, memberCaseIds } from '../../cases/members.ts';
+import { isSpamcaseError, SpamcaseError } from '../../errors.ts';
+import { TEMPLATE_DIR } from '../render.ts';
+import { bodyString, renderPage } from './common.ts';
+
+const STATIC_FILES: Record<string, string> = { 'app.css': 'text/css; charset=utf-8', 'progress.js': 'text/javascript; charset=utf-8' };
+
+export function caseRoutes(deps: () => WebDeps): RouteDef[] {
+  return [
+    {
+      method: 'GET',
+      path: '/healthz',
+      access: 'public',
+      async handler(_req, res) {
+        res.json({ ok: true });
+      },
+    },
+    {
+      method: 'GET',
+      path: '/static/:file',
+      access: 'public',
+      async handler(req, res) {
+        const file = String(req.params.file);
+        const type = STATIC_FILES[file];
+        if (!type) throw new SpamcaseError('NOT_FOUND', 'no such file');
+        res.setHeader('Cache-Control', 'public, max-age=300');
+        res.type(type).send(fs.readFileSync(path.join(TEMPLATE_DIR, 'static', file)));
+      },
+    },
+    {
+      method: 'GET',
+      path: '/',
+      access: 'signed-in',
+      async handler(_req, res, state) {
+        const knex = state.ctx.db.knex;
+        const visible = await memberCaseIds(knex, state.user!);
+        const cases = (await listCases(knex)).filter((c) => visible === null || visible.has(c.id));
+        renderPage(deps().templates, res, state, 'cases.njk', { cases });
+      },
+    },
+    {
+      method: 'GET',
+      path: '/api/cases',
+      access: 'signed-in',
+      async handler(_req, res, state) {
+        const knex = state.ctx.db.knex;
+        const visible = await memberCaseIds(knex, state.user!);
+        const cases = (await listCases(knex)).filter((c) => visible === null || visible.has(c.id));
+        res.json(cases.map((c) => ({ case: c.slug, title: c.title, jurisdiction: c.jurisdiction, createdAt: c.createdAt, parties: c.parties.map((p) => ({ name: p.name, batesPrefix: p.batesPrefix })) })));
+      },
+    },
+    {
+      method: 'GET',
+      path: '/cases/new',
+      access: 'editor',
+      async handler(_req, res, state) {
+        renderPage(deps().templates, res, state, 'case-new.njk', { form: { slug: '', title: '', parties: '', jurisdiction: '' }, error: null });
+      },
+    },
+    {
+      method: 'POST',
+      path: '/cases',
+      access: 'editor',
+      async handler(req, res, state) {
+        const form = { slug: bodyString(req, 'slug', 63).trim(), title: bodyString(req, 'title', 500), parties: bodyString(req, 'parties', 5000), jurisdiction: bodyString(req, 'jurisdiction', 200) };
+        try {
+          const parties = form.parties
+            .split(/\r?\n/)
+            .map((l) => l.trim())
+            .filter(Boolean)
+            .map(parsePartySpec);
+          const created = await createCase(state.ctx, { slug: form.slug, title: form.title, parties, jurisdiction: form.jurisdiction });
+          // The editor who made the case is its first member (admins see every case anyway).
+          if (state.user!.role !== 'admin') await addMember(state.ctx, await getCase(state.ctx.db.knex, created.slug), state.user!.username);
+          res.redirect(303, `/cases/${created.slug}`);
+        } catch (err) {
+          if (isSpamcaseError(err) && err.httpStatus < 500) {
+            renderPage(deps().templates, res, state, 'case-new.njk', { form, error: err.message }, err.httpStatus);
+            return;
+          }
+          throw err;
+        }
+      },
+    },
+  ];
+}

@@ -1,0 +1,58 @@
+/** Small helpers every page handler uses: render a page with the shared layout variables, read query values. */
+import type { Request, Response } from 'express';
+import type nunjucks from 'nunjucks';
+import { SpamcaseError } from '../../errors.ts';
+import { formatNumber } from '../i18n.ts';
+import type { RequestState } from '../http.ts';
+
+export function renderPage(templates: nunjucks.Environment, res: Response, state: RequestState, template: string, vars: Record<string, unknown> = {}, status = 200): void {
+  const n = (x: number | null | undefined) => (x === null || x === undefined ? '' : formatNumber(state.lang, x));
+  res.status(status).type('html').send(
+    templates.render(template, {
+      t: state.t,
+      n,
+      lang: state.lang,
+      user: state.user,
+      csrf: state.session?.csrfToken ?? '',
+      kase: state.access?.record ?? null,
+      canWrite: state.access?.canWrite ?? false,
+      ...vars,
+    }),
+  );
+}
+
+export function queryString(req: Request, name: string, max = 300): string | undefined {
+  const v = req.query[name];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string' || v.length > max) throw new SpamcaseError('INVALID_INPUT', `query parameter ${name} is not valid`);
+  return v;
+}
+
+export function bodyString(req: Request, name: string, max = 1000): string {
+  const v = (req.body as Record<string, unknown> | undefined)?.[name];
+  if (v === undefined) return '';
+  if (typeof v !== 'string' || v.length > max) throw new SpamcaseError('INVALID_INPUT', `field ${name} is not valid`);
+  return v;
+}
+
+/** A same-site path to return to after sign-in; anything else goes home. */
+export function safeNext(next: string | undefined): string {
+  if (!next || !next.startsWith('/') || next.startsWith('//') || next.startsWith('/\\') || /[\r\n]/.test(next)) return '/';
+  return next;
+}
+
+/** RFC 4180 CSV with formula injection neutralized (a cell starting with = + - @ gets a leading '). */
+export function csvLine(values: Array<string | number | boolean | null | undefined>): string {
+  return `${values
+    .map((v) => {
+      let s = v === null || v === undefined ? '' : String(v);
+      if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
+      return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+    })
+    .join(',')}\r\n`;
+}
+
+export function attachmentFilename(name: string): string {
+  const ascii = name.replace(/[^A-Za-z0-9._ ()-]/g, '_').slice(0, 150) || 'download';
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name.slice(0, 150))}`;
+}

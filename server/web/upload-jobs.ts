@@ -1,0 +1,191 @@
+/**
+ * Upload jobs: files a user uploaded, ingested in the background by the same ingest() the CLI
+ * runs, one job at a time per server (ingest already uses a worker thread; two at once would only
+ * fight for the same cores and the same write lock). Progress is written to the job's row at most
+ * every PROGRESS_WRITE_MS, so a page (or another server process) can poll it; the page can be left
+ * and revisited. The uploaded files are deleted once the job ends: the raw evidence is then in the
+ * case's pack store. A job found "running" at start-up was cut short by a stop: it is marked
+ * "interrupted" (ingest is resumable: uploading the same files again loses and doubles nothing).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Knex } from 'knex';
+import { caseDir, type Context } from '../context.ts';
+import { describeError, isSpamcaseError } from '../errors.ts';
+import { ingest, type AcquisitionMethod } from '../ingest/ingest.ts';
+
+export const PROGRESS_WRITE_MS = 500;
+
+export interface UploadedFile {
+  name: string;
+  path: string;
+  bytes: number;
+}
+
+export interface UploadJob {
+  id: number;
+  caseId: number;
+  createdBy: string;
+  party: string;
+  method: string;
+  files: Array<{ name: string; bytes: number }>;
+  status: 'queued' | 'running' | 'done' | 'failed' | 'interrupted';
+  samples: number;
+  rejected: number;
+  bytes: number;
+  acquisitionIds: number[];
+  error: string | null;
+  createdAt: string;
+  finishedAt: string | null;
+}
+
+function toJob(r: Record<string, unknown>): UploadJob {
+  return {
+    id: Number(r.id),
+    caseId: Number(r.case_id),
+    createdBy: String(r.created_by),
+    party: String(r.party),
+    method: String(r.method),
+    files: (JSON.parse(String(r.files)) as Array<{ name: string; bytes: number }>).map((f) => ({ name: f.name, bytes: f.bytes })),
+    status: r.status as UploadJob['status'],
+    samples: Number(r.samples),
+    rejected: Number(r.rejected),
+    bytes: Number(r.bytes),
+    acquisitionIds: JSON.parse(String(r.acquisition_ids)) as number[],
+    error: (r.error as string | null) ?? null,
+    createdAt: String(r.created_at),
+    finishedAt: (r.finished_at as string | null) ?? null,
+  };
+}
+
+export function uploadDir(ctx: Pick<Context, 'dataRoot'>, slug: string): string {
+  return path.join(caseDir(ctx, slug), 'uploads');
+}
+
+export async function getUploadJob(knex: Knex, caseId: number, id: number): Promise<UploadJob | null> {
+  const row = (await knex('upload_jobs').where({ case_id: caseId, id }).first()) as Record<string, unknown> | undefined;
+  return row ? toJob(row) : null;
+}
+
+export async function listUploadJobs(knex: Knex, caseId: number, limit = 20): Promise<UploadJob[]> {
+  return ((await knex('upload_jobs').where({ case_id: caseId }).orderBy('id', 'desc').limit(limit)) as Array<Record<string, unknown>>).map(toJob);
+}
+
+interface Pending {
+  ctx: Context;
+  caseId: number;
+  jobId: number;
+  caseSlug: string;
+  party: string;
+  method: AcquisitionMethod;
+  files: UploadedFile[];
+  folder: string;
+}
+
+export class UploadJobRunner {
+  private readonly queue: Pending[] = [];
+  private running: Promise<void> | null = null;
+  private closed = false;
+
+  constructor(
+    private readonly knex: Knex,
+    private readonly log: (entry: Record<string, unknown>) => void,
+    /** Called after a job that ingested something (to warm caches); its failure is only logged. */
+    private readonly afterJob: (caseId: number, caseSlug: string) => Promise<void> = async () => undefined,
+  ) {}
+
+  /** Jobs left running by a server that stopped: mark them interrupted and remove their files. */
+  async recover(ctx: Context): Promise<void> {
+    const stale = (await this.knex('upload_jobs').whereIn('status', ['queued', 'running']).select('id', 'case_id')) as Array<{ id: number; case_id: number }>;
+    for (const s of stale) {
+      await this.knex('upload_jobs').where({ id: s.id }).update({ status: 'interrupted', error: 'the server stopped before this upload was ingested; upload the files again (nothing is counted twice)', finished_at: ctx.clock().toISOString() });
+      const c = (await this.knex('cases').where({ id: s.case_id }).first('slug')) as { slug: string } | undefined;
+      if (c) fs.rmSync(path.join(uploadDir(ctx, c.slug), String(s.id)), { recursive: true, force: true });
+    }
+  }
+
+  /** Record a job for files already on disk in `folder` and queue it. */
+  async submit(ctx: Context, input: { caseId: number; caseSlug: string; createdBy: string; party: string; method: AcquisitionMethod; files: UploadedFile[]; folder: string; jobId: number }): Promise<void> {
+    this.queue.push({ ctx, caseId: input.caseId, jobId: input.jobId, caseSlug: input.caseSlug, party: input.party, method: input.method, files: input.files, folder: input.folder });
+    this.pump();
+  }
+
+  private pump(): void {
+    if (this.running || this.closed) return;
+    const next = this.queue.shift();
+    if (!next) return;
+    this.running = this.run(next).finally(() => {
+      this.running = null;
+      this.pump();
+    });
+  }
+
+  private async run(job: Pending): Promise<void> {
+    const { ctx, jobId } = job;
+    await this.knex('upload_jobs').where({ id: jobId }).update({ status: 'running' });
+    const done = new Map<string, { samples: number; rejected: number; bytes: number }>();
+    let current = { samples: 0, rejected: 0, bytes: 0 };
+    let lastWrite = 0;
+    let writing: Promise<unknown> = Promise.resolve();
+    const totals = () => {
+      let s = current.samples;
+      let r = current.rejected;
+      let b = current.bytes;
+      for (const d of done.values()) {
+        s += d.samples;
+        r += d.rejected;
+        b += d.bytes;
+      }
+      return { samples: s, rejected: r, bytes: b };
+    };
+    const acquisitionIds: number[] = [];
+    try {
+      for (const file of job.files) {
+        current = { samples: 0, rejected: 0, bytes: 0 };
+        const [summary] = await ingest(ctx, {
+          caseSlug: job.caseSlug,
+          party: job.party,
+          method: job.method,
+          paths: [file.path],
+          onProgress: (p) => {
+            current = { samples: p.samples, rejected: p.rejected, bytes: p.bytes };
+            const now = Date.now();
+            if (now - lastWrite < PROGRESS_WRITE_MS) return;
+            lastWrite = now;
+            writing = writing.then(() => this.knex('upload_jobs').where({ id: jobId }).update(totals())).catch(() => undefined);
+          },
+        });
+        if (summary) {
+          acquisitionIds.push(summary.acquisitionId);
+          done.set(file.path, { samples: summary.samples + summary.alreadyRecorded, rejected: summary.rejected, bytes: current.bytes });
+        }
+        current = { samples: 0, rejected: 0, bytes: 0 };
+        await writing;
+        await this.knex('upload_jobs').where({ id: jobId }).update({ ...totals(), acquisition_ids: JSON.stringify(acquisitionIds) });
+      }
+      await this.knex('upload_jobs').where({ id: jobId }).update({ ...totals(), status: 'done', acquisition_ids: JSON.stringify(acquisitionIds), finished_at: ctx.clock().toISOString() });
+      this.log({ event: 'upload.done', job: jobId, case: job.caseSlug, ...totals() });
+    } catch (err) {
+      await writing;
+      const message = isSpamcaseError(err) ? err.message : 'the ingest stopped on an unexpected error (see the server log)';
+      this.log({ event: 'upload.failed', job: jobId, case: job.caseSlug, error: describeError(err) });
+      await this.knex('upload_jobs').where({ id: jobId }).update({ ...totals(), status: 'failed', error: message, acquisition_ids: JSON.stringify(acquisitionIds), finished_at: ctx.clock().toISOString() });
+    } finally {
+      fs.rmSync(job.folder, { recursive: true, force: true });
+    }
+    if (acquisitionIds.length > 0) {
+      await this.afterJob(job.caseId, job.caseSlug).catch((err: unknown) => this.log({ event: 'upload.after-job-failed', job: jobId, error: describeError(err) }));
+    }
+  }
+
+  /** Stop taking jobs and wait for the one running to finish (queued ones stay "queued", then "interrupted" at next start). */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.running;
+  }
+
+  /** Resolves when no job is running or queued (for tests and orderly shutdown). */
+  async idle(): Promise<void> {
+    while (this.running) await this.running;
+  }
+}

@@ -1,0 +1,167 @@
+/**
+ * End to end in a real browser: Debian's chromium driven by playwright-core. Signs in, creates a
+ * case, uploads a ZIP of real spam (SpamAssassin corpus) with a hostile HTML message in it, watches
+ * the counts arrive, opens the hostile message (scripts, handlers, meta refresh, remote images, a
+ * form: none may run, no request may leave the page), downloads the raw .eml. Screenshots of each
+ * step go to test-artifacts/e2e/ (gitignored).
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { chromium, type Browser } from 'playwright-core';
+import { createTestEnv, tempDir } from '../helpers/databases.ts';
+import { buildZip } from '../ingest/sources/zip-writer.ts';
+import { corpusFiles, stripMboxFromLine } from '../ingest/headers/load-samples.ts';
+import { makeUser, TEST_PASSWORD } from '../web/client.ts';
+import { startServer } from '../../server/web/server.ts';
+import { caseReport } from '../../server/report/counts.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARTIFACTS = path.join(import.meta.dirname, '..', '..', 'test-artifacts', 'e2e');
+const HOSTILE = fs.readFileSync(path.join(import.meta.dirname, '..', 'fixtures', 'web', 'hostile-html.eml'));
+
+test('in a browser: sign in, create a case, upload real spam, watch counts, open hostile HTML safely, download the raw .eml', { timeout: 300_000, skip: !fs.existsSync(CHROMIUM) && !process.env.CI ? 'no chromium at /usr/bin/chromium' : false }, async () => {
+  fs.rmSync(ARTIFACTS, { recursive: true, force: true });
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  const { env, cleanup } = await createTestEnv('sqlite');
+  const ctx = env.ctx;
+  await makeUser(ctx, 'paralegal', 'editor');
+  const server = await startServer(ctx, { host: '127.0.0.1', port: 0, log: () => undefined });
+  const origin = server.url.replace(/\/$/, '');
+  let browser: Browser | null = null;
+  try {
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    const context = await browser.newContext({ acceptDownloads: true, locale: 'en-US' });
+    const leftThePage: string[] = [];
+    await context.route('**/*', async (route) => {
+      const url = route.request().url();
+      if (url.startsWith(`${origin}/`)) await route.continue();
+      else {
+        leftThePage.push(url);
+        await route.abort();
+      }
+    });
+    const page = await context.newPage();
+    const dialogs: string[] = [];
+    page.on('dialog', (d) => {
+      dialogs.push(d.message());
+      void d.dismiss();
+    });
+    const shot = async (name: string) => page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
+
+    // 1. Sign in.
+    await page.goto(`${origin}/`);
+    assert.match(page.url(), /\/login\?next=/);
+    await page.getByLabel('User name').fill('paralegal');
+    await page.getByLabel('Password').fill(TEST_PASSWORD);
+    await shot('01-sign-in');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(`${origin}/`);
+    await shot('02-cases');
+
+    // 2. Create a case.
+    await page.getByRole('link', { name: 'New case' }).click();
+    await page.getByLabel('Title (e.g. Laposte.net and MSN v. Doe)').fill('Laposte.net and MSN v. Doe');
+    await page.getByLabel('Short name').fill('laposte-msn');
+    await page.getByLabel('Parties (plaintiffs), one per line').fill('Laposte.net:LPN\nMSN:MSN');
+    await page.getByLabel('Jurisdiction (optional)').fill('Tribunal de grande instance de Paris');
+    await shot('03-new-case');
+    await page.getByRole('button', { name: 'Create the case' }).click();
+    await page.waitForURL(`${origin}/cases/laposte-msn`);
+    await shot('04-empty-dashboard');
+
+    // 3. Upload a ZIP of real spam with the hostile message in it.
+    const files = corpusFiles('spam-2').slice(0, 400);
+    const zipPath = path.join(tempDir(), 'harvest.zip');
+    fs.writeFileSync(zipPath, buildZip([...files.map((f) => ({ name: `trap/${path.basename(f)}.eml`, data: stripMboxFromLine(fs.readFileSync(f)) })), { name: 'trap/hostile.eml', data: HOSTILE }, { name: 'trap/readme.pdf', data: Buffer.from('%PDF-1.4 not mail') }]));
+    await page.getByRole('link', { name: 'Upload' }).click();
+    await page.getByLabel('Party harvesting this evidence').selectOption('Laposte.net');
+    await page.getByLabel('Files').setInputFiles(zipPath);
+    await shot('05-upload-form');
+    await page.getByRole('button', { name: 'Upload and ingest' }).click();
+    await page.waitForURL(/\/cases\/laposte-msn\/uploads\/\d+$/);
+
+    // 4. Watch the counts arrive (updated by progress.js from the job's JSON).
+    const seen: number[] = [];
+    const deadline = Date.now() + 120_000;
+    for (;;) {
+      const done = (await page.locator('#job').getAttribute('data-status')) === 'done';
+      const n = Number((await page.locator('#job-samples').textContent())!.replace(/\D/g, ''));
+      if (seen[seen.length - 1] !== n) seen.push(n);
+      if (done) break;
+      assert.ok(Date.now() < deadline, 'the upload finished in time');
+      await page.waitForTimeout(100);
+    }
+    await shot('06-upload-done');
+    const report = await caseReport(ctx.db.knex, 'laposte-msn');
+    assert.equal(report.samples, 401);
+    assert.equal(seen[seen.length - 1], 401, `the page shows the final count (seen: ${seen.join(' → ')})`);
+    for (let i = 1; i < seen.length; i++) assert.ok(seen[i]! >= seen[i - 1]!, 'counts only grow');
+    assert.match((await page.locator('#job-rejections').textContent()) ?? '', /readme\.pdf/);
+    await page.getByRole('link', { name: "See the case's counts" }).click();
+    await page.waitForURL(`${origin}/cases/laposte-msn`);
+    const samplesCell = (await page.locator('[data-count="samples"]').textContent())!.replace(/\D/g, '');
+    assert.equal(Number(samplesCell), report.samples);
+    assert.equal(Number((await page.locator('[data-count="deliveries"]').textContent())!.replace(/\D/g, '')), report.deliveries);
+    assert.equal(await page.locator('figure.chart svg rect').count() > 0, true, 'deliveries-per-day chart drawn');
+    await shot('07-dashboard');
+
+    // 5. Find and open the hostile message; show its HTML.
+    await page.getByRole('link', { name: 'Items', exact: true }).click();
+    await page.getByLabel('Search').fill('claim now');
+    await page.getByRole('button', { name: 'Apply' }).last().click();
+    await shot('08-items-search');
+    const link = page.locator('table.list tbody tr td a').first();
+    const bates = (await link.textContent())!.trim();
+    await link.click();
+    await page.waitForURL(new RegExp(`/items/${bates}$`));
+    await shot('09-message');
+    const titleBefore = await page.title();
+    await page.getByRole('link', { name: 'Show the HTML body' }).click();
+    const frameEl = page.locator('iframe.mailframe');
+    await frameEl.waitFor();
+    assert.equal(await frameEl.getAttribute('sandbox'), '');
+    await page.frameLocator('iframe.mailframe').getByText('Congratulations!').waitFor();
+    await page.waitForTimeout(1500); // give a meta refresh, onload or onerror every chance to fire
+    await shot('10-html-body');
+    await frameEl.screenshot({ path: path.join(ARTIFACTS, '10b-html-frame.png') });
+    assert.equal(await page.title(), titleBefore, 'no script changed the page');
+    assert.doesNotMatch(await page.title(), /PWNED/);
+    assert.match(page.url(), new RegExp(`/items/${bates}\\?html=1$`), 'no refresh or navigation happened');
+    const frame = page.frames().find((f) => f.url().includes('/body.html'));
+    assert.ok(frame, 'the body frame is still our sanitized document');
+    assert.equal(await page.frameLocator('iframe.mailframe').locator('form, input, script, meta[http-equiv], base, iframe, svg').count(), 0);
+    assert.deepEqual(leftThePage, [], 'no request left the page');
+    assert.deepEqual(dialogs, []);
+
+    // Remote images only when asked, and then only images.
+    await page.getByRole('link', { name: 'Load remote images' }).click();
+    await page.frameLocator('iframe.mailframe').getByText('Congratulations!').waitFor();
+    await page.waitForTimeout(1000);
+    await shot('11-html-with-images');
+    const requested: string[] = leftThePage.slice();
+    assert.ok(requested.length > 0 && requested.every((u) => u.startsWith('http://images.spam.example/')), `only the image was requested: ${requested.join(', ')}`);
+    assert.doesNotMatch(await page.title(), /PWNED/);
+
+    // 6. Download the raw .eml: byte for byte the evidence.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Download the original (.eml)' }).click()]);
+    assert.equal(download.suggestedFilename(), `${bates}.eml`);
+    const saved = path.join(ARTIFACTS, `${bates}.eml`);
+    await download.saveAs(saved);
+    assert.ok(fs.readFileSync(saved).equals(HOSTILE));
+
+    // 7. Custody log shows the chain verified.
+    await page.getByRole('link', { name: 'Custody log' }).click();
+    assert.match((await page.locator('p.ok').textContent()) ?? '', /Chain verified/);
+    await shot('12-custody');
+    await context.close();
+  } finally {
+    await browser?.close();
+    await server.close();
+    await cleanup();
+  }
+});
