@@ -106,7 +106,10 @@ export function findOrigin(hops: readonly ReceivedHop[], xOriginatingIp: readonl
     relayProvider = known ?? (webmail ? site : null);
   }
   const forgedLines: number[] = [];
-  if (originHop !== null) {
+  // Forgery is judged only against relays the party declared: without them the "origin" may be
+  // the party's own mail exchanger, and every line below it would be called forged (and every
+  // delivery counted as header falsity for damages) on no evidence.
+  if (originHop !== null && trust.trust.relays.length > 0) {
     for (let i = originHop + 1; i < hops.length; i++) {
       const by = hops[i]!.by;
       if (by === null) continue;

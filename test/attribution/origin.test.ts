@@ -58,6 +58,17 @@ test('Received lines below the origin that claim a trusted relay or a provider t
   assert.deepEqual(o.forgedLines, [1, 2]);
 });
 
+test('without trusted relays configured no line is called forged: the top hop may be the party\'s own exchanger', () => {
+  const o = findOrigin(
+    chain('from spammer (dsl.example [82.120.5.9]) by mx1.laposte.net (Postfix)', 'from x ([1.2.3.4]) by mx7.laposte.net (Postfix)', 'from y ([5.6.7.8]) by mail.hotmail.com'),
+    [],
+    compileTrust({ relays: [], authservIds: [] }),
+  );
+  assert.equal(o.ip, '82.120.5.9');
+  assert.deepEqual(o.forgedLines, []);
+  assert.match(o.evidence, /no trusted relays configured/);
+});
+
 test('IPv4-mapped and IPv6 clients are origins like any other', () => {
   assert.equal(findOrigin(chain('from a (a.example [IPv6:::ffff:82.120.5.9]) by mx1.laposte.net'), [], LPN).ip, '82.120.5.9');
   assert.equal(findOrigin(chain('from a (a.example [IPv6:2a01:e35::9]) by mx1.laposte.net'), [], LPN).ip, '2a01:e35::9');

@@ -58,7 +58,8 @@ storageTest(
     assert.equal(run.code, 0, run.stderr);
     const d = JSON.parse(run.stdout);
     assert.deepEqual(d.counts, { deliveries: truth.deliveries, messages: truth.messages, accounts: truth.accounts, days });
-    // No attribution on this branch: every delivery is an "other" violation, $25 each, not capped at this size.
+    // No trusted relays configured, so attribution asserts no forged header: every delivery is an
+    // "other" violation, $25 each, not capped at this size.
     assert.ok(truth.deliveries < 40_000);
     assert.deepEqual(d.total, { low: '0.00', claimed: cents(truth.deliveries, 25), max: cents(truth.deliveries, 75) });
     assert.deepEqual(d.claims.map((c: { plaintiff: string; defendant: string | null }) => [c.plaintiff, c.defendant]), [['Laposte.net', null]]);
