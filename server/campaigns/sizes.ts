@@ -1,11 +1,8 @@
 /**
  * The size of campaigns: messages, deliveries, accounts, originating IPs, date span. The one place
- * that counts accounts and originating IPs per campaign.
- *
- * Accounts are counted here from what ingest records today: the distinct header-From addresses
- * (messages.from_address, the accounts table's key). When attribution (server/attribution/) lands,
- * replace the `accounts` expression below by the distinct attributed account of each delivery and
- * fill `originatingIps` the same way; nothing else in campaigns/ counts them.
+ * that counts accounts and originating IPs per campaign: the distinct attributed account and
+ * originating IP (server/attribution/, item_attributions) of its deliveries, each attributed through
+ * its first item as in the volumes.
  */
 import type { Knex } from 'knex';
 
@@ -13,7 +10,7 @@ export interface CampaignSize {
   messages: number;
   deliveries: number;
   accounts: number;
-  /** Distinct originating IPs; null until attribution records them. */
+  /** Distinct originating IPs; null only for a case ingested before attribution (spamcase attribute fills it). */
   originatingIps: number | null;
   firstDate: string | null;
   lastDate: string | null;
@@ -32,9 +29,19 @@ export async function campaignSizes(knex: Knex, caseId: number, numbers: readonl
       .groupBy('cm.campaign_number')
       .select('cm.campaign_number as number')
       .count({ messages: '*' })
-      .countDistinct({ accounts: 'm.from_address' })
       .min({ first: 'm.date' })
-      .max({ last: 'm.date' })) as Array<{ number: number; messages: number | string; accounts: number | string; first: string | null; last: string | null }>;
+      .max({ last: 'm.date' })) as Array<{ number: number; messages: number | string; first: string | null; last: string | null }>;
+    const senderRows = (await knex('campaign_members as cm')
+      .join('deliveries as d', 'd.message_id', 'cm.message_id')
+      .join('item_attributions as ia', 'ia.item_id', 'd.first_item_id')
+      .where('cm.case_id', caseId)
+      .whereIn('cm.campaign_number', part)
+      .groupBy('cm.campaign_number')
+      .select('cm.campaign_number as number')
+      .count({ attributed: '*' })
+      .countDistinct({ accounts: 'ia.account' })
+      .countDistinct({ ips: 'ia.originating_ip' })) as Array<{ number: number; attributed: number | string; accounts: number | string; ips: number | string }>;
+    const senders = new Map(senderRows.map((r) => [Number(r.number), r]));
     const deliveryRows = (await knex('campaign_members as cm')
       .join('deliveries as d', 'd.message_id', 'cm.message_id')
       .where('cm.case_id', caseId)
@@ -47,8 +54,8 @@ export async function campaignSizes(knex: Knex, caseId: number, numbers: readonl
       out.set(Number(r.number), {
         messages: Number(r.messages),
         deliveries: deliveries.get(Number(r.number)) ?? 0,
-        accounts: Number(r.accounts),
-        originatingIps: null,
+        accounts: Number(senders.get(Number(r.number))?.accounts ?? 0),
+        originatingIps: senders.has(Number(r.number)) ? Number(senders.get(Number(r.number))!.ips) : null,
         firstDate: r.first,
         lastDate: r.last,
       });

@@ -143,6 +143,11 @@ storageTest('the CLI lists campaigns as a table, JSON and CSV, and explains one 
   const top = listed.rows[0]!;
   assert.deepEqual(Object.keys(top).sort(), ['accounts', 'deliveries', 'exemplarBates', 'exemplarItemId', 'firstDate', 'lastDate', 'messages', 'number', 'originatingIps', 'subject'].sort());
   assert.ok((top.messages as number) >= (listed.rows[1]!.messages as number));
+  // Accounts and originating IPs come from attribution: a template campaign is sent by several bots.
+  assert.equal(typeof top.originatingIps, 'number');
+  assert.ok((top.accounts as number) >= 2 && (top.accounts as number) <= (top.deliveries as number), JSON.stringify(top));
+  // (this corpus carries no Received lines, so no originating IP is known: 0, not null)
+  assert.ok((top.originatingIps as number) <= (top.deliveries as number), JSON.stringify(top));
   const report = JSON.parse(run('report', '--case', 'cli', '--json').stdout) as { campaigns: number; messages: number; exactDuplicates: number; deliveries: number };
   assert.equal(report.campaigns, listed.total);
 
