@@ -28,7 +28,7 @@ import { itemColumns } from './item-columns.ts';
 import { bundleReadme } from './readme-text.ts';
 import { inScope, resolveScope, type ExportScope } from './scope.ts';
 import { Spool } from './spool.ts';
-import { BUNDLE_TABLES, type BundleTable } from './tables.ts';
+import { BUNDLE_TABLES, damagesTables, type BundleTable } from './tables.ts';
 import { ZipWriter } from './zip-writer.ts';
 import { readCentralDirectory } from './zip-reader.ts';
 
@@ -211,7 +211,7 @@ export async function exportBundle(ctx: Context, caseSlug: string, opts: ExportO
       if (page.length === 0) continue;
       const ids = page.map((r) => Number(r.id));
       const samples = await samplesOf(knex, scope, ids);
-      const columns = await itemColumns(knex, scope.caseId, page.map((r) => ({ id: Number(r.id), fromAddress: r.from_address })));
+      const columns = await itemColumns(knex, scope.caseId, page.map((r) => ({ id: Number(r.id) })));
       for (const r of page) {
         const id = Number(r.id);
         const size = Number(r.size);
@@ -246,7 +246,7 @@ export async function exportBundle(ctx: Context, caseSlug: string, opts: ExportO
     };
     addSpool('items.csv', itemsCsv);
     addSpool('loadfile.dat', dat);
-    for (const table of [...BUNDLE_TABLES, ...(opts.extraTables ?? [])]) {
+    for (const table of [...BUNDLE_TABLES, ...(await damagesTables(knex, scope)), ...(opts.extraTables ?? [])]) {
       const spool = new Spool(path.join(spoolDir, table.name));
       spool.write(csvRow(table.header));
       await table.rows(knex, scope, (cells: Cell[]) => spool.write(csvRow(cells)));

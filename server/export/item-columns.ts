@@ -1,14 +1,12 @@
 /**
- * THE plug-in point for attribution and campaigns in the bundle: the account, originating IP and
- * campaign columns of items.csv (and From in the load file's account sense) come from this one
- * function and nowhere else.
- *
- * Today (ingestion only) the account is the header From address recorded for the item's message
- * (messages.from_address, also what the accounts table holds), and originating IP and campaign are
- * empty. When attribution (server/attribution itemAttributions) and campaigns (server/campaigns
- * itemCampaigns) land, replace the body with calls to them: nothing else in the export changes.
+ * The one source of items.csv's account, originating IP and campaign columns: attribution's
+ * per-item result (server/attribution itemAttributions) and the campaign of the item's message
+ * (server/campaigns itemCampaigns). An item ingested before attribution existed has no attribution
+ * row: its account falls back to nothing rather than to the header From (which is only a claim).
  */
 import type { Knex } from 'knex';
+import { itemAttributions } from '../attribution/queries.ts';
+import { itemCampaigns } from '../campaigns/queries.ts';
 
 export interface ItemColumns {
   account: string | null;
@@ -16,9 +14,15 @@ export interface ItemColumns {
   campaign: number | null;
 }
 
-/** `items` are the page being exported: item id and its message's header From. */
-export async function itemColumns(_db: Knex, _caseId: number, items: ReadonlyArray<{ id: number; fromAddress: string | null }>): Promise<Map<number, ItemColumns>> {
+/** `items` are the page being exported. */
+export async function itemColumns(db: Knex, caseId: number, items: ReadonlyArray<{ id: number }>): Promise<Map<number, ItemColumns>> {
+  const ids = items.map((i) => i.id);
+  const attributions = await itemAttributions(db, caseId, ids);
+  const campaigns = await itemCampaigns(db, caseId, ids);
   const result = new Map<number, ItemColumns>();
-  for (const item of items) result.set(item.id, { account: item.fromAddress, originatingIp: null, campaign: null });
+  for (const id of ids) {
+    const a = attributions.get(id);
+    result.set(id, { account: a?.account ?? null, originatingIp: a?.originatingIp ?? null, campaign: campaigns.get(id) ?? null });
+  }
   return result;
 }

@@ -1,12 +1,13 @@
 /**
  * The bundle's index tables besides items.csv, as a list of named providers. Each provider writes
- * its rows (header first) for the case as of the export's custody event. Adding ips.csv,
- * campaigns.csv or damages.csv is one more entry in BUNDLE_TABLES (or `extraTables` passed to
- * exportBundle): nothing else in the export changes.
+ * its rows (header first) for the case as of the export's custody event: accounts.csv, ips.csv,
+ * campaigns.csv, deliveries.csv, and damages.csv when the case has a chosen rule set.
  */
 import type { Knex } from 'knex';
 import type { Cell } from './csv.ts';
 import { inScope, type ExportScope } from './scope.ts';
+import { caseDamages, getRuleSetChoice } from '../damages/case-damages.ts';
+import { damagesCsv } from '../damages/exhibit.ts';
 
 export interface BundleTable {
   /** File name under data/ (e.g. "accounts.csv"). */
@@ -20,40 +21,82 @@ const byCodeUnits = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 /** Messages per page when walking deliveries. */
 const DELIVERY_PAGE = 2000;
 
-export const accountsTable: BundleTable = {
-  name: 'accounts.csv',
-  header: ['account', 'domain', 'items', 'messages', 'deliveries', 'first_bates'],
+/** Per sender (account) or per originating IP, over the items in scope: items, messages, deliveries, first Bates number. */
+function volumeTable(name: string, column: 'ia.account' | 'ia.originating_ip', header: string[], extra: (key: string) => Cell[]): BundleTable {
+  return {
+    name,
+    header,
+    async rows(db, scope, emit) {
+      const counts = (await inScope(
+        db('items as i').join('item_attributions as ia', 'ia.item_id', 'i.id').where('i.case_id', scope.caseId).whereNotNull(column),
+        'i.first_acquisition_id',
+        scope,
+      )
+        .groupBy(column)
+        .select(`${column} as k`)
+        .countDistinct({ items: 'i.id' })
+        .countDistinct({ messages: 'i.message_id' })
+        .min({ firstItem: 'i.id' })) as Array<{ k: string; items: number | string; messages: number | string; firstItem: number | string }>;
+      const deliveries = (await inScope(
+        db('deliveries as d').join('items as i', 'i.id', 'd.first_item_id').join('item_attributions as ia', 'ia.item_id', 'd.first_item_id').where('d.case_id', scope.caseId).whereNotNull(column),
+        'i.first_acquisition_id',
+        scope,
+      )
+        .groupBy(column)
+        .select(`${column} as k`)
+        .count({ n: '*' })) as Array<{ k: string; n: number | string }>;
+      const deliveriesBy = new Map(deliveries.map((d) => [d.k, Number(d.n)]));
+      const bates = await batesOf(db, counts.map((c) => Number(c.firstItem)));
+      counts.sort((a, b) => byCodeUnits(a.k, b.k));
+      for (const c of counts) emit([c.k, ...extra(c.k), Number(c.items), Number(c.messages), deliveriesBy.get(c.k) ?? 0, bates.get(Number(c.firstItem)) ?? '']);
+    },
+  };
+}
+
+async function batesOf(db: Knex, ids: number[]): Promise<Map<number, string>> {
+  const bates = new Map<number, string>();
+  for (let i = 0; i < ids.length; i += 500) {
+    const page = (await db('items').whereIn('id', ids.slice(i, i + 500)).select('id', 'bates')) as Array<{ id: number; bates: string }>;
+    for (const r of page) bates.set(Number(r.id), r.bates);
+  }
+  return bates;
+}
+
+/** Attributed sender accounts (server/attribution/): the evidence rank of each item is in items.csv. */
+export const accountsTable = volumeTable('accounts.csv', 'ia.account', ['account', 'domain', 'items', 'messages', 'deliveries', 'first_bates'], (address) => [address.slice(address.lastIndexOf('@') + 1)]);
+
+/** Originating IPs (server/attribution/). */
+export const ipsTable = volumeTable('ips.csv', 'ia.originating_ip', ['originating_ip', 'items', 'messages', 'deliveries', 'first_bates'], () => []);
+
+/** Campaigns (server/campaigns/) over the items in scope. */
+export const campaignsTable: BundleTable = {
+  name: 'campaigns.csv',
+  header: ['campaign', 'items', 'messages', 'deliveries', 'first_bates', 'first_date', 'last_date'],
   async rows(db, scope, emit) {
     const counts = (await inScope(
-      db('items as i').join('messages as m', 'm.id', 'i.message_id').where('i.case_id', scope.caseId).whereNotNull('m.from_address'),
+      db('items as i').join('campaign_members as cm', 'cm.message_id', 'i.message_id').where('i.case_id', scope.caseId),
       'i.first_acquisition_id',
       scope,
     )
-      .groupBy('m.from_address')
-      .select('m.from_address as address')
+      .groupBy('cm.campaign_number')
+      .select('cm.campaign_number as number')
       .countDistinct({ items: 'i.id' })
-      .countDistinct({ messages: 'm.id' })
-      .min({ firstItem: 'i.id' })) as Array<{ address: string; items: number | string; messages: number | string; firstItem: number | string }>;
+      .countDistinct({ messages: 'i.message_id' })
+      .min({ firstItem: 'i.id' })
+      .min({ first: 'i.date' })
+      .max({ last: 'i.date' })) as Array<{ number: number | string; items: number | string; messages: number | string; firstItem: number | string; first: string | null; last: string | null }>;
     const deliveries = (await inScope(
-      db('deliveries as d').join('messages as m', 'm.id', 'd.message_id').join('items as i', 'i.id', 'd.first_item_id').where('d.case_id', scope.caseId).whereNotNull('m.from_address'),
+      db('deliveries as d').join('items as i', 'i.id', 'd.first_item_id').join('campaign_members as cm', 'cm.message_id', 'd.message_id').where('d.case_id', scope.caseId),
       'i.first_acquisition_id',
       scope,
     )
-      .groupBy('m.from_address')
-      .select('m.from_address as address')
-      .count({ n: '*' })) as Array<{ address: string; n: number | string }>;
-    const deliveriesBy = new Map(deliveries.map((d) => [d.address, Number(d.n)]));
-    const firstIds = counts.map((c) => Number(c.firstItem));
-    const bates = new Map<number, string>();
-    for (let i = 0; i < firstIds.length; i += 500) {
-      const page = (await db('items').whereIn('id', firstIds.slice(i, i + 500)).select('id', 'bates')) as Array<{ id: number; bates: string }>;
-      for (const r of page) bates.set(Number(r.id), r.bates);
-    }
-    counts.sort((a, b) => byCodeUnits(a.address, b.address));
-    for (const c of counts) {
-      const at = c.address.lastIndexOf('@');
-      emit([c.address, at >= 0 ? c.address.slice(at + 1) : '', Number(c.items), Number(c.messages), deliveriesBy.get(c.address) ?? 0, bates.get(Number(c.firstItem)) ?? '']);
-    }
+      .groupBy('cm.campaign_number')
+      .select('cm.campaign_number as number')
+      .count({ n: '*' })) as Array<{ number: number | string; n: number | string }>;
+    const deliveriesBy = new Map(deliveries.map((d) => [Number(d.number), Number(d.n)]));
+    const bates = await batesOf(db, counts.map((c) => Number(c.firstItem)));
+    counts.sort((a, b) => Number(a.number) - Number(b.number));
+    for (const c of counts) emit([Number(c.number), Number(c.items), Number(c.messages), deliveriesBy.get(Number(c.number)) ?? 0, bates.get(Number(c.firstItem)) ?? '', c.first, c.last]);
   },
 };
 
@@ -90,4 +133,16 @@ export const deliveriesTable: BundleTable = {
   },
 };
 
-export const BUNDLE_TABLES: readonly BundleTable[] = [accountsTable, deliveriesTable];
+export const BUNDLE_TABLES: readonly BundleTable[] = [accountsTable, ipsTable, campaignsTable, deliveriesTable];
+
+/**
+ * damages.csv, when a rule set is chosen for the case (server/damages/): the exhibit under that
+ * rule set, computed from the case's current counts (like the report's damages section).
+ */
+export async function damagesTables(db: Knex, scope: ExportScope): Promise<BundleTable[]> {
+  const choice = await getRuleSetChoice(db, scope.caseId);
+  if (!choice) return [];
+  const { result } = await caseDamages(db, scope.caseSlug);
+  const [header, ...rows] = damagesCsv(result);
+  return [{ name: 'damages.csv', header: header!, async rows(_db, _scope, emit) { for (const r of rows) emit(r); } }];
+}

@@ -5,6 +5,7 @@
  * summary PDF hook states a value the reader can recompute with grep and sha256sum.
  */
 import assert from 'node:assert/strict';
+import { caseReport } from '../../server/report/counts.ts';
 import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -102,6 +103,21 @@ storageTest('a bundle verifies with unzip, sha256sum and openssl, is reproducibl
   assert.equal(accounts.length - 1, truth.accounts);
   const deliveries = [...parseCsv(fs.readFileSync(path.join(bag, 'data', 'deliveries.csv'), 'utf8'))];
   assert.equal(deliveries.length - 1, truth.deliveries);
+  // Attribution and campaigns: items.csv's columns agree with the index, ips.csv and campaigns.csv
+  // hold what the CLI lists; deliveries per account add up to the case's deliveries.
+  const header = rows[0]!;
+  const col = (name: string) => header.indexOf(name);
+  const attributed = (await ctx.db.knex('items as i').join('item_attributions as ia', 'ia.item_id', 'i.id').orderBy('i.id').select('i.bates', 'ia.account', 'ia.originating_ip')) as Array<{ bates: string; account: string | null; originating_ip: string | null }>;
+  assert.deepEqual(rows.slice(1).map((r) => [r[0], r[col('account')] || null, r[col('originating_ip')] || null]), attributed.map((a) => [a.bates, a.account, a.originating_ip]));
+  assert.ok(rows.slice(1).every((r) => /^\d+$/.test(r[col('campaign')]!)), 'every item is in a campaign');
+  assert.equal(accounts.slice(1).reduce((n, r) => n + Number(r[4]), 0), truth.deliveries);
+  const ips = [...parseCsv(fs.readFileSync(path.join(bag, 'data', 'ips.csv'), 'utf8'))];
+  assert.equal(ips.length - 1, (await ctx.db.knex('originating_ips').count({ n: '*' }).first() as { n: number | string }).n as number * 1);
+  const campaigns = [...parseCsv(fs.readFileSync(path.join(bag, 'data', 'campaigns.csv'), 'utf8'))];
+  const report = await caseReport(ctx.db.knex, 'lpn-2006');
+  assert.equal(campaigns.length - 1, report.campaigns);
+  assert.equal(campaigns.slice(1).reduce((n, r) => n + Number(r[2]), 0), truth.messages);
+  assert.equal(fs.existsSync(path.join(bag, 'data', 'damages.csv')), false, 'no rule set chosen: no damages.csv');
 
   // spamcase verify agrees and is recorded on the case.
   const verified = await verifyBundle(first.file, { cert: keys.cert });
