@@ -20,6 +20,7 @@ import { caseDamages, chooseRuleSet } from '../damages/case-damages.ts';
 import { csvText, damagesCsv, damagesJson, formatDamagesTable } from '../damages/exhibit.ts';
 import { listRuleSets, loadRuleSet } from '../damages/rule-set.ts';
 import { writeSummaryPdf } from '../pdf/write.ts';
+import { bundleSummaryPdf } from '../pdf/for-bundle.ts';
 import { LANGS, type Lang } from '../pdf/types.ts';
 import { startServer } from '../web/server.ts';
 import { formatBytes, ttyProgress, ttyStatusLine } from './progress.ts';
@@ -418,9 +419,9 @@ const COMMANDS: Command[] = [
   },
   {
     name: 'pdf',
-    usage: 'spamcase pdf --case <name> [--lang en|fr] [--organization "..."] [--jurisdiction "..."] --out summary.pdf [--json]',
-    summary: 'the PDF summary for a complaint (caption, counts, method, accounts, timeline, custody, declaration)',
-    options: { case: { type: 'string' }, lang: { type: 'string' }, out: { type: 'string' }, organization: { type: 'string' }, jurisdiction: { type: 'string' }, json: { type: 'boolean' } },
+    usage: 'spamcase pdf --case <name> [--lang en|fr] [--rules <damages rule set>] [--organization "..."] [--jurisdiction "..."] --out summary.pdf [--json]',
+    summary: 'the PDF summary for a complaint (caption, counts, method, accounts, IPs, campaigns, timeline, damages, custody, declaration)',
+    options: { case: { type: 'string' }, lang: { type: 'string' }, rules: { type: 'string' }, out: { type: 'string' }, organization: { type: 'string' }, jurisdiction: { type: 'string' }, json: { type: 'boolean' } },
     async run(ctx, values) {
       const lang = ((values.lang as string | undefined) ?? 'en') as Lang;
       if (!LANGS.includes(lang)) throw new SpamcaseError('USAGE', `--lang must be one of ${LANGS.join(', ')}`);
@@ -429,6 +430,7 @@ const COMMANDS: Command[] = [
         out: required(values, 'out'),
         organization: values.organization as string | undefined,
         jurisdiction: values.jurisdiction as string | undefined,
+        rules: values.rules as string | undefined,
       });
       if (values.json) json(written);
       else out(`${written.path}: ${written.pages} pages, ${formatBytes(written.bytes)}, sha256 ${written.sha256} (as of custody event ${written.asOfSeq})`);
@@ -531,15 +533,19 @@ const COMMANDS: Command[] = [
   },
   {
     name: 'export',
-    usage: 'spamcase export --case <name> --out <file.zip> [--as-of <custody event seq>] [--json]',
-    summary: 'write the signed evidence bundle (BagIt in a ZIP) of a case, as of a custody event',
-    options: { case: { type: 'string' }, out: { type: 'string' }, 'as-of': { type: 'string' }, json: { type: 'boolean' } },
+    usage: 'spamcase export --case <name> --out <file.zip> [--as-of <custody event seq>] [--lang en|fr] [--json]',
+    summary: 'write the signed evidence bundle (BagIt in a ZIP, with the PDF summary) of a case, as of a custody event',
+    options: { case: { type: 'string' }, out: { type: 'string' }, 'as-of': { type: 'string' }, lang: { type: 'string' }, json: { type: 'boolean' } },
     async run(ctx, values) {
       const config = loadConfig();
       const asOfText = values['as-of'] as string | undefined;
       const asOfSeq = asOfText === undefined ? undefined : Number(asOfText);
       if (asOfSeq !== undefined && (!Number.isInteger(asOfSeq) || asOfSeq < 1)) throw new SpamcaseError('USAGE', '--as-of must be a custody event number');
-      const r = await exportBundle(ctx, required(values, 'case'), { out: required(values, 'out'), signing: config.signing, organization: config.organization, tsaUrl: config.tsaUrl, asOfSeq });
+      const lang = ((values.lang as string | undefined) ?? 'en') as Lang;
+      if (!LANGS.includes(lang)) throw new SpamcaseError('USAGE', `--lang must be one of ${LANGS.join(', ')}`);
+      const slug = required(values, 'case');
+      const summaryPdf = bundleSummaryPdf(ctx, slug, { lang, organization: config.organization });
+      const r = await exportBundle(ctx, slug, { out: required(values, 'out'), signing: config.signing, organization: config.organization, tsaUrl: config.tsaUrl, asOfSeq, summaryPdf });
       if (values.json) json(r);
       else {
         out(`${r.file}: ${r.identifier}, ${r.items} items, ${r.entries} members, ${formatBytes(r.bytes)}, as of custody event ${r.asOfSeq}`);

@@ -3,18 +3,25 @@
  * aggregate or a top-N with a limit, so a case of a million deliveries gathers in seconds and the
  * PDF stays small; the full lists are the bundle's CSVs.
  *
- * Where the other parts plug in (one place each, marked PLUG-IN below): attribution fills
- * `accounts` (listAccounts), `originatingIps` (listOriginatingIps), `defendants` (listDefendants)
- * and `attributionMethod`; campaigns fills `campaigns` (listCampaigns + exemplar); damages fills
- * `damages` (computeDamages + methodText); the bundle passes `bundle` in opts when it renders the
- * PDF it embeds.
+ * Sections from the other parts: accounts, originating IPs and defendants (server/attribution/),
+ * campaigns with an excerpt of each exemplar (server/campaigns/), damages under a rule set when
+ * one is asked for (server/damages/); the bundle passes `bundle` in opts when it renders the PDF
+ * it embeds.
  */
 import type { Knex } from 'knex';
 import type { Context } from '../context.ts';
 import { SpamcaseError } from '../errors.ts';
 import { caseReport } from '../report/counts.ts';
 import { listCustodyEvents, verifyCustodyChain } from '../custody/chain.ts';
-import type { DailyDeliveries, SummaryAcquisition, SummaryBundle, SummaryData, SummaryTopList } from './types.ts';
+import type { DailyDeliveries, SummaryAccountRow, SummaryAcquisition, SummaryBundle, SummaryDamages, SummaryData } from './types.ts';
+import { itemAttributions, listAccounts, listOriginatingIps, type VolumeRow } from '../attribution/queries.ts';
+import { listDefendants } from '../attribution/defendants.ts';
+import { listCampaigns } from '../campaigns/queries.ts';
+import { extractBodyText } from '../campaigns/normalize/body-text.ts';
+import { htmlToText } from '../campaigns/normalize/html-text.ts';
+import { itemDetail, readItemBytes } from '../report/item-view.ts';
+import { caseDamages } from '../damages/case-damages.ts';
+import { methodText } from '../damages/method-text.ts';
 
 /** Rows in the top accounts table. */
 export const TOP_ACCOUNTS = 25;
@@ -28,6 +35,8 @@ export interface GatherOptions {
   /** Given by the bundle when the PDF is rendered for it. */
   bundle?: SummaryBundle;
   topAccounts?: number;
+  /** A damages rule set (name or file): the PDF then holds the damages table and its method. */
+  rules?: string;
   /**
    * The custody event the summary is as of (default: the latest). The bundle passes the event it
    * exports as of, so that its own export event, written after, does not change the PDF's bytes.
@@ -66,38 +75,6 @@ async function acquisitions(knex: Knex, caseId: number): Promise<{ rows: Summary
 }
 
 /** Accounts as main knows them: header From addresses, ranked by deliveries. */
-async function headerFromAccounts(knex: Knex, caseId: number, total: number, limit: number): Promise<SummaryTopList> {
-  const rows = (await knex('deliveries as d')
-    .join('messages as m', 'm.id', 'd.message_id')
-    .where('d.case_id', caseId)
-    .whereNotNull('m.from_address')
-    .groupBy('m.from_address')
-    .select('m.from_address as address')
-    .count({ deliveries: '*' })
-    .countDistinct({ messages: 'd.message_id' })
-    .countDistinct({ recipients: 'd.recipient' })
-    .min({ first: 'm.date' })
-    .max({ last: 'm.date' })
-    .orderBy([
-      { column: 'deliveries', order: 'desc' },
-      { column: 'address', order: 'asc' },
-    ])
-    .limit(limit)) as Array<Record<string, unknown>>;
-  return {
-    total,
-    csvName: 'accounts.csv',
-    rows: rows.map((r) => ({
-      key: String(r.address),
-      deliveries: num(r.deliveries),
-      messages: num(r.messages),
-      recipients: num(r.recipients),
-      firstSeen: (r.first as string | null) ?? null,
-      lastSeen: (r.last as string | null) ?? null,
-      evidence: 'From',
-      defendant: null,
-    })),
-  };
-}
 
 /**
  * Deliveries per day per plaintiff, counted as the report counts them per party: distinct
@@ -128,6 +105,72 @@ async function deliveriesPerDay(knex: Knex, caseId: number, parties: Array<{ id:
   });
 }
 
+const toRow = (key: string, r: VolumeRow): SummaryAccountRow => ({
+  key,
+  deliveries: r.deliveries,
+  messages: r.messages,
+  recipients: r.recipients,
+  firstSeen: r.firstSeen,
+  lastSeen: r.lastSeen,
+  evidence: r.evidence,
+  defendant: r.defendant,
+});
+
+/** Top accounts and originating IPs by deliveries, and the defendants (server/attribution/). */
+async function attributionSections(knex: Knex, caseId: number, limit: number): Promise<Pick<SummaryData, 'accounts' | 'originatingIps' | 'defendants'>> {
+  const accounts = await listAccounts(knex, caseId, { sort: 'deliveries', order: 'desc', limit });
+  const ips = await listOriginatingIps(knex, caseId, { sort: 'deliveries', order: 'desc', limit });
+  const defendants = await listDefendants(knex, caseId);
+  return {
+    accounts: { total: accounts.total, csvName: 'accounts.csv', rows: accounts.rows.map((r) => toRow(r.address, r)) },
+    originatingIps: { total: ips.total, csvName: 'ips.csv', rows: ips.rows.map((r) => toRow(r.ip, r)) },
+    ...(defendants.length > 0 ? { defendants: defendants.map((d) => ({ name: d.name, accounts: d.accounts.length, ips: d.ips.length, deliveries: d.deliveries })) } : {}),
+  };
+}
+
+/** Campaigns shown in the PDF, largest first, each with its exemplar. */
+export const TOP_CAMPAIGNS = 10;
+/** Characters of exemplar text quoted (the renderer bounds and sanitizes it again). */
+const EXCERPT_CHARS = 400;
+
+/** The largest campaigns with an excerpt of each exemplar's text, read from the evidence store. */
+async function campaignSection(ctx: Context, slug: string, caseId: number): Promise<Pick<SummaryData, 'campaigns'>> {
+  const knex = ctx.db.knex;
+  const list = await listCampaigns(knex, caseId, { sort: 'messages', limit: TOP_CAMPAIGNS });
+  if (list.total === 0) return {};
+  const rows = [];
+  for (const r of list.rows) {
+    const detail = await itemDetail(knex, caseId, r.exemplarBates);
+    const raw = readItemBytes(ctx, slug, detail);
+    const body = extractBodyText(raw);
+    const text = (body.plain[0] ?? (body.html[0] === undefined ? '' : htmlToText(body.html[0]).text)).replace(/\s+/g, ' ').trim();
+    rows.push({
+      number: r.number,
+      messages: r.messages,
+      deliveries: r.deliveries,
+      accounts: r.accounts,
+      firstDate: r.firstDate,
+      lastDate: r.lastDate,
+      exemplar: { bates: r.exemplarBates, date: detail.date, subject: r.subject, sender: (await itemAttributions(knex, caseId, [r.exemplarItemId])).get(r.exemplarItemId)?.account ?? null, excerpt: text === '' ? null : text.slice(0, EXCERPT_CHARS) },
+    });
+  }
+  return { campaigns: { total: list.total, csvName: 'campaigns.csv', rows } };
+}
+
+/** The damages table under a rule set, in minor units, with the method in both languages. */
+async function damagesSection(knex: Knex, slug: string, rules: string): Promise<SummaryDamages> {
+  const { result } = await caseDamages(knex, slug, { rules });
+  const minor = (v: bigint) => Number(v);
+  const violations = (c: (typeof result.claims)[number]) => Object.values(c.counts).reduce((n, u) => n + u.deliveries, 0);
+  return {
+    ruleSet: result.ruleSet.title,
+    currency: result.ruleSet.currency,
+    rows: result.claims.map((c) => ({ plaintiff: c.plaintiff, defendant: c.defendant, violations: violations(c), low: minor(c.total.low), claimed: minor(c.total.claimed), max: minor(c.total.max) })),
+    totals: { low: minor(result.total.low), claimed: minor(result.total.claimed), max: minor(result.total.max) },
+    method: { en: methodText(result, 'en'), fr: methodText(result, 'fr') },
+  };
+}
+
 export async function gatherSummaryData(ctx: Context, caseId: number, opts: GatherOptions = {}): Promise<SummaryData> {
   const knex = ctx.db.knex;
   const c = (await knex('cases').where({ id: caseId }).first('id', 'slug', 'title', 'created_at')) as { id: number; slug: string; title: string; created_at: string } | undefined;
@@ -150,13 +193,9 @@ export async function gatherSummaryData(ctx: Context, caseId: number, opts: Gath
     report,
     acquisitions: acq.rows,
     acquisitionsTotal: acq.total,
-    // PLUG-IN attribution: accounts = listAccounts(db, caseId, { sort: 'deliveries', order: 'desc', limit }),
-    // originatingIps = listOriginatingIps(...) (csvName 'ips.csv'), defendants = listDefendants(db, caseId),
-    // attributionMethod = { en: [...], fr: [...] } (or reword methodAttribution in templates/pdf/*.json).
-    accounts: await headerFromAccounts(knex, caseId, report.accounts, opts.topAccounts ?? TOP_ACCOUNTS),
-    // PLUG-IN campaigns: campaigns = listCampaigns(db, caseId, { limit }) with each exemplar's excerpt.
-    // PLUG-IN damages: damages = { ruleSet, currency, rows, totals, method: { en: methodText(result, 'en'), fr: methodText(result, 'fr') } }
-    // when a rule set is given (GatherOptions gains `ruleSet`; spamcase pdf gains --rules).
+    ...(await attributionSections(knex, caseId, opts.topAccounts ?? TOP_ACCOUNTS)),
+    ...(await campaignSection(ctx, c.slug, caseId)),
+    ...(opts.rules === undefined ? {} : { damages: await damagesSection(knex, c.slug, opts.rules) }),
     timeline: await deliveriesPerDay(knex, caseId, parties.map((p) => ({ id: Number(p.id), name: p.name }))),
     custody: {
       total: events.length,

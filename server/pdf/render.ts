@@ -76,7 +76,7 @@ function captionPage(r: R): void {
   if (data.bundle) {
     paragraph(doc, w.s('captionBundle', { identifier: safeLine(data.bundle.identifier, 200) }), { size: l.bodySize, align: 'center', gap: 2 });
     paragraph(doc, w.s('captionManifest', { hash: '' }), { size: l.bodySize, align: 'center', gap: 2 });
-    paragraph(doc, safeLine(data.bundle.tagManifestSha256, 64), { size: l.bodySize - 1, weight: 'mono', align: 'center' });
+    paragraph(doc, safeLine(data.bundle.manifestSha256, 64), { size: l.bodySize - 1, weight: 'mono', align: 'center' });
   } else {
     paragraph(doc, w.s('captionNoBundle'), { size: l.bodySize, align: 'center' });
   }

@@ -98,7 +98,7 @@ export interface SummaryDamages {
 
 export interface SummaryBundle {
   identifier: string;
-  tagManifestSha256: string;
+  manifestSha256: string;
 }
 
 export interface DailyDeliveries {
@@ -126,7 +126,7 @@ export interface SummaryData {
   report: CaseReport;
   acquisitions: SummaryAcquisition[];
   acquisitionsTotal: number;
-  /** Accounts as main knows them (header From); attribution replaces this with its ranked list. */
+  /** Top sender accounts by deliveries (server/attribution/), with the full list in the bundle. */
   accounts?: SummaryTopList;
   originatingIps?: SummaryTopList;
   defendants?: SummaryDefendant[];

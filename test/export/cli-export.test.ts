@@ -9,7 +9,7 @@ import path from 'node:path';
 import { PROJECT_ROOT } from '../../server/config.ts';
 import { generateCorpus } from '../corpus/generate.ts';
 import { storageTest, tempDir } from '../helpers/databases.ts';
-import { readMembers, writeMembers } from './helpers.ts';
+import { readMembers, unzipTo, writeMembers } from './helpers.ts';
 
 const BIN = path.join(PROJECT_ROOT, 'bin', 'spamcase.js');
 
@@ -40,6 +40,16 @@ storageTest('spamcase keys init, export, verify and exports from the command lin
   assert.equal(exported.code, 0, exported.stderr);
   const r = JSON.parse(exported.stdout) as { sha256: string; identifier: string; items: number };
   assert.match(fs.readFileSync(out).subarray(0, 4).toString('latin1'), /^PK\x03\x04/);
+
+  // The bundle holds the PDF summary, which names the bundle and the manifest hash a reader
+  // recomputes with standard tools: grep -v ' data/summary.pdf$' manifest-sha256.txt | sha256sum.
+  const bag = unzipTo(out);
+  const pdfText = spawnSync('pdftotext', ['-layout', path.join(bag, 'data', 'summary.pdf'), '-'], { encoding: 'utf8' }).stdout.replace(/\s+/g, ' ');
+  const manifest = fs.readFileSync(path.join(bag, 'manifest-sha256.txt'), 'utf8');
+  const withoutSummary = manifest.split('\n').filter((l) => l !== '' && !l.endsWith(' data/summary.pdf')).map((l) => `${l}\n`).join('');
+  const recomputed = spawnSync('sha256sum', { input: withoutSummary, encoding: 'utf8' }).stdout.slice(0, 64);
+  assert.ok(pdfText.includes(r.identifier), 'the PDF names the bundle');
+  assert.ok(pdfText.includes(recomputed), 'the PDF states the manifest hash a reader recomputes');
 
   const ok = spamcase(env, 'verify', out, '--cert', cert);
   assert.equal(ok.code, 0, ok.stdout + ok.stderr);

@@ -83,7 +83,7 @@ export const FIXED: SummaryData = {
     totals: { low: 1_000_000_000, claimed: 10_000_000_000, max: 30_000_000_000 },
     method: { en: ['USD 25 per violation, trebled when aggravated.'], fr: ['25 USD par infraction, triplés en cas de circonstances aggravantes.'] },
   },
-  bundle: { identifier: 'lpn-2006-export-1', tagManifestSha256: hash('c') },
+  bundle: { identifier: 'lpn-2006-export-1', manifestSha256: hash('c') },
   timeline: [
     { party: 'Laposte.net', days: [['2005-12-01', 300_000], ['2005-12-02', 250_000], ['2005-12-03', 250_000]], undated: 0 },
     { party: 'MSN Hotmail', days: [['2005-12-01', 100_000], ['2005-12-03', 100_000]], undated: 500 },

@@ -83,7 +83,7 @@ function withSections(data: SummaryData): SummaryData {
         fr: ['Chaque remise est une infraction. Le montant légal est de 25 $ par infraction, triplé pour les infractions aggravées.'],
       },
     },
-    bundle: { identifier: 'spamcase-lpn-2006-export-3', tagManifestSha256: 'ab'.repeat(32) },
+    bundle: { identifier: 'spamcase-lpn-2006-export-3', manifestSha256: 'ab'.repeat(32) },
   };
 }
 

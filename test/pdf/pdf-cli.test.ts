@@ -49,6 +49,15 @@ storageTest('spamcase pdf writes the summary atomically, reproducibly, in the la
   assert.equal(human.code, 0, human.stderr);
   assert.match(human.stdout, /en\.pdf: \d+ pages, .*sha256 [0-9a-f]{64} \(as of custody event \d+\)/);
 
+  // With a damages rule set: the damages table and its total, exact to the cent, as `spamcase damages` computes it.
+  const withRules = spamcase(env, 'pdf', '--case', 'lpn', '--rules', 'us-can-spam-isp', '--out', path.join(outDir, 'damages.pdf'));
+  assert.equal(withRules.code, 0, withRules.stderr);
+  const damages = JSON.parse(spamcase(env, 'damages', '--case', 'lpn', '--rules', 'us-can-spam-isp', '--json').stdout) as { total: { claimed: string } };
+  const claimed = new Intl.NumberFormat('en-US', { minimumFractionDigits: 2 }).format(Number(damages.total.claimed));
+  const damagesText = flat(pdfText(fs.readFileSync(path.join(outDir, 'damages.pdf'))));
+  assert.ok(damagesText.includes('6. Damages'));
+  assert.ok(damagesText.includes(claimed), `claimed total ${claimed} in the PDF`);
+
   const badLang = spamcase(env, 'pdf', '--case', 'lpn', '--lang', 'de', '--out', target);
   assert.equal(badLang.code, 2);
   assert.match(badLang.stderr, /--lang must be one of en, fr/);
