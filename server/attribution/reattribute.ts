@@ -18,6 +18,7 @@ import { loadPartyTrust, matcherFor, savePartyTrust } from './party-trust.ts';
 import { addVolumes, ITEM_ATTRIBUTION_COLUMNS, itemAttributionRow, keysOf, type ItemKeys } from './record.ts';
 import { NO_TRUST, type PartyTrust } from './trust.ts';
 import { bulkInsert } from '../db/bulk-insert.ts';
+import { itemDkim } from './dkim/case-dkim.ts';
 
 /** Items recomputed per step (bounded memory: their bytes are read one at a time). */
 const STEP_ITEMS = 1000;
@@ -32,9 +33,25 @@ export interface AttributeSummary {
   originatingIps: number;
 }
 
+/**
+ * The DKIM results `spamcase dkim` recorded for the case (server/attribution/dkim/), as the
+ * resolver takes them: a verified d=/i= is the strongest evidence of the sender account.
+ */
+export async function recordedDkim(db: Knex, caseId: number): Promise<DkimLookup> {
+  const ids = ((await db('dkim_results').where({ case_id: caseId }).distinct('item_id')) as Array<{ item_id: number | string }>).map((r) => Number(r.item_id));
+  const results = await itemDkim(db, caseId, ids);
+  return (itemId) => {
+    const d = results.get(itemId);
+    if (!d || d.domain === null || (d.result !== 'pass' && d.result !== 'fail' && d.result !== 'no-key')) return null;
+    return { result: d.result, domain: d.domain, identity: d.identity, keyFingerprint: d.keyFingerprint };
+  };
+}
+
+/** Re-attribute every item from its stored bytes; DKIM results recorded for the case are used unless `dkim` is given. */
 export async function attributeCase(ctx: Context, slug: string, options: { dkim?: DkimLookup } = {}): Promise<AttributeSummary> {
   const c = await getCase(ctx.db.knex, slug);
   const dir = storeDir(ctx, slug);
+  const dkim = options.dkim ?? (await recordedDkim(ctx.db.knex, c.id));
   return withBusyRetry(() =>
     ctx.db.knex.transaction(async (trx) => {
       for (const table of ['item_attributions', 'accounts', 'originating_ips', 'volume_recipients', 'volume_days', 'volume_parties']) await trx(table).where({ case_id: c.id }).del();
@@ -55,7 +72,7 @@ export async function attributeCase(ctx: Context, slug: string, options: { dkim?
           try {
             const h = parseHeaders(raw);
             // As at ingest (analyze.ts): without readable headers the item is attributed to nobody.
-            if (h.fields.length > 0) a = storedForm(attribute(extractFacts(h), matcherFor(trust.get(Number(r.party_id)) ?? NO_TRUST), options.dkim?.(Number(r.id), raw) ?? null));
+            if (h.fields.length > 0) a = storedForm(attribute(extractFacts(h), matcherFor(trust.get(Number(r.party_id)) ?? NO_TRUST), dkim(Number(r.id), raw)));
           } catch {
             a = UNREADABLE;
           }

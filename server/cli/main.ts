@@ -404,8 +404,11 @@ const COMMANDS: Command[] = [
           : undefined,
       });
       status?.done();
+      // A verified d=/i= is the strongest evidence of the sender account: attribute again with it.
+      const run = summary.run;
+      const reattributed = run.pass + run.fail + run.noKey > 0 ? await attributeCase(ctx, summary.case) : null;
       if (values.json) {
-        json(summary);
+        json({ ...summary, reattributed });
         return 0;
       }
       const counts = (c: DkimCounts) =>
@@ -414,6 +417,7 @@ const COMMANDS: Command[] = [
       for (const w of summary.snapshot.warnings) out(`  warning: ${w}`);
       out(`  this run:  ${counts(summary.run)}`);
       out(`  all items: ${counts(summary.totals)}`);
+      if (reattributed) out(`  re-attributed ${fmtInt.format(reattributed.items)} items with the DKIM results: ${fmtInt.format(reattributed.accounts)} accounts`);
       return 0;
     },
   },

@@ -93,6 +93,12 @@ storageTest('spamcase dkim verifies every item of a case offline, idempotently, 
     { result: 'pass', domain: 'mail.example.com', identity: 'x1001@mail.example.com', keyFingerprint: rsa.fingerprint, reason: '', snapshotSha256: keysSha },
   );
   assert.equal(r('b-pass-ed25519.eml').keyFingerprint, ed.fingerprint);
+  // The run re-attributed the case: a verified i= is now the account's evidence, with its rank.
+  const attributed = (await knex('item_attributions').where({ item_id: idOf('a-pass-rsa.eml') }).first('account', 'account_rank', 'dkim')) as { account: string; account_rank: string; dkim: string };
+  assert.deepEqual(attributed, { account: 'x1001@mail.example.com', account_rank: 'dkim', dkim: 'pass' });
+  const failed = (await knex('item_attributions').where({ item_id: idOf('c-body-altered.eml') }).first('account_rank', 'dkim')) as { account_rank: string; dkim: string };
+  assert.notEqual(failed.account_rank, 'dkim', 'a failed signature is no evidence of the sender');
+  assert.equal(failed.dkim, 'fail');
   assert.equal(r('f-two-signatures.eml').domain, 'mail.example.com', 'the passing signature speaks for the item, not the unverifiable outer one');
   assert.match(r('g-malformed.eml').reason, /malformed signature: missing bh=, d=, h=, s=/);
 
