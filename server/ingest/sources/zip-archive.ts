@@ -50,10 +50,22 @@ export function openZipFd(fd: number): Promise<ZipFile> {
  * The events of every member of an open archive (at `archive`, whose `layers` counts this
  * archive). Closes the archive. Throws a Rejection for a corrupt archive or a spent budget.
  */
+/** A member made on Unix keeps its mode in the high 16 bits of the external attributes. */
+const MADE_BY_UNIX = 3;
+const S_IFMT = 0o170000;
+const S_IFLNK = 0o120000;
+/** Fixed part of a ZIP local file header (APPNOTE 4.3.7). */
+const LOCAL_HEADER_BYTES = 30;
+
 export async function* readZipEntries(zipfile: ZipFile, archive: Position, context: ReadContext, readContent: ContentReader): AsyncGenerator<SourceEvent> {
   let zipError: unknown = null;
   zipfile.on('error', (err: unknown) => { zipError = err; });
   const occurrences = new Map<string, number>();
+  // Overlapping entries (several central directory entries over one local file: the
+  // "overlapping files" zip bomb, or one stored message counted many times) are refused: the same
+  // local header twice, or a member starting inside the previous member's data.
+  const localHeaders = new Set<number>();
+  let previous: { start: number; end: number } | null = null;
   try {
     for (;;) {
       let entry: Entry | null;
@@ -80,8 +92,20 @@ export async function* readZipEntries(zipfile: ZipFile, archive: Position, conte
         yield rejected(locator, 'encrypted archive entry');
         continue;
       }
+      if (entry.versionMadeBy >> 8 === MADE_BY_UNIX && ((entry.externalFileAttributes >>> 16) & S_IFMT) === S_IFLNK) {
+        yield rejected(locator, 'symbolic link in archive (not followed)');
+        continue;
+      }
       if (entry.compressionMethod !== METHOD_STORED && entry.compressionMethod !== METHOD_DEFLATED) {
         yield rejected(locator, `unsupported compression method ${entry.compressionMethod}`);
+        continue;
+      }
+      const start = entry.relativeOffsetOfLocalHeader;
+      const overlaps = localHeaders.has(start) || (previous !== null && start >= previous.start && start < previous.end);
+      localHeaders.add(start);
+      previous = { start, end: start + LOCAL_HEADER_BYTES + entry.compressedSize };
+      if (overlaps) {
+        yield rejected(locator, 'overlapping archive entry: its data is shared with an earlier member (zip bomb technique)');
         continue;
       }
       const member: Position = { locator, depth: archive.depth + 1, layers: archive.layers };
