@@ -16,21 +16,14 @@
 import { SpamcaseError } from '../errors.ts';
 import { countToBigInt, minBig } from './money.ts';
 import { COLUMNS, type Category, type Column, type RuleSet, type Triple, type Unit } from './rule-set.ts';
+import type { ViolationCountRow } from '../attribution/queries.ts';
 
 /**
- * One line of counted violations (CONTRACTS.md: attribution's violationCounts(db, caseId)).
- * party = plaintiff name; defendant null = accounts not grouped into a defendant; headerFalsity =
- * attribution found false or misleading header information (forged From or Received, ...).
+ * One line of counted violations, as attribution counts them (server/attribution/queries.ts
+ * violationCounts): party = plaintiff name; defendant null = accounts not grouped into a
+ * defendant; headerFalsity = attribution found false or misleading header information.
  */
-export interface ViolationCountRow {
-  party: string;
-  defendant: string | null;
-  headerFalsity: boolean;
-  deliveries: number;
-  messages: number;
-  accounts: number;
-  days: number;
-}
+export type { ViolationCountRow };
 
 export type Money = Triple<bigint>;
 export type ViolationCategory = Exclude<Category, 'all'>;

@@ -6,6 +6,7 @@
  * Amounts are integers in minor units (cents); dates are ISO 8601 UTC strings.
  */
 import type { CaseReport } from '../report/counts.ts';
+import type { AcquisitionRow } from '../report/lists.ts';
 
 export type Lang = 'en' | 'fr';
 export const LANGS: readonly Lang[] = ['en', 'fr'];
@@ -15,21 +16,8 @@ export interface SummaryParty {
   batesPrefix: string;
 }
 
-export interface SummaryAcquisition {
-  id: number;
-  party: string;
-  method: string;
-  source: string;
-  sourceSha256: string | null;
-  sourceBytes: number | null;
-  operator: string;
-  startedAt: string;
-  finishedAt: string | null;
-  status: string;
-  samples: number;
-  newItems: number;
-  rejected: number;
-}
+/** One acquisition as the PDF lists it: the same row the web UI's acquisitions list shows. */
+export type SummaryAcquisition = AcquisitionRow;
 
 /** One row of the top accounts or originating IPs (attribution's AccountRow, reduced to what the PDF shows). */
 export interface SummaryAccountRow {
