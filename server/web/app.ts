@@ -19,6 +19,7 @@ import { LoginThrottle } from './throttle.ts';
 import { UploadJobRunner } from './upload-jobs.ts';
 import { ExportJobRunner, type ExportConfig } from './export-jobs.ts';
 import { loadConfig } from '../config.ts';
+import { HeadCache } from './head-cache.ts';
 import type { RequestState, RouteDef } from './http.ts';
 import { buildRoutes, type WebDeps } from './routes.ts';
 import { DEFAULT_UPLOAD_LIMITS, type UploadLimits } from './routes/uploads.ts';
@@ -66,7 +67,7 @@ export async function createApp(ctx: Context, options: AppOptions = {}): Promise
     uploadLimits[k] = Math.min(v, DEFAULT_UPLOAD_LIMITS[k]);
   }
   const exportJobs = new ExportJobRunner(() => options.exportConfig ?? loadConfig(), log);
-  const deps: WebDeps = { templates, jobs, exportJobs, throttle: new LoginThrottle(), log, uploadLimits, dashboardCache };
+  const deps: WebDeps = { templates, jobs, exportJobs, throttle: new LoginThrottle(), log, uploadLimits, dashboardCache, headCache: new HeadCache() };
 
   const routes = buildRoutes(deps);
   const app = express();

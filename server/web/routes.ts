@@ -9,6 +9,7 @@ import type { RouteDef } from './http.ts';
 import type { LoginThrottle } from './throttle.ts';
 import type { UploadJobRunner } from './upload-jobs.ts';
 import type { ExportJobRunner } from './export-jobs.ts';
+import type { HeadCache } from './head-cache.ts';
 import type { UploadLimits } from './routes/uploads.ts';
 import type { DashboardCache } from './routes/case-pages.ts';
 import { authRoutes } from './routes/auth.ts';
@@ -29,6 +30,8 @@ export interface WebDeps {
   log: (entry: Record<string, unknown>) => void;
   uploadLimits: UploadLimits;
   dashboardCache: DashboardCache;
+  /** Damages and defendant suggestions, per custody head. */
+  headCache: HeadCache;
 }
 
 /** The app's routes, bound to its dependencies (createApp calls this once per app). */

@@ -24,6 +24,7 @@ import { verifyBundle } from '../../server/export/verify.ts';
 import { listCustodyEvents } from '../../server/custody/chain.ts';
 import { caseReport } from '../../server/report/counts.ts';
 import { storageTest, tempDir } from '../helpers/databases.ts';
+import { ingest } from '../../server/ingest/ingest.ts';
 import { ingestedCase, trialKeys } from '../export/helpers.ts';
 import { Client, makeUser, withServer } from './client.ts';
 
@@ -157,6 +158,13 @@ storageTest('attribution, campaign, defendant, damages and export pages show the
       html = (await admin.page('/cases/pages/damages')).html;
       assert.ok(html.includes(unescapeNot(methodText(result, 'fr')[0]!)), 'the method in the user language');
       await admin.post('/settings/language', { lang: 'en', back: '/' });
+      // Damages are kept per custody head: new evidence (a custody event) shows at once.
+      const more = tempDir();
+      fs.copyFileSync(path.join(import.meta.dirname, '..', 'fixtures', 'web', 'hostile-html.eml'), path.join(more, 'late.eml'));
+      await ingest(ctx, { caseSlug: 'pages', method: 'trap', paths: [more], threaded: false });
+      const later = csvText(damagesCsv((await caseDamages(knex, 'pages')).result));
+      assert.notEqual(later, csvText(damagesCsv(result)), 'one more delivery changes the damages');
+      assert.equal(await (await admin.get('/cases/pages/damages.csv')).text(), later);
 
       // Exports: a bundle built from the page, downloaded with its recorded hash, verified by upload.
       await admin.page('/cases/pages/exports');

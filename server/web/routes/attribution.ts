@@ -41,7 +41,7 @@ function pager(q: VolumeListQuery, total: number): { prev: number | null; next: 
 async function defendantsPage(deps: () => WebDeps, res: Response, state: RequestState, error: string | null, status = 200): Promise<void> {
   const c = state.access!.record;
   const knex = state.ctx.db.knex;
-  const [defendants, suggestions] = await Promise.all([listDefendants(knex, c.id), suggestDefendants(knex, c.id)]);
+  const [defendants, suggestions] = await Promise.all([listDefendants(knex, c.id), deps().headCache.get(knex, c.id, 'suggestions', '', () => suggestDefendants(knex, c.id))]);
   renderPage(deps().templates, res, state, 'defendants.njk', { defendants, suggestions, error, section: 'defendants' }, status);
 }
 

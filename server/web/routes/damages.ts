@@ -4,6 +4,7 @@
  * download damages.csv: the same calls as `spamcase case set` and `spamcase damages`.
  */
 import type { Response } from 'express';
+import type { DamagesResult } from '../../damages/compute.ts';
 import type { RequestState, RouteDef } from '../http.ts';
 import type { WebDeps } from '../routes.ts';
 import { listRuleSets, loadRuleSet } from '../../damages/rule-set.ts';
@@ -24,6 +25,16 @@ function ruleSetOptions(): Array<{ name: string; title: string | null; currency:
   });
 }
 
+/**
+ * The case's damages under its chosen rule set, as `spamcase damages` computes them; kept per custody
+ * head and rule set bytes (counting every delivery is a whole-case aggregate).
+ */
+async function chosenDamages(deps: () => WebDeps, state: RequestState, rules: string): Promise<DamagesResult> {
+  const c = state.access!.record;
+  const sha = loadRuleSet(rules).sha256;
+  return deps().headCache.get(state.ctx.db.knex, c.id, 'damages', sha, async () => (await caseDamages(state.ctx.db.knex, c.slug)).result);
+}
+
 async function damagesPage(deps: () => WebDeps, res: Response, state: RequestState, error: string | null, status = 200): Promise<void> {
   const c = state.access!.record;
   const choice = await getRuleSetChoice(state.ctx.db.knex, c.id);
@@ -31,8 +42,7 @@ async function damagesPage(deps: () => WebDeps, res: Response, state: RequestSta
   let loadError: string | null = null;
   if (choice) {
     try {
-      const { result } = await caseDamages(state.ctx.db.knex, c.slug);
-      table = damagesJson(result, state.lang);
+      table = damagesJson(await chosenDamages(deps, state, choice.rules), state.lang);
     } catch (err) {
       if (!isSpamcaseError(err)) throw err;
       loadError = err.message;
@@ -81,8 +91,9 @@ export function damagesRoutes(deps: () => WebDeps): RouteDef[] {
       access: 'case-read',
       async handler(_req, res, state) {
         const c = state.access!.record;
-        if (!(await getRuleSetChoice(state.ctx.db.knex, c.id))) throw new SpamcaseError('NOT_FOUND', 'no rule set chosen for this case');
-        const { result } = await caseDamages(state.ctx.db.knex, c.slug);
+        const choice = await getRuleSetChoice(state.ctx.db.knex, c.id);
+        if (!choice) throw new SpamcaseError('NOT_FOUND', 'no rule set chosen for this case');
+        const result = await chosenDamages(deps, state, choice.rules);
         res.type('text/csv; charset=utf-8');
         res.setHeader('Content-Disposition', `attachment; filename="${c.slug}-damages.csv"`);
         res.send(csvText(damagesCsv(result)));
@@ -94,9 +105,9 @@ export function damagesRoutes(deps: () => WebDeps): RouteDef[] {
       access: 'case-read',
       async handler(_req, res, state) {
         const c = state.access!.record;
-        if (!(await getRuleSetChoice(state.ctx.db.knex, c.id))) throw new SpamcaseError('NOT_FOUND', 'no rule set chosen for this case');
-        const { result } = await caseDamages(state.ctx.db.knex, c.slug);
-        res.json(damagesJson(result, state.lang));
+        const choice = await getRuleSetChoice(state.ctx.db.knex, c.id);
+        if (!choice) throw new SpamcaseError('NOT_FOUND', 'no rule set chosen for this case');
+        res.json(damagesJson(await chosenDamages(deps, state, choice.rules), state.lang));
       },
     },
   ];
