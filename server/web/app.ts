@@ -17,6 +17,9 @@ import { loadSession } from './sessions.ts';
 import { checkCsrfToken, checkSameOrigin, readCookie, sessionCookieName, setSecurityHeaders } from './security.ts';
 import { LoginThrottle } from './throttle.ts';
 import { UploadJobRunner } from './upload-jobs.ts';
+import { ExportJobRunner, type ExportConfig } from './export-jobs.ts';
+import { loadConfig } from '../config.ts';
+import { HeadCache } from './head-cache.ts';
 import type { RequestState, RouteDef } from './http.ts';
 import { buildRoutes, type WebDeps } from './routes.ts';
 import { DEFAULT_UPLOAD_LIMITS, type UploadLimits } from './routes/uploads.ts';
@@ -29,12 +32,15 @@ export interface AppOptions {
   log?: (entry: Record<string, unknown>) => void;
   /** Upload limits; each may only be lowered below the built-in maximum, never switched off. */
   uploadLimits?: Partial<UploadLimits>;
+  /** Signing key, organization and timestamp authority for bundles and PDFs; default: loadConfig() when a job runs. */
+  exportConfig?: ExportConfig;
 }
 
 export interface WebApp {
   app: express.Express;
   routes: readonly RouteDef[];
   jobs: UploadJobRunner;
+  exportJobs: ExportJobRunner;
   close(): Promise<void>;
 }
 
@@ -60,7 +66,8 @@ export async function createApp(ctx: Context, options: AppOptions = {}): Promise
     if (!Number.isInteger(v) || v <= 0) throw new SpamcaseError('CONFIG_INVALID', `upload limit ${k} must be a positive whole number`);
     uploadLimits[k] = Math.min(v, DEFAULT_UPLOAD_LIMITS[k]);
   }
-  const deps: WebDeps = { templates, jobs, throttle: new LoginThrottle(), log, uploadLimits, dashboardCache };
+  const exportJobs = new ExportJobRunner(() => options.exportConfig ?? loadConfig(), log);
+  const deps: WebDeps = { templates, jobs, exportJobs, throttle: new LoginThrottle(), log, uploadLimits, dashboardCache, headCache: new HeadCache() };
 
   const routes = buildRoutes(deps);
   const app = express();
@@ -189,6 +196,9 @@ export async function createApp(ctx: Context, options: AppOptions = {}): Promise
     app,
     routes,
     jobs,
-    close: () => jobs.close(),
+    exportJobs,
+    close: async () => {
+      await Promise.all([jobs.close(), exportJobs.close()]);
+    },
   };
 }

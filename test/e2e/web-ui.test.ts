@@ -3,7 +3,8 @@
  * case, uploads a ZIP of real spam (SpamAssassin corpus) with a hostile HTML message in it, watches
  * the counts arrive, opens the hostile message (scripts, handlers, meta refresh, remote images, a
  * form: none may run, no request may leave the page), downloads the raw .eml. Screenshots of each
- * step go to test-artifacts/e2e/ (gitignored).
+ * step go to test-artifacts/e2e/ (gitignored). Then opens the top account, builds a signed bundle,
+ * downloads it and verifies it by uploading it back.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -16,18 +17,23 @@ import { corpusFiles, stripMboxFromLine } from '../ingest/headers/load-samples.t
 import { makeUser, TEST_PASSWORD } from '../web/client.ts';
 import { startServer } from '../../server/web/server.ts';
 import { caseReport } from '../../server/report/counts.ts';
+import { listAccounts } from '../../server/attribution/queries.ts';
+import { listExports } from '../../server/export/bundle.ts';
+import { getCase } from '../../server/cases/cases.ts';
+import { trialKeys } from '../export/helpers.ts';
+import crypto from 'node:crypto';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = path.join(import.meta.dirname, '..', '..', 'test-artifacts', 'e2e');
 const HOSTILE = fs.readFileSync(path.join(import.meta.dirname, '..', 'fixtures', 'web', 'hostile-html.eml'));
 
-test('in a browser: sign in, create a case, upload real spam, watch counts, open hostile HTML safely, download the raw .eml', { timeout: 300_000, skip: !fs.existsSync(CHROMIUM) && !process.env.CI ? 'no chromium at /usr/bin/chromium' : false }, async () => {
+test('in a browser: sign in, create a case, upload real spam, watch counts, open hostile HTML safely, download the raw .eml, open an account, build, download and verify a bundle', { timeout: 300_000, skip: !fs.existsSync(CHROMIUM) && !process.env.CI ? 'no chromium at /usr/bin/chromium' : false }, async () => {
   fs.rmSync(ARTIFACTS, { recursive: true, force: true });
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   const { env, cleanup } = await createTestEnv('sqlite');
   const ctx = env.ctx;
   await makeUser(ctx, 'paralegal', 'editor');
-  const server = await startServer(ctx, { host: '127.0.0.1', port: 0, log: () => undefined });
+  const server = await startServer(ctx, { host: '127.0.0.1', port: 0, log: () => undefined, exportConfig: { signing: trialKeys(), organization: 'E2E Org', tsaUrl: null } });
   const origin = server.url.replace(/\/$/, '');
   let browser: Browser | null = null;
   try {
@@ -158,6 +164,40 @@ test('in a browser: sign in, create a case, upload real spam, watch counts, open
     await page.getByRole('link', { name: 'Custody log' }).click();
     assert.match((await page.locator('p.ok').textContent()) ?? '', /Chain verified/);
     await shot('12-custody');
+
+    // 8. Open the top account from the accounts list.
+    const kase = await getCase(ctx.db.knex, 'laposte-msn');
+    const topAccount = (await listAccounts(ctx.db.knex, kase.id, { limit: 1 })).rows[0]!;
+    await page.getByRole('link', { name: 'Accounts', exact: true }).click();
+    await shot('13-accounts');
+    await page.locator('#accounts tbody tr td a').first().click();
+    await page.locator('#account-title').waitFor();
+    assert.equal((await page.locator('#account-title').textContent())!.trim(), topAccount.address);
+    assert.equal(Number((await page.locator('[data-count="deliveries"]').textContent())!.replace(/\D/g, '')), topAccount.deliveries);
+    await shot('14-account');
+
+    // 9. Build a signed bundle; the job page refreshes itself until it is done; download it.
+    await page.getByRole('link', { name: 'Exports', exact: true }).click();
+    await page.getByRole('button', { name: 'Build an evidence bundle' }).click();
+    await page.waitForURL(/\/exports\/jobs\/\d+$/);
+    await page.locator('#export-status[data-status="done"]').waitFor({ timeout: 120_000 });
+    await shot('15-bundle-built');
+    const [recorded] = await listExports(ctx.db.knex, kase.id);
+    assert.equal((await page.locator('#export-sha256').textContent())!.trim(), recorded!.sha256);
+    const [bundleDownload] = await Promise.all([page.waitForEvent('download'), page.locator('#export-download').click()]);
+    const bundlePath = path.join(ARTIFACTS, bundleDownload.suggestedFilename());
+    await bundleDownload.saveAs(bundlePath);
+    assert.equal(crypto.createHash('sha256').update(fs.readFileSync(bundlePath)).digest('hex'), recorded!.sha256);
+
+    // 10. Verify it by uploading it back.
+    await page.getByRole('link', { name: 'Back to the exports' }).click();
+    await page.getByLabel('Bundle (.zip)').setInputFiles(bundlePath);
+    await page.getByRole('button', { name: 'Verify', exact: true }).click();
+    await page.locator('#verification').waitFor();
+    assert.match((await page.locator('#ver-title').textContent()) ?? '', /: verified$/);
+    assert.match((await page.locator('#verification').textContent()) ?? '', /recorded in case laposte-msn/);
+    await shot('16-bundle-verified');
+    assert.deepEqual((leftThePage as string[]).filter((u) => !u.startsWith('http://images.spam.example/')), [], 'no request left the page');
     await context.close();
   } finally {
     await browser?.close();

@@ -12,6 +12,11 @@ import { addMember } from '../../server/cases/members.ts';
 import { ingest } from '../../server/ingest/ingest.ts';
 import { storageTest, tempDir } from '../helpers/databases.ts';
 import { Client, makeUser, withServer } from './client.ts';
+import { listAccounts } from '../../server/attribution/queries.ts';
+import { chooseRuleSet } from '../../server/damages/case-damages.ts';
+import { listExports } from '../../server/export/bundle.ts';
+import { exportsDir } from '../../server/web/export-jobs.ts';
+import { trialKeys } from '../export/helpers.ts';
 
 type Rule = 'public' | 'signed-in' | 'editor' | 'admin' | 'case-read' | 'case-write';
 
@@ -47,6 +52,31 @@ const EXPECTED: Record<string, Rule> = {
   'POST /cases/:slug/uploads': 'case-write',
   'GET /cases/:slug/uploads/:job': 'case-read',
   'GET /api/cases/:slug/uploads/:job': 'case-read',
+  'GET /cases/:slug/accounts': 'case-read',
+  'GET /api/cases/:slug/accounts': 'case-read',
+  'GET /cases/:slug/accounts.csv': 'case-read',
+  'GET /cases/:slug/accounts/:address': 'case-read',
+  'GET /cases/:slug/ips': 'case-read',
+  'GET /api/cases/:slug/ips': 'case-read',
+  'GET /cases/:slug/ips.csv': 'case-read',
+  'GET /cases/:slug/defendants': 'case-read',
+  'POST /cases/:slug/defendants': 'case-write',
+  'GET /cases/:slug/campaigns': 'case-read',
+  'GET /api/cases/:slug/campaigns': 'case-read',
+  'GET /cases/:slug/campaigns.csv': 'case-read',
+  'GET /cases/:slug/campaigns/:number': 'case-read',
+  'GET /cases/:slug/damages': 'case-read',
+  'POST /cases/:slug/damages/rules': 'case-write',
+  'GET /cases/:slug/damages.csv': 'case-read',
+  'GET /api/cases/:slug/damages': 'case-read',
+  'GET /cases/:slug/exports': 'case-read',
+  'GET /api/cases/:slug/exports': 'case-read',
+  'POST /cases/:slug/exports': 'case-write',
+  'GET /cases/:slug/exports/jobs/:job': 'case-read',
+  'GET /api/cases/:slug/exports/jobs/:job': 'case-read',
+  'GET /cases/:slug/exports/:id/bundle.zip': 'case-read',
+  'GET /cases/:slug/exports/summaries/:name': 'case-read',
+  'POST /cases/:slug/exports/verify': 'case-write',
 };
 
 type Persona = 'signed-out' | 'other-case' | 'viewer' | 'editor' | 'admin';
@@ -70,14 +100,14 @@ function refusal(rule: Rule, persona: Persona, isApi: boolean): number[] {
   return [403];
 }
 
-function multipartUpload(csrf: string): { body: Buffer; type: string } {
+function multipartUpload(csrf: string, file?: { field: string; name: string; bytes: Buffer }): { body: Buffer; type: string } {
   const boundary = '----spamcaseTestBoundary';
-  const eml = fs.readFileSync(path.join(import.meta.dirname, '..', 'fixtures', 'web', 'hostile-html.eml'));
+  const f = file ?? { field: 'files', name: 'again.eml', bytes: fs.readFileSync(path.join(import.meta.dirname, '..', 'fixtures', 'web', 'hostile-html.eml')) };
   const body = Buffer.concat([
     Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="_csrf"\r\n\r\n${csrf}\r\n`),
     Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="method"\r\n\r\ntrap\r\n`),
-    Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="files"; filename="again.eml"\r\nContent-Type: message/rfc822\r\n\r\n`),
-    eml,
+    Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${f.field}"; filename="${f.name}"\r\nContent-Type: application/octet-stream\r\n\r\n`),
+    f.bytes,
     Buffer.from(`\r\n--${boundary}--\r\n`),
   ]);
   return { body, type: `multipart/form-data; boundary=${boundary}` };
@@ -94,6 +124,8 @@ storageTest('every route of the router allows exactly the expected people, and r
   const dir = tempDir();
   fs.copyFileSync(path.join(import.meta.dirname, '..', 'fixtures', 'web', 'hostile-html.eml'), path.join(dir, 'hostile.eml'));
   await ingest(ctx, { caseSlug: 'c1', method: 'trap', paths: [dir], threaded: false });
+  await chooseRuleSet(ctx, 'c1', 'us-can-spam-isp');
+  const account = (await listAccounts(ctx.db.knex, c1.id, { limit: 1 })).rows[0]!.address;
 
   await withServer(ctx, async (server) => {
     // The routes as the router has them.
@@ -111,8 +143,26 @@ storageTest('every route of the router allows exactly the expected people, and r
     assert.equal(posted.status, 303);
     const job = /\/uploads\/(\d+)$/.exec(posted.headers.get('location') ?? '')![1]!;
     await server.web.jobs.idle();
+    // One bundle and one PDF to address :id, :name and the export :job.
+    const bundleJob = server.web.exportJobs.submit(ctx, { caseId: c1.id, caseSlug: 'c1', kind: 'bundle', lang: 'en', createdBy: 'ada' });
+    const pdfJob = server.web.exportJobs.submit(ctx, { caseId: c1.id, caseSlug: 'c1', kind: 'pdf', lang: 'fr', createdBy: 'ada' });
+    await server.web.exportJobs.idle();
+    assert.equal(bundleJob.status, 'done', bundleJob.error ?? '');
+    assert.equal(pdfJob.status, 'done', pdfJob.error ?? '');
+    const exported = (await listExports(ctx.db.knex, c1.id))[0]!;
+    const bundleBytes = fs.readFileSync(path.join(exportsDir(ctx, 'c1'), path.basename(exported.fileName)));
 
-    const fill = (p: string) => p.replace(':slug', 'c1').replace(':bates', 'LPN-0000001').replace(':n', '0').replace(':job', job).replace(':file', 'app.css');
+    const fill = (p: string) =>
+      p
+        .replace(':slug', 'c1')
+        .replace(':bates', 'LPN-0000001')
+        .replace(/:n\b/, '0')
+        .replace(':job', p.includes('/exports/jobs/') ? String(bundleJob.id) : job)
+        .replace(':file', 'app.css')
+        .replace(':address', encodeURIComponent(account))
+        .replace(':number', '1')
+        .replace(':id', String(exported.id))
+        .replace(':name', pdfJob.fileName!);
     let caseCounter = 0;
     const failures: string[] = [];
     for (const persona of ['signed-out', 'other-case', 'viewer', 'editor', 'admin'] as Persona[]) {
@@ -135,6 +185,9 @@ storageTest('every route of the router allows exactly the expected people, and r
         else if (pattern === '/cases/:slug/uploads') {
           const u = multipartUpload(client.csrf ?? '');
           res = await client.request('POST', url, { body: u.body, headers: { 'content-type': u.type } });
+        } else if (pattern === '/cases/:slug/exports/verify') {
+          const u = multipartUpload(client.csrf ?? '', { field: 'bundle', name: 'bundle.zip', bytes: bundleBytes });
+          res = await client.request('POST', url, { body: u.body, headers: { 'content-type': u.type } });
         } else {
           const forms: Record<string, Record<string, string>> = {
             '/login': { username: persona === 'signed-out' ? 'ada' : USERS[persona], password: 'correct horse battery staple 7', next: '/' },
@@ -142,6 +195,9 @@ storageTest('every route of the router allows exactly the expected people, and r
             '/settings/language': { lang: 'en', back: '/' },
             '/cases': { slug: `made-${persona}-${caseCounter++}`, title: 'Made in the walk', parties: 'Party:PTY' },
             '/cases/:slug/members': { username: 'no-such-user', action: 'add' },
+            '/cases/:slug/defendants': { action: 'create', members: account },
+            '/cases/:slug/damages/rules': { rules: 'us-can-spam-isp' },
+            '/cases/:slug/exports': { kind: 'pdf', lang: 'en' },
           };
           res = await client.post(url, forms[pattern] ?? {});
         }
@@ -157,7 +213,8 @@ storageTest('every route of the router allows exactly the expected people, and r
         }
       }
       await server.web.jobs.idle();
+      await server.web.exportJobs.idle();
     }
     assert.deepEqual(failures, []);
-  });
+  }, { exportConfig: { signing: trialKeys(), organization: 'Test Org', tsaUrl: null } });
 }, { timeout: 300_000 });

@@ -11,6 +11,8 @@ import { listUsers } from '../../users/users.ts';
 import { listUploadJobs } from '../upload-jobs.ts';
 import { deliveriesChart, type Chart } from '../chart.ts';
 import { isSpamcaseError, SpamcaseError } from '../../errors.ts';
+import { listAccounts, type AccountRow } from '../../attribution/queries.ts';
+import { listCampaigns, type CampaignRow } from '../../campaigns/queries.ts';
 import { bodyString, csvLine, queryString, renderPage } from './common.ts';
 
 /** Rows per query while streaming a CSV download. */
@@ -21,7 +23,12 @@ interface Dashboard {
   chart: Chart;
   undated: number;
   reasons: Array<{ reason: string; count: number }>;
+  topAccounts: AccountRow[];
+  topCampaigns: CampaignRow[];
 }
+
+/** Rows in the dashboard's top accounts and top campaigns. */
+export const DASHBOARD_TOP = 5;
 
 /**
  * Dashboard figures are whole-case aggregates (counts, per-day groups): computed once per custody
@@ -37,7 +44,14 @@ export async function dashboardData(knex: Knex, dashboardCache: DashboardCache, 
   const cached = dashboardCache.get(caseId);
   if (Number(running.n) === 0 && cached?.key === key) return cached.value;
   const perDay = await deliveriesPerDay(knex, caseId);
-  const value: Dashboard = { report: await caseReport(knex, slug), chart: deliveriesChart(perDay.days), undated: perDay.undated, reasons: await rejectionReasons(knex, caseId) };
+  const value: Dashboard = {
+    report: await caseReport(knex, slug),
+    chart: deliveriesChart(perDay.days),
+    undated: perDay.undated,
+    reasons: await rejectionReasons(knex, caseId),
+    topAccounts: (await listAccounts(knex, caseId, { sort: 'deliveries', order: 'desc', limit: DASHBOARD_TOP })).rows,
+    topCampaigns: (await listCampaigns(knex, caseId, { sort: 'messages', limit: DASHBOARD_TOP })).rows,
+  };
   if (Number(running.n) === 0) dashboardCache.set(caseId, { key, value });
   return value;
 }
@@ -58,7 +72,7 @@ function itemOptions(req: Request): ItemListOptions & { sort: ItemSort } {
   };
 }
 
-async function streamCsv<T>(res: Response, filename: string, header: string[], fetch: (after: string | null) => Promise<Page<T>>, row: (r: T) => Array<string | number | boolean | null>): Promise<void> {
+export async function streamCsv<T>(res: Response, filename: string, header: string[], fetch: (after: string | null) => Promise<Page<T>>, row: (r: T) => Array<string | number | boolean | null>): Promise<void> {
   res.type('text/csv; charset=utf-8');
   res.setHeader('Content-Disposition', `attachment; filename="${filename}"`);
   res.write(csvLine(header));

@@ -1,0 +1,196 @@
+/**
+ * Accounts, originating IPs and defendants: the same domain calls as `spamcase accounts`, `ips`,
+ * `defendants ...` (server/attribution/). Bot signals and evidence are shown beside each account as
+ * facts, never as a verdict. Grouping defendants is a custody event (done by the domain functions).
+ */
+import type { Request, Response } from 'express';
+import type { RequestState, RouteDef } from '../http.ts';
+import type { WebDeps } from '../routes.ts';
+import { accountItems, dailySeries, listAccounts, listOriginatingIps, MAX_LIST_LIMIT, type ListOptions } from '../../attribution/queries.ts';
+import { changeDefendant, createDefendant, listDefendants, suggestDefendants } from '../../attribution/defendants.ts';
+import { deliveriesChart } from '../chart.ts';
+import { isSpamcaseError, SpamcaseError } from '../../errors.ts';
+import { bodyString, queryString, renderPage } from './common.ts';
+import { CSV_CHUNK, streamCsv } from './case-pages.ts';
+
+export const PAGE_SIZE = 50;
+export const VOLUME_SORTS = ['deliveries', 'items', 'messages', 'recipients', 'firstSeen', 'lastSeen'] as const;
+
+export interface VolumeListQuery extends ListOptions {
+  sort: string;
+  order: 'asc' | 'desc';
+  offset: number;
+  search: string;
+}
+
+/** Sort, order, search and page of an account or IP list, from the query string (validated). */
+export function volumeQuery(req: Request): VolumeListQuery {
+  const sort = queryString(req, 'sort', 12) ?? 'deliveries';
+  if (!(VOLUME_SORTS as readonly string[]).includes(sort)) throw new SpamcaseError('INVALID_INPUT', `sort must be one of ${VOLUME_SORTS.join(', ')}`);
+  const order = queryString(req, 'order', 4) === 'asc' ? 'asc' : 'desc';
+  const offsetText = queryString(req, 'offset', 9) ?? '0';
+  const offset = Number(offsetText);
+  if (!Number.isInteger(offset) || offset < 0) throw new SpamcaseError('INVALID_INPUT', 'offset must be 0 or more');
+  return { sort, order, offset, search: (queryString(req, 'q', 200) ?? '').trim(), limit: PAGE_SIZE };
+}
+
+function pager(q: VolumeListQuery, total: number): { prev: number | null; next: number | null; from: number; to: number } {
+  return { prev: q.offset > 0 ? Math.max(0, q.offset - PAGE_SIZE) : null, next: q.offset + PAGE_SIZE < total ? q.offset + PAGE_SIZE : null, from: total === 0 ? 0 : q.offset + 1, to: Math.min(total, q.offset + PAGE_SIZE) };
+}
+
+async function defendantsPage(deps: () => WebDeps, res: Response, state: RequestState, error: string | null, status = 200): Promise<void> {
+  const c = state.access!.record;
+  const knex = state.ctx.db.knex;
+  const [defendants, suggestions] = await Promise.all([listDefendants(knex, c.id), deps().headCache.get(knex, c.id, 'suggestions', '', () => suggestDefendants(knex, c.id))]);
+  renderPage(deps().templates, res, state, 'defendants.njk', { defendants, suggestions, error, section: 'defendants' }, status);
+}
+
+/** Accounts or IPs typed one per line or separated by commas/spaces. */
+function memberList(text: string): string[] {
+  return text
+    .split(/[\s,;]+/)
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+}
+
+export function attributionRoutes(deps: () => WebDeps): RouteDef[] {
+  return [
+    {
+      method: 'GET',
+      path: '/cases/:slug/accounts',
+      access: 'case-read',
+      async handler(req, res, state) {
+        const q = volumeQuery(req);
+        const result = await listAccounts(state.ctx.db.knex, state.access!.record.id, q);
+        renderPage(deps().templates, res, state, 'accounts.njk', { result, q, pages: pager(q, result.total), sorts: VOLUME_SORTS, section: 'accounts' });
+      },
+    },
+    {
+      method: 'GET',
+      path: '/api/cases/:slug/accounts',
+      access: 'case-read',
+      async handler(req, res, state) {
+        res.json(await listAccounts(state.ctx.db.knex, state.access!.record.id, volumeQuery(req)));
+      },
+    },
+    {
+      method: 'GET',
+      path: '/cases/:slug/accounts.csv',
+      access: 'case-read',
+      async handler(req, res, state) {
+        const q = volumeQuery(req);
+        const c = state.access!.record;
+        await streamCsv(
+          res,
+          `${c.slug}-accounts.csv`,
+          ['address', 'provider', 'deliveries', 'items', 'messages', 'recipients', 'first_seen', 'last_seen', 'parties', 'evidence', 'signals', 'defendant'],
+          async (after) => {
+            const offset = Number(after ?? 0);
+            const r = await listAccounts(state.ctx.db.knex, c.id, { ...q, offset, limit: CSV_CHUNK });
+            return { rows: r.rows, next: offset + r.rows.length < r.total && r.rows.length > 0 ? String(offset + r.rows.length) : null };
+          },
+          (a) => [a.address, a.provider, a.deliveries, a.items, a.messages, a.recipients, a.firstSeen, a.lastSeen, a.parties.join('; '), a.evidence, a.signals.join('; '), a.defendant],
+        );
+      },
+    },
+    {
+      method: 'GET',
+      path: '/cases/:slug/accounts/:address',
+      access: 'case-read',
+      async handler(req, res, state) {
+        const c = state.access!.record;
+        const knex = state.ctx.db.knex;
+        const address = String(req.params.address).toLowerCase();
+        if (address.length > 320) throw new SpamcaseError('NOT_FOUND', 'no such account');
+        // The account's row, through the list's indexed search (exact match among the hits).
+        const hits = await listAccounts(knex, c.id, { search: address, limit: MAX_LIST_LIMIT });
+        const account = hits.rows.find((a) => a.address === address);
+        if (!account) throw new SpamcaseError('NOT_FOUND', 'no such account in this case');
+        const offsetText = queryString(req, 'offset', 9) ?? '0';
+        const offset = Number(offsetText);
+        if (!Number.isInteger(offset) || offset < 0) throw new SpamcaseError('INVALID_INPUT', 'offset must be 0 or more');
+        const [series, items] = await Promise.all([dailySeries(knex, c.id, 'account', address), accountItems(knex, c.id, address, { limit: PAGE_SIZE + 1, offset })]);
+        renderPage(deps().templates, res, state, 'account.njk', {
+          account,
+          chart: deliveriesChart(series),
+          items: items.slice(0, PAGE_SIZE),
+          offset,
+          next: items.length > PAGE_SIZE ? offset + PAGE_SIZE : null,
+          prev: offset > 0 ? Math.max(0, offset - PAGE_SIZE) : null,
+          section: 'accounts',
+        });
+      },
+    },
+    {
+      method: 'GET',
+      path: '/cases/:slug/ips',
+      access: 'case-read',
+      async handler(req, res, state) {
+        const q = volumeQuery(req);
+        const result = await listOriginatingIps(state.ctx.db.knex, state.access!.record.id, q);
+        renderPage(deps().templates, res, state, 'ips.njk', { result, q, pages: pager(q, result.total), sorts: VOLUME_SORTS, section: 'ips' });
+      },
+    },
+    {
+      method: 'GET',
+      path: '/api/cases/:slug/ips',
+      access: 'case-read',
+      async handler(req, res, state) {
+        res.json(await listOriginatingIps(state.ctx.db.knex, state.access!.record.id, volumeQuery(req)));
+      },
+    },
+    {
+      method: 'GET',
+      path: '/cases/:slug/ips.csv',
+      access: 'case-read',
+      async handler(req, res, state) {
+        const q = volumeQuery(req);
+        const c = state.access!.record;
+        await streamCsv(
+          res,
+          `${c.slug}-ips.csv`,
+          ['ip', 'deliveries', 'items', 'messages', 'recipients', 'first_seen', 'last_seen', 'parties', 'evidence', 'defendant'],
+          async (after) => {
+            const offset = Number(after ?? 0);
+            const r = await listOriginatingIps(state.ctx.db.knex, c.id, { ...q, offset, limit: CSV_CHUNK });
+            return { rows: r.rows, next: offset + r.rows.length < r.total && r.rows.length > 0 ? String(offset + r.rows.length) : null };
+          },
+          (a) => [a.ip, a.deliveries, a.items, a.messages, a.recipients, a.firstSeen, a.lastSeen, a.parties.join('; '), a.evidence, a.defendant],
+        );
+      },
+    },
+    {
+      method: 'GET',
+      path: '/cases/:slug/defendants',
+      access: 'case-read',
+      async handler(_req, res, state) {
+        await defendantsPage(deps, res, state, null);
+      },
+    },
+    {
+      method: 'POST',
+      path: '/cases/:slug/defendants',
+      access: 'case-write',
+      async handler(req, res, state) {
+        const c = state.access!.record;
+        const action = bodyString(req, 'action', 10);
+        const name = bodyString(req, 'name', 200).trim();
+        const members = memberList(bodyString(req, 'members', 100_000));
+        try {
+          if (members.length === 0) throw new SpamcaseError('INVALID_INPUT', state.t('def.needMembers'));
+          if (action === 'create') await createDefendant(state.ctx, c.slug, name === '' ? null : name, members);
+          else if (action === 'add') await changeDefendant(state.ctx, c.slug, name, { add: members });
+          else if (action === 'remove') await changeDefendant(state.ctx, c.slug, name, { remove: members });
+          else throw new SpamcaseError('INVALID_INPUT', 'action must be create, add or remove');
+        } catch (err) {
+          if (isSpamcaseError(err) && err.httpStatus < 500) {
+            await defendantsPage(deps, res, state, err.message, 400);
+            return;
+          }
+          throw err;
+        }
+        res.redirect(303, `/cases/${c.slug}/defendants`);
+      },
+    },
+  ];
+}

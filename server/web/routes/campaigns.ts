@@ -1,0 +1,98 @@
+/**
+ * Campaigns (near-identical content): the list, one campaign with its members, and why a member
+ * belongs (explainMember): the same calls as `spamcase campaigns` and `spamcase campaign`.
+ */
+import type { Request } from 'express';
+import type { RouteDef } from '../http.ts';
+import type { WebDeps } from '../routes.ts';
+import { CAMPAIGN_SORTS, campaignDetail, listCampaigns, MAX_LIST_LIMIT, type ListOptions } from '../../campaigns/queries.ts';
+import { explainMember } from '../../campaigns/explain.ts';
+import { SpamcaseError } from '../../errors.ts';
+import { queryString, renderPage } from './common.ts';
+import { streamCsv } from './case-pages.ts';
+import { PAGE_SIZE } from './attribution.ts';
+
+function offsetOf(req: Request): number {
+  const offset = Number(queryString(req, 'offset', 9) ?? '0');
+  if (!Number.isInteger(offset) || offset < 0) throw new SpamcaseError('INVALID_INPUT', 'offset must be 0 or more');
+  return offset;
+}
+
+function campaignQuery(req: Request): ListOptions & { sort: string; order: 'asc' | 'desc'; offset: number; search: string } {
+  const sort = queryString(req, 'sort', 10) ?? 'messages';
+  if (!(CAMPAIGN_SORTS as readonly string[]).includes(sort)) throw new SpamcaseError('INVALID_INPUT', `sort must be one of ${CAMPAIGN_SORTS.join(', ')}`);
+  const orderText = queryString(req, 'order', 4);
+  const order = orderText === 'asc' || orderText === 'desc' ? orderText : sort === 'messages' ? 'desc' : 'asc';
+  return { sort, order, offset: offsetOf(req), search: (queryString(req, 'q', 200) ?? '').trim(), limit: PAGE_SIZE };
+}
+
+export function campaignRoutes(deps: () => WebDeps): RouteDef[] {
+  return [
+    {
+      method: 'GET',
+      path: '/cases/:slug/campaigns',
+      access: 'case-read',
+      async handler(req, res, state) {
+        const q = campaignQuery(req);
+        const result = await listCampaigns(state.ctx.db.knex, state.access!.record.id, q);
+        const pages = { prev: q.offset > 0 ? Math.max(0, q.offset - PAGE_SIZE) : null, next: q.offset + PAGE_SIZE < result.total ? q.offset + PAGE_SIZE : null, from: result.total === 0 ? 0 : q.offset + 1, to: Math.min(result.total, q.offset + PAGE_SIZE) };
+        renderPage(deps().templates, res, state, 'campaigns.njk', { result, q, pages, sorts: CAMPAIGN_SORTS, section: 'campaigns' });
+      },
+    },
+    {
+      method: 'GET',
+      path: '/api/cases/:slug/campaigns',
+      access: 'case-read',
+      async handler(req, res, state) {
+        res.json(await listCampaigns(state.ctx.db.knex, state.access!.record.id, campaignQuery(req)));
+      },
+    },
+    {
+      method: 'GET',
+      path: '/cases/:slug/campaigns.csv',
+      access: 'case-read',
+      async handler(req, res, state) {
+        const q = campaignQuery(req);
+        const c = state.access!.record;
+        await streamCsv(
+          res,
+          `${c.slug}-campaigns.csv`,
+          ['number', 'exemplar_bates', 'subject', 'messages', 'deliveries', 'accounts', 'originating_ips', 'first_date', 'last_date'],
+          async (after) => {
+            const offset = Number(after ?? 0);
+            const r = await listCampaigns(state.ctx.db.knex, c.id, { ...q, offset, limit: MAX_LIST_LIMIT });
+            return { rows: r.rows, next: offset + r.rows.length < r.total && r.rows.length > 0 ? String(offset + r.rows.length) : null };
+          },
+          (k) => [k.number, k.exemplarBates, k.subject, k.messages, k.deliveries, k.accounts, k.originatingIps, k.firstDate, k.lastDate],
+        );
+      },
+    },
+    {
+      method: 'GET',
+      path: '/cases/:slug/campaigns/:number',
+      access: 'case-read',
+      async handler(req, res, state) {
+        const c = state.access!.record;
+        const number = Number(req.params.number);
+        if (!Number.isInteger(number) || number < 1) throw new SpamcaseError('NOT_FOUND', 'no such campaign');
+        const offset = offsetOf(req);
+        const detail = await campaignDetail(state.ctx.db.knex, c.id, number, { limit: PAGE_SIZE, offset });
+        const member = queryString(req, 'member', 80);
+        let explanation = null;
+        if (member) {
+          explanation = await explainMember(state.ctx, c.id, c.slug, member);
+          if (explanation.campaign !== detail.campaign.number) throw new SpamcaseError('INVALID_INPUT', `item ${explanation.memberBates} is in campaign ${explanation.campaign}, not ${detail.campaign.number}`);
+        }
+        renderPage(deps().templates, res, state, 'campaign.njk', {
+          detail,
+          requested: number,
+          explanation,
+          offset,
+          prev: offset > 0 ? Math.max(0, offset - PAGE_SIZE) : null,
+          next: offset + PAGE_SIZE < detail.totalMembers ? offset + PAGE_SIZE : null,
+          section: 'campaigns',
+        });
+      },
+    },
+  ];
+}

@@ -1,0 +1,220 @@
+/**
+ * Exports: build an evidence bundle or a PDF summary as a background job (export-jobs.ts), see the
+ * earlier exports with their SHA-256 (listExports), download them as attachments, and upload a
+ * bundle to verify it (verifyBundle, then recordVerification when the bundle is this case's).
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import type { Request, Response } from 'express';
+import busboy from 'busboy';
+import type { RequestState, RouteDef } from '../http.ts';
+import type { WebDeps } from '../routes.ts';
+import { caseDir } from '../../context.ts';
+import { listExports } from '../../export/bundle.ts';
+import { recordVerification, verifyBundle, type VerifyResult } from '../../export/verify.ts';
+import { SpamcaseError } from '../../errors.ts';
+import { LANGS, type Lang } from '../../users/users.ts';
+import { checkCsrfToken } from '../security.ts';
+import { exportsDir, listSummaries, PDF_NAME, summariesDir, type ExportJob } from '../export-jobs.ts';
+import { attachmentFilename, bodyString, renderPage } from './common.ts';
+
+/** Bundle names the server writes (export-jobs.ts); a recorded export with another name was written elsewhere (CLI). */
+const BUNDLE_NAME = /^[a-z0-9][a-z0-9-]{0,62}-bundle-\d{8}T\d{6}Z-\d{1,9}\.zip$/;
+
+function jobView(j: ExportJob) {
+  return { id: j.id, kind: j.kind, lang: j.lang, status: j.status, createdBy: j.createdBy, createdAt: j.createdAt, startedAt: j.startedAt, finishedAt: j.finishedAt, error: j.error, fileName: j.fileName, bytes: j.bytes, sha256: j.sha256, exportId: j.exportId, warnings: j.warnings };
+}
+
+async function sendFile(res: Response, file: string, name: string, type: string): Promise<void> {
+  const st = fs.statSync(file, { throwIfNoEntry: false });
+  if (!st?.isFile()) throw new SpamcaseError('NOT_FOUND', 'this file is no longer in the case folder');
+  res.setHeader('Content-Disposition', attachmentFilename(name));
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  res.setHeader('Content-Length', String(st.size));
+  res.type(type);
+  await pipeline(fs.createReadStream(file), res);
+}
+
+/** Read a multipart form whose first field is the CSRF token and whose one file goes to `dest`. */
+async function receiveOneFile(req: Request, state: RequestState, dest: string, maxBytes: number): Promise<{ name: string; bytes: number }> {
+  let csrfChecked = req.headers['x-csrf-token'] !== undefined;
+  let got: { name: string; bytes: number } | null = null;
+  await new Promise<void>((resolve, reject) => {
+    let bb: busboy.Busboy;
+    try {
+      bb = busboy({ headers: req.headers, limits: { fileSize: maxBytes, files: 1, fields: 5, fieldSize: 4096, parts: 6 } });
+    } catch (err) {
+      reject(new SpamcaseError('INVALID_INPUT', 'expected a multipart form', { cause: err }));
+      return;
+    }
+    let failed = false;
+    let write: Promise<void> = Promise.resolve();
+    const fail = (err: unknown) => {
+      if (failed) return;
+      failed = true;
+      req.unpipe(bb);
+      req.resume();
+      reject(err);
+    };
+    bb.on('field', (name, value) => {
+      if (csrfChecked) return;
+      if (name !== '_csrf') return fail(new SpamcaseError('CSRF_REJECTED', 'the form token must come first'));
+      try {
+        checkCsrfToken(state.session, value);
+        csrfChecked = true;
+      } catch (err) {
+        fail(err);
+      }
+    });
+    bb.on('file', (_name, stream, info) => {
+      if (failed || !csrfChecked) {
+        stream.resume();
+        return fail(new SpamcaseError('CSRF_REJECTED', 'the form token must come before the file'));
+      }
+      if (!info.filename || got) {
+        stream.resume();
+        return;
+      }
+      const file = { name: info.filename.slice(0, 300), bytes: 0 };
+      got = file;
+      stream.on('data', (chunk: Buffer) => (file.bytes += chunk.length));
+      stream.on('limit', () => fail(new SpamcaseError('LIMIT_EXCEEDED', `a bundle to verify may hold at most ${maxBytes} bytes`)));
+      write = pipeline(stream, fs.createWriteStream(dest, { flags: 'wx' })).catch((err: unknown) => fail(err));
+    });
+    bb.on('error', (err) => fail(new SpamcaseError('INVALID_INPUT', 'the upload was cut short or is not a valid form', { cause: err })));
+    bb.on('close', () => {
+      void write.then(() => {
+        if (!failed) resolve();
+      });
+    });
+    req.pipe(bb);
+  });
+  if (!csrfChecked) throw new SpamcaseError('CSRF_REJECTED', 'this form has expired: reload the page and try again');
+  if (!got) throw new SpamcaseError('INVALID_INPUT', 'choose the bundle (.zip) to verify');
+  return got;
+}
+
+/** The case a verification would be recorded on, as recordVerification finds it (by the ZIP's hash, else the bag's case). */
+async function verificationTarget(state: RequestState, r: VerifyResult): Promise<string | null> {
+  const knex = state.ctx.db.knex;
+  const byHash = (await knex('exports as e').join('cases as c', 'c.id', 'e.case_id').where('e.sha256', r.sha256).first('c.slug')) as { slug: string } | undefined;
+  if (byHash) return byHash.slug;
+  return r.caseSlug;
+}
+
+export function exportRoutes(deps: () => WebDeps): RouteDef[] {
+  const exportsPage = async (res: Response, state: RequestState, vars: Record<string, unknown> = {}, status = 200) => {
+    const c = state.access!.record;
+    const recorded = await listExports(state.ctx.db.knex, c.id);
+    const dir = exportsDir(state.ctx, c.slug);
+    const bundles = recorded.map((e) => ({ ...e, fileName: path.basename(e.fileName), here: BUNDLE_NAME.test(path.basename(e.fileName)) && fs.existsSync(path.join(dir, path.basename(e.fileName))) }));
+    renderPage(deps().templates, res, state, 'exports.njk', { bundles, summaries: listSummaries(state.ctx, c.slug), jobs: deps().exportJobs.list(c.id).map(jobView), langs: LANGS, verification: null, section: 'exports', ...vars }, status);
+  };
+  return [
+    {
+      method: 'GET',
+      path: '/cases/:slug/exports',
+      access: 'case-read',
+      async handler(_req, res, state) {
+        await exportsPage(res, state);
+      },
+    },
+    {
+      method: 'GET',
+      path: '/api/cases/:slug/exports',
+      access: 'case-read',
+      async handler(_req, res, state) {
+        const c = state.access!.record;
+        res.json({ bundles: await listExports(state.ctx.db.knex, c.id), summaries: listSummaries(state.ctx, c.slug), jobs: deps().exportJobs.list(c.id).map(jobView) });
+      },
+    },
+    {
+      method: 'POST',
+      path: '/cases/:slug/exports',
+      access: 'case-write',
+      async handler(req, res, state) {
+        const c = state.access!.record;
+        const kind = bodyString(req, 'kind', 10);
+        if (kind !== 'bundle' && kind !== 'pdf') throw new SpamcaseError('INVALID_INPUT', 'kind must be bundle or pdf');
+        const langText = bodyString(req, 'lang', 5) || state.lang;
+        if (!(LANGS as readonly string[]).includes(langText)) throw new SpamcaseError('INVALID_INPUT', `lang must be one of ${LANGS.join(', ')}`);
+        const job = deps().exportJobs.submit(state.ctx, { caseId: c.id, caseSlug: c.slug, kind, lang: langText as Lang, createdBy: state.user!.username });
+        if (String(req.headers.accept ?? '').includes('application/json')) res.status(202).json({ job: job.id, url: `/cases/${c.slug}/exports/jobs/${job.id}` });
+        else res.redirect(303, `/cases/${c.slug}/exports/jobs/${job.id}`);
+      },
+    },
+    {
+      method: 'GET',
+      path: '/cases/:slug/exports/jobs/:job',
+      access: 'case-read',
+      async handler(req, res, state) {
+        const job = deps().exportJobs.get(state.access!.record.id, Number(req.params.job));
+        if (!job) throw new SpamcaseError('NOT_FOUND', 'no such export job');
+        renderPage(deps().templates, res, state, 'export-job.njk', { job: jobView(job), section: 'exports' });
+      },
+    },
+    {
+      method: 'GET',
+      path: '/api/cases/:slug/exports/jobs/:job',
+      access: 'case-read',
+      async handler(req, res, state) {
+        const job = deps().exportJobs.get(state.access!.record.id, Number(req.params.job));
+        if (!job) throw new SpamcaseError('NOT_FOUND', 'no such export job');
+        res.json(jobView(job));
+      },
+    },
+    {
+      method: 'GET',
+      path: '/cases/:slug/exports/:id/bundle.zip',
+      access: 'case-read',
+      async handler(req, res, state) {
+        const c = state.access!.record;
+        const id = Number(req.params.id);
+        const e = Number.isInteger(id) ? (await listExports(state.ctx.db.knex, c.id)).find((x) => x.id === id) : undefined;
+        // The recorded name, reduced to a name the server makes, looked up in this case's folder only.
+        const name = e ? path.basename(e.fileName) : '';
+        if (!e || !BUNDLE_NAME.test(name)) throw new SpamcaseError('NOT_FOUND', 'no such bundle in the case folder');
+        await sendFile(res, path.join(exportsDir(state.ctx, c.slug), name), name, 'application/zip');
+      },
+    },
+    {
+      method: 'GET',
+      path: '/cases/:slug/exports/summaries/:name',
+      access: 'case-read',
+      async handler(req, res, state) {
+        const c = state.access!.record;
+        const name = String(req.params.name);
+        if (!PDF_NAME.test(name) || !name.startsWith(`${c.slug}-summary-`)) throw new SpamcaseError('NOT_FOUND', 'no such summary');
+        const dir = summariesDir(state.ctx, c.slug);
+        if (!fs.existsSync(dir) || !fs.readdirSync(dir).includes(name)) throw new SpamcaseError('NOT_FOUND', 'no such summary');
+        await sendFile(res, path.join(dir, name), name, 'application/pdf');
+      },
+    },
+    {
+      method: 'POST',
+      path: '/cases/:slug/exports/verify',
+      access: 'case-write',
+      multipart: true,
+      async handler(req, res, state) {
+        const c = state.access!.record;
+        const dir = path.join(caseDir(state.ctx, c.slug), 'verify');
+        fs.mkdirSync(dir, { recursive: true });
+        const temp = path.join(dir, `${crypto.randomUUID()}.zip`);
+        try {
+          const got = await receiveOneFile(req, state, temp, deps().uploadLimits.fileBytes);
+          const r = await verifyBundle(temp);
+          // Recorded only on this case: a bundle of another case is checked, not written into that case's log.
+          const target = await verificationTarget(state, r);
+          const recordedOn = target === c.slug ? await recordVerification(state.ctx, r) : null;
+          const verification = { ...r, file: got.name, uploadedBytes: got.bytes, recordedOn, otherCase: target !== null && target !== c.slug };
+          if (String(req.headers.accept ?? '').includes('application/json')) res.status(200).json(verification);
+          else await exportsPage(res, state, { verification });
+        } finally {
+          fs.rmSync(temp, { force: true });
+        }
+      },
+    },
+  ];
+}
