@@ -184,6 +184,7 @@ storageTest('attribution, campaign, defendant, damages and export pages show the
       assert.equal(download.headers.get('x-content-type-options'), 'nosniff');
       const zip = Buffer.from(await download.arrayBuffer());
       assert.equal(sha256(zip), recorded.sha256);
+      assert.ok(zip.includes(Buffer.from('/data/summary.pdf')), 'a bundle built from the web UI embeds the PDF summary');
       html = (await admin.page('/cases/pages/exports')).html;
       assert.ok(html.includes(recorded.sha256), 'earlier exports listed with their hash');
 
