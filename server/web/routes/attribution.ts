@@ -4,6 +4,7 @@
  * facts, never as a verdict. Grouping defendants is a custody event (done by the domain functions).
  */
 import type { Request, Response } from 'express';
+import type { Knex } from 'knex';
 import type { RequestState, RouteDef } from '../http.ts';
 import type { WebDeps } from '../routes.ts';
 import { accountItems, dailySeries, listAccounts, listOriginatingIps, MAX_LIST_LIMIT, type ListOptions } from '../../attribution/queries.ts';
@@ -53,46 +54,62 @@ function memberList(text: string): string[] {
     .filter((s) => s !== '');
 }
 
-export function attributionRoutes(deps: () => WebDeps): RouteDef[] {
+type CsvCell = string | number | boolean | null;
+
+/** The page, JSON and CSV of one volume list (accounts or originating IPs): the same query behind all three. */
+function volumeListRoutes<R>(
+  deps: () => WebDeps,
+  section: 'accounts' | 'ips',
+  template: string,
+  list: (knex: Knex, caseId: number, opts: ListOptions) => Promise<{ total: number; rows: R[] }>,
+  header: string[],
+  cells: (row: R) => CsvCell[],
+): RouteDef[] {
   return [
     {
       method: 'GET',
-      path: '/cases/:slug/accounts',
+      path: `/cases/:slug/${section}`,
       access: 'case-read',
       async handler(req, res, state) {
         const q = volumeQuery(req);
-        const result = await listAccounts(state.ctx.db.knex, state.access!.record.id, q);
-        renderPage(deps().templates, res, state, 'accounts.njk', { result, q, pages: pager(q, result.total), sorts: VOLUME_SORTS, section: 'accounts' });
+        const result = await list(state.ctx.db.knex, state.access!.record.id, q);
+        renderPage(deps().templates, res, state, template, { result, q, pages: pager(q, result.total), sorts: VOLUME_SORTS, section });
       },
     },
     {
       method: 'GET',
-      path: '/api/cases/:slug/accounts',
+      path: `/api/cases/:slug/${section}`,
       access: 'case-read',
       async handler(req, res, state) {
-        res.json(await listAccounts(state.ctx.db.knex, state.access!.record.id, volumeQuery(req)));
+        res.json(await list(state.ctx.db.knex, state.access!.record.id, volumeQuery(req)));
       },
     },
     {
       method: 'GET',
-      path: '/cases/:slug/accounts.csv',
+      path: `/cases/:slug/${section}.csv`,
       access: 'case-read',
       async handler(req, res, state) {
         const q = volumeQuery(req);
         const c = state.access!.record;
         await streamCsv(
           res,
-          `${c.slug}-accounts.csv`,
-          ['address', 'provider', 'deliveries', 'items', 'messages', 'recipients', 'first_seen', 'last_seen', 'parties', 'evidence', 'signals', 'defendant'],
+          `${c.slug}-${section}.csv`,
+          header,
           async (after) => {
             const offset = Number(after ?? 0);
-            const r = await listAccounts(state.ctx.db.knex, c.id, { ...q, offset, limit: CSV_CHUNK });
+            const r = await list(state.ctx.db.knex, c.id, { ...q, offset, limit: CSV_CHUNK });
             return { rows: r.rows, next: offset + r.rows.length < r.total && r.rows.length > 0 ? String(offset + r.rows.length) : null };
           },
-          (a) => [a.address, a.provider, a.deliveries, a.items, a.messages, a.recipients, a.firstSeen, a.lastSeen, a.parties.join('; '), a.evidence, a.signals.join('; '), a.defendant],
+          cells,
         );
       },
     },
+  ];
+}
+
+export function attributionRoutes(deps: () => WebDeps): RouteDef[] {
+  return [
+    ...volumeListRoutes(deps, 'accounts', 'accounts.njk', listAccounts, ['address', 'provider', 'deliveries', 'items', 'messages', 'recipients', 'first_seen', 'last_seen', 'parties', 'evidence', 'signals', 'defendant'], (a) => [a.address, a.provider, a.deliveries, a.items, a.messages, a.recipients, a.firstSeen, a.lastSeen, a.parties.join('; '), a.evidence, a.signals.join('; '), a.defendant]),
     {
       method: 'GET',
       path: '/cases/:slug/accounts/:address',
@@ -121,44 +138,7 @@ export function attributionRoutes(deps: () => WebDeps): RouteDef[] {
         });
       },
     },
-    {
-      method: 'GET',
-      path: '/cases/:slug/ips',
-      access: 'case-read',
-      async handler(req, res, state) {
-        const q = volumeQuery(req);
-        const result = await listOriginatingIps(state.ctx.db.knex, state.access!.record.id, q);
-        renderPage(deps().templates, res, state, 'ips.njk', { result, q, pages: pager(q, result.total), sorts: VOLUME_SORTS, section: 'ips' });
-      },
-    },
-    {
-      method: 'GET',
-      path: '/api/cases/:slug/ips',
-      access: 'case-read',
-      async handler(req, res, state) {
-        res.json(await listOriginatingIps(state.ctx.db.knex, state.access!.record.id, volumeQuery(req)));
-      },
-    },
-    {
-      method: 'GET',
-      path: '/cases/:slug/ips.csv',
-      access: 'case-read',
-      async handler(req, res, state) {
-        const q = volumeQuery(req);
-        const c = state.access!.record;
-        await streamCsv(
-          res,
-          `${c.slug}-ips.csv`,
-          ['ip', 'deliveries', 'items', 'messages', 'recipients', 'first_seen', 'last_seen', 'parties', 'evidence', 'defendant'],
-          async (after) => {
-            const offset = Number(after ?? 0);
-            const r = await listOriginatingIps(state.ctx.db.knex, c.id, { ...q, offset, limit: CSV_CHUNK });
-            return { rows: r.rows, next: offset + r.rows.length < r.total && r.rows.length > 0 ? String(offset + r.rows.length) : null };
-          },
-          (a) => [a.ip, a.deliveries, a.items, a.messages, a.recipients, a.firstSeen, a.lastSeen, a.parties.join('; '), a.evidence, a.defendant],
-        );
-      },
-    },
+    ...volumeListRoutes(deps, 'ips', 'ips.njk', listOriginatingIps, ['ip', 'deliveries', 'items', 'messages', 'recipients', 'first_seen', 'last_seen', 'parties', 'evidence', 'defendant'], (a) => [a.ip, a.deliveries, a.items, a.messages, a.recipients, a.firstSeen, a.lastSeen, a.parties.join('; '), a.evidence, a.defendant]),
     {
       method: 'GET',
       path: '/cases/:slug/defendants',
