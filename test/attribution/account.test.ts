@@ -1,24 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { EMPTY_FACTS } from '../../server/attribution/record.ts';
 import { resolveAccount } from '../../server/attribution/account.ts';
 import type { AttributionFacts } from '../../server/attribution/facts.ts';
 import { compileTrust } from '../../server/attribution/trust.ts';
 import { isBounceAddress } from '../../server/attribution/verp.ts';
 
 const none = compileTrust({ relays: [], authservIds: [] });
-const facts = (f: Partial<AttributionFacts>): AttributionFacts => ({
-  from: null,
-  sender: null,
-  xSender: null,
-  xOriginatingEmail: null,
-  returnPath: null,
-  xOriginatingIp: [],
-  dkim: [],
-  authResults: [],
-  hops: [],
-  hopsNotRead: 0,
-  ...f,
-});
+const facts = (f: Partial<AttributionFacts>): AttributionFacts => ({ ...EMPTY_FACTS, ...f });
 
 test('the provider header wins when the provider handed the message over, and a different From is a conflict', () => {
   const r = resolveAccount(facts({ xOriginatingEmail: 'x123@hotmail.com', returnPath: 'x123@hotmail.com', from: 'service@paypal.com' }), 'microsoft', none, null);
