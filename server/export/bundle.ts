@@ -13,6 +13,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { crc32 } from 'node:zlib';
 import type { Knex } from 'knex';
 import type { Config } from '../config.ts';
 import type { Context } from '../context.ts';
@@ -25,12 +26,13 @@ import { signDetached } from '../signing/cms.ts';
 import { fetchTimestamp } from '../signing/timestamp.ts';
 import { csvRow, datRow, DAT_BOM, type Cell } from './csv.ts';
 import { itemColumns } from './item-columns.ts';
+import { BATCH_BYTES, ItemHasher, type HashedBatch } from './item-hasher.ts';
 import { bundleReadme } from './readme-text.ts';
 import { inScope, resolveScope, type ExportScope } from './scope.ts';
 import { Spool } from './spool.ts';
 import { BUNDLE_TABLES, damagesTables, type BundleTable } from './tables.ts';
 import { ZipWriter } from './zip-writer.ts';
-import { readCentralDirectory } from './zip-reader.ts';
+import { centralEntries, locateCentralDirectory } from './zip-reader.ts';
 
 /** Items per database page while writing the payload. */
 const ITEM_PAGE = 1000;
@@ -103,29 +105,24 @@ interface ItemRow {
   subject: string | null;
 }
 
-/**
- * Reads items from pack segments, keeping each segment open, into one reused buffer: the bytes
- * returned are valid until the next read (the ZIP writer copies them), so memory stays flat.
- */
+/** Reads items from pack segments, keeping each segment open, into the caller's batch buffer. */
 class PackReader {
   private readonly fds = new Map<string, number>();
-  private buffer = Buffer.allocUnsafe(1 << 20);
   constructor(private readonly dir: string) {}
-  read(pack: string, offset: number, size: number): Buffer {
+  /** Read the item at `offset` of segment `pack` into `buf` (exactly its size). */
+  readInto(pack: string, offset: number, buf: Buffer): void {
     let fd = this.fds.get(pack);
     if (fd === undefined) {
       fd = fs.openSync(path.join(this.dir, pack), 'r');
       this.fds.set(pack, fd);
     }
-    if (this.buffer.length < size) this.buffer = Buffer.allocUnsafe(size);
-    const buf = this.buffer.subarray(0, size);
+    const size = buf.length;
     let got = 0;
     while (got < size) {
       const n = fs.readSync(fd, buf, got, size - got, offset + got);
       if (n === 0) throw new SpamcaseError('STORE_CORRUPT', `${pack} ends before the item at offset ${offset}`);
       got += n;
     }
-    return buf;
   }
   close(): void {
     for (const fd of this.fds.values()) fs.closeSync(fd);
@@ -152,6 +149,7 @@ export async function exportBundle(ctx: Context, caseSlug: string, opts: ExportO
   const identifier = bundleIdentifier(scope);
   const root = `${identifier}/`;
   const reader = new PackReader(packDir(storeDir(ctx, caseSlug)));
+  const hasher = new ItemHasher();
   let fd: number | null = fs.openSync(partial, 'wx', 0o644);
   let started: ZipWriter | null = null;
   try {
@@ -195,6 +193,51 @@ export async function exportBundle(ctx: Context, caseSlug: string, opts: ExportO
     const dat = new Spool(path.join(spoolDir, 'loadfile.dat'));
     dat.write(DAT_BOM + datRow(DAT_HEADER));
     let items = 0;
+    // Items are read in batches into one buffer each and hashed (CRC-32, SHA-256, MD5) by a worker
+    // thread while this thread queries the next page and reads the next batch; a batch is written
+    // (ZIP member, manifest line, items.csv and load file rows) once its hashes are back, in order.
+    interface Batch {
+      rows: ItemRow[];
+      samples: Map<number, { originalName: string; recipients: Set<string> }>;
+      columns: Map<number, { account: string | null; originatingIp: string | null; campaign: number | null }>;
+      hashed: Promise<HashedBatch>;
+    }
+    const inflight: Batch[] = [];
+    const writeBatch = (b: Batch, h: HashedBatch) => {
+      let off = 0;
+      for (let i = 0; i < b.rows.length; i++) {
+        const r = b.rows[i]!;
+        const id = Number(r.id);
+        const size = Number(r.size);
+        const bytes = h.bytes.subarray(off, off + size);
+        off += size;
+        const sha256 = h.sha256[i]!;
+        if (sha256 !== r.sha256) throw new SpamcaseError('STORE_CORRUPT', `item ${r.bates}: stored bytes hash to ${sha256}, the index says ${r.sha256} (run spamcase fsck)`);
+        const md5 = h.md5[i]!;
+        const file = `items/${r.bates}_${r.sha256}.eml`;
+        zip.addBuffer(`${root}data/${file}`, bytes, h.crcs[i]!);
+        addManifest(file, sha256, size);
+        const acq = scope.acquisitions.get(Number(r.first_acquisition_id))!;
+        const s = b.samples.get(id);
+        const col = b.columns.get(id);
+        const recipients = s ? [...s.recipients].filter((x) => x !== '').sort().join('; ') : '';
+        itemsCsv.write(
+          csvRow([
+            r.bates, file, sha256, md5, size, acq.party, acq.id, acq.method, acq.source, s?.originalName ?? '',
+            col?.account ?? '', col?.originatingIp ?? '', recipients, r.date, r.from_address, r.subject, col?.campaign ?? '', r.parse_error,
+          ]),
+        );
+        dat.write(datRow([r.bates, r.bates, `items\\${r.bates}_${r.sha256}.eml`, sha256, md5, size, r.from_address, recipients, r.date, r.subject, acq.party, s?.originalName ?? '']));
+        items += 1;
+      }
+      hasher.release(h.bytes);
+    };
+    const drain = async (keep: number) => {
+      while (inflight.length > keep) {
+        const b = inflight.shift()!;
+        writeBatch(b, await b.hashed);
+      }
+    };
     // Global bounds of the primary key (answered from the index ends); pages outside the case are empty.
     const lo0 = Number(((await knex('items').min({ v: 'id' }).first()) as { v: number | string | null }).v ?? 1);
     const maxId = Number(((await knex('items').max({ v: 'id' }).first()) as { v: number | string | null }).v ?? 0);
@@ -212,31 +255,26 @@ export async function exportBundle(ctx: Context, caseSlug: string, opts: ExportO
       const ids = page.map((r) => Number(r.id));
       const samples = await samplesOf(knex, scope, ids);
       const columns = await itemColumns(knex, scope.caseId, page.map((r) => ({ id: Number(r.id) })));
-      for (const r of page) {
-        const id = Number(r.id);
-        const size = Number(r.size);
-        const bytes = reader.read(r.pack, Number(r.pack_offset), size);
-        // One-shot hashes: no Hash object per item left for the garbage collector.
-        const sha256 = crypto.hash('sha256', bytes, 'hex');
-        if (sha256 !== r.sha256) throw new SpamcaseError('STORE_CORRUPT', `item ${r.bates}: stored bytes hash to ${sha256}, the index says ${r.sha256} (run spamcase fsck)`);
-        const md5 = crypto.hash('md5', bytes, 'hex');
-        const file = `items/${r.bates}_${r.sha256}.eml`;
-        zip.addBuffer(`${root}data/${file}`, bytes);
-        addManifest(file, sha256, size);
-        const acq = scope.acquisitions.get(Number(r.first_acquisition_id))!;
-        const s = samples.get(id);
-        const col = columns.get(id);
-        const recipients = s ? [...s.recipients].filter((x) => x !== '').sort().join('; ') : '';
-        itemsCsv.write(
-          csvRow([
-            r.bates, file, sha256, md5, size, acq.party, acq.id, acq.method, acq.source, s?.originalName ?? '',
-            col?.account ?? '', col?.originatingIp ?? '', recipients, r.date, r.from_address, r.subject, col?.campaign ?? '', r.parse_error,
-          ]),
-        );
-        dat.write(datRow([r.bates, r.bates, `items\\${r.bates}_${r.sha256}.eml`, sha256, md5, size, r.from_address, recipients, r.date, r.subject, acq.party, s?.originalName ?? '']));
-        items += 1;
+      for (let start = 0; start < page.length; ) {
+        // One batch: consecutive items up to BATCH_BYTES (at least one item, however large).
+        let end = start;
+        let total = 0;
+        while (end < page.length && (end === start || total + Number(page[end]!.size) <= BATCH_BYTES)) total += Number(page[end++]!.size);
+        const rows = page.slice(start, end);
+        const buf = hasher.buffer(total);
+        let off = 0;
+        for (const r of rows) {
+          const size = Number(r.size);
+          reader.readInto(r.pack, Number(r.pack_offset), buf.subarray(off, off + size));
+          off += size;
+        }
+        inflight.push({ rows, samples, columns, hashed: hasher.hash(buf, rows.map((r) => Number(r.size))) });
+        start = end;
+        // Two batches in the worker's hands while this thread prepares the next one.
+        await drain(2);
       }
     }
+    await drain(0);
     reader.close();
 
     // 2. The index tables and the custody log, in a fixed order.
@@ -307,13 +345,14 @@ export async function exportBundle(ctx: Context, caseSlug: string, opts: ExportO
     }
     const bytes = zip.finish();
     const written = zip.digest();
+    const writtenCrc = zip.crc32();
     const entries = zip.entryCount;
     fs.closeSync(fd);
     fd = null;
 
     // 5. Re-read what is on disk before it counts.
     const reread = rereadCheck(partial, entries);
-    if (reread !== written) throw new SpamcaseError('STORE_CORRUPT', `the bundle read back from ${partial} differs from what was written`);
+    if (reread !== writtenCrc) throw new SpamcaseError('STORE_CORRUPT', `the bundle read back from ${partial} differs from what was written`);
     fs.renameSync(partial, out);
     fsyncDir(dir);
 
@@ -342,6 +381,7 @@ export async function exportBundle(ctx: Context, caseSlug: string, opts: ExportO
     throw err;
   } finally {
     reader.close();
+    await hasher.close();
     fs.rmSync(spoolDir, { recursive: true, force: true });
   }
 }
@@ -368,22 +408,28 @@ async function samplesOf(knex: Knex, scope: ExportScope, itemIds: number[]): Pro
   return result;
 }
 
-/** Read the whole archive back: its SHA-256, and its central directory lists every member. */
-function rereadCheck(file: string, entries: number): string {
+/**
+ * Read the whole archive back: its CRC-32 (compared with the CRC-32 of what was written, whose
+ * SHA-256 was computed on the way out: a second SHA-256 pass would only slow export down), and its
+ * central directory lists every member.
+ */
+function rereadCheck(file: string, entries: number): number {
   const fd = fs.openSync(file, 'r');
   try {
-    const { members } = readCentralDirectory(fd);
-    if (members.length !== entries) throw new SpamcaseError('STORE_CORRUPT', `${file}: ${members.length} members read back, ${entries} written`);
-    const hash = crypto.createHash('sha256');
+    // Counted as a stream: a million entries are never held at once.
+    let members = 0;
+    for (const _member of centralEntries(fd, locateCentralDirectory(fd))) members += 1;
+    if (members !== entries) throw new SpamcaseError('STORE_CORRUPT', `${file}: ${members} members read back, ${entries} written`);
+    let crc = 0;
     const buf = Buffer.allocUnsafe(4 * 1024 * 1024);
     let pos = 0;
     for (;;) {
       const n = fs.readSync(fd, buf, 0, buf.length, pos);
       if (n === 0) break;
-      hash.update(buf.subarray(0, n));
+      crc = crc32(buf.subarray(0, n), crc);
       pos += n;
     }
-    return hash.digest('hex');
+    return crc;
   } finally {
     fs.closeSync(fd);
   }

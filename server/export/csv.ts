@@ -7,6 +7,8 @@
  * UTF-8 with BOM; a newline inside a value becomes ® (0xAE), the Concordance convention, and þ
  * inside a value is dropped since it cannot be escaped.
  */
+import { StringDecoder } from 'node:string_decoder';
+
 export type Cell = string | number | boolean | null | undefined;
 
 function csvCell(v: Cell): string {
@@ -78,4 +80,33 @@ export function* parseCsv(text: string): Generator<string[]> {
     }
     yield row;
   }
+}
+
+/**
+ * Parse a CSV document arriving in chunks (a member of a ZIP read a few MiB at a time): each chunk
+ * is cut after its last line break that lies outside quotes (an even number of quote characters
+ * before it, doubled quotes included), the complete rows are parsed with `parseCsv`, and the rest
+ * waits for the next chunk. Memory is one chunk, whatever the document's size.
+ */
+export function* parseCsvChunks(chunks: Iterable<Buffer>): Generator<string[]> {
+  const decoder = new StringDecoder('utf8');
+  let carry = '';
+  for (const chunk of chunks) {
+    const text = carry + decoder.write(chunk);
+    let inQuotes = false;
+    let cut = -1;
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (c === 34) inQuotes = !inQuotes;
+      else if (c === 10 && !inQuotes) cut = i + 1;
+    }
+    if (cut < 0) {
+      carry = text;
+      continue;
+    }
+    yield* parseCsv(text.slice(0, cut));
+    carry = text.slice(cut);
+  }
+  carry += decoder.end();
+  if (carry !== '') yield* parseCsv(carry);
 }

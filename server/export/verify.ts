@@ -13,6 +13,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
 import { Worker } from 'node:worker_threads';
 import type { Context } from '../context.ts';
 import { appendCustodyEvent, verifyCustodyChain, type CustodyEvent } from '../custody/chain.ts';
@@ -20,8 +21,8 @@ import { SpamcaseError } from '../errors.ts';
 import { checkSignedData, issuedByOrSame } from '../signing/cms.ts';
 import { checkTimestampReply } from '../signing/timestamp.ts';
 import { ITEMS_CSV_HEADER } from './bundle.ts';
-import { parseCsv } from './csv.ts';
-import { readCentralDirectory, walkMembers, ZipFormatError, type ZipMember } from './zip-reader.ts';
+import { parseCsvChunks } from './csv.ts';
+import { centralEntries, locateCentralDirectory, memberChunks, streamMember, ZipFormatError, type CentralDirectoryLocation, type ZipMember } from './zip-reader.ts';
 
 export interface VerifyProblem {
   /** The member (path inside the bag) or "(zip)" / "(bag)" for the archive as a whole. */
@@ -89,12 +90,72 @@ function parseTagFile(text: string): Map<string, string> {
   return m;
 }
 
+const ITEMS_DIR = 'data/items/';
+const MANIFEST_LINE = /^([0-9a-fA-F]{64})[ \t]+\*?(.+)$/;
+/** Top-level folders named at most when a ZIP has more than one. */
+const MAX_TOPS_NAMED = 100;
+
+/** FNV-1a over UTF-16 code units: a cheap 32-bit hash to find candidate duplicate names. */
+function nameHash(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
+/** SHA-256 (and MD5 for items) of a member streamed through its CRC check, or the problem. */
+function hashMember(fd: number, m: ZipMember, md5: boolean, scratch: Buffer): { sha256: string; md5: string } | string {
+  if (m.method === 8 || m.size <= scratch.length) {
+    // One chunk (most members): hashed one-shot, without Hash objects.
+    let data: Buffer = Buffer.alloc(0);
+    const problem = streamMember(fd, m, (chunk) => (data = chunk), scratch);
+    if (problem !== null) return problem;
+    return { sha256: crypto.hash('sha256', data, 'hex'), md5: md5 ? crypto.hash('md5', data, 'hex') : '' };
+  }
+  const sha = crypto.createHash('sha256');
+  const md = md5 ? crypto.createHash('md5') : null;
+  const problem = streamMember(
+    fd,
+    m,
+    (chunk) => {
+      sha.update(chunk);
+      md?.update(chunk);
+    },
+    scratch,
+  );
+  if (problem !== null) return problem;
+  return { sha256: sha.digest('hex'), md5: md ? md.digest('hex') : '' };
+}
+
+/** The "sha256  path" lines of a manifest arriving in chunks, malformed lines reported. */
+function* manifestEntries(chunks: Iterable<Buffer>, problems: VerifyProblem[]): Generator<[string, string]> {
+  const decoder = new StringDecoder('utf8');
+  let carry = '';
+  const parse = function* (text: string): Generator<[string, string]> {
+    for (const line of text.split('\n')) {
+      if (line === '') continue;
+      const match = MANIFEST_LINE.exec(line.replace(/\r$/, ''));
+      if (!match) {
+        problems.push({ file: 'manifest-sha256.txt', problem: `malformed line ${JSON.stringify(line.slice(0, 80))}` });
+        continue;
+      }
+      yield [match[2]!, match[1]!.toLowerCase()];
+    }
+  };
+  for (const chunk of chunks) {
+    const text = carry + decoder.write(chunk);
+    const cut = text.lastIndexOf('\n') + 1;
+    carry = text.slice(cut);
+    yield* parse(text.slice(0, cut));
+  }
+  yield* parse(carry + decoder.end());
+}
+
 /** "sha256  path" lines → path → digest; malformed lines reported. */
 function parseManifest(text: string, file: string, problems: VerifyProblem[]): Map<string, string> {
   const m = new Map<string, string>();
   for (const line of text.split('\n')) {
     if (line === '') continue;
-    const match = /^([0-9a-fA-F]{64})[ \t]+\*?(.+)$/.exec(line.replace(/\r$/, ''));
+    const match = MANIFEST_LINE.exec(line.replace(/\r$/, ''));
     if (!match) {
       problems.push({ file, problem: `malformed line ${JSON.stringify(line.slice(0, 80))}` });
       continue;
@@ -117,33 +178,60 @@ export async function verifyBundle(file: string, opts: VerifyOptions = {}): Prom
   const problems: VerifyProblem[] = [];
   const warnings: string[] = [];
   const result: VerifyResult = { ok: false, file: path.resolve(file), sha256: '', identifier: null, caseSlug: null, items: 0, payloadFiles: 0, signer: null, signerFingerprint: null, timestamp: null, problems, warnings };
+  const byName = new Map<string, ZipMember>();
+  const root = { prefix: '', sharedHashes: new Set<number>() };
   try {
-    let members: ZipMember[];
+    let loc: CentralDirectoryLocation;
     try {
-      members = readCentralDirectory(fd).members;
+      loc = locateCentralDirectory(fd);
+      // Pass 1 over the central directory (streamed): the top folder, every member outside
+      // data/items/ by name, and a 32-bit hash of each item's name to find duplicates without
+      // holding a million names.
+      const tops = new Set<string>();
+      let rootPrefix = '';
+      let itemHashes = new Uint32Array(1024);
+      let itemCount = 0;
+      for (const m of centralEntries(fd, loc)) {
+        const topName = m.name.split('/')[0]!;
+        if (tops.size === 0) rootPrefix = `${topName}/`;
+        if (tops.size < MAX_TOPS_NAMED) tops.add(topName);
+        if (m.name.endsWith('/')) continue;
+        const rel = m.name.startsWith(rootPrefix) ? m.name.slice(rootPrefix.length) : m.name;
+        if (rel.startsWith(ITEMS_DIR)) {
+          if (itemCount === itemHashes.length) {
+            const grown = new Uint32Array(itemHashes.length * 2);
+            grown.set(itemHashes);
+            itemHashes = grown;
+          }
+          itemHashes[itemCount++] = nameHash(rel);
+          continue;
+        }
+        if (byName.has(rel)) problems.push({ file: rel, problem: 'appears twice in the ZIP' });
+        byName.set(rel, m);
+      }
+      if (tops.size !== 1) problems.push({ file: '(bag)', problem: `expected one top-level folder, found ${tops.size}${tops.size === MAX_TOPS_NAMED ? ' or more' : ''}: ${[...tops].slice(0, 5).join(', ')}` });
+      const sorted = itemHashes.subarray(0, itemCount).sort();
+      const sharedHashes = new Set<number>();
+      for (let i = 1; i < sorted.length; i++) if (sorted[i] === sorted[i - 1]) sharedHashes.add(sorted[i]!);
+      itemHashes = new Uint32Array(0);
+      root.prefix = rootPrefix;
+      root.sharedHashes = sharedHashes;
     } catch (err) {
       if (!(err instanceof ZipFormatError)) throw err;
       problems.push({ file: '(zip)', problem: err.message });
       return result;
     }
-    // Layout: one top-level folder.
-    const tops = new Set(members.map((m) => m.name.split('/')[0]));
-    if (tops.size !== 1) problems.push({ file: '(bag)', problem: `expected one top-level folder, found ${tops.size}: ${[...tops].slice(0, 5).join(', ')}` });
-    const top = [...tops][0] ?? '';
-    const rootPrefix = `${top}/`;
-    const byName = new Map<string, ZipMember>();
-    for (const m of members) {
-      const rel = m.name.startsWith(rootPrefix) ? m.name.slice(rootPrefix.length) : m.name;
-      if (m.name.endsWith('/')) continue;
-      if (byName.has(rel)) problems.push({ file: rel, problem: 'appears twice in the ZIP' });
-      byName.set(rel, m);
-    }
+    const rootPrefix = root.prefix;
     const readOne = (rel: string): Buffer | null => {
       const m = byName.get(rel);
       if (!m) return null;
-      let data: Buffer | null = null;
-      walkMembers(fd, [m], (_m, d) => (data = Buffer.from(d)), (_m, p) => problems.push({ file: rel, problem: p }));
-      return data;
+      const chunks: Buffer[] = [];
+      const problem = streamMember(fd, m, (c) => chunks.push(Buffer.from(c)));
+      if (problem !== null) {
+        problems.push({ file: rel, problem });
+        return null;
+      }
+      return Buffer.concat(chunks);
     };
     for (const required of ['bagit.txt', 'bag-info.txt', 'manifest-sha256.txt', 'tagmanifest-sha256.txt']) {
       if (!byName.has(required)) problems.push({ file: required, problem: 'missing' });
@@ -153,69 +241,118 @@ export async function verifyBundle(file: string, opts: VerifyOptions = {}): Prom
     const bagInfo = parseTagFile(readOne('bag-info.txt')?.toString('utf8') ?? '');
     result.identifier = bagInfo.get('External-Identifier') ?? null;
     result.caseSlug = bagInfo.get('Spamcase-Case') ?? null;
-    const manifestBytes = readOne('manifest-sha256.txt');
-    const manifest = parseManifest(manifestBytes?.toString('utf8') ?? '', 'manifest-sha256.txt', problems);
 
-    // items.csv first, so each item is checked against its row as it is read.
-    const rows = new Map<string, { sha256: string; md5: string; size: number; bates: string }>();
-    const itemsCsv = readOne('data/items.csv');
-    if (!itemsCsv) problems.push({ file: 'data/items.csv', problem: 'missing' });
-    else {
-      const it = parseCsv(itemsCsv.toString('utf8'));
-      const header = it.next().value as string[] | undefined;
+    // The payload manifest and items.csv are read as streams in step with the members: our bundles
+    // list files in the order they are stored, so each member meets its line and row next and
+    // memory stays flat. A line or row met out of order waits in a map until its member comes (a
+    // reordered or tampered bundle costs memory, never a wrong verdict).
+    const manifestMember = byName.get('manifest-sha256.txt');
+    const manifestLines = manifestMember ? manifestEntries(memberChunks(fd, manifestMember), problems) : [][Symbol.iterator]();
+    const pendingManifest = new Map<string, string>();
+    const takeManifest = (rel: string): string | undefined => {
+      const waiting = pendingManifest.get(rel);
+      if (waiting !== undefined) {
+        pendingManifest.delete(rel);
+        return waiting;
+      }
+      for (;;) {
+        const next = manifestLines.next();
+        if (next.done) return undefined;
+        const [name, sha] = next.value;
+        if (name === rel) return sha;
+        pendingManifest.set(name, sha);
+      }
+    };
+    interface Row {
+      sha256: string;
+      md5: string;
+      size: number;
+      bates: string;
+    }
+    const itemsCsvMember = byName.get('data/items.csv');
+    if (!itemsCsvMember) problems.push({ file: 'data/items.csv', problem: 'missing' });
+    const csvRows = itemsCsvMember ? parseCsvChunks(memberChunks(fd, itemsCsvMember)) : [][Symbol.iterator]();
+    if (itemsCsvMember) {
+      const header = csvRows.next().value as string[] | undefined;
       if (!header || header.join(',') !== ITEMS_CSV_HEADER.join(',')) problems.push({ file: 'data/items.csv', problem: 'unexpected header row' });
-      let line = 1;
-      for (const r of it) {
-        line += 1;
-        const [bates, f, sha256, md5, size] = r;
+    }
+    let csvLine = 1;
+    const pendingRows = new Map<string, Row>();
+    const takeRow = (rel: string): Row | undefined => {
+      const waiting = pendingRows.get(rel);
+      if (waiting !== undefined) {
+        pendingRows.delete(rel);
+        return waiting;
+      }
+      for (;;) {
+        const next = csvRows.next();
+        if (next.done) return undefined;
+        csvLine += 1;
+        const [bates, f, sha256, md5, size] = next.value;
         if (!f || !sha256 || !md5 || size === undefined) {
-          problems.push({ file: 'data/items.csv', problem: `line ${line}: incomplete row` });
+          problems.push({ file: 'data/items.csv', problem: `line ${csvLine}: incomplete row` });
           continue;
         }
-        if (rows.has(`data/${f}`)) problems.push({ file: 'data/items.csv', problem: `line ${line}: ${f} listed twice` });
-        rows.set(`data/${f}`, { sha256, md5, size: Number(size), bates: bates ?? '' });
+        const row = { sha256, md5, size: Number(size), bates: bates ?? '' };
+        if (`data/${f}` === rel) return row;
+        if (pendingRows.has(`data/${f}`)) problems.push({ file: 'data/items.csv', problem: `line ${csvLine}: ${f} listed twice` });
+        pendingRows.set(`data/${f}`, row);
       }
-    }
+    };
 
-    // Every member: CRC (walk), payload against manifest and items.csv.
-    const seenPayload = new Set<string>();
+    // Pass 2, every member in central directory order: CRC (streamed), payload against the
+    // manifest, items against items.csv.
     let oxumBytes = 0;
     let oxumFiles = 0;
     let itemFiles = 0;
-    walkMembers(
-      fd,
-      members.filter((m) => !m.name.endsWith('/')),
-      (m, data) => {
-        const rel = m.name.startsWith(rootPrefix) ? m.name.slice(rootPrefix.length) : m.name;
-        if (!rel.startsWith('data/')) return;
-        seenPayload.add(rel);
-        oxumBytes += data.length;
-        oxumFiles += 1;
-        const expected = manifest.get(rel);
-        const sha256 = crypto.hash('sha256', data, 'hex');
-        if (expected === undefined) problems.push({ file: rel, problem: 'not listed in manifest-sha256.txt (file added)' });
-        else if (expected !== sha256) problems.push({ file: rel, problem: 'SHA-256 does not match manifest-sha256.txt (file altered)' });
-        if (rel.startsWith('data/items/')) {
-          itemFiles += 1;
-          const row = rows.get(rel);
-          if (!row) problems.push({ file: rel, problem: 'no row in items.csv' });
-          else {
-            const md5 = crypto.hash('md5', data, 'hex');
-            if (row.sha256 !== sha256) problems.push({ file: rel, problem: `items.csv (${row.bates}) gives SHA-256 ${row.sha256}, the file hashes to ${sha256}` });
-            if (row.md5 !== md5) problems.push({ file: rel, problem: `items.csv (${row.bates}) gives MD5 ${row.md5}, the file hashes to ${md5}` });
-            if (row.size !== data.length) problems.push({ file: rel, problem: `items.csv (${row.bates}) gives size ${row.size}, the file has ${data.length} bytes` });
-            rows.delete(rel);
-          }
+    const seenShared = new Set<string>();
+    const scratch = Buffer.allocUnsafe(4 * 1024 * 1024);
+    for (const m of centralEntries(fd, loc)) {
+      if (m.name.endsWith('/')) continue;
+      const rel = m.name.startsWith(rootPrefix) ? m.name.slice(rootPrefix.length) : m.name;
+      const isItem = rel.startsWith(ITEMS_DIR);
+      if (isItem && root.sharedHashes.has(nameHash(rel))) {
+        if (seenShared.has(rel)) {
+          problems.push({ file: rel, problem: 'appears twice in the ZIP' });
+          continue;
         }
-      },
-      (m, p) => {
-        const rel = m.name.startsWith(rootPrefix) ? m.name.slice(rootPrefix.length) : m.name;
-        if (rel.startsWith('data/')) seenPayload.add(rel);
-        problems.push({ file: rel, problem: p });
-      },
-    );
-    for (const name of manifest.keys()) if (!seenPayload.has(name)) problems.push({ file: name, problem: 'listed in manifest-sha256.txt but missing from the bundle (file deleted)' });
-    for (const [name, row] of rows) problems.push({ file: 'data/items.csv', problem: `row ${row.bates} names ${name.slice(5)}, which is not in the bundle` });
+        seenShared.add(rel);
+      }
+      const digest = hashMember(fd, m, isItem, scratch);
+      if (typeof digest === 'string') {
+        problems.push({ file: rel, problem: digest });
+        if (rel.startsWith('data/')) {
+          takeManifest(rel);
+          if (isItem) takeRow(rel);
+        }
+        continue;
+      }
+      if (!rel.startsWith('data/')) continue;
+      oxumBytes += m.size;
+      oxumFiles += 1;
+      const expected = takeManifest(rel);
+      if (expected === undefined) problems.push({ file: rel, problem: 'not listed in manifest-sha256.txt (file added)' });
+      else if (expected !== digest.sha256) problems.push({ file: rel, problem: 'SHA-256 does not match manifest-sha256.txt (file altered)' });
+      if (isItem) {
+        itemFiles += 1;
+        const row = takeRow(rel);
+        if (!row) problems.push({ file: rel, problem: 'no row in items.csv' });
+        else {
+          if (row.sha256 !== digest.sha256) problems.push({ file: rel, problem: `items.csv (${row.bates}) gives SHA-256 ${row.sha256}, the file hashes to ${digest.sha256}` });
+          if (row.md5 !== digest.md5) problems.push({ file: rel, problem: `items.csv (${row.bates}) gives MD5 ${row.md5}, the file hashes to ${digest.md5}` });
+          if (row.size !== m.size) problems.push({ file: rel, problem: `items.csv (${row.bates}) gives size ${row.size}, the file has ${m.size} bytes` });
+        }
+      }
+    }
+    for (;;) {
+      const next = manifestLines.next();
+      if (next.done) break;
+      pendingManifest.set(next.value[0], next.value[1]);
+    }
+    for (const name of pendingManifest.keys()) problems.push({ file: name, problem: 'listed in manifest-sha256.txt but missing from the bundle (file deleted)' });
+    // No row names '' (such a row is incomplete): this moves the remaining rows into pendingRows.
+    takeRow('');
+    for (const [name, row] of pendingRows) problems.push({ file: 'data/items.csv', problem: `row ${row.bates} names ${name.slice(5)}, which is not in the bundle` });
     result.items = itemFiles;
     result.payloadFiles = oxumFiles;
     const oxum = bagInfo.get('Payload-Oxum');

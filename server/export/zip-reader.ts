@@ -27,7 +27,14 @@ export interface ZipMember {
 
 export class ZipFormatError extends Error {}
 
-export function readCentralDirectory(fd: number): { members: ZipMember[]; centralStart: number } {
+/** Where the central directory is: its entry count, offset and size (ZIP64 aware). */
+export interface CentralDirectoryLocation {
+  count: number;
+  cdStart: number;
+  cdSize: number;
+}
+
+export function locateCentralDirectory(fd: number): CentralDirectoryLocation {
   const fileSize = fs.fstatSync(fd).size;
   const tailLen = Math.min(fileSize, EOCD_SEARCH);
   const tail = Buffer.alloc(tailLen);
@@ -58,20 +65,45 @@ export function readCentralDirectory(fd: number): { members: ZipMember[]; centra
     cdStart = Number(rec.readBigUInt64LE(48));
   }
   if (cdStart + cdSize > fileSize) throw new ZipFormatError('central directory lies past the end of the file');
-  const cd = Buffer.alloc(cdSize);
-  fs.readSync(fd, cd, 0, cdSize, cdStart);
-  const members: ZipMember[] = [];
-  let p = 0;
-  for (let i = 0; i < count; i++) {
-    if (p + 46 > cd.length || cd.readUInt32LE(p) !== 0x02014b50) throw new ZipFormatError(`central directory entry ${i + 1} is damaged`);
+  return { count, cdStart, cdSize };
+}
+
+/** Bytes of central directory held at once while iterating it. */
+const CD_WINDOW = 1024 * 1024;
+
+/**
+ * The central directory's entries one by one, read through a 1 MiB window: memory does not grow
+ * with the member count (a bundle of a million items has a central directory of ~100 MB).
+ */
+export function* centralEntries(fd: number, loc: CentralDirectoryLocation): Generator<ZipMember> {
+  const end = loc.cdStart + loc.cdSize;
+  let window = Buffer.alloc(0);
+  let windowStart = loc.cdStart;
+  let abs = loc.cdStart;
+  /** Make [abs, abs + n) readable in the window; false when it lies past the central directory. */
+  const ensure = (n: number): boolean => {
+    if (abs + n > end) return false;
+    if (abs >= windowStart && abs + n <= windowStart + window.length) return true;
+    const len = Math.min(Math.max(n, CD_WINDOW), end - abs);
+    window = Buffer.alloc(len);
+    fs.readSync(fd, window, 0, len, abs);
+    windowStart = abs;
+    return true;
+  };
+  for (let i = 0; i < loc.count; i++) {
+    if (!ensure(46) || window.readUInt32LE(abs - windowStart) !== 0x02014b50) throw new ZipFormatError(`central directory entry ${i + 1} is damaged`);
+    let p = abs - windowStart;
+    const nameLen = window.readUInt16LE(p + 28);
+    const extraLen = window.readUInt16LE(p + 30);
+    const commentLen = window.readUInt16LE(p + 32);
+    if (!ensure(46 + nameLen + extraLen + commentLen)) throw new ZipFormatError(`central directory entry ${i + 1} is damaged`);
+    p = abs - windowStart;
+    const cd = window;
     const flags = cd.readUInt16LE(p + 8);
     const method = cd.readUInt16LE(p + 10);
     const crc = cd.readUInt32LE(p + 16);
     let compressedSize = cd.readUInt32LE(p + 20);
     let size = cd.readUInt32LE(p + 24);
-    const nameLen = cd.readUInt16LE(p + 28);
-    const extraLen = cd.readUInt16LE(p + 30);
-    const commentLen = cd.readUInt16LE(p + 32);
     let localOffset = cd.readUInt32LE(p + 42);
     const name = cd.toString('utf8', p + 46, p + 46 + nameLen);
     let e = p + 46 + nameLen;
@@ -81,22 +113,86 @@ export function readCentralDirectory(fd: number): { members: ZipMember[]; centra
       const len = cd.readUInt16LE(e + 2);
       if (id === 0x0001) {
         let q = e + 4;
-        if (size === U32_MAX) {
+        if (size === U32_MAX && q + 8 <= extraEnd) {
           size = Number(cd.readBigUInt64LE(q));
           q += 8;
         }
-        if (compressedSize === U32_MAX) {
+        if (compressedSize === U32_MAX && q + 8 <= extraEnd) {
           compressedSize = Number(cd.readBigUInt64LE(q));
           q += 8;
         }
-        if (localOffset === U32_MAX) localOffset = Number(cd.readBigUInt64LE(q));
+        if (localOffset === U32_MAX && q + 8 <= extraEnd) localOffset = Number(cd.readBigUInt64LE(q));
       }
       e += 4 + len;
     }
-    members.push({ name, method, flags, crc, compressedSize, size, localOffset });
-    p = extraEnd + commentLen;
+    abs += 46 + nameLen + extraLen + commentLen;
+    yield { name, method, flags, crc, compressedSize, size, localOffset };
   }
-  return { members, centralStart: cdStart };
+}
+
+export function readCentralDirectory(fd: number): { members: ZipMember[]; centralStart: number } {
+  const loc = locateCentralDirectory(fd);
+  return { members: [...centralEntries(fd, loc)], centralStart: loc.cdStart };
+}
+
+/** Chunk size for members checked as a stream. */
+const STREAM_CHUNK = 4 * 1024 * 1024;
+
+/**
+ * Check one member as a stream: its local header, then its bytes handed to `onChunk` in order
+ * (STORED members a few MiB at a time; DEFLATED ones, from other tools, inflated whole), then its
+ * size and CRC-32. Returns the problem, or null when the member is intact; what `onChunk` saw of a
+ * member with a problem must be discarded.
+ */
+export function streamMember(fd: number, m: ZipMember, onChunk: (chunk: Buffer) => void, scratch?: Buffer): string | null {
+  const header = Buffer.alloc(30);
+  if (fs.readSync(fd, header, 0, 30, m.localOffset) !== 30 || header.readUInt32LE(0) !== 0x04034b50) return 'local header missing or damaged';
+  const nameLen = header.readUInt16LE(26);
+  const extraLen = header.readUInt16LE(28);
+  const nameBuf = Buffer.alloc(nameLen);
+  fs.readSync(fd, nameBuf, 0, nameLen, m.localOffset + 30);
+  if (nameBuf.toString('utf8') !== m.name) return `local header names it ${JSON.stringify(nameBuf.toString('utf8'))}`;
+  if (m.flags & 0x1) return 'encrypted member';
+  if (m.method !== 0 && m.method !== 8) return `unsupported compression method ${m.method}`;
+  const dataStart = m.localOffset + 30 + nameLen + extraLen;
+  if (m.method === 8) {
+    if (m.compressedSize > MAX_MEMBER_BYTES || m.size > MAX_MEMBER_BYTES) return 'member too large to check';
+    const raw = Buffer.allocUnsafe(m.compressedSize);
+    if (readFull(fd, raw, dataStart) < raw.length) return 'member data cut short';
+    let data: Buffer;
+    try {
+      data = inflateRawSync(raw);
+    } catch {
+      return 'compressed data is damaged';
+    }
+    if (data.length !== m.size) return `size is ${data.length}, the central directory says ${m.size}`;
+    if (crc32(data) !== m.crc) return 'CRC-32 does not match the central directory (member altered)';
+    onChunk(data);
+    return null;
+  }
+  if (m.compressedSize !== m.size) return `stored member's sizes disagree (${m.compressedSize} and ${m.size})`;
+  const buf = scratch && scratch.length >= Math.min(m.size, STREAM_CHUNK) ? scratch : Buffer.allocUnsafe(Math.min(Math.max(m.size, 1), STREAM_CHUNK));
+  let crc = 0;
+  for (let pos = 0; pos < m.size; ) {
+    const want = Math.min(buf.length, m.size - pos);
+    const chunk = buf.subarray(0, want);
+    if (readFull(fd, chunk, dataStart + pos) < want) return 'member data cut short';
+    crc = crc32(chunk, crc);
+    onChunk(chunk);
+    pos += want;
+  }
+  if (crc !== m.crc) return 'CRC-32 does not match the central directory (member altered)';
+  return null;
+}
+
+function readFull(fd: number, buf: Buffer, position: number): number {
+  let got = 0;
+  while (got < buf.length) {
+    const n = fs.readSync(fd, buf, got, buf.length - got, position + got);
+    if (n === 0) break;
+    got += n;
+  }
+  return got;
 }
 
 /**
@@ -167,5 +263,35 @@ export function walkMembers(
       continue;
     }
     onMember(m, data);
+  }
+}
+
+/**
+ * A member's bytes, pulled chunk by chunk (STORED) or inflated whole (DEFLATED), without its CRC
+ * check: for reading a large text member (a manifest, items.csv) in step with other work while
+ * `streamMember` checks it in its turn. Yields nothing when the local header is unusable.
+ */
+export function* memberChunks(fd: number, m: ZipMember): Generator<Buffer> {
+  const header = Buffer.alloc(30);
+  if (fs.readSync(fd, header, 0, 30, m.localOffset) !== 30 || header.readUInt32LE(0) !== 0x04034b50 || m.flags & 0x1) return;
+  const dataStart = m.localOffset + 30 + header.readUInt16LE(26) + header.readUInt16LE(28);
+  if (m.method === 8) {
+    if (m.compressedSize > MAX_MEMBER_BYTES) return;
+    const raw = Buffer.allocUnsafe(m.compressedSize);
+    readFull(fd, raw, dataStart);
+    try {
+      yield inflateRawSync(raw);
+    } catch {
+      return;
+    }
+    return;
+  }
+  if (m.method !== 0) return;
+  for (let pos = 0; pos < m.compressedSize; ) {
+    const chunk = Buffer.allocUnsafe(Math.min(STREAM_CHUNK, m.compressedSize - pos));
+    const n = readFull(fd, chunk, dataStart + pos);
+    if (n === 0) return;
+    yield chunk.subarray(0, n);
+    pos += n;
   }
 }

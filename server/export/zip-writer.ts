@@ -55,7 +55,9 @@ export class ZipWriter {
   private count = 0;
   private readonly dos: { date: number; time: number };
   private open: { entry: CentralEntry; written: number } | null = null;
+  /** SHA-256 and CRC-32 of every byte flushed to the file, updated a whole write buffer at a time. */
   private readonly hash = crypto.createHash('sha256');
+  private crc = 0;
 
   /** `centralPath`: a temp file (created, removed by `finish`/`abort`) for the central directory. */
   constructor(fd: number, entryDate: string, centralPath: string) {
@@ -79,9 +81,9 @@ export class ZipWriter {
     fs.rmSync(this.centralPath, { force: true });
   }
 
-  /** Add a member whose bytes are all at hand. */
-  addBuffer(name: string, data: Buffer): void {
-    this.beginMember(name, data.length, crc32(data));
+  /** Add a member whose bytes are all at hand (`crc`: their CRC-32 when already computed). */
+  addBuffer(name: string, data: Buffer, crc?: number): void {
+    this.beginMember(name, data.length, crc ?? crc32(data));
     this.writeData(data);
     this.endMember();
   }
@@ -111,9 +113,16 @@ export class ZipWriter {
     this.open = null;
   }
 
-  /** SHA-256 of every byte written so far (the whole archive once `finish` returned). */
+  /** SHA-256 of the whole archive; call after `finish`. */
   digest(): string {
+    if (this.used > 0) throw new Error('digest before finish');
     return this.hash.copy().digest('hex');
+  }
+
+  /** CRC-32 of the whole archive (compared with a re-read of the file); call after `finish`. */
+  crc32(): number {
+    if (this.used > 0) throw new Error('crc32 before finish');
+    return this.crc;
   }
 
   /** Write the central directory and end records, flush, fsync. Returns the archive size. */
@@ -251,19 +260,25 @@ export class ZipWriter {
   private write(data: Buffer): void {
     if (data.length >= WRITE_BUFFER) {
       this.flushBuffer();
-      writeFully(this.fd, data);
+      this.out(data);
     } else {
       if (this.used + data.length > WRITE_BUFFER) this.flushBuffer();
       data.copy(this.buffer, this.used);
       this.used += data.length;
     }
-    this.hash.update(data);
     this.position += data.length;
   }
 
   private flushBuffer(): void {
-    if (this.used > 0) writeFully(this.fd, this.buffer.subarray(0, this.used));
+    if (this.used > 0) this.out(this.buffer.subarray(0, this.used));
     this.used = 0;
+  }
+
+  /** Hashing megabytes at a time rather than member by member: one call per buffer, not per item. */
+  private out(data: Buffer): void {
+    this.hash.update(data);
+    this.crc = crc32(data, this.crc);
+    writeFully(this.fd, data);
   }
 }
 

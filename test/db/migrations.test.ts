@@ -61,3 +61,16 @@ storageTest('the database enforces foreign keys (a sample cannot point at a miss
     /FOREIGN KEY|foreign key/i,
   );
 });
+
+storageTest('the report indexes exist and the database plans the parse-error count and the first date with them', async ({ ctx, dialect }) => {
+  const knex = ctx.db.knex;
+  if (dialect === 'pg') {
+    const names = ((await knex.raw("select indexname from pg_indexes where tablename in ('items', 'messages')")) as { rows: Array<{ indexname: string }> }).rows.map((r) => r.indexname);
+    assert.ok(names.includes('items_case_parse_error') && names.includes('messages_case_date'), names.join(', '));
+  } else {
+    const plan = async (sql: string) => ((await knex.raw(`explain query plan ${sql}`)) as Array<{ detail: string }>).map((r) => r.detail).join(' | ');
+    assert.match(await plan('select count(*) from items where case_id = 1 and parse_error is not null'), /items_case_parse_error/);
+    assert.match(await plan('select min(date) from messages where case_id = 1'), /messages_case_date/);
+    assert.match(await plan('select max(date) from messages where case_id = 1'), /messages_case_date/);
+  }
+});
