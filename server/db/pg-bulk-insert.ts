@@ -7,10 +7,12 @@
  * with one array parameter per column, instead of VALUES lists of 400 rows with a parameter per
  * value. The statement text depends only on the table and its columns, so the server parses and
  * plans one short statement per table and batch rather than several of up to 5,200 parameters,
- * and a batch of 2,000 samples costs a handful of round trips. This is how pgloader-style bulk
- * loaders and the node-postgres docs suggest inserting many rows when COPY is not possible inside
- * an application transaction with ON CONFLICT. Element types come from the catalog (pg_attribute)
- * once per table and process; arrays are serialized by node-postgres (NULL, bytea, text escapes).
+ * and a batch of 2,000 samples costs a handful of round trips. Timescale measured this form at
+ * about 2x a VALUES insert of the same batch, mostly less planning ("Boosting Postgres INSERT
+ * Performance by 2x With UNNEST", 2024); several ORMs use it. COPY would be faster still but
+ * cannot do ON CONFLICT or RETURNING, which the batch writer needs. Element types come from the
+ * catalog (pg_attribute) once per table and process; arrays are serialized by node-postgres
+ * (NULL, bytea, text escapes).
  */
 import type { Knex } from 'knex';
 
