@@ -10,24 +10,13 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { test } from 'node:test';
-import pg from 'pg';
 import { PROJECT_ROOT } from '../../server/config.ts';
 import { createCase } from '../../server/cases/cases.ts';
 import { ingest } from '../../server/ingest/ingest.ts';
 import { caseReport } from '../../server/report/counts.ts';
 import { openDatabase } from '../../server/db/connection.ts';
 import { generateCorpus } from '../corpus/generate.ts';
-import { createTestEnv, PG_ADMIN_URL, pgAvailable, tempDir } from '../helpers/databases.ts';
-
-async function admin(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: PG_ADMIN_URL });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
+import { adminQuery, createTestEnv, PG_ADMIN_URL, pgAvailable, tempDir } from '../helpers/databases.ts';
 
 interface FsckJson {
   ok: boolean;
@@ -73,7 +62,7 @@ test('pg_dump first, then a copy of the data root: restored into a fresh databas
 
     const restore = async (root: string) => {
       const name = `spamcase_restore_${process.pid}_${Date.now()}_${restoredDbs.length}`;
-      await admin(`create database ${name}`);
+      await adminQuery(`create database ${name}`);
       restoredDbs.push(name);
       const u = new URL(PG_ADMIN_URL);
       u.pathname = `/${name}`;
@@ -105,7 +94,7 @@ test('pg_dump first, then a copy of the data root: restored into a fresh databas
     assert.equal(bad.result.ok, false);
     assert.ok(bad.result.problems.some((p) => /missing from/.test(p)), bad.result.problems.join('\n'));
   } finally {
-    for (const name of restoredDbs) await admin(`drop database if exists ${name} with (force)`);
+    for (const name of restoredDbs) await adminQuery(`drop database if exists ${name} with (force)`);
     await cleanup();
   }
 });
