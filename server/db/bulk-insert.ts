@@ -4,8 +4,10 @@
  * `INSERT … VALUES (…),(…) [ON CONFLICT (…) DO NOTHING]` itself, identical text for every full
  * chunk (SQLite's prepared-statement cache then hits), and runs it through knex.raw, which adapts
  * placeholders per dialect. Identifiers are fixed strings from the code, never from input.
+ * On PostgreSQL the rows go as one array per column through unnest instead (pg-bulk-insert.ts).
  */
 import type { Knex } from 'knex';
+import { pgUnnestInsert } from './pg-bulk-insert.ts';
 
 /** Rows per statement: SQLite allows 32,766 bound values, PostgreSQL 65,535; 400 rows of ≤ 16 columns stay far below. */
 export const BULK_INSERT_ROWS = 400;
@@ -46,6 +48,11 @@ export async function bulkInsert(
   rows: ReadonlyArray<readonly unknown[]>,
   conflict?: readonly string[],
 ): Promise<void> {
+  if (trx.client.config.client === 'pg') {
+    if (conflict) for (const name of conflict) if (!IDENTIFIER.test(name)) throw new Error(`bulk insert: bad identifier ${name}`);
+    await pgUnnestInsert(trx, table, columns, rows, conflict ? `on conflict (${conflict.join(',')}) do nothing` : '');
+    return;
+  }
   for (let i = 0; i < rows.length; ) {
     const part = rows.slice(i, i + statementRows(rows.length - i));
     i += part.length;

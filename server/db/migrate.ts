@@ -10,6 +10,7 @@ import * as campaigns from './migrations/20261128020000_campaigns.ts';
 import * as exportsTable from './migrations/20261128030000_exports.ts';
 import * as webAccess from './migrations/20261128040000_web_access.ts';
 import * as damagesRuleChoice from './migrations/20261128050000_damages_rule_choice.ts';
+import * as pgIdSequences from './migrations/20261128060000_pg_id_sequences.ts';
 import * as reportIndexes from './migrations/20261128070000_report_indexes.ts';
 
 interface Migration {
@@ -25,6 +26,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['20261128030000_exports', exportsTable],
   ['20261128040000_web_access', webAccess],
   ['20261128050000_damages_rule_choice', damagesRuleChoice],
+  ['20261128060000_pg_id_sequences', pgIdSequences],
   ['20261128070000_report_indexes', reportIndexes],
 ];
 

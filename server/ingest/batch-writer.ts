@@ -3,9 +3,10 @@
  * the pack segment holding the batch's new items. A batch either counts completely, with its bytes
  * durable, or not at all.
  *
- * Inside the transaction (BEGIN IMMEDIATE on SQLite; an advisory lock on PostgreSQL, so writers
- * are serialized and ids can be assigned in order): skip what an earlier run of the same input
- * already recorded, find which items and messages already exist, number the new items (Bates),
+ * Inside the transaction (BEGIN IMMEDIATE on SQLite; an advisory lock per case on PostgreSQL, so
+ * the writers of one case are serialized and ids ascend in commit order: id-allocation.ts): skip
+ * what another run of the same input (earlier, or at the same time in another process) already
+ * recorded, find which items and messages already exist, number the new items (Bates),
  * append their bytes to the store, insert everything. Ids of new items and messages are assigned
  * here, ascending, so the indexes that reference them grow at their right edge.
  */
@@ -13,6 +14,7 @@ import type { Knex } from 'knex';
 import type { Context } from '../context.ts';
 import { withBusyRetry } from '../db/errors.ts';
 import { bulkInsert } from '../db/bulk-insert.ts';
+import { allocateBatchIds, lockCaseForIngest } from './id-allocation.ts';
 import { PackWriter, sha256Hex } from '../store/pack-store.ts';
 import { AttributionBatch } from '../attribution/record.ts';
 import { normalizedBodyHash } from './headers/index.ts';
@@ -23,8 +25,6 @@ type EmailAnalysis = Extract<Analysis, { kind: 'email' }>;
 
 /** Values per IN (...) list when looking keys up. */
 const LOOKUP_CHUNK = 500;
-/** PostgreSQL advisory lock taken by every ingest batch: ids are assigned as max(id) + 1. */
-const PG_INGEST_LOCK = 0x5350414d; // "SPAM"
 
 const ITEM_COLUMNS = ['id', 'case_id', 'sha256', 'sha_key', 'bates', 'party_id', 'first_acquisition_id', 'size', 'pack', 'pack_offset', 'message_id', 'date', 'parse_error'];
 const MESSAGE_COLUMNS = ['id', 'case_id', 'message_key', 'key_hash', 'header_message_id', 'identity', 'from_address', 'subject', 'date', 'first_item_id'];
@@ -57,8 +57,6 @@ export interface BatchTarget {
   acquisitionId: number;
   batesPrefix: string;
   storeDir: string;
-  /** Earlier acquisitions of the same source by the same party: what they recorded is not recorded again. */
-  earlierAcquisitions: number[];
 }
 
 /** Bates numbers: prefix, dash, seven digits (more when a party passes ten million items). */
@@ -137,10 +135,25 @@ export class BatchWriter {
     this.pack.close();
   }
 
+  /**
+   * The other acquisitions of the same source by the same party: what they recorded is not
+   * recorded again. Looked up in every batch, under the case's write lock, so an ingest of the same
+   * input running at the same time in another process is seen too, whichever started first.
+   */
+  private async sameSourceAcquisitions(trx: Knex.Transaction): Promise<number[]> {
+    const rows = (await trx('acquisitions as a')
+      .join('acquisitions as me', function () {
+        this.on('me.case_id', 'a.case_id').andOn('me.party_id', 'a.party_id').andOn('me.source_name', 'a.source_name');
+      })
+      .where('me.id', this.target.acquisitionId)
+      .whereNot('a.id', this.target.acquisitionId)
+      .pluck('a.id')) as Array<number | string>;
+    return rows.map(Number);
+  }
+
   /** Locator+hash pairs an earlier acquisition of the same source already recorded in `table`. */
-  private async recordedBefore(trx: Knex.Transaction, table: 'samples' | 'wrappers' | 'rejections', locators: string[]): Promise<Map<string, number>> {
+  private async recordedBefore(trx: Knex.Transaction, earlier: number[], table: 'samples' | 'wrappers' | 'rejections', locators: string[]): Promise<Map<string, number>> {
     const found = new Map<string, number>();
-    const earlier = this.target.earlierAcquisitions;
     if (earlier.length === 0 || locators.length === 0) return found;
     for (const part of chunks(locators.map((l) => boundedKey(l, MAX_LOCATOR_LENGTH)), LOOKUP_CHUNK)) {
       const q =
@@ -155,13 +168,14 @@ export class BatchWriter {
 
   private async write(trx: Knex.Transaction): Promise<BatchTotals> {
     const { caseId, partyId, acquisitionId } = this.target;
-    if (trx.client.config.client === 'pg') await trx.raw('select pg_advisory_xact_lock(?)', [PG_INGEST_LOCK]);
+    await lockCaseForIngest(trx, caseId);
     const bounded = (l: string) => boundedKey(l, MAX_LOCATOR_LENGTH);
 
     // 0. What an earlier run of this same input already recorded is not recorded again.
-    const seenSamples = await this.recordedBefore(trx, 'samples', this.samples.map((s) => s.locator));
-    const seenWrappers = await this.recordedBefore(trx, 'wrappers', this.wrappers.map((w) => w.locator));
-    const seenRejections = await this.recordedBefore(trx, 'rejections', this.rejections.map((r) => r.locator));
+    const earlier = await this.sameSourceAcquisitions(trx);
+    const seenSamples = await this.recordedBefore(trx, earlier, 'samples', this.samples.map((s) => s.locator));
+    const seenWrappers = await this.recordedBefore(trx, earlier, 'wrappers', this.wrappers.map((w) => w.locator));
+    const seenRejections = await this.recordedBefore(trx, earlier, 'rejections', this.rejections.map((r) => r.locator));
     const samples = this.samples.filter((s) => !seenSamples.has(recordedKey(bounded(s.locator), s.analysis.sha256)));
     const rejections = this.rejections.filter((r) => !seenRejections.has(recordedKey(bounded(r.locator), r.sha256)));
 
@@ -225,9 +239,10 @@ export class BatchWriter {
     }
 
     // 4. New ids, in order; rows.
-    const maxId = async (table: string) => Number(((await trx(table).max({ m: 'id' }).first()) as { m: number | string | null }).m ?? 0);
-    let nextItemId = (await maxId('items')) + 1;
-    let nextMessageId = (await maxId('messages')) + 1;
+    const ids = await allocateBatchIds(trx, {
+      items: new Set(samples.filter((s) => !itemIds.has(s.analysis.sha256)).map((s) => s.analysis.sha256)).size,
+      messages: new Set(keys.filter((k) => !messages.get(k))).size,
+    });
     const party = (await trx('parties').where({ id: partyId }).first('next_bates')) as { next_bates: number | string };
     let nextBates = Number(party.next_bates);
     const itemRows: unknown[][] = [];
@@ -243,10 +258,10 @@ export class BatchWriter {
       const key = keys[i]!;
       let itemId = itemIds.get(a.sha256);
       const duplicate = itemId !== undefined;
-      if (itemId === undefined) itemId = nextItemId++;
+      if (itemId === undefined) itemId = ids.item();
       let message = messages.get(key);
       if (!message) {
-        message = { id: nextMessageId++, identity: a.identity };
+        message = { id: ids.message(), identity: a.identity };
         messages.set(key, message);
         messageRows.push([message.id, caseId, key, messageKeyHash(key), a.messageId, a.identity, a.fromAddress, a.subject, a.date, itemId]);
         attribution.message(message.id, itemId);

@@ -111,18 +111,11 @@ async function ingestOne(
     return id;
   });
 
-  const earlierAcquisitions = (
-    (await ctx.db.knex('acquisitions')
-      .where({ case_id: options.caseId, party_id: options.partyId, source_name: source })
-      .whereNot({ id: acquisitionId })
-      .pluck('id')) as Array<number | string>
-  ).map(Number);
   const writer = new BatchWriter(ctx, {
     caseId: options.caseId,
     partyId: options.partyId,
     acquisitionId,
     batesPrefix: options.batesPrefix,
-    earlierAcquisitions,
     storeDir: storeDir(ctx, options.caseSlug),
   });
   const totals: BatchTotals = { samples: 0, alreadyRecorded: 0, newItems: 0, exactDuplicates: 0, rejected: 0, wrappers: 0 };

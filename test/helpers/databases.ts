@@ -45,7 +45,8 @@ export function tempDir(prefix = 'spamcase-test-'): string {
 
 let dbCounter = 0;
 
-async function adminQuery(sql: string): Promise<void> {
+/** Run one statement as the PostgreSQL admin (CREATE/DROP DATABASE). */
+export async function adminQuery(sql: string): Promise<void> {
   const client = new pg.Client({ connectionString: PG_ADMIN_URL });
   await client.connect();
   try {
