@@ -178,6 +178,7 @@ const COMMANDS: Command[] = [
         method: ((values.method as string | undefined) ?? 'trap') as AcquisitionMethod,
         envelopeRecipient: values.recipient as string | undefined,
         paths,
+        budget: loadConfig().ingestBudget,
         onProgress: progress ? (p) => progress.update(p) : undefined,
       });
       progress?.done();
@@ -549,7 +550,15 @@ const COMMANDS: Command[] = [
       if (!LANGS.includes(lang)) throw new SpamcaseError('USAGE', `--lang must be one of ${LANGS.join(', ')}`);
       const slug = required(values, 'case');
       const summaryPdf = bundleSummaryPdf(ctx, slug, { lang, organization: config.organization });
-      const r = await exportBundle(ctx, slug, { out: required(values, 'out'), signing: config.signing, organization: config.organization, tsaUrl: config.tsaUrl, asOfSeq, summaryPdf });
+      const pause = config.testExportPause;
+      const onStage = pause
+        ? async (stage: string) => {
+            if (stage !== pause) return;
+            process.stderr.write(`export paused at stage ${stage} (SPAMCASE_TEST_EXPORT_PAUSE)\n`);
+            await new Promise(() => setInterval(() => undefined, 60_000));
+          }
+        : undefined;
+      const r = await exportBundle(ctx, slug, { out: required(values, 'out'), signing: config.signing, organization: config.organization, tsaUrl: config.tsaUrl, asOfSeq, summaryPdf, onStage });
       if (values.json) json(r);
       else {
         out(`${r.file}: ${r.identifier}, ${r.items} items, ${r.entries} members, ${formatBytes(r.bytes)}, as of custody event ${r.asOfSeq}`);
