@@ -727,7 +727,8 @@ export function helpText(): string {
     'Environment: SPAMCASE_HOME (data root, default ./cases), DATABASE_URL (postgres://… instead of SQLite),',
     '             HOST / PORT (serve, default 127.0.0.1:3000), SPAMCASE_TRUST_PROXY (behind a TLS proxy),',
     '             SPAMCASE_ORGANIZATION, SPAMCASE_SIGNING_CERT +',
-    '             SPAMCASE_SIGNING_KEY or SPAMCASE_SIGNING_P12 (+ _PASSWORD), SPAMCASE_TSA_URL (export).',
+    '             SPAMCASE_SIGNING_KEY or SPAMCASE_SIGNING_P12 (+ _PASSWORD), SPAMCASE_TSA_URL (export),',
+    '             SPAMCASE_MESSAGE_TIME_BUDGET_MS / SPAMCASE_MESSAGE_MEMORY_BUDGET_MB (ingest, per message).',
   );
   return lines.join('\n');
 }
