@@ -23,10 +23,21 @@
  *                              signing-key.pem are used (what `spamcase keys init` writes).
  *   SPAMCASE_TSA_URL           http(s) URL of an RFC 3161 timestamp authority; when set, every
  *                              bundle signature gets a timestamp token.
+ *   SPAMCASE_MESSAGE_TIME_BUDGET_MS   milliseconds one message may spend in analysis at ingest before
+ *                              its reader thread is stopped and the message kept unparsed, with a
+ *                              parse error naming the budget (default 30000; server/ingest/watchdog.ts).
+ *   SPAMCASE_MESSAGE_MEMORY_BUDGET_MB heap megabytes of the ingest reader thread (default 512, at
+ *                              least 32); a message whose analysis exceeds it is kept the same way.
+ *   SPAMCASE_TEST_EXPORT_PAUSE tests only (test/reliability/export-kill.test.ts): `spamcase export`
+ *                              stops at this stage (items, tables, pdf, sign, finish, rename; see
+ *                              server/export/stages.ts), says so on stderr and waits to be killed.
+ *                              Unset (always, outside tests), it does nothing.
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SpamcaseError } from './errors.ts';
+import { EXPORT_STAGES, type ExportStage } from './export/stages.ts';
+import { DEFAULT_MEMORY_BUDGET_MB, DEFAULT_TIME_BUDGET_MS, MIN_MEMORY_BUDGET_MB } from './ingest/watchdog.ts';
 
 export interface Config {
   dataRoot: string;
@@ -35,6 +46,10 @@ export interface Config {
   organization: string;
   signing: { cert: string; key: string } | { p12: string; password: string };
   tsaUrl: string | null;
+  /** Per-message analysis budget at ingest (server/ingest/watchdog.ts). */
+  ingestBudget: { timeMs: number; memoryMb: number };
+  /** SPAMCASE_TEST_EXPORT_PAUSE: the export stage at which `spamcase export` waits to be killed (tests only). */
+  testExportPause: ExportStage | null;
 }
 
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -95,8 +110,29 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     }
   }
 
+  const ingestBudget = { timeMs: DEFAULT_TIME_BUDGET_MS, memoryMb: DEFAULT_MEMORY_BUDGET_MB };
+  const timeText = env.SPAMCASE_MESSAGE_TIME_BUDGET_MS?.trim();
+  if (timeText) {
+    const v = Number(timeText);
+    if (!Number.isInteger(v) || v < 1) problems.push(`SPAMCASE_MESSAGE_TIME_BUDGET_MS must be a whole number of milliseconds >= 1 (got ${JSON.stringify(timeText)})`);
+    else ingestBudget.timeMs = v;
+  }
+  const memoryText = env.SPAMCASE_MESSAGE_MEMORY_BUDGET_MB?.trim();
+  if (memoryText) {
+    const v = Number(memoryText);
+    if (!Number.isInteger(v) || v < MIN_MEMORY_BUDGET_MB) problems.push(`SPAMCASE_MESSAGE_MEMORY_BUDGET_MB must be a whole number of megabytes >= ${MIN_MEMORY_BUDGET_MB} (got ${JSON.stringify(memoryText)})`);
+    else ingestBudget.memoryMb = v;
+  }
+
+  const pauseText = env.SPAMCASE_TEST_EXPORT_PAUSE?.trim() ?? '';
+  let testExportPause: ExportStage | null = null;
+  if (pauseText !== '') {
+    if ((EXPORT_STAGES as readonly string[]).includes(pauseText)) testExportPause = pauseText as ExportStage;
+    else problems.push(`SPAMCASE_TEST_EXPORT_PAUSE must be one of ${EXPORT_STAGES.join(', ')} (got ${JSON.stringify(pauseText)})`);
+  }
+
   if (problems.length > 0) {
     throw new SpamcaseError('CONFIG_INVALID', `Invalid configuration:\n  - ${problems.join('\n  - ')}`, { details: { problems } });
   }
-  return { dataRoot, database, http: { host, port, trustProxy }, organization, signing, tsaUrl };
+  return { dataRoot, database, http: { host, port, trustProxy }, organization, signing, tsaUrl, ingestBudget, testExportPause };
 }

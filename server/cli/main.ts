@@ -178,6 +178,7 @@ const COMMANDS: Command[] = [
         method: ((values.method as string | undefined) ?? 'trap') as AcquisitionMethod,
         envelopeRecipient: values.recipient as string | undefined,
         paths,
+        budget: loadConfig().ingestBudget,
         onProgress: progress ? (p) => progress.update(p) : undefined,
       });
       progress?.done();
@@ -549,7 +550,15 @@ const COMMANDS: Command[] = [
       if (!LANGS.includes(lang)) throw new SpamcaseError('USAGE', `--lang must be one of ${LANGS.join(', ')}`);
       const slug = required(values, 'case');
       const summaryPdf = bundleSummaryPdf(ctx, slug, { lang, organization: config.organization });
-      const r = await exportBundle(ctx, slug, { out: required(values, 'out'), signing: config.signing, organization: config.organization, tsaUrl: config.tsaUrl, asOfSeq, summaryPdf });
+      const pause = config.testExportPause;
+      const onStage = pause
+        ? async (stage: string) => {
+            if (stage !== pause) return;
+            process.stderr.write(`export paused at stage ${stage} (SPAMCASE_TEST_EXPORT_PAUSE)\n`);
+            await new Promise(() => setInterval(() => undefined, 60_000));
+          }
+        : undefined;
+      const r = await exportBundle(ctx, slug, { out: required(values, 'out'), signing: config.signing, organization: config.organization, tsaUrl: config.tsaUrl, asOfSeq, summaryPdf, onStage });
       if (values.json) json(r);
       else {
         out(`${r.file}: ${r.identifier}, ${r.items} items, ${r.entries} members, ${formatBytes(r.bytes)}, as of custody event ${r.asOfSeq}`);
@@ -718,7 +727,8 @@ export function helpText(): string {
     'Environment: SPAMCASE_HOME (data root, default ./cases), DATABASE_URL (postgres://… instead of SQLite),',
     '             HOST / PORT (serve, default 127.0.0.1:3000), SPAMCASE_TRUST_PROXY (behind a TLS proxy),',
     '             SPAMCASE_ORGANIZATION, SPAMCASE_SIGNING_CERT +',
-    '             SPAMCASE_SIGNING_KEY or SPAMCASE_SIGNING_P12 (+ _PASSWORD), SPAMCASE_TSA_URL (export).',
+    '             SPAMCASE_SIGNING_KEY or SPAMCASE_SIGNING_P12 (+ _PASSWORD), SPAMCASE_TSA_URL (export),',
+    '             SPAMCASE_MESSAGE_TIME_BUDGET_MS / SPAMCASE_MESSAGE_MEMORY_BUDGET_MB (ingest, per message).',
   );
   return lines.join('\n');
 }

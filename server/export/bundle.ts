@@ -5,13 +5,17 @@
  * anything) → write `<out>.<random>.partial` (O_EXCL): tag files, every item byte for byte (each
  * re-hashed against the index as it is copied), the index tables spooled then copied, custody log,
  * summary PDF (optional), bag-info, manifests, signature, timestamp → central directory, fsync →
- * re-read the whole file (SHA-256 equals what was written, central directory intact, member count)
- * → rename to `<out>`, fsync the folder → record the export and its custody event. Any failure
- * removes the partial file: nothing that looks like a finished bundle is ever left, and a failed
- * export is never signed under the final name.
+ * re-read the whole file (CRC-32 equals what was written, central directory intact, member count)
+ * → in the transaction that records the export and its custody event: rename to `<out>`, fsync
+ * the folder, commit. Any failure removes the partial file (and the renamed file when the commit
+ * fails): nothing that looks like a finished bundle is ever left, and a failed export is never
+ * signed under the final name. A process killed mid-way (SIGKILL, power loss) cannot clean up: its
+ * `.partial` file and spool folder carry the host and process id, and the next export into the same
+ * folder removes those whose process is gone; `spamcase verify` refuses a `.partial` file by name.
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { Knex } from 'knex';
@@ -33,6 +37,7 @@ import { Spool } from './spool.ts';
 import { BUNDLE_TABLES, damagesTables, type BundleTable } from './tables.ts';
 import { ZipWriter } from './zip-writer.ts';
 import { centralEntries, locateCentralDirectory } from './zip-reader.ts';
+import type { ExportStage } from './stages.ts';
 
 /** Items per database page while writing the payload. */
 const ITEM_PAGE = 1000;
@@ -68,6 +73,8 @@ export interface ExportOptions {
   asOfSeq?: number;
   extraTables?: readonly BundleTable[];
   summaryPdf?: (info: BundleInfo) => Promise<Buffer>;
+  /** Called (and awaited) as each stage starts: progress for a caller; see stages.ts. */
+  onStage?: (stage: ExportStage) => void | Promise<void>;
 }
 
 export interface ExportResult {
@@ -140,8 +147,14 @@ export async function exportBundle(ctx: Context, caseSlug: string, opts: ExportO
   if (fs.existsSync(out)) throw new SpamcaseError('INVALID_INPUT', `${out} already exists: a bundle is never overwritten`);
   const dir = path.dirname(out);
   fs.mkdirSync(dir, { recursive: true });
-  const partial = path.join(dir, `.${path.basename(out)}.${crypto.randomBytes(6).toString('hex')}.partial`);
-  const spoolDir = fs.mkdtempSync(path.join(dir, `.${path.basename(out)}.spool-`));
+  removeAbandonedLeftovers(dir, path.basename(out));
+  const owner = `${leftoverHost()}-${process.pid}`;
+  const partial = path.join(dir, `.${path.basename(out)}.${owner}-${crypto.randomBytes(6).toString('hex')}.partial`);
+  const spoolDir = fs.mkdtempSync(path.join(dir, `.${path.basename(out)}.spool-${owner}-`));
+  const stage = async (name: ExportStage) => {
+    await opts.onStage?.(name);
+  };
+  let renamed = false;
   const warnings: string[] = [];
   if (scope.running.length > 0) {
     warnings.push(`acquisition(s) ${scope.running.join(', ')} are still marked running (in progress or interrupted): a later export as of the same event may hold more items`);
@@ -273,6 +286,7 @@ export async function exportBundle(ctx: Context, caseSlug: string, opts: ExportO
         // Two batches in the worker's hands while this thread prepares the next one.
         await drain(2);
       }
+      await stage('items');
     }
     await drain(0);
     reader.close();
@@ -282,6 +296,7 @@ export async function exportBundle(ctx: Context, caseSlug: string, opts: ExportO
       const { sha256, size } = spool.copyInto(zip, `${root}data/${name}`);
       addManifest(name, sha256, size);
     };
+    await stage('tables');
     addSpool('items.csv', itemsCsv);
     addSpool('loadfile.dat', dat);
     for (const table of [...BUNDLE_TABLES, ...(await damagesTables(knex, scope)), ...(opts.extraTables ?? [])]) {
@@ -296,6 +311,7 @@ export async function exportBundle(ctx: Context, caseSlug: string, opts: ExportO
 
     // 3. The summary PDF: it can state the manifest as it is before its own line (its last).
     const manifestWithoutSummarySha256 = manifest.sha256();
+    await stage('pdf');
     if (opts.summaryPdf) {
       const pdf = await opts.summaryPdf({
         identifier,
@@ -335,6 +351,7 @@ export async function exportBundle(ctx: Context, caseSlug: string, opts: ExportO
     tagLines.sort(([a], [b]) => (a < b ? -1 : 1));
     const tagManifest = Buffer.from(tagLines.map(([name, sha]) => `${sha}  ${name}\n`).join(''));
     zip.addBuffer(`${root}tagmanifest-sha256.txt`, tagManifest);
+    await stage('sign');
     const signature = signDetached(tagManifest, signer);
     zip.addBuffer(`${root}tagmanifest-sha256.txt.p7s`, signature);
     let timestamp: string | null = null;
@@ -343,6 +360,7 @@ export async function exportBundle(ctx: Context, caseSlug: string, opts: ExportO
       zip.addBuffer(`${root}tagmanifest-sha256.txt.p7s.tsr`, reply);
       timestamp = ctx.clock().toISOString();
     }
+    await stage('finish');
     const bytes = zip.finish();
     const written = zip.digest();
     const writtenCrc = zip.crc32();
@@ -353,8 +371,6 @@ export async function exportBundle(ctx: Context, caseSlug: string, opts: ExportO
     // 5. Re-read what is on disk before it counts.
     const reread = rereadCheck(partial, entries);
     if (reread !== writtenCrc) throw new SpamcaseError('STORE_CORRUPT', `the bundle read back from ${partial} differs from what was written`);
-    fs.renameSync(partial, out);
-    fsyncDir(dir);
 
     const result: ExportResult = {
       file: out,
@@ -372,12 +388,20 @@ export async function exportBundle(ctx: Context, caseSlug: string, opts: ExportO
       timestamp,
       warnings,
     };
-    await recordExport(ctx, scope, result);
+    // The bundle gets its final name inside the transaction that records it: killed before the
+    // commit, there is no record and (unless killed in the commit itself) no file under that name.
+    await recordExport(ctx, scope, result, async () => {
+      await stage('rename');
+      fs.renameSync(partial, out);
+      renamed = true;
+      fsyncDir(dir);
+    });
     return result;
   } catch (err) {
     started?.abort();
     if (fd !== null) fs.closeSync(fd);
     fs.rmSync(partial, { force: true });
+    if (renamed) fs.rmSync(out, { force: true });
     throw err;
   } finally {
     reader.close();
@@ -444,7 +468,49 @@ function fsyncDir(dir: string): void {
   }
 }
 
-async function recordExport(ctx: Context, scope: ExportScope, r: ExportResult): Promise<void> {
+/** This machine's name as it appears in leftover names (no dots or slashes). */
+function leftoverHost(): string {
+  return os.hostname().replace(/[^A-Za-z0-9_]/g, '_').slice(0, 64) || 'host';
+}
+
+/**
+ * Remove the `.partial` files and spool folders of earlier exports to `<dir>/<base>` that were
+ * killed (their process, on this host, is gone). Those of a live process, or of another host
+ * sharing the folder, are left alone.
+ */
+export function removeAbandonedLeftovers(dir: string, base: string): string[] {
+  const host = leftoverHost();
+  const removed: string[] = [];
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return removed;
+  }
+  const prefix = `.${base}.`;
+  for (const name of names) {
+    if (!name.startsWith(prefix)) continue;
+    const rest = name.slice(prefix.length);
+    const m = /^(?:spool-)?(.+)-(\d+)-[0-9A-Za-z]+(?:\.partial)?$/.exec(rest);
+    if (!m || m[1] !== host || processAlive(Number(m[2]))) continue;
+    if (!rest.endsWith('.partial') && !rest.startsWith('spool-')) continue;
+    fs.rmSync(path.join(dir, name), { recursive: true, force: true });
+    removed.push(name);
+  }
+  return removed;
+}
+
+function processAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function recordExport(ctx: Context, scope: ExportScope, r: ExportResult, beforeCommit: () => Promise<void>): Promise<void> {
   const now = ctx.clock();
   await ctx.db.knex.transaction(async (trx) => {
     await trx('exports').insert({
@@ -470,6 +536,7 @@ async function recordExport(ctx: Context, scope: ExportScope, r: ExportResult): 
       action: 'exported',
       details: { identifier: r.identifier, file: path.basename(r.file), sha256: r.sha256, bytes: r.bytes, items: r.items, asOf: r.asOfSeq, signerFingerprint: r.signerFingerprint, timestamped: r.timestamp !== null },
     });
+    await beforeCommit();
   });
 }
 

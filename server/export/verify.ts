@@ -180,6 +180,11 @@ export async function verifyBundle(file: string, opts: VerifyOptions = {}): Prom
   const result: VerifyResult = { ok: false, file: path.resolve(file), sha256: '', identifier: null, caseSlug: null, items: 0, payloadFiles: 0, signer: null, signerFingerprint: null, timestamp: null, problems, warnings };
   const byName = new Map<string, ZipMember>();
   const root = { prefix: '', sharedHashes: new Set<number>() };
+  // exportBundle writes under a temporary `.partial` name and renames only once the bundle is complete,
+  // checked and recorded: a file still named so was left by an export that was killed (or is running).
+  if (path.basename(file).endsWith('.partial')) {
+    problems.push({ file: '(zip)', problem: 'unfinished export: a temporary .partial file left by an export that was interrupted or is still running, never a bundle (the next export into this folder removes it)' });
+  }
   try {
     let loc: CentralDirectoryLocation;
     try {

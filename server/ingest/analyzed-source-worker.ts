@@ -5,9 +5,10 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { isSpamcaseError } from '../errors.ts';
 import { analyzeInline, CHUNK_BYTES, CHUNK_EVENTS, MAX_CHUNKS_IN_FLIGHT, type AnalyzedSourceOptions, type WireEvent, type WorkerMessage } from './analyzed-source.ts';
+import type { WatchData } from './watchdog.ts';
 
 const port = parentPort!;
-const { path, options } = workerData as { path: string; options: Omit<AnalyzedSourceOptions, 'threaded'> };
+const { path, options, watch } = workerData as { path: string; options: Omit<AnalyzedSourceOptions, 'threaded' | 'budget'>; watch: WatchData };
 
 let credit = MAX_CHUNKS_IN_FLIGHT;
 let waiting: (() => void) | null = null;
@@ -39,7 +40,7 @@ async function send(): Promise<void> {
 }
 
 try {
-  for await (const event of analyzeInline(path, options)) {
+  for await (const event of analyzeInline(path, options, watch)) {
     if (event.type === 'sample' || event.type === 'wrapper') {
       const { bytes, ...rest } = event;
       events.push({ ...rest, range: [size, size + bytes.length] } as WireEvent);

@@ -13,6 +13,7 @@ import { SpamcaseError, type ErrorCode } from '../errors.ts';
 import { readSource, type SourceEvent, type SourceOptions } from './sources/index.ts';
 import { analyzeSample, type Analysis } from './analyze.ts';
 import type { PartyTrust } from '../attribution/index.ts';
+import { budgetAnalysis, resolveBudget, supervised, watchedAnalysis, type SampleBudget, type WatchData, type Watchdog } from './watchdog.ts';
 
 export type AnalyzedEvent =
   | Exclude<SourceEvent, { type: 'sample' }>
@@ -26,6 +27,8 @@ export interface AnalyzedSourceOptions extends SourceOptions {
   threaded: boolean;
   /** Compute campaign fingerprints (default true; false only to measure what they cost). */
   campaignFingerprints?: boolean;
+  /** Per-message time and memory budget of the reader thread (watchdog.ts); defaults when absent. */
+  budget?: Partial<SampleBudget>;
 }
 
 /** Events per chunk sent from the worker, and bytes per chunk: small enough to keep memory flat. */
@@ -34,11 +37,15 @@ export const CHUNK_BYTES = 4 * 1024 * 1024;
 /** Chunks sent but not yet consumed before the worker waits. */
 export const MAX_CHUNKS_IN_FLIGHT = 12;
 
-export async function* analyzeInline(path: string, options: Omit<AnalyzedSourceOptions, 'threaded'>): AsyncGenerator<AnalyzedEvent> {
-  for await (const event of readSource(path, options)) {
-    if (event.type === 'sample') yield { ...event, analysis: analyzeSample(event.bytes, options.envelopeRecipient, event.sha256 ?? null, options.trust ?? null, options.campaignFingerprints ?? true) };
-    else yield event;
-  }
+/** `watch`: in a reader thread, the watchdog's shared progress and resume plan (watchdog.ts). */
+export function analyzeInline(path: string, options: Omit<AnalyzedSourceOptions, 'threaded'>, watch?: WatchData): AsyncGenerator<AnalyzedEvent> {
+  return watchedAnalysis<AnalyzedEvent>(
+    readSource(path, options),
+    watch,
+    (event) => ({ ...event, analysis: analyzeSample(event.bytes, options.envelopeRecipient, event.sha256 ?? null, options.trust ?? null, options.campaignFingerprints ?? true) }),
+    (event) => event,
+    (event, parseError) => ({ ...event, analysis: budgetAnalysis(event.bytes, event.sha256, options.envelopeRecipient, parseError) }),
+  );
 }
 
 /** What crosses the thread boundary: events without their bytes, which are ranges of one buffer. */
@@ -51,12 +58,17 @@ export type WorkerMessage =
   | { kind: 'error'; code: ErrorCode | null; message: string };
 
 export async function* readAnalyzed(path: string, options: AnalyzedSourceOptions): AsyncGenerator<AnalyzedEvent> {
-  const { threaded, ...rest } = options;
+  const { threaded, budget, ...rest } = options;
   if (!threaded) {
     yield* analyzeInline(path, rest);
     return;
   }
-  const worker = new Worker(new URL('./analyzed-source-worker-boot.mjs', import.meta.url), { workerData: { path, options: rest } });
+  yield* supervised(resolveBudget(budget), (dog) => readThreaded(path, rest, dog));
+}
+
+async function* readThreaded(path: string, rest: Omit<AnalyzedSourceOptions, 'threaded' | 'budget'>, dog: Watchdog): AsyncGenerator<AnalyzedEvent> {
+  const worker = new Worker(new URL('./analyzed-source-worker-boot.mjs', import.meta.url), { workerData: { path, options: rest, watch: dog.workerData() }, resourceLimits: dog.resourceLimits() });
+  dog.watch(worker);
   const inbox: WorkerMessage[] = [];
   let wake: (() => void) | null = null;
   const push = (m: WorkerMessage) => {

@@ -14,6 +14,7 @@ import { appendCustodyEvent } from '../custody/chain.ts';
 import type { SourceLimits } from './sources/index.ts';
 import { readAnalyzed } from './analyzed-source.ts';
 import { BatchWriter, type BatchTotals } from './batch-writer.ts';
+import type { SampleBudget } from './watchdog.ts';
 import { loadPartyTrust } from '../attribution/party-trust.ts';
 import { updateCampaigns } from '../campaigns/update.ts';
 
@@ -46,6 +47,8 @@ export interface IngestOptions {
   onProgress?: (p: IngestProgress) => void;
   /** Fingerprint messages and update the case's campaigns at the end (default true; false only to measure their cost). */
   campaigns?: boolean;
+  /** Per-message time and memory budget of the reader thread (watchdog.ts; config: SPAMCASE_MESSAGE_TIME_BUDGET_MS, SPAMCASE_MESSAGE_MEMORY_BUDGET_MB). */
+  budget?: Partial<SampleBudget>;
 }
 
 export interface AcquisitionSummary extends BatchTotals {
@@ -147,6 +150,7 @@ async function ingestOne(
       trust: await loadPartyTrust(ctx.db.knex, options.partyId),
       threaded: options.threaded ?? true,
       campaignFingerprints: options.campaigns ?? true,
+      budget: options.budget,
     });
     for await (const event of events) {
       switch (event.type) {

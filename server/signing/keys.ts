@@ -1,6 +1,6 @@
 /**
  * The organization's signing certificate and key: loaded from PEM files or a PKCS#12 file
- * (server/config.ts says where), refused when the key file is readable by everyone; and
+ * (server/config.ts says where), refused when the key file is readable by everyone or writable by its group; and
  * `spamcase keys init`, which makes a self-signed certificate labelled as for trying the product.
  */
 import crypto from 'node:crypto';
@@ -22,6 +22,11 @@ export interface Signer {
 /** Words every trial certificate carries in its subject, so no one mistakes it for a real one. */
 export const TRIAL_LABEL = 'SELF-SIGNED, FOR TRYING SPAMCASE ONLY';
 
+function octal(mode: number): string {
+  return `0${(mode & 0o777).toString(8).padStart(3, '0')}`;
+}
+
+/** A key (PEM or PKCS#12) others may read (o+r, o+w) or its group replace (g+w) is refused, naming the fix. */
 function refuseWorldReadable(file: string): void {
   let mode: number;
   try {
@@ -29,8 +34,11 @@ function refuseWorldReadable(file: string): void {
   } catch (err) {
     throw new SpamcaseError('CONFIG_INVALID', `cannot read signing key ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)} (spamcase keys init makes a trial key)`, { cause: err });
   }
-  if (mode & 0o004) {
-    throw new SpamcaseError('CONFIG_INVALID', `signing key ${file} is readable by every user on this machine: chmod 600 it first`);
+  if (mode & 0o006) {
+    throw new SpamcaseError('CONFIG_INVALID', `signing key ${file} is readable by every user on this machine (mode ${octal(mode)}): chmod 600 ${file}`);
+  }
+  if (mode & 0o020) {
+    throw new SpamcaseError('CONFIG_INVALID', `signing key ${file} can be replaced by its group (mode ${octal(mode)}): chmod 600 ${file}`);
   }
 }
 
@@ -124,6 +132,7 @@ export function initTrialKeys(files: { cert: string; key: string }, organization
   fs.mkdirSync(path.dirname(files.key), { recursive: true, mode: 0o700 });
   fs.mkdirSync(path.dirname(files.cert), { recursive: true });
   fs.writeFileSync(files.key, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600, flag: 'wx' });
+  fs.chmodSync(files.key, 0o600);
   fs.writeFileSync(files.cert, certPem, { mode: 0o644, flag: 'wx' });
   const x = new crypto.X509Certificate(certPem);
   return { cert: files.cert, key: files.key, fingerprint: x.fingerprint256, subject: x.subject };

@@ -7,6 +7,7 @@
  * case's pack store. A job found "running" at start-up was cut short by a stop: it is marked
  * "interrupted" (ingest is resumable: uploading the same files again loses and doubles nothing).
  */
+import { loadConfig } from '../config.ts';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Knex } from 'knex';
@@ -147,6 +148,7 @@ export class UploadJobRunner {
           party: job.party,
           method: job.method,
           paths: [file.path],
+          budget: loadConfig().ingestBudget,
           onProgress: (p) => {
             current = { samples: p.samples, rejected: p.rejected, bytes: p.bytes };
             const now = Date.now();

@@ -15,6 +15,15 @@ import { run } from '../export/helpers.ts';
 
 test('keys init writes a labelled trial certificate, a 0600 key, and never overwrites', () => {
   const dir = tempDir('spamcase-keys-');
+  // Even with a permissive umask the key is 0600.
+  const umask = process.umask(0);
+  try {
+    const loose = { cert: path.join(dir, 'u', 'cert.pem'), key: path.join(dir, 'u', 'key.pem') };
+    initTrialKeys(loose, 'Umask 0', new Date());
+    assert.equal(fs.statSync(loose.key).mode & 0o777, 0o600);
+  } finally {
+    process.umask(umask);
+  }
   const files = { cert: path.join(dir, 'k', 'cert.pem'), key: path.join(dir, 'k', 'key.pem') };
   const r = initTrialKeys(files, 'Laposte.net legal', new Date());
   assert.match(r.subject, new RegExp(TRIAL_LABEL.replace(/,/g, '\\\\?,')));
@@ -31,8 +40,16 @@ test('a world-readable key, a missing key and a key of another certificate are r
   const dir = tempDir('spamcase-keys-');
   const files = { cert: path.join(dir, 'cert.pem'), key: path.join(dir, 'key.pem') };
   initTrialKeys(files, 'Org', new Date());
-  fs.chmodSync(files.key, 0o644);
-  assert.throws(() => loadSigner(files), /readable by every user.*chmod 600/);
+  for (const mode of [0o644, 0o604, 0o606, 0o666]) {
+    fs.chmodSync(files.key, mode);
+    assert.throws(() => loadSigner(files), (err: Error) => err.message.includes(`signing key ${files.key} is readable by every user`) && err.message.includes(`chmod 600 ${files.key}`), `mode ${mode.toString(8)}`);
+  }
+  for (const mode of [0o620, 0o660]) {
+    fs.chmodSync(files.key, mode);
+    assert.throws(() => loadSigner(files), (err: Error) => err.message.includes(`signing key ${files.key} can be replaced by its group`) && err.message.includes(`chmod 600 ${files.key}`), `mode ${mode.toString(8)}`);
+  }
+  fs.chmodSync(files.key, 0o640);
+  assert.ok(loadSigner(files).certDer.length > 0, 'group-readable (a service group) is allowed');
   fs.chmodSync(files.key, 0o600);
   assert.ok(loadSigner(files).certDer.length > 0);
   assert.throws(() => loadSigner({ cert: files.cert, key: path.join(dir, 'nope.pem') }), /cannot read signing key .*ENOENT.*keys init/);
@@ -67,6 +84,11 @@ test('a certificate issued by an organization CA, from PEM and from PKCS#12, sig
     assert.deepEqual(checkSignedData(sig, Buffer.from('other content')).problems, ['the signed message digest does not match the content (content altered)']);
   }
   assert.throws(() => loadSigner({ p12: f('signer.p12'), password: 'wrong' }), /cannot open PKCS#12/);
+  fs.chmodSync(f('signer.p12'), 0o644);
+  assert.throws(() => loadSigner({ p12: f('signer.p12'), password: 's3cret' }), (err: Error) => err.message.includes(`${f('signer.p12')} is readable by every user`) && err.message.includes(`chmod 600 ${f('signer.p12')}`));
+  fs.chmodSync(f('signer.p12'), 0o660);
+  assert.throws(() => loadSigner({ p12: f('signer.p12'), password: 's3cret' }), /can be replaced by its group.*chmod 600/);
+  fs.chmodSync(f('signer.p12'), 0o600);
   const stranger = new crypto.X509Certificate(fs.readFileSync(f('signer.pem')));
   assert.equal(issuedByOrSame(ca, stranger), false);
 });
