@@ -88,5 +88,5 @@ storageTest(
       await server.stop();
     }
   },
-  { timeout: 120_000 },
+  { timeout: 240_000 },
 );
