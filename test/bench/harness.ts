@@ -44,6 +44,7 @@ export class TreeRss {
   private timer: NodeJS.Timeout;
   constructor(readonly pid: number) {
     this.timer = setInterval(() => this.sample(), 200);
+    this.timer.unref(); // a failed step that never calls stop() must not keep the harness alive
     this.sample();
   }
   sample(): void {
