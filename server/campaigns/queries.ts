@@ -1,10 +1,11 @@
 /**
  * Reading campaigns: the list (sorted, paged, searchable on the exemplar's subject), one campaign
- * with its members, and the campaign of given items. Sizes come from sizes.ts.
+ * with its members, and the campaign of given items. Sizes are stored on the campaign rows and kept
+ * current by sizes.ts (ensureCampaignSizes before every read).
  */
 import type { Knex } from 'knex';
 import { SpamcaseError } from '../errors.ts';
-import { campaignSizes, type CampaignSize } from './sizes.ts';
+import { ensureCampaignSizes, sizeColumns, storedSize, type CampaignSize, type SizesState } from './sizes.ts';
 
 export interface ListOptions {
   sort?: string;
@@ -38,7 +39,11 @@ export interface CampaignDetail {
   mergedFrom: number[];
   totalMembers: number;
   members: CampaignMember[];
+  /** Whether the sizes are those of the case's current custody head (not while an acquisition runs). */
+  sizes: SizesState;
 }
+
+type CampaignHead = { number: number; subject: string | null; item_id: number | string; bates: string } & Parameters<typeof storedSize>[0];
 
 /** Sort keys of listCampaigns: those stored on the campaign row, so a page is read through an index. */
 export const CAMPAIGN_SORTS = ['messages', 'number'] as const;
@@ -58,19 +63,18 @@ function liveCampaigns(knex: Knex, caseId: number, search: string | undefined): 
   return q;
 }
 
-async function toRows(knex: Knex, caseId: number, rows: Array<{ number: number; subject: string | null; item_id: number | string; bates: string }>): Promise<CampaignRow[]> {
-  const sizes = await campaignSizes(knex, caseId, rows.map((r) => Number(r.number)));
-  return rows.map((r) => {
-    const s = sizes.get(Number(r.number)) ?? { messages: 0, deliveries: 0, accounts: 0, originatingIps: null, firstDate: null, lastDate: null };
-    return { number: Number(r.number), exemplarItemId: Number(r.item_id), exemplarBates: r.bates, subject: r.subject, ...s };
-  });
+function toRow(r: CampaignHead): CampaignRow {
+  return { number: Number(r.number), exemplarItemId: Number(r.item_id), exemplarBates: r.bates, subject: r.subject, ...storedSize(r) };
 }
 
-export async function listCampaigns(knex: Knex, caseId: number, opts: ListOptions = {}): Promise<{ total: number; rows: CampaignRow[] }> {
+const HEAD_COLUMNS = ['c.number', 'm.subject', 'i.id as item_id', 'i.bates', ...sizeColumns('c')];
+
+export async function listCampaigns(knex: Knex, caseId: number, opts: ListOptions = {}): Promise<{ total: number; rows: CampaignRow[]; sizes: SizesState }> {
   const { limit, offset } = page(opts);
   const sort = opts.sort ?? 'messages';
   if (!(CAMPAIGN_SORTS as readonly string[]).includes(sort)) throw new SpamcaseError('INVALID_INPUT', `sort must be one of ${CAMPAIGN_SORTS.join(', ')}`);
   const order = opts.order ?? (sort === 'messages' ? 'desc' : 'asc');
+  const sizes = await ensureCampaignSizes(knex, caseId);
   const totalRow = (await liveCampaigns(knex, caseId, opts.search).count({ n: '*' }).first()) as { n: number | string } | undefined;
   const rows = (await liveCampaigns(knex, caseId, opts.search)
     .join('items as i', 'i.id', 'm.first_item_id')
@@ -78,8 +82,8 @@ export async function listCampaigns(knex: Knex, caseId: number, opts: ListOption
     .orderBy('c.number', 'asc')
     .limit(limit)
     .offset(offset)
-    .select('c.number', 'm.subject', 'i.id as item_id', 'i.bates')) as Array<{ number: number; subject: string | null; item_id: number | string; bates: string }>;
-  return { total: Number(totalRow?.n ?? 0), rows: await toRows(knex, caseId, rows) };
+    .select(HEAD_COLUMNS)) as CampaignHead[];
+  return { total: Number(totalRow?.n ?? 0), rows: rows.map(toRow), sizes };
 }
 
 /** The live campaign a (possibly merged) number resolves to. */
@@ -97,11 +101,12 @@ export async function resolveCampaignNumber(knex: Knex, caseId: number, number: 
 export async function campaignDetail(knex: Knex, caseId: number, number: number, opts: { limit?: number; offset?: number } = {}): Promise<CampaignDetail> {
   const { limit, offset } = page(opts);
   const live = await resolveCampaignNumber(knex, caseId, number);
+  const sizes = await ensureCampaignSizes(knex, caseId);
   const head = (await liveCampaigns(knex, caseId, undefined)
     .join('items as i', 'i.id', 'm.first_item_id')
     .where('c.number', live)
-    .first('c.number', 'm.subject', 'i.id as item_id', 'i.bates')) as { number: number; subject: string | null; item_id: number | string; bates: string };
-  const [campaign] = await toRows(knex, caseId, [head]);
+    .first(HEAD_COLUMNS)) as CampaignHead;
+  const campaign = toRow(head);
   const mergedFrom = ((await knex('campaigns').where({ case_id: caseId, merged_into: live }).orderBy('number').pluck('number')) as Array<number | string>).map(Number);
   const members = (await knex('campaign_members as cm')
     .join('messages as m', 'm.id', 'cm.message_id')
@@ -120,9 +125,10 @@ export async function campaignDetail(knex: Knex, caseId: number, number: number,
     similarity: number | string;
   }>;
   return {
-    campaign: campaign!,
+    campaign,
     mergedFrom,
-    totalMembers: campaign!.messages,
+    totalMembers: campaign.messages,
+    sizes,
     members: members.map((r) => ({
       itemId: Number(r.item_id),
       bates: r.bates,

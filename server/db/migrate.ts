@@ -12,6 +12,7 @@ import * as webAccess from './migrations/20261128040000_web_access.ts';
 import * as damagesRuleChoice from './migrations/20261128050000_damages_rule_choice.ts';
 import * as pgIdSequences from './migrations/20261128060000_pg_id_sequences.ts';
 import * as reportIndexes from './migrations/20261128070000_report_indexes.ts';
+import * as campaignSizes from './migrations/20261128080000_campaign_sizes.ts';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -28,6 +29,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['20261128050000_damages_rule_choice', damagesRuleChoice],
   ['20261128060000_pg_id_sequences', pgIdSequences],
   ['20261128070000_report_indexes', reportIndexes],
+  ['20261128080000_campaign_sizes', campaignSizes],
 ];
 
 const source: Knex.MigrationSource<string> = {

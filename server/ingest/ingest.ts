@@ -17,6 +17,7 @@ import { BatchWriter, type BatchTotals } from './batch-writer.ts';
 import type { SampleBudget } from './watchdog.ts';
 import { loadPartyTrust } from '../attribution/party-trust.ts';
 import { updateCampaigns } from '../campaigns/update.ts';
+import { ensureCampaignSizes } from '../campaigns/sizes.ts';
 
 export const ACQUISITION_METHODS = ['trap', 'report', 'feed', 'bounce', 'mailbox'] as const;
 export type AcquisitionMethod = (typeof ACQUISITION_METHODS)[number];
@@ -70,6 +71,8 @@ export async function ingest(ctx: Context, options: IngestOptions): Promise<Acqu
     summaries.push(await ingestOne(ctx, { ...options, caseId: record.id, partyId: party.id, batesPrefix: party.batesPrefix, partyName: party.name }, input));
   }
   if (options.campaigns ?? true) await updateCampaigns(ctx, record.id, record.slug);
+  // Counted now rather than at the first page view (seconds at a million messages); see campaigns/sizes.ts.
+  await ensureCampaignSizes(ctx.db.knex, record.id);
   return summaries;
 }
 
