@@ -34,6 +34,24 @@ storageTest('the dashboard shows the exact counts per party with their meaning a
     assert.equal(cell(html, 'samples'), report.samples);
     assert.equal(cell(html, 'deliveries'), report.deliveries);
     assert.ok(report.samples > truth.samples);
+    assert.doesNotMatch(html, /id="dashboard-as-of"/);
+
+    // An acquisition left running (as a killed ingest leaves it): the last figures are shown, with
+    // when they were computed, instead of recomputing the whole case for every view.
+    const party = (await ctx.db.knex('parties').where({ case_id: (await ctx.db.knex('cases').where({ slug: 'dash' }).first('id')).id, bates_prefix: 'MSN' }).first('id', 'case_id')) as { id: number; case_id: number };
+    const [acq] = (await ctx.db.knex('acquisitions').insert({ case_id: party.case_id, party_id: party.id, method: 'feed', source_name: '/killed', operator: 'test', started_at: new Date().toISOString(), status: 'running' }, ['id'])) as Array<{ id: number } | number>;
+    const third = tempDir();
+    await generateCorpus({ out: third, messages: 30, seed: 5, layout: 'eml' });
+    await ingest(ctx, { caseSlug: 'dash', party: 'MSN', method: 'feed', paths: [third], threaded: false });
+    html = (await c.page('/cases/dash')).html;
+    assert.equal(cell(html, 'samples'), report.samples, 'the figures of the last view');
+    assert.match(html, /id="dashboard-as-of">An acquisition is running: the figures below are those of \d{4}-\d\d-\d\dT/);
+    await ctx.db.knex('acquisitions').where({ id: typeof acq === 'object' ? acq.id : acq }).update({ status: 'failed' });
+    const final = await caseReport(ctx.db.knex, 'dash');
+    assert.ok(final.samples > report.samples);
+    html = (await c.page('/cases/dash')).html;
+    assert.equal(cell(html, 'samples'), final.samples, 'computed again once nothing runs');
+    assert.doesNotMatch(html, /id="dashboard-as-of"/);
   });
 });
 

@@ -32,28 +32,60 @@ export const DASHBOARD_TOP = 5;
 
 /**
  * Dashboard figures are whole-case aggregates (counts, per-day groups): computed once per custody
- * head and reused until the next custody event, unless an acquisition is running (counts move).
- * One cache per app (it belongs to one database).
+ * head and reused until the next custody event. While an acquisition runs (counts move without a new
+ * head) the last figures are shown, saying as of when, and recomputed in the background at most every
+ * RUNNING_REFRESH_MS: at a million messages one computation takes seconds, and recomputing it for
+ * every view during an ingest made the page take 7-10 s. One cache per app (it belongs to one database).
  */
-export type DashboardCache = Map<number, { key: string; value: Dashboard }>;
+export type DashboardCache = Map<number, { key: string; value: Dashboard; at: number; settled: boolean }>;
 
-export async function dashboardData(knex: Knex, dashboardCache: DashboardCache, caseId: number, slug: string): Promise<Dashboard> {
+/** While an acquisition runs, the dashboard's figures are recomputed at most this often (ms). */
+export const RUNNING_REFRESH_MS = 30_000;
+
+/** Computations in flight per case and kind: one started while an acquisition ran never answers a view after it ended. */
+const computing = new WeakMap<DashboardCache, Map<string, Promise<Dashboard>>>();
+
+function computeOnce(knex: Knex, cache: DashboardCache, caseId: number, slug: string, key: string, settled: boolean): Promise<Dashboard> {
+  let perCase = computing.get(cache);
+  if (!perCase) computing.set(cache, (perCase = new Map()));
+  const slot = `${caseId}:${settled}`;
+  const inFlight = perCase.get(slot);
+  if (inFlight) return inFlight;
+  const at = Date.now();
+  const p = (async () => {
+    const perDay = await deliveriesPerDay(knex, caseId);
+    const value: Dashboard = {
+      report: await caseReport(knex, slug),
+      chart: deliveriesChart(perDay.days),
+      undated: perDay.undated,
+      reasons: await rejectionReasons(knex, caseId),
+      topAccounts: (await listAccounts(knex, caseId, { sort: 'deliveries', order: 'desc', limit: DASHBOARD_TOP })).rows,
+      topCampaigns: (await listCampaigns(knex, caseId, { sort: 'messages', limit: DASHBOARD_TOP })).rows,
+    };
+    cache.set(caseId, { key, value, at, settled });
+    return value;
+  })().finally(() => perCase.delete(slot));
+  perCase.set(slot, p);
+  return p;
+}
+
+/** The dashboard's figures; `asOf` (ISO 8601) is when they were computed, set while an acquisition runs. */
+export async function dashboardData(knex: Knex, dashboardCache: DashboardCache, caseId: number, slug: string): Promise<Dashboard & { asOf: string | null }> {
   const head = (await knex('custody_events').where({ case_id: caseId }).max({ seq: 'seq' }).first()) as { seq: number | null };
-  const running = (await knex('acquisitions').where({ case_id: caseId, status: 'running' }).count({ n: '*' }).first()) as { n: number | string };
+  const running = Number(((await knex('acquisitions').where({ case_id: caseId, status: 'running' }).count({ n: '*' }).first()) as { n: number | string }).n);
   const key = `${head.seq ?? 0}`;
   const cached = dashboardCache.get(caseId);
-  if (Number(running.n) === 0 && cached?.key === key) return cached.value;
-  const perDay = await deliveriesPerDay(knex, caseId);
-  const value: Dashboard = {
-    report: await caseReport(knex, slug),
-    chart: deliveriesChart(perDay.days),
-    undated: perDay.undated,
-    reasons: await rejectionReasons(knex, caseId),
-    topAccounts: (await listAccounts(knex, caseId, { sort: 'deliveries', order: 'desc', limit: DASHBOARD_TOP })).rows,
-    topCampaigns: (await listCampaigns(knex, caseId, { sort: 'messages', limit: DASHBOARD_TOP })).rows,
-  };
-  if (Number(running.n) === 0) dashboardCache.set(caseId, { key, value });
-  return value;
+  if (running === 0) {
+    if (cached?.settled && cached.key === key) return { ...cached.value, asOf: null };
+    return { ...(await computeOnce(knex, dashboardCache, caseId, slug, key, true)), asOf: null };
+  }
+  if (!cached) {
+    const value = await computeOnce(knex, dashboardCache, caseId, slug, key, false);
+    return { ...value, asOf: new Date(dashboardCache.get(caseId)?.at ?? Date.now()).toISOString() };
+  }
+  // A failed background computation is retried by a later view; the figures shown stay as they were.
+  if (Date.now() - cached.at > RUNNING_REFRESH_MS) computeOnce(knex, dashboardCache, caseId, slug, key, false).catch(() => undefined);
+  return { ...cached.value, asOf: new Date(cached.at).toISOString() };
 }
 
 function itemOptions(req: Request): ItemListOptions & { sort: ItemSort } {
