@@ -53,7 +53,9 @@ const SORTS: Record<string, string> = { deliveries: 'deliveries', items: 'items'
 export async function itemAttributions(db: Knex, caseId: number, itemIds: number[]): Promise<Map<number, ItemAttribution>> {
   const out = new Map<number, ItemAttribution>();
   for (let i = 0; i < itemIds.length; i += 500) {
-    const rows = (await db('item_attributions').where({ case_id: caseId }).whereIn('item_id', itemIds.slice(i, i + 500))) as Array<Record<string, unknown>>;
+    // "+case_id": SQLite would otherwise read the case's (case_id, account_key) index end to end
+    // (2.4 s per 500 ids at a million items) instead of looking each item up by its key.
+    const rows = (await db('item_attributions').whereRaw('+case_id = ?', [caseId]).whereIn('item_id', itemIds.slice(i, i + 500))) as Array<Record<string, unknown>>;
     for (const r of rows) {
       out.set(Number(r.item_id), {
         account: (r.account as string | null) ?? null,

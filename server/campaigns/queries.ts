@@ -147,7 +147,8 @@ export async function itemCampaigns(knex: Knex, caseId: number, itemIds: number[
   for (let k = 0; k < itemIds.length; k += 500) {
     const rows = (await knex('items as i')
       .join('campaign_members as cm', 'cm.message_id', 'i.message_id')
-      .where('i.case_id', caseId)
+      // "+i.case_id": each item by its key, not the case's items by a case index (150 ms per 500 at a million).
+      .whereRaw('+i.case_id = ?', [caseId])
       .whereIn('i.id', itemIds.slice(k, k + 500))
       .select('i.id', 'cm.campaign_number')) as Array<{ id: number | string; campaign_number: number }>;
     for (const r of rows) out.set(Number(r.id), Number(r.campaign_number));

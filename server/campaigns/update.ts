@@ -19,6 +19,9 @@ import { equalPositions, SIGNATURE_SIZE, signatureFromBytes } from './minhash.ts
 
 /** Rows per page when loading signatures (keyset pagination on message id). */
 const LOAD_PAGE = 10000;
+/** Membership rows written per statement group. */
+const MEMBER_PAGE = 5000;
+const MEMBER_COLUMNS = ['message_id', 'case_id', 'campaign_number', 'similarity'];
 /** Values per IN (...) list. */
 const IN_CHUNK = 500;
 /** PostgreSQL advisory lock class for campaign updates (second key: the case id). */
@@ -44,10 +47,18 @@ export interface CampaignUpdate {
 /** A growable pair of arrays: message ids and their campaign numbers, plus signatures. */
 class Loaded {
   count = 0;
-  ids = new Float64Array(1024);
-  numbers = new Int32Array(1024);
-  present = new Uint8Array(1024);
-  sigs = new Uint16Array(1024 * SIGNATURE_SIZE);
+  ids: Float64Array;
+  numbers: Int32Array;
+  present: Uint8Array;
+  sigs: Uint16Array;
+  /** `capacity`: the expected count, so that the arrays need not grow (a grow holds both copies). */
+  constructor(capacity: number) {
+    const c = Math.max(1024, capacity);
+    this.ids = new Float64Array(c);
+    this.numbers = new Int32Array(c);
+    this.present = new Uint8Array(c);
+    this.sigs = new Uint16Array(c * SIGNATURE_SIZE);
+  }
   push(id: number, number: number, minhash: Uint8Array | null): void {
     if (this.count === this.ids.length) {
       const grow = <T extends Float64Array | Int32Array | Uint8Array | Uint16Array>(a: T, n: number): T => {
@@ -83,7 +94,8 @@ class Loaded {
 }
 
 async function load(trx: Knex.Transaction, caseId: number): Promise<Loaded> {
-  const loaded = new Loaded();
+  const expected = (await trx('message_fingerprints').where({ case_id: caseId }).count({ n: '*' }).first()) as { n: number | string } | undefined;
+  const loaded = new Loaded(Number(expected?.n ?? 0));
   let after = 0;
   for (;;) {
     const rows = (await trx('message_fingerprints as f')
@@ -130,7 +142,6 @@ export async function updateCampaigns(ctx: Context, caseId: number, caseSlug: st
       // New groups get numbers in the order of their oldest message.
       const newCampaignRows: unknown[][] = [];
       const created = ctx.clock().toISOString();
-      const addedTo = new Map<number, number>();
       for (let i = 0; i < n; i++) {
         if (roots[i] !== i || groupNumber[i] !== 0) continue;
         groupNumber[i] = next;
@@ -139,17 +150,18 @@ export async function updateCampaigns(ctx: Context, caseId: number, caseSlug: st
         next += 1;
       }
 
-      const memberRows: unknown[][] = [];
+      // Memberships that change, in two passes over the messages so that no row array the size of
+      // the case is held (a first ingest of a million messages changes a million memberships): the
+      // first counts them per campaign and lists the moved messages, the second writes them in pages.
       const moved: number[] = [];
       const movedPer = new Map<number, number>();
+      const addedTo = new Map<number, number>();
+      let changed = 0;
       for (let i = 0; i < n; i++) {
         const num = groupNumber[roots[i]!]!;
         const before = loaded.numbers[i]!;
         if (before === num) continue;
-        const ex = exemplarIndex.get(num) ?? -1;
-        const similarity =
-          ex === i ? 1 : ex >= 0 && loaded.present[i] && loaded.present[ex] ? equalPositions(loaded.sigs, ex * SIGNATURE_SIZE, loaded.sigs, i * SIGNATURE_SIZE) / SIGNATURE_SIZE : 0;
-        memberRows.push([loaded.ids[i], caseId, num, similarity]);
+        changed += 1;
         addedTo.set(num, (addedTo.get(num) ?? 0) + 1);
         if (before > 0) {
           moved.push(loaded.ids[i]!);
@@ -162,7 +174,20 @@ export async function updateCampaigns(ctx: Context, caseId: number, caseSlug: st
       for (const row of newCampaignRows) row[3] = addedTo.get(row[1] as number) ?? 0;
       await bulkInsert(trx, 'campaigns', ['case_id', 'number', 'exemplar_message_id', 'messages', 'merged_into', 'created_at'], newCampaignRows);
       for (let k = 0; k < moved.length; k += IN_CHUNK) await trx('campaign_members').whereIn('message_id', moved.slice(k, k + IN_CHUNK)).delete();
-      await bulkInsert(trx, 'campaign_members', ['message_id', 'case_id', 'campaign_number', 'similarity'], memberRows);
+      let memberRows: unknown[][] = [];
+      for (let i = 0; i < n; i++) {
+        const num = groupNumber[roots[i]!]!;
+        if (loaded.numbers[i]! === num) continue;
+        const ex = exemplarIndex.get(num) ?? -1;
+        const similarity =
+          ex === i ? 1 : ex >= 0 && loaded.present[i] && loaded.present[ex] ? equalPositions(loaded.sigs, ex * SIGNATURE_SIZE, loaded.sigs, i * SIGNATURE_SIZE) / SIGNATURE_SIZE : 0;
+        memberRows.push([loaded.ids[i], caseId, num, similarity]);
+        if (memberRows.length === MEMBER_PAGE) {
+          await bulkInsert(trx, 'campaign_members', MEMBER_COLUMNS, memberRows);
+          memberRows = [];
+        }
+      }
+      await bulkInsert(trx, 'campaign_members', MEMBER_COLUMNS, memberRows);
       let extended = 0;
       for (const [num, added] of addedTo) {
         if (newNumbers.has(num)) continue;
@@ -183,7 +208,7 @@ export async function updateCampaigns(ctx: Context, caseId: number, caseSlug: st
       }
       const summary = {
         messages: n,
-        messagesAdded: memberRows.length - moved.length,
+        messagesAdded: changed - moved.length,
         newCampaigns: newCampaignRows.length,
         extendedCampaigns: extended,
         merges: [...merges.values()],

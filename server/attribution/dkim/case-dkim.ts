@@ -283,7 +283,8 @@ export async function itemDkim(db: Knex, caseId: number, itemIds: number[]): Pro
   const rowsByItem = new Map<number, ResultRow[]>();
   for (let i = 0; i < itemIds.length; i += IN_CHUNK) {
     const chunk = itemIds.slice(i, i + IN_CHUNK);
-    const rows = (await db('dkim_results').where({ case_id: caseId }).whereIn('item_id', chunk).orderBy(['item_id', 'signature_index'])) as ResultRow[];
+    // "+case_id": look each item up by its key, not the case's rows by a case index (see itemAttributions).
+    const rows = (await db('dkim_results').whereRaw('+case_id = ?', [caseId]).whereIn('item_id', chunk).orderBy(['item_id', 'signature_index'])) as ResultRow[];
     for (const r of rows) {
       const id = Number(r.item_id);
       let list = rowsByItem.get(id);
