@@ -9,8 +9,9 @@
  * rows, with the custody sequence number they are valid for (`campaign_size_heads`). Every change to
  * the evidence or its groupings is a custody event, so the same head means the same sizes. A read
  * whose case has moved on recounts first; while an acquisition runs (deliveries move without a new
- * head yet) it serves the stored sizes, says as of when, and recounts in the background at most once
- * a minute. `ingest` recounts at its end, so the first page after an ingest is fast.
+ * head yet) it serves the stored sizes and says as of when: a recount is a write, and on SQLite a
+ * web server waiting for the ingest's write lock would stall every page (the driver is synchronous).
+ * `ingest` recounts at its end, so the first page after an ingest is fast.
  */
 import type { Knex } from 'knex';
 
@@ -30,9 +31,6 @@ export interface SizesState {
   /** When the stored sizes were counted (ISO 8601). */
   countedAt: string;
 }
-
-/** While an acquisition runs, stored sizes are recounted in the background at most this often. */
-export const RUNNING_RECOUNT_MS = 60_000;
 
 const inFlight = new WeakMap<Knex, Map<number, Promise<SizesState>>>();
 
@@ -98,10 +96,6 @@ export async function ensureCampaignSizes(knex: Knex, caseId: number): Promise<S
   if (!stored || Number(running.n) === 0) {
     const state = await recountOnce(knex, caseId);
     return Number(running.n) === 0 ? state : { current: false, countedAt: state.countedAt };
-  }
-  if (Date.now() - Date.parse(stored.computed_at) > RUNNING_RECOUNT_MS) {
-    // A failed background recount is retried by a later read; the stored sizes stay as they were.
-    recountOnce(knex, caseId).catch(() => undefined);
   }
   return { current: false, countedAt: stored.computed_at };
 }

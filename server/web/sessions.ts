@@ -7,6 +7,8 @@
  */
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
+import { SQLITE_BUSY_TIMEOUT_MS } from '../db/connection.ts';
+import { translateDbError } from '../db/errors.ts';
 
 export const SESSION_ID_BYTES = 16; // 128 bits
 export const IDLE_TIMEOUT_MS = 30 * 60 * 1000;
@@ -46,10 +48,40 @@ export async function loadSession(knex: Knex, id: string | undefined, now: Date)
     await knex('sessions').where({ id_hash: idHash }).delete();
     return null;
   }
-  if (t - Date.parse(row.last_seen_at) > TOUCH_EVERY_MS) {
-    await knex('sessions').where({ id_hash: idHash }).update({ last_seen_at: now.toISOString() });
-  }
+  if (t - Date.parse(row.last_seen_at) > TOUCH_EVERY_MS) await touch(knex, idHash, now.toISOString());
   return { idHash, userId: row.user_id === null ? null : Number(row.user_id), csrfToken: row.csrf_token, createdAt: row.created_at, lastSeenAt: row.last_seen_at };
+}
+
+interface RawSqlite {
+  pragma(source: string): unknown;
+  prepare(sql: string): { run(...params: unknown[]): unknown };
+}
+
+/**
+ * Writes a session's last_seen_at without waiting for another writer. On SQLite the driver is
+ * synchronous and the web server has one connection: waiting up to the busy timeout for an ingest's
+ * write lock (a million-message campaign update holds it for seconds) would stall every page being
+ * served, and then fail this one. When the database is busy the write is skipped; a later request
+ * writes it (the idle timeout is 30 minutes, the touch every minute).
+ */
+async function touch(knex: Knex, idHash: string, at: string): Promise<void> {
+  if (knex.client.config.client === 'pg') {
+    await knex('sessions').where({ id_hash: idHash }).update({ last_seen_at: at });
+    return;
+  }
+  const conn = (await knex.client.acquireConnection()) as RawSqlite;
+  try {
+    conn.pragma('busy_timeout = 0');
+    try {
+      conn.prepare('UPDATE sessions SET last_seen_at = ? WHERE id_hash = ?').run(at, idHash);
+    } catch (err) {
+      if (translateDbError(err)?.code !== 'DB_BUSY') throw err;
+    } finally {
+      conn.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
+    }
+  } finally {
+    await knex.client.releaseConnection(conn);
+  }
 }
 
 export async function deleteSession(knex: Knex, idHash: string): Promise<void> {

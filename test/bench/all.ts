@@ -319,9 +319,10 @@ try {
     fs.writeFileSync(path.join(home, 'load-ingested.json'), JSON.stringify({ corpus: extraDir, at: new Date().toISOString() }));
     const ingestMs = ingestEnd - t0;
     const overlap = (Math.min(loadEnd, ingestEnd) - loadStart) / 1000;
-    raw.load = { pages: lr.json.pages, ingest: ingestResult.json, ingestMs, loadSeconds: (loadEnd - loadStart) / 1000, overlapSeconds: overlap, serverTreePeakKb: serverPeak };
+    raw.load = { pages: lr.json.pages, ingest: ingestResult.json, ingestMs, loadSeconds: (loadEnd - loadStart) / 1000, overlapSeconds: overlap, serverTreePeakKb: serverPeak, serverFailedRequestLog: [...server!.failedRequestLog] };
     const totalBad = lr.json.pages.reduce((s, p) => s + p.errors + p.timeouts + p.non2xx, 0);
     const totalRequests = lr.json.pages.reduce((s, p) => s + p.requests, 0);
+    if (totalBad > 0) log(`  not 2xx: ${lr.json.pages.map((p) => `${p.path} ${JSON.stringify(p.statuses)}`).join(', ')}\n  server log of failed requests:\n    ${server!.failedRequestLog.slice(-10).join('\n    ')}`);
     rows.push({ id: 'load.errors', what: `load: errors + timeouts + non-2xx of ${totalRequests} requests, ${overlap.toFixed(0)} s under ingest`, unit: 'count', value: totalBad, target: '0', met: totalBad === 0 && overlap > 0 });
     for (const p of lr.json.pages) {
       const quiet = unloaded.get(p.path);

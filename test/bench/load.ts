@@ -29,9 +29,13 @@ export interface PageLoad {
   p99: number;
   max: number;
   seconds: number;
+  /** Status code -> responses, for the responses that were not 2xx (what to look for in the server log). */
+  statuses: Record<string, number>;
 }
 
 export interface RunningServe {
+  /** The server's log lines of requests that failed (status 4xx/5xx) and of errors, the last 50. */
+  failedRequestLog: string[];
   url: string;
   pid: number;
   child: ChildProcess;
@@ -45,7 +49,13 @@ export function startServe(env: Record<string, string | undefined>): Promise<Run
   const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'serve', '--port', '0', '--host', '127.0.0.1'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   // The server logs one line per request on stderr: keep only the tail, for when it fails.
   let errTail = '';
-  child.stderr!.on('data', (chunk: Buffer) => (errTail = (errTail + chunk.toString()).slice(-4000)));
+  const failed: string[] = [];
+  child.stderr!.on('data', (chunk: Buffer) => {
+    errTail = (errTail + chunk.toString()).slice(-4000);
+    // Log lines of requests that did not succeed and of errors (the last 50): why a load run saw a non-2xx.
+    for (const line of chunk.toString().split('\n')) if (/"status":[45]\d\d|"level":"error"|"event":"http\.error/.test(line)) failed.push(line.slice(0, 2000));
+    if (failed.length > 50) failed.splice(0, failed.length - 50);
+  });
   return new Promise((resolve, reject) => {
     let out = '';
     const onExit = (code: number | null) => reject(new Error(`spamcase serve exited with ${code} before listening: ${out} ${errTail}`));
@@ -61,6 +71,7 @@ export function startServe(env: Record<string, string | undefined>): Promise<Run
           url: m[1]!,
           pid: child.pid!,
           child,
+          failedRequestLog: failed,
           stop: () =>
             new Promise<void>((done) => {
               if (child.exitCode !== null || child.signalCode !== null) return done();
@@ -132,8 +143,12 @@ export async function loadPages(opts: LoadOptions): Promise<PageLoad[]> {
       },
       (err, result) => (err ? settle!.reject(err instanceof Error ? err : new Error(String(err))) : settle!.resolve(result)),
     );
-    instance.on('response', (_client, _status, _bytes, responseTime) => lat.push(responseTime));
-    return { path: p, lat, instance, done };
+    const statuses: Record<string, number> = {};
+    instance.on('response', (_client, status, _bytes, responseTime) => {
+      lat.push(responseTime);
+      if (status < 200 || status > 299) statuses[String(status)] = (statuses[String(status)] ?? 0) + 1;
+    });
+    return { path: p, lat, instance, done, statuses };
   });
   if (opts.until) void opts.until.finally(() => runs.forEach((r) => r.instance.stop()));
   const results = await Promise.all(runs.map((r) => r.done));
@@ -153,6 +168,7 @@ export async function loadPages(opts: LoadOptions): Promise<PageLoad[]> {
       p99: percentile(s, 99),
       max: s.length ? s[s.length - 1]! : NaN,
       seconds,
+      statuses: r.statuses,
     };
   });
 }
