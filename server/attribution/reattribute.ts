@@ -19,6 +19,7 @@ import { addVolumes, ITEM_ATTRIBUTION_COLUMNS, itemAttributionRow, keysOf, type 
 import { NO_TRUST, type PartyTrust } from './trust.ts';
 import { bulkInsert } from '../db/bulk-insert.ts';
 import { itemDkim } from './dkim/case-dkim.ts';
+import { ensureCampaignSizes } from '../campaigns/sizes.ts';
 
 /** Items recomputed per step (bounded memory: their bytes are read one at a time). */
 const STEP_ITEMS = 1000;
@@ -52,7 +53,7 @@ export async function attributeCase(ctx: Context, slug: string, options: { dkim?
   const c = await getCase(ctx.db.knex, slug);
   const dir = storeDir(ctx, slug);
   const dkim = options.dkim ?? (await recordedDkim(ctx.db.knex, c.id));
-  return withBusyRetry(() =>
+  const summary = await withBusyRetry(() =>
     ctx.db.knex.transaction(async (trx) => {
       for (const table of ['item_attributions', 'accounts', 'originating_ips', 'volume_recipients', 'volume_days', 'volume_parties']) await trx(table).where({ case_id: c.id }).del();
       const trust = new Map<number, PartyTrust>();
@@ -109,6 +110,9 @@ export async function attributeCase(ctx: Context, slug: string, options: { dkim?
       return summary;
     }),
   );
+  // Campaign sizes count accounts and IPs: counted now rather than at the first page view (seconds at a million).
+  await ensureCampaignSizes(ctx.db.knex, c.id);
+  return summary;
 }
 
 async function countOf(trx: Knex.Transaction, table: string, caseId: number): Promise<number> {

@@ -7,7 +7,8 @@
  * Counting them per page view cost 3-4 s at 100,000 messages (the largest campaigns span most of a
  * case), so they are counted for the whole case in two grouped statements and kept on the campaign
  * rows, with the custody sequence number they are valid for (`campaign_size_heads`). Every change to
- * the evidence or its groupings is a custody event, so the same head means the same sizes. A read
+ * the evidence or its groupings is a custody event, so the same head means the same sizes (events
+ * that change none, such as an export, are skipped: SIZE_NEUTRAL_ACTIONS). A read
  * whose case has moved on recounts first; while an acquisition runs (deliveries move without a new
  * head yet) it serves the stored sizes and says as of when: a recount is a write, and on SQLite a
  * web server waiting for the ingest's write lock would stall every page (the driver is synchronous).
@@ -34,8 +35,30 @@ export interface SizesState {
 
 const inFlight = new WeakMap<Knex, Map<number, Promise<SizesState>>>();
 
+/**
+ * Custody actions that change no delivery, attribution or membership: the sizes counted before them
+ * stay valid (a recount at a million messages takes about 20 s). Any other action, including one
+ * added later, makes the next read recount.
+ */
+export const SIZE_NEUTRAL_ACTIONS = [
+  'case-created',
+  'exported',
+  'verified',
+  'fsck',
+  'member-added',
+  'member-removed',
+  'defendant-created',
+  'defendant-changed',
+  'damages-rules-chosen',
+  // Trust alone changes nothing stored: `spamcase attribute` applies it, recorded as 'attributed'.
+  'trust-changed',
+] as const;
+
+/** The sequence number of the case's last custody event that may change campaign sizes. */
 async function headSeq(knex: Knex | Knex.Transaction, caseId: number): Promise<number> {
-  const row = (await knex('custody_events').where({ case_id: caseId }).max({ seq: 'seq' }).first()) as { seq: number | string | null } | undefined;
+  const row = (await knex('custody_events').where({ case_id: caseId }).whereNotIn('action', SIZE_NEUTRAL_ACTIONS).max({ seq: 'seq' }).first()) as
+    | { seq: number | string | null }
+    | undefined;
   return Number(row?.seq ?? 0);
 }
 

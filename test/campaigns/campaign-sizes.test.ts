@@ -1,8 +1,9 @@
 /**
  * Campaign sizes stored per custody head (server/campaigns/sizes.ts), on a generated corpus whose
  * messages, deliveries and dates are known by construction: counted at the end of ingest, equal to
- * the truth, recounted at the first read after a change (a trust change that gives every delivery
- * the same originating IP), and served as of their count, said so, while an acquisition runs.
+ * the truth, counted again after re-attribution (a trust change that gives every delivery the same
+ * originating IP), not made stale by an event that changes no size, served as of their count while an
+ * acquisition runs, and recounted at the first read after it ends.
  */
 import assert from 'node:assert/strict';
 import path from 'node:path';
@@ -11,6 +12,7 @@ import { createCase } from '../../server/cases/cases.ts';
 import { ingest } from '../../server/ingest/ingest.ts';
 import { attributeCase, setPartyTrust } from '../../server/attribution/reattribute.ts';
 import { campaignDetail, listCampaigns, type CampaignRow } from '../../server/campaigns/queries.ts';
+import { createDefendant } from '../../server/attribution/defendants.ts';
 import { generateCorpus } from '../corpus/generate.ts';
 import { storageTest, tempDir } from '../helpers/databases.ts';
 
@@ -25,7 +27,9 @@ async function allCampaigns(knex: Knex, caseId: number): Promise<{ rows: Campaig
   }
 }
 
-const head = async (knex: Knex, caseId: number) => Number(((await knex('custody_events').where({ case_id: caseId }).max({ seq: 'seq' }).first()) as { seq: number | string }).seq);
+const head = async (knex: Knex, caseId: number) =>
+  Number(((await knex('custody_events').where({ case_id: caseId }).whereNotIn('action', ['trust-changed', 'defendant-created']).max({ seq: 'seq' }).first()) as { seq: number | string }).seq);
+const countedAt = async (knex: Knex, caseId: number) => ((await knex('campaign_size_heads').where({ case_id: caseId }).first('computed_at')) as { computed_at: string }).computed_at;
 const storedHead = async (knex: Knex, caseId: number) => Number(((await knex('campaign_size_heads').where({ case_id: caseId }).first('custody_seq')) as { custody_seq: number | string } | undefined)?.custody_seq ?? -1);
 
 storageTest('campaign sizes: counted at the end of ingest and equal to the truth, recounted after a change, as of their count while an acquisition runs', async ({ ctx }) => {
@@ -53,13 +57,19 @@ storageTest('campaign sizes: counted at the end of ingest and equal to the truth
   const biggest = (await listCampaigns(knex, c.id, { limit: 1 })).rows[0]!;
   assert.deepEqual((await campaignDetail(knex, c.id, biggest.number)).campaign, biggest);
 
+  // A custody event that changes no delivery, attribution or membership does not make the sizes stale.
+  const counted = await countedAt(knex, c.id);
+  const account = (await knex('accounts').where({ case_id: c.id }).first('address')) as { address: string };
+  await createDefendant(ctx, 'sizes', 'Doe 1', [account.address]);
+  assert.equal((await listCampaigns(knex, c.id, { limit: 1 })).sizes.current, true);
+  assert.equal(await countedAt(knex, c.id), counted, 'not recounted after defendant-created');
+
   // Without its relays trusted, the party's own MX is every delivery's originating IP: one per campaign.
   await setPartyTrust(ctx, 'sizes', 'LPN', { relays: [] });
   await attributeCase(ctx, 'sizes');
-  assert.notEqual(await storedHead(knex, c.id), await head(knex, c.id), 'the stored sizes are now behind the head');
+  assert.equal(await storedHead(knex, c.id), await head(knex, c.id), 'attribution counted them again at its end');
   const untrusted = await allCampaigns(knex, c.id);
   assert.equal(untrusted.current, true);
-  assert.equal(await storedHead(knex, c.id), await head(knex, c.id), 'the first read recounted');
   assert.deepEqual(untrusted.rows.map((r) => r.originatingIps), untrusted.rows.map(() => 1));
   assert.deepEqual(untrusted.rows.map((r) => [r.number, r.messages, r.deliveries, r.accounts, r.firstDate, r.lastDate]), before.rows.map((r) => [r.number, r.messages, r.deliveries, r.accounts, r.firstDate, r.lastDate]));
 
@@ -72,7 +82,9 @@ storageTest('campaign sizes: counted at the end of ingest and equal to the truth
   assert.match(during.sizes.countedAt, /^\d{4}-\d\d-\d\dT/);
   assert.deepEqual(during.rows.map((r) => r.originatingIps), during.rows.map(() => 1), 'the sizes as counted before the change, not half-recounted');
   await knex('acquisitions').where({ id: typeof acq === 'object' ? acq.id : acq }).update({ status: 'failed' });
+  assert.notEqual(await storedHead(knex, c.id), await head(knex, c.id), 'behind the head until a read');
   const after = await allCampaigns(knex, c.id);
+  assert.equal(await storedHead(knex, c.id), await head(knex, c.id), 'the first read recounted');
   assert.equal(after.current, true);
   assert.deepEqual(after.rows.map((r) => [r.number, r.originatingIps]), before.rows.map((r) => [r.number, r.originatingIps]), 'recounted once nothing runs');
 }, { timeout: 240_000 });
