@@ -2,7 +2,8 @@
  * Per-message time and memory budget for the reader thread (analyzed-source.ts).
  *
  * Header parsing and analysis are synchronous: the only way to stop one poisonous message is to
- * terminate the thread running it. So the reader thread publishes, in a few shared integers, which
+ * terminate the thread running it. (An analysis that ends over the time budget before the timer
+ * struck is treated as stopped too: the rule is the time spent, not the timer's sampling.) So the reader thread publishes, in a few shared integers, which
  * event it is analysing; a timer on the ingest thread terminates it when one sample has been in
  * analysis longer than the time budget, and the thread's V8 heap is capped (`resourceLimits`) so a
  * memory-hungry sample ends the thread instead of the process. Either way the reader is restarted on
@@ -67,6 +68,7 @@ export const FRESH_START: ResumePlan = { skipEvents: 0, poisoned: [] };
 export interface WatchData {
   progress: SharedArrayBuffer;
   plan: ResumePlan;
+  budget: SampleBudget;
 }
 
 // Shared progress: [phase, event index, analyses started].
@@ -110,9 +112,14 @@ export async function* watchedAnalysis<R>(
     Atomics.store(progress, INDEX, index);
     Atomics.add(progress, STARTED, 1);
     Atomics.store(progress, PHASE, ANALYSING);
+    const began = performance.now();
     const result = analyse(event);
+    const spent = performance.now() - began;
     Atomics.store(progress, PHASE, IDLE);
-    yield result;
+    // The timer on the ingest thread samples every tenth of the budget and can be held up by that
+    // thread's own work; an analysis that finished over the budget before it struck is stopped
+    // all the same, so which messages the budget stops does not depend on the timer's luck.
+    yield spent > watch.budget.timeMs ? poisoned(event, timeBudgetError(watch.budget)) : result;
   }
 }
 
@@ -153,7 +160,7 @@ export class Watchdog {
   ) {}
 
   workerData(): WatchData {
-    return { progress: this.progress, plan: this.plan };
+    return { progress: this.progress, plan: this.plan, budget: this.budget };
   }
 
   resourceLimits(): ResourceLimits {
