@@ -67,15 +67,22 @@ interface Row {
   hash: string;
 }
 
+/** PostgreSQL advisory lock class of a case's custody chain (second key: the case id). */
+export const PG_CUSTODY_LOCK = 0x43555354; // "CUST"
+
 /**
  * Append one event. Call inside a write transaction: on SQLite the transaction is BEGIN IMMEDIATE
- * (one writer), on PostgreSQL the case row is locked so two writers cannot take the same seq.
+ * (one writer); on PostgreSQL appenders to one case take turns on an advisory lock, so two writers
+ * cannot take the same seq. Not a lock on the case row (SELECT ... FOR UPDATE): every insert of a
+ * row that references the case (an acquisition, a campaign) holds a KEY SHARE lock on that row until
+ * commit, which FOR UPDATE waits for, so two ingests that each had inserted their acquisition and
+ * then appended "acquisition-started" deadlocked.
  */
 export async function appendCustodyEvent(
   trx: Knex.Transaction,
   event: { caseId: number; caseSlug: string; at: Date; actor: string; action: CustodyAction; details: Record<string, unknown> },
 ): Promise<CustodyEvent> {
-  if (trx.client.config.client === 'pg') await trx('cases').where({ id: event.caseId }).forUpdate().first('id');
+  if (trx.client.config.client === 'pg') await trx.raw('select pg_advisory_xact_lock(?, ?)', [PG_CUSTODY_LOCK, event.caseId]);
   const last = (await trx('custody_events').where({ case_id: event.caseId }).orderBy('seq', 'desc').first('seq', 'hash')) as
     | { seq: number; hash: string }
     | undefined;
