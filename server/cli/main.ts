@@ -34,6 +34,7 @@ import { campaignDetail, listCampaigns, type CampaignRow } from '../campaigns/qu
 import { explainMember } from '../campaigns/explain.ts';
 import { fingerprintMissing } from '../campaigns/backfill.ts';
 import { updateCampaigns } from '../campaigns/update.ts';
+import { ensureCampaignSizes } from '../campaigns/sizes.ts';
 import { attributeCase, setPartyTrust } from '../attribution/reattribute.ts';
 import { listAccounts, listOriginatingIps, type ListOptions } from '../attribution/queries.ts';
 import { formatMessageEvidence, messageEvidence } from '../attribution/evidence.ts';
@@ -451,6 +452,8 @@ const COMMANDS: Command[] = [
       const c = await getCase(ctx.db.knex, required(values, 'case'));
       const fingerprinted = await fingerprintMissing(ctx, c.id, c.slug);
       const u = await updateCampaigns(ctx, c.id, c.slug);
+      // Counted here, as at the end of ingest: web pages on SQLite never recount (campaigns/sizes.ts).
+      await ensureCampaignSizes(ctx.db.knex, c.id);
       if (values.json) json({ fingerprinted, ...u });
       else {
         out(`${c.slug}: ${fingerprinted} messages fingerprinted; ${u.messagesAdded} messages placed, ${u.newCampaigns} new campaigns, ${u.extendedCampaigns} extended, ${u.merges.length} merges (${u.ms} ms)`);
