@@ -124,6 +124,7 @@ storageTest('a bundle verifies with unzip, sha256sum and openssl, is reproducibl
   assert.deepEqual(verified.problems, []);
   assert.equal(verified.ok, true);
   assert.equal(verified.sha256, first.sha256);
+  assert.equal(run('sha256sum', [first.file]).stdout.slice(0, 64), first.sha256, 'the recorded SHA-256 is the file\'s, as sha256sum reads it');
   assert.equal(verified.items, truth.items);
   assert.equal(await recordVerification(ctx, verified), 'lpn-2006');
 
