@@ -117,6 +117,11 @@ storageTest('a bundle verifies with unzip, sha256sum and openssl, is reproducibl
   const report = await caseReport(ctx.db.knex, 'lpn-2006');
   assert.equal(campaigns.length - 1, report.campaigns);
   assert.equal(campaigns.slice(1).reduce((n, r) => n + Number(r[2]), 0), truth.messages);
+  // Every item counted once per table, each message at least once per account.
+  assert.equal(campaigns.slice(1).reduce((n, r) => n + Number(r[1]), 0), truth.items);
+  assert.equal(accounts.slice(1).reduce((n, r) => n + Number(r[2]), 0), truth.items);
+  assert.ok(accounts.slice(1).reduce((n, r) => n + Number(r[3]), 0) >= truth.messages);
+  assert.equal(ips.slice(1).reduce((n, r) => n + Number(r[1]), 0), truth.items);
   assert.equal(fs.existsSync(path.join(bag, 'data', 'damages.csv')), false, 'no rule set chosen: no damages.csv');
 
   // spamcase verify agrees and is recorded on the case.
