@@ -16,6 +16,8 @@
  * never recount (requestMayRecount) and serve the stored sizes as of their count until it has.
  */
 import type { Knex } from 'knex';
+import { withBusyRetry } from '../db/errors.ts';
+import { PG_CAMPAIGN_LOCK } from './update.ts';
 
 export interface CampaignSize {
   messages: number;
@@ -65,7 +67,11 @@ async function headSeq(knex: Knex | Knex.Transaction, caseId: number): Promise<n
 
 /** Counts the sizes of every campaign of the case and stores them with the head they are valid for. */
 export async function recountCampaignSizes(knex: Knex, caseId: number, clock: () => Date = () => new Date()): Promise<SizesState> {
-  return knex.transaction(async (trx) => {
+  return withBusyRetry(() => knex.transaction(async (trx) => {
+    // On PostgreSQL, clustering's lock first: a recount updating every campaign row of the case while
+    // clustering updated some of them in another order was a deadlock, and a dashboard view at the
+    // end of an ingest answered 503 (once in CI's load test).
+    if (trx.client.config.client === 'pg') await trx.raw('select pg_advisory_xact_lock(?, ?)', [PG_CAMPAIGN_LOCK, caseId]);
     // A write first: on SQLite it takes the write lock (waiting on the busy timeout) before any read,
     // so the head and the counts below are read from one snapshot.
     await trx('campaigns').where({ case_id: caseId }).update({ deliveries: 0, accounts: 0, originating_ips: null, first_date: null, last_date: null });
@@ -93,7 +99,7 @@ export async function recountCampaignSizes(knex: Knex, caseId: number, clock: ()
     const countedAt = clock().toISOString();
     await trx('campaign_size_heads').insert({ case_id: caseId, custody_seq: seq, computed_at: countedAt }).onConflict('case_id').merge();
     return { current: true, countedAt };
-  });
+  }));
 }
 
 function recountOnce(knex: Knex, caseId: number): Promise<SizesState> {

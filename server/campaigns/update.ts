@@ -25,7 +25,8 @@ const MEMBER_COLUMNS = ['message_id', 'case_id', 'campaign_number', 'similarity'
 /** Values per IN (...) list. */
 const IN_CHUNK = 500;
 /** PostgreSQL advisory lock class for campaign updates (second key: the case id). */
-const PG_CAMPAIGN_LOCK = 0x43414d50; // "CAMP"
+/** PostgreSQL advisory lock per case held by clustering and by the size recount (sizes.ts), so they never deadlock. */
+export const PG_CAMPAIGN_LOCK = 0x43414d50; // "CAMP"
 
 export interface CampaignMerge {
   into: number;

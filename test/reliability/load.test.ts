@@ -75,7 +75,7 @@ storageTest(
         assert.ok(p.requests > 0, `${p.path}: no request completed`);
         assert.equal(p.errors, 0, `${p.path}: ${p.errors} connection errors`);
         assert.equal(p.timeouts, 0, `${p.path}: ${p.timeouts} timeouts`);
-        assert.equal(p.non2xx, 0, `${p.path}: ${p.non2xx} non-2xx responses`);
+        assert.equal(p.non2xx, 0, `${p.path}: ${p.non2xx} non-2xx responses ${JSON.stringify(p.statuses)}; the server logged: ${server.failedRequestLog.slice(-6).join('\n')}`);
         assert.equal(p.ok2xx, p.requests, `${p.path}: every request answered 2xx`);
         assert.ok(Number.isFinite(p.p95) && p.p95 > 0 && p.p50 <= p.p95 && p.p95 <= p.max, `${p.path}: p95 ${p.p95} is not a sane latency`);
       }
