@@ -5,11 +5,9 @@
  */
 import type { Knex } from 'knex';
 import { SpamcaseError } from '../errors.ts';
-import { ensureCampaignSizes, sizeColumns, storedSize, type CampaignSize, type SizesState } from './sizes.ts';
+import { ensureCampaignSizes, sizeColumns, storedSize, type CampaignSize, type SizesReadOptions, type SizesState } from './sizes.ts';
 
-export interface ListOptions {
-  /** false: serve stale stored sizes (marked) rather than recount them here (sizes.ts, requestMayRecount). */
-  recount?: boolean;
+export interface ListOptions extends SizesReadOptions {
   sort?: string;
   order?: 'asc' | 'desc';
   limit?: number;
@@ -76,7 +74,7 @@ export async function listCampaigns(knex: Knex, caseId: number, opts: ListOption
   const sort = opts.sort ?? 'messages';
   if (!(CAMPAIGN_SORTS as readonly string[]).includes(sort)) throw new SpamcaseError('INVALID_INPUT', `sort must be one of ${CAMPAIGN_SORTS.join(', ')}`);
   const order = opts.order ?? (sort === 'messages' ? 'desc' : 'asc');
-  const sizes = await ensureCampaignSizes(knex, caseId, { recount: opts.recount });
+  const sizes = await ensureCampaignSizes(knex, caseId, opts);
   const totalRow = (await liveCampaigns(knex, caseId, opts.search).count({ n: '*' }).first()) as { n: number | string } | undefined;
   const rows = (await liveCampaigns(knex, caseId, opts.search)
     .join('items as i', 'i.id', 'm.first_item_id')
@@ -100,10 +98,10 @@ export async function resolveCampaignNumber(knex: Knex, caseId: number, number: 
   throw new SpamcaseError('CAMPAIGN_NOT_FOUND', `campaign ${number}: merge chain too long`);
 }
 
-export async function campaignDetail(knex: Knex, caseId: number, number: number, opts: { limit?: number; offset?: number; recount?: boolean } = {}): Promise<CampaignDetail> {
+export async function campaignDetail(knex: Knex, caseId: number, number: number, opts: { limit?: number; offset?: number } & SizesReadOptions = {}): Promise<CampaignDetail> {
   const { limit, offset } = page(opts);
   const live = await resolveCampaignNumber(knex, caseId, number);
-  const sizes = await ensureCampaignSizes(knex, caseId, { recount: opts.recount });
+  const sizes = await ensureCampaignSizes(knex, caseId, opts);
   const head = (await liveCampaigns(knex, caseId, undefined)
     .join('items as i', 'i.id', 'm.first_item_id')
     .where('c.number', live)

@@ -13,7 +13,7 @@
  * head yet) it serves the stored sizes and says as of when: a recount is a write, and on SQLite a
  * web server waiting for the ingest's write lock would stall every page (the driver is synchronous).
  * `ingest` recounts at its end, so the first page after an ingest is fast; web requests on SQLite
- * never recount (requestMayRecount) and serve the stored sizes as of their count until it has.
+ * never recount (`servingRequest`) and serve the stored sizes as of their count until it has.
  */
 import type { Knex } from 'knex';
 import { withBusyRetry } from '../db/errors.ts';
@@ -112,30 +112,30 @@ function recountOnce(knex: Knex, caseId: number): Promise<SizesState> {
   return p;
 }
 
-/**
- * Whether a web request may recount stale sizes itself. On SQLite it may not: the driver is
- * synchronous, so a recount (about 15 s at a million messages) would stall every page the server is
- * serving, and waiting for another process's write lock would stall them for the busy timeout and
- * then fail. That happens at the end of every ingest: its acquisitions are done, but its clustering
- * and recount have not yet committed. On PostgreSQL a request waits alone.
- */
-export function requestMayRecount(knex: Knex): boolean {
-  return knex.client.config.client === 'pg';
+export interface SizesReadOptions {
+  /**
+   * The read serves a web request. On SQLite such a read never recounts: the driver is synchronous,
+   * so a recount (about 15 s at a million messages) would stall every page the server is serving,
+   * and waiting for another process's write lock would stall them for the busy timeout and then
+   * fail. That happens at the end of every ingest: its acquisitions are done, but its clustering and
+   * recount have not yet committed. On PostgreSQL a request waits alone.
+   */
+  servingRequest?: boolean;
 }
 
 /**
  * Makes the stored sizes those of the current head (recounting if needed) and says whether they are;
- * they are not while an acquisition runs in the case, nor, with `recount: false`, until the process
- * that moved the head (ingest, attribute, dkim, campaigns update: each recounts at its end) has
- * recounted them. Sizes never counted at all are counted whatever `recount` says.
+ * they are not while an acquisition runs in the case, nor, for a web request on SQLite, until the
+ * process that moved the head (ingest, attribute, dkim, campaigns update: each recounts at its end)
+ * has recounted them. Sizes never counted at all are counted in any case.
  */
-export async function ensureCampaignSizes(knex: Knex, caseId: number, opts: { recount?: boolean } = {}): Promise<SizesState> {
+export async function ensureCampaignSizes(knex: Knex, caseId: number, opts: SizesReadOptions = {}): Promise<SizesState> {
   const seq = await headSeq(knex, caseId);
   const stored = (await knex('campaign_size_heads').where({ case_id: caseId }).first('custody_seq', 'computed_at')) as
     | { custody_seq: number | string; computed_at: string }
     | undefined;
   if (stored && Number(stored.custody_seq) === seq) return { current: true, countedAt: stored.computed_at };
-  if (stored && opts.recount === false) return { current: false, countedAt: stored.computed_at };
+  if (stored && opts.servingRequest && knex.client.config.client !== 'pg') return { current: false, countedAt: stored.computed_at };
   const running = (await knex('acquisitions').where({ case_id: caseId, status: 'running' }).count({ n: '*' }).first()) as { n: number | string };
   if (!stored || Number(running.n) === 0) {
     const state = await recountOnce(knex, caseId);

@@ -24,8 +24,7 @@ const MEMBER_PAGE = 5000;
 const MEMBER_COLUMNS = ['message_id', 'case_id', 'campaign_number', 'similarity'];
 /** Values per IN (...) list. */
 const IN_CHUNK = 500;
-/** PostgreSQL advisory lock class for campaign updates (second key: the case id). */
-/** PostgreSQL advisory lock per case held by clustering and by the size recount (sizes.ts), so they never deadlock. */
+/** PostgreSQL advisory lock class (second key: the case id) taken first by clustering and by the size recount (sizes.ts), so they never deadlock. */
 export const PG_CAMPAIGN_LOCK = 0x43414d50; // "CAMP"
 
 export interface CampaignMerge {
@@ -95,15 +94,14 @@ class Loaded {
 }
 
 async function load(trx: Knex.Transaction, caseId: number): Promise<Loaded> {
-  const expected = (await trx('message_fingerprints').where({ case_id: caseId }).count({ n: '*' }).first()) as { n: number | string } | undefined;
-  const loaded = new Loaded(Number(expected?.n ?? 0));
+  const bounds = (await trx('message_fingerprints').where({ case_id: caseId }).count({ n: '*' }).min({ lo: 'message_id' }).max({ hi: 'message_id' }).first()) as
+    | { n: number | string; lo: number | string | null; hi: number | string | null }
+    | undefined;
+  const loaded = new Loaded(Number(bounds?.n ?? 0));
+  if (bounds?.lo === null || bounds?.lo === undefined) return loaded;
   // Pages are ranges of message ids, not "after X, ORDER BY, LIMIT": with statistics taken while the
   // table was small, PostgreSQL planned each such page as a scan and sort of every later row (0.65 s
   // a page, 40 s to load a million messages).
-  const bounds = (await trx('message_fingerprints').where({ case_id: caseId }).min({ lo: 'message_id' }).max({ hi: 'message_id' }).first()) as
-    | { lo: number | string | null; hi: number | string | null }
-    | undefined;
-  if (bounds?.lo === null || bounds?.lo === undefined) return loaded;
   const hi = Number(bounds.hi);
   for (let lo = Number(bounds.lo) - 1; lo < hi; lo += LOAD_PAGE) {
     const rows = (await trx('message_fingerprints as f')

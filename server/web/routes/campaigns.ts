@@ -6,7 +6,6 @@ import type { Request } from 'express';
 import type { RouteDef } from '../http.ts';
 import type { WebDeps } from '../routes.ts';
 import { CAMPAIGN_SORTS, campaignDetail, listCampaigns, MAX_LIST_LIMIT, type ListOptions } from '../../campaigns/queries.ts';
-import { requestMayRecount } from '../../campaigns/sizes.ts';
 import { explainMember } from '../../campaigns/explain.ts';
 import { SpamcaseError } from '../../errors.ts';
 import { queryString, renderPage } from './common.ts';
@@ -35,7 +34,7 @@ export function campaignRoutes(deps: () => WebDeps): RouteDef[] {
       access: 'case-read',
       async handler(req, res, state) {
         const q = campaignQuery(req);
-        const result = await listCampaigns(state.ctx.db.knex, state.access!.record.id, { ...q, recount: requestMayRecount(state.ctx.db.knex) });
+        const result = await listCampaigns(state.ctx.db.knex, state.access!.record.id, { ...q, servingRequest: true });
         const pages = { prev: q.offset > 0 ? Math.max(0, q.offset - PAGE_SIZE) : null, next: q.offset + PAGE_SIZE < result.total ? q.offset + PAGE_SIZE : null, from: result.total === 0 ? 0 : q.offset + 1, to: Math.min(result.total, q.offset + PAGE_SIZE) };
         renderPage(deps().templates, res, state, 'campaigns.njk', { result, q, pages, sorts: CAMPAIGN_SORTS, section: 'campaigns' });
       },
@@ -45,7 +44,7 @@ export function campaignRoutes(deps: () => WebDeps): RouteDef[] {
       path: '/api/cases/:slug/campaigns',
       access: 'case-read',
       async handler(req, res, state) {
-        res.json(await listCampaigns(state.ctx.db.knex, state.access!.record.id, { ...campaignQuery(req), recount: requestMayRecount(state.ctx.db.knex) }));
+        res.json(await listCampaigns(state.ctx.db.knex, state.access!.record.id, { ...campaignQuery(req), servingRequest: true }));
       },
     },
     {
@@ -61,7 +60,7 @@ export function campaignRoutes(deps: () => WebDeps): RouteDef[] {
           ['number', 'exemplar_bates', 'subject', 'messages', 'deliveries', 'accounts', 'originating_ips', 'first_date', 'last_date'],
           async (after) => {
             const offset = Number(after ?? 0);
-            const r = await listCampaigns(state.ctx.db.knex, c.id, { ...q, offset, limit: MAX_LIST_LIMIT, recount: requestMayRecount(state.ctx.db.knex) });
+            const r = await listCampaigns(state.ctx.db.knex, c.id, { ...q, offset, limit: MAX_LIST_LIMIT, servingRequest: true });
             return { rows: r.rows, next: offset + r.rows.length < r.total && r.rows.length > 0 ? String(offset + r.rows.length) : null };
           },
           (k) => [k.number, k.exemplarBates, k.subject, k.messages, k.deliveries, k.accounts, k.originatingIps, k.firstDate, k.lastDate],
@@ -77,7 +76,7 @@ export function campaignRoutes(deps: () => WebDeps): RouteDef[] {
         const number = Number(req.params.number);
         if (!Number.isInteger(number) || number < 1) throw new SpamcaseError('NOT_FOUND', 'no such campaign');
         const offset = offsetOf(req);
-        const detail = await campaignDetail(state.ctx.db.knex, c.id, number, { limit: PAGE_SIZE, offset, recount: requestMayRecount(state.ctx.db.knex) });
+        const detail = await campaignDetail(state.ctx.db.knex, c.id, number, { limit: PAGE_SIZE, offset, servingRequest: true });
         const member = queryString(req, 'member', 80);
         let explanation = null;
         if (member) {

@@ -13,7 +13,6 @@ import { deliveriesChart, type Chart } from '../chart.ts';
 import { isSpamcaseError, SpamcaseError } from '../../errors.ts';
 import { listAccounts, type AccountRow } from '../../attribution/queries.ts';
 import { listCampaigns, type CampaignRow } from '../../campaigns/queries.ts';
-import { requestMayRecount } from '../../campaigns/sizes.ts';
 import { bodyString, csvLine, queryString, renderPage } from './common.ts';
 
 /** Rows per query while streaming a CSV download. */
@@ -61,7 +60,7 @@ function computeOnce(knex: Knex, cache: DashboardCache, caseId: number, slug: st
       undated: perDay.undated,
       reasons: await rejectionReasons(knex, caseId),
       topAccounts: (await listAccounts(knex, caseId, { sort: 'deliveries', order: 'desc', limit: DASHBOARD_TOP })).rows,
-      topCampaigns: (await listCampaigns(knex, caseId, { sort: 'messages', limit: DASHBOARD_TOP, recount: requestMayRecount(knex) })).rows,
+      topCampaigns: (await listCampaigns(knex, caseId, { sort: 'messages', limit: DASHBOARD_TOP, servingRequest: true })).rows,
     };
     cache.set(caseId, { key, value, at, settled });
     return value;
