@@ -76,23 +76,34 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 
   const portText = env.SPAMCASE_PORT?.trim() || env.PORT?.trim() || '3000';
   const port = Number(portText);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) problems.push(`SPAMCASE_PORT must be a port number 0-65535 (got ${JSON.stringify(portText)})`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    problems.push(`SPAMCASE_PORT must be a port number 0-65535 (got ${JSON.stringify(portText)})`);
   const host = env.SPAMCASE_HOST?.trim() || env.HOST?.trim() || '127.0.0.1';
   const proxyText = env.SPAMCASE_TRUST_PROXY?.trim() ?? '';
   let trustProxy: boolean | number | string = false;
   if (proxyText === 'true') trustProxy = true;
   else if (/^\d{1,2}$/.test(proxyText)) trustProxy = Number(proxyText);
   else if (proxyText === '' || proxyText === 'false') trustProxy = false;
-  else if (/^[0-9a-fA-F.:/, ]+$|^(loopback|linklocal|uniquelocal)(, *(loopback|linklocal|uniquelocal))*$/.test(proxyText)) trustProxy = proxyText;
-  else problems.push(`SPAMCASE_TRUST_PROXY must be true, false, a hop count or addresses (got ${JSON.stringify(proxyText)})`);
+  else if (
+    /^[0-9a-fA-F.:/, ]+$|^(loopback|linklocal|uniquelocal)(, *(loopback|linklocal|uniquelocal))*$/.test(proxyText)
+  )
+    trustProxy = proxyText;
+  else
+    problems.push(
+      `SPAMCASE_TRUST_PROXY must be true, false, a hop count or addresses (got ${JSON.stringify(proxyText)})`,
+    );
 
   const organization = env.SPAMCASE_ORGANIZATION?.trim() || 'spamcase user';
   const certPath = env.SPAMCASE_SIGNING_CERT?.trim();
   const keyPath = env.SPAMCASE_SIGNING_KEY?.trim();
   const p12 = env.SPAMCASE_SIGNING_P12?.trim();
-  let signing: Config['signing'] = { cert: path.join(dataRoot, 'keys', 'signing-cert.pem'), key: path.join(dataRoot, 'keys', 'signing-key.pem') };
+  let signing: Config['signing'] = {
+    cert: path.join(dataRoot, 'keys', 'signing-cert.pem'),
+    key: path.join(dataRoot, 'keys', 'signing-key.pem'),
+  };
   if (p12) {
-    if (certPath || keyPath) problems.push('set either SPAMCASE_SIGNING_P12 or SPAMCASE_SIGNING_CERT + SPAMCASE_SIGNING_KEY, not both');
+    if (certPath || keyPath)
+      problems.push('set either SPAMCASE_SIGNING_P12 or SPAMCASE_SIGNING_CERT + SPAMCASE_SIGNING_KEY, not both');
     signing = { p12: path.resolve(p12), password: env.SPAMCASE_SIGNING_P12_PASSWORD ?? '' };
   } else if (certPath || keyPath) {
     if (!certPath || !keyPath) problems.push('SPAMCASE_SIGNING_CERT and SPAMCASE_SIGNING_KEY go together');
@@ -103,7 +114,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (tsa) {
     try {
       const u = new URL(tsa);
-      if (u.protocol !== 'http:' && u.protocol !== 'https:') problems.push(`SPAMCASE_TSA_URL must be http(s) (got ${u.protocol})`);
+      if (u.protocol !== 'http:' && u.protocol !== 'https:')
+        problems.push(`SPAMCASE_TSA_URL must be http(s) (got ${u.protocol})`);
       else tsaUrl = u.toString();
     } catch {
       problems.push(`SPAMCASE_TSA_URL is not a URL: ${JSON.stringify(tsa)}`);
@@ -114,13 +126,19 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const timeText = env.SPAMCASE_MESSAGE_TIME_BUDGET_MS?.trim();
   if (timeText) {
     const v = Number(timeText);
-    if (!Number.isInteger(v) || v < 1) problems.push(`SPAMCASE_MESSAGE_TIME_BUDGET_MS must be a whole number of milliseconds >= 1 (got ${JSON.stringify(timeText)})`);
+    if (!Number.isInteger(v) || v < 1)
+      problems.push(
+        `SPAMCASE_MESSAGE_TIME_BUDGET_MS must be a whole number of milliseconds >= 1 (got ${JSON.stringify(timeText)})`,
+      );
     else ingestBudget.timeMs = v;
   }
   const memoryText = env.SPAMCASE_MESSAGE_MEMORY_BUDGET_MB?.trim();
   if (memoryText) {
     const v = Number(memoryText);
-    if (!Number.isInteger(v) || v < MIN_MEMORY_BUDGET_MB) problems.push(`SPAMCASE_MESSAGE_MEMORY_BUDGET_MB must be a whole number of megabytes >= ${MIN_MEMORY_BUDGET_MB} (got ${JSON.stringify(memoryText)})`);
+    if (!Number.isInteger(v) || v < MIN_MEMORY_BUDGET_MB)
+      problems.push(
+        `SPAMCASE_MESSAGE_MEMORY_BUDGET_MB must be a whole number of megabytes >= ${MIN_MEMORY_BUDGET_MB} (got ${JSON.stringify(memoryText)})`,
+      );
     else ingestBudget.memoryMb = v;
   }
 
@@ -128,11 +146,25 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   let testExportPause: ExportStage | null = null;
   if (pauseText !== '') {
     if ((EXPORT_STAGES as readonly string[]).includes(pauseText)) testExportPause = pauseText as ExportStage;
-    else problems.push(`SPAMCASE_TEST_EXPORT_PAUSE must be one of ${EXPORT_STAGES.join(', ')} (got ${JSON.stringify(pauseText)})`);
+    else
+      problems.push(
+        `SPAMCASE_TEST_EXPORT_PAUSE must be one of ${EXPORT_STAGES.join(', ')} (got ${JSON.stringify(pauseText)})`,
+      );
   }
 
   if (problems.length > 0) {
-    throw new SpamcaseError('CONFIG_INVALID', `Invalid configuration:\n  - ${problems.join('\n  - ')}`, { details: { problems } });
+    throw new SpamcaseError('CONFIG_INVALID', `Invalid configuration:\n  - ${problems.join('\n  - ')}`, {
+      details: { problems },
+    });
   }
-  return { dataRoot, database, http: { host, port, trustProxy }, organization, signing, tsaUrl, ingestBudget, testExportPause };
+  return {
+    dataRoot,
+    database,
+    http: { host, port, trustProxy },
+    organization,
+    signing,
+    tsaUrl,
+    ingestBudget,
+    testExportPause,
+  };
 }

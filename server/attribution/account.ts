@@ -54,13 +54,32 @@ function domainCovers(signingDomain: string, domain: string): boolean {
   return domain === signingDomain || domain.endsWith(`.${signingDomain}`);
 }
 
-export function resolveAccount(facts: AttributionFacts, relayProvider: string | null, trust: TrustMatcher, dkim: VerifiedDkim | null): AccountResult {
+export function resolveAccount(
+  facts: AttributionFacts,
+  relayProvider: string | null,
+  trust: TrustMatcher,
+  dkim: VerifiedDkim | null,
+): AccountResult {
   const candidates: Candidate[] = [];
   const providerHeader = (source: string, address: string | null) => {
     if (!address) return;
     const provider = providerOfDomain(address.slice(address.lastIndexOf('@') + 1));
-    if (provider !== null && provider === relayProvider) candidates.push({ source, address, rank: 'provider', why: `set by ${provider}, whose server handed the message to the party` });
-    else candidates.push({ source, address, rank: 'claimed', why: relayProvider ? `the message came from ${relayProvider}, not from this address's provider` : 'no provider server in the trusted part of the chain: the sender could write it' });
+    if (provider !== null && provider === relayProvider)
+      candidates.push({
+        source,
+        address,
+        rank: 'provider',
+        why: `set by ${provider}, whose server handed the message to the party`,
+      });
+    else
+      candidates.push({
+        source,
+        address,
+        rank: 'claimed',
+        why: relayProvider
+          ? `the message came from ${relayProvider}, not from this address's provider`
+          : 'no provider server in the trusted part of the chain: the sender could write it',
+      });
   };
   providerHeader('X-Originating-Email', facts.xOriginatingEmail);
   providerHeader('X-Sender', facts.xSender);
@@ -68,8 +87,20 @@ export function resolveAccount(facts: AttributionFacts, relayProvider: string | 
 
   if (dkim !== null && dkim.result === 'pass') {
     const id = dkim.identity ? normalizeAccount(dkim.identity) : null;
-    if (id && id.address.indexOf('@') > 0 && !id.address.startsWith('@')) candidates.push({ source: 'DKIM i=', address: id.address, rank: 'dkim', why: `verified DKIM signature, d=${dkim.domain}` });
-    else if (facts.from && domainCovers(dkim.domain, facts.from.slice(facts.from.lastIndexOf('@') + 1))) candidates.push({ source: 'DKIM d= over From', address: facts.from, rank: 'dkim', why: `verified DKIM signature by ${dkim.domain} covers the From domain` });
+    if (id && id.address.indexOf('@') > 0 && !id.address.startsWith('@'))
+      candidates.push({
+        source: 'DKIM i=',
+        address: id.address,
+        rank: 'dkim',
+        why: `verified DKIM signature, d=${dkim.domain}`,
+      });
+    else if (facts.from && domainCovers(dkim.domain, facts.from.slice(facts.from.lastIndexOf('@') + 1)))
+      candidates.push({
+        source: 'DKIM d= over From',
+        address: facts.from,
+        rank: 'dkim',
+        why: `verified DKIM signature by ${dkim.domain} covers the From domain`,
+      });
   }
   for (const ar of facts.authResults) {
     if (!trust.isTrustedAuthserv(ar.authservId)) continue;
@@ -77,15 +108,40 @@ export function resolveAccount(facts: AttributionFacts, relayProvider: string | 
       if (r.method !== 'dkim' || r.result !== 'pass') continue;
       const i = r.props['header.i'] ? normalizeAccount(r.props['header.i']) : null;
       const d = r.props['header.d']?.toLowerCase();
-      if (i && !i.address.startsWith('@')) candidates.push({ source: `Authentication-Results (${ar.authservId}) dkim=pass header.i`, address: i.address, rank: 'dkim', why: 'DKIM pass recorded by a trusted authserv-id' });
-      else if (d && facts.from && domainCovers(d, facts.from.slice(facts.from.lastIndexOf('@') + 1))) candidates.push({ source: `Authentication-Results (${ar.authservId}) dkim=pass header.d`, address: facts.from, rank: 'dkim', why: `DKIM pass for ${d} recorded by a trusted authserv-id` });
+      if (i && !i.address.startsWith('@'))
+        candidates.push({
+          source: `Authentication-Results (${ar.authservId}) dkim=pass header.i`,
+          address: i.address,
+          rank: 'dkim',
+          why: 'DKIM pass recorded by a trusted authserv-id',
+        });
+      else if (d && facts.from && domainCovers(d, facts.from.slice(facts.from.lastIndexOf('@') + 1)))
+        candidates.push({
+          source: `Authentication-Results (${ar.authservId}) dkim=pass header.d`,
+          address: facts.from,
+          rank: 'dkim',
+          why: `DKIM pass for ${d} recorded by a trusted authserv-id`,
+        });
     }
   }
 
   if (facts.returnPath !== null) {
-    if (facts.returnPath === '') candidates.push({ source: 'Return-Path', address: '<>', rank: 'refused', why: 'null sender (a bounce)' });
-    else if (isBounceAddress(facts.returnPath)) candidates.push({ source: 'Return-Path', address: facts.returnPath, rank: 'refused', why: 'bounce-handling address (VERP/SRS/BATV style)' });
-    else candidates.push({ source: 'Return-Path', address: facts.returnPath, rank: 'return-path', why: 'envelope sender' });
+    if (facts.returnPath === '')
+      candidates.push({ source: 'Return-Path', address: '<>', rank: 'refused', why: 'null sender (a bounce)' });
+    else if (isBounceAddress(facts.returnPath))
+      candidates.push({
+        source: 'Return-Path',
+        address: facts.returnPath,
+        rank: 'refused',
+        why: 'bounce-handling address (VERP/SRS/BATV style)',
+      });
+    else
+      candidates.push({
+        source: 'Return-Path',
+        address: facts.returnPath,
+        rank: 'return-path',
+        why: 'envelope sender',
+      });
   }
   if (facts.from) candidates.push({ source: 'From', address: facts.from, rank: 'from', why: 'header From' });
 
@@ -98,17 +154,45 @@ export function resolveAccount(facts: AttributionFacts, relayProvider: string | 
   let falseSender = false;
   if (best !== null) {
     const strong = candidates.filter((c) => c.rank === 'provider' || c.rank === 'dkim');
-    if (new Set(strong.map((c) => c.address)).size > 1) conflicts.push(`authenticated headers disagree: ${[...new Set(strong.map((c) => `${c.source} ${c.address}`))].join(', ')}`);
+    if (new Set(strong.map((c) => c.address)).size > 1)
+      conflicts.push(
+        `authenticated headers disagree: ${[...new Set(strong.map((c) => `${c.source} ${c.address}`))].join(', ')}`,
+      );
     for (const c of candidates) {
-      if ((c.rank === 'return-path' || c.rank === 'from') && c.address !== best.address && RANK_ORDER[c.rank] > RANK_ORDER[best.rank as EvidenceRank]) {
+      if (
+        (c.rank === 'return-path' || c.rank === 'from') &&
+        c.address !== best.address &&
+        RANK_ORDER[c.rank] > RANK_ORDER[best.rank as EvidenceRank]
+      ) {
         conflicts.push(`${c.source} says ${c.address}, ${best.source} says ${best.address}`);
         falseSender = true;
       }
     }
   }
-  for (const c of candidates) if (c.rank === 'claimed' && best !== null && c.address !== best.address) conflicts.push(`${c.source} claims ${c.address} (${c.why})`);
+  for (const c of candidates)
+    if (c.rank === 'claimed' && best !== null && c.address !== best.address)
+      conflicts.push(`${c.source} claims ${c.address} (${c.why})`);
 
-  if (best === null) return { account: null, provider: null, domain: null, rank: null, evidence: 'no usable sender address', candidates, conflicts, falseSender };
+  if (best === null)
+    return {
+      account: null,
+      provider: null,
+      domain: null,
+      rank: null,
+      evidence: 'no usable sender address',
+      candidates,
+      conflicts,
+      falseSender,
+    };
   const acc = normalizeAccount(best.address)!;
-  return { account: acc.address, provider: acc.provider, domain: acc.domain, rank: best.rank as EvidenceRank, evidence: `${best.rank}: ${best.source}`, candidates, conflicts, falseSender };
+  return {
+    account: acc.address,
+    provider: acc.provider,
+    domain: acc.domain,
+    rank: best.rank as EvidenceRank,
+    evidence: `${best.rank}: ${best.source}`,
+    candidates,
+    conflicts,
+    falseSender,
+  };
 }

@@ -97,9 +97,16 @@ function normalizeUncached(address: string): Account | null {
   const at = a.lastIndexOf('@');
   if (at <= 0 || at === a.length - 1) return null;
   const local = a.slice(0, at).toLowerCase();
-  const domain = a.slice(at + 1).toLowerCase().replace(/\.$/, '');
+  const domain = a
+    .slice(at + 1)
+    .toLowerCase()
+    .replace(/\.$/, '');
   if (!DOMAIN.test(domain) || /\s/.test(local.replace(/^".*"$/s, ''))) return null;
-  return { address: boundedKey(`${local}@${domain}`, MAX_ADDRESS_LENGTH), domain, provider: providerOfDomain(domain) ?? domain };
+  return {
+    address: boundedKey(`${local}@${domain}`, MAX_ADDRESS_LENGTH),
+    domain,
+    provider: providerOfDomain(domain) ?? domain,
+  };
 }
 
 /** The first usable mailbox of a header value (From, Sender, X-Sender...), or null. */

@@ -33,12 +33,46 @@ export interface Attribution {
 /** What is stored per item and crosses from the reader thread to the writer: no candidate lists. */
 export type StoredAttribution = Pick<
   Attribution,
-  'account' | 'provider' | 'domain' | 'accountRank' | 'accountEvidence' | 'originatingIp' | 'ipRank' | 'ipEvidence' | 'dkim' | 'conflicts' | 'headerFalsity'
+  | 'account'
+  | 'provider'
+  | 'domain'
+  | 'accountRank'
+  | 'accountEvidence'
+  | 'originatingIp'
+  | 'ipRank'
+  | 'ipEvidence'
+  | 'dkim'
+  | 'conflicts'
+  | 'headerFalsity'
 >;
 
 export function storedForm(a: Attribution): StoredAttribution {
-  const { account, provider, domain, accountRank, accountEvidence, originatingIp, ipRank, ipEvidence, dkim, conflicts, headerFalsity } = a;
-  return { account, provider, domain, accountRank, accountEvidence, originatingIp, ipRank, ipEvidence, dkim, conflicts, headerFalsity };
+  const {
+    account,
+    provider,
+    domain,
+    accountRank,
+    accountEvidence,
+    originatingIp,
+    ipRank,
+    ipEvidence,
+    dkim,
+    conflicts,
+    headerFalsity,
+  } = a;
+  return {
+    account,
+    provider,
+    domain,
+    accountRank,
+    accountEvidence,
+    originatingIp,
+    ipRank,
+    ipEvidence,
+    dkim,
+    conflicts,
+    headerFalsity,
+  };
 }
 
 /** An item whose header could not be read: stored, counted, attributed to nobody. */
@@ -62,7 +96,9 @@ export function attribute(facts: AttributionFacts, trust: TrustMatcher, dkim: Ve
   const conflicts = [...account.conflicts];
   for (const i of origin.forgedLines) {
     const hop = facts.hops[i]!;
-    conflicts.push(`Received line ${i + 1} claims to be written by ${hop.by}, below the hop where the message entered (${origin.ip ?? 'unknown'}): forged`);
+    conflicts.push(
+      `Received line ${i + 1} claims to be written by ${hop.by}, below the hop where the message entered (${origin.ip ?? 'unknown'}): forged`,
+    );
   }
   const notes = [...origin.notes];
   if (facts.hopsNotRead > 0) notes.push(`${facts.hopsNotRead} Received lines beyond the limit were not read`);

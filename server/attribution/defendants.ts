@@ -21,8 +21,14 @@ export interface DefendantSummary {
 }
 
 export async function listDefendants(db: Knex, caseId: number): Promise<DefendantSummary[]> {
-  const defs = (await db('defendants').where({ case_id: caseId }).orderBy('id').select('id', 'name')) as Array<{ id: number; name: string }>;
-  const members = (await db('defendant_members').where({ case_id: caseId }).orderBy('key').select('defendant_id', 'kind', 'key')) as Array<{ defendant_id: number; kind: string; key: string }>;
+  const defs = (await db('defendants').where({ case_id: caseId }).orderBy('id').select('id', 'name')) as Array<{
+    id: number;
+    name: string;
+  }>;
+  const members = (await db('defendant_members')
+    .where({ case_id: caseId })
+    .orderBy('key')
+    .select('defendant_id', 'kind', 'key')) as Array<{ defendant_id: number; kind: string; key: string }>;
   const vols = (await db('defendant_members as m')
     .join('accounts as a', function () {
       this.on('a.case_id', 'm.case_id').andOn('a.address', 'm.key');
@@ -63,44 +69,84 @@ async function nextDoe(trx: Knex.Transaction, caseId: number): Promise<string> {
   return `Doe ${n}`;
 }
 
-export async function createDefendant(ctx: Context, slug: string, name: string | null, members: string[]): Promise<DefendantSummary> {
+export async function createDefendant(
+  ctx: Context,
+  slug: string,
+  name: string | null,
+  members: string[],
+): Promise<DefendantSummary> {
   const c = await getCase(ctx.db.knex, slug);
   const parsed = members.map(member);
   try {
     await ctx.db.knex.transaction(async (trx) => {
       const finalName = name?.trim() || (await nextDoe(trx, c.id));
-      if (finalName.length > 200) throw new SpamcaseError('INVALID_INPUT', 'defendant name too long (200 characters at most)');
-      const [row] = (await trx('defendants').insert({ case_id: c.id, name: finalName, created_at: ctx.clock().toISOString() }, ['id'])) as Array<{ id: number } | number>;
+      if (finalName.length > 200)
+        throw new SpamcaseError('INVALID_INPUT', 'defendant name too long (200 characters at most)');
+      const [row] = (await trx('defendants').insert(
+        { case_id: c.id, name: finalName, created_at: ctx.clock().toISOString() },
+        ['id'],
+      )) as Array<{ id: number } | number>;
       const id = typeof row === 'object' ? Number(row.id) : Number(row);
-      for (const m of parsed) await trx('defendant_members').insert({ case_id: c.id, defendant_id: id, kind: m.kind, key: m.key });
-      await appendCustodyEvent(trx, { caseId: c.id, caseSlug: slug, at: ctx.clock(), actor: ctx.actor, action: 'defendant-created', details: { defendant: finalName, added: parsed } });
+      for (const m of parsed)
+        await trx('defendant_members').insert({ case_id: c.id, defendant_id: id, kind: m.kind, key: m.key });
+      await appendCustodyEvent(trx, {
+        caseId: c.id,
+        caseSlug: slug,
+        at: ctx.clock(),
+        actor: ctx.actor,
+        action: 'defendant-created',
+        details: { defendant: finalName, added: parsed },
+      });
       name = finalName;
     });
   } catch (err) {
     const t = translateDbError(err);
-    if (t?.code === 'DB_CONFLICT') throw new SpamcaseError('INVALID_INPUT', 'that defendant name exists, or an account/IP already belongs to a defendant (remove it there first)', { cause: err });
+    if (t?.code === 'DB_CONFLICT')
+      throw new SpamcaseError(
+        'INVALID_INPUT',
+        'that defendant name exists, or an account/IP already belongs to a defendant (remove it there first)',
+        { cause: err },
+      );
     throw t ?? err;
   }
   return (await listDefendants(ctx.db.knex, c.id)).find((d) => d.name === name)!;
 }
 
-export async function changeDefendant(ctx: Context, slug: string, name: string, change: { add?: string[]; remove?: string[] }): Promise<DefendantSummary> {
+export async function changeDefendant(
+  ctx: Context,
+  slug: string,
+  name: string,
+  change: { add?: string[]; remove?: string[] },
+): Promise<DefendantSummary> {
   const c = await getCase(ctx.db.knex, slug);
   const add = (change.add ?? []).map(member);
   const remove = (change.remove ?? []).map(member);
   try {
     await ctx.db.knex.transaction(async (trx) => {
       const id = await defendantId(trx, c.id, name);
-      for (const m of add) await trx('defendant_members').insert({ case_id: c.id, defendant_id: id, kind: m.kind, key: m.key });
+      for (const m of add)
+        await trx('defendant_members').insert({ case_id: c.id, defendant_id: id, kind: m.kind, key: m.key });
       for (const m of remove) {
-        const n = await trx('defendant_members').where({ case_id: c.id, defendant_id: id, kind: m.kind, key: m.key }).del();
+        const n = await trx('defendant_members')
+          .where({ case_id: c.id, defendant_id: id, kind: m.kind, key: m.key })
+          .del();
         if (n === 0) throw new SpamcaseError('INVALID_INPUT', `${m.key} is not part of defendant "${name}"`);
       }
-      await appendCustodyEvent(trx, { caseId: c.id, caseSlug: slug, at: ctx.clock(), actor: ctx.actor, action: 'defendant-changed', details: { defendant: name, added: add, removed: remove } });
+      await appendCustodyEvent(trx, {
+        caseId: c.id,
+        caseSlug: slug,
+        at: ctx.clock(),
+        actor: ctx.actor,
+        action: 'defendant-changed',
+        details: { defendant: name, added: add, removed: remove },
+      });
     });
   } catch (err) {
     const t = translateDbError(err);
-    if (t?.code === 'DB_CONFLICT') throw new SpamcaseError('INVALID_INPUT', 'an account/IP already belongs to a defendant (remove it there first)', { cause: err });
+    if (t?.code === 'DB_CONFLICT')
+      throw new SpamcaseError('INVALID_INPUT', 'an account/IP already belongs to a defendant (remove it there first)', {
+        cause: err,
+      });
     throw t ?? err;
   }
   return (await listDefendants(ctx.db.knex, c.id)).find((d) => d.name === name)!;
@@ -116,9 +162,19 @@ export interface SuggestedDefendant {
 export type CampaignMembership = Map<string, number[]>;
 
 /** Links used by suggestions, strongest first; a group needs at least two accounts. */
-export async function suggestDefendants(db: Knex, caseId: number, options: { campaigns?: CampaignMembership; maxGroups?: number } = {}): Promise<SuggestedDefendant[]> {
-  const assigned = new Set((await db('defendant_members').where({ case_id: caseId, kind: 'account' }).pluck('key')) as string[]);
-  const pairs = (await db('item_attributions').where({ case_id: caseId }).whereNotNull('account').whereNotNull('originating_ip').distinct('account', 'originating_ip')) as Array<{ account: string; originating_ip: string }>;
+export async function suggestDefendants(
+  db: Knex,
+  caseId: number,
+  options: { campaigns?: CampaignMembership; maxGroups?: number } = {},
+): Promise<SuggestedDefendant[]> {
+  const assigned = new Set(
+    (await db('defendant_members').where({ case_id: caseId, kind: 'account' }).pluck('key')) as string[],
+  );
+  const pairs = (await db('item_attributions')
+    .where({ case_id: caseId })
+    .whereNotNull('account')
+    .whereNotNull('originating_ip')
+    .distinct('account', 'originating_ip')) as Array<{ account: string; originating_ip: string }>;
   const parent = new Map<string, string>();
   const find = (x: string): string => {
     let r = x;
@@ -164,7 +220,15 @@ export async function suggestDefendants(db: Knex, caseId: number, options: { cam
     for (const a of list) g.accounts.add(a);
     const [kind, ...rest] = key.split(':');
     const value = rest.join(':');
-    g.reasons.add(kind === 'ip' ? `shared originating IP ${value}` : kind === 'net' ? `shared network ${value}` : kind === 'campaign' ? `shared campaign ${value}` : `naming pattern ${value.replace('@', '<digits>@')}`);
+    g.reasons.add(
+      kind === 'ip'
+        ? `shared originating IP ${value}`
+        : kind === 'net'
+          ? `shared network ${value}`
+          : kind === 'campaign'
+            ? `shared campaign ${value}`
+            : `naming pattern ${value.replace('@', '<digits>@')}`,
+    );
     groups.set(root, g);
   }
   const ipsOf = new Map<string, Set<string>>();

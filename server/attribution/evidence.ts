@@ -24,8 +24,21 @@ export const MAX_SHOWN_FIELDS = 500;
 
 export interface MessageEvidence {
   case: string;
-  item: { id: number; bates: string; sha256: string; size: number; date: string | null; parseError: string | null; party: string };
-  message: { id: number; key: string; subject: string | null; deliveries: Array<{ recipient: string; source: string }> };
+  item: {
+    id: number;
+    bates: string;
+    sha256: string;
+    size: number;
+    date: string | null;
+    parseError: string | null;
+    party: string;
+  };
+  message: {
+    id: number;
+    key: string;
+    subject: string | null;
+    deliveries: Array<{ recipient: string; source: string }>;
+  };
   headers: Array<{ name: string; value: string }>;
   headersNotShown: number;
   received: Array<{ index: number; raw: string; hop: ReceivedHop; role: HopRole | 'not-read' }>;
@@ -40,7 +53,11 @@ async function findItem(db: Knex, caseId: number, ref: string): Promise<Record<s
   if (/^[0-9a-f]{64}$/i.test(r)) q.where('i.sha256', r.toLowerCase());
   else q.where('i.bates', r.toUpperCase());
   const row = (await q.first('i.*', 'p.name as party_name')) as Record<string, unknown> | undefined;
-  if (!row) throw new SpamcaseError('INVALID_INPUT', `no item ${JSON.stringify(ref)} in this case (give a Bates number like LPN-0000001 or a SHA-256)`);
+  if (!row)
+    throw new SpamcaseError(
+      'INVALID_INPUT',
+      `no item ${JSON.stringify(ref)} in this case (give a Bates number like LPN-0000001 or a SHA-256)`,
+    );
   return row;
 }
 
@@ -49,7 +66,11 @@ export async function messageEvidence(ctx: Context, slug: string, batesOrSha256:
   const c = await getCase(db, slug);
   const row = await findItem(db, c.id, batesOrSha256);
   const itemId = Number(row.id);
-  const raw = readBlob(storeDir(ctx, slug), { pack: String(row.pack), offset: Number(row.pack_offset), size: Number(row.size) });
+  const raw = readBlob(storeDir(ctx, slug), {
+    pack: String(row.pack),
+    offset: Number(row.pack_offset),
+    size: Number(row.size),
+  });
   let headers: ReturnType<typeof parseHeaders> | null = null;
   try {
     headers = parseHeaders(raw);
@@ -60,8 +81,13 @@ export async function messageEvidence(ctx: Context, slug: string, batesOrSha256:
   const trust = matcherFor(await loadPartyTrust(db, Number(row.party_id)));
   const a = attribute(facts, trust);
   const receivedRaw = headers?.received ?? [];
-  const msg = (await db('messages').where({ id: Number(row.message_id) }).first('id', 'message_key', 'subject')) as { id: number; message_key: string; subject: string | null };
-  const deliveries = (await db('deliveries').where({ message_id: msg.id }).orderBy('recipient').select('recipient', 'recipient_source')) as Array<{ recipient: string; recipient_source: string }>;
+  const msg = (await db('messages')
+    .where({ id: Number(row.message_id) })
+    .first('id', 'message_key', 'subject')) as { id: number; message_key: string; subject: string | null };
+  const deliveries = (await db('deliveries')
+    .where({ message_id: msg.id })
+    .orderBy('recipient')
+    .select('recipient', 'recipient_source')) as Array<{ recipient: string; recipient_source: string }>;
   const samples = (await db('samples as s')
     .join('acquisitions as a', 'a.id', 's.acquisition_id')
     .join('parties as p', 'p.id', 'a.party_id')
@@ -71,14 +97,38 @@ export async function messageEvidence(ctx: Context, slug: string, batesOrSha256:
   const fields = headers?.fields ?? [];
   return {
     case: slug,
-    item: { id: itemId, bates: String(row.bates), sha256: String(row.sha256), size: Number(row.size), date: (row.date as string | null) ?? null, parseError: (row.parse_error as string | null) ?? null, party: String(row.party_name) },
-    message: { id: Number(msg.id), key: msg.message_key, subject: msg.subject, deliveries: deliveries.map((d) => ({ recipient: d.recipient, source: d.recipient_source })) },
+    item: {
+      id: itemId,
+      bates: String(row.bates),
+      sha256: String(row.sha256),
+      size: Number(row.size),
+      date: (row.date as string | null) ?? null,
+      parseError: (row.parse_error as string | null) ?? null,
+      party: String(row.party_name),
+    },
+    message: {
+      id: Number(msg.id),
+      key: msg.message_key,
+      subject: msg.subject,
+      deliveries: deliveries.map((d) => ({ recipient: d.recipient, source: d.recipient_source })),
+    },
     headers: fields.slice(0, MAX_SHOWN_FIELDS).map((f) => ({ name: f.name, value: f.value })),
     headersNotShown: Math.max(0, fields.length - MAX_SHOWN_FIELDS),
-    received: receivedRaw.map((value, index) => ({ index: index + 1, raw: value, hop: facts.hops[index] ?? { ip: null, rdns: null, helo: null, by: null, with: null, kind: 'unparsed' }, role: a.hopRoles[index] ?? 'not-read' })),
+    received: receivedRaw.map((value, index) => ({
+      index: index + 1,
+      raw: value,
+      hop: facts.hops[index] ?? { ip: null, rdns: null, helo: null, by: null, with: null, kind: 'unparsed' },
+      role: a.hopRoles[index] ?? 'not-read',
+    })),
     stored: (await itemAttributions(db, c.id, [itemId])).get(itemId) ?? null,
     attribution: a,
-    samples: samples.map((s) => ({ locator: String(s.locator), source: String(s.source_name), method: String(s.method), party: String(s.name), exactDuplicate: s.exact_duplicate === true || Number(s.exact_duplicate) === 1 })),
+    samples: samples.map((s) => ({
+      locator: String(s.locator),
+      source: String(s.source_name),
+      method: String(s.method),
+      party: String(s.name),
+      exactDuplicate: s.exact_duplicate === true || Number(s.exact_duplicate) === 1,
+    })),
   };
 }
 
@@ -99,15 +149,29 @@ export function formatMessageEvidence(e: MessageEvidence): string {
   if (a.conflicts.length > 0) lines.push('conflicts:', ...a.conflicts.map((c) => `  ${c}`));
   if (a.notes.length > 0) lines.push('notes:', ...a.notes.map((n) => `  ${n}`));
   if (e.stored && (e.stored.account !== a.account || e.stored.originatingIp !== a.originatingIp)) {
-    lines.push(`stored attribution differs (trust changed since?): account ${e.stored.account ?? '(none)'}, IP ${e.stored.originatingIp ?? '(none)'}; run spamcase attribute`);
+    lines.push(
+      `stored attribution differs (trust changed since?): account ${e.stored.account ?? '(none)'}, IP ${e.stored.originatingIp ?? '(none)'}; run spamcase attribute`,
+    );
   }
   lines.push('', 'Received chain (topmost first):');
   for (const r of e.received) {
     const h = r.hop;
-    lines.push(`  ${String(r.index).padStart(3)} ${r.role.padEnd(22)} from ${h.helo ?? '-'} (${h.rdns ?? '-'} [${h.ip ?? '-'}]) by ${h.by ?? '-'} [${h.kind}]`);
+    lines.push(
+      `  ${String(r.index).padStart(3)} ${r.role.padEnd(22)} from ${h.helo ?? '-'} (${h.rdns ?? '-'} [${h.ip ?? '-'}]) by ${h.by ?? '-'} [${h.kind}]`,
+    );
   }
-  lines.push('', 'samples:', ...e.samples.map((s) => `  ${s.party} ${s.method} ${s.source} ${s.locator}${s.exactDuplicate ? ' (exact duplicate)' : ''}`));
-  lines.push('', 'headers:', ...e.headers.map((h) => `  ${h.name}: ${h.value.replace(/[\x00-\x08\x0b-\x1f\x7f]/g, '?')}`));
+  lines.push(
+    '',
+    'samples:',
+    ...e.samples.map(
+      (s) => `  ${s.party} ${s.method} ${s.source} ${s.locator}${s.exactDuplicate ? ' (exact duplicate)' : ''}`,
+    ),
+  );
+  lines.push(
+    '',
+    'headers:',
+    ...e.headers.map((h) => `  ${h.name}: ${h.value.replace(/[\x00-\x08\x0b-\x1f\x7f]/g, '?')}`),
+  );
   if (e.headersNotShown > 0) lines.push(`  ... ${e.headersNotShown} more header fields`);
   return lines.join('\n');
 }

@@ -50,7 +50,8 @@ export function extractFacts(h: ParsedHeaders, rawXOriginatingIp: string[] = h.x
     sender: first(h.sender),
     xSender,
     xOriginatingEmail: h.xOriginatingEmail[0] ? (normalizeAccount(h.xOriginatingEmail[0])?.address ?? null) : null,
-    returnPath: h.returnPath === null ? null : h.returnPath === '' ? '' : (normalizeAccount(h.returnPath)?.address ?? null),
+    returnPath:
+      h.returnPath === null ? null : h.returnPath === '' ? '' : (normalizeAccount(h.returnPath)?.address ?? null),
     xOriginatingIp: rawXOriginatingIp.slice(0, MAX_FACT_VALUES),
     dkim: h.dkimSignatures.slice(0, MAX_FACT_VALUES).map((s) => ({ d: s.d, i: s.i, s: s.s })),
     authResults: h.authenticationResults

@@ -46,7 +46,7 @@ function canonicalIpv6(t: string): string {
   const nums = groups.map((g) => parseInt(g, 16));
   let bestStart = -1;
   let bestLen = 1;
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     if (nums[i] !== 0) {
       i++;
       continue;
@@ -102,7 +102,15 @@ function addressBytes(ip: string): Uint8Array | null {
     return out;
   }
   const [head, tail] = ip.includes('::') ? ip.split('::') : [ip, ''];
-  const groups = (g: string) => (g === '' ? [] : g.split(':')).flatMap((x) => (x.includes('.') ? (() => { const b = x.split('.').map(Number); return [((b[0]! << 8) | b[1]!).toString(16), ((b[2]! << 8) | b[3]!).toString(16)]; })() : [x]));
+  const groups = (g: string) =>
+    (g === '' ? [] : g.split(':')).flatMap((x) =>
+      x.includes('.')
+        ? (() => {
+            const b = x.split('.').map(Number);
+            return [((b[0]! << 8) | b[1]!).toString(16), ((b[2]! << 8) | b[3]!).toString(16)];
+          })()
+        : [x],
+    );
   const h = groups(head!);
   const t = groups(tail!);
   const all = [...h, ...Array(8 - h.length - t.length).fill('0'), ...t];
@@ -140,7 +148,7 @@ export class CidrSet {
       let i = 0;
       for (; bits >= 8; bits -= 8, i++) if (b[i] !== r.bytes[i]) break;
       if (bits >= 8) continue;
-      if (bits === 0 || (b[i]! >> (8 - bits)) === (r.bytes[i]! >> (8 - bits))) return true;
+      if (bits === 0 || b[i]! >> (8 - bits) === r.bytes[i]! >> (8 - bits)) return true;
     }
     return false;
   }
@@ -171,6 +179,16 @@ export function parseCidr(text: string): { network: string; prefix: number; fami
 /** The /24 (IPv4) or /48 (IPv6) an address belongs to, for grouping neighbours. */
 export function networkOf(ip: string): string {
   if (net.isIPv4(ip)) return `${ip.split('.').slice(0, 3).join('.')}.0/24`;
-  const full = ip.includes('::') ? ip.replace('::', `:${Array(8 - ip.split(':').filter(Boolean).length).fill('0').join(':')}:`) : ip;
-  return `${full.split(':').filter((_, i) => i < 3).join(':')}::/48`;
+  const full = ip.includes('::')
+    ? ip.replace(
+        '::',
+        `:${Array(8 - ip.split(':').filter(Boolean).length)
+          .fill('0')
+          .join(':')}:`,
+      )
+    : ip;
+  return `${full
+    .split(':')
+    .filter((_, i) => i < 3)
+    .join(':')}::/48`;
 }

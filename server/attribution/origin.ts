@@ -20,7 +20,10 @@ export type HopRole = 'trusted' | 'internal' | 'no-client' | 'origin' | 'untrust
 export interface OriginResult {
   ip: string | null;
   evidence: string;
-  /** 1 the provider's own record (webmail), 2 the first untrusted Received hop, 3 an unconfirmed X-Originating-IP; null without origin. */
+  /**
+   * 1 the provider's own record (webmail), 2 the first untrusted Received hop, 3 an unconfirmed X-Originating-IP; null
+   * without origin.
+   */
   rank: 1 | 2 | 3 | null;
   /** Index (topmost = 0) of the first untrusted hop, or null. */
   originHop: number | null;
@@ -29,7 +32,10 @@ export interface OriginResult {
   provider: string | null;
   /** The provider owning the first untrusted hop's recorded reverse name, if any. */
   relayProvider: string | null;
-  /** Received lines below the origin that claim to be written by a trusted relay or by a provider the message never passed. */
+  /**
+   * Received lines below the origin that claim to be written by a trusted relay or by a provider the message never
+   * passed.
+   */
   forgedLines: number[];
   /** Notes on unusable inputs ("X-Originating-IP unreadable: bogus"). */
   notes: string[];
@@ -38,7 +44,8 @@ export interface OriginResult {
 /** "ws1-2.us4.outblaze.com" => "outblaze.com"; keeps three labels under two-letter second levels ("co.uk"). */
 export function siteOf(host: string): string {
   const labels = host.split('.');
-  const keep = labels.length >= 3 && labels[labels.length - 2]!.length <= 3 && labels[labels.length - 1]!.length === 2 ? 3 : 2;
+  const keep =
+    labels.length >= 3 && labels[labels.length - 2]!.length <= 3 && labels[labels.length - 1]!.length === 2 ? 3 : 2;
   return labels.slice(-keep).join('.');
 }
 
@@ -49,7 +56,11 @@ export function siteOf(host: string): string {
  * received the message from an outside public client means it only relayed it: its
  * X-Originating-IP (if any) then says nothing about the sender.
  */
-function submittedBySite(hops: readonly ReceivedHop[], originHop: number, inSite: (host: string | null) => boolean): boolean {
+function submittedBySite(
+  hops: readonly ReceivedHop[],
+  originHop: number,
+  inSite: (host: string | null) => boolean,
+): boolean {
   for (let i = originHop + 1; i < hops.length; i++) {
     const h = hops[i]!;
     if (h.by !== null && !inSite(h.by)) return false;
@@ -59,7 +70,11 @@ function submittedBySite(hops: readonly ReceivedHop[], originHop: number, inSite
   return true;
 }
 
-export function findOrigin(hops: readonly ReceivedHop[], xOriginatingIp: readonly string[], trust: TrustMatcher): OriginResult {
+export function findOrigin(
+  hops: readonly ReceivedHop[],
+  xOriginatingIp: readonly string[],
+  trust: TrustMatcher,
+): OriginResult {
   const roles: HopRole[] = [];
   const notes: string[] = [];
   let originHop: number | null = null;
@@ -101,8 +116,11 @@ export function findOrigin(hops: readonly ReceivedHop[], xOriginatingIp: readonl
   if (origin?.rdns) {
     const known = providerOfHost(origin.rdns);
     const site = siteOf(origin.rdns);
-    const inSite = (host: string | null) => host !== null && (known !== null ? providerOfHost(host) === known : host === site || host.endsWith(`.${site}`));
-    webmail = submittedBySite(hops, originHop!, inSite) && (known !== null || hops.slice(originHop! + 1).some((h) => h.kind === 'webmail'));
+    const inSite = (host: string | null) =>
+      host !== null && (known !== null ? providerOfHost(host) === known : host === site || host.endsWith(`.${site}`));
+    webmail =
+      submittedBySite(hops, originHop!, inSite) &&
+      (known !== null || hops.slice(originHop! + 1).some((h) => h.kind === 'webmail'));
     relayProvider = known ?? (webmail ? site : null);
   }
   const forgedLines: number[] = [];
@@ -120,13 +138,40 @@ export function findOrigin(hops: readonly ReceivedHop[], xOriginatingIp: readonl
 
   const base = { originHop, roles, relayProvider, forgedLines, notes };
   if (origin && webmail && xoip !== null) {
-    return { ...base, ip: xoip, rank: 1, provider: relayProvider, evidence: `X-Originating-IP recorded by ${relayProvider} webmail` };
+    return {
+      ...base,
+      ip: xoip,
+      rank: 1,
+      provider: relayProvider,
+      evidence: `X-Originating-IP recorded by ${relayProvider} webmail`,
+    };
   }
   if (origin) {
-    return { ...base, ip: origin.ip, rank: 2, provider: null, evidence: `first untrusted Received hop ${originHop! + 1}${trust.trust.relays.length === 0 ? ' (party has no trusted relays configured)' : ''}` };
+    return {
+      ...base,
+      ip: origin.ip,
+      rank: 2,
+      provider: null,
+      evidence: `first untrusted Received hop ${originHop! + 1}${trust.trust.relays.length === 0 ? ' (party has no trusted relays configured)' : ''}`,
+    };
   }
   if (xoip !== null) {
-    return { ...base, ip: xoip, rank: 3, provider: null, evidence: 'X-Originating-IP, unconfirmed: no untrusted public Received hop' };
+    return {
+      ...base,
+      ip: xoip,
+      rank: 3,
+      provider: null,
+      evidence: 'X-Originating-IP, unconfirmed: no untrusted public Received hop',
+    };
   }
-  return { ...base, ip: null, rank: null, provider: null, evidence: hops.length === 0 ? 'no Received header and no usable X-Originating-IP' : 'no untrusted public Received hop and no usable X-Originating-IP' };
+  return {
+    ...base,
+    ip: null,
+    rank: null,
+    provider: null,
+    evidence:
+      hops.length === 0
+        ? 'no Received header and no usable X-Originating-IP'
+        : 'no untrusted public Received hop and no usable X-Originating-IP',
+  };
 }

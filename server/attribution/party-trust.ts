@@ -12,13 +12,23 @@ function parseList(text: unknown): string[] {
 }
 
 export async function loadPartyTrust(db: Knex | Knex.Transaction, partyId: number): Promise<PartyTrust> {
-  const row = (await db('parties').where({ id: partyId }).first('trusted_relays', 'trusted_authserv_ids')) as { trusted_relays: string; trusted_authserv_ids: string } | undefined;
+  const row = (await db('parties').where({ id: partyId }).first('trusted_relays', 'trusted_authserv_ids')) as
+    { trusted_relays: string; trusted_authserv_ids: string } | undefined;
   return { relays: parseList(row?.trusted_relays), authservIds: parseList(row?.trusted_authserv_ids) };
 }
 
-export async function savePartyTrust(db: Knex | Knex.Transaction, partyId: number, trust: PartyTrust): Promise<PartyTrust> {
+export async function savePartyTrust(
+  db: Knex | Knex.Transaction,
+  partyId: number,
+  trust: PartyTrust,
+): Promise<PartyTrust> {
   const normalized = normalizeTrust(trust);
-  await db('parties').where({ id: partyId }).update({ trusted_relays: JSON.stringify(normalized.relays), trusted_authserv_ids: JSON.stringify(normalized.authservIds) });
+  await db('parties')
+    .where({ id: partyId })
+    .update({
+      trusted_relays: JSON.stringify(normalized.relays),
+      trusted_authserv_ids: JSON.stringify(normalized.authservIds),
+    });
   return normalized;
 }
 

@@ -48,14 +48,29 @@ export interface IpRow extends VolumeRow {
 
 /** Largest page a list returns. */
 export const MAX_LIST_LIMIT = 10_000;
-const SORTS: Record<string, string> = { deliveries: 'deliveries', items: 'items', messages: 'messages', recipients: 'recipients', firstSeen: 'first_seen', lastSeen: 'last_seen', first_seen: 'first_seen', last_seen: 'last_seen' };
+const SORTS: Record<string, string> = {
+  deliveries: 'deliveries',
+  items: 'items',
+  messages: 'messages',
+  recipients: 'recipients',
+  firstSeen: 'first_seen',
+  lastSeen: 'last_seen',
+  first_seen: 'first_seen',
+  last_seen: 'last_seen',
+};
 
-export async function itemAttributions(db: Knex, caseId: number, itemIds: number[]): Promise<Map<number, ItemAttribution>> {
+export async function itemAttributions(
+  db: Knex,
+  caseId: number,
+  itemIds: number[],
+): Promise<Map<number, ItemAttribution>> {
   const out = new Map<number, ItemAttribution>();
   for (let i = 0; i < itemIds.length; i += 500) {
     // "+case_id": SQLite would otherwise read the case's (case_id, account_key) index end to end
     // (2.4 s per 500 ids at a million items) instead of looking each item up by its key.
-    const rows = (await db('item_attributions').whereRaw('+case_id = ?', [caseId]).whereIn('item_id', itemIds.slice(i, i + 500))) as Array<Record<string, unknown>>;
+    const rows = (await db('item_attributions')
+      .whereRaw('+case_id = ?', [caseId])
+      .whereIn('item_id', itemIds.slice(i, i + 500))) as Array<Record<string, unknown>>;
     for (const r of rows) {
       out.set(Number(r.item_id), {
         account: (r.account as string | null) ?? null,
@@ -72,15 +87,27 @@ export async function itemAttributions(db: Knex, caseId: number, itemIds: number
 
 function pageOptions(opts: ListOptions): { sort: string; order: 'asc' | 'desc'; limit: number; offset: number } {
   const sort = SORTS[opts.sort ?? 'deliveries'];
-  if (sort === undefined) throw new SpamcaseError('USAGE', `sort by one of ${Object.keys(SORTS).filter((k) => !k.includes('_')).join(', ')}`);
+  if (sort === undefined)
+    throw new SpamcaseError(
+      'USAGE',
+      `sort by one of ${Object.keys(SORTS)
+        .filter((k) => !k.includes('_'))
+        .join(', ')}`,
+    );
   const limit = opts.limit ?? 50;
   const offset = opts.offset ?? 0;
-  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIST_LIMIT) throw new SpamcaseError('USAGE', `limit must be 1-${MAX_LIST_LIMIT}`);
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIST_LIMIT)
+    throw new SpamcaseError('USAGE', `limit must be 1-${MAX_LIST_LIMIT}`);
   if (!Number.isInteger(offset) || offset < 0) throw new SpamcaseError('USAGE', 'offset must be 0 or more');
   return { sort, order: opts.order ?? 'desc', limit, offset };
 }
 
-async function listVolumes(db: Knex, caseId: number, kind: 'a' | 'i', opts: ListOptions): Promise<{ total: number; rows: Array<Record<string, unknown>> }> {
+async function listVolumes(
+  db: Knex,
+  caseId: number,
+  kind: 'a' | 'i',
+  opts: ListOptions,
+): Promise<{ total: number; rows: Array<Record<string, unknown>> }> {
   const table = kind === 'a' ? 'accounts' : 'originating_ips';
   const keyCol = kind === 'a' ? 'address' : 'ip';
   const p = pageOptions(opts);
@@ -90,22 +117,46 @@ async function listVolumes(db: Knex, caseId: number, kind: 'a' | 'i', opts: List
     return q;
   };
   const total = Number(((await base().count({ n: '*' }).first()) as { n: number | string }).n);
-  const rows = (await base().orderBy([{ column: p.sort, order: p.order }, { column: keyCol, order: 'asc' }]).limit(p.limit).offset(p.offset)) as Array<Record<string, unknown>>;
+  const rows = (await base()
+    .orderBy([
+      { column: p.sort, order: p.order },
+      { column: keyCol, order: 'asc' },
+    ])
+    .limit(p.limit)
+    .offset(p.offset)) as Array<Record<string, unknown>>;
   return { total, rows };
 }
 
-async function pageExtras(db: Knex, caseId: number, kind: 'a' | 'i', keys: string[]): Promise<{ parties: Map<string, string[]>; defendants: Map<string, string> }> {
+async function pageExtras(
+  db: Knex,
+  caseId: number,
+  kind: 'a' | 'i',
+  keys: string[],
+): Promise<{ parties: Map<string, string[]>; defendants: Map<string, string> }> {
   const parties = new Map<string, string[]>();
   const defendants = new Map<string, string>();
   if (keys.length === 0) return { parties, defendants };
-  const pr = (await db('volume_parties as v').join('parties as p', 'p.id', 'v.party_id').where({ 'v.case_id': caseId, 'v.kind': kind }).whereIn('v.key', keys).orderBy('p.name').select('v.key', 'p.name')) as Array<{ key: string; name: string }>;
+  const pr = (await db('volume_parties as v')
+    .join('parties as p', 'p.id', 'v.party_id')
+    .where({ 'v.case_id': caseId, 'v.kind': kind })
+    .whereIn('v.key', keys)
+    .orderBy('p.name')
+    .select('v.key', 'p.name')) as Array<{ key: string; name: string }>;
   for (const r of pr) parties.set(r.key, [...(parties.get(r.key) ?? []), r.name]);
-  const dr = (await db('defendant_members as m').join('defendants as d', 'd.id', 'm.defendant_id').where({ 'm.case_id': caseId, 'm.kind': kind === 'a' ? 'account' : 'ip' }).whereIn('m.key', keys).select('m.key', 'd.name')) as Array<{ key: string; name: string }>;
+  const dr = (await db('defendant_members as m')
+    .join('defendants as d', 'd.id', 'm.defendant_id')
+    .where({ 'm.case_id': caseId, 'm.kind': kind === 'a' ? 'account' : 'ip' })
+    .whereIn('m.key', keys)
+    .select('m.key', 'd.name')) as Array<{ key: string; name: string }>;
   for (const r of dr) defendants.set(r.key, r.name);
   return { parties, defendants };
 }
 
-function volume(r: Record<string, unknown>, key: string, extras: { parties: Map<string, string[]>; defendants: Map<string, string> }): VolumeRow {
+function volume(
+  r: Record<string, unknown>,
+  key: string,
+  extras: { parties: Map<string, string[]>; defendants: Map<string, string> },
+): VolumeRow {
   return {
     deliveries: Number(r.deliveries),
     items: Number(r.items),
@@ -122,32 +173,52 @@ function volume(r: Record<string, unknown>, key: string, extras: { parties: Map<
 
 /** Accounts of the shown rows' shapes first seen near them: the creation-burst signal. Bounded scan. */
 const MAX_BURST_SCAN = 50_000;
-async function burstPeers(db: Knex, caseId: number, rows: Array<{ address: string; first_seen: string | null }>): Promise<Map<string, number>> {
+async function burstPeers(
+  db: Knex,
+  caseId: number,
+  rows: Array<{ address: string; first_seen: string | null }>,
+): Promise<Map<string, number>> {
   const out = new Map<string, number>();
   const dated = rows.filter((r) => r.first_seen !== null);
   if (dated.length === 0) return out;
   const times = dated.map((r) => Date.parse(r.first_seen!));
   const lo = new Date(Math.min(...times) - BURST_WINDOW_MS).toISOString();
   const hi = new Date(Math.max(...times) + BURST_WINDOW_MS).toISOString();
-  const near = (await db('accounts').where({ case_id: caseId }).whereBetween('first_seen', [lo, hi]).limit(MAX_BURST_SCAN).select('address', 'first_seen')) as Array<{ address: string; first_seen: string }>;
+  const near = (await db('accounts')
+    .where({ case_id: caseId })
+    .whereBetween('first_seen', [lo, hi])
+    .limit(MAX_BURST_SCAN)
+    .select('address', 'first_seen')) as Array<{ address: string; first_seen: string }>;
   const shapeOf = (a: string) => {
     const at = a.lastIndexOf('@');
     return `${localShape(a.slice(0, at))}@${a.slice(at + 1)}`;
   };
   const byShape = new Map<string, number[]>();
-  for (const n of near) byShape.set(shapeOf(n.address), [...(byShape.get(shapeOf(n.address)) ?? []), Date.parse(n.first_seen)]);
+  for (const n of near)
+    byShape.set(shapeOf(n.address), [...(byShape.get(shapeOf(n.address)) ?? []), Date.parse(n.first_seen)]);
   for (const r of dated) {
     const t = Date.parse(r.first_seen!);
-    out.set(r.address, (byShape.get(shapeOf(r.address)) ?? []).filter((x) => Math.abs(x - t) <= BURST_WINDOW_MS).length);
+    out.set(
+      r.address,
+      (byShape.get(shapeOf(r.address)) ?? []).filter((x) => Math.abs(x - t) <= BURST_WINDOW_MS).length,
+    );
   }
   return out;
 }
 
-export async function listAccounts(db: Knex, caseId: number, opts: ListOptions = {}): Promise<{ total: number; rows: AccountRow[] }> {
+export async function listAccounts(
+  db: Knex,
+  caseId: number,
+  opts: ListOptions = {},
+): Promise<{ total: number; rows: AccountRow[] }> {
   const { total, rows } = await listVolumes(db, caseId, 'a', opts);
   const keys = rows.map((r) => String(r.address));
   const extras = await pageExtras(db, caseId, 'a', keys);
-  const bursts = await burstPeers(db, caseId, rows.map((r) => ({ address: String(r.address), first_seen: (r.first_seen as string | null) ?? null })));
+  const bursts = await burstPeers(
+    db,
+    caseId,
+    rows.map((r) => ({ address: String(r.address), first_seen: (r.first_seen as string | null) ?? null })),
+  );
   return {
     total,
     rows: rows.map((r) => {
@@ -159,7 +230,11 @@ export async function listAccounts(db: Knex, caseId: number, opts: ListOptions =
   };
 }
 
-export async function listOriginatingIps(db: Knex, caseId: number, opts: ListOptions = {}): Promise<{ total: number; rows: IpRow[] }> {
+export async function listOriginatingIps(
+  db: Knex,
+  caseId: number,
+  opts: ListOptions = {},
+): Promise<{ total: number; rows: IpRow[] }> {
   const { total, rows } = await listVolumes(db, caseId, 'i', opts);
   const keys = rows.map((r) => String(r.ip));
   const extras = await pageExtras(db, caseId, 'i', keys);
@@ -167,8 +242,16 @@ export async function listOriginatingIps(db: Knex, caseId: number, opts: ListOpt
 }
 
 /** Deliveries per day for one account or IP (the timeline beside it). */
-export async function dailySeries(db: Knex, caseId: number, kind: 'account' | 'ip', key: string): Promise<Array<{ day: string; deliveries: number }>> {
-  const rows = (await db('volume_days').where({ case_id: caseId, kind: kind === 'account' ? 'a' : 'i', key }).orderBy('day').select('day', 'deliveries')) as Array<{ day: string; deliveries: number | string }>;
+export async function dailySeries(
+  db: Knex,
+  caseId: number,
+  kind: 'account' | 'ip',
+  key: string,
+): Promise<Array<{ day: string; deliveries: number }>> {
+  const rows = (await db('volume_days')
+    .where({ case_id: caseId, kind: kind === 'account' ? 'a' : 'i', key })
+    .orderBy('day')
+    .select('day', 'deliveries')) as Array<{ day: string; deliveries: number | string }>;
   return rows.map((r) => ({ day: r.day, deliveries: Number(r.deliveries) }));
 }
 
@@ -188,7 +271,11 @@ export interface ViolationCountRow {
  * information. A delivery is attributed through its first item, as in the volumes.
  */
 export async function violationCounts(db: Knex, caseId: number): Promise<ViolationCountRow[]> {
-  const harvested = db('samples as s').join('acquisitions as a', 'a.id', 's.acquisition_id').where('s.case_id', caseId).distinct('a.party_id', 's.message_id', 's.recipient').as('x');
+  const harvested = db('samples as s')
+    .join('acquisitions as a', 'a.id', 's.acquisition_id')
+    .where('s.case_id', caseId)
+    .distinct('a.party_id', 's.message_id', 's.recipient')
+    .as('x');
   const rows = (await db
     .from(harvested)
     .join('deliveries as d', function () {
@@ -220,7 +307,12 @@ export async function violationCounts(db: Knex, caseId: number): Promise<Violati
 }
 
 /** Items attributed to one account, oldest first (the web's "messages of this account"). */
-export async function accountItems(db: Knex, caseId: number, address: string, opts: { limit?: number; offset?: number } = {}): Promise<Array<{ itemId: number; bates: string; date: string | null }>> {
+export async function accountItems(
+  db: Knex,
+  caseId: number,
+  address: string,
+  opts: { limit?: number; offset?: number } = {},
+): Promise<Array<{ itemId: number; bates: string; date: string | null }>> {
   const rows = (await db('item_attributions as ia')
     .join('items as i', 'i.id', 'ia.item_id')
     .where({ 'ia.case_id': caseId, 'ia.account_key': accountKey(address), 'ia.account': address })

@@ -39,7 +39,9 @@ export interface AttributeSummary {
  * resolver takes them: a verified d=/i= is the strongest evidence of the sender account.
  */
 export async function recordedDkim(db: Knex, caseId: number): Promise<DkimLookup> {
-  const ids = ((await db('dkim_results').where({ case_id: caseId }).distinct('item_id')) as Array<{ item_id: number | string }>).map((r) => Number(r.item_id));
+  const ids = (
+    (await db('dkim_results').where({ case_id: caseId }).distinct('item_id')) as Array<{ item_id: number | string }>
+  ).map((r) => Number(r.item_id));
   const results = await itemDkim(db, caseId, ids);
   return (itemId) => {
     const d = results.get(itemId);
@@ -48,20 +50,41 @@ export async function recordedDkim(db: Knex, caseId: number): Promise<DkimLookup
   };
 }
 
-/** Re-attribute every item from its stored bytes; DKIM results recorded for the case are used unless `dkim` is given. */
-export async function attributeCase(ctx: Context, slug: string, options: { dkim?: DkimLookup } = {}): Promise<AttributeSummary> {
+/**
+ * Re-attribute every item from its stored bytes; DKIM results recorded for the case are used unless `dkim` is given.
+ */
+export async function attributeCase(
+  ctx: Context,
+  slug: string,
+  options: { dkim?: DkimLookup } = {},
+): Promise<AttributeSummary> {
   const c = await getCase(ctx.db.knex, slug);
   const dir = storeDir(ctx, slug);
   const dkim = options.dkim ?? (await recordedDkim(ctx.db.knex, c.id));
   const summary = await withBusyRetry(() =>
     ctx.db.knex.transaction(async (trx) => {
-      for (const table of ['item_attributions', 'accounts', 'originating_ips', 'volume_recipients', 'volume_days', 'volume_parties']) await trx(table).where({ case_id: c.id }).del();
+      for (const table of [
+        'item_attributions',
+        'accounts',
+        'originating_ips',
+        'volume_recipients',
+        'volume_days',
+        'volume_parties',
+      ])
+        await trx(table).where({ case_id: c.id }).del();
       const trust = new Map<number, PartyTrust>();
       for (const p of c.parties) trust.set(p.id, await loadPartyTrust(trx, p.id));
       let items = 0;
       let after = 0;
       for (;;) {
-        const rows = (await trx('items').where({ case_id: c.id }).where('id', '>', after).orderBy('id').limit(STEP_ITEMS).select('id', 'party_id', 'pack', 'pack_offset', 'size', 'date')) as Array<Record<string, string | number | null>>;
+        const rows = (await trx('items')
+          .where({ case_id: c.id })
+          .where('id', '>', after)
+          .orderBy('id')
+          .limit(STEP_ITEMS)
+          .select('id', 'party_id', 'pack', 'pack_offset', 'size', 'date')) as Array<
+          Record<string, string | number | null>
+        >;
         if (rows.length === 0) break;
         after = Number(rows[rows.length - 1]!.id);
         const ids = rows.map((r) => Number(r.id));
@@ -73,7 +96,14 @@ export async function attributeCase(ctx: Context, slug: string, options: { dkim?
           try {
             const h = parseHeaders(raw);
             // As at ingest (analyze.ts): without readable headers the item is attributed to nobody.
-            if (h.fields.length > 0) a = storedForm(attribute(extractFacts(h), matcherFor(trust.get(Number(r.party_id)) ?? NO_TRUST), dkim(Number(r.id), raw)));
+            if (h.fields.length > 0)
+              a = storedForm(
+                attribute(
+                  extractFacts(h),
+                  matcherFor(trust.get(Number(r.party_id)) ?? NO_TRUST),
+                  dkim(Number(r.id), raw),
+                ),
+              );
           } catch {
             a = UNREADABLE;
           }
@@ -81,9 +111,18 @@ export async function attributeCase(ctx: Context, slug: string, options: { dkim?
           keys.set(Number(r.id), keysOf(a, (r.date as string | null) ?? null));
         }
         await bulkInsert(trx, 'item_attributions', ITEM_ATTRIBUTION_COLUMNS, attributionRows);
-        const messages = (await trx('messages').where({ case_id: c.id }).whereIn('first_item_id', ids).pluck('first_item_id')) as Array<number | string>;
-        const deliveries = (await trx('deliveries').where({ case_id: c.id }).whereIn('first_item_id', ids).select('first_item_id', 'recipient')) as Array<{ first_item_id: number | string; recipient: string }>;
-        const samples = (await trx('samples as s').join('acquisitions as a', 'a.id', 's.acquisition_id').whereIn('s.item_id', ids).select('s.item_id', 'a.party_id')) as Array<{ item_id: number | string; party_id: number | string }>;
+        const messages = (await trx('messages')
+          .where({ case_id: c.id })
+          .whereIn('first_item_id', ids)
+          .pluck('first_item_id')) as Array<number | string>;
+        const deliveries = (await trx('deliveries')
+          .where({ case_id: c.id })
+          .whereIn('first_item_id', ids)
+          .select('first_item_id', 'recipient')) as Array<{ first_item_id: number | string; recipient: string }>;
+        const samples = (await trx('samples as s')
+          .join('acquisitions as a', 'a.id', 's.acquisition_id')
+          .whereIn('s.item_id', ids)
+          .select('s.item_id', 'a.party_id')) as Array<{ item_id: number | string; party_id: number | string }>;
         await addVolumes(trx, c.id, {
           keys,
           newItems: ids,
@@ -120,13 +159,28 @@ async function countOf(trx: Knex.Transaction, table: string, caseId: number): Pr
 }
 
 /** Change a party's trusted relays and/or authserv-ids (each list given replaces the old one). */
-export async function setPartyTrust(ctx: Context, slug: string, partyName: string, change: { relays?: string[]; authservIds?: string[] }): Promise<PartyTrust> {
+export async function setPartyTrust(
+  ctx: Context,
+  slug: string,
+  partyName: string,
+  change: { relays?: string[]; authservIds?: string[] },
+): Promise<PartyTrust> {
   const c = await getCase(ctx.db.knex, slug);
   const party = resolveParty(c, partyName);
   return ctx.db.knex.transaction(async (trx) => {
     const before = await loadPartyTrust(trx, party.id);
-    const after = await savePartyTrust(trx, party.id, { relays: change.relays ?? before.relays, authservIds: change.authservIds ?? before.authservIds });
-    await appendCustodyEvent(trx, { caseId: c.id, caseSlug: slug, at: ctx.clock(), actor: ctx.actor, action: 'trust-changed', details: { party: party.name, before, after } });
+    const after = await savePartyTrust(trx, party.id, {
+      relays: change.relays ?? before.relays,
+      authservIds: change.authservIds ?? before.authservIds,
+    });
+    await appendCustodyEvent(trx, {
+      caseId: c.id,
+      caseSlug: slug,
+      at: ctx.clock(),
+      actor: ctx.actor,
+      action: 'trust-changed',
+      details: { party: party.name, before, after },
+    });
     return after;
   });
 }

@@ -7,7 +7,8 @@
  *   sendmail  from helo (rdns [ip]) by host (8.12.8/8.12.8) ...     from helo ([ip]) (may be forged)
  *   Exim      from rdns ([ip] helo=helo) by host with esmtp (Exim 4.50)    from [ip] (helo=helo)
  *   qmail     from rdns (HELO helo) (ip) by host with SMTP; date     (qmail 123 invoked from network)
- *   Exchange  from helo ([ip]) by host with Microsoft SMTPSVC(5.0)   from host (ip) by host (ip) with Microsoft SMTP Server
+ * Exchange  from helo ([ip]) by host with Microsoft SMTPSVC(5.0)   from host (ip) by host (ip) with Microsoft SMTP
+ * Server
  *   webmail   from [ip] by webmail.host via HTTP; date              from mail pickup service by hotmail.com
  *
  * Only the reverse name in parentheses (written by the receiving server after a DNS lookup) is
@@ -24,7 +25,8 @@ export const MAX_RECEIVED_FIELD_CHARS = 4096;
  */
 export const MAX_RECEIVED_HOPS = 100;
 
-export type ReceivedKind = 'postfix' | 'sendmail' | 'exim' | 'qmail' | 'exchange' | 'webmail' | 'local' | 'other' | 'unparsed';
+export type ReceivedKind =
+  'postfix' | 'sendmail' | 'exim' | 'qmail' | 'exchange' | 'webmail' | 'local' | 'other' | 'unparsed';
 
 export interface ReceivedHop {
   /** Client IP (canonical; IPv4-mapped IPv6 read as IPv4), or null when the line names none. */
@@ -54,7 +56,8 @@ function hostName(word: string | undefined): string | null {
 
 function kindOf(text: string, fromClause: string | null, withProto: string | null): ReceivedKind {
   const t = text.toLowerCase();
-  if (/\bvia http\b|\bwith http|\bpickup service\b|\bwebmail\b/.test(t) || /^https?$/i.test(withProto ?? '')) return 'webmail';
+  if (/\bvia http\b|\bwith http|\bpickup service\b|\bwebmail\b/.test(t) || /^https?$/i.test(withProto ?? ''))
+    return 'webmail';
   if (t.includes('(postfix')) return 'postfix';
   if (t.includes('(exim') || /\bhelo=/.test(t)) return 'exim';
   if (t.includes('qmail') || /\(helo [^)]*\)/.test(t)) return 'qmail';
@@ -64,7 +67,9 @@ function kindOf(text: string, fromClause: string | null, withProto: string | nul
   return 'other';
 }
 
-/** The text lowercased with everything inside parentheses blanked, so clause keywords are found only outside comments. */
+/**
+ * The text lowercased with everything inside parentheses blanked, so clause keywords are found only outside comments.
+ */
 function outsideComments(text: string): string {
   let out = '';
   let depth = 0;
@@ -77,7 +82,7 @@ function outsideComments(text: string): string {
     } else if (c === 41 /* ) */ && depth > 0) {
       depth--;
       if (depth === 0) {
-        out += ' '.repeat(i + 1 - (out.length));
+        out += ' '.repeat(i + 1 - out.length);
         from = i + 1;
       }
     }
@@ -87,7 +92,11 @@ function outsideComments(text: string): string {
 }
 
 /** Where a clause keyword ("from", "by", "with", ...) starts outside parentheses, at or after `from`; -1 if absent. */
-const CLAUSE: Record<string, RegExp> = { from: /(?:^|\s)from(?=\s|$)/g, by: /(?:^|\s)by(?=\s|$)/g, with: /(?:^|\s)with(?=\s|$)/g };
+const CLAUSE: Record<string, RegExp> = {
+  from: /(?:^|\s)from(?=\s|$)/g,
+  by: /(?:^|\s)by(?=\s|$)/g,
+  with: /(?:^|\s)with(?=\s|$)/g,
+};
 
 function clauseAt(masked: string, word: 'from' | 'by' | 'with', from = 0): number {
   const re = CLAUSE[word]!;
@@ -106,10 +115,34 @@ export function parseReceived(value: string): ReceivedHop {
   const fromAt = clauseAt(masked, 'from');
   const byAt = clauseAt(masked, 'by', fromAt < 0 ? 0 : fromAt);
   const withAt = clauseAt(masked, 'with', byAt < 0 ? 0 : byAt);
-  const fromClause = fromAt < 0 ? null : clauses.slice(fromAt + 4, byAt > fromAt ? byAt : withAt > fromAt ? withAt : undefined).trim();
-  const byHost = byAt < 0 ? null : hostName(clauses.slice(byAt + 2).trim().split(/[\s(;]/)[0]);
-  const withProto = withAt < 0 ? null : (clauses.slice(withAt + 4).trim().split(/[\s(;]/)[0] ?? null) || null;
-  const hop: ReceivedHop = { ip: null, rdns: null, helo: null, by: byHost, with: withProto, kind: kindOf(text, fromClause, withProto) };
+  const fromClause =
+    fromAt < 0 ? null : clauses.slice(fromAt + 4, byAt > fromAt ? byAt : withAt > fromAt ? withAt : undefined).trim();
+  const byHost =
+    byAt < 0
+      ? null
+      : hostName(
+          clauses
+            .slice(byAt + 2)
+            .trim()
+            .split(/[\s(;]/)[0],
+        );
+  const withProto =
+    withAt < 0
+      ? null
+      : (clauses
+          .slice(withAt + 4)
+          .trim()
+          .split(/[\s(;]/)[0] ??
+          null) ||
+        null;
+  const hop: ReceivedHop = {
+    ip: null,
+    rdns: null,
+    helo: null,
+    by: byHost,
+    with: withProto,
+    kind: kindOf(text, fromClause, withProto),
+  };
   if (fromClause === null || fromClause === '') return hop;
 
   const firstWord = fromClause.split(/[\s(]/)[0] ?? '';

@@ -47,14 +47,38 @@ export const EMPTY_FACTS: AttributionFacts = Object.freeze({
 }) as AttributionFacts;
 
 export function itemAttributionRow(caseId: number, itemId: number, a: StoredAttribution): unknown[] {
-  return [itemId, caseId, a.account, a.account === null ? null : accountKey(a.account), a.accountRank, a.accountEvidence, a.originatingIp, a.ipEvidence, a.dkim, JSON.stringify(a.conflicts), a.headerFalsity];
+  return [
+    itemId,
+    caseId,
+    a.account,
+    a.account === null ? null : accountKey(a.account),
+    a.accountRank,
+    a.accountEvidence,
+    a.originatingIp,
+    a.ipEvidence,
+    a.dkim,
+    JSON.stringify(a.conflicts),
+    a.headerFalsity,
+  ];
 }
 /** The integer key item_attributions is indexed by: 52 bits of the account's SHA-256; compare `account` in full. */
 export function accountKey(account: string): number {
   return compactKey(crypto.createHash('sha256').update(account).digest('hex'));
 }
 
-export const ITEM_ATTRIBUTION_COLUMNS = ['item_id', 'case_id', 'account', 'account_key', 'account_rank', 'account_evidence', 'originating_ip', 'ip_evidence', 'dkim', 'conflicts', 'header_falsity'];
+export const ITEM_ATTRIBUTION_COLUMNS = [
+  'item_id',
+  'case_id',
+  'account',
+  'account_key',
+  'account_rank',
+  'account_evidence',
+  'originating_ip',
+  'ip_evidence',
+  'dkim',
+  'conflicts',
+  'header_falsity',
+];
 
 export function keysOf(a: StoredAttribution, date: string | null): ItemKeys {
   return {
@@ -84,16 +108,29 @@ interface Agg {
   provider: string;
 }
 
-async function raw(trx: Knex.Transaction | Knex, sql: string, bindings: unknown[]): Promise<Array<Record<string, unknown>>> {
-  const res = (await trx.raw(sql, bindings.map((v) => (typeof v === 'boolean' && trx.client.config.client !== 'pg' ? Number(v) : v)) as Knex.RawBinding[])) as unknown;
+async function raw(
+  trx: Knex.Transaction | Knex,
+  sql: string,
+  bindings: unknown[],
+): Promise<Array<Record<string, unknown>>> {
+  const res = (await trx.raw(
+    sql,
+    bindings.map((v) =>
+      typeof v === 'boolean' && trx.client.config.client !== 'pg' ? Number(v) : v,
+    ) as Knex.RawBinding[],
+  )) as unknown;
   if (Array.isArray(res)) return res as Array<Record<string, unknown>>;
   return ((res as { rows?: Array<Record<string, unknown>> }).rows ?? []) as Array<Record<string, unknown>>;
 }
 
 /** Run one statement per chunk of rows, with few distinct statement shapes (see bulk-insert.ts). */
-async function chunked(trx: Knex.Transaction | Knex, rows: unknown[][], sql: (n: number) => string): Promise<Array<Record<string, unknown>>> {
+async function chunked(
+  trx: Knex.Transaction | Knex,
+  rows: unknown[][],
+  sql: (n: number) => string,
+): Promise<Array<Record<string, unknown>>> {
   const out: Array<Record<string, unknown>> = [];
-  for (let i = 0; i < rows.length; ) {
+  for (let i = 0; i < rows.length;) {
     const n = statementRows(rows.length - i);
     const part = rows.slice(i, i + n);
     i += n;
@@ -183,7 +220,10 @@ export async function addVolumes(
     const k = input.keys.get(d.itemId);
     if (k === undefined) continue;
     both(d.itemId, (g) => (g.deliveries += 1));
-    for (const [kind, key] of [['a', k.account], ['i', k.ip]] as const) {
+    for (const [kind, key] of [
+      ['a', k.account],
+      ['i', k.ip],
+    ] as const) {
       if (key === null) continue;
       const digest = crypto.createHash('sha256').update(`${kind}\n${key}\n${d.recipient}`).digest();
       const h1 = digest.readUIntBE(0, 6);
@@ -203,7 +243,12 @@ export async function addVolumes(
     }
   }
   // Distinct recipients: only the pairs this batch adds for the first time count.
-  const added = await chunked(trx, recipientRows, (n) => `insert into volume_recipients (case_id,h1,h2) values ${values(n, 3)} on conflict (case_id,h1,h2) do nothing returning h1, h2`);
+  const added = await chunked(
+    trx,
+    recipientRows,
+    (n) =>
+      `insert into volume_recipients (case_id,h1,h2) values ${values(n, 3)} on conflict (case_id,h1,h2) do nothing returning h1, h2`,
+  );
   for (const r of added) {
     const pair = pairOf.get(`${Number(r.h1)}:${Number(r.h2)}`);
     const g = pair ? aggs[pair.kind].get(pair.key) : undefined;
@@ -226,7 +271,12 @@ export async function addVolumes(
     ]);
   await chunked(trx, aggRows('a'), (n) => volumeUpsert('accounts', n));
   await chunked(trx, aggRows('i'), (n) => volumeUpsert('originating_ips', n));
-  await chunked(trx, [...days.values()] as unknown[][], (n) => `insert into volume_days (case_id,kind,key,day,deliveries) values ${values(n, 5)} on conflict (case_id,kind,key,day) do update set deliveries = volume_days.deliveries + excluded.deliveries`);
+  await chunked(
+    trx,
+    [...days.values()] as unknown[][],
+    (n) =>
+      `insert into volume_days (case_id,kind,key,day,deliveries) values ${values(n, 5)} on conflict (case_id,kind,key,day) do update set deliveries = volume_days.deliveries + excluded.deliveries`,
+  );
   const partyRows = new Map<string, unknown[]>();
   for (const s of input.samples) {
     const k = input.keys.get(s.itemId);
@@ -234,11 +284,20 @@ export async function addVolumes(
     if (k.account !== null) partyRows.set(`a\n${k.account}\n${s.partyId}`, [caseId, 'a', k.account, s.partyId]);
     if (k.ip !== null) partyRows.set(`i\n${k.ip}\n${s.partyId}`, [caseId, 'i', k.ip, s.partyId]);
   }
-  await chunked(trx, [...partyRows.values()], (n) => `insert into volume_parties (case_id,kind,key,party_id) values ${values(n, 4)} on conflict (case_id,kind,key,party_id) do nothing`);
+  await chunked(
+    trx,
+    [...partyRows.values()],
+    (n) =>
+      `insert into volume_parties (case_id,kind,key,party_id) values ${values(n, 4)} on conflict (case_id,kind,key,party_id) do nothing`,
+  );
 }
 
 /** Volume keys of items attributed earlier (duplicates, deliveries of earlier items). */
-export async function loadItemKeys(trx: Knex.Transaction | Knex, itemIds: number[], into: Map<number, ItemKeys>): Promise<void> {
+export async function loadItemKeys(
+  trx: Knex.Transaction | Knex,
+  itemIds: number[],
+  into: Map<number, ItemKeys>,
+): Promise<void> {
   const wanted = [...new Set(itemIds)].filter((id) => !into.has(id));
   for (let i = 0; i < wanted.length; i += LOOKUP_CHUNK) {
     const rows = (await trx('item_attributions as ia')
@@ -247,7 +306,17 @@ export async function loadItemKeys(trx: Knex.Transaction | Knex, itemIds: number
         this.on('ac.case_id', 'ia.case_id').andOn('ac.address', 'ia.account');
       })
       .whereIn('ia.item_id', wanted.slice(i, i + LOOKUP_CHUNK))
-      .select('ia.item_id', 'ia.account', 'ia.account_rank', 'ia.account_evidence', 'ia.originating_ip', 'ia.ip_evidence', 'it.date', 'ac.domain', 'ac.provider')) as Array<Record<string, string | number | null>>;
+      .select(
+        'ia.item_id',
+        'ia.account',
+        'ia.account_rank',
+        'ia.account_evidence',
+        'ia.originating_ip',
+        'ia.ip_evidence',
+        'it.date',
+        'ac.domain',
+        'ac.provider',
+      )) as Array<Record<string, string | number | null>>;
     for (const r of rows) {
       into.set(Number(r.item_id), {
         account: (r.account as string | null) ?? null,
@@ -297,10 +366,14 @@ export class AttributionBatch {
   /** Call inside the batch's transaction, before its deliveries are inserted. */
   async write(trx: Knex.Transaction): Promise<void> {
     // Deliveries of messages the case already had may already be recorded: those add nothing.
-    const older = [...new Set(this.deliveries.filter((d) => !this.newMessageIds.has(d.messageId)).map((d) => d.messageId))];
+    const older = [
+      ...new Set(this.deliveries.filter((d) => !this.newMessageIds.has(d.messageId)).map((d) => d.messageId)),
+    ];
     const existing = new Set<string>();
     for (let i = 0; i < older.length; i += LOOKUP_CHUNK) {
-      const rows = (await trx('deliveries').whereIn('message_id', older.slice(i, i + LOOKUP_CHUNK)).select('message_id', 'recipient')) as Array<{ message_id: number | string; recipient: string }>;
+      const rows = (await trx('deliveries')
+        .whereIn('message_id', older.slice(i, i + LOOKUP_CHUNK))
+        .select('message_id', 'recipient')) as Array<{ message_id: number | string; recipient: string }>;
       for (const r of rows) existing.add(`${Number(r.message_id)}\n${r.recipient}`);
     }
     const newDeliveries = this.deliveries.filter((d) => !existing.has(`${d.messageId}\n${d.recipient}`));
@@ -311,7 +384,12 @@ export class AttributionBatch {
       rows.push(itemAttributionRow(this.caseId, it.itemId, a));
       keys.set(it.itemId, keysOf(a, it.date));
     }
-    await chunked(trx, rows, (n) => `insert into item_attributions (${ITEM_ATTRIBUTION_COLUMNS.join(',')}) values ${values(n, ITEM_ATTRIBUTION_COLUMNS.length)}`);
+    await chunked(
+      trx,
+      rows,
+      (n) =>
+        `insert into item_attributions (${ITEM_ATTRIBUTION_COLUMNS.join(',')}) values ${values(n, ITEM_ATTRIBUTION_COLUMNS.length)}`,
+    );
     await loadItemKeys(trx, [...newDeliveries.map((d) => d.itemId), ...this.samples, ...this.messages], keys);
     await addVolumes(trx, this.caseId, {
       keys,

@@ -18,7 +18,11 @@ export function looksRandom(local: string): boolean {
   const vowels = (letters.match(VOWELS) ?? []).length;
   let transitions = 0;
   for (let i = 1; i < core.length; i++) if (/[0-9]/.test(core[i]!) !== /[0-9]/.test(core[i - 1]!)) transitions++;
-  return (letters.length >= 5 && vowels / letters.length < 0.2) || /[bcdfghjklmnpqrstvwxz]{5,}/i.test(letters) || transitions >= 3;
+  return (
+    (letters.length >= 5 && vowels / letters.length < 0.2) ||
+    /[bcdfghjklmnpqrstvwxz]{5,}/i.test(letters) ||
+    transitions >= 3
+  );
 }
 
 export function hasDigitsSuffix(local: string): boolean {
@@ -33,7 +37,10 @@ export const BURST_MIN_ACCOUNTS = 5;
 export interface SignalInput {
   address: string;
   messages: number;
-  /** How many accounts of this account's shape and domain were first seen within BURST_WINDOW_MS of it (itself included). */
+  /**
+   * How many accounts of this account's shape and domain were first seen within BURST_WINDOW_MS of it (itself
+   * included).
+   */
   burstPeers: number;
 }
 

@@ -25,12 +25,16 @@ export function normalizeRelay(text: string): string {
   const cidr = parseCidr(t);
   if (cidr !== null) return `${cidr.network}/${cidr.prefix}`;
   if (t.length <= 253 && HOST_NAME.test(t.replace(/\.$/, ''))) return t.replace(/\.$/, '');
-  throw new SpamcaseError('INVALID_INPUT', `trusted relay must be a host name, an IP address or a CIDR range (got ${JSON.stringify(text)})`);
+  throw new SpamcaseError(
+    'INVALID_INPUT',
+    `trusted relay must be a host name, an IP address or a CIDR range (got ${JSON.stringify(text)})`,
+  );
 }
 
 export function normalizeAuthservId(text: string): string {
   const t = text.trim().toLowerCase();
-  if (t === '' || t.length > 253 || /[\s;]/.test(t)) throw new SpamcaseError('INVALID_INPUT', `authserv-id must be one word (got ${JSON.stringify(text)})`);
+  if (t === '' || t.length > 253 || /[\s;]/.test(t))
+    throw new SpamcaseError('INVALID_INPUT', `authserv-id must be one word (got ${JSON.stringify(text)})`);
   return t;
 }
 
@@ -38,7 +42,10 @@ export function normalizeTrust(input: { relays?: readonly string[]; authservIds?
   const relays = [...new Set((input.relays ?? []).map(normalizeRelay))];
   const authservIds = [...new Set((input.authservIds ?? []).map(normalizeAuthservId))];
   if (relays.length > MAX_TRUST_ENTRIES || authservIds.length > MAX_TRUST_ENTRIES) {
-    throw new SpamcaseError('LIMIT_EXCEEDED', `a party trusts at most ${MAX_TRUST_ENTRIES} relays and ${MAX_TRUST_ENTRIES} authserv-ids`);
+    throw new SpamcaseError(
+      'LIMIT_EXCEEDED',
+      `a party trusts at most ${MAX_TRUST_ENTRIES} relays and ${MAX_TRUST_ENTRIES} authserv-ids`,
+    );
   }
   return { relays, authservIds };
 }

@@ -17,5 +17,11 @@ export function isBounceAddress(address: string): boolean {
   const at = address.lastIndexOf('@');
   const local = at < 0 ? address : address.slice(0, at);
   if (local === '') return true;
-  return BOUNCE_PREFIX.test(local) || LIST_BOUNCE.test(local) || ENCODED_RECIPIENT.test(local) || PER_MESSAGE_TOKEN.test(local) || /^mailer-daemon$|^postmaster$/i.test(local);
+  return (
+    BOUNCE_PREFIX.test(local) ||
+    LIST_BOUNCE.test(local) ||
+    ENCODED_RECIPIENT.test(local) ||
+    PER_MESSAGE_TOKEN.test(local) ||
+    /^mailer-daemon$|^postmaster$/i.test(local)
+  );
 }

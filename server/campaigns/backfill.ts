@@ -26,7 +26,12 @@ export async function fingerprintMissing(ctx: Context, caseId: number, caseSlug:
       .whereNull('f.message_id')
       .orderBy('m.id')
       .limit(PAGE)
-      .select('m.id', 'i.pack', 'i.pack_offset', 'i.size')) as Array<{ id: number | string; pack: string; pack_offset: number | string; size: number | string }>;
+      .select('m.id', 'i.pack', 'i.pack_offset', 'i.size')) as Array<{
+      id: number | string;
+      pack: string;
+      pack_offset: number | string;
+      size: number | string;
+    }>;
     if (rows.length === 0) return done;
     const out: unknown[][] = rows.map((r) => {
       const raw = readBlob(dir, { pack: r.pack, offset: Number(r.pack_offset), size: Number(r.size) });
@@ -44,7 +49,9 @@ export async function fingerprintMissing(ctx: Context, caseId: number, caseSlug:
       }
       return [Number(r.id), caseId, fp && Buffer.from(fp)];
     });
-    await knex.transaction((trx) => bulkInsert(trx, 'message_fingerprints', ['message_id', 'case_id', 'minhash'], out, ['message_id']));
+    await knex.transaction((trx) =>
+      bulkInsert(trx, 'message_fingerprints', ['message_id', 'case_id', 'minhash'], out, ['message_id']),
+    );
     done += rows.length;
     after = Number(rows[rows.length - 1]!.id);
   }

@@ -64,8 +64,17 @@ export function clusterSignatures(signatures: Uint16Array, present: Uint8Array, 
       }
       const f = first[slot]!;
       const l = latest[slot]!;
-      if (uf.find(f) !== uf.find(i) && equalPositions(signatures, f * SIGNATURE_SIZE, signatures, off) >= MIN_EQUAL_POSITIONS) uf.union(f, i);
-      if (l !== f && uf.find(l) !== uf.find(i) && equalPositions(signatures, l * SIGNATURE_SIZE, signatures, off) >= MIN_EQUAL_POSITIONS) uf.union(l, i);
+      if (
+        uf.find(f) !== uf.find(i) &&
+        equalPositions(signatures, f * SIGNATURE_SIZE, signatures, off) >= MIN_EQUAL_POSITIONS
+      )
+        uf.union(f, i);
+      if (
+        l !== f &&
+        uf.find(l) !== uf.find(i) &&
+        equalPositions(signatures, l * SIGNATURE_SIZE, signatures, off) >= MIN_EQUAL_POSITIONS
+      )
+        uf.union(l, i);
       latest[slot] = i;
     }
   }

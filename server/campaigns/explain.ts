@@ -45,7 +45,8 @@ async function findItem(knex: Knex, caseId: number, batesOrSha256: string): Prom
   const q = knex('items as i').join('messages as m', 'm.id', 'i.message_id').where('i.case_id', caseId);
   if (/^[0-9a-f]{64}$/i.test(batesOrSha256)) q.where('i.sha256', batesOrSha256.toLowerCase());
   else q.where('i.bates', batesOrSha256);
-  const row = (await q.first('i.id', 'i.bates', 'i.pack', 'i.pack_offset', 'i.size', 'i.message_id', 'm.subject')) as ItemRow | undefined;
+  const row = (await q.first('i.id', 'i.bates', 'i.pack', 'i.pack_offset', 'i.size', 'i.message_id', 'm.subject')) as
+    ItemRow | undefined;
   if (!row) throw new SpamcaseError('INVALID_INPUT', `no item ${batesOrSha256} in this case`);
   return row;
 }
@@ -53,16 +54,35 @@ async function findItem(knex: Knex, caseId: number, batesOrSha256: string): Prom
 function compare(a: string[], b: string[]): { shared: string[]; exemplarOnly: string[]; memberOnly: string[] } {
   const sa = new Set(a);
   const sb = new Set(b);
-  return { shared: a.filter((x) => sb.has(x)), exemplarOnly: a.filter((x) => !sb.has(x)), memberOnly: b.filter((x) => !sa.has(x)) };
+  return {
+    shared: a.filter((x) => sb.has(x)),
+    exemplarOnly: a.filter((x) => !sb.has(x)),
+    memberOnly: b.filter((x) => !sa.has(x)),
+  };
 }
 
-export async function explainMember(ctx: Context, caseId: number, caseSlug: string, batesOrSha256: string): Promise<MemberExplanation> {
+export async function explainMember(
+  ctx: Context,
+  caseId: number,
+  caseSlug: string,
+  batesOrSha256: string,
+): Promise<MemberExplanation> {
   const knex = ctx.db.knex;
   const member = await findItem(knex, caseId, batesOrSha256);
-  const cm = (await knex('campaign_members').where({ message_id: member.message_id }).first('campaign_number', 'similarity')) as { campaign_number: number; similarity: number | string } | undefined;
-  if (!cm) throw new SpamcaseError('CAMPAIGN_NOT_FOUND', `item ${member.bates} is in no campaign yet (spamcase campaigns update)`);
+  const cm = (await knex('campaign_members')
+    .where({ message_id: member.message_id })
+    .first('campaign_number', 'similarity')) as { campaign_number: number; similarity: number | string } | undefined;
+  if (!cm)
+    throw new SpamcaseError(
+      'CAMPAIGN_NOT_FOUND',
+      `item ${member.bates} is in no campaign yet (spamcase campaigns update)`,
+    );
   const number = await resolveCampaignNumber(knex, caseId, Number(cm.campaign_number));
-  const ex = (await knex('campaigns as c').join('messages as m', 'm.id', 'c.exemplar_message_id').join('items as i', 'i.id', 'm.first_item_id').where({ 'c.case_id': caseId, 'c.number': number }).first('i.bates')) as { bates: string };
+  const ex = (await knex('campaigns as c')
+    .join('messages as m', 'm.id', 'c.exemplar_message_id')
+    .join('items as i', 'i.id', 'm.first_item_id')
+    .where({ 'c.case_id': caseId, 'c.number': number })
+    .first('i.bates')) as { bates: string };
   const exemplar = await findItem(knex, caseId, ex.bates);
   const dir = storeDir(ctx, caseSlug);
   const read = (r: ItemRow) => readBlob(dir, { pack: r.pack, offset: Number(r.pack_offset), size: Number(r.size) });
@@ -88,6 +108,10 @@ export async function explainMember(ctx: Context, caseId: number, caseSlug: stri
     memberFeatures: fb.size,
     subjectWords: compare([...new Set(a.subject)], [...new Set(b.subject)]),
     domains: compare(a.domains, b.domains),
-    phrases: { shared: phrases.shared.slice(0, MAX_PHRASES), exemplarOnly: phrases.exemplarOnly.slice(0, MAX_PHRASES), memberOnly: phrases.memberOnly.slice(0, MAX_PHRASES) },
+    phrases: {
+      shared: phrases.shared.slice(0, MAX_PHRASES),
+      exemplarOnly: phrases.exemplarOnly.slice(0, MAX_PHRASES),
+      memberOnly: phrases.memberOnly.slice(0, MAX_PHRASES),
+    },
   };
 }

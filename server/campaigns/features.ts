@@ -53,7 +53,11 @@ export function featureHashes(content: NormalizedContent): Uint32Array {
 }
 
 /** featureHashes from the body's token hashes (the fingerprint's fast path, token-hashes.ts). */
-export function featureHashesOfTokens(th: ArrayLike<number>, subject: readonly string[], domains: readonly string[]): Uint32Array {
+export function featureHashesOfTokens(
+  th: ArrayLike<number>,
+  subject: readonly string[],
+  domains: readonly string[],
+): Uint32Array {
   const body = th;
   const shingles = body.length === 0 ? 0 : Math.max(1, body.length - SHINGLE_WORDS + 1);
   const out = new Uint32Array(shingles + subject.length * SUBJECT_WEIGHT + domains.length);

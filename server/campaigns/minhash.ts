@@ -62,7 +62,7 @@ export function minhashSignature(features: Uint32Array): Uint16Array | null {
       j = (j + 1) % SIGNATURE_SIZE;
       distance++;
     }
-    sig[i] = (mix(mins[j]! + distance * SEEDS[1]!) & 0xffff);
+    sig[i] = mix(mins[j]! + distance * SEEDS[1]!) & 0xffff;
   }
   return sig;
 }
@@ -93,8 +93,13 @@ export function signatureToBytes(sig: Uint16Array): Buffer {
   return out;
 }
 
-export function signatureFromBytes(bytes: Uint8Array, into: Uint16Array = new Uint16Array(SIGNATURE_SIZE), at = 0): Uint16Array {
-  if (bytes.length !== SIGNATURE_SIZE * 2) throw new Error(`a campaign signature is ${SIGNATURE_SIZE * 2} bytes, got ${bytes.length}`);
+export function signatureFromBytes(
+  bytes: Uint8Array,
+  into: Uint16Array = new Uint16Array(SIGNATURE_SIZE),
+  at = 0,
+): Uint16Array {
+  if (bytes.length !== SIGNATURE_SIZE * 2)
+    throw new Error(`a campaign signature is ${SIGNATURE_SIZE * 2} bytes, got ${bytes.length}`);
   for (let i = 0; i < SIGNATURE_SIZE; i++) into[at + i] = bytes[i * 2]! | (bytes[i * 2 + 1]! << 8);
   return into;
 }

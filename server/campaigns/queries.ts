@@ -5,7 +5,14 @@
  */
 import type { Knex } from 'knex';
 import { SpamcaseError } from '../errors.ts';
-import { ensureCampaignSizes, sizeColumns, storedSize, type CampaignSize, type SizesReadOptions, type SizesState } from './sizes.ts';
+import {
+  ensureCampaignSizes,
+  sizeColumns,
+  storedSize,
+  type CampaignSize,
+  type SizesReadOptions,
+  type SizesState,
+} from './sizes.ts';
 
 export interface ListOptions extends SizesReadOptions {
   sort?: string;
@@ -43,7 +50,9 @@ export interface CampaignDetail {
   sizes: SizesState;
 }
 
-type CampaignHead = { number: number; subject: string | null; item_id: number | string; bates: string } & Parameters<typeof storedSize>[0];
+type CampaignHead = { number: number; subject: string | null; item_id: number | string; bates: string } & Parameters<
+  typeof storedSize
+>[0];
 
 /** Sort keys of listCampaigns: those stored on the campaign row, so a page is read through an index. */
 export const CAMPAIGN_SORTS = ['messages', 'number'] as const;
@@ -52,30 +61,52 @@ export const MAX_LIST_LIMIT = 1000;
 function page(opts: ListOptions): { limit: number; offset: number } {
   const limit = opts.limit ?? 50;
   const offset = opts.offset ?? 0;
-  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIST_LIMIT) throw new SpamcaseError('INVALID_INPUT', `limit must be 1-${MAX_LIST_LIMIT}`);
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIST_LIMIT)
+    throw new SpamcaseError('INVALID_INPUT', `limit must be 1-${MAX_LIST_LIMIT}`);
   if (!Number.isInteger(offset) || offset < 0) throw new SpamcaseError('INVALID_INPUT', 'offset must be 0 or more');
   return { limit, offset };
 }
 
 function liveCampaigns(knex: Knex, caseId: number, search: string | undefined): Knex.QueryBuilder {
-  const q = knex('campaigns as c').join('messages as m', 'm.id', 'c.exemplar_message_id').where('c.case_id', caseId).whereNull('c.merged_into');
-  if (search && search.trim() !== '') q.whereRaw("lower(m.subject) like ? escape '\\'", [`%${search.trim().toLowerCase().replace(/[%_\\]/g, (c) => `\\${c}`)}%`]);
+  const q = knex('campaigns as c')
+    .join('messages as m', 'm.id', 'c.exemplar_message_id')
+    .where('c.case_id', caseId)
+    .whereNull('c.merged_into');
+  if (search && search.trim() !== '')
+    q.whereRaw("lower(m.subject) like ? escape '\\'", [
+      `%${search
+        .trim()
+        .toLowerCase()
+        .replace(/[%_\\]/g, (c) => `\\${c}`)}%`,
+    ]);
   return q;
 }
 
 function toRow(r: CampaignHead): CampaignRow {
-  return { number: Number(r.number), exemplarItemId: Number(r.item_id), exemplarBates: r.bates, subject: r.subject, ...storedSize(r) };
+  return {
+    number: Number(r.number),
+    exemplarItemId: Number(r.item_id),
+    exemplarBates: r.bates,
+    subject: r.subject,
+    ...storedSize(r),
+  };
 }
 
 const HEAD_COLUMNS = ['c.number', 'm.subject', 'i.id as item_id', 'i.bates', ...sizeColumns('c')];
 
-export async function listCampaigns(knex: Knex, caseId: number, opts: ListOptions = {}): Promise<{ total: number; rows: CampaignRow[]; sizes: SizesState }> {
+export async function listCampaigns(
+  knex: Knex,
+  caseId: number,
+  opts: ListOptions = {},
+): Promise<{ total: number; rows: CampaignRow[]; sizes: SizesState }> {
   const { limit, offset } = page(opts);
   const sort = opts.sort ?? 'messages';
-  if (!(CAMPAIGN_SORTS as readonly string[]).includes(sort)) throw new SpamcaseError('INVALID_INPUT', `sort must be one of ${CAMPAIGN_SORTS.join(', ')}`);
+  if (!(CAMPAIGN_SORTS as readonly string[]).includes(sort))
+    throw new SpamcaseError('INVALID_INPUT', `sort must be one of ${CAMPAIGN_SORTS.join(', ')}`);
   const order = opts.order ?? (sort === 'messages' ? 'desc' : 'asc');
   const sizes = await ensureCampaignSizes(knex, caseId, opts);
-  const totalRow = (await liveCampaigns(knex, caseId, opts.search).count({ n: '*' }).first()) as { n: number | string } | undefined;
+  const totalRow = (await liveCampaigns(knex, caseId, opts.search).count({ n: '*' }).first()) as
+    { n: number | string } | undefined;
   const rows = (await liveCampaigns(knex, caseId, opts.search)
     .join('items as i', 'i.id', 'm.first_item_id')
     .orderBy(`c.${sort}`, order)
@@ -90,7 +121,8 @@ export async function listCampaigns(knex: Knex, caseId: number, opts: ListOption
 export async function resolveCampaignNumber(knex: Knex, caseId: number, number: number): Promise<number> {
   let current = number;
   for (let hops = 0; hops < 1000; hops++) {
-    const row = (await knex('campaigns').where({ case_id: caseId, number: current }).first('merged_into')) as { merged_into: number | null } | undefined;
+    const row = (await knex('campaigns').where({ case_id: caseId, number: current }).first('merged_into')) as
+      { merged_into: number | null } | undefined;
     if (!row) throw new SpamcaseError('CAMPAIGN_NOT_FOUND', `no campaign ${number} in this case`);
     if (row.merged_into === null) return current;
     current = Number(row.merged_into);
@@ -98,7 +130,12 @@ export async function resolveCampaignNumber(knex: Knex, caseId: number, number: 
   throw new SpamcaseError('CAMPAIGN_NOT_FOUND', `campaign ${number}: merge chain too long`);
 }
 
-export async function campaignDetail(knex: Knex, caseId: number, number: number, opts: { limit?: number; offset?: number } & SizesReadOptions = {}): Promise<CampaignDetail> {
+export async function campaignDetail(
+  knex: Knex,
+  caseId: number,
+  number: number,
+  opts: { limit?: number; offset?: number } & SizesReadOptions = {},
+): Promise<CampaignDetail> {
   const { limit, offset } = page(opts);
   const live = await resolveCampaignNumber(knex, caseId, number);
   const sizes = await ensureCampaignSizes(knex, caseId, opts);
@@ -107,7 +144,11 @@ export async function campaignDetail(knex: Knex, caseId: number, number: number,
     .where('c.number', live)
     .first(HEAD_COLUMNS)) as CampaignHead;
   const campaign = toRow(head);
-  const mergedFrom = ((await knex('campaigns').where({ case_id: caseId, merged_into: live }).orderBy('number').pluck('number')) as Array<number | string>).map(Number);
+  const mergedFrom = (
+    (await knex('campaigns').where({ case_id: caseId, merged_into: live }).orderBy('number').pluck('number')) as Array<
+      number | string
+    >
+  ).map(Number);
   const members = (await knex('campaign_members as cm')
     .join('messages as m', 'm.id', 'cm.message_id')
     .join('items as i', 'i.id', 'm.first_item_id')
@@ -115,7 +156,15 @@ export async function campaignDetail(knex: Knex, caseId: number, number: number,
     .orderBy('cm.message_id')
     .limit(limit)
     .offset(offset)
-    .select('i.id as item_id', 'i.bates', 'm.id as message_id', 'm.subject', 'm.from_address', 'm.date', 'cm.similarity')) as Array<{
+    .select(
+      'i.id as item_id',
+      'i.bates',
+      'm.id as message_id',
+      'm.subject',
+      'm.from_address',
+      'm.date',
+      'cm.similarity',
+    )) as Array<{
     item_id: number | string;
     bates: string;
     message_id: number | string;

@@ -59,33 +59,43 @@ export const SIZE_NEUTRAL_ACTIONS = [
 
 /** The sequence number of the case's last custody event that may change campaign sizes. */
 async function headSeq(knex: Knex | Knex.Transaction, caseId: number): Promise<number> {
-  const row = (await knex('custody_events').where({ case_id: caseId }).whereNotIn('action', SIZE_NEUTRAL_ACTIONS).max({ seq: 'seq' }).first()) as
-    | { seq: number | string | null }
-    | undefined;
+  const row = (await knex('custody_events')
+    .where({ case_id: caseId })
+    .whereNotIn('action', SIZE_NEUTRAL_ACTIONS)
+    .max({ seq: 'seq' })
+    .first()) as { seq: number | string | null } | undefined;
   return Number(row?.seq ?? 0);
 }
 
 /** Counts the sizes of every campaign of the case and stores them with the head they are valid for. */
-export async function recountCampaignSizes(knex: Knex, caseId: number, clock: () => Date = () => new Date()): Promise<SizesState> {
-  return withBusyRetry(() => knex.transaction(async (trx) => {
-    // On PostgreSQL, clustering's lock first: a recount updating every campaign row of the case while
-    // clustering updated some of them in another order was a deadlock, and a dashboard view at the
-    // end of an ingest answered 503 (once in CI's load test).
-    if (trx.client.config.client === 'pg') await trx.raw('select pg_advisory_xact_lock(?, ?)', [PG_CAMPAIGN_LOCK, caseId]);
-    // A write first: on SQLite it takes the write lock (waiting on the busy timeout) before any read,
-    // so the head and the counts below are read from one snapshot.
-    await trx('campaigns').where({ case_id: caseId }).update({ deliveries: 0, accounts: 0, originating_ips: null, first_date: null, last_date: null });
-    const seq = await headSeq(trx, caseId);
-    await trx.raw(
-      `UPDATE campaigns AS c SET first_date = s.first_date, last_date = s.last_date
+export async function recountCampaignSizes(
+  knex: Knex,
+  caseId: number,
+  clock: () => Date = () => new Date(),
+): Promise<SizesState> {
+  return withBusyRetry(() =>
+    knex.transaction(async (trx) => {
+      // On PostgreSQL, clustering's lock first: a recount updating every campaign row of the case while
+      // clustering updated some of them in another order was a deadlock, and a dashboard view at the
+      // end of an ingest answered 503 (once in CI's load test).
+      if (trx.client.config.client === 'pg')
+        await trx.raw('select pg_advisory_xact_lock(?, ?)', [PG_CAMPAIGN_LOCK, caseId]);
+      // A write first: on SQLite it takes the write lock (waiting on the busy timeout) before any read,
+      // so the head and the counts below are read from one snapshot.
+      await trx('campaigns')
+        .where({ case_id: caseId })
+        .update({ deliveries: 0, accounts: 0, originating_ips: null, first_date: null, last_date: null });
+      const seq = await headSeq(trx, caseId);
+      await trx.raw(
+        `UPDATE campaigns AS c SET first_date = s.first_date, last_date = s.last_date
        FROM (SELECT cm.campaign_number AS number, min(m.date) AS first_date, max(m.date) AS last_date
              FROM campaign_members cm JOIN messages m ON m.id = cm.message_id
              WHERE cm.case_id = ? GROUP BY cm.campaign_number) AS s
        WHERE c.case_id = ? AND c.number = s.number`,
-      [caseId, caseId],
-    );
-    await trx.raw(
-      `UPDATE campaigns AS c SET deliveries = s.deliveries, accounts = s.accounts,
+        [caseId, caseId],
+      );
+      await trx.raw(
+        `UPDATE campaigns AS c SET deliveries = s.deliveries, accounts = s.accounts,
               originating_ips = CASE WHEN s.attributed > 0 THEN s.ips ELSE NULL END
        FROM (SELECT cm.campaign_number AS number, count(*) AS deliveries, count(ia.item_id) AS attributed,
                     count(DISTINCT ia.account) AS accounts, count(DISTINCT ia.originating_ip) AS ips
@@ -94,12 +104,16 @@ export async function recountCampaignSizes(knex: Knex, caseId: number, clock: ()
              LEFT JOIN item_attributions ia ON ia.item_id = d.first_item_id
              WHERE cm.case_id = ? GROUP BY cm.campaign_number) AS s
        WHERE c.case_id = ? AND c.number = s.number`,
-      [caseId, caseId],
-    );
-    const countedAt = clock().toISOString();
-    await trx('campaign_size_heads').insert({ case_id: caseId, custody_seq: seq, computed_at: countedAt }).onConflict('case_id').merge();
-    return { current: true, countedAt };
-  }));
+        [caseId, caseId],
+      );
+      const countedAt = clock().toISOString();
+      await trx('campaign_size_heads')
+        .insert({ case_id: caseId, custody_seq: seq, computed_at: countedAt })
+        .onConflict('case_id')
+        .merge();
+      return { current: true, countedAt };
+    }),
+  );
 }
 
 function recountOnce(knex: Knex, caseId: number): Promise<SizesState> {
@@ -129,14 +143,21 @@ export interface SizesReadOptions {
  * process that moved the head (ingest, attribute, dkim, campaigns update: each recounts at its end)
  * has recounted them. Sizes never counted at all are counted in any case.
  */
-export async function ensureCampaignSizes(knex: Knex, caseId: number, opts: SizesReadOptions = {}): Promise<SizesState> {
+export async function ensureCampaignSizes(
+  knex: Knex,
+  caseId: number,
+  opts: SizesReadOptions = {},
+): Promise<SizesState> {
   const seq = await headSeq(knex, caseId);
   const stored = (await knex('campaign_size_heads').where({ case_id: caseId }).first('custody_seq', 'computed_at')) as
-    | { custody_seq: number | string; computed_at: string }
-    | undefined;
+    { custody_seq: number | string; computed_at: string } | undefined;
   if (stored && Number(stored.custody_seq) === seq) return { current: true, countedAt: stored.computed_at };
-  if (stored && opts.servingRequest && knex.client.config.client !== 'pg') return { current: false, countedAt: stored.computed_at };
-  const running = (await knex('acquisitions').where({ case_id: caseId, status: 'running' }).count({ n: '*' }).first()) as { n: number | string };
+  if (stored && opts.servingRequest && knex.client.config.client !== 'pg')
+    return { current: false, countedAt: stored.computed_at };
+  const running = (await knex('acquisitions')
+    .where({ case_id: caseId, status: 'running' })
+    .count({ n: '*' })
+    .first()) as { n: number | string };
   if (!stored || Number(running.n) === 0) {
     const state = await recountOnce(knex, caseId);
     return Number(running.n) === 0 ? state : { current: false, countedAt: state.countedAt };
@@ -165,5 +186,7 @@ export function storedSize(row: {
 
 /** The columns storedSize reads, qualified by the campaigns table's alias. */
 export function sizeColumns(alias: string): string[] {
-  return ['messages', 'deliveries', 'accounts', 'originating_ips', 'first_date', 'last_date'].map((c) => `${alias}.${c}`);
+  return ['messages', 'deliveries', 'accounts', 'originating_ips', 'first_date', 'last_date'].map(
+    (c) => `${alias}.${c}`,
+  );
 }

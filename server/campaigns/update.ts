@@ -24,7 +24,10 @@ const MEMBER_PAGE = 5000;
 const MEMBER_COLUMNS = ['message_id', 'case_id', 'campaign_number', 'similarity'];
 /** Values per IN (...) list. */
 const IN_CHUNK = 500;
-/** PostgreSQL advisory lock class (second key: the case id) taken first by clustering and by the size recount (sizes.ts), so they never deadlock. */
+/**
+ * PostgreSQL advisory lock class (second key: the case id) taken first by clustering and by the size recount
+ * (sizes.ts), so they never deadlock.
+ */
 export const PG_CAMPAIGN_LOCK = 0x43414d50; // "CAMP"
 
 export interface CampaignMerge {
@@ -94,9 +97,12 @@ class Loaded {
 }
 
 async function load(trx: Knex.Transaction, caseId: number): Promise<Loaded> {
-  const bounds = (await trx('message_fingerprints').where({ case_id: caseId }).count({ n: '*' }).min({ lo: 'message_id' }).max({ hi: 'message_id' }).first()) as
-    | { n: number | string; lo: number | string | null; hi: number | string | null }
-    | undefined;
+  const bounds = (await trx('message_fingerprints')
+    .where({ case_id: caseId })
+    .count({ n: '*' })
+    .min({ lo: 'message_id' })
+    .max({ hi: 'message_id' })
+    .first()) as { n: number | string; lo: number | string | null; hi: number | string | null } | undefined;
   const loaded = new Loaded(Number(bounds?.n ?? 0));
   if (bounds?.lo === null || bounds?.lo === undefined) return loaded;
   // Pages are ranges of message ids, not "after X, ORDER BY, LIMIT": with statistics taken while the
@@ -110,8 +116,13 @@ async function load(trx: Knex.Transaction, caseId: number): Promise<Loaded> {
       .andWhere('f.message_id', '>', lo)
       .andWhere('f.message_id', '<=', lo + LOAD_PAGE)
       .orderBy('f.message_id')
-      .select('f.message_id', 'f.minhash', 'm.campaign_number')) as Array<{ message_id: number | string; minhash: Uint8Array | null; campaign_number: number | null }>;
-    for (const r of rows) loaded.push(Number(r.message_id), r.campaign_number === null ? 0 : Number(r.campaign_number), r.minhash);
+      .select('f.message_id', 'f.minhash', 'm.campaign_number')) as Array<{
+      message_id: number | string;
+      minhash: Uint8Array | null;
+      campaign_number: number | null;
+    }>;
+    for (const r of rows)
+      loaded.push(Number(r.message_id), r.campaign_number === null ? 0 : Number(r.campaign_number), r.minhash);
   }
   return loaded;
 }
@@ -120,7 +131,8 @@ export async function updateCampaigns(ctx: Context, caseId: number, caseSlug: st
   const t0 = Date.now();
   return withBusyRetry(() =>
     ctx.db.knex.transaction(async (trx) => {
-      if (trx.client.config.client === 'pg') await trx.raw('select pg_advisory_xact_lock(?, ?)', [PG_CAMPAIGN_LOCK, caseId]);
+      if (trx.client.config.client === 'pg')
+        await trx.raw('select pg_advisory_xact_lock(?, ?)', [PG_CAMPAIGN_LOCK, caseId]);
       const loaded = await load(trx, caseId);
       const n = loaded.count;
       const roots = clusterSignatures(loaded.sigs, loaded.present, n);
@@ -139,9 +151,15 @@ export async function updateCampaigns(ctx: Context, caseId: number, caseSlug: st
         const target = groupNumber[roots[i]!]!;
         if (num > 0 && num !== target) mergedInto.set(num, target);
       }
-      const live = (await trx('campaigns').where({ case_id: caseId }).whereNull('merged_into').select('number', 'exemplar_message_id')) as Array<{ number: number; exemplar_message_id: number | string }>;
-      const exemplarIndex = new Map<number, number>(live.map((c) => [Number(c.number), loaded.indexOf(Number(c.exemplar_message_id))]));
-      const maxRow = (await trx('campaigns').where({ case_id: caseId }).max({ m: 'number' }).first()) as { m: number | string | null } | undefined;
+      const live = (await trx('campaigns')
+        .where({ case_id: caseId })
+        .whereNull('merged_into')
+        .select('number', 'exemplar_message_id')) as Array<{ number: number; exemplar_message_id: number | string }>;
+      const exemplarIndex = new Map<number, number>(
+        live.map((c) => [Number(c.number), loaded.indexOf(Number(c.exemplar_message_id))]),
+      );
+      const maxRow = (await trx('campaigns').where({ case_id: caseId }).max({ m: 'number' }).first()) as
+        { m: number | string | null } | undefined;
       let next = Number(maxRow?.m ?? 0) + 1;
 
       // New groups get numbers in the order of their oldest message.
@@ -177,15 +195,27 @@ export async function updateCampaigns(ctx: Context, caseId: number, caseSlug: st
       // Writes.
       const newNumbers = new Set(newCampaignRows.map((r) => r[1] as number));
       for (const row of newCampaignRows) row[3] = addedTo.get(row[1] as number) ?? 0;
-      await bulkInsert(trx, 'campaigns', ['case_id', 'number', 'exemplar_message_id', 'messages', 'merged_into', 'created_at'], newCampaignRows);
-      for (let k = 0; k < moved.length; k += IN_CHUNK) await trx('campaign_members').whereIn('message_id', moved.slice(k, k + IN_CHUNK)).delete();
+      await bulkInsert(
+        trx,
+        'campaigns',
+        ['case_id', 'number', 'exemplar_message_id', 'messages', 'merged_into', 'created_at'],
+        newCampaignRows,
+      );
+      for (let k = 0; k < moved.length; k += IN_CHUNK)
+        await trx('campaign_members')
+          .whereIn('message_id', moved.slice(k, k + IN_CHUNK))
+          .delete();
       let memberRows: unknown[][] = [];
       for (let i = 0; i < n; i++) {
         const num = groupNumber[roots[i]!]!;
         if (loaded.numbers[i]! === num) continue;
         const ex = exemplarIndex.get(num) ?? -1;
         const similarity =
-          ex === i ? 1 : ex >= 0 && loaded.present[i] && loaded.present[ex] ? equalPositions(loaded.sigs, ex * SIGNATURE_SIZE, loaded.sigs, i * SIGNATURE_SIZE) / SIGNATURE_SIZE : 0;
+          ex === i
+            ? 1
+            : ex >= 0 && loaded.present[i] && loaded.present[ex]
+              ? equalPositions(loaded.sigs, ex * SIGNATURE_SIZE, loaded.sigs, i * SIGNATURE_SIZE) / SIGNATURE_SIZE
+              : 0;
         memberRows.push([loaded.ids[i], caseId, num, similarity]);
         if (memberRows.length === MEMBER_PAGE) {
           await bulkInsert(trx, 'campaign_members', MEMBER_COLUMNS, memberRows);
@@ -209,7 +239,14 @@ export async function updateCampaigns(ctx: Context, caseId: number, caseSlug: st
       }
       const at = ctx.clock();
       for (const m of merges.values()) {
-        await appendCustodyEvent(trx, { caseId, caseSlug, at, actor: ctx.actor, action: 'campaigns-merged', details: { into: m.into, merged: m.merged, messagesMoved: m.messagesMoved } });
+        await appendCustodyEvent(trx, {
+          caseId,
+          caseSlug,
+          at,
+          actor: ctx.actor,
+          action: 'campaigns-merged',
+          details: { into: m.into, merged: m.merged, messagesMoved: m.messagesMoved },
+        });
       }
       const summary = {
         messages: n,
@@ -225,7 +262,13 @@ export async function updateCampaigns(ctx: Context, caseId: number, caseSlug: st
           at,
           actor: ctx.actor,
           action: 'campaigns-clustered',
-          details: { messages: n, messagesAdded: summary.messagesAdded, newCampaigns: summary.newCampaigns, extendedCampaigns: extended, merges: summary.merges.length },
+          details: {
+            messages: n,
+            messagesAdded: summary.messagesAdded,
+            newCampaigns: summary.newCampaigns,
+            extendedCampaigns: extended,
+            merges: summary.merges.length,
+          },
         });
       }
       return { ...summary, ms: Date.now() - t0 };

@@ -46,19 +46,33 @@ export function parsePartySpec(spec: string): PartySpec {
   return { name, batesPrefix };
 }
 
-export async function createCase(ctx: Context, input: { slug: string; title: string; parties: PartySpec[]; jurisdiction?: string }): Promise<CaseRecord> {
+export async function createCase(
+  ctx: Context,
+  input: { slug: string; title: string; parties: PartySpec[]; jurisdiction?: string },
+): Promise<CaseRecord> {
   if (!SLUG_PATTERN.test(input.slug)) {
-    throw new SpamcaseError('INVALID_INPUT', `case name must be 1-63 lowercase letters, digits or dashes (got ${JSON.stringify(input.slug)})`);
+    throw new SpamcaseError(
+      'INVALID_INPUT',
+      `case name must be 1-63 lowercase letters, digits or dashes (got ${JSON.stringify(input.slug)})`,
+    );
   }
   const title = input.title.trim();
   if (!title) throw new SpamcaseError('INVALID_INPUT', 'a case needs a title');
   const jurisdiction = input.jurisdiction?.trim() || null;
-  if (jurisdiction !== null && jurisdiction.length > 200) throw new SpamcaseError('INVALID_INPUT', 'a jurisdiction has at most 200 characters');
-  if (input.parties.length === 0) throw new SpamcaseError('INVALID_INPUT', 'a case needs at least one party (plaintiff), e.g. --party "Laposte.net:LPN"');
+  if (jurisdiction !== null && jurisdiction.length > 200)
+    throw new SpamcaseError('INVALID_INPUT', 'a jurisdiction has at most 200 characters');
+  if (input.parties.length === 0)
+    throw new SpamcaseError(
+      'INVALID_INPUT',
+      'a case needs at least one party (plaintiff), e.g. --party "Laposte.net:LPN"',
+    );
   const now = ctx.clock();
   try {
     await ctx.db.knex.transaction(async (trx) => {
-      const [row] = (await trx('cases').insert({ slug: input.slug, title, created_at: now.toISOString(), jurisdiction }, ['id'])) as Array<{ id: number } | number>;
+      const [row] = (await trx('cases').insert(
+        { slug: input.slug, title, created_at: now.toISOString(), jurisdiction },
+        ['id'],
+      )) as Array<{ id: number } | number>;
       const caseId = typeof row === 'object' ? row.id : Number(row);
       for (const p of input.parties) {
         await trx('parties').insert({ case_id: caseId, name: p.name, bates_prefix: p.batesPrefix, next_bates: 1 });
@@ -69,7 +83,11 @@ export async function createCase(ctx: Context, input: { slug: string; title: str
         at: now,
         actor: ctx.actor,
         action: 'case-created',
-        details: { title, jurisdiction: jurisdiction ?? undefined, parties: input.parties.map((p) => ({ name: p.name, batesPrefix: p.batesPrefix })) },
+        details: {
+          title,
+          jurisdiction: jurisdiction ?? undefined,
+          parties: input.parties.map((p) => ({ name: p.name, batesPrefix: p.batesPrefix })),
+        },
       });
     });
   } catch (err) {
@@ -86,9 +104,14 @@ export async function createCase(ctx: Context, input: { slug: string; title: str
 }
 
 export async function getCase(knex: Knex, slug: string): Promise<CaseRecord> {
-  const row = (await knex('cases').where({ slug }).first()) as { id: number; slug: string; title: string; created_at: string; jurisdiction: string | null } | undefined;
+  const row = (await knex('cases').where({ slug }).first()) as
+    { id: number; slug: string; title: string; created_at: string; jurisdiction: string | null } | undefined;
   if (!row) throw new SpamcaseError('CASE_NOT_FOUND', `no case named "${slug}" (spamcase case list shows the cases)`);
-  const parties = (await knex('parties').where({ case_id: row.id }).orderBy('id')) as Array<{ id: number; name: string; bates_prefix: string }>;
+  const parties = (await knex('parties').where({ case_id: row.id }).orderBy('id')) as Array<{
+    id: number;
+    name: string;
+    bates_prefix: string;
+  }>;
   return {
     id: Number(row.id),
     slug: row.slug,
@@ -100,15 +123,30 @@ export async function getCase(knex: Knex, slug: string): Promise<CaseRecord> {
 }
 
 export async function listCases(knex: Knex): Promise<CaseRecord[]> {
-  const cases = (await knex('cases').orderBy('slug').select('id', 'slug', 'title', 'created_at', 'jurisdiction')) as Array<{ id: number; slug: string; title: string; created_at: string; jurisdiction: string | null }>;
-  const parties = (await knex('parties').orderBy('id').select('id', 'case_id', 'name', 'bates_prefix')) as Array<{ id: number; case_id: number; name: string; bates_prefix: string }>;
+  const cases = (await knex('cases')
+    .orderBy('slug')
+    .select('id', 'slug', 'title', 'created_at', 'jurisdiction')) as Array<{
+    id: number;
+    slug: string;
+    title: string;
+    created_at: string;
+    jurisdiction: string | null;
+  }>;
+  const parties = (await knex('parties').orderBy('id').select('id', 'case_id', 'name', 'bates_prefix')) as Array<{
+    id: number;
+    case_id: number;
+    name: string;
+    bates_prefix: string;
+  }>;
   return cases.map((c) => ({
     id: Number(c.id),
     slug: c.slug,
     title: c.title,
     createdAt: c.created_at,
     jurisdiction: c.jurisdiction ?? null,
-    parties: parties.filter((p) => Number(p.case_id) === Number(c.id)).map((p) => ({ id: Number(p.id), name: p.name, batesPrefix: p.bates_prefix })),
+    parties: parties
+      .filter((p) => Number(p.case_id) === Number(c.id))
+      .map((p) => ({ id: Number(p.id), name: p.name, batesPrefix: p.bates_prefix })),
   }));
 }
 
@@ -116,10 +154,17 @@ export async function listCases(knex: Knex): Promise<CaseRecord[]> {
 export function resolveParty(record: CaseRecord, name: string | undefined): PartyRecord {
   if (name === undefined) {
     if (record.parties.length === 1) return record.parties[0]!;
-    throw new SpamcaseError('USAGE', `case "${record.slug}" has several parties: say which with --party (${record.parties.map((p) => p.name).join(', ')})`);
+    throw new SpamcaseError(
+      'USAGE',
+      `case "${record.slug}" has several parties: say which with --party (${record.parties.map((p) => p.name).join(', ')})`,
+    );
   }
   const wanted = name.trim().toLowerCase();
   const party = record.parties.find((p) => p.name.toLowerCase() === wanted || p.batesPrefix.toLowerCase() === wanted);
-  if (!party) throw new SpamcaseError('PARTY_NOT_FOUND', `case "${record.slug}" has no party "${name}" (parties: ${record.parties.map((p) => p.name).join(', ')})`);
+  if (!party)
+    throw new SpamcaseError(
+      'PARTY_NOT_FOUND',
+      `case "${record.slug}" has no party "${name}" (parties: ${record.parties.map((p) => p.name).join(', ')})`,
+    );
   return party;
 }

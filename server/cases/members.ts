@@ -45,7 +45,12 @@ export async function listMembers(knex: Knex, caseId: number): Promise<Member[]>
     .join('users as u', 'u.id', 'm.user_id')
     .where({ 'm.case_id': caseId })
     .orderBy('u.username')
-    .select('u.username', 'u.role', 'm.added_at', 'm.added_by')) as Array<{ username: string; role: string; added_at: string; added_by: string }>;
+    .select('u.username', 'u.role', 'm.added_at', 'm.added_by')) as Array<{
+    username: string;
+    role: string;
+    added_at: string;
+    added_by: string;
+  }>;
   return rows.map((r) => ({ username: r.username, role: r.role, addedAt: r.added_at, addedBy: r.added_by }));
 }
 
@@ -55,8 +60,20 @@ export async function addMember(ctx: Context, record: CaseRecord, username: stri
   await ctx.db.knex.transaction(async (trx) => {
     const exists = await trx('case_members').where({ case_id: record.id, user_id: user.id }).first('user_id');
     if (exists) return;
-    await trx('case_members').insert({ case_id: record.id, user_id: user.id, added_at: now.toISOString(), added_by: ctx.actor.slice(0, 64) });
-    await appendCustodyEvent(trx, { caseId: record.id, caseSlug: record.slug, at: now, actor: ctx.actor, action: 'member-added', details: { user: user.username, role: user.role } });
+    await trx('case_members').insert({
+      case_id: record.id,
+      user_id: user.id,
+      added_at: now.toISOString(),
+      added_by: ctx.actor.slice(0, 64),
+    });
+    await appendCustodyEvent(trx, {
+      caseId: record.id,
+      caseSlug: record.slug,
+      at: now,
+      actor: ctx.actor,
+      action: 'member-added',
+      details: { user: user.username, role: user.role },
+    });
   });
 }
 
@@ -66,6 +83,13 @@ export async function removeMember(ctx: Context, record: CaseRecord, username: s
   await ctx.db.knex.transaction(async (trx) => {
     const n = await trx('case_members').where({ case_id: record.id, user_id: user.id }).delete();
     if (n === 0) throw new SpamcaseError('USER_NOT_FOUND', `"${user.username}" is not a member of this case`);
-    await appendCustodyEvent(trx, { caseId: record.id, caseSlug: record.slug, at: now, actor: ctx.actor, action: 'member-removed', details: { user: user.username } });
+    await appendCustodyEvent(trx, {
+      caseId: record.id,
+      caseSlug: record.slug,
+      at: now,
+      actor: ctx.actor,
+      action: 'member-removed',
+      details: { user: user.username },
+    });
   });
 }

@@ -10,5 +10,7 @@ function cell(value: unknown): string {
 }
 
 export function toCsv(columns: string[], rows: Array<Record<string, unknown>>): string {
-  return [columns.map(cell).join(','), ...rows.map((r) => columns.map((c) => cell(r[c])).join(','))].join('\r\n') + '\r\n';
+  return (
+    [columns.map(cell).join(','), ...rows.map((r) => columns.map((c) => cell(r[c])).join(','))].join('\r\n') + '\r\n'
+  );
 }

@@ -54,7 +54,18 @@ interface Command {
 const out = (line = '') => process.stdout.write(`${line}\n`);
 const json = (value: unknown) => out(JSON.stringify(value, null, 2));
 
-const CAMPAIGN_CSV_COLUMNS = ['number', 'exemplarBates', 'exemplarItemId', 'subject', 'messages', 'deliveries', 'accounts', 'originatingIps', 'firstDate', 'lastDate'] as const satisfies ReadonlyArray<keyof CampaignRow>;
+const CAMPAIGN_CSV_COLUMNS = [
+  'number',
+  'exemplarBates',
+  'exemplarItemId',
+  'subject',
+  'messages',
+  'deliveries',
+  'accounts',
+  'originatingIps',
+  'firstDate',
+  'lastDate',
+] as const satisfies ReadonlyArray<keyof CampaignRow>;
 
 function required(values: Values, name: string): string {
   const v = values[name];
@@ -69,8 +80,13 @@ function perParty(values: string[], prefixes: string[], option: string): Map<str
   const out = new Map<string, string[]>();
   for (const v of values) {
     const eq = v.indexOf('=');
-    const prefix = eq > 0 && prefixes.includes(v.slice(0, eq)) ? v.slice(0, eq) : prefixes.length === 1 ? prefixes[0]! : null;
-    if (prefix === null) throw new SpamcaseError('USAGE', `--${option} needs PREFIX=value when the case has several parties (got ${JSON.stringify(v)})`);
+    const prefix =
+      eq > 0 && prefixes.includes(v.slice(0, eq)) ? v.slice(0, eq) : prefixes.length === 1 ? prefixes[0]! : null;
+    if (prefix === null)
+      throw new SpamcaseError(
+        'USAGE',
+        `--${option} needs PREFIX=value when the case has several parties (got ${JSON.stringify(v)})`,
+      );
     out.set(prefix, [...(out.get(prefix) ?? []), eq > 0 && prefixes.includes(v.slice(0, eq)) ? v.slice(eq + 1) : v]);
   }
   return out;
@@ -95,8 +111,15 @@ function listOptions(values: Values): ListOptions {
     return Number(v);
   };
   const order = values.order as string | undefined;
-  if (order !== undefined && order !== 'asc' && order !== 'desc') throw new SpamcaseError('USAGE', '--order must be asc or desc');
-  return { sort: values.sort as string | undefined, order, limit: int('limit'), offset: int('offset'), search: values.search as string | undefined };
+  if (order !== undefined && order !== 'asc' && order !== 'desc')
+    throw new SpamcaseError('USAGE', '--order must be asc or desc');
+  return {
+    sort: values.sort as string | undefined,
+    order,
+    limit: int('limit'),
+    offset: int('offset'),
+    search: values.search as string | undefined,
+  };
 }
 
 const fmtInt = new Intl.NumberFormat('en-US');
@@ -104,28 +127,55 @@ const fmtInt = new Intl.NumberFormat('en-US');
 const COMMANDS: Command[] = [
   {
     name: 'case create',
-    usage: 'spamcase case create <name> --title "..." --party "Laposte.net:LPN" [--party "MSN:MSN"] [--jurisdiction "..."] [--trusted-relay [PREFIX=]host-or-cidr]... [--trusted-authserv-id [PREFIX=]id]...',
+    usage:
+      'spamcase case create <name> --title "..." --party "Laposte.net:LPN" [--party "MSN:MSN"] [--jurisdiction "..."] [--trusted-relay [PREFIX=]host-or-cidr]... [--trusted-authserv-id [PREFIX=]id]...',
     summary: 'create a case with its parties (plaintiffs), their Bates prefixes and trusted relays',
-    options: { title: { type: 'string' }, party: { type: 'string', multiple: true }, jurisdiction: { type: 'string' }, 'trusted-relay': { type: 'string', multiple: true }, 'trusted-authserv-id': { type: 'string', multiple: true } },
+    options: {
+      title: { type: 'string' },
+      party: { type: 'string', multiple: true },
+      jurisdiction: { type: 'string' },
+      'trusted-relay': { type: 'string', multiple: true },
+      'trusted-authserv-id': { type: 'string', multiple: true },
+    },
     async run(ctx, values, [slug]) {
-      if (!slug) throw new SpamcaseError('USAGE', 'name the case: spamcase case create <name> --title ... --party Name:PREFIX');
+      if (!slug)
+        throw new SpamcaseError('USAGE', 'name the case: spamcase case create <name> --title ... --party Name:PREFIX');
       const parties = list(values, 'party').map(parsePartySpec);
       const prefixes = parties.map((p) => p.batesPrefix);
       const relays = perParty(list(values, 'trusted-relay'), prefixes, 'trusted-relay');
       const ids = perParty(list(values, 'trusted-authserv-id'), prefixes, 'trusted-authserv-id');
-      const c = await createCase(ctx, { slug, title: required(values, 'title'), parties, jurisdiction: values.jurisdiction as string | undefined });
+      const c = await createCase(ctx, {
+        slug,
+        title: required(values, 'title'),
+        parties,
+        jurisdiction: values.jurisdiction as string | undefined,
+      });
       for (const p of c.parties) {
-        if (relays.has(p.batesPrefix) || ids.has(p.batesPrefix)) await setPartyTrust(ctx, slug, p.batesPrefix, { relays: relays.get(p.batesPrefix), authservIds: ids.get(p.batesPrefix) });
+        if (relays.has(p.batesPrefix) || ids.has(p.batesPrefix))
+          await setPartyTrust(ctx, slug, p.batesPrefix, {
+            relays: relays.get(p.batesPrefix),
+            authservIds: ids.get(p.batesPrefix),
+          });
       }
-      out(`created case ${c.slug}: ${c.title} (parties: ${c.parties.map((p) => `${p.name} [${p.batesPrefix}]`).join(', ')})`);
+      out(
+        `created case ${c.slug}: ${c.title} (parties: ${c.parties.map((p) => `${p.name} [${p.batesPrefix}]`).join(', ')})`,
+      );
       return 0;
     },
   },
   {
     name: 'case party',
-    usage: 'spamcase case party --case <name> --party <name> [--trusted-relay host-or-cidr]... [--trusted-authserv-id id]... [--no-trusted-relays] [--json]',
+    usage:
+      'spamcase case party --case <name> --party <name> [--trusted-relay host-or-cidr]... [--trusted-authserv-id id]... [--no-trusted-relays] [--json]',
     summary: "show or change a party's trusted relays and authserv-ids (each list given replaces the old one)",
-    options: { case: { type: 'string' }, party: { type: 'string' }, 'trusted-relay': { type: 'string', multiple: true }, 'trusted-authserv-id': { type: 'string', multiple: true }, 'no-trusted-relays': { type: 'boolean' }, json: { type: 'boolean' } },
+    options: {
+      case: { type: 'string' },
+      party: { type: 'string' },
+      'trusted-relay': { type: 'string', multiple: true },
+      'trusted-authserv-id': { type: 'string', multiple: true },
+      'no-trusted-relays': { type: 'boolean' },
+      json: { type: 'boolean' },
+    },
     async run(ctx, values) {
       const slug = required(values, 'case');
       const relays = values['no-trusted-relays'] ? [] : (values['trusted-relay'] as string[] | undefined);
@@ -133,10 +183,14 @@ const COMMANDS: Command[] = [
       const c = await getCase(ctx.db.knex, slug);
       const party = resolveParty(c, required(values, 'party'));
       const changed = relays !== undefined || authservIds !== undefined;
-      const trust = changed ? await setPartyTrust(ctx, slug, party.name, { relays, authservIds }) : await loadPartyTrust(ctx.db.knex, party.id);
+      const trust = changed
+        ? await setPartyTrust(ctx, slug, party.name, { relays, authservIds })
+        : await loadPartyTrust(ctx.db.knex, party.id);
       if (values.json) json({ party: party.name, trustedRelays: trust.relays, trustedAuthservIds: trust.authservIds });
       else {
-        out(`${party.name}: trusted relays ${trust.relays.join(', ') || '(none)'}; trusted authserv-ids ${trust.authservIds.join(', ') || '(none)'}`);
+        out(
+          `${party.name}: trusted relays ${trust.relays.join(', ') || '(none)'}; trusted authserv-ids ${trust.authservIds.join(', ') || '(none)'}`,
+        );
         if (changed) out(`run "spamcase attribute --case ${slug}" to recompute the attribution with this trust`);
       }
       return 0;
@@ -149,7 +203,15 @@ const COMMANDS: Command[] = [
     options: { json: { type: 'boolean' } },
     async run(ctx, values) {
       const cases = await listCases(ctx.db.knex);
-      if (values.json) json(cases.map((c) => ({ case: c.slug, title: c.title, createdAt: c.createdAt, parties: c.parties.map((p) => ({ name: p.name, batesPrefix: p.batesPrefix })) })));
+      if (values.json)
+        json(
+          cases.map((c) => ({
+            case: c.slug,
+            title: c.title,
+            createdAt: c.createdAt,
+            parties: c.parties.map((p) => ({ name: p.name, batesPrefix: p.batesPrefix })),
+          })),
+        );
       else if (cases.length === 0) out('no cases yet: spamcase case create <name> --title "..." --party "Name:PREFIX"');
       else for (const c of cases) out(`${c.slug.padEnd(24)} ${c.title}  (${c.parties.map((p) => p.name).join(', ')})`);
       return 0;
@@ -162,7 +224,9 @@ const COMMANDS: Command[] = [
     options: { case: { type: 'string' }, rules: { type: 'string' } },
     async run(ctx, values) {
       const ruleSet = await chooseRuleSet(ctx, required(values, 'case'), required(values, 'rules'));
-      out(`case ${values.case as string}: damages rule set ${ruleSet.name} (${ruleSet.title}), sha256 ${ruleSet.sha256}`);
+      out(
+        `case ${values.case as string}: damages rule set ${ruleSet.name} (${ruleSet.title}), sha256 ${ruleSet.sha256}`,
+      );
       return 0;
     },
   },
@@ -170,7 +234,13 @@ const COMMANDS: Command[] = [
     name: 'ingest',
     usage: `spamcase ingest --case <name> [--party <name>] [--method ${ACQUISITION_METHODS.join('|')}] [--recipient <mailbox>] <path>...`,
     summary: 'harvested spam in: .eml files, folders, mbox (also .gz), maildir, ZIP, ARF reports',
-    options: { case: { type: 'string' }, party: { type: 'string' }, method: { type: 'string' }, recipient: { type: 'string' }, json: { type: 'boolean' } },
+    options: {
+      case: { type: 'string' },
+      party: { type: 'string' },
+      method: { type: 'string' },
+      recipient: { type: 'string' },
+      json: { type: 'boolean' },
+    },
     async run(ctx, values, paths) {
       const progress = ttyProgress(process.stderr);
       const summaries = await ingest(ctx, {
@@ -186,7 +256,9 @@ const COMMANDS: Command[] = [
       if (values.json) json(summaries);
       else
         for (const s of summaries) {
-          out(`${s.source}: ${s.samples} samples (${s.newItems} new items, ${s.exactDuplicates} exact duplicates), ${s.rejected} rejected, ${formatBytes(s.sourceBytes)}, sha256 ${s.sourceSha256}`);
+          out(
+            `${s.source}: ${s.samples} samples (${s.newItems} new items, ${s.exactDuplicates} exact duplicates), ${s.rejected} rejected, ${formatBytes(s.sourceBytes)}, sha256 ${s.sourceSha256}`,
+          );
         }
       return 0;
     },
@@ -212,20 +284,31 @@ const COMMANDS: Command[] = [
       const rows = listRuleSets().map((name) => {
         try {
           const r = loadRuleSet(name);
-          return { name, title: r.title, jurisdiction: r.jurisdiction, currency: r.currency, source: r.source, error: null };
+          return {
+            name,
+            title: r.title,
+            jurisdiction: r.jurisdiction,
+            currency: r.currency,
+            source: r.source,
+            error: null,
+          };
         } catch (err) {
           return { name, title: null, jurisdiction: null, currency: null, source: null, error: describeError(err) };
         }
       });
       if (values.json) json(rows);
-      else for (const r of rows) out(r.error ? `${r.name.padEnd(24)} INVALID: ${r.error}` : `${r.name.padEnd(24)} ${r.currency}  ${r.title}`);
+      else
+        for (const r of rows)
+          out(r.error ? `${r.name.padEnd(24)} INVALID: ${r.error}` : `${r.name.padEnd(24)} ${r.currency}  ${r.title}`);
       return 0;
     },
   },
   {
     name: 'damages',
-    usage: 'spamcase damages --case <name> [--rules <rule set name or file>] [--defendant <name>] [--lang en|fr] [--save] [--json|--csv]',
-    summary: 'damages under a rule set: per plaintiff, defendant and violation category; low, claimed, maximum; the method',
+    usage:
+      'spamcase damages --case <name> [--rules <rule set name or file>] [--defendant <name>] [--lang en|fr] [--save] [--json|--csv]',
+    summary:
+      'damages under a rule set: per plaintiff, defendant and violation category; low, claimed, maximum; the method',
     options: {
       case: { type: 'string' },
       rules: { type: 'string' },
@@ -259,42 +342,77 @@ const COMMANDS: Command[] = [
     async run(ctx, values) {
       const s = await attributeCase(ctx, required(values, 'case'));
       if (values.json) json(s);
-      else out(`${s.case}: ${fmtInt.format(s.items)} items attributed: ${fmtInt.format(s.accounts)} accounts, ${fmtInt.format(s.originatingIps)} originating IPs`);
+      else
+        out(
+          `${s.case}: ${fmtInt.format(s.items)} items attributed: ${fmtInt.format(s.accounts)} accounts, ${fmtInt.format(s.originatingIps)} originating IPs`,
+        );
       return 0;
     },
   },
   {
     name: 'accounts',
-    usage: 'spamcase accounts --case <name> [--json|--csv] [--sort deliveries|items|messages|recipients|firstSeen|lastSeen] [--order asc|desc] [--limit N] [--offset N] [--search text]',
+    usage:
+      'spamcase accounts --case <name> [--json|--csv] [--sort deliveries|items|messages|recipients|firstSeen|lastSeen] [--order asc|desc] [--limit N] [--offset N] [--search text]',
     summary: 'sender accounts with their volumes, evidence, parties, bot signals and defendant',
     options: LIST_OPTIONS,
     async run(ctx, values) {
       const c = await getCase(ctx.db.knex, required(values, 'case'));
       const r = await listAccounts(ctx.db.knex, c.id, listOptions(values));
-      const columns = ['address', 'provider', 'deliveries', 'items', 'messages', 'recipients', 'firstSeen', 'lastSeen', 'parties', 'evidence', 'signals', 'defendant'];
+      const columns = [
+        'address',
+        'provider',
+        'deliveries',
+        'items',
+        'messages',
+        'recipients',
+        'firstSeen',
+        'lastSeen',
+        'parties',
+        'evidence',
+        'signals',
+        'defendant',
+      ];
       if (values.json) json(r);
       else if (values.csv) process.stdout.write(toCsv(columns, r.rows as unknown as Array<Record<string, unknown>>));
       else {
         out(`${fmtInt.format(r.total)} accounts${r.rows.length < r.total ? ` (showing ${r.rows.length})` : ''}`);
-        for (const a of r.rows) out(`  ${a.address.padEnd(36)} ${fmtInt.format(a.deliveries).padStart(9)} deliveries ${fmtInt.format(a.messages).padStart(8)} messages  ${a.firstSeen?.slice(0, 10) ?? '-'}..${a.lastSeen?.slice(0, 10) ?? '-'}  ${a.signals.join(',')}${a.defendant ? `  [${a.defendant}]` : ''}`);
+        for (const a of r.rows)
+          out(
+            `  ${a.address.padEnd(36)} ${fmtInt.format(a.deliveries).padStart(9)} deliveries ${fmtInt.format(a.messages).padStart(8)} messages  ${a.firstSeen?.slice(0, 10) ?? '-'}..${a.lastSeen?.slice(0, 10) ?? '-'}  ${a.signals.join(',')}${a.defendant ? `  [${a.defendant}]` : ''}`,
+          );
       }
       return 0;
     },
   },
   {
     name: 'ips',
-    usage: 'spamcase ips --case <name> [--json|--csv] [--sort deliveries|...] [--order asc|desc] [--limit N] [--offset N] [--search text]',
+    usage:
+      'spamcase ips --case <name> [--json|--csv] [--sort deliveries|...] [--order asc|desc] [--limit N] [--offset N] [--search text]',
     summary: 'originating IPs with their volumes, evidence, parties and defendant',
     options: LIST_OPTIONS,
     async run(ctx, values) {
       const c = await getCase(ctx.db.knex, required(values, 'case'));
       const r = await listOriginatingIps(ctx.db.knex, c.id, listOptions(values));
-      const columns = ['ip', 'deliveries', 'items', 'messages', 'recipients', 'firstSeen', 'lastSeen', 'parties', 'evidence', 'defendant'];
+      const columns = [
+        'ip',
+        'deliveries',
+        'items',
+        'messages',
+        'recipients',
+        'firstSeen',
+        'lastSeen',
+        'parties',
+        'evidence',
+        'defendant',
+      ];
       if (values.json) json(r);
       else if (values.csv) process.stdout.write(toCsv(columns, r.rows as unknown as Array<Record<string, unknown>>));
       else {
         out(`${fmtInt.format(r.total)} originating IPs${r.rows.length < r.total ? ` (showing ${r.rows.length})` : ''}`);
-        for (const a of r.rows) out(`  ${a.ip.padEnd(40)} ${fmtInt.format(a.deliveries).padStart(9)} deliveries ${fmtInt.format(a.messages).padStart(8)} messages  ${a.firstSeen?.slice(0, 10) ?? '-'}..${a.lastSeen?.slice(0, 10) ?? '-'}${a.defendant ? `  [${a.defendant}]` : ''}`);
+        for (const a of r.rows)
+          out(
+            `  ${a.ip.padEnd(40)} ${fmtInt.format(a.deliveries).padStart(9)} deliveries ${fmtInt.format(a.messages).padStart(8)} messages  ${a.firstSeen?.slice(0, 10) ?? '-'}..${a.lastSeen?.slice(0, 10) ?? '-'}${a.defendant ? `  [${a.defendant}]` : ''}`,
+          );
       }
       return 0;
     },
@@ -322,7 +440,12 @@ const COMMANDS: Command[] = [
       const groups = await suggestDefendants(ctx.db.knex, c.id);
       if (values.json) json(groups);
       else if (groups.length === 0) out('no groups to suggest');
-      else groups.forEach((g, i) => out(`${i + 1}. ${g.accounts.length} accounts: ${g.accounts.slice(0, 8).join(', ')}${g.accounts.length > 8 ? ', ...' : ''}\n   because: ${g.reasons.slice(0, 6).join('; ')}${g.reasons.length > 6 ? '; ...' : ''}`));
+      else
+        groups.forEach((g, i) =>
+          out(
+            `${i + 1}. ${g.accounts.length} accounts: ${g.accounts.slice(0, 8).join(', ')}${g.accounts.length > 8 ? ', ...' : ''}\n   because: ${g.reasons.slice(0, 6).join('; ')}${g.reasons.length > 6 ? '; ...' : ''}`,
+          ),
+        );
       return 0;
     },
   },
@@ -332,8 +455,15 @@ const COMMANDS: Command[] = [
     summary: 'group accounts and IPs into a defendant (named, or the next "Doe n")',
     options: { case: { type: 'string' }, name: { type: 'string' } },
     async run(ctx, values, members) {
-      const d = await createDefendant(ctx, required(values, 'case'), (values.name as string | undefined) ?? null, members);
-      out(`defendant ${d.name}: ${d.accounts.length} accounts, ${d.ips.length} IPs, ${fmtInt.format(d.deliveries)} deliveries`);
+      const d = await createDefendant(
+        ctx,
+        required(values, 'case'),
+        (values.name as string | undefined) ?? null,
+        members,
+      );
+      out(
+        `defendant ${d.name}: ${d.accounts.length} accounts, ${d.ips.length} IPs, ${fmtInt.format(d.deliveries)} deliveries`,
+      );
       return 0;
     },
   },
@@ -344,7 +474,9 @@ const COMMANDS: Command[] = [
     options: { case: { type: 'string' }, name: { type: 'string' } },
     async run(ctx, values, members) {
       const d = await changeDefendant(ctx, required(values, 'case'), required(values, 'name'), { add: members });
-      out(`defendant ${d.name}: ${d.accounts.length} accounts, ${d.ips.length} IPs, ${fmtInt.format(d.deliveries)} deliveries`);
+      out(
+        `defendant ${d.name}: ${d.accounts.length} accounts, ${d.ips.length} IPs, ${fmtInt.format(d.deliveries)} deliveries`,
+      );
       return 0;
     },
   },
@@ -355,7 +487,9 @@ const COMMANDS: Command[] = [
     options: { case: { type: 'string' }, name: { type: 'string' } },
     async run(ctx, values, members) {
       const d = await changeDefendant(ctx, required(values, 'case'), required(values, 'name'), { remove: members });
-      out(`defendant ${d.name}: ${d.accounts.length} accounts, ${d.ips.length} IPs, ${fmtInt.format(d.deliveries)} deliveries`);
+      out(
+        `defendant ${d.name}: ${d.accounts.length} accounts, ${d.ips.length} IPs, ${fmtInt.format(d.deliveries)} deliveries`,
+      );
       return 0;
     },
   },
@@ -369,7 +503,11 @@ const COMMANDS: Command[] = [
       const ds = await listDefendants(ctx.db.knex, c.id);
       if (values.json) json(ds);
       else if (ds.length === 0) out('no defendants yet: spamcase defendants suggest --case ' + c.slug);
-      else for (const d of ds) out(`${d.name.padEnd(24)} ${fmtInt.format(d.deliveries).padStart(9)} deliveries  accounts: ${d.accounts.join(', ') || '-'}  IPs: ${d.ips.join(', ') || '-'}`);
+      else
+        for (const d of ds)
+          out(
+            `${d.name.padEnd(24)} ${fmtInt.format(d.deliveries).padStart(9)} deliveries  accounts: ${d.accounts.join(', ') || '-'}  IPs: ${d.ips.join(', ') || '-'}`,
+          );
       return 0;
     },
   },
@@ -382,7 +520,9 @@ const COMMANDS: Command[] = [
       const result = await fsck(ctx, required(values, 'case'));
       if (values.json) json(result);
       else {
-        out(`${result.case}: ${result.ok ? 'OK' : 'PROBLEMS FOUND'} — ${result.itemsChecked} items and ${result.wrappersChecked} wrappers re-hashed in ${result.segments} pack segment(s), ${result.custodyEvents} custody events`);
+        out(
+          `${result.case}: ${result.ok ? 'OK' : 'PROBLEMS FOUND'} — ${result.itemsChecked} items and ${result.wrappersChecked} wrappers re-hashed in ${result.segments} pack segment(s), ${result.custodyEvents} custody events`,
+        );
         for (const p of result.problems) out(`  problem: ${p}`);
         for (const w of result.warnings) out(`  warning: ${w}`);
       }
@@ -402,7 +542,10 @@ const COMMANDS: Command[] = [
         caseSlug: required(values, 'case'),
         snapshot,
         onProgress: status
-          ? (p) => status.update(`${fmt.format(p.items)} of ${fmt.format(p.total)} items, ${fmt.format(p.signedItems)} signed, ${fmt.format(Math.round(p.items / Math.max(p.elapsedMs / 1000, 0.001)))} items/s`)
+          ? (p) =>
+              status.update(
+                `${fmt.format(p.items)} of ${fmt.format(p.total)} items, ${fmt.format(p.signedItems)} signed, ${fmt.format(Math.round(p.items / Math.max(p.elapsedMs / 1000, 0.001)))} items/s`,
+              )
           : undefined,
       });
       status?.done();
@@ -415,19 +558,34 @@ const COMMANDS: Command[] = [
       }
       const counts = (c: DkimCounts) =>
         `${fmt.format(c.items)} items: ${fmt.format(c.pass)} pass, ${fmt.format(c.fail)} fail, ${fmt.format(c.noKey)} no key, ${fmt.format(c.notVerified)} not verified, ${fmt.format(c.unsigned)} unsigned`;
-      out(`${summary.case}: DKIM against ${summary.snapshot.source} (sha256 ${summary.snapshot.sha256}, ${summary.snapshot.records} key records)`);
+      out(
+        `${summary.case}: DKIM against ${summary.snapshot.source} (sha256 ${summary.snapshot.sha256}, ${summary.snapshot.records} key records)`,
+      );
       for (const w of summary.snapshot.warnings) out(`  warning: ${w}`);
       out(`  this run:  ${counts(summary.run)}`);
       out(`  all items: ${counts(summary.totals)}`);
-      if (reattributed) out(`  re-attributed ${fmtInt.format(reattributed.items)} items with the DKIM results: ${fmtInt.format(reattributed.accounts)} accounts`);
+      if (reattributed)
+        out(
+          `  re-attributed ${fmtInt.format(reattributed.items)} items with the DKIM results: ${fmtInt.format(reattributed.accounts)} accounts`,
+        );
       return 0;
     },
   },
   {
     name: 'pdf',
-    usage: 'spamcase pdf --case <name> [--lang en|fr] [--rules <damages rule set>] [--organization "..."] [--jurisdiction "..."] --out summary.pdf [--json]',
-    summary: 'the PDF summary for a complaint (caption, counts, method, accounts, IPs, campaigns, timeline, damages, custody, declaration)',
-    options: { case: { type: 'string' }, lang: { type: 'string' }, rules: { type: 'string' }, out: { type: 'string' }, organization: { type: 'string' }, jurisdiction: { type: 'string' }, json: { type: 'boolean' } },
+    usage:
+      'spamcase pdf --case <name> [--lang en|fr] [--rules <damages rule set>] [--organization "..."] [--jurisdiction "..."] --out summary.pdf [--json]',
+    summary:
+      'the PDF summary for a complaint (caption, counts, method, accounts, IPs, campaigns, timeline, damages, custody, declaration)',
+    options: {
+      case: { type: 'string' },
+      lang: { type: 'string' },
+      rules: { type: 'string' },
+      out: { type: 'string' },
+      organization: { type: 'string' },
+      jurisdiction: { type: 'string' },
+      json: { type: 'boolean' },
+    },
     async run(ctx, values) {
       const lang = ((values.lang as string | undefined) ?? 'en') as Lang;
       if (!LANGS.includes(lang)) throw new SpamcaseError('USAGE', `--lang must be one of ${LANGS.join(', ')}`);
@@ -439,7 +597,10 @@ const COMMANDS: Command[] = [
         rules: values.rules as string | undefined,
       });
       if (values.json) json(written);
-      else out(`${written.path}: ${written.pages} pages, ${formatBytes(written.bytes)}, sha256 ${written.sha256} (as of custody event ${written.asOfSeq})`);
+      else
+        out(
+          `${written.path}: ${written.pages} pages, ${formatBytes(written.bytes)}, sha256 ${written.sha256} (as of custody event ${written.asOfSeq})`,
+        );
       return 0;
     },
   },
@@ -456,7 +617,9 @@ const COMMANDS: Command[] = [
       await ensureCampaignSizes(ctx.db.knex, c.id);
       if (values.json) json({ fingerprinted, ...u });
       else {
-        out(`${c.slug}: ${fingerprinted} messages fingerprinted; ${u.messagesAdded} messages placed, ${u.newCampaigns} new campaigns, ${u.extendedCampaigns} extended, ${u.merges.length} merges (${u.ms} ms)`);
+        out(
+          `${c.slug}: ${fingerprinted} messages fingerprinted; ${u.messagesAdded} messages placed, ${u.newCampaigns} new campaigns, ${u.extendedCampaigns} extended, ${u.merges.length} merges (${u.ms} ms)`,
+        );
         for (const m of u.merges) out(`  merged ${m.merged.join(', ')} into ${m.into} (${m.messagesMoved} messages)`);
       }
       return 0;
@@ -464,7 +627,8 @@ const COMMANDS: Command[] = [
   },
   {
     name: 'campaigns',
-    usage: 'spamcase campaigns --case <name> [--sort messages|number] [--limit N] [--offset N] [--search TEXT] [--json|--csv]',
+    usage:
+      'spamcase campaigns --case <name> [--sort messages|number] [--limit N] [--offset N] [--search TEXT] [--json|--csv]',
     summary: 'campaigns (near-identical content), largest first: exemplar, messages, deliveries, accounts, dates',
     options: {
       case: { type: 'string' },
@@ -485,10 +649,13 @@ const COMMANDS: Command[] = [
         search: values.search as string | undefined,
       });
       if (values.json) json(list);
-      else if (values.csv) process.stdout.write(toCsv([...CAMPAIGN_CSV_COLUMNS], list.rows as unknown as Array<Record<string, unknown>>));
+      else if (values.csv)
+        process.stdout.write(toCsv([...CAMPAIGN_CSV_COLUMNS], list.rows as unknown as Array<Record<string, unknown>>));
       else {
         out(`${c.slug}: ${list.total} campaigns`);
-        out(`${'number'.padStart(7)} ${'messages'.padStart(9)} ${'deliv.'.padStart(7)} ${'accts'.padStart(6)}  ${'exemplar'.padEnd(14)} ${'first'.padEnd(10)} ${'last'.padEnd(10)}  subject`);
+        out(
+          `${'number'.padStart(7)} ${'messages'.padStart(9)} ${'deliv.'.padStart(7)} ${'accts'.padStart(6)}  ${'exemplar'.padEnd(14)} ${'first'.padEnd(10)} ${'last'.padEnd(10)}  subject`,
+        );
         for (const r of list.rows) {
           out(
             `${String(r.number).padStart(7)} ${String(r.messages).padStart(9)} ${String(r.deliveries).padStart(7)} ${String(r.accounts).padStart(6)}  ${r.exemplarBates.padEnd(14)} ${(r.firstDate ?? '-').slice(0, 10).padEnd(10)} ${(r.lastDate ?? '-').slice(0, 10).padEnd(10)}  ${(r.subject ?? '').slice(0, 60)}`,
@@ -502,18 +669,29 @@ const COMMANDS: Command[] = [
     name: 'campaign',
     usage: 'spamcase campaign --case <name> <number> [--member BATES] [--limit N] [--offset N] [--json]',
     summary: 'one campaign: exemplar, sizes, members with their similarity; --member: which features matched',
-    options: { case: { type: 'string' }, json: { type: 'boolean' }, member: { type: 'string' }, limit: { type: 'string' }, offset: { type: 'string' } },
+    options: {
+      case: { type: 'string' },
+      json: { type: 'boolean' },
+      member: { type: 'string' },
+      limit: { type: 'string' },
+      offset: { type: 'string' },
+    },
     async run(ctx, values, [numberText]) {
       const c = await getCase(ctx.db.knex, required(values, 'case'));
       const number = Number(numberText);
-      if (!Number.isInteger(number) || number < 1) throw new SpamcaseError('USAGE', 'name the campaign by its number: spamcase campaign --case X 12');
+      if (!Number.isInteger(number) || number < 1)
+        throw new SpamcaseError('USAGE', 'name the campaign by its number: spamcase campaign --case X 12');
       const detail = await campaignDetail(ctx.db.knex, c.id, number, {
         limit: values.limit === undefined ? 50 : Number(values.limit),
         offset: values.offset === undefined ? 0 : Number(values.offset),
       });
-      const explanation = typeof values.member === 'string' ? await explainMember(ctx, c.id, c.slug, values.member) : null;
+      const explanation =
+        typeof values.member === 'string' ? await explainMember(ctx, c.id, c.slug, values.member) : null;
       if (explanation && explanation.campaign !== detail.campaign.number) {
-        throw new SpamcaseError('INVALID_INPUT', `item ${explanation.memberBates} is in campaign ${explanation.campaign}, not ${detail.campaign.number}`);
+        throw new SpamcaseError(
+          'INVALID_INPUT',
+          `item ${explanation.memberBates} is in campaign ${explanation.campaign}, not ${detail.campaign.number}`,
+        );
       }
       if (values.json) {
         json(explanation ? { ...detail, explanation } : detail);
@@ -522,16 +700,27 @@ const COMMANDS: Command[] = [
       const k = detail.campaign;
       if (k.number !== number) out(`campaign ${number} was merged into campaign ${k.number}`);
       out(`campaign ${k.number}: ${k.subject ?? '(no subject)'}`);
-      out(`  exemplar ${k.exemplarBates}; ${k.messages} messages, ${k.deliveries} deliveries, ${k.accounts} accounts, ${k.originatingIps ?? '-'} originating IPs, ${k.firstDate ?? '-'} to ${k.lastDate ?? '-'}`);
+      out(
+        `  exemplar ${k.exemplarBates}; ${k.messages} messages, ${k.deliveries} deliveries, ${k.accounts} accounts, ${k.originatingIps ?? '-'} originating IPs, ${k.firstDate ?? '-'} to ${k.lastDate ?? '-'}`,
+      );
       if (detail.mergedFrom.length > 0) out(`  merged from campaigns ${detail.mergedFrom.join(', ')}`);
       out('');
-      for (const m of detail.members) out(`  ${m.bates.padEnd(14)} ${m.similarity.toFixed(2)}  ${(m.date ?? '-').slice(0, 10)}  ${(m.from ?? '-').padEnd(28)} ${(m.subject ?? '').slice(0, 50)}`);
+      for (const m of detail.members)
+        out(
+          `  ${m.bates.padEnd(14)} ${m.similarity.toFixed(2)}  ${(m.date ?? '-').slice(0, 10)}  ${(m.from ?? '-').padEnd(28)} ${(m.subject ?? '').slice(0, 50)}`,
+        );
       if (explanation) {
         const e = explanation;
         out();
-        out(`${e.memberBates} against exemplar ${e.exemplarBates}: similarity ${e.similarity.toFixed(2)} (estimated ${e.estimatedSimilarity.toFixed(2)}), ${e.sharedFeatures} shared features of ${e.exemplarFeatures} / ${e.memberFeatures}`);
-        out(`  subject words shared: ${e.subjectWords.shared.join(' ') || '-'}; only exemplar: ${e.subjectWords.exemplarOnly.join(' ') || '-'}; only member: ${e.subjectWords.memberOnly.join(' ') || '-'}`);
-        out(`  link domains shared: ${e.domains.shared.join(' ') || '-'}; only exemplar: ${e.domains.exemplarOnly.join(' ') || '-'}; only member: ${e.domains.memberOnly.join(' ') || '-'}`);
+        out(
+          `${e.memberBates} against exemplar ${e.exemplarBates}: similarity ${e.similarity.toFixed(2)} (estimated ${e.estimatedSimilarity.toFixed(2)}), ${e.sharedFeatures} shared features of ${e.exemplarFeatures} / ${e.memberFeatures}`,
+        );
+        out(
+          `  subject words shared: ${e.subjectWords.shared.join(' ') || '-'}; only exemplar: ${e.subjectWords.exemplarOnly.join(' ') || '-'}; only member: ${e.subjectWords.memberOnly.join(' ') || '-'}`,
+        );
+        out(
+          `  link domains shared: ${e.domains.shared.join(' ') || '-'}; only exemplar: ${e.domains.exemplarOnly.join(' ') || '-'}; only member: ${e.domains.memberOnly.join(' ') || '-'}`,
+        );
         out(`  phrases shared: ${e.phrases.shared.map((p) => `"${p}"`).join(', ') || '-'}`);
         out(`  phrases only in the exemplar: ${e.phrases.exemplarOnly.map((p) => `"${p}"`).join(', ') || '-'}`);
         out(`  phrases only in the member: ${e.phrases.memberOnly.map((p) => `"${p}"`).join(', ') || '-'}`);
@@ -543,12 +732,19 @@ const COMMANDS: Command[] = [
     name: 'export',
     usage: 'spamcase export --case <name> --out <file.zip> [--as-of <custody event seq>] [--lang en|fr] [--json]',
     summary: 'write the signed evidence bundle (BagIt in a ZIP, with the PDF summary) of a case, as of a custody event',
-    options: { case: { type: 'string' }, out: { type: 'string' }, 'as-of': { type: 'string' }, lang: { type: 'string' }, json: { type: 'boolean' } },
+    options: {
+      case: { type: 'string' },
+      out: { type: 'string' },
+      'as-of': { type: 'string' },
+      lang: { type: 'string' },
+      json: { type: 'boolean' },
+    },
     async run(ctx, values) {
       const config = loadConfig();
       const asOfText = values['as-of'] as string | undefined;
       const asOfSeq = asOfText === undefined ? undefined : Number(asOfText);
-      if (asOfSeq !== undefined && (!Number.isInteger(asOfSeq) || asOfSeq < 1)) throw new SpamcaseError('USAGE', '--as-of must be a custody event number');
+      if (asOfSeq !== undefined && (!Number.isInteger(asOfSeq) || asOfSeq < 1))
+        throw new SpamcaseError('USAGE', '--as-of must be a custody event number');
       const lang = ((values.lang as string | undefined) ?? 'en') as Lang;
       if (!LANGS.includes(lang)) throw new SpamcaseError('USAGE', `--lang must be one of ${LANGS.join(', ')}`);
       const slug = required(values, 'case');
@@ -561,10 +757,20 @@ const COMMANDS: Command[] = [
             await new Promise(() => setInterval(() => undefined, 60_000));
           }
         : undefined;
-      const r = await exportBundle(ctx, slug, { out: required(values, 'out'), signing: config.signing, organization: config.organization, tsaUrl: config.tsaUrl, asOfSeq, summaryPdf, onStage });
+      const r = await exportBundle(ctx, slug, {
+        out: required(values, 'out'),
+        signing: config.signing,
+        organization: config.organization,
+        tsaUrl: config.tsaUrl,
+        asOfSeq,
+        summaryPdf,
+        onStage,
+      });
       if (values.json) json(r);
       else {
-        out(`${r.file}: ${r.identifier}, ${r.items} items, ${r.entries} members, ${formatBytes(r.bytes)}, as of custody event ${r.asOfSeq}`);
+        out(
+          `${r.file}: ${r.identifier}, ${r.items} items, ${r.entries} members, ${formatBytes(r.bytes)}, as of custody event ${r.asOfSeq}`,
+        );
         out(`  sha256 ${r.sha256}`);
         out(`  signed by ${r.signer} (${r.signerFingerprint})${r.timestamp ? ', timestamped' : ''}`);
         for (const w of r.warnings) out(`  warning: ${w}`);
@@ -579,11 +785,16 @@ const COMMANDS: Command[] = [
     options: { cert: { type: 'string' }, 'tsa-cert': { type: 'string' }, json: { type: 'boolean' } },
     async run(ctx, values, [file]) {
       if (!file) throw new SpamcaseError('USAGE', 'name the bundle: spamcase verify <file.zip>');
-      const r = await verifyBundle(file, { cert: values.cert as string | undefined, tsaCert: values['tsa-cert'] as string | undefined });
+      const r = await verifyBundle(file, {
+        cert: values.cert as string | undefined,
+        tsaCert: values['tsa-cert'] as string | undefined,
+      });
       const recordedOn = await recordVerification(ctx, r);
       if (values.json) json({ ...r, recordedOn });
       else {
-        out(`${r.file}: ${r.ok ? 'VERIFIED' : 'FAILED'} — ${r.identifier ?? '(no identifier)'}, ${r.items} items, ${r.payloadFiles} payload files${r.timestamp ? `, timestamp ${r.timestamp}` : ''}`);
+        out(
+          `${r.file}: ${r.ok ? 'VERIFIED' : 'FAILED'} — ${r.identifier ?? '(no identifier)'}, ${r.items} items, ${r.payloadFiles} payload files${r.timestamp ? `, timestamp ${r.timestamp}` : ''}`,
+        );
         if (r.signer) out(`  signed by ${r.signer} (${r.signerFingerprint})`);
         for (const p of r.problems) out(`  FAIL ${p.file}: ${p.problem}`);
         for (const w of r.warnings) out(`  warning: ${w}`);
@@ -613,14 +824,20 @@ const COMMANDS: Command[] = [
     options: { json: { type: 'boolean' } },
     async run(ctx, values) {
       const config = loadConfig();
-      if ('p12' in config.signing) throw new SpamcaseError('USAGE', 'SPAMCASE_SIGNING_P12 is set: keys init writes PEM files; unset it or use your own PKCS#12');
+      if ('p12' in config.signing)
+        throw new SpamcaseError(
+          'USAGE',
+          'SPAMCASE_SIGNING_P12 is set: keys init writes PEM files; unset it or use your own PKCS#12',
+        );
       const r = initTrialKeys(config.signing, config.organization, ctx.clock());
       if (values.json) json(r);
       else {
         out(`trial signing certificate written: ${r.cert} (key ${r.key}, mode 600)`);
         out(`  subject ${r.subject.replace(/\n/g, ', ')}`);
         out(`  SHA-256 fingerprint ${r.fingerprint}`);
-        out('  bundles signed with it say so; use your organization\'s certificate for real cases (SPAMCASE_SIGNING_CERT/KEY or _P12)');
+        out(
+          "  bundles signed with it say so; use your organization's certificate for real cases (SPAMCASE_SIGNING_CERT/KEY or _P12)",
+        );
       }
       return 0;
     },
@@ -634,7 +851,9 @@ const COMMANDS: Command[] = [
       if (users.length === 0) throw new SpamcaseError('USAGE', 'name at least one user');
       const record = await getCase(ctx.db.knex, required(values, 'case'));
       for (const u of users) await addMember(ctx, record, u);
-      out(`members of ${record.slug}: ${(await listMembers(ctx.db.knex, record.id)).map((m) => `${m.username} (${m.role})`).join(', ')}`);
+      out(
+        `members of ${record.slug}: ${(await listMembers(ctx.db.knex, record.id)).map((m) => `${m.username} (${m.role})`).join(', ')}`,
+      );
       return 0;
     },
   },
@@ -653,7 +872,8 @@ const COMMANDS: Command[] = [
   },
   {
     name: 'user add',
-    usage: 'spamcase user add <name> [--admin | --role admin|editor|viewer]   (password from a prompt or one line of stdin)',
+    usage:
+      'spamcase user add <name> [--admin | --role admin|editor|viewer]   (password from a prompt or one line of stdin)',
     summary: 'make a web UI account; the first one: spamcase user add --admin <name>',
     options: { admin: { type: 'boolean' }, role: { type: 'string' } },
     async run(ctx, values, [name]) {
@@ -709,9 +929,16 @@ const COMMANDS: Command[] = [
     async run(ctx, values) {
       const config = loadConfig();
       const port = values.port === undefined ? config.http.port : Number(values.port);
-      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new SpamcaseError('USAGE', '--port must be a port number');
-      const server = await startServer(ctx, { host: (values.host as string | undefined) ?? config.http.host, port, trustProxy: config.http.trustProxy });
-      out(`spamcase is serving ${server.url} (data root ${ctx.dataRoot}, ${ctx.db.dialect === 'pg' ? 'PostgreSQL' : 'SQLite'}); Ctrl-C stops it`);
+      if (!Number.isInteger(port) || port < 0 || port > 65535)
+        throw new SpamcaseError('USAGE', '--port must be a port number');
+      const server = await startServer(ctx, {
+        host: (values.host as string | undefined) ?? config.http.host,
+        port,
+        trustProxy: config.http.trustProxy,
+      });
+      out(
+        `spamcase is serving ${server.url} (data root ${ctx.dataRoot}, ${ctx.db.dialect === 'pg' ? 'PostgreSQL' : 'SQLite'}); Ctrl-C stops it`,
+      );
       await new Promise<void>((resolve) => {
         const stop = () => void server.close().then(resolve);
         process.once('SIGINT', stop);
@@ -756,7 +983,12 @@ export async function main(argv: string[]): Promise<number> {
   }
   let ctx: Context | null = null;
   try {
-    const { values, positionals } = parseArgs({ args: found.rest, options: found.command.options, allowPositionals: true, strict: true });
+    const { values, positionals } = parseArgs({
+      args: found.rest,
+      options: found.command.options,
+      allowPositionals: true,
+      strict: true,
+    });
     ctx = await openContext();
     return await found.command.run(ctx, values as Values, positionals);
   } catch (err) {
@@ -782,7 +1014,9 @@ if (invokedDirectly) {
       process.exitCode = code;
     },
     (err: unknown) => {
-      process.stderr.write(`spamcase: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.stderr.write(
+        `spamcase: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+      );
       process.exitCode = 1;
     },
   );

@@ -53,7 +53,14 @@ export function canonicalJson(value: unknown): string {
 }
 
 export function custodyHash(prevHash: string, body: Omit<CustodyEvent, 'prevHash' | 'hash'>): string {
-  const payload = canonicalJson({ case: body.case, seq: body.seq, at: body.at, actor: body.actor, action: body.action, details: body.details });
+  const payload = canonicalJson({
+    case: body.case,
+    seq: body.seq,
+    at: body.at,
+    actor: body.actor,
+    action: body.action,
+    details: body.details,
+  });
   return crypto.createHash('sha256').update(`${prevHash}\n${payload}`).digest('hex');
 }
 
@@ -80,12 +87,21 @@ export const PG_CUSTODY_LOCK = 0x43555354; // "CUST"
  */
 export async function appendCustodyEvent(
   trx: Knex.Transaction,
-  event: { caseId: number; caseSlug: string; at: Date; actor: string; action: CustodyAction; details: Record<string, unknown> },
+  event: {
+    caseId: number;
+    caseSlug: string;
+    at: Date;
+    actor: string;
+    action: CustodyAction;
+    details: Record<string, unknown>;
+  },
 ): Promise<CustodyEvent> {
-  if (trx.client.config.client === 'pg') await trx.raw('select pg_advisory_xact_lock(?, ?)', [PG_CUSTODY_LOCK, event.caseId]);
-  const last = (await trx('custody_events').where({ case_id: event.caseId }).orderBy('seq', 'desc').first('seq', 'hash')) as
-    | { seq: number; hash: string }
-    | undefined;
+  if (trx.client.config.client === 'pg')
+    await trx.raw('select pg_advisory_xact_lock(?, ?)', [PG_CUSTODY_LOCK, event.caseId]);
+  const last = (await trx('custody_events')
+    .where({ case_id: event.caseId })
+    .orderBy('seq', 'desc')
+    .first('seq', 'hash')) as { seq: number; hash: string } | undefined;
   const body = {
     case: event.caseSlug,
     seq: last ? Number(last.seq) + 1 : 1,
@@ -131,7 +147,8 @@ export function verifyCustodyChain(events: CustodyEvent[]): string[] {
     if (e.seq !== i + 1) problems.push(`custody event ${e.seq}: expected sequence number ${i + 1}`);
     if (e.prevHash !== prev) problems.push(`custody event ${e.seq}: prev_hash does not match the hash of event ${i}`);
     const expected = custodyHash(e.prevHash, e);
-    if (expected !== e.hash) problems.push(`custody event ${e.seq}: hash does not match its content (altered after it was written)`);
+    if (expected !== e.hash)
+      problems.push(`custody event ${e.seq}: hash does not match its content (altered after it was written)`);
     prev = e.hash;
   });
   return problems;

@@ -22,9 +22,10 @@ export interface RuleSetChoice {
 
 export async function getRuleSetChoice(db: Knex, caseId: number): Promise<RuleSetChoice | null> {
   const row = (await db('case_damages_rules').where({ case_id: caseId }).first()) as
-    | { rules: string; rules_sha256: string; chosen_at: string; chosen_by: string }
-    | undefined;
-  return row ? { rules: row.rules, rulesSha256: row.rules_sha256, chosenAt: row.chosen_at, chosenBy: row.chosen_by } : null;
+    { rules: string; rules_sha256: string; chosen_at: string; chosen_by: string } | undefined;
+  return row
+    ? { rules: row.rules, rulesSha256: row.rules_sha256, chosenAt: row.chosen_at, chosenBy: row.chosen_by }
+    : null;
 }
 
 /** Choose the case's rule set (validated first); recorded as a `damages-rules-chosen` custody event. */
@@ -32,7 +33,8 @@ export async function chooseRuleSet(ctx: Context, caseSlug: string, nameOrPath: 
   const c = await getCase(ctx.db.knex, caseSlug);
   const ruleSet = loadRuleSet(nameOrPath);
   // A rule set from the shared templates folder is stored by name; any other file by its absolute path.
-  const stored = path.dirname(ruleSet.file) === RULES_DIR ? path.basename(ruleSet.file).replace(/\.ya?ml$/i, '') : ruleSet.file;
+  const stored =
+    path.dirname(ruleSet.file) === RULES_DIR ? path.basename(ruleSet.file).replace(/\.ya?ml$/i, '') : ruleSet.file;
   const now = ctx.clock();
   await ctx.db.knex.transaction(async (trx) => {
     const row = { rules: stored, rules_sha256: ruleSet.sha256, chosen_at: now.toISOString(), chosen_by: ctx.actor };
@@ -67,7 +69,11 @@ export async function caseDamages(db: Knex, caseSlug: string, opts: CaseDamagesO
   let nameOrPath = opts.rules;
   if (nameOrPath === undefined) {
     const stored = await getRuleSetChoice(db, c.id);
-    if (!stored) throw new SpamcaseError('USAGE', `no rule set chosen for case "${c.slug}": pass --rules <name> (add --save to keep it for the case)`);
+    if (!stored)
+      throw new SpamcaseError(
+        'USAGE',
+        `no rule set chosen for case "${c.slug}": pass --rules <name> (add --save to keep it for the case)`,
+      );
     nameOrPath = stored.rules;
     choice = { ...stored, changedSinceChosen: false };
   }

@@ -103,14 +103,20 @@ export interface ComputeOptions {
   defendant?: string;
 }
 
-const UNIT_FIELD: Record<Exclude<Unit, 'fixed'>, keyof UnitCounts> = { delivery: 'deliveries', message: 'messages', account: 'accounts', day: 'days' };
+const UNIT_FIELD: Record<Exclude<Unit, 'fixed'>, keyof UnitCounts> = {
+  delivery: 'deliveries',
+  message: 'messages',
+  account: 'accounts',
+  day: 'days',
+};
 const ZERO_COUNTS = (): UnitCounts => ({ deliveries: 0, messages: 0, accounts: 0, days: 0 });
 const zeroMoney = (): Money => ({ low: 0n, claimed: 0n, max: 0n });
 
 function addCounts(into: UnitCounts, add: UnitCounts): void {
   for (const k of ['deliveries', 'messages', 'accounts', 'days'] as const) {
     const sum = into[k] + add[k];
-    if (!Number.isSafeInteger(sum)) throw new SpamcaseError('LIMIT_EXCEEDED', `${k} count exceeds ${Number.MAX_SAFE_INTEGER}`);
+    if (!Number.isSafeInteger(sum))
+      throw new SpamcaseError('LIMIT_EXCEEDED', `${k} count exceeds ${Number.MAX_SAFE_INTEGER}`);
     into[k] = sum;
   }
 }
@@ -129,10 +135,15 @@ function claimKey(plaintiff: string, defendant: string | null): string {
   return JSON.stringify([plaintiff, defendant]);
 }
 
-export function computeDamages(ruleSet: RuleSet, rows: readonly ViolationCountRow[], opts: ComputeOptions = {}): DamagesResult {
+export function computeDamages(
+  ruleSet: RuleSet,
+  rows: readonly ViolationCountRow[],
+  opts: ComputeOptions = {},
+): DamagesResult {
   const warnings: DamagesWarning[] = [];
   for (const [i, row] of rows.entries()) {
-    for (const k of ['deliveries', 'messages', 'accounts', 'days'] as const) countToBigInt(row[k], `counts row ${i + 1} (${row.party}) ${k}`);
+    for (const k of ['deliveries', 'messages', 'accounts', 'days'] as const)
+      countToBigInt(row[k], `counts row ${i + 1} (${row.party}) ${k}`);
   }
   let selected = rows;
   if (opts.defendant !== undefined) {
@@ -140,7 +151,10 @@ export function computeDamages(ruleSet: RuleSet, rows: readonly ViolationCountRo
     selected = rows.filter((r) => r.defendant !== null && r.defendant.toLowerCase() === wanted);
     if (selected.length === 0) {
       const names = [...new Set(rows.map((r) => r.defendant).filter((d): d is string => d !== null))];
-      throw new SpamcaseError('INVALID_INPUT', `no defendant named "${opts.defendant}" in this case (defendants: ${names.length > 0 ? names.join(', ') : 'none yet'})`);
+      throw new SpamcaseError(
+        'INVALID_INPUT',
+        `no defendant named "${opts.defendant}" in this case (defendants: ${names.length > 0 ? names.join(', ') : 'none yet'})`,
+      );
     }
   }
 
@@ -150,17 +164,33 @@ export function computeDamages(ruleSet: RuleSet, rows: readonly ViolationCountRo
     const key = claimKey(row.party, row.defendant);
     let claim = claimsByKey.get(key);
     if (!claim) {
-      claim = { plaintiff: row.party, defendant: row.defendant, counts: { 'header-falsity': ZERO_COUNTS(), other: ZERO_COUNTS() }, lines: [], total: zeroMoney() };
+      claim = {
+        plaintiff: row.party,
+        defendant: row.defendant,
+        counts: { 'header-falsity': ZERO_COUNTS(), other: ZERO_COUNTS() },
+        lines: [],
+        total: zeroMoney(),
+      };
       claimsByKey.set(key, claim);
     }
     addCounts(claim.counts[row.headerFalsity ? 'header-falsity' : 'other'], row);
   }
   const claims = [...claimsByKey.values()].sort(
-    (a, b) => a.plaintiff.localeCompare(b.plaintiff, 'en') || (a.defendant === null ? 1 : b.defendant === null ? -1 : a.defendant.localeCompare(b.defendant, 'en')),
+    (a, b) =>
+      a.plaintiff.localeCompare(b.plaintiff, 'en') ||
+      (a.defendant === null ? 1 : b.defendant === null ? -1 : a.defendant.localeCompare(b.defendant, 'en')),
   );
 
   for (const rule of ruleSet.rules) {
-    if (rule.applies === 'all' && (rule.unit === 'account' || rule.unit === 'day') && claims.some((c) => c.counts['header-falsity'][UNIT_FIELD[rule.unit as 'account']] > 0 && c.counts.other[UNIT_FIELD[rule.unit as 'account']] > 0)) {
+    if (
+      rule.applies === 'all' &&
+      (rule.unit === 'account' || rule.unit === 'day') &&
+      claims.some(
+        (c) =>
+          c.counts['header-falsity'][UNIT_FIELD[rule.unit as 'account']] > 0 &&
+          c.counts.other[UNIT_FIELD[rule.unit as 'account']] > 0,
+      )
+    ) {
       warnings.push({
         en: `rule ${rule.id} counts ${rule.unit === 'account' ? 'accounts' : 'days'} in each violation category separately: one seen in both categories is counted twice`,
         fr: `la règle ${rule.id} compte les ${rule.unit === 'account' ? 'comptes' : 'jours'} séparément dans chaque catégorie de violation : un ${rule.unit === 'account' ? 'compte' : 'jour'} présent dans les deux est compté deux fois`,
@@ -218,7 +248,8 @@ export function computeDamages(ruleSet: RuleSet, rows: readonly ViolationCountRo
   for (const category of ['header-falsity', 'other', 'all'] as const) {
     if (!ruleSet.rules.some((r) => r.applies === category)) continue;
     const total = zeroMoney();
-    for (const claim of claims) for (const line of claim.lines) if (line.applies === category) addMoney(total, line.amount);
+    for (const claim of claims)
+      for (const line of claim.lines) if (line.applies === category) addMoney(total, line.amount);
     byCategory.push({ category, total });
   }
 

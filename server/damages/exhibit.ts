@@ -12,9 +12,20 @@ type MoneyJson = { low: string; claimed: string; max: string };
 export function damagesJson(result: DamagesResult, lang: Lang = 'en') {
   const rs = result.ruleSet;
   const digits = CURRENCIES[rs.currency].digits;
-  const m = (v: Money): MoneyJson => ({ low: toDecimalString(v.low, digits), claimed: toDecimalString(v.claimed, digits), max: toDecimalString(v.max, digits) });
+  const m = (v: Money): MoneyJson => ({
+    low: toDecimalString(v.low, digits),
+    claimed: toDecimalString(v.claimed, digits),
+    max: toDecimalString(v.max, digits),
+  });
   return {
-    ruleSet: { name: rs.name, title: rs.title, jurisdiction: rs.jurisdiction, source: rs.source, file: rs.file, sha256: rs.sha256 },
+    ruleSet: {
+      name: rs.name,
+      title: rs.title,
+      jurisdiction: rs.jurisdiction,
+      source: rs.source,
+      file: rs.file,
+      sha256: rs.sha256,
+    },
     currency: rs.currency,
     defendant: result.defendantFilter,
     counts: result.counts,
@@ -94,14 +105,90 @@ export function damagesCsv(result: DamagesResult): string[][] {
     for (const l of c.lines) {
       const factorMax = l.factors.reduce((acc, f) => acc * f.factor.max, 1);
       const capped = (['low', 'claimed', 'max'] as const).filter((col) => l.capped[col]).join('+');
-      rows.push(['line', c.plaintiff, c.defendant ?? '', l.applies, l.rule, l.source, l.unit, String(l.units), d(l.perUnit.low), d(l.perUnit.claimed), d(l.perUnit.max), l.cap ? d(l.cap.claimed) : '', capped, String(factorMax), d(l.amount.low), d(l.amount.claimed), d(l.amount.max), rs.currency]);
+      rows.push([
+        'line',
+        c.plaintiff,
+        c.defendant ?? '',
+        l.applies,
+        l.rule,
+        l.source,
+        l.unit,
+        String(l.units),
+        d(l.perUnit.low),
+        d(l.perUnit.claimed),
+        d(l.perUnit.max),
+        l.cap ? d(l.cap.claimed) : '',
+        capped,
+        String(factorMax),
+        d(l.amount.low),
+        d(l.amount.claimed),
+        d(l.amount.max),
+        rs.currency,
+      ]);
     }
-    rows.push(['claim', c.plaintiff, c.defendant ?? '', '', '', '', '', '', '', '', '', '', '', '', d(c.total.low), d(c.total.claimed), d(c.total.max), rs.currency]);
+    rows.push([
+      'claim',
+      c.plaintiff,
+      c.defendant ?? '',
+      '',
+      '',
+      '',
+      '',
+      '',
+      '',
+      '',
+      '',
+      '',
+      '',
+      '',
+      d(c.total.low),
+      d(c.total.claimed),
+      d(c.total.max),
+      rs.currency,
+    ]);
   }
   for (const s of result.sensitivity) {
-    rows.push(['sensitivity', '', '', s.applies, s.id, s.source, s.unit, String(s.units), '', d(s.amount), '', '', '', '', '', d(s.total), '', rs.currency]);
+    rows.push([
+      'sensitivity',
+      '',
+      '',
+      s.applies,
+      s.id,
+      s.source,
+      s.unit,
+      String(s.units),
+      '',
+      d(s.amount),
+      '',
+      '',
+      '',
+      '',
+      '',
+      d(s.total),
+      '',
+      rs.currency,
+    ]);
   }
-  rows.push(['total', '', '', '', '', rs.source, '', '', '', '', '', '', '', '', d(result.total.low), d(result.total.claimed), d(result.total.max), rs.currency]);
+  rows.push([
+    'total',
+    '',
+    '',
+    '',
+    '',
+    rs.source,
+    '',
+    '',
+    '',
+    '',
+    '',
+    '',
+    '',
+    '',
+    d(result.total.low),
+    d(result.total.claimed),
+    d(result.total.max),
+    rs.currency,
+  ]);
   return rows;
 }
 
@@ -114,19 +201,52 @@ export function csvText(rows: string[][]): string {
 export function formatDamagesTable(result: DamagesResult, lang: Lang = 'en'): string {
   const rs = result.ruleSet;
   const money = (v: bigint) => formatMoney(v, rs.currency, lang);
-  const head = lang === 'fr' ? ['demandeur', 'défendeur', 'règle', 'unités', 'bas', 'demandé', 'maximum'] : ['plaintiff', 'defendant', 'rule', 'units', 'low', 'claimed', 'maximum'];
+  const head =
+    lang === 'fr'
+      ? ['demandeur', 'défendeur', 'règle', 'unités', 'bas', 'demandé', 'maximum']
+      : ['plaintiff', 'defendant', 'rule', 'units', 'low', 'claimed', 'maximum'];
   const none = lang === 'fr' ? '(non rattaché)' : '(unassigned)';
   const rows: string[][] = [head];
   for (const c of result.claims) {
-    for (const l of c.lines) rows.push([c.plaintiff, c.defendant ?? none, `${l.rule}${(['low', 'claimed', 'max'] as const).some((x) => l.capped[x]) ? (lang === 'fr' ? ' (plafond)' : ' (cap)') : ''}`, formatCount(l.units, lang), money(l.amount.low), money(l.amount.claimed), money(l.amount.max)]);
+    for (const l of c.lines)
+      rows.push([
+        c.plaintiff,
+        c.defendant ?? none,
+        `${l.rule}${(['low', 'claimed', 'max'] as const).some((x) => l.capped[x]) ? (lang === 'fr' ? ' (plafond)' : ' (cap)') : ''}`,
+        formatCount(l.units, lang),
+        money(l.amount.low),
+        money(l.amount.claimed),
+        money(l.amount.max),
+      ]);
   }
-  rows.push(['', '', lang === 'fr' ? 'TOTAL' : 'TOTAL', '', money(result.total.low), money(result.total.claimed), money(result.total.max)]);
+  rows.push([
+    '',
+    '',
+    lang === 'fr' ? 'TOTAL' : 'TOTAL',
+    '',
+    money(result.total.low),
+    money(result.total.claimed),
+    money(result.total.max),
+  ]);
   const widths = head.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  const lines = [`${lang === 'fr' ? (rs.titleFr ?? rs.title) : rs.title} — ${rs.source}`, `${rs.file} (sha256 ${rs.sha256})`, ''];
-  for (const r of rows) lines.push(r.map((v, i) => (i >= 3 ? v.padStart(widths[i]!) : v.padEnd(widths[i]!))).join('  ').trimEnd());
+  const lines = [
+    `${lang === 'fr' ? (rs.titleFr ?? rs.title) : rs.title} — ${rs.source}`,
+    `${rs.file} (sha256 ${rs.sha256})`,
+    '',
+  ];
+  for (const r of rows)
+    lines.push(
+      r
+        .map((v, i) => (i >= 3 ? v.padStart(widths[i]!) : v.padEnd(widths[i]!)))
+        .join('  ')
+        .trimEnd(),
+    );
   if (result.sensitivity.length > 0) {
     lines.push('');
-    for (const s of result.sensitivity) lines.push(`${lang === 'fr' ? 'comparaison' : 'sensitivity'} ${s.id}: ${money(s.amount)} × ${formatCount(s.units, lang)} = ${money(s.total)}`);
+    for (const s of result.sensitivity)
+      lines.push(
+        `${lang === 'fr' ? 'comparaison' : 'sensitivity'} ${s.id}: ${money(s.amount)} × ${formatCount(s.units, lang)} = ${money(s.total)}`,
+      );
   }
   lines.push('', ...methodText(result, lang));
   return lines.join('\n');

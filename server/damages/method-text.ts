@@ -8,13 +8,33 @@ import type { DamagesResult } from './compute.ts';
 import type { Category, Column, Unit } from './rule-set.ts';
 
 const UNIT_WORDS: Record<Lang, Record<Unit, [string, string]>> = {
-  en: { delivery: ['delivery', 'deliveries'], message: ['message', 'messages'], account: ['account', 'accounts'], day: ['day', 'days'], fixed: ['claim', 'claims'] },
-  fr: { delivery: ['remise', 'remises'], message: ['message', 'messages'], account: ['compte', 'comptes'], day: ['jour', 'jours'], fixed: ['demande', 'demandes'] },
+  en: {
+    delivery: ['delivery', 'deliveries'],
+    message: ['message', 'messages'],
+    account: ['account', 'accounts'],
+    day: ['day', 'days'],
+    fixed: ['claim', 'claims'],
+  },
+  fr: {
+    delivery: ['remise', 'remises'],
+    message: ['message', 'messages'],
+    account: ['compte', 'comptes'],
+    day: ['jour', 'jours'],
+    fixed: ['demande', 'demandes'],
+  },
 };
 
 const CATEGORY_WORDS: Record<Lang, Record<Category, string>> = {
-  en: { 'header-falsity': 'deliveries with false or misleading header information', other: 'other deliveries', all: 'all deliveries' },
-  fr: { 'header-falsity': 'remises aux en-têtes faux ou trompeurs', other: 'autres remises', all: 'toutes les remises' },
+  en: {
+    'header-falsity': 'deliveries with false or misleading header information',
+    other: 'other deliveries',
+    all: 'all deliveries',
+  },
+  fr: {
+    'header-falsity': 'remises aux en-têtes faux ou trompeurs',
+    other: 'autres remises',
+    all: 'toutes les remises',
+  },
 };
 
 const COLUMN_WORDS: Record<Lang, Record<Column, string>> = {
@@ -45,35 +65,63 @@ export function methodText(result: DamagesResult, lang: Lang): string[] {
       c.deliveries === 0
         ? 'Aucune remise n’a été comptée : le montant est nul.'
         : `Décompte : ${n(c.deliveries)} ${unitWord('fr', 'delivery', c.deliveries)} (un message parvenu à une boîte aux lettres destinataire), ${n(c.messages)} ${unitWord('fr', 'message', c.messages)}, ${n(c.accounts)} ${unitWord('fr', 'account', c.accounts)} expéditeurs et ${n(c.days)} ${unitWord('fr', 'day', c.days)} d’envoi, pour ${n(plaintiffs)} demandeur${plaintiffs > 1 ? 's' : ''} ${
-            defendants === 0 ? '; aucun compte n’est encore rattaché à un défendeur' : `et ${n(defendants)} défendeur${defendants > 1 ? 's' : ''}${ungrouped ? ', plus des comptes non rattachés à un défendeur' : ''}`
+            defendants === 0
+              ? '; aucun compte n’est encore rattaché à un défendeur'
+              : `et ${n(defendants)} défendeur${defendants > 1 ? 's' : ''}${ungrouped ? ', plus des comptes non rattachés à un défendeur' : ''}`
           }. Chaque demande oppose un demandeur à un défendeur ; les comptes et les jours sont comptés distinctement dans chaque demande.`,
       'Dédoublonnage : un message est identifié par son Message-ID normalisé, ou par une clé de contenu lorsque l’identifiant manque ou est réutilisé ; une remise est le couple (message, destinataire). Les copies octet pour octet et les captures d’une même remise à deux relais ne sont comptées qu’une fois.',
     );
-    out.push(`Barème : ${rs.titleFr ?? rs.title} (${rs.source}). Montants en ${rs.currency}, calculés exactement en centimes, sans arrondi.`);
+    out.push(
+      `Barème : ${rs.titleFr ?? rs.title} (${rs.source}). Montants en ${rs.currency}, calculés exactement en centimes, sans arrondi.`,
+    );
     for (const r of rs.rules) {
-      const range = r.amount.low === r.amount.max ? money(r.amount.claimed) : `${money(r.amount.claimed)} demandé, de ${money(r.amount.low)} à ${money(r.amount.max)}`;
+      const range =
+        r.amount.low === r.amount.max
+          ? money(r.amount.claimed)
+          : `${money(r.amount.claimed)} demandé, de ${money(r.amount.low)} à ${money(r.amount.max)}`;
       const per = r.unit === 'fixed' ? 'forfait par demande' : `par ${unitWord('fr', r.unit, 1)}`;
-      out.push(`Règle « ${r.labelFr ?? r.label} » (${r.source}) : ${range} ${per}, appliquée aux ${CATEGORY_WORDS.fr[r.applies]}${r.cap ? ` ; plafond de ${money(r.cap.amount.claimed)} par demande (${r.cap.source})` : ''}.`);
+      out.push(
+        `Règle « ${r.labelFr ?? r.label} » (${r.source}) : ${range} ${per}, appliquée aux ${CATEGORY_WORDS.fr[r.applies]}${r.cap ? ` ; plafond de ${money(r.cap.amount.claimed)} par demande (${r.cap.source})` : ''}.`,
+      );
     }
-    for (const m of rs.multipliers) out.push(`Coefficient « ${m.labelFr ?? m.label} » (${m.source}) : ×${m.factor.claimed} demandé, de ×${m.factor.low} à ×${m.factor.max}, appliqué après les plafonds${m.rules ? ` aux règles ${m.rules.join(', ')}` : ''}.`);
-    out.push('Ordre des opérations, pour chaque demande, chaque règle et chaque colonne : nombre d’unités × montant unitaire, puis plafond, puis coefficients ; les totaux sont des sommes de demandes.');
+    for (const m of rs.multipliers)
+      out.push(
+        `Coefficient « ${m.labelFr ?? m.label} » (${m.source}) : ×${m.factor.claimed} demandé, de ×${m.factor.low} à ×${m.factor.max}, appliqué après les plafonds${m.rules ? ` aux règles ${m.rules.join(', ')}` : ''}.`,
+      );
+    out.push(
+      'Ordre des opérations, pour chaque demande, chaque règle et chaque colonne : nombre d’unités × montant unitaire, puis plafond, puis coefficients ; les totaux sont des sommes de demandes.',
+    );
   } else {
     out.push(
       c.deliveries === 0
         ? 'No deliveries were counted: the amount is zero.'
         : `Counted: ${n(c.deliveries)} ${unitWord('en', 'delivery', c.deliveries)} (one message reaching one recipient mailbox), ${n(c.messages)} ${unitWord('en', 'message', c.messages)}, ${n(c.accounts)} sender ${unitWord('en', 'account', c.accounts)} and ${n(c.days)} sending ${unitWord('en', 'day', c.days)}, for ${n(plaintiffs)} plaintiff${plaintiffs === 1 ? '' : 's'}${
-            defendants === 0 ? '; no account has been assigned to a defendant yet' : ` and ${n(defendants)} defendant${defendants === 1 ? '' : 's'}${ungrouped ? ', plus accounts not assigned to a defendant' : ''}`
+            defendants === 0
+              ? '; no account has been assigned to a defendant yet'
+              : ` and ${n(defendants)} defendant${defendants === 1 ? '' : 's'}${ungrouped ? ', plus accounts not assigned to a defendant' : ''}`
           }. Each claim is one plaintiff against one defendant; accounts and days are counted distinct within each claim.`,
       'Deduplication: a message is identified by its normalized Message-ID, or by a content key where the Message-ID is missing or reused; a delivery is one (message, recipient) pair. Byte-for-byte copies and captures of the same delivery at two hops are counted once.',
     );
-    out.push(`Rule set: ${rs.title} (${rs.source}). Amounts in ${rs.currency}, computed exactly in cents, with no rounding.`);
+    out.push(
+      `Rule set: ${rs.title} (${rs.source}). Amounts in ${rs.currency}, computed exactly in cents, with no rounding.`,
+    );
     for (const r of rs.rules) {
-      const range = r.amount.low === r.amount.max ? money(r.amount.claimed) : `${money(r.amount.claimed)} claimed, range ${money(r.amount.low)} to ${money(r.amount.max)}`;
+      const range =
+        r.amount.low === r.amount.max
+          ? money(r.amount.claimed)
+          : `${money(r.amount.claimed)} claimed, range ${money(r.amount.low)} to ${money(r.amount.max)}`;
       const per = r.unit === 'fixed' ? 'once per claim' : `per ${unitWord('en', r.unit, 1)}`;
-      out.push(`Rule "${r.label}" (${r.source}): ${range} ${per}, applied to ${CATEGORY_WORDS.en[r.applies]}${r.cap ? `; capped at ${money(r.cap.amount.claimed)} per claim (${r.cap.source})` : ''}.`);
+      out.push(
+        `Rule "${r.label}" (${r.source}): ${range} ${per}, applied to ${CATEGORY_WORDS.en[r.applies]}${r.cap ? `; capped at ${money(r.cap.amount.claimed)} per claim (${r.cap.source})` : ''}.`,
+      );
     }
-    for (const m of rs.multipliers) out.push(`Multiplier "${m.label}" (${m.source}): ×${m.factor.claimed} claimed, range ×${m.factor.low} to ×${m.factor.max}, applied after caps${m.rules ? ` to rules ${m.rules.join(', ')}` : ''}.`);
-    out.push('Order of operations, for each claim, each rule and each column: units × amount per unit, then the cap, then the multipliers; every total is a sum of claims.');
+    for (const m of rs.multipliers)
+      out.push(
+        `Multiplier "${m.label}" (${m.source}): ×${m.factor.claimed} claimed, range ×${m.factor.low} to ×${m.factor.max}, applied after caps${m.rules ? ` to rules ${m.rules.join(', ')}` : ''}.`,
+      );
+    out.push(
+      'Order of operations, for each claim, each rule and each column: units × amount per unit, then the cap, then the multipliers; every total is a sum of claims.',
+    );
   }
 
   // Caps that changed a figure, claim by claim.
@@ -83,20 +131,36 @@ export function methodText(result: DamagesResult, lang: Lang): string[] {
       const cols = (['low', 'claimed', 'max'] as const).filter((col) => line.capped[col]);
       if (cols.length === 0 || !line.cap) continue;
       const cap = line.cap.claimed;
-      if (lang === 'fr') capped.push(`${claim.plaintiff} c/ ${defendantName('fr', claim.defendant)}, règle ${line.rule} : ${money(line.base.claimed)} ramené à ${money(cap)} (colonnes ${cols.map((x) => COLUMN_WORDS.fr[x]).join(', ')})`);
-      else capped.push(`${claim.plaintiff} v. ${defendantName('en', claim.defendant)}, rule ${line.rule}: ${money(line.base.claimed)} reduced to ${money(cap)} (${cols.map((x) => COLUMN_WORDS.en[x]).join(', ')} column${cols.length > 1 ? 's' : ''})`);
+      if (lang === 'fr')
+        capped.push(
+          `${claim.plaintiff} c/ ${defendantName('fr', claim.defendant)}, règle ${line.rule} : ${money(line.base.claimed)} ramené à ${money(cap)} (colonnes ${cols.map((x) => COLUMN_WORDS.fr[x]).join(', ')})`,
+        );
+      else
+        capped.push(
+          `${claim.plaintiff} v. ${defendantName('en', claim.defendant)}, rule ${line.rule}: ${money(line.base.claimed)} reduced to ${money(cap)} (${cols.map((x) => COLUMN_WORDS.en[x]).join(', ')} column${cols.length > 1 ? 's' : ''})`,
+        );
     }
   }
-  if (lang === 'fr') out.push(capped.length === 0 ? 'Aucun plafond n’a été atteint.' : `Plafonds appliqués : ${capped.join(' ; ')}.`);
+  if (lang === 'fr')
+    out.push(capped.length === 0 ? 'Aucun plafond n’a été atteint.' : `Plafonds appliqués : ${capped.join(' ; ')}.`);
   else out.push(capped.length === 0 ? 'No cap was reached.' : `Caps applied: ${capped.join('; ')}.`);
 
   const t = result.total;
-  if (lang === 'fr') out.push(`Total : ${money(t.claimed)} demandé ; ${money(t.low)} en bas de fourchette ; ${money(t.max)} au maximum.`);
+  if (lang === 'fr')
+    out.push(
+      `Total : ${money(t.claimed)} demandé ; ${money(t.low)} en bas de fourchette ; ${money(t.max)} au maximum.`,
+    );
   else out.push(`Total: ${money(t.claimed)} claimed; ${money(t.low)} low; ${money(t.max)} maximum.`);
 
   for (const s of result.sensitivity) {
-    if (lang === 'fr') out.push(`Comparaison « ${s.labelFr ?? s.label} » (${s.source}) : ${money(s.amount)} × ${n(s.units)} ${unitWord('fr', s.unit, s.units)} = ${money(s.total)}, sans plafond ni coefficient.`);
-    else out.push(`Sensitivity "${s.label}" (${s.source}): ${money(s.amount)} × ${n(s.units)} ${unitWord('en', s.unit, s.units)} = ${money(s.total)}, without caps or multipliers.`);
+    if (lang === 'fr')
+      out.push(
+        `Comparaison « ${s.labelFr ?? s.label} » (${s.source}) : ${money(s.amount)} × ${n(s.units)} ${unitWord('fr', s.unit, s.units)} = ${money(s.total)}, sans plafond ni coefficient.`,
+      );
+    else
+      out.push(
+        `Sensitivity "${s.label}" (${s.source}): ${money(s.amount)} × ${n(s.units)} ${unitWord('en', s.unit, s.units)} = ${money(s.total)}, without caps or multipliers.`,
+      );
   }
   for (const w of result.warnings) out.push(lang === 'fr' ? `Attention : ${w.fr}.` : `Note: ${w.en}.`);
   return out;

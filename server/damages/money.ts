@@ -29,9 +29,11 @@ const DECIMAL = /^(\d{1,15})(?:\.(\d+))?$/;
  * may state is below 10^15 currency units.
  */
 export function parseDecimal(text: string, digits: number): bigint | string {
-  if (/^\d{16,}(\.\d*)?$/.test(text.trim())) return `"${text}" is too large (at most 15 digits before the decimal point)`;
+  if (/^\d{16,}(\.\d*)?$/.test(text.trim()))
+    return `"${text}" is too large (at most 15 digits before the decimal point)`;
   const m = DECIMAL.exec(text.trim());
-  if (!m) return `"${text}" is not a plain decimal amount (write digits with an optional decimal point, like 1000 or 0.50; no sign, currency symbol or thousands separator)`;
+  if (!m)
+    return `"${text}" is not a plain decimal amount (write digits with an optional decimal point, like 1000 or 0.50; no sign, currency symbol or thousands separator)`;
   const frac = m[2] ?? '';
   if (frac.length > digits) return `"${text}" has more than ${digits} decimal places`;
   return BigInt(m[1]!) * 10n ** BigInt(digits) + BigInt(frac.padEnd(digits, '0') || '0');
@@ -65,7 +67,8 @@ export function formatMoney(minor: bigint, currency: Currency, lang: Lang): stri
   const plain = toDecimalString(minor < 0n ? -minor : minor, c.digits);
   const [whole, frac] = plain.split('.') as [string, string | undefined];
   const sign = minor < 0n ? '-' : '';
-  if (lang === 'fr') return `${sign}${groupThousands(whole, '\u00a0')}${frac === undefined ? '' : `,${frac}`}${c.fr.suffix}`;
+  if (lang === 'fr')
+    return `${sign}${groupThousands(whole, '\u00a0')}${frac === undefined ? '' : `,${frac}`}${c.fr.suffix}`;
   return `${sign}${c.en.prefix}${groupThousands(whole, ',')}${frac === undefined ? '' : `.${frac}`}${c.en.suffix}`;
 }
 
@@ -80,7 +83,8 @@ export function formatCount(n: number | bigint, lang: Lang): string {
  * from PostgreSQL); anything that is not a non-negative safe integer is refused rather than rounded.
  */
 export function countToBigInt(n: number, what: string): bigint {
-  if (!Number.isSafeInteger(n) || n < 0) throw new SpamcaseError('INVALID_INPUT', `${what} must be a non-negative whole number (got ${String(n)})`);
+  if (!Number.isSafeInteger(n) || n < 0)
+    throw new SpamcaseError('INVALID_INPUT', `${what} must be a non-negative whole number (got ${String(n)})`);
   return BigInt(n);
 }
 

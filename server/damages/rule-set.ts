@@ -18,7 +18,10 @@ import { CURRENCIES, isCurrency, parseDecimal, type Currency } from './money.ts'
 
 export const RULES_DIR = path.join(PROJECT_ROOT, 'templates', 'damages');
 
-/** What a rule counts: a delivery (one message to one mailbox: the default), a message, an account, a day, or one fixed sum per claim. */
+/**
+ * What a rule counts: a delivery (one message to one mailbox: the default), a message, an account, a day, or one fixed
+ * sum per claim.
+ */
 export const UNITS = ['delivery', 'message', 'account', 'day', 'fixed'] as const;
 export type Unit = (typeof UNITS)[number];
 
@@ -126,14 +129,23 @@ function keysOf(map: YAMLMap): Map<string, { key: YamlNode; value: YamlNode | nu
 
 function checkKeys(r: Reader, map: YAMLMap, where: string, allowed: readonly string[]): void {
   for (const [name, { key }] of keysOf(map)) {
-    if (!allowed.includes(name)) r.problems.at(key, `${where}: unknown field "${name}" (allowed: ${allowed.join(', ')})`);
+    if (!allowed.includes(name))
+      r.problems.at(key, `${where}: unknown field "${name}" (allowed: ${allowed.join(', ')})`);
   }
 }
 
 function text(r: Reader, map: YAMLMap, field: string, where: string, required: boolean): string | null {
   const entry = keysOf(map).get(field);
-  if (!entry || entry.value === null || (isScalar(entry.value) && (entry.value.value === null || entry.value.value === ''))) {
-    if (required) r.problems.at(entry?.key ?? map, `${where}: "${field}" is missing${field === 'source' ? ' (name the statute, article or judgment this comes from)' : ''}`);
+  if (
+    !entry ||
+    entry.value === null ||
+    (isScalar(entry.value) && (entry.value.value === null || entry.value.value === ''))
+  ) {
+    if (required)
+      r.problems.at(
+        entry?.key ?? map,
+        `${where}: "${field}" is missing${field === 'source' ? ' (name the statute, article or judgment this comes from)' : ''}`,
+      );
     return null;
   }
   if (!isScalar(entry.value) || typeof entry.value.value !== 'string') {
@@ -143,12 +155,22 @@ function text(r: Reader, map: YAMLMap, field: string, where: string, required: b
   return entry.value.value.trim();
 }
 
-function choice<T extends string>(r: Reader, map: YAMLMap, field: string, where: string, allowed: readonly T[], fallback: T): T {
+function choice<T extends string>(
+  r: Reader,
+  map: YAMLMap,
+  field: string,
+  where: string,
+  allowed: readonly T[],
+  fallback: T,
+): T {
   const entry = keysOf(map).get(field);
   if (!entry || entry.value === null) return fallback;
   const v = isScalar(entry.value) ? entry.value.value : undefined;
   if (typeof v === 'string' && (allowed as readonly string[]).includes(v)) return v as T;
-  r.problems.at(entry.value, `${where}: unknown ${field} ${JSON.stringify(isScalar(entry.value) ? entry.value.value : '(not a word)')} (expected one of: ${allowed.join(', ')})`);
+  r.problems.at(
+    entry.value,
+    `${where}: unknown ${field} ${JSON.stringify(isScalar(entry.value) ? entry.value.value : '(not a word)')} (expected one of: ${allowed.join(', ')})`,
+  );
   return fallback;
 }
 
@@ -171,7 +193,10 @@ function money(r: Reader, node: YamlNode, where: string): bigint | null {
     return null;
   }
   if (/[$€£]|USD|EUR|GBP|CAD/i.test(written)) {
-    r.problems.at(node, `${where}: write the amount without a currency ("${written}"); the rule set's currency field says which currency`);
+    r.problems.at(
+      node,
+      `${where}: write the amount without a currency ("${written}"); the rule set's currency field says which currency`,
+    );
     return null;
   }
   const digits = r.currency ? CURRENCIES[r.currency].digits : 2;
@@ -184,7 +209,12 @@ function money(r: Reader, node: YamlNode, where: string): bigint | null {
 }
 
 /** `100` (the same in every column) or `{ low: 0, claimed: 100, max: 100 }`; low ≤ claimed ≤ max. */
-function triple<T extends bigint | number>(r: Reader, node: YamlNode | null, where: string, one: (n: YamlNode, w: string) => T | null): Triple<T> | null {
+function triple<T extends bigint | number>(
+  r: Reader,
+  node: YamlNode | null,
+  where: string,
+  one: (n: YamlNode, w: string) => T | null,
+): Triple<T> | null {
   if (node === null) return null;
   if (isMap(node)) {
     checkKeys(r, node, where, COLUMNS);
@@ -201,7 +231,8 @@ function triple<T extends bigint | number>(r: Reader, node: YamlNode | null, whe
       out[c] = v;
     }
     const t = out as Triple<T>;
-    if (t.low > t.claimed || t.claimed > t.max) r.problems.at(node, `${where}: low must not exceed claimed, and claimed must not exceed max`);
+    if (t.low > t.claimed || t.claimed > t.max)
+      r.problems.at(node, `${where}: low must not exceed claimed, and claimed must not exceed max`);
     return t;
   }
   const v = one(node, where);
@@ -211,7 +242,10 @@ function triple<T extends bigint | number>(r: Reader, node: YamlNode | null, whe
 function factor(r: Reader, node: YamlNode, where: string): number | null {
   const written = scalarSource(r, node);
   if (written === null || !/^\d{1,3}$/.test(written) || Number(written) < 1 || Number(written) > MAX_FACTOR) {
-    r.problems.at(node, `${where}: a multiplier is a whole number from 1 to ${MAX_FACTOR} (got ${JSON.stringify(written ?? '(not a number)')})`);
+    r.problems.at(
+      node,
+      `${where}: a multiplier is a whole number from 1 to ${MAX_FACTOR} (got ${JSON.stringify(written ?? '(not a number)')})`,
+    );
     return null;
   }
   return Number(written);
@@ -227,7 +261,8 @@ function seqOfMaps(r: Reader, map: YAMLMap, field: string, required: boolean): Y
     r.problems.at(entry.value, `"${field}" must be a list (lines starting with "- ")`);
     return [];
   }
-  if (required && entry.value.items.length === 0) r.problems.at(entry.value, `"${field}" is empty: a rule set needs at least one rule`);
+  if (required && entry.value.items.length === 0)
+    r.problems.at(entry.value, `"${field}" is empty: a rule set needs at least one rule`);
   const out: YAMLMap[] = [];
   entry.value.items.forEach((item, i) => {
     if (isMap(item)) out.push(item);
@@ -239,7 +274,8 @@ function seqOfMaps(r: Reader, map: YAMLMap, field: string, required: boolean): Y
 function id(r: Reader, map: YAMLMap, where: string, seen: Set<string>): string {
   const v = text(r, map, 'id', where, true) ?? '';
   const node = keysOf(map).get('id')?.value ?? map;
-  if (v && !ID_PATTERN.test(v)) r.problems.at(node, `${where}: id "${v}" must be lower-case letters, digits and dashes`);
+  if (v && !ID_PATTERN.test(v))
+    r.problems.at(node, `${where}: id "${v}" must be lower-case letters, digits and dashes`);
   if (v && seen.has(v)) r.problems.at(node, `${where}: id "${v}" is used twice`);
   seen.add(v);
   return v;
@@ -252,9 +288,13 @@ export function parseRuleSet(src: string, label: string, file = label): RuleSet 
   const problems = new Problems(label, lines);
   for (const e of doc.errors) problems.at(null, `not valid YAML: ${e.message.split('\n')[0]}`, e.pos[0]);
   const fail = () =>
-    new SpamcaseError('INVALID_INPUT', `rule set ${label} has ${problems.list.length} problem${problems.list.length === 1 ? '' : 's'}:\n  ${problems.list.join('\n  ')}`, {
-      details: { problems: problems.list },
-    });
+    new SpamcaseError(
+      'INVALID_INPUT',
+      `rule set ${label} has ${problems.list.length} problem${problems.list.length === 1 ? '' : 's'}:\n  ${problems.list.join('\n  ')}`,
+      {
+        details: { problems: problems.list },
+      },
+    );
   if (problems.list.length > 0) throw fail();
   const root = doc.contents as YamlNode | null;
   if (!isMap(root)) {
@@ -262,11 +302,26 @@ export function parseRuleSet(src: string, label: string, file = label): RuleSet 
     throw fail();
   }
   const r: Reader = { problems, src, currency: null };
-  checkKeys(r, root, 'rule set', ['name', 'title', 'title_fr', 'jurisdiction', 'currency', 'source', 'description', 'rules', 'multipliers', 'sensitivity']);
+  checkKeys(r, root, 'rule set', [
+    'name',
+    'title',
+    'title_fr',
+    'jurisdiction',
+    'currency',
+    'source',
+    'description',
+    'rules',
+    'multipliers',
+    'sensitivity',
+  ]);
 
   const baseName = path.basename(file).replace(/\.ya?ml$/i, '');
   const name = text(r, root, 'name', 'rule set', false) ?? baseName;
-  if (!NAME_PATTERN.test(name)) problems.at(keysOf(root).get('name')?.value ?? root, `rule set: name "${name}" must be lower-case letters, digits and dashes`);
+  if (!NAME_PATTERN.test(name))
+    problems.at(
+      keysOf(root).get('name')?.value ?? root,
+      `rule set: name "${name}" must be lower-case letters, digits and dashes`,
+    );
   const title = text(r, root, 'title', 'rule set', true) ?? '';
   const titleFr = text(r, root, 'title_fr', 'rule set', false);
   const jurisdiction = text(r, root, 'jurisdiction', 'rule set', true) ?? '';
@@ -275,7 +330,11 @@ export function parseRuleSet(src: string, label: string, file = label): RuleSet 
   const currencyText = text(r, root, 'currency', 'rule set', true);
   if (currencyText !== null) {
     if (isCurrency(currencyText)) r.currency = currencyText;
-    else problems.at(keysOf(root).get('currency')!.value, `rule set: unknown currency "${currencyText}" (expected one of: ${Object.keys(CURRENCIES).join(', ')})`);
+    else
+      problems.at(
+        keysOf(root).get('currency')!.value,
+        `rule set: unknown currency "${currencyText}" (expected one of: ${Object.keys(CURRENCIES).join(', ')})`,
+      );
   }
 
   const ruleIds = new Set<string>();
@@ -329,7 +388,8 @@ export function parseRuleSet(src: string, label: string, file = label): RuleSet 
         applyTo = [];
         for (const item of rulesNode.items) {
           const v = isScalar(item) ? String(item.value) : '';
-          if (!ruleIds.has(v)) problems.at(item as YamlNode, `${where}.rules: no rule with id "${v}" (rules: ${[...ruleIds].join(', ')})`);
+          if (!ruleIds.has(v))
+            problems.at(item as YamlNode, `${where}.rules: no rule with id "${v}" (rules: ${[...ruleIds].join(', ')})`);
           applyTo.push(v);
         }
       }
@@ -394,21 +454,38 @@ export function listRuleSets(dir = RULES_DIR): string[] {
 export function loadRuleSet(nameOrPath: string, dir = RULES_DIR): RuleSet {
   const isPath = /[/\\]/.test(nameOrPath) || /\.ya?ml$/i.test(nameOrPath);
   if (!isPath && !NAME_PATTERN.test(nameOrPath)) {
-    throw new SpamcaseError('RULE_SET_NOT_FOUND', `no rule set named ${JSON.stringify(nameOrPath)} (rule sets: ${listRuleSets(dir).join(', ')})`);
+    throw new SpamcaseError(
+      'RULE_SET_NOT_FOUND',
+      `no rule set named ${JSON.stringify(nameOrPath)} (rule sets: ${listRuleSets(dir).join(', ')})`,
+    );
   }
-  const file = isPath ? path.resolve(nameOrPath) : [`${nameOrPath}.yaml`, `${nameOrPath}.yml`].map((f) => path.join(dir, f)).find((f) => fs.existsSync(f));
+  const file = isPath
+    ? path.resolve(nameOrPath)
+    : [`${nameOrPath}.yaml`, `${nameOrPath}.yml`].map((f) => path.join(dir, f)).find((f) => fs.existsSync(f));
   let src: string;
   try {
     if (!file) throw Object.assign(new Error('not found'), { code: 'ENOENT' });
     const size = fs.statSync(file).size;
-    if (size > MAX_RULE_FILE_BYTES) throw new SpamcaseError('LIMIT_EXCEEDED', `rule set ${nameOrPath} is ${size} bytes; a rule set is at most ${MAX_RULE_FILE_BYTES} bytes`);
+    if (size > MAX_RULE_FILE_BYTES)
+      throw new SpamcaseError(
+        'LIMIT_EXCEEDED',
+        `rule set ${nameOrPath} is ${size} bytes; a rule set is at most ${MAX_RULE_FILE_BYTES} bytes`,
+      );
     src = fs.readFileSync(file, 'utf8');
   } catch (err) {
     if (err instanceof SpamcaseError) throw err;
     if ((err as { code?: string }).code === 'ENOENT') {
-      throw new SpamcaseError('RULE_SET_NOT_FOUND', isPath ? `no rule set file at ${nameOrPath}` : `no rule set named "${nameOrPath}" (rule sets: ${listRuleSets(dir).join(', ')})`, { cause: err });
+      throw new SpamcaseError(
+        'RULE_SET_NOT_FOUND',
+        isPath
+          ? `no rule set file at ${nameOrPath}`
+          : `no rule set named "${nameOrPath}" (rule sets: ${listRuleSets(dir).join(', ')})`,
+        { cause: err },
+      );
     }
-    throw new SpamcaseError('INPUT_UNREADABLE', `cannot read rule set ${nameOrPath}: ${(err as Error).message}`, { cause: err });
+    throw new SpamcaseError('INPUT_UNREADABLE', `cannot read rule set ${nameOrPath}: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
   const label = path.relative(PROJECT_ROOT, file).startsWith('..') ? file : path.relative(PROJECT_ROOT, file);
   return parseRuleSet(src, label, file);

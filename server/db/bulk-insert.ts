@@ -9,7 +9,9 @@
 import type { Knex } from 'knex';
 import { pgUnnestInsert } from './pg-bulk-insert.ts';
 
-/** Rows per statement: SQLite allows 32,766 bound values, PostgreSQL 65,535; 400 rows of ≤ 16 columns stay far below. */
+/**
+ * Rows per statement: SQLite allows 32,766 bound values, PostgreSQL 65,535; 400 rows of ≤ 16 columns stay far below.
+ */
 export const BULK_INSERT_ROWS = 400;
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
@@ -25,7 +27,12 @@ export function statementRows(remaining: number): number {
 }
 const sqlCache = new Map<string, string>();
 
-function statement(table: string, columns: readonly string[], rows: number, conflict: readonly string[] | undefined): string {
+function statement(
+  table: string,
+  columns: readonly string[],
+  rows: number,
+  conflict: readonly string[] | undefined,
+): string {
   const key = `${table}|${columns.join(',')}|${rows}|${conflict?.join(',') ?? ''}`;
   let sql = sqlCache.get(key);
   if (sql === undefined) {
@@ -49,17 +56,22 @@ export async function bulkInsert(
   conflict?: readonly string[],
 ): Promise<void> {
   if (trx.client.config.client === 'pg') {
-    if (conflict) for (const name of conflict) if (!IDENTIFIER.test(name)) throw new Error(`bulk insert: bad identifier ${name}`);
+    if (conflict)
+      for (const name of conflict) if (!IDENTIFIER.test(name)) throw new Error(`bulk insert: bad identifier ${name}`);
     await pgUnnestInsert(trx, table, columns, rows, conflict ? `on conflict (${conflict.join(',')}) do nothing` : '');
     return;
   }
-  for (let i = 0; i < rows.length; ) {
+  for (let i = 0; i < rows.length;) {
     const part = rows.slice(i, i + statementRows(rows.length - i));
     i += part.length;
     const bindings: unknown[] = [];
     for (const row of part) {
-      if (row.length !== columns.length) throw new Error(`bulk insert into ${table}: row has ${row.length} values for ${columns.length} columns`);
-      for (const v of row) bindings.push(v === undefined ? null : typeof v === 'boolean' && trx.client.config.client !== 'pg' ? Number(v) : v);
+      if (row.length !== columns.length)
+        throw new Error(`bulk insert into ${table}: row has ${row.length} values for ${columns.length} columns`);
+      for (const v of row)
+        bindings.push(
+          v === undefined ? null : typeof v === 'boolean' && trx.client.config.client !== 'pg' ? Number(v) : v,
+        );
     }
     await trx.raw(statement(table, columns, part.length, conflict), bindings as Knex.RawBinding[]);
   }

@@ -101,7 +101,10 @@ export function openDatabase(config: Config['database']): Database {
     pool: {
       min: 0,
       max: 4,
-      afterCreate(conn: { query(sql: string, cb: (err: Error | null) => void): void }, done: (err: Error | null, conn: unknown) => void) {
+      afterCreate(
+        conn: { query(sql: string, cb: (err: Error | null) => void): void },
+        done: (err: Error | null, conn: unknown) => void,
+      ) {
         conn.query(`SET work_mem = '${PG_WORK_MEM}'`, (err) => done(err, conn));
       },
     },

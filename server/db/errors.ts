@@ -17,7 +17,13 @@ export function translateDbError(err: unknown): SpamcaseError | null {
   if (code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === '23505') {
     return new SpamcaseError('DB_CONFLICT', 'a record with the same key already exists', { cause: err });
   }
-  if (code === 'SQLITE_BUSY' || code === 'SQLITE_BUSY_SNAPSHOT' || code === 'SQLITE_LOCKED' || code === '40001' || code === '40P01') {
+  if (
+    code === 'SQLITE_BUSY' ||
+    code === 'SQLITE_BUSY_SNAPSHOT' ||
+    code === 'SQLITE_LOCKED' ||
+    code === '40001' ||
+    code === '40P01'
+  ) {
     return new SpamcaseError('DB_BUSY', 'the database is busy with another writer; try again', { cause: err });
   }
   return null;

@@ -36,8 +36,14 @@ async function columnTypes(trx: Knex.Transaction | Knex, table: string): Promise
 }
 
 /** The statement for `table` and `columns` (identifiers are fixed strings from the code, checked here). */
-export async function unnestInsertSql(trx: Knex.Transaction | Knex, table: string, columns: readonly string[], suffix = ''): Promise<string> {
-  for (const name of [table, ...columns]) if (!IDENTIFIER.test(name)) throw new Error(`bulk insert: bad identifier ${name}`);
+export async function unnestInsertSql(
+  trx: Knex.Transaction | Knex,
+  table: string,
+  columns: readonly string[],
+  suffix = '',
+): Promise<string> {
+  for (const name of [table, ...columns])
+    if (!IDENTIFIER.test(name)) throw new Error(`bulk insert: bad identifier ${name}`);
   const types = await columnTypes(trx, table);
   const arrays = columns.map((c) => {
     const type = types.get(c);
@@ -51,7 +57,8 @@ export async function unnestInsertSql(trx: Knex.Transaction | Knex, table: strin
 export function columnArrays(table: string, width: number, rows: ReadonlyArray<readonly unknown[]>): unknown[][] {
   const arrays: unknown[][] = Array.from({ length: width }, () => new Array<unknown>(rows.length));
   rows.forEach((row, r) => {
-    if (row.length !== width) throw new Error(`bulk insert into ${table}: row has ${row.length} values for ${width} columns`);
+    if (row.length !== width)
+      throw new Error(`bulk insert into ${table}: row has ${row.length} values for ${width} columns`);
     for (let c = 0; c < width; c++) arrays[c]![r] = row[c] === undefined ? null : row[c];
   });
   return arrays;
@@ -69,7 +76,10 @@ export async function pgUnnestInsert(
   const sql = await unnestInsertSql(trx, table, columns, suffix);
   const out: Array<Record<string, unknown>> = [];
   for (let i = 0; i < rows.length; i += PG_UNNEST_ROWS) {
-    const res = (await trx.raw(sql, columnArrays(table, columns.length, rows.slice(i, i + PG_UNNEST_ROWS)) as Knex.RawBinding[])) as { rows?: Array<Record<string, unknown>> };
+    const res = (await trx.raw(
+      sql,
+      columnArrays(table, columns.length, rows.slice(i, i + PG_UNNEST_ROWS)) as Knex.RawBinding[],
+    )) as { rows?: Array<Record<string, unknown>> };
     for (const r of res.rows ?? []) out.push(r);
   }
   return out;

@@ -43,10 +43,39 @@ import type { ExportStage } from './stages.ts';
 const ITEM_PAGE = 1000;
 
 export const ITEMS_CSV_HEADER = [
-  'bates', 'file', 'sha256', 'md5', 'size', 'party', 'acquisition', 'acquisition_method', 'acquisition_source', 'original_name',
-  'account', 'originating_ip', 'recipients', 'date', 'from', 'subject', 'campaign', 'parse_error',
+  'bates',
+  'file',
+  'sha256',
+  'md5',
+  'size',
+  'party',
+  'acquisition',
+  'acquisition_method',
+  'acquisition_source',
+  'original_name',
+  'account',
+  'originating_ip',
+  'recipients',
+  'date',
+  'from',
+  'subject',
+  'campaign',
+  'parse_error',
 ] as const;
-export const DAT_HEADER = ['BEGBATES', 'ENDBATES', 'NATIVEPATH', 'SHA256HASH', 'MD5HASH', 'FILESIZE', 'FROM', 'TO', 'DATESENT', 'SUBJECT', 'CUSTODIAN', 'FILENAME'];
+export const DAT_HEADER = [
+  'BEGBATES',
+  'ENDBATES',
+  'NATIVEPATH',
+  'SHA256HASH',
+  'MD5HASH',
+  'FILESIZE',
+  'FROM',
+  'TO',
+  'DATESENT',
+  'SUBJECT',
+  'CUSTODIAN',
+  'FILENAME',
+];
 
 /** What the summary PDF may state about the bundle it goes into (see docs/BUNDLE.md). */
 export interface BundleInfo {
@@ -144,7 +173,8 @@ export async function exportBundle(ctx: Context, caseSlug: string, opts: ExportO
   const signerCert = new crypto.X509Certificate(signer.certDer);
   const signerName = signerCert.subject.replace(/\n/g, ', ');
   const out = path.resolve(opts.out);
-  if (fs.existsSync(out)) throw new SpamcaseError('INVALID_INPUT', `${out} already exists: a bundle is never overwritten`);
+  if (fs.existsSync(out))
+    throw new SpamcaseError('INVALID_INPUT', `${out} already exists: a bundle is never overwritten`);
   const dir = path.dirname(out);
   fs.mkdirSync(dir, { recursive: true });
   removeAbandonedLeftovers(dir, path.basename(out));
@@ -157,7 +187,9 @@ export async function exportBundle(ctx: Context, caseSlug: string, opts: ExportO
   let renamed = false;
   const warnings: string[] = [];
   if (scope.running.length > 0) {
-    warnings.push(`acquisition(s) ${scope.running.join(', ')} are still marked running (in progress or interrupted): a later export as of the same event may hold more items`);
+    warnings.push(
+      `acquisition(s) ${scope.running.join(', ')} are still marked running (in progress or interrupted): a later export as of the same event may hold more items`,
+    );
   }
   const identifier = bundleIdentifier(scope);
   const root = `${identifier}/`;
@@ -225,7 +257,11 @@ export async function exportBundle(ctx: Context, caseSlug: string, opts: ExportO
         const bytes = h.bytes.subarray(off, off + size);
         off += size;
         const sha256 = h.sha256[i]!;
-        if (sha256 !== r.sha256) throw new SpamcaseError('STORE_CORRUPT', `item ${r.bates}: stored bytes hash to ${sha256}, the index says ${r.sha256} (run spamcase fsck)`);
+        if (sha256 !== r.sha256)
+          throw new SpamcaseError(
+            'STORE_CORRUPT',
+            `item ${r.bates}: stored bytes hash to ${sha256}, the index says ${r.sha256} (run spamcase fsck)`,
+          );
         const md5 = h.md5[i]!;
         const file = `items/${r.bates}_${r.sha256}.eml`;
         zip.addBuffer(`${root}data/${file}`, bytes, h.crcs[i]!);
@@ -233,14 +269,50 @@ export async function exportBundle(ctx: Context, caseSlug: string, opts: ExportO
         const acq = scope.acquisitions.get(Number(r.first_acquisition_id))!;
         const s = b.samples.get(id);
         const col = b.columns.get(id);
-        const recipients = s ? [...s.recipients].filter((x) => x !== '').sort().join('; ') : '';
+        const recipients = s
+          ? [...s.recipients]
+              .filter((x) => x !== '')
+              .sort()
+              .join('; ')
+          : '';
         itemsCsv.write(
           csvRow([
-            r.bates, file, sha256, md5, size, acq.party, acq.id, acq.method, acq.source, s?.originalName ?? '',
-            col?.account ?? '', col?.originatingIp ?? '', recipients, r.date, r.from_address, r.subject, col?.campaign ?? '', r.parse_error,
+            r.bates,
+            file,
+            sha256,
+            md5,
+            size,
+            acq.party,
+            acq.id,
+            acq.method,
+            acq.source,
+            s?.originalName ?? '',
+            col?.account ?? '',
+            col?.originatingIp ?? '',
+            recipients,
+            r.date,
+            r.from_address,
+            r.subject,
+            col?.campaign ?? '',
+            r.parse_error,
           ]),
         );
-        dat.write(datRow([r.bates, r.bates, `items\\${r.bates}_${r.sha256}.eml`, sha256, md5, size, r.from_address, recipients, r.date, r.subject, acq.party, s?.originalName ?? '']));
+        dat.write(
+          datRow([
+            r.bates,
+            r.bates,
+            `items\\${r.bates}_${r.sha256}.eml`,
+            sha256,
+            md5,
+            size,
+            r.from_address,
+            recipients,
+            r.date,
+            r.subject,
+            acq.party,
+            s?.originalName ?? '',
+          ]),
+        );
         items += 1;
       }
       hasher.release(h.bytes);
@@ -258,21 +330,42 @@ export async function exportBundle(ctx: Context, caseSlug: string, opts: ExportO
     // index range scan; "+case_id" keeps SQLite from choosing the case index and sorting the case.
     for (let lo = lo0 - 1; lo < maxId; lo += ITEM_PAGE) {
       const page = (await inScope(
-        knex('items as i').join('messages as m', 'm.id', 'i.message_id').where('i.id', '>', lo).where('i.id', '<=', lo + ITEM_PAGE).whereRaw('+i.case_id = ?', [scope.caseId]),
+        knex('items as i')
+          .join('messages as m', 'm.id', 'i.message_id')
+          .where('i.id', '>', lo)
+          .where('i.id', '<=', lo + ITEM_PAGE)
+          .whereRaw('+i.case_id = ?', [scope.caseId]),
         'i.first_acquisition_id',
         scope,
       )
         .orderBy('i.id')
-        .select('i.id', 'i.bates', 'i.sha256', 'i.size', 'i.pack', 'i.pack_offset', 'i.date', 'i.first_acquisition_id', 'i.parse_error', 'm.from_address', 'm.subject')) as ItemRow[];
+        .select(
+          'i.id',
+          'i.bates',
+          'i.sha256',
+          'i.size',
+          'i.pack',
+          'i.pack_offset',
+          'i.date',
+          'i.first_acquisition_id',
+          'i.parse_error',
+          'm.from_address',
+          'm.subject',
+        )) as ItemRow[];
       if (page.length === 0) continue;
       const ids = page.map((r) => Number(r.id));
       const samples = await samplesOf(knex, scope, ids);
-      const columns = await itemColumns(knex, scope.caseId, page.map((r) => ({ id: Number(r.id) })));
-      for (let start = 0; start < page.length; ) {
+      const columns = await itemColumns(
+        knex,
+        scope.caseId,
+        page.map((r) => ({ id: Number(r.id) })),
+      );
+      for (let start = 0; start < page.length;) {
         // One batch: consecutive items up to BATCH_BYTES (at least one item, however large).
         let end = start;
         let total = 0;
-        while (end < page.length && (end === start || total + Number(page[end]!.size) <= BATCH_BYTES)) total += Number(page[end++]!.size);
+        while (end < page.length && (end === start || total + Number(page[end]!.size) <= BATCH_BYTES))
+          total += Number(page[end++]!.size);
         const rows = page.slice(start, end);
         const buf = hasher.buffer(total);
         let off = 0;
@@ -281,7 +374,15 @@ export async function exportBundle(ctx: Context, caseSlug: string, opts: ExportO
           reader.readInto(r.pack, Number(r.pack_offset), buf.subarray(off, off + size));
           off += size;
         }
-        inflight.push({ rows, samples, columns, hashed: hasher.hash(buf, rows.map((r) => Number(r.size))) });
+        inflight.push({
+          rows,
+          samples,
+          columns,
+          hashed: hasher.hash(
+            buf,
+            rows.map((r) => Number(r.size)),
+          ),
+        });
         start = end;
         // Two batches in the worker's hands while this thread prepares the next one.
         await drain(2);
@@ -346,7 +447,9 @@ export async function exportBundle(ctx: Context, caseSlug: string, opts: ExportO
     ].join('\n');
     addTag('bag-info.txt', Buffer.from(bagInfo));
     const manifestCopy = manifest.copyInto(zip, `${root}manifest-sha256.txt`);
-    const tagLines = [...tagFiles.entries()].map(([name, data]) => [name, crypto.createHash('sha256').update(data).digest('hex')] as const);
+    const tagLines = [...tagFiles.entries()].map(
+      ([name, data]) => [name, crypto.createHash('sha256').update(data).digest('hex')] as const,
+    );
     tagLines.push(['manifest-sha256.txt', manifestCopy.sha256]);
     tagLines.sort(([a], [b]) => (a < b ? -1 : 1));
     const tagManifest = Buffer.from(tagLines.map(([name, sha]) => `${sha}  ${name}\n`).join(''));
@@ -370,7 +473,8 @@ export async function exportBundle(ctx: Context, caseSlug: string, opts: ExportO
 
     // 5. Re-read what is on disk before it counts.
     const reread = rereadCheck(partial, entries);
-    if (reread !== writtenCrc) throw new SpamcaseError('STORE_CORRUPT', `the bundle read back from ${partial} differs from what was written`);
+    if (reread !== writtenCrc)
+      throw new SpamcaseError('STORE_CORRUPT', `the bundle read back from ${partial} differs from what was written`);
 
     const result: ExportResult = {
       file: out,
@@ -414,10 +518,19 @@ function oneLine(s: string): string {
   return s.replace(/[\r\n]+/g, ' ');
 }
 
-async function samplesOf(knex: Knex, scope: ExportScope, itemIds: number[]): Promise<Map<number, { originalName: string; recipients: Set<string> }>> {
+async function samplesOf(
+  knex: Knex,
+  scope: ExportScope,
+  itemIds: number[],
+): Promise<Map<number, { originalName: string; recipients: Set<string> }>> {
   const rows = (await inScope(knex('samples').whereIn('item_id', itemIds), 'acquisition_id', scope)
     .orderBy('id')
-    .select('item_id', 'acquisition_id', 'locator', 'recipient')) as Array<{ item_id: number | string; acquisition_id: number | string; locator: string; recipient: string }>;
+    .select('item_id', 'acquisition_id', 'locator', 'recipient')) as Array<{
+    item_id: number | string;
+    acquisition_id: number | string;
+    locator: string;
+    recipient: string;
+  }>;
   const result = new Map<number, { originalName: string; recipients: Set<string> }>();
   for (const r of rows) {
     const id = Number(r.item_id);
@@ -443,7 +556,8 @@ function rereadCheck(file: string, entries: number): number {
     // Counted as a stream: a million entries are never held at once.
     let members = 0;
     for (const _member of centralEntries(fd, locateCentralDirectory(fd))) members += 1;
-    if (members !== entries) throw new SpamcaseError('STORE_CORRUPT', `${file}: ${members} members read back, ${entries} written`);
+    if (members !== entries)
+      throw new SpamcaseError('STORE_CORRUPT', `${file}: ${members} members read back, ${entries} written`);
     let crc = 0;
     const buf = Buffer.allocUnsafe(4 * 1024 * 1024);
     let pos = 0;
@@ -470,7 +584,12 @@ function fsyncDir(dir: string): void {
 
 /** This machine's name as it appears in leftover names (no dots or slashes). */
 function leftoverHost(): string {
-  return os.hostname().replace(/[^A-Za-z0-9_]/g, '_').slice(0, 64) || 'host';
+  return (
+    os
+      .hostname()
+      .replace(/[^A-Za-z0-9_]/g, '_')
+      .slice(0, 64) || 'host'
+  );
 }
 
 /**
@@ -510,7 +629,12 @@ function processAlive(pid: number): boolean {
   }
 }
 
-async function recordExport(ctx: Context, scope: ExportScope, r: ExportResult, beforeCommit: () => Promise<void>): Promise<void> {
+async function recordExport(
+  ctx: Context,
+  scope: ExportScope,
+  r: ExportResult,
+  beforeCommit: () => Promise<void>,
+): Promise<void> {
   const now = ctx.clock();
   await ctx.db.knex.transaction(async (trx) => {
     await trx('exports').insert({
@@ -534,7 +658,16 @@ async function recordExport(ctx: Context, scope: ExportScope, r: ExportResult, b
       at: now,
       actor: ctx.actor,
       action: 'exported',
-      details: { identifier: r.identifier, file: path.basename(r.file), sha256: r.sha256, bytes: r.bytes, items: r.items, asOf: r.asOfSeq, signerFingerprint: r.signerFingerprint, timestamped: r.timestamp !== null },
+      details: {
+        identifier: r.identifier,
+        file: path.basename(r.file),
+        sha256: r.sha256,
+        bytes: r.bytes,
+        items: r.items,
+        asOf: r.asOfSeq,
+        signerFingerprint: r.signerFingerprint,
+        timestamped: r.timestamp !== null,
+      },
     });
     await beforeCommit();
   });
@@ -556,7 +689,9 @@ export interface ExportRecord {
 
 /** Earlier exports of a case, newest first (for the web UI and `spamcase exports`). */
 export async function listExports(db: Knex, caseId: number): Promise<ExportRecord[]> {
-  const rows = (await db('exports').where({ case_id: caseId }).orderBy('id', 'desc')) as Array<Record<string, string | number | null>>;
+  const rows = (await db('exports').where({ case_id: caseId }).orderBy('id', 'desc')) as Array<
+    Record<string, string | number | null>
+  >;
   return rows.map((r) => ({
     id: Number(r.id),
     identifier: String(r.identifier),

@@ -28,7 +28,13 @@ export const DAT_BOM = '\ufeff';
 
 export function datRow(cells: Cell[]): string {
   const field = (v: Cell) =>
-    `${DAT_QUOTE}${v === null || v === undefined ? '' : String(v).replace(/\u00fe/g, '').replace(/\r\n|\r|\n/g, DAT_NEWLINE)}${DAT_QUOTE}`;
+    `${DAT_QUOTE}${
+      v === null || v === undefined
+        ? ''
+        : String(v)
+            .replace(/\u00fe/g, '')
+            .replace(/\r\n|\r|\n/g, DAT_NEWLINE)
+    }${DAT_QUOTE}`;
   return `${cells.map(field).join(DAT_SEPARATOR)}\r\n`;
 }
 

@@ -15,14 +15,22 @@ export interface ItemColumns {
 }
 
 /** `items` are the page being exported. */
-export async function itemColumns(db: Knex, caseId: number, items: ReadonlyArray<{ id: number }>): Promise<Map<number, ItemColumns>> {
+export async function itemColumns(
+  db: Knex,
+  caseId: number,
+  items: ReadonlyArray<{ id: number }>,
+): Promise<Map<number, ItemColumns>> {
   const ids = items.map((i) => i.id);
   const attributions = await itemAttributions(db, caseId, ids);
   const campaigns = await itemCampaigns(db, caseId, ids);
   const result = new Map<number, ItemColumns>();
   for (const id of ids) {
     const a = attributions.get(id);
-    result.set(id, { account: a?.account ?? null, originatingIp: a?.originatingIp ?? null, campaign: campaigns.get(id) ?? null });
+    result.set(id, {
+      account: a?.account ?? null,
+      originatingIp: a?.originatingIp ?? null,
+      campaign: campaigns.get(id) ?? null,
+    });
   }
   return result;
 }

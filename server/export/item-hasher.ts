@@ -51,7 +51,10 @@ interface Reply {
 
 export class ItemHasher {
   private readonly worker = new Worker(WORKER, { eval: true });
-  private readonly pending = new Map<number, { resolve: (b: HashedBatch) => void; reject: (e: Error) => void; length: number }>();
+  private readonly pending = new Map<
+    number,
+    { resolve: (b: HashedBatch) => void; reject: (e: Error) => void; length: number }
+  >();
   private seq = 0;
   private readonly pool: ArrayBuffer[] = [];
   private failed: Error | null = null;

@@ -1,5 +1,14 @@
 /** The README.txt placed at the top of every bundle: how to verify it with standard tools. */
-export function bundleReadme(info: { identifier: string; caseSlug: string; title: string; asOfSeq: number; asOfHash: string; organization: string; timestamped: boolean; summary: boolean }): string {
+export function bundleReadme(info: {
+  identifier: string;
+  caseSlug: string;
+  title: string;
+  asOfSeq: number;
+  asOfHash: string;
+  organization: string;
+  timestamped: boolean;
+  summary: boolean;
+}): string {
   const d = info.identifier;
   const lines = [
     `Evidence bundle ${d}`,
@@ -18,7 +27,12 @@ export function bundleReadme(info: { identifier: string; caseSlug: string; title
     '  data/accounts.csv, data/deliveries.csv (and any other .csv): the index tables',
     '  data/loadfile.dat  Concordance load file (þ quote, DC4 separator, UTF-8 with BOM)',
     '  data/custody.jsonl the hash-chained custody log up to the as-of event, one JSON event per line',
-    ...(info.summary ? ['  data/summary.pdf   the summary; it states this bundle identifier and the SHA-256 of', '                     manifest-sha256.txt without its data/summary.pdf line (step 2b)'] : []),
+    ...(info.summary
+      ? [
+          '  data/summary.pdf   the summary; it states this bundle identifier and the SHA-256 of',
+          '                     manifest-sha256.txt without its data/summary.pdf line (step 2b)',
+        ]
+      : []),
     '  manifest-sha256.txt     SHA-256 of every file under data/',
     '  tagmanifest-sha256.txt  SHA-256 of the tag files (bagit.txt, bag-info.txt, the manifest, this',
     '                          README, signer-cert.pem)',
@@ -32,18 +46,26 @@ export function bundleReadme(info: { identifier: string; caseSlug: string; title
     '     sha256sum -c tagmanifest-sha256.txt     (the tag files)',
     '     Completeness: find data -type f | wc -l equals the number of lines of manifest-sha256.txt,',
     '     and the Payload-Oxum in bag-info.txt is <total bytes>.<file count> of data/.',
-    ...(info.summary ? ['  2b. grep -v \' data/summary.pdf$\' manifest-sha256.txt | sha256sum   equals the value printed in', '     data/summary.pdf and in bag-info.txt (Spamcase-Manifest-Without-Summary-SHA256).'] : []),
+    ...(info.summary
+      ? [
+          "  2b. grep -v ' data/summary.pdf$' manifest-sha256.txt | sha256sum   equals the value printed in",
+          '     data/summary.pdf and in bag-info.txt (Spamcase-Manifest-Without-Summary-SHA256).',
+        ]
+      : []),
     '  3. openssl cms -verify -binary -inform DER -in tagmanifest-sha256.txt.p7s \\',
-    '       -content tagmanifest-sha256.txt -CAfile <the organization\'s published certificate> -out /dev/null',
+    "       -content tagmanifest-sha256.txt -CAfile <the organization's published certificate> -out /dev/null",
     '     ("Verification successful"). Compare the certificate fingerprint with the one the',
     '     organization publishes: openssl x509 -in signer-cert.pem -noout -fingerprint -sha256',
     ...(info.timestamped
-      ? ['  4. openssl ts -verify -in tagmanifest-sha256.txt.p7s.tsr -data tagmanifest-sha256.txt.p7s \\', '       -CAfile <the timestamp authority\'s certificate>      ("Verification: OK")']
+      ? [
+          '  4. openssl ts -verify -in tagmanifest-sha256.txt.p7s.tsr -data tagmanifest-sha256.txt.p7s \\',
+          '       -CAfile <the timestamp authority\'s certificate>      ("Verification: OK")',
+        ]
       : []),
     '  5. The custody log: each line\'s "hash" is SHA-256 of its "prevHash", a newline, and the',
     '     canonical JSON (keys sorted, no spaces) of {action, actor, at, case, details, seq};',
     '     the first prevHash is 64 zeros.',
-    '  6. items.csv: each row\'s file, SHA-256 and size match data/items/ (sha256sum, stat).',
+    "  6. items.csv: each row's file, SHA-256 and size match data/items/ (sha256sum, stat).",
     '',
     'Or, with spamcase: spamcase verify bundle.zip --cert <certificate>',
     '',

@@ -38,7 +38,8 @@ export async function resolveScope(knex: Knex, caseSlug: string, asOfSeq?: numbe
   if (all.length === 0) throw new SpamcaseError('INVALID_INPUT', `case ${caseSlug} has no custody events`);
   const seq = asOfSeq ?? all[all.length - 1]!.seq;
   const asOf = all.find((e) => e.seq === seq);
-  if (!asOf) throw new SpamcaseError('INVALID_INPUT', `case ${caseSlug} has no custody event ${seq} (it has 1-${all.length})`);
+  if (!asOf)
+    throw new SpamcaseError('INVALID_INPUT', `case ${caseSlug} has no custody event ${seq} (it has 1-${all.length})`);
   const events = all.filter((e) => e.seq <= seq);
   const inScope = new Set<number>();
   for (const e of events) if (e.action === 'acquisition-started') inScope.add(Number(e.details.acquisition));
@@ -46,18 +47,42 @@ export async function resolveScope(knex: Knex, caseSlug: string, asOfSeq?: numbe
     .join('parties as p', 'p.id', 'a.party_id')
     .where('a.case_id', c.id)
     .orderBy('a.id')
-    .select('a.id', 'a.method', 'a.source_name', 'a.status', 'p.name', 'p.bates_prefix')) as Array<{ id: number; method: string; source_name: string; status: string; name: string; bates_prefix: string }>;
+    .select('a.id', 'a.method', 'a.source_name', 'a.status', 'p.name', 'p.bates_prefix')) as Array<{
+    id: number;
+    method: string;
+    source_name: string;
+    status: string;
+    name: string;
+    bates_prefix: string;
+  }>;
   const acquisitions = new Map<number, AcquisitionInfo>();
   let maxAcquisitionId = 0;
   for (const r of rows) {
     const id = Number(r.id);
     if (!inScope.has(id)) continue;
-    acquisitions.set(id, { id, party: r.name, batesPrefix: r.bates_prefix, method: r.method, source: r.source_name, status: r.status });
+    acquisitions.set(id, {
+      id,
+      party: r.name,
+      batesPrefix: r.bates_prefix,
+      method: r.method,
+      source: r.source_name,
+      status: r.status,
+    });
     maxAcquisitionId = Math.max(maxAcquisitionId, id);
   }
   const laterAcquisitionIds = rows.map((r) => Number(r.id)).filter((id) => id <= maxAcquisitionId && !inScope.has(id));
   const running = [...acquisitions.values()].filter((a) => a.status === 'running').map((a) => a.id);
-  return { caseId: c.id, caseSlug: c.slug, title: c.title, asOf, events, acquisitions, maxAcquisitionId, laterAcquisitionIds, running };
+  return {
+    caseId: c.id,
+    caseSlug: c.slug,
+    title: c.title,
+    asOf,
+    events,
+    acquisitions,
+    maxAcquisitionId,
+    laterAcquisitionIds,
+    running,
+  };
 }
 
 /** Restrict a query to rows whose acquisition column is in scope. */

@@ -45,28 +45,63 @@ async function perKeyCounts<K extends string | number>(
   key: string,
   keyed: (q: Knex.QueryBuilder) => Knex.QueryBuilder,
   dates = false,
-): Promise<Array<{ k: K; items: number; messages: number; firstItem: number; first: string | null; last: string | null }>> {
+): Promise<
+  Array<{ k: K; items: number; messages: number; firstItem: number; first: string | null; last: string | null }>
+> {
   const perMessage = inScope(keyed(itemsOfCase(db, scope)), 'i.first_acquisition_id', scope)
     .groupBy(key, 'i.message_id')
     .select(`${key} as k`)
     .count({ n: '*' })
     .min({ f: 'i.id' });
   if (dates) perMessage.min({ first: 'i.date' }).max({ last: 'i.date' });
-  const q = db.from(perMessage.as('pm')).groupBy('pm.k').select('pm.k as k').count({ messages: '*' }).sum({ items: 'pm.n' }).min({ firstItem: 'pm.f' });
+  const q = db
+    .from(perMessage.as('pm'))
+    .groupBy('pm.k')
+    .select('pm.k as k')
+    .count({ messages: '*' })
+    .sum({ items: 'pm.n' })
+    .min({ firstItem: 'pm.f' });
   if (dates) q.min({ first: 'pm.first' }).max({ last: 'pm.last' });
-  const rows = (await q) as Array<{ k: K; items: number | string; messages: number | string; firstItem: number | string; first?: string | null; last?: string | null }>;
-  return rows.map((r) => ({ k: r.k, items: Number(r.items), messages: Number(r.messages), firstItem: Number(r.firstItem), first: r.first ?? null, last: r.last ?? null }));
+  const rows = (await q) as Array<{
+    k: K;
+    items: number | string;
+    messages: number | string;
+    firstItem: number | string;
+    first?: string | null;
+    last?: string | null;
+  }>;
+  return rows.map((r) => ({
+    k: r.k,
+    items: Number(r.items),
+    messages: Number(r.messages),
+    firstItem: Number(r.firstItem),
+    first: r.first ?? null,
+    last: r.last ?? null,
+  }));
 }
 
-/** Per sender (account) or per originating IP, over the items in scope: items, messages, deliveries, first Bates number. */
-function volumeTable(name: string, column: 'ia.account' | 'ia.originating_ip', header: string[], extra: (key: string) => Cell[]): BundleTable {
+/**
+ * Per sender (account) or per originating IP, over the items in scope: items, messages, deliveries, first Bates number.
+ */
+function volumeTable(
+  name: string,
+  column: 'ia.account' | 'ia.originating_ip',
+  header: string[],
+  extra: (key: string) => Cell[],
+): BundleTable {
   return {
     name,
     header,
     async rows(db, scope, emit) {
-      const counts = await perKeyCounts<string>(db, scope, column, (q) => q.join('item_attributions as ia', 'ia.item_id', 'i.id').whereNotNull(column));
+      const counts = await perKeyCounts<string>(db, scope, column, (q) =>
+        q.join('item_attributions as ia', 'ia.item_id', 'i.id').whereNotNull(column),
+      );
       const deliveries = (await inScope(
-        db('deliveries as d').join('items as i', 'i.id', 'd.first_item_id').join('item_attributions as ia', 'ia.item_id', 'd.first_item_id').where('d.case_id', scope.caseId).whereNotNull(column),
+        db('deliveries as d')
+          .join('items as i', 'i.id', 'd.first_item_id')
+          .join('item_attributions as ia', 'ia.item_id', 'd.first_item_id')
+          .where('d.case_id', scope.caseId)
+          .whereNotNull(column),
         'i.first_acquisition_id',
         scope,
       )
@@ -74,9 +109,13 @@ function volumeTable(name: string, column: 'ia.account' | 'ia.originating_ip', h
         .select(`${column} as k`)
         .count({ n: '*' })) as Array<{ k: string; n: number | string }>;
       const deliveriesBy = new Map(deliveries.map((d) => [d.k, Number(d.n)]));
-      const bates = await batesOf(db, counts.map((c) => c.firstItem));
+      const bates = await batesOf(
+        db,
+        counts.map((c) => c.firstItem),
+      );
       counts.sort((a, b) => byCodeUnits(a.k, b.k));
-      for (const c of counts) emit([c.k, ...extra(c.k), c.items, c.messages, deliveriesBy.get(c.k) ?? 0, bates.get(c.firstItem) ?? '']);
+      for (const c of counts)
+        emit([c.k, ...extra(c.k), c.items, c.messages, deliveriesBy.get(c.k) ?? 0, bates.get(c.firstItem) ?? '']);
     },
   };
 }
@@ -84,26 +123,47 @@ function volumeTable(name: string, column: 'ia.account' | 'ia.originating_ip', h
 async function batesOf(db: Knex, ids: number[]): Promise<Map<number, string>> {
   const bates = new Map<number, string>();
   for (let i = 0; i < ids.length; i += 500) {
-    const page = (await db('items').whereIn('id', ids.slice(i, i + 500)).select('id', 'bates')) as Array<{ id: number; bates: string }>;
+    const page = (await db('items')
+      .whereIn('id', ids.slice(i, i + 500))
+      .select('id', 'bates')) as Array<{ id: number; bates: string }>;
     for (const r of page) bates.set(Number(r.id), r.bates);
   }
   return bates;
 }
 
 /** Attributed sender accounts (server/attribution/): the evidence rank of each item is in items.csv. */
-export const accountsTable = volumeTable('accounts.csv', 'ia.account', ['account', 'domain', 'items', 'messages', 'deliveries', 'first_bates'], (address) => [address.slice(address.lastIndexOf('@') + 1)]);
+export const accountsTable = volumeTable(
+  'accounts.csv',
+  'ia.account',
+  ['account', 'domain', 'items', 'messages', 'deliveries', 'first_bates'],
+  (address) => [address.slice(address.lastIndexOf('@') + 1)],
+);
 
 /** Originating IPs (server/attribution/). */
-export const ipsTable = volumeTable('ips.csv', 'ia.originating_ip', ['originating_ip', 'items', 'messages', 'deliveries', 'first_bates'], () => []);
+export const ipsTable = volumeTable(
+  'ips.csv',
+  'ia.originating_ip',
+  ['originating_ip', 'items', 'messages', 'deliveries', 'first_bates'],
+  () => [],
+);
 
 /** Campaigns (server/campaigns/) over the items in scope. */
 export const campaignsTable: BundleTable = {
   name: 'campaigns.csv',
   header: ['campaign', 'items', 'messages', 'deliveries', 'first_bates', 'first_date', 'last_date'],
   async rows(db, scope, emit) {
-    const counts = await perKeyCounts<number | string>(db, scope, 'cm.campaign_number', (q) => q.join('campaign_members as cm', 'cm.message_id', 'i.message_id'), true);
+    const counts = await perKeyCounts<number | string>(
+      db,
+      scope,
+      'cm.campaign_number',
+      (q) => q.join('campaign_members as cm', 'cm.message_id', 'i.message_id'),
+      true,
+    );
     const deliveries = (await inScope(
-      db('deliveries as d').join('items as i', 'i.id', 'd.first_item_id').join('campaign_members as cm', 'cm.message_id', 'd.message_id').where('d.case_id', scope.caseId),
+      db('deliveries as d')
+        .join('items as i', 'i.id', 'd.first_item_id')
+        .join('campaign_members as cm', 'cm.message_id', 'd.message_id')
+        .where('d.case_id', scope.caseId),
       'i.first_acquisition_id',
       scope,
     )
@@ -111,9 +171,21 @@ export const campaignsTable: BundleTable = {
       .select('cm.campaign_number as number')
       .count({ n: '*' })) as Array<{ number: number | string; n: number | string }>;
     const deliveriesBy = new Map(deliveries.map((d) => [Number(d.number), Number(d.n)]));
-    const bates = await batesOf(db, counts.map((c) => c.firstItem));
+    const bates = await batesOf(
+      db,
+      counts.map((c) => c.firstItem),
+    );
     counts.sort((a, b) => Number(a.k) - Number(b.k));
-    for (const c of counts) emit([Number(c.k), c.items, c.messages, deliveriesBy.get(Number(c.k)) ?? 0, bates.get(c.firstItem) ?? '', c.first, c.last]);
+    for (const c of counts)
+      emit([
+        Number(c.k),
+        c.items,
+        c.messages,
+        deliveriesBy.get(Number(c.k)) ?? 0,
+        bates.get(c.firstItem) ?? '',
+        c.first,
+        c.last,
+      ]);
   },
 };
 
@@ -134,7 +206,16 @@ export const deliveriesTable: BundleTable = {
           .where('d.message_id', '<=', lo + DELIVERY_PAGE),
         'i.first_acquisition_id',
         scope,
-      ).select('d.message_id', 'd.recipient', 'd.recipient_source', 'i.bates', 'm.header_message_id', 'm.from_address', 'm.date', 'm.subject')) as Array<{
+      ).select(
+        'd.message_id',
+        'd.recipient',
+        'd.recipient_source',
+        'i.bates',
+        'm.header_message_id',
+        'm.from_address',
+        'm.date',
+        'm.subject',
+      )) as Array<{
         message_id: number | string;
         recipient: string;
         recipient_source: string;
@@ -145,7 +226,8 @@ export const deliveriesTable: BundleTable = {
         subject: string | null;
       }>;
       rows.sort((a, b) => Number(a.message_id) - Number(b.message_id) || byCodeUnits(a.recipient, b.recipient));
-      for (const r of rows) emit([r.header_message_id, r.recipient, r.recipient_source, r.bates, r.from_address, r.date, r.subject]);
+      for (const r of rows)
+        emit([r.header_message_id, r.recipient, r.recipient_source, r.bates, r.from_address, r.date, r.subject]);
     }
   },
 };
@@ -161,5 +243,13 @@ export async function damagesTables(db: Knex, scope: ExportScope): Promise<Bundl
   if (!choice) return [];
   const { result } = await caseDamages(db, scope.caseSlug);
   const [header, ...rows] = damagesCsv(result);
-  return [{ name: 'damages.csv', header: header!, async rows(_db, _scope, emit) { for (const r of rows) emit(r); } }];
+  return [
+    {
+      name: 'damages.csv',
+      header: header!,
+      async rows(_db, _scope, emit) {
+        for (const r of rows) emit(r);
+      },
+    },
+  ];
 }

@@ -22,7 +22,15 @@ import { checkSignedData, issuedByOrSame } from '../signing/cms.ts';
 import { checkTimestampReply } from '../signing/timestamp.ts';
 import { ITEMS_CSV_HEADER } from './bundle.ts';
 import { parseCsvChunks } from './csv.ts';
-import { centralEntries, locateCentralDirectory, memberChunks, streamMember, ZipFormatError, type CentralDirectoryLocation, type ZipMember } from './zip-reader.ts';
+import {
+  centralEntries,
+  locateCentralDirectory,
+  memberChunks,
+  streamMember,
+  ZipFormatError,
+  type CentralDirectoryLocation,
+  type ZipMember,
+} from './zip-reader.ts';
 
 export interface VerifyProblem {
   /** The member (path inside the bag) or "(zip)" / "(bag)" for the archive as a whole. */
@@ -77,7 +85,9 @@ function readPem(file: string, what: string): crypto.X509Certificate {
   try {
     return new crypto.X509Certificate(fs.readFileSync(file));
   } catch (err) {
-    throw new SpamcaseError('INPUT_UNREADABLE', `cannot read ${what} ${file}: ${(err as Error).message}`, { cause: err });
+    throw new SpamcaseError('INPUT_UNREADABLE', `cannot read ${what} ${file}: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
 }
 
@@ -172,18 +182,39 @@ export async function verifyBundle(file: string, opts: VerifyOptions = {}): Prom
   try {
     fd = fs.openSync(file, 'r');
   } catch (err) {
-    throw new SpamcaseError('INPUT_UNREADABLE', `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { cause: err });
+    throw new SpamcaseError(
+      'INPUT_UNREADABLE',
+      `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
+      { cause: err },
+    );
   }
   const wholeHash = hashFileInWorker(file);
   const problems: VerifyProblem[] = [];
   const warnings: string[] = [];
-  const result: VerifyResult = { ok: false, file: path.resolve(file), sha256: '', identifier: null, caseSlug: null, items: 0, payloadFiles: 0, signer: null, signerFingerprint: null, timestamp: null, problems, warnings };
+  const result: VerifyResult = {
+    ok: false,
+    file: path.resolve(file),
+    sha256: '',
+    identifier: null,
+    caseSlug: null,
+    items: 0,
+    payloadFiles: 0,
+    signer: null,
+    signerFingerprint: null,
+    timestamp: null,
+    problems,
+    warnings,
+  };
   const byName = new Map<string, ZipMember>();
   const root = { prefix: '', sharedHashes: new Set<number>() };
   // exportBundle writes under a temporary `.partial` name and renames only once the bundle is complete,
   // checked and recorded: a file still named so was left by an export that was killed (or is running).
   if (path.basename(file).endsWith('.partial')) {
-    problems.push({ file: '(zip)', problem: 'unfinished export: a temporary .partial file left by an export that was interrupted or is still running, never a bundle (the next export into this folder removes it)' });
+    problems.push({
+      file: '(zip)',
+      problem:
+        'unfinished export: a temporary .partial file left by an export that was interrupted or is still running, never a bundle (the next export into this folder removes it)',
+    });
   }
   try {
     let loc: CentralDirectoryLocation;
@@ -214,7 +245,11 @@ export async function verifyBundle(file: string, opts: VerifyOptions = {}): Prom
         if (byName.has(rel)) problems.push({ file: rel, problem: 'appears twice in the ZIP' });
         byName.set(rel, m);
       }
-      if (tops.size !== 1) problems.push({ file: '(bag)', problem: `expected one top-level folder, found ${tops.size}${tops.size === MAX_TOPS_NAMED ? ' or more' : ''}: ${[...tops].slice(0, 5).join(', ')}` });
+      if (tops.size !== 1)
+        problems.push({
+          file: '(bag)',
+          problem: `expected one top-level folder, found ${tops.size}${tops.size === MAX_TOPS_NAMED ? ' or more' : ''}: ${[...tops].slice(0, 5).join(', ')}`,
+        });
       const sorted = itemHashes.subarray(0, itemCount).sort();
       const sharedHashes = new Set<number>();
       for (let i = 1; i < sorted.length; i++) if (sorted[i] === sorted[i - 1]) sharedHashes.add(sorted[i]!);
@@ -242,7 +277,8 @@ export async function verifyBundle(file: string, opts: VerifyOptions = {}): Prom
       if (!byName.has(required)) problems.push({ file: required, problem: 'missing' });
     }
     const bagit = readOne('bagit.txt');
-    if (bagit && !/^BagIt-Version: \d+\.\d+\r?\n/.test(bagit.toString('utf8'))) problems.push({ file: 'bagit.txt', problem: 'does not declare BagIt-Version' });
+    if (bagit && !/^BagIt-Version: \d+\.\d+\r?\n/.test(bagit.toString('utf8')))
+      problems.push({ file: 'bagit.txt', problem: 'does not declare BagIt-Version' });
     const bagInfo = parseTagFile(readOne('bag-info.txt')?.toString('utf8') ?? '');
     result.identifier = bagInfo.get('External-Identifier') ?? null;
     result.caseSlug = bagInfo.get('Spamcase-Case') ?? null;
@@ -252,7 +288,9 @@ export async function verifyBundle(file: string, opts: VerifyOptions = {}): Prom
     // memory stays flat. A line or row met out of order waits in a map until its member comes (a
     // reordered or tampered bundle costs memory, never a wrong verdict).
     const manifestMember = byName.get('manifest-sha256.txt');
-    const manifestLines = manifestMember ? manifestEntries(memberChunks(fd, manifestMember), problems) : [][Symbol.iterator]();
+    const manifestLines = manifestMember
+      ? manifestEntries(memberChunks(fd, manifestMember), problems)
+      : [][Symbol.iterator]();
     const pendingManifest = new Map<string, string>();
     const takeManifest = (rel: string): string | undefined => {
       const waiting = pendingManifest.get(rel);
@@ -279,7 +317,8 @@ export async function verifyBundle(file: string, opts: VerifyOptions = {}): Prom
     const csvRows = itemsCsvMember ? parseCsvChunks(memberChunks(fd, itemsCsvMember)) : [][Symbol.iterator]();
     if (itemsCsvMember) {
       const header = csvRows.next().value as string[] | undefined;
-      if (!header || header.join(',') !== ITEMS_CSV_HEADER.join(',')) problems.push({ file: 'data/items.csv', problem: 'unexpected header row' });
+      if (!header || header.join(',') !== ITEMS_CSV_HEADER.join(','))
+        problems.push({ file: 'data/items.csv', problem: 'unexpected header row' });
     }
     let csvLine = 1;
     const pendingRows = new Map<string, Row>();
@@ -300,7 +339,8 @@ export async function verifyBundle(file: string, opts: VerifyOptions = {}): Prom
         }
         const row = { sha256, md5, size: Number(size), bates: bates ?? '' };
         if (`data/${f}` === rel) return row;
-        if (pendingRows.has(`data/${f}`)) problems.push({ file: 'data/items.csv', problem: `line ${csvLine}: ${f} listed twice` });
+        if (pendingRows.has(`data/${f}`))
+          problems.push({ file: 'data/items.csv', problem: `line ${csvLine}: ${f} listed twice` });
         pendingRows.set(`data/${f}`, row);
       }
     };
@@ -336,16 +376,30 @@ export async function verifyBundle(file: string, opts: VerifyOptions = {}): Prom
       oxumBytes += m.size;
       oxumFiles += 1;
       const expected = takeManifest(rel);
-      if (expected === undefined) problems.push({ file: rel, problem: 'not listed in manifest-sha256.txt (file added)' });
-      else if (expected !== digest.sha256) problems.push({ file: rel, problem: 'SHA-256 does not match manifest-sha256.txt (file altered)' });
+      if (expected === undefined)
+        problems.push({ file: rel, problem: 'not listed in manifest-sha256.txt (file added)' });
+      else if (expected !== digest.sha256)
+        problems.push({ file: rel, problem: 'SHA-256 does not match manifest-sha256.txt (file altered)' });
       if (isItem) {
         itemFiles += 1;
         const row = takeRow(rel);
         if (!row) problems.push({ file: rel, problem: 'no row in items.csv' });
         else {
-          if (row.sha256 !== digest.sha256) problems.push({ file: rel, problem: `items.csv (${row.bates}) gives SHA-256 ${row.sha256}, the file hashes to ${digest.sha256}` });
-          if (row.md5 !== digest.md5) problems.push({ file: rel, problem: `items.csv (${row.bates}) gives MD5 ${row.md5}, the file hashes to ${digest.md5}` });
-          if (row.size !== m.size) problems.push({ file: rel, problem: `items.csv (${row.bates}) gives size ${row.size}, the file has ${m.size} bytes` });
+          if (row.sha256 !== digest.sha256)
+            problems.push({
+              file: rel,
+              problem: `items.csv (${row.bates}) gives SHA-256 ${row.sha256}, the file hashes to ${digest.sha256}`,
+            });
+          if (row.md5 !== digest.md5)
+            problems.push({
+              file: rel,
+              problem: `items.csv (${row.bates}) gives MD5 ${row.md5}, the file hashes to ${digest.md5}`,
+            });
+          if (row.size !== m.size)
+            problems.push({
+              file: rel,
+              problem: `items.csv (${row.bates}) gives size ${row.size}, the file has ${m.size} bytes`,
+            });
         }
       }
     }
@@ -354,17 +408,33 @@ export async function verifyBundle(file: string, opts: VerifyOptions = {}): Prom
       if (next.done) break;
       pendingManifest.set(next.value[0], next.value[1]);
     }
-    for (const name of pendingManifest.keys()) problems.push({ file: name, problem: 'listed in manifest-sha256.txt but missing from the bundle (file deleted)' });
+    for (const name of pendingManifest.keys())
+      problems.push({
+        file: name,
+        problem: 'listed in manifest-sha256.txt but missing from the bundle (file deleted)',
+      });
     // No row names '' (such a row is incomplete): this moves the remaining rows into pendingRows.
     takeRow('');
-    for (const [name, row] of pendingRows) problems.push({ file: 'data/items.csv', problem: `row ${row.bates} names ${name.slice(5)}, which is not in the bundle` });
+    for (const [name, row] of pendingRows)
+      problems.push({
+        file: 'data/items.csv',
+        problem: `row ${row.bates} names ${name.slice(5)}, which is not in the bundle`,
+      });
     result.items = itemFiles;
     result.payloadFiles = oxumFiles;
     const oxum = bagInfo.get('Payload-Oxum');
     if (!oxum) problems.push({ file: 'bag-info.txt', problem: 'no Payload-Oxum' });
-    else if (oxum !== `${oxumBytes}.${oxumFiles}`) problems.push({ file: 'bag-info.txt', problem: `Payload-Oxum is ${oxum}, the payload is ${oxumBytes}.${oxumFiles}` });
+    else if (oxum !== `${oxumBytes}.${oxumFiles}`)
+      problems.push({
+        file: 'bag-info.txt',
+        problem: `Payload-Oxum is ${oxum}, the payload is ${oxumBytes}.${oxumFiles}`,
+      });
     const declaredItems = bagInfo.get('Spamcase-Items');
-    if (declaredItems !== undefined && Number(declaredItems) !== itemFiles) problems.push({ file: 'bag-info.txt', problem: `Spamcase-Items is ${declaredItems}, data/items/ holds ${itemFiles}` });
+    if (declaredItems !== undefined && Number(declaredItems) !== itemFiles)
+      problems.push({
+        file: 'bag-info.txt',
+        problem: `Spamcase-Items is ${declaredItems}, data/items/ holds ${itemFiles}`,
+      });
 
     // Tag manifest.
     const tagManifestBytes = readOne('tagmanifest-sha256.txt');
@@ -372,13 +442,19 @@ export async function verifyBundle(file: string, opts: VerifyOptions = {}): Prom
     for (const [name, sha] of tagManifest) {
       const data = readOne(name);
       if (!data) problems.push({ file: name, problem: 'listed in tagmanifest-sha256.txt but missing' });
-      else if (crypto.createHash('sha256').update(data).digest('hex') !== sha) problems.push({ file: name, problem: 'SHA-256 does not match tagmanifest-sha256.txt (file altered)' });
+      else if (crypto.createHash('sha256').update(data).digest('hex') !== sha)
+        problems.push({ file: name, problem: 'SHA-256 does not match tagmanifest-sha256.txt (file altered)' });
     }
     for (const required of ['bagit.txt', 'bag-info.txt', 'manifest-sha256.txt', 'signer-cert.pem']) {
-      if (byName.has(required) && !tagManifest.has(required)) problems.push({ file: required, problem: 'not covered by tagmanifest-sha256.txt' });
+      if (byName.has(required) && !tagManifest.has(required))
+        problems.push({ file: required, problem: 'not covered by tagmanifest-sha256.txt' });
     }
     for (const name of byName.keys()) {
-      if (!name.startsWith('data/') && !tagManifest.has(name) && !['tagmanifest-sha256.txt', 'tagmanifest-sha256.txt.p7s', 'tagmanifest-sha256.txt.p7s.tsr'].includes(name)) {
+      if (
+        !name.startsWith('data/') &&
+        !tagManifest.has(name) &&
+        !['tagmanifest-sha256.txt', 'tagmanifest-sha256.txt.p7s', 'tagmanifest-sha256.txt.p7s.tsr'].includes(name)
+      ) {
         problems.push({ file: name, problem: 'not covered by tagmanifest-sha256.txt (file added)' });
       }
     }
@@ -400,19 +476,37 @@ export async function verifyBundle(file: string, opts: VerifyOptions = {}): Prom
           } catch {
             same = false;
           }
-          if (!same) problems.push({ file: 'signer-cert.pem', problem: 'is not the certificate that signed the bundle (certificate swapped)' });
+          if (!same)
+            problems.push({
+              file: 'signer-cert.pem',
+              problem: 'is not the certificate that signed the bundle (certificate swapped)',
+            });
         }
         if (trusted) {
-          if (!issuedByOrSame(check.signer, trusted, check.certificates)) problems.push({ file: 'tagmanifest-sha256.txt.p7s', problem: `signed by "${result.signer}" (${check.signer.fingerprint256}), not by the trusted certificate ${trusted.fingerprint256}` });
-        } else warnings.push(`signature valid, but not checked against a trusted certificate: pass --cert with the organization's certificate (signer ${result.signer}, SHA-256 fingerprint ${check.signer.fingerprint256})`);
+          if (!issuedByOrSame(check.signer, trusted, check.certificates))
+            problems.push({
+              file: 'tagmanifest-sha256.txt.p7s',
+              problem: `signed by "${result.signer}" (${check.signer.fingerprint256}), not by the trusted certificate ${trusted.fingerprint256}`,
+            });
+        } else
+          warnings.push(
+            `signature valid, but not checked against a trusted certificate: pass --cert with the organization's certificate (signer ${result.signer}, SHA-256 fingerprint ${check.signer.fingerprint256})`,
+          );
         const asOfAt = bagInfo.get('Bagging-Date');
         if (asOfAt) {
           const t = Date.parse(`${asOfAt}T12:00:00Z`);
-          if (t < Date.parse(check.signer.validFrom) - 86_400_000 || t > Date.parse(check.signer.validTo) + 86_400_000) {
-            problems.push({ file: 'tagmanifest-sha256.txt.p7s', problem: `signer certificate is not valid on the Bagging-Date ${asOfAt} (valid ${check.signer.validFrom} to ${check.signer.validTo})` });
+          if (
+            t < Date.parse(check.signer.validFrom) - 86_400_000 ||
+            t > Date.parse(check.signer.validTo) + 86_400_000
+          ) {
+            problems.push({
+              file: 'tagmanifest-sha256.txt.p7s',
+              problem: `signer certificate is not valid on the Bagging-Date ${asOfAt} (valid ${check.signer.validFrom} to ${check.signer.validTo})`,
+            });
           }
         }
-        if (/FOR TRYING SPAMCASE ONLY/.test(result.signer)) warnings.push('signed with a trial (self-signed) certificate made by spamcase keys init: not for court use');
+        if (/FOR TRYING SPAMCASE ONLY/.test(result.signer))
+          warnings.push('signed with a trial (self-signed) certificate made by spamcase keys init: not for court use');
       }
     }
 
@@ -422,7 +516,10 @@ export async function verifyBundle(file: string, opts: VerifyOptions = {}): Prom
       const ts = checkTimestampReply(tsr, p7s, trustedTsa ?? undefined);
       for (const p of ts.problems) problems.push({ file: 'tagmanifest-sha256.txt.p7s.tsr', problem: p });
       result.timestamp = ts.genTime;
-      if (!trustedTsa) warnings.push('timestamp token valid, but its TSA certificate was not checked against a trusted one: pass --tsa-cert');
+      if (!trustedTsa)
+        warnings.push(
+          'timestamp token valid, but its TSA certificate was not checked against a trusted one: pass --tsa-cert',
+        );
     } else if (!tsr) warnings.push('no RFC 3161 timestamp in this bundle');
 
     // Custody chain.
@@ -447,7 +544,8 @@ export async function verifyBundle(file: string, opts: VerifyOptions = {}): Prom
         for (const p of verifyCustodyChain(events)) problems.push({ file: 'data/custody.jsonl', problem: p });
         const last = events[events.length - 1];
         const asOf = bagInfo.get('Spamcase-As-Of-Event');
-        if (asOf && (!last || `${last.seq} ${last.hash}` !== asOf)) problems.push({ file: 'data/custody.jsonl', problem: `does not end at the as-of event ${asOf}` });
+        if (asOf && (!last || `${last.seq} ${last.hash}` !== asOf))
+          problems.push({ file: 'data/custody.jsonl', problem: `does not end at the as-of event ${asOf}` });
       }
     }
   } finally {
@@ -465,8 +563,16 @@ export async function verifyBundle(file: string, opts: VerifyOptions = {}): Prom
  */
 export async function recordVerification(ctx: Context, result: VerifyResult): Promise<string | null> {
   const knex = ctx.db.knex;
-  const byHash = (await knex('exports as e').join('cases as c', 'c.id', 'e.case_id').where('e.sha256', result.sha256).first('c.id', 'c.slug')) as { id: number; slug: string } | undefined;
-  const target = byHash ?? (result.caseSlug ? ((await knex('cases').where({ slug: result.caseSlug }).first('id', 'slug')) as { id: number; slug: string } | undefined) : undefined);
+  const byHash = (await knex('exports as e')
+    .join('cases as c', 'c.id', 'e.case_id')
+    .where('e.sha256', result.sha256)
+    .first('c.id', 'c.slug')) as { id: number; slug: string } | undefined;
+  const target =
+    byHash ??
+    (result.caseSlug
+      ? ((await knex('cases').where({ slug: result.caseSlug }).first('id', 'slug')) as
+          { id: number; slug: string } | undefined)
+      : undefined);
   if (!target) return null;
   const now = ctx.clock();
   await knex.transaction(async (trx) => {

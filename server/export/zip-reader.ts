@@ -91,12 +91,14 @@ export function* centralEntries(fd: number, loc: CentralDirectoryLocation): Gene
     return true;
   };
   for (let i = 0; i < loc.count; i++) {
-    if (!ensure(46) || window.readUInt32LE(abs - windowStart) !== 0x02014b50) throw new ZipFormatError(`central directory entry ${i + 1} is damaged`);
+    if (!ensure(46) || window.readUInt32LE(abs - windowStart) !== 0x02014b50)
+      throw new ZipFormatError(`central directory entry ${i + 1} is damaged`);
     let p = abs - windowStart;
     const nameLen = window.readUInt16LE(p + 28);
     const extraLen = window.readUInt16LE(p + 30);
     const commentLen = window.readUInt16LE(p + 32);
-    if (!ensure(46 + nameLen + extraLen + commentLen)) throw new ZipFormatError(`central directory entry ${i + 1} is damaged`);
+    if (!ensure(46 + nameLen + extraLen + commentLen))
+      throw new ZipFormatError(`central directory entry ${i + 1} is damaged`);
     p = abs - windowStart;
     const cd = window;
     const flags = cd.readUInt16LE(p + 8);
@@ -144,9 +146,15 @@ const STREAM_CHUNK = 4 * 1024 * 1024;
  * size and CRC-32. Returns the problem, or null when the member is intact; what `onChunk` saw of a
  * member with a problem must be discarded.
  */
-export function streamMember(fd: number, m: ZipMember, onChunk: (chunk: Buffer) => void, scratch?: Buffer): string | null {
+export function streamMember(
+  fd: number,
+  m: ZipMember,
+  onChunk: (chunk: Buffer) => void,
+  scratch?: Buffer,
+): string | null {
   const header = Buffer.alloc(30);
-  if (fs.readSync(fd, header, 0, 30, m.localOffset) !== 30 || header.readUInt32LE(0) !== 0x04034b50) return 'local header missing or damaged';
+  if (fs.readSync(fd, header, 0, 30, m.localOffset) !== 30 || header.readUInt32LE(0) !== 0x04034b50)
+    return 'local header missing or damaged';
   const nameLen = header.readUInt16LE(26);
   const extraLen = header.readUInt16LE(28);
   const nameBuf = Buffer.alloc(nameLen);
@@ -171,9 +179,12 @@ export function streamMember(fd: number, m: ZipMember, onChunk: (chunk: Buffer) 
     return null;
   }
   if (m.compressedSize !== m.size) return `stored member's sizes disagree (${m.compressedSize} and ${m.size})`;
-  const buf = scratch && scratch.length >= Math.min(m.size, STREAM_CHUNK) ? scratch : Buffer.allocUnsafe(Math.min(Math.max(m.size, 1), STREAM_CHUNK));
+  const buf =
+    scratch && scratch.length >= Math.min(m.size, STREAM_CHUNK)
+      ? scratch
+      : Buffer.allocUnsafe(Math.min(Math.max(m.size, 1), STREAM_CHUNK));
   let crc = 0;
-  for (let pos = 0; pos < m.size; ) {
+  for (let pos = 0; pos < m.size;) {
     const want = Math.min(buf.length, m.size - pos);
     const chunk = buf.subarray(0, want);
     if (readFull(fd, chunk, dataStart + pos) < want) return 'member data cut short';
@@ -273,7 +284,8 @@ export function walkMembers(
  */
 export function* memberChunks(fd: number, m: ZipMember): Generator<Buffer> {
   const header = Buffer.alloc(30);
-  if (fs.readSync(fd, header, 0, 30, m.localOffset) !== 30 || header.readUInt32LE(0) !== 0x04034b50 || m.flags & 0x1) return;
+  if (fs.readSync(fd, header, 0, 30, m.localOffset) !== 30 || header.readUInt32LE(0) !== 0x04034b50 || m.flags & 0x1)
+    return;
   const dataStart = m.localOffset + 30 + header.readUInt16LE(26) + header.readUInt16LE(28);
   if (m.method === 8) {
     if (m.compressedSize > MAX_MEMBER_BYTES) return;
@@ -287,7 +299,7 @@ export function* memberChunks(fd: number, m: ZipMember): Generator<Buffer> {
     return;
   }
   if (m.method !== 0) return;
-  for (let pos = 0; pos < m.compressedSize; ) {
+  for (let pos = 0; pos < m.compressedSize;) {
     const chunk = Buffer.allocUnsafe(Math.min(STREAM_CHUNK, m.compressedSize - pos));
     const n = readFull(fd, chunk, dataStart + pos);
     if (n === 0) return;

@@ -21,7 +21,7 @@ const WRITE_BUFFER = 4 * 1024 * 1024;
 const U32_MAX = 0xffffffff;
 const U16_MAX = 0xffff;
 /** Unix regular file, mode 0444 (evidence is read-only), in the high 16 bits of external attributes. */
-const EXTERNAL_ATTRIBUTES = ((0o100444 << 16) >>> 0);
+const EXTERNAL_ATTRIBUTES = (0o100444 << 16) >>> 0;
 const VERSION_MADE_BY = (3 << 8) | 45; // Unix, spec 4.5
 const FLAG_UTF8 = 0x0800;
 
@@ -108,7 +108,8 @@ export class ZipWriter {
   endMember(): void {
     if (!this.open) throw new Error('endMember without beginMember');
     const { entry, written } = this.open;
-    if (written !== entry.size) throw new Error(`member ${entry.name.toString()}: ${written} bytes written, ${entry.size} announced`);
+    if (written !== entry.size)
+      throw new Error(`member ${entry.name.toString()}: ${written} bytes written, ${entry.size} announced`);
     this.addCentral(this.centralHeader(entry));
     this.open = null;
   }
@@ -132,7 +133,7 @@ export class ZipWriter {
     this.flushCentral();
     const cdTotal = fs.fstatSync(this.centralFd).size;
     const chunk = Buffer.allocUnsafe(1 << 20);
-    for (let pos = 0; pos < cdTotal; ) {
+    for (let pos = 0; pos < cdTotal;) {
       const n = fs.readSync(this.centralFd, chunk, 0, Math.min(chunk.length, cdTotal - pos), pos);
       if (n === 0) throw new Error('central directory temp file is short');
       this.write(chunk.subarray(0, n));

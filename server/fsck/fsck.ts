@@ -43,27 +43,43 @@ export async function fsck(ctx: Context, slug: string): Promise<FsckResult> {
   let unreferenced = 0;
 
   const segments = listSegments(dir);
-  const referencedPacks = (await knex('items').where({ case_id: c.id }).distinct('pack').union((q) => q.from('wrappers').where({ case_id: c.id }).distinct('pack'))) as Array<{
+  const referencedPacks = (await knex('items')
+    .where({ case_id: c.id })
+    .distinct('pack')
+    .union((q) => q.from('wrappers').where({ case_id: c.id }).distinct('pack'))) as Array<{
     pack: string;
   }>;
   for (const { pack } of referencedPacks) {
-    if (!segments.includes(pack)) problems.push(`pack segment ${pack} is referenced by the index but missing from ${packDir(dir)}`);
+    if (!segments.includes(pack))
+      problems.push(`pack segment ${pack} is referenced by the index but missing from ${packDir(dir)}`);
   }
 
   for (const pack of segments) {
     const refs = new Map<number, Ref>();
-    const items = (await knex('items').where({ case_id: c.id, pack }).select('sha256', 'size', 'pack_offset')) as Array<{ sha256: string; size: number | string; pack_offset: number | string }>;
-    for (const r of items) refs.set(Number(r.pack_offset), { kind: 'item', sha256: r.sha256, size: Number(r.size) });
-    const wrappers = (await knex('wrappers').where({ case_id: c.id, pack }).distinct('sha256', 'size', 'pack_offset')) as Array<{
+    const items = (await knex('items')
+      .where({ case_id: c.id, pack })
+      .select('sha256', 'size', 'pack_offset')) as Array<{
       sha256: string;
       size: number | string;
       pack_offset: number | string;
     }>;
-    for (const r of wrappers) refs.set(Number(r.pack_offset), { kind: 'wrapper', sha256: r.sha256, size: Number(r.size) });
+    for (const r of items) refs.set(Number(r.pack_offset), { kind: 'item', sha256: r.sha256, size: Number(r.size) });
+    const wrappers = (await knex('wrappers')
+      .where({ case_id: c.id, pack })
+      .distinct('sha256', 'size', 'pack_offset')) as Array<{
+      sha256: string;
+      size: number | string;
+      pack_offset: number | string;
+    }>;
+    for (const r of wrappers)
+      refs.set(Number(r.pack_offset), { kind: 'wrapper', sha256: r.sha256, size: Number(r.size) });
 
     const scan = scanSegment(dir, pack, (rec) => {
       records += 1;
-      if (rec.declaredSha256 !== rec.actualSha256) problems.push(`${pack} offset ${rec.offset}: bytes hash to ${rec.actualSha256}, record says ${rec.declaredSha256} (altered)`);
+      if (rec.declaredSha256 !== rec.actualSha256)
+        problems.push(
+          `${pack} offset ${rec.offset}: bytes hash to ${rec.actualSha256}, record says ${rec.declaredSha256} (altered)`,
+        );
       const ref = refs.get(rec.offset);
       if (!ref) {
         unreferenced += 1;
@@ -73,7 +89,9 @@ export async function fsck(ctx: Context, slug: string): Promise<FsckResult> {
       if (ref.kind === 'item') itemsChecked += 1;
       else wrappersChecked += 1;
       if (ref.sha256 !== rec.actualSha256 || ref.size !== rec.size) {
-        problems.push(`${ref.kind} ${ref.sha256} (${pack} offset ${rec.offset}): stored bytes hash to ${rec.actualSha256}, size ${rec.size}`);
+        problems.push(
+          `${ref.kind} ${ref.sha256} (${pack} offset ${rec.offset}): stored bytes hash to ${rec.actualSha256}, size ${rec.size}`,
+        );
       }
     });
     if (scan.problem) {
@@ -90,26 +108,43 @@ export async function fsck(ctx: Context, slug: string): Promise<FsckResult> {
       /* listed a moment ago; vanished segments are caught above */
     }
   }
-  if (unreferenced > 0) warnings.push(`${unreferenced} stored record(s) not referenced by the index (left by an interrupted ingest; they count nowhere)`);
+  if (unreferenced > 0)
+    warnings.push(
+      `${unreferenced} stored record(s) not referenced by the index (left by an interrupted ingest; they count nowhere)`,
+    );
 
   // Counting invariants.
-  const n = async (q: ReturnType<typeof knex>) => Number(((await q.count({ n: '*' }).first()) as { n: number | string }).n);
+  const n = async (q: ReturnType<typeof knex>) =>
+    Number(((await q.count({ n: '*' }).first()) as { n: number | string }).n);
   const items = await n(knex('items').where({ case_id: c.id }));
   const firstSamples = await n(knex('samples').where({ case_id: c.id, exact_duplicate: false }));
   if (items !== firstSamples) problems.push(`${items} items but ${firstSamples} samples that first brought an item`);
-  const orphanDeliveries = await n(knex('samples as s').leftJoin('deliveries as d', function () {
-    this.on('d.message_id', 's.message_id').andOn('d.recipient', 's.recipient');
-  }).where('s.case_id', c.id).whereNull('d.message_id'));
+  const orphanDeliveries = await n(
+    knex('samples as s')
+      .leftJoin('deliveries as d', function () {
+        this.on('d.message_id', 's.message_id').andOn('d.recipient', 's.recipient');
+      })
+      .where('s.case_id', c.id)
+      .whereNull('d.message_id'),
+  );
   if (orphanDeliveries > 0) problems.push(`${orphanDeliveries} samples whose delivery is missing from the index`);
   for (const [table, column, word] of [
     ['items', 'sha256', 'item'],
     ['messages', 'message_key', 'message'],
   ] as const) {
-    const repeated = (await knex(table).where({ case_id: c.id }).groupBy(column).having(knex.raw('count(*) > 1')).select(column).limit(10)) as Array<Record<string, string>>;
+    const repeated = (await knex(table)
+      .where({ case_id: c.id })
+      .groupBy(column)
+      .having(knex.raw('count(*) > 1'))
+      .select(column)
+      .limit(10)) as Array<Record<string, string>>;
     for (const r of repeated) problems.push(`${word} ${r[column]} is filed more than once (counted twice)`);
   }
-  const interrupted = (await knex('acquisitions').where({ case_id: c.id, status: 'running' }).select('id', 'source_name')) as Array<{ id: number; source_name: string }>;
-  for (const a of interrupted) warnings.push(`acquisition ${a.id} (${a.source_name}) did not finish; ingest it again: nothing is counted twice`);
+  const interrupted = (await knex('acquisitions')
+    .where({ case_id: c.id, status: 'running' })
+    .select('id', 'source_name')) as Array<{ id: number; source_name: string }>;
+  for (const a of interrupted)
+    warnings.push(`acquisition ${a.id} (${a.source_name}) did not finish; ingest it again: nothing is counted twice`);
 
   const events = await listCustodyEvents(knex, c.id, c.slug);
   problems.push(...verifyCustodyChain(events));
@@ -133,7 +168,14 @@ export async function fsck(ctx: Context, slug: string): Promise<FsckResult> {
       at: ctx.clock(),
       actor: ctx.actor,
       action: 'fsck',
-      details: { ok: result.ok, records, itemsChecked, wrappersChecked, unreferencedRecords: unreferenced, problems: problems.length },
+      details: {
+        ok: result.ok,
+        records,
+        itemsChecked,
+        wrappersChecked,
+        unreferencedRecords: unreferenced,
+        problems: problems.length,
+      },
     }),
   );
   return result;

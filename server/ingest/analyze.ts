@@ -8,7 +8,14 @@ import { sha256Hex } from '../store/pack-store.ts';
 import { attributeHeaders, type PartyTrust, type StoredAttribution } from '../attribution/index.ts';
 import { looksLikeEmail, parseHeaders, PROBLEM } from './headers/index.ts';
 import { campaignFingerprint } from '../campaigns/fingerprint.ts';
-import { boundedKey, deliveryRecipient, messageIdentity, MAX_ADDRESS_LENGTH, normalizeRecipient, type RecipientSource } from './keys.ts';
+import {
+  boundedKey,
+  deliveryRecipient,
+  messageIdentity,
+  MAX_ADDRESS_LENGTH,
+  normalizeRecipient,
+  type RecipientSource,
+} from './keys.ts';
 
 /**
  * Problems after which the header facts are incomplete or unreliable: the item is stored and
@@ -44,14 +51,26 @@ export type Analysis =
       recipient: string;
       recipientSource: RecipientSource;
       hasHeaders: boolean;
-      /** Sender account and originating IP given the party's trust (server/attribution/); null when the header could not be read. */
+      /**
+       * Sender account and originating IP given the party's trust (server/attribution/); null when the header could not
+       * be read.
+       */
       attribution: StoredAttribution | null;
-      /** Campaign fingerprint (MinHash signature of the normalized content, server/campaigns/), null when there is nothing to compare, absent when not asked for. */
+      /**
+       * Campaign fingerprint (MinHash signature of the normalized content, server/campaigns/), null when there is
+       * nothing to compare, absent when not asked for.
+       */
       campaignFingerprint?: Uint8Array | null;
     };
 
 /** `knownSha256`: the caller already hashed these exact bytes (a whole file read by sources/). */
-export function analyzeSample(bytes: Buffer, envelopeRecipient: string | null, knownSha256: string | null = null, trust: PartyTrust | null = null, fingerprint = true): Analysis {
+export function analyzeSample(
+  bytes: Buffer,
+  envelopeRecipient: string | null,
+  knownSha256: string | null = null,
+  trust: PartyTrust | null = null,
+  fingerprint = true,
+): Analysis {
   const sha256 = knownSha256 ?? sha256Hex(bytes);
   const size = bytes.length;
   const verdict = looksLikeEmail(bytes);

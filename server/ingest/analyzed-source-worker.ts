@@ -4,11 +4,23 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { isSpamcaseError } from '../errors.ts';
-import { analyzeInline, CHUNK_BYTES, CHUNK_EVENTS, MAX_CHUNKS_IN_FLIGHT, type AnalyzedSourceOptions, type WireEvent, type WorkerMessage } from './analyzed-source.ts';
+import {
+  analyzeInline,
+  CHUNK_BYTES,
+  CHUNK_EVENTS,
+  MAX_CHUNKS_IN_FLIGHT,
+  type AnalyzedSourceOptions,
+  type WireEvent,
+  type WorkerMessage,
+} from './analyzed-source.ts';
 import type { WatchData } from './watchdog.ts';
 
 const port = parentPort!;
-const { path, options, watch } = workerData as { path: string; options: Omit<AnalyzedSourceOptions, 'threaded' | 'budget'>; watch: WatchData };
+const { path, options, watch } = workerData as {
+  path: string;
+  options: Omit<AnalyzedSourceOptions, 'threaded' | 'budget'>;
+  watch: WatchData;
+};
 
 let credit = MAX_CHUNKS_IN_FLIGHT;
 let waiting: (() => void) | null = null;
@@ -54,6 +66,10 @@ try {
   await send();
   port.postMessage({ kind: 'done' } satisfies WorkerMessage);
 } catch (err) {
-  port.postMessage({ kind: 'error', code: isSpamcaseError(err) ? err.code : null, message: err instanceof Error ? err.message : String(err) } satisfies WorkerMessage);
+  port.postMessage({
+    kind: 'error',
+    code: isSpamcaseError(err) ? err.code : null,
+    message: err instanceof Error ? err.message : String(err),
+  } satisfies WorkerMessage);
 }
 port.close();

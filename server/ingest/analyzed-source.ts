@@ -13,11 +13,18 @@ import { SpamcaseError, type ErrorCode } from '../errors.ts';
 import { readSource, type SourceEvent, type SourceOptions } from './sources/index.ts';
 import { analyzeSample, type Analysis } from './analyze.ts';
 import type { PartyTrust } from '../attribution/index.ts';
-import { budgetAnalysis, resolveBudget, supervised, watchedAnalysis, type SampleBudget, type WatchData, type Watchdog } from './watchdog.ts';
+import {
+  budgetAnalysis,
+  resolveBudget,
+  supervised,
+  watchedAnalysis,
+  type SampleBudget,
+  type WatchData,
+  type Watchdog,
+} from './watchdog.ts';
 
 export type AnalyzedEvent =
-  | Exclude<SourceEvent, { type: 'sample' }>
-  | (Extract<SourceEvent, { type: 'sample' }> & { analysis: Analysis });
+  Exclude<SourceEvent, { type: 'sample' }> | (Extract<SourceEvent, { type: 'sample' }> & { analysis: Analysis });
 
 export interface AnalyzedSourceOptions extends SourceOptions {
   envelopeRecipient: string | null;
@@ -38,18 +45,37 @@ export const CHUNK_BYTES = 4 * 1024 * 1024;
 export const MAX_CHUNKS_IN_FLIGHT = 12;
 
 /** `watch`: in a reader thread, the watchdog's shared progress and resume plan (watchdog.ts). */
-export function analyzeInline(path: string, options: Omit<AnalyzedSourceOptions, 'threaded'>, watch?: WatchData): AsyncGenerator<AnalyzedEvent> {
+export function analyzeInline(
+  path: string,
+  options: Omit<AnalyzedSourceOptions, 'threaded'>,
+  watch?: WatchData,
+): AsyncGenerator<AnalyzedEvent> {
   return watchedAnalysis<AnalyzedEvent>(
     readSource(path, options),
     watch,
-    (event) => ({ ...event, analysis: analyzeSample(event.bytes, options.envelopeRecipient, event.sha256 ?? null, options.trust ?? null, options.campaignFingerprints ?? true) }),
+    (event) => ({
+      ...event,
+      analysis: analyzeSample(
+        event.bytes,
+        options.envelopeRecipient,
+        event.sha256 ?? null,
+        options.trust ?? null,
+        options.campaignFingerprints ?? true,
+      ),
+    }),
     (event) => event,
-    (event, parseError) => ({ ...event, analysis: budgetAnalysis(event.bytes, event.sha256, options.envelopeRecipient, parseError) }),
+    (event, parseError) => ({
+      ...event,
+      analysis: budgetAnalysis(event.bytes, event.sha256, options.envelopeRecipient, parseError),
+    }),
   );
 }
 
 /** What crosses the thread boundary: events without their bytes, which are ranges of one buffer. */
-export type WireEvent = (Omit<Extract<AnalyzedEvent, { type: 'sample' | 'wrapper' }>, 'bytes'> | Exclude<AnalyzedEvent, { type: 'sample' | 'wrapper' }>) & {
+export type WireEvent = (
+  | Omit<Extract<AnalyzedEvent, { type: 'sample' | 'wrapper' }>, 'bytes'>
+  | Exclude<AnalyzedEvent, { type: 'sample' | 'wrapper' }>
+) & {
   range?: [number, number];
 };
 export type WorkerMessage =
@@ -66,8 +92,15 @@ export async function* readAnalyzed(path: string, options: AnalyzedSourceOptions
   yield* supervised(resolveBudget(budget), (dog) => readThreaded(path, rest, dog));
 }
 
-async function* readThreaded(path: string, rest: Omit<AnalyzedSourceOptions, 'threaded' | 'budget'>, dog: Watchdog): AsyncGenerator<AnalyzedEvent> {
-  const worker = new Worker(new URL('./analyzed-source-worker-boot.mjs', import.meta.url), { workerData: { path, options: rest, watch: dog.workerData() }, resourceLimits: dog.resourceLimits() });
+async function* readThreaded(
+  path: string,
+  rest: Omit<AnalyzedSourceOptions, 'threaded' | 'budget'>,
+  dog: Watchdog,
+): AsyncGenerator<AnalyzedEvent> {
+  const worker = new Worker(new URL('./analyzed-source-worker-boot.mjs', import.meta.url), {
+    workerData: { path, options: rest, watch: dog.workerData() },
+    resourceLimits: dog.resourceLimits(),
+  });
   dog.watch(worker);
   const inbox: WorkerMessage[] = [];
   let wake: (() => void) | null = null;
@@ -87,7 +120,9 @@ async function* readThreaded(path: string, rest: Omit<AnalyzedSourceOptions, 'th
       const message = inbox.shift()!;
       if (message.kind === 'done') return;
       if (message.kind === 'error') {
-        throw message.code ? new SpamcaseError(message.code, message.message) : new Error(`reading input failed: ${message.message}`);
+        throw message.code
+          ? new SpamcaseError(message.code, message.message)
+          : new Error(`reading input failed: ${message.message}`);
       }
       const buffer = Buffer.from(message.buffer);
       for (const e of message.events) {

@@ -19,17 +19,61 @@ import { PackWriter, sha256Hex } from '../store/pack-store.ts';
 import { AttributionBatch } from '../attribution/record.ts';
 import { normalizedBodyHash } from './headers/index.ts';
 import type { Analysis } from './analyze.ts';
-import { boundedKey, compactKey, contentKey, MAX_ADDRESS_LENGTH, MAX_LOCATOR_LENGTH, messageIdKey, messageKeyHash, rawKey } from './keys.ts';
+import {
+  boundedKey,
+  compactKey,
+  contentKey,
+  MAX_ADDRESS_LENGTH,
+  MAX_LOCATOR_LENGTH,
+  messageIdKey,
+  messageKeyHash,
+  rawKey,
+} from './keys.ts';
 
 type EmailAnalysis = Extract<Analysis, { kind: 'email' }>;
 
 /** Values per IN (...) list when looking keys up. */
 const LOOKUP_CHUNK = 500;
 
-const ITEM_COLUMNS = ['id', 'case_id', 'sha256', 'sha_key', 'bates', 'party_id', 'first_acquisition_id', 'size', 'pack', 'pack_offset', 'message_id', 'date', 'parse_error'];
-const MESSAGE_COLUMNS = ['id', 'case_id', 'message_key', 'key_hash', 'header_message_id', 'identity', 'from_address', 'subject', 'date', 'first_item_id'];
+const ITEM_COLUMNS = [
+  'id',
+  'case_id',
+  'sha256',
+  'sha_key',
+  'bates',
+  'party_id',
+  'first_acquisition_id',
+  'size',
+  'pack',
+  'pack_offset',
+  'message_id',
+  'date',
+  'parse_error',
+];
+const MESSAGE_COLUMNS = [
+  'id',
+  'case_id',
+  'message_key',
+  'key_hash',
+  'header_message_id',
+  'identity',
+  'from_address',
+  'subject',
+  'date',
+  'first_item_id',
+];
 const DELIVERY_COLUMNS = ['message_id', 'recipient', 'case_id', 'recipient_source', 'first_item_id'];
-const SAMPLE_COLUMNS = ['case_id', 'acquisition_id', 'item_id', 'locator', 'envelope_sender', 'wrapper_id', 'exact_duplicate', 'message_id', 'recipient'];
+const SAMPLE_COLUMNS = [
+  'case_id',
+  'acquisition_id',
+  'item_id',
+  'locator',
+  'envelope_sender',
+  'wrapper_id',
+  'exact_duplicate',
+  'message_id',
+  'recipient',
+];
 const FINGERPRINT_COLUMNS = ['message_id', 'case_id', 'minhash'];
 const REJECTION_COLUMNS = ['case_id', 'acquisition_id', 'locator', 'reason', 'size', 'sha256'];
 
@@ -177,15 +221,27 @@ export class BatchWriter {
   }
 
   /** Locator+hash pairs an earlier acquisition of the same source already recorded in `table`. */
-  private async recordedBefore(trx: Knex.Transaction, earlier: number[], table: 'samples' | 'wrappers' | 'rejections', locators: string[]): Promise<Map<string, number>> {
+  private async recordedBefore(
+    trx: Knex.Transaction,
+    earlier: number[],
+    table: 'samples' | 'wrappers' | 'rejections',
+    locators: string[],
+  ): Promise<Map<string, number>> {
     const found = new Map<string, number>();
     if (earlier.length === 0 || locators.length === 0) return found;
-    for (const part of chunks(locators.map((l) => boundedKey(l, MAX_LOCATOR_LENGTH)), LOOKUP_CHUNK)) {
+    for (const part of chunks(
+      locators.map((l) => boundedKey(l, MAX_LOCATOR_LENGTH)),
+      LOOKUP_CHUNK,
+    )) {
       const q =
         table === 'samples'
           ? trx('samples as t').join('items as i', 'i.id', 't.item_id').select('t.id', 't.locator', 'i.sha256')
           : trx(`${table} as t`).select('t.id', 't.locator', 't.sha256');
-      const rows = (await q.whereIn('t.acquisition_id', earlier).whereIn('t.locator', part)) as Array<{ id: number; locator: string; sha256: string | null }>;
+      const rows = (await q.whereIn('t.acquisition_id', earlier).whereIn('t.locator', part)) as Array<{
+        id: number;
+        locator: string;
+        sha256: string | null;
+      }>;
       for (const r of rows) found.set(recordedKey(r.locator, r.sha256), Number(r.id));
     }
     return found;
@@ -198,9 +254,24 @@ export class BatchWriter {
 
     // 0. What an earlier run of this same input already recorded is not recorded again.
     const earlier = await this.sameSourceAcquisitions(trx);
-    const seenSamples = await this.recordedBefore(trx, earlier, 'samples', this.samples.map((s) => s.locator));
-    const seenWrappers = await this.recordedBefore(trx, earlier, 'wrappers', this.wrappers.map((w) => w.locator));
-    const seenRejections = await this.recordedBefore(trx, earlier, 'rejections', this.rejections.map((r) => r.locator));
+    const seenSamples = await this.recordedBefore(
+      trx,
+      earlier,
+      'samples',
+      this.samples.map((s) => s.locator),
+    );
+    const seenWrappers = await this.recordedBefore(
+      trx,
+      earlier,
+      'wrappers',
+      this.wrappers.map((w) => w.locator),
+    );
+    const seenRejections = await this.recordedBefore(
+      trx,
+      earlier,
+      'rejections',
+      this.rejections.map((r) => r.locator),
+    );
     const samples = this.samples.filter((s) => !seenSamples.has(recordedKey(bounded(s.locator), s.analysis.sha256)));
     const rejections = this.rejections.filter((r) => !seenRejections.has(recordedKey(bounded(r.locator), r.sha256)));
 
@@ -208,7 +279,10 @@ export class BatchWriter {
     const itemIds = new Map<string, number>();
     const wantedShas = new Set(samples.map((s) => s.analysis.sha256));
     for (const part of chunks([...new Set([...wantedShas].map(compactKey))], LOOKUP_CHUNK)) {
-      const rows = (await trx('items').where({ case_id: caseId }).whereIn('sha_key', part).select('id', 'sha256')) as Array<{ id: number; sha256: string }>;
+      const rows = (await trx('items')
+        .where({ case_id: caseId })
+        .whereIn('sha_key', part)
+        .select('id', 'sha256')) as Array<{ id: number; sha256: string }>;
       for (const r of rows) if (wantedShas.has(r.sha256)) itemIds.set(r.sha256, Number(r.id));
     }
 
@@ -219,16 +293,24 @@ export class BatchWriter {
       const missing = [...new Set(keys)].filter((k) => !messages.has(k));
       const wanted = new Set(missing);
       for (const part of chunks([...new Set(missing.map(messageKeyHash))], LOOKUP_CHUNK)) {
-        const rows = (await trx('messages').where({ case_id: caseId }).whereIn('key_hash', part).select('id', 'message_key', 'identity')) as Array<{
+        const rows = (await trx('messages')
+          .where({ case_id: caseId })
+          .whereIn('key_hash', part)
+          .select('id', 'message_key', 'identity')) as Array<{
           id: number;
           message_key: string;
           identity: string;
         }>;
-        for (const r of rows) if (wanted.has(r.message_key)) messages.set(r.message_key, { id: Number(r.id), identity: r.identity });
+        for (const r of rows)
+          if (wanted.has(r.message_key)) messages.set(r.message_key, { id: Number(r.id), identity: r.identity });
       }
       for (const k of missing) if (!messages.has(k)) messages.set(k, null);
     };
-    await lookUpMessages(samples.flatMap((s) => (s.analysis.hasHeaders && s.analysis.messageId !== null ? [messageIdKey(s.analysis.messageId)] : [])));
+    await lookUpMessages(
+      samples.flatMap((s) =>
+        s.analysis.hasHeaders && s.analysis.messageId !== null ? [messageIdKey(s.analysis.messageId)] : [],
+      ),
+    );
     const firstIdentity = new Map<string, string>();
     const keys = samples.map((s) => {
       const a = s.analysis;
@@ -251,12 +333,23 @@ export class BatchWriter {
         this.wrapperIds.set(w.locator, seen);
         continue;
       }
-      const existing = (await trx('wrappers').where({ case_id: caseId, sha256: w.sha256 }).first('pack', 'pack_offset')) as
-        | { pack: string; pack_offset: number | string }
-        | undefined;
-      const location = existing ? { pack: existing.pack, offset: Number(existing.pack_offset) } : this.pack.append(w.sha256, w.bytes);
+      const existing = (await trx('wrappers')
+        .where({ case_id: caseId, sha256: w.sha256 })
+        .first('pack', 'pack_offset')) as { pack: string; pack_offset: number | string } | undefined;
+      const location = existing
+        ? { pack: existing.pack, offset: Number(existing.pack_offset) }
+        : this.pack.append(w.sha256, w.bytes);
       const [row] = (await trx('wrappers').insert(
-        { case_id: caseId, acquisition_id: acquisitionId, locator: bounded(w.locator), kind: w.kind, sha256: w.sha256, size: w.bytes.length, pack: location.pack, pack_offset: location.offset },
+        {
+          case_id: caseId,
+          acquisition_id: acquisitionId,
+          locator: bounded(w.locator),
+          kind: w.kind,
+          sha256: w.sha256,
+          size: w.bytes.length,
+          pack: location.pack,
+          pack_offset: location.offset,
+        },
         ['id'],
       )) as Array<{ id: number } | number>;
       this.wrapperIds.set(w.locator, typeof row === 'object' ? Number(row.id) : Number(row));
@@ -288,16 +381,42 @@ export class BatchWriter {
       if (!message) {
         message = { id: ids.message(), identity: a.identity };
         messages.set(key, message);
-        messageRows.push([message.id, caseId, key, messageKeyHash(key), a.messageId, a.identity, a.fromAddress, a.subject, a.date, itemId]);
+        messageRows.push([
+          message.id,
+          caseId,
+          key,
+          messageKeyHash(key),
+          a.messageId,
+          a.identity,
+          a.fromAddress,
+          a.subject,
+          a.date,
+          itemId,
+        ]);
         attribution.message(message.id, itemId);
-        if (a.campaignFingerprint !== undefined) fingerprintRows.push([message.id, caseId, a.campaignFingerprint && Buffer.from(a.campaignFingerprint)]);
+        if (a.campaignFingerprint !== undefined)
+          fingerprintRows.push([message.id, caseId, a.campaignFingerprint && Buffer.from(a.campaignFingerprint)]);
       }
       if (duplicate) {
         exactDuplicates += 1;
       } else {
         itemIds.set(a.sha256, itemId);
         const location = this.pack.append(a.sha256, s.bytes);
-        itemRows.push([itemId, caseId, a.sha256, compactKey(a.sha256), formatBates(this.target.batesPrefix, nextBates++), partyId, acquisitionId, a.size, location.pack, location.offset, message.id, a.date, a.parseError]);
+        itemRows.push([
+          itemId,
+          caseId,
+          a.sha256,
+          compactKey(a.sha256),
+          formatBates(this.target.batesPrefix, nextBates++),
+          partyId,
+          acquisitionId,
+          a.size,
+          location.pack,
+          location.offset,
+          message.id,
+          a.date,
+          a.parseError,
+        ]);
         attribution.item(itemId, a.attribution, a.date);
       }
       const deliveryKey = `${message.id}\n${a.recipient}`;

@@ -35,7 +35,10 @@ export interface BatchIds {
 async function allocate(trx: Knex.Transaction, table: keyof typeof ID_SEQUENCES, count: number): Promise<number[]> {
   if (count === 0) return [];
   if (isPg(trx)) {
-    const res = (await trx.raw(`select nextval('${ID_SEQUENCES[table]}') as id from generate_series(1, ?::int) order by 1`, [count])) as { rows: Array<{ id: string | number }> };
+    const res = (await trx.raw(
+      `select nextval('${ID_SEQUENCES[table]}') as id from generate_series(1, ?::int) order by 1`,
+      [count],
+    )) as { rows: Array<{ id: string | number }> };
     return res.rows.map((r) => Number(r.id));
   }
   const max = Number(((await trx(table).max({ m: 'id' }).first()) as { m: number | string | null }).m ?? 0);
@@ -43,7 +46,10 @@ async function allocate(trx: Knex.Transaction, table: keyof typeof ID_SEQUENCES,
 }
 
 /** Reserve exactly `items` item ids and `messages` message ids; asking for more than reserved throws. */
-export async function allocateBatchIds(trx: Knex.Transaction, counts: { items: number; messages: number }): Promise<BatchIds> {
+export async function allocateBatchIds(
+  trx: Knex.Transaction,
+  counts: { items: number; messages: number },
+): Promise<BatchIds> {
   const items = await allocate(trx, 'items', counts.items);
   const messages = await allocate(trx, 'messages', counts.messages);
   let i = 0;

@@ -46,9 +46,14 @@ export interface IngestOptions {
   /** Read and analyze in a worker thread while this thread writes (default true; false: one thread). */
   threaded?: boolean;
   onProgress?: (p: IngestProgress) => void;
-  /** Fingerprint messages and update the case's campaigns at the end (default true; false only to measure their cost). */
+  /**
+   * Fingerprint messages and update the case's campaigns at the end (default true; false only to measure their cost).
+   */
   campaigns?: boolean;
-  /** Per-message time and memory budget of the reader thread (watchdog.ts; config: SPAMCASE_MESSAGE_TIME_BUDGET_MS, SPAMCASE_MESSAGE_MEMORY_BUDGET_MB). */
+  /**
+   * Per-message time and memory budget of the reader thread (watchdog.ts; config: SPAMCASE_MESSAGE_TIME_BUDGET_MS,
+   * SPAMCASE_MESSAGE_MEMORY_BUDGET_MB).
+   */
   budget?: Partial<SampleBudget>;
 }
 
@@ -63,12 +68,19 @@ export async function ingest(ctx: Context, options: IngestOptions): Promise<Acqu
   if (!(ACQUISITION_METHODS as readonly string[]).includes(options.method)) {
     throw new SpamcaseError('USAGE', `--method must be one of ${ACQUISITION_METHODS.join(', ')}`);
   }
-  if (options.paths.length === 0) throw new SpamcaseError('USAGE', 'nothing to ingest: name at least one file or folder');
+  if (options.paths.length === 0)
+    throw new SpamcaseError('USAGE', 'nothing to ingest: name at least one file or folder');
   const record = await getCase(ctx.db.knex, options.caseSlug);
   const party = resolveParty(record, options.party);
   const summaries: AcquisitionSummary[] = [];
   for (const input of options.paths) {
-    summaries.push(await ingestOne(ctx, { ...options, caseId: record.id, partyId: party.id, batesPrefix: party.batesPrefix, partyName: party.name }, input));
+    summaries.push(
+      await ingestOne(
+        ctx,
+        { ...options, caseId: record.id, partyId: party.id, batesPrefix: party.batesPrefix, partyName: party.name },
+        input,
+      ),
+    );
   }
   if (options.campaigns ?? true) await updateCampaigns(ctx, record.id, record.slug);
   // Counted now rather than at the first page view (seconds at a million messages); see campaigns/sizes.ts.
@@ -86,7 +98,11 @@ async function ingestOne(
   try {
     isFile = fs.statSync(source).isFile();
   } catch (err) {
-    throw new SpamcaseError('INPUT_UNREADABLE', `cannot read input ${source}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { cause: err });
+    throw new SpamcaseError(
+      'INPUT_UNREADABLE',
+      `cannot read input ${source}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
+      { cause: err },
+    );
   }
   const started = ctx.clock();
   const envelopeRecipient = options.envelopeRecipient?.trim() || null;
@@ -124,7 +140,14 @@ async function ingestOne(
     batesPrefix: options.batesPrefix,
     storeDir: storeDir(ctx, options.caseSlug),
   });
-  const totals: BatchTotals = { samples: 0, alreadyRecorded: 0, newItems: 0, exactDuplicates: 0, rejected: 0, wrappers: 0 };
+  const totals: BatchTotals = {
+    samples: 0,
+    alreadyRecorded: 0,
+    newItems: 0,
+    exactDuplicates: 0,
+    rejected: 0,
+    wrappers: 0,
+  };
   const add = (t: BatchTotals) => {
     for (const k of Object.keys(totals) as Array<keyof BatchTotals>) totals[k] += t[k];
   };
@@ -178,7 +201,13 @@ async function ingestOne(
             writer.addRejection(event.locator, a.reason, a.size, a.sha256);
             rejectedSeen += 1;
           } else {
-            writer.addSample({ analysis: a, bytes: event.bytes, locator: event.locator, envelopeSender: event.envelopeSender, wrapperLocator: event.wrapperLocator });
+            writer.addSample({
+              analysis: a,
+              bytes: event.bytes,
+              locator: event.locator,
+              envelopeSender: event.envelopeSender,
+              wrapperLocator: event.wrapperLocator,
+            });
             seen += 1;
           }
           break;
@@ -193,7 +222,10 @@ async function ingestOne(
     progress(true);
   } catch (err) {
     writer.close();
-    await ctx.db.knex('acquisitions').where({ id: acquisitionId }).update({ status: 'failed', finished_at: ctx.clock().toISOString() });
+    await ctx.db
+      .knex('acquisitions')
+      .where({ id: acquisitionId })
+      .update({ status: 'failed', finished_at: ctx.clock().toISOString() });
     throw err;
   }
   writer.close();

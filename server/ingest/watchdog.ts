@@ -3,7 +3,8 @@
  *
  * Header parsing and analysis are synchronous: the only way to stop one poisonous message is to
  * terminate the thread running it. (An analysis that ends over the time budget before the timer
- * struck is treated as stopped too: the rule is the time spent, not the timer's sampling.) So the reader thread publishes, in a few shared integers, which
+ * struck is treated as stopped too: the rule is the time spent, not the timer's sampling.) So the reader thread
+ * publishes, in a few shared integers, which
  * event it is analysing; a timer on the ingest thread terminates it when one sample has been in
  * analysis longer than the time budget, and the thread's V8 heap is capped (`resourceLimits`) so a
  * memory-hungry sample ends the thread instead of the process. Either way the reader is restarted on
@@ -29,11 +30,20 @@ export interface SampleBudget {
   memoryMb: number;
 }
 
-/** A real message is analysed in about a millisecond and the slowest crafted ones measured (1 MiB of header groups) in about a second; 30 s leaves room for a loaded machine and stops a stall. */
+/**
+ * A real message is analysed in about a millisecond and the slowest crafted ones measured (1 MiB of header groups) in
+ * about a second; 30 s leaves room for a loaded machine and stops a stall.
+ */
 export const DEFAULT_TIME_BUDGET_MS = 30_000;
-/** Analysis holds at most one message's header strings and 128 Ki characters of body text; the reader's own heap (module code, chunk bookkeeping) is tens of MB. Buffers (the message bytes) are outside this heap. */
+/**
+ * Analysis holds at most one message's header strings and 128 Ki characters of body text; the reader's own heap (module
+ * code, chunk bookkeeping) is tens of MB. Buffers (the message bytes) are outside this heap.
+ */
 export const DEFAULT_MEMORY_BUDGET_MB = 512;
-export const DEFAULT_SAMPLE_BUDGET: Readonly<SampleBudget> = Object.freeze({ timeMs: DEFAULT_TIME_BUDGET_MS, memoryMb: DEFAULT_MEMORY_BUDGET_MB });
+export const DEFAULT_SAMPLE_BUDGET: Readonly<SampleBudget> = Object.freeze({
+  timeMs: DEFAULT_TIME_BUDGET_MS,
+  memoryMb: DEFAULT_MEMORY_BUDGET_MB,
+});
 /** The smallest heap a reader thread can start with (module code alone is about 20 MB). */
 export const MIN_MEMORY_BUDGET_MB = 32;
 
@@ -42,7 +52,9 @@ export function resolveBudget(overrides: Partial<SampleBudget> | undefined): Sam
   const ok = (v: number | undefined): v is number => typeof v === 'number' && Number.isFinite(v) && v > 0;
   return {
     timeMs: ok(overrides?.timeMs) ? overrides.timeMs : DEFAULT_TIME_BUDGET_MS,
-    memoryMb: ok(overrides?.memoryMb) ? Math.max(MIN_MEMORY_BUDGET_MB, Math.round(overrides.memoryMb)) : DEFAULT_MEMORY_BUDGET_MB,
+    memoryMb: ok(overrides?.memoryMb)
+      ? Math.max(MIN_MEMORY_BUDGET_MB, Math.round(overrides.memoryMb))
+      : DEFAULT_MEMORY_BUDGET_MB,
   };
 }
 
@@ -124,7 +136,12 @@ export async function* watchedAnalysis<R>(
 }
 
 /** The analysis of a sample that exceeded a budget: its hash and size, no header facts, the reason as parse error. */
-export function budgetAnalysis(bytes: Buffer, knownSha256: string | undefined, envelopeRecipient: string | null, parseError: string): Analysis {
+export function budgetAnalysis(
+  bytes: Buffer,
+  knownSha256: string | undefined,
+  envelopeRecipient: string | null,
+  parseError: string,
+): Analysis {
   return {
     kind: 'email',
     sha256: knownSha256 ?? sha256Hex(bytes),
@@ -170,7 +187,11 @@ export class Watchdog {
   /** Start timing the analyses of `worker`; terminates it when one sample runs over the time budget. */
   watch(worker: Worker): void {
     worker.on('error', (err: Error & { code?: string }) => {
-      if (err.code === 'ERR_WORKER_OUT_OF_MEMORY' && this.hit === null && Atomics.load(this.view, PHASE) === ANALYSING) {
+      if (
+        err.code === 'ERR_WORKER_OUT_OF_MEMORY' &&
+        this.hit === null &&
+        Atomics.load(this.view, PHASE) === ANALYSING
+      ) {
         this.hit = { index: Atomics.load(this.view, INDEX), parseError: memoryBudgetError(this.budget) };
       }
     });
@@ -203,7 +224,10 @@ export class Watchdog {
     this.timer = null;
   }
 
-  /** The plan for the next reader thread when a budget stopped this one, else null. `delivered`: events handed over so far. */
+  /**
+   * The plan for the next reader thread when a budget stopped this one, else null. `delivered`: events handed over so
+   * far.
+   */
   restartPlan(delivered: number): ResumePlan | null {
     if (this.hit === null) return null;
     const poisoned = new Map(this.plan.poisoned.filter(([i]) => i >= delivered));
@@ -216,7 +240,10 @@ export class Watchdog {
  * Runs reader threads until the input is read: `runOnce` starts one with the given watchdog and
  * yields its events; when a budget stopped it, a new one resumes after the events already yielded.
  */
-export async function* supervised<E>(budget: SampleBudget, runOnce: (dog: Watchdog) => AsyncGenerator<E>): AsyncGenerator<E> {
+export async function* supervised<E>(
+  budget: SampleBudget,
+  runOnce: (dog: Watchdog) => AsyncGenerator<E>,
+): AsyncGenerator<E> {
   let plan = FRESH_START;
   for (;;) {
     const dog = new Watchdog(budget, plan);

@@ -74,13 +74,29 @@ export function niceTicks(max: number, target = 5): number[] {
   return [...new Set(ticks)];
 }
 
-export function drawChart(doc: Doc, model: ChartModel, opts: { height: number; size: number; colors: string[]; rule: string; axisLabel: string; formatInt: (n: number) => string }): void {
+export function drawChart(
+  doc: Doc,
+  model: ChartModel,
+  opts: {
+    height: number;
+    size: number;
+    colors: string[];
+    rule: string;
+    axisLabel: string;
+    formatInt: (n: number) => string;
+  },
+): void {
   const left = doc.page.margins.left;
   const width = contentWidth(doc);
   const top = doc.y;
   const legendH = Math.ceil(model.series.length / 3) * (opts.size * 1.8);
   const labelW = 48;
-  const plot = { x: left + labelW, y: top + opts.size * 1.5, w: width - labelW - 4, h: opts.height - opts.size * 4 - legendH };
+  const plot = {
+    x: left + labelW,
+    y: top + opts.size * 1.5,
+    w: width - labelW - 4,
+    h: opts.height - opts.size * 4 - legendH,
+  };
   const ticks = niceTicks(model.max);
   const yMax = ticks[ticks.length - 1]!;
   const yOf = (v: number) => plot.y + plot.h - (v / yMax) * plot.h;
@@ -90,11 +106,22 @@ export function drawChart(doc: Doc, model: ChartModel, opts: { height: number; s
   doc.save().lineWidth(0.3).strokeColor(opts.rule);
   for (const t of ticks) {
     const y = yOf(t);
-    doc.moveTo(plot.x, y).lineTo(plot.x + plot.w, y).stroke();
+    doc
+      .moveTo(plot.x, y)
+      .lineTo(plot.x + plot.w, y)
+      .stroke();
     cellText(doc, opts.formatInt(t), left, y - opts.size * 0.5, labelW - 4, { size: opts.size, align: 'right' });
   }
   doc.restore();
-  doc.save().lineWidth(0.8).strokeColor('#000000').moveTo(plot.x, plot.y).lineTo(plot.x, plot.y + plot.h).lineTo(plot.x + plot.w, plot.y + plot.h).stroke().restore();
+  doc
+    .save()
+    .lineWidth(0.8)
+    .strokeColor('#000000')
+    .moveTo(plot.x, plot.y)
+    .lineTo(plot.x, plot.y + plot.h)
+    .lineTo(plot.x + plot.w, plot.y + plot.h)
+    .stroke()
+    .restore();
 
   // X labels: the first and last bucket and up to four evenly spaced between.
   const labelCount = Math.min(model.buckets, 6);
@@ -103,7 +130,10 @@ export function drawChart(doc: Doc, model: ChartModel, opts: { height: number; s
   for (let k = 0; k < labelCount; k++) {
     const i = labelCount === 1 ? 0 : Math.round((k * (model.buckets - 1)) / (labelCount - 1));
     const x = Math.min(Math.max(xOf(i) - labelWidth / 2, left), left + width - labelWidth);
-    cellText(doc, dayString(startDay + i * model.bucketDays), x, plot.y + plot.h + 4, labelWidth, { size: opts.size, align: 'center' });
+    cellText(doc, dayString(startDay + i * model.bucketDays), x, plot.y + plot.h + 4, labelWidth, {
+      size: opts.size,
+      align: 'center',
+    });
   }
 
   const dashes: Array<[number, number] | null> = [null, [4, 2], [1, 2], [6, 2], [3, 3], [8, 3]];
@@ -130,7 +160,12 @@ export function drawChart(doc: Doc, model: ChartModel, opts: { height: number; s
     const dash = dashes[si % dashes.length];
     doc.save().lineWidth(1.5).strokeColor(color);
     if (dash) doc.dash(dash[0], { space: dash[1] });
-    doc.moveTo(lx, ly + opts.size * 0.5).lineTo(lx + 18, ly + opts.size * 0.5).stroke().undash().restore();
+    doc
+      .moveTo(lx, ly + opts.size * 0.5)
+      .lineTo(lx + 18, ly + opts.size * 0.5)
+      .stroke()
+      .undash()
+      .restore();
     cellText(doc, s.party, lx + 22, ly, colW - 26, { size: opts.size });
   });
   doc.y = top + opts.height;

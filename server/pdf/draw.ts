@@ -26,7 +26,18 @@ export function ensureSpace(doc: Doc, height: number): void {
 }
 
 /** A flowing paragraph across the content width (pdfkit wraps and breaks pages). */
-export function paragraph(doc: Doc, text: string, opts: { size: number; weight?: Weight; align?: 'left' | 'center' | 'justify'; gap?: number; color?: string; indent?: number }): void {
+export function paragraph(
+  doc: Doc,
+  text: string,
+  opts: {
+    size: number;
+    weight?: Weight;
+    align?: 'left' | 'center' | 'justify';
+    gap?: number;
+    color?: string;
+    indent?: number;
+  },
+): void {
   // pdfkit loses a line break that ends one font run of continued text: lay out line by line.
   const lines = text.split('\n');
   if (lines.length > 1) {
@@ -41,7 +52,10 @@ export function paragraph(doc: Doc, text: string, opts: { size: number; weight?:
   doc.x = left;
   runs.forEach((r, i) => {
     const last = i === runs.length - 1;
-    if (i === 0) doc.font(r.font).text(r.text, left, doc.y, { width, align: opts.align ?? 'left', continued: !last, lineGap: 1.5 });
+    if (i === 0)
+      doc
+        .font(r.font)
+        .text(r.text, left, doc.y, { width, align: opts.align ?? 'left', continued: !last, lineGap: 1.5 });
     else doc.font(r.font).text(r.text, { continued: !last });
   });
   doc.x = doc.page.margins.left;
@@ -87,7 +101,14 @@ export function fitRuns(doc: Doc, runs: TextRun[], width: number, size: number):
 }
 
 /** One line of text at (x, y) within `width`, cut to fit, never wrapping and never breaking the page. */
-export function cellText(doc: Doc, text: string, x: number, y: number, width: number, opts: { size: number; weight?: Weight; align?: 'left' | 'right' | 'center'; color?: string; exact?: boolean }): void {
+export function cellText(
+  doc: Doc,
+  text: string,
+  x: number,
+  y: number,
+  width: number,
+  opts: { size: number; weight?: Weight; align?: 'left' | 'right' | 'center'; color?: string; exact?: boolean },
+): void {
   if (text === '' || width <= 0) return;
   const runs = textRuns(text, opts.weight ?? 'regular');
   let size = opts.size;
@@ -134,7 +155,13 @@ export interface TableStyle {
  * A table of single-line rows. When a row does not fit, the table continues on a new page under
  * a repeated header row. Returns the number of pages it spans.
  */
-export function table(doc: Doc, columns: Column[], rows: string[][], style: TableStyle, opts: { boldLastRow?: boolean } = {}): number {
+export function table(
+  doc: Doc,
+  columns: Column[],
+  rows: string[][],
+  style: TableStyle,
+  opts: { boldLastRow?: boolean } = {},
+): number {
   const left = doc.page.margins.left;
   const width = contentWidth(doc);
   const rowH = style.size * 1.7;
@@ -149,9 +176,22 @@ export function table(doc: Doc, columns: Column[], rows: string[][], style: Tabl
   const header = () => {
     doc.save().rect(left, doc.y, width, rowH).fill(style.headerFill).restore();
     // Column headers are never cut either: a long word shrinks to fit its column.
-    columns.forEach((c, i) => cellText(doc, c.header, xs[i]! + pad, doc.y + rowH * 0.25, c.share * width - 2 * pad, { size: style.size, weight: 'bold', align: c.align, exact: true }));
+    columns.forEach((c, i) =>
+      cellText(doc, c.header, xs[i]! + pad, doc.y + rowH * 0.25, c.share * width - 2 * pad, {
+        size: style.size,
+        weight: 'bold',
+        align: c.align,
+        exact: true,
+      }),
+    );
     doc.y += rowH;
-    doc.save().moveTo(left, doc.y).lineTo(left + width, doc.y).lineWidth(0.6).stroke(style.rule).restore();
+    doc
+      .save()
+      .moveTo(left, doc.y)
+      .lineTo(left + width, doc.y)
+      .lineWidth(0.6)
+      .stroke(style.rule)
+      .restore();
   };
   ensureSpace(doc, rowH * 3);
   header();
@@ -171,7 +211,13 @@ export function table(doc: Doc, columns: Column[], rows: string[][], style: Tabl
       }),
     );
     doc.y += rowH;
-    doc.save().moveTo(left, doc.y).lineTo(left + width, doc.y).lineWidth(0.25).stroke(style.rule).restore();
+    doc
+      .save()
+      .moveTo(left, doc.y)
+      .lineTo(left + width, doc.y)
+      .lineWidth(0.25)
+      .stroke(style.rule)
+      .restore();
   });
   doc.x = left;
   doc.y += style.size;

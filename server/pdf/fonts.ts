@@ -58,9 +58,17 @@ function load(f: FontFile): LoadedFont {
   return l;
 }
 
-/** Characters that only modify their neighbour (joiners, variation selectors, skin tones): kept with the run when its font has them, else dropped. */
+/**
+ * Characters that only modify their neighbour (joiners, variation selectors, skin tones): kept with the run when its
+ * font has them, else dropped.
+ */
 function isModifier(cp: number): boolean {
-  return cp === 0x200d || (cp >= 0xfe00 && cp <= 0xfe0f) || (cp >= 0x1f3fb && cp <= 0x1f3ff) || (cp >= 0xe0020 && cp <= 0xe007f);
+  return (
+    cp === 0x200d ||
+    (cp >= 0xfe00 && cp <= 0xfe0f) ||
+    (cp >= 0x1f3fb && cp <= 0x1f3ff) ||
+    (cp >= 0xe0020 && cp <= 0xe007f)
+  );
 }
 
 /** Right-to-left letters (Hebrew, Arabic, Syriac, Thaana, NKo and presentation forms). */

@@ -16,7 +16,11 @@ export interface BundleSummaryInfo {
   manifestWithoutSummarySha256: string;
 }
 
-export function bundleSummaryPdf(ctx: Context, caseSlug: string, opts: { lang: Lang; organization?: string }): (info: BundleSummaryInfo) => Promise<Buffer> {
+export function bundleSummaryPdf(
+  ctx: Context,
+  caseSlug: string,
+  opts: { lang: Lang; organization?: string },
+): (info: BundleSummaryInfo) => Promise<Buffer> {
   return async (info) => {
     const record = await getCase(ctx.db.knex, caseSlug);
     const choice = await getRuleSetChoice(ctx.db.knex, record.id);

@@ -13,7 +13,14 @@ import type { Context } from '../context.ts';
 import { SpamcaseError } from '../errors.ts';
 import { caseReport } from '../report/counts.ts';
 import { listCustodyEvents, verifyCustodyChain } from '../custody/chain.ts';
-import type { DailyDeliveries, SummaryAccountRow, SummaryAcquisition, SummaryBundle, SummaryDamages, SummaryData } from './types.ts';
+import type {
+  DailyDeliveries,
+  SummaryAccountRow,
+  SummaryAcquisition,
+  SummaryBundle,
+  SummaryDamages,
+  SummaryData,
+} from './types.ts';
 import { itemAttributions, listAccounts, listOriginatingIps, type VolumeRow } from '../attribution/queries.ts';
 import { listDefendants } from '../attribution/defendants.ts';
 import { listCampaigns } from '../campaigns/queries.ts';
@@ -47,13 +54,28 @@ export interface GatherOptions {
 const num = (v: unknown): number => Number(v ?? 0);
 
 async function acquisitions(knex: Knex, caseId: number): Promise<{ rows: SummaryAcquisition[]; total: number }> {
-  const totalRow = (await knex('acquisitions').where({ case_id: caseId }).count({ n: '*' }).first()) as { n: number | string } | undefined;
+  const totalRow = (await knex('acquisitions').where({ case_id: caseId }).count({ n: '*' }).first()) as
+    { n: number | string } | undefined;
   const rows = (await knex('acquisitions as a')
     .join('parties as p', 'p.id', 'a.party_id')
     .where({ 'a.case_id': caseId })
     .orderBy('a.id')
     .limit(MAX_ACQUISITIONS_SHOWN)
-    .select('a.id', 'p.name as party', 'a.method', 'a.source_name', 'a.source_sha256', 'a.source_bytes', 'a.operator', 'a.started_at', 'a.finished_at', 'a.status', 'a.samples', 'a.new_items', 'a.rejected')) as Array<Record<string, unknown>>;
+    .select(
+      'a.id',
+      'p.name as party',
+      'a.method',
+      'a.source_name',
+      'a.source_sha256',
+      'a.source_bytes',
+      'a.operator',
+      'a.started_at',
+      'a.finished_at',
+      'a.status',
+      'a.samples',
+      'a.new_items',
+      'a.rejected',
+    )) as Array<Record<string, unknown>>;
   return {
     total: num(totalRow?.n),
     rows: rows.map((a) => ({
@@ -80,7 +102,11 @@ async function acquisitions(knex: Knex, caseId: number): Promise<{ rows: Summary
  * Deliveries per day per plaintiff, counted as the report counts them per party: distinct
  * (message, recipient) among the party's samples, dated by the message.
  */
-async function deliveriesPerDay(knex: Knex, caseId: number, parties: Array<{ id: number; name: string }>): Promise<DailyDeliveries[]> {
+async function deliveriesPerDay(
+  knex: Knex,
+  caseId: number,
+  parties: Array<{ id: number; name: string }>,
+): Promise<DailyDeliveries[]> {
   const perParty = knex('samples as s')
     .join('acquisitions as a', 'a.id', 's.acquisition_id')
     .where('s.case_id', caseId)
@@ -117,14 +143,27 @@ const toRow = (key: string, r: VolumeRow): SummaryAccountRow => ({
 });
 
 /** Top accounts and originating IPs by deliveries, and the defendants (server/attribution/). */
-async function attributionSections(knex: Knex, caseId: number, limit: number): Promise<Pick<SummaryData, 'accounts' | 'originatingIps' | 'defendants'>> {
+async function attributionSections(
+  knex: Knex,
+  caseId: number,
+  limit: number,
+): Promise<Pick<SummaryData, 'accounts' | 'originatingIps' | 'defendants'>> {
   const accounts = await listAccounts(knex, caseId, { sort: 'deliveries', order: 'desc', limit });
   const ips = await listOriginatingIps(knex, caseId, { sort: 'deliveries', order: 'desc', limit });
   const defendants = await listDefendants(knex, caseId);
   return {
     accounts: { total: accounts.total, csvName: 'accounts.csv', rows: accounts.rows.map((r) => toRow(r.address, r)) },
     originatingIps: { total: ips.total, csvName: 'ips.csv', rows: ips.rows.map((r) => toRow(r.ip, r)) },
-    ...(defendants.length > 0 ? { defendants: defendants.map((d) => ({ name: d.name, accounts: d.accounts.length, ips: d.ips.length, deliveries: d.deliveries })) } : {}),
+    ...(defendants.length > 0
+      ? {
+          defendants: defendants.map((d) => ({
+            name: d.name,
+            accounts: d.accounts.length,
+            ips: d.ips.length,
+            deliveries: d.deliveries,
+          })),
+        }
+      : {}),
   };
 }
 
@@ -143,7 +182,9 @@ async function campaignSection(ctx: Context, slug: string, caseId: number): Prom
     const detail = await itemDetail(knex, caseId, r.exemplarBates);
     const raw = readItemBytes(ctx, slug, detail);
     const body = extractBodyText(raw);
-    const text = (body.plain[0] ?? (body.html[0] === undefined ? '' : htmlToText(body.html[0]).text)).replace(/\s+/g, ' ').trim();
+    const text = (body.plain[0] ?? (body.html[0] === undefined ? '' : htmlToText(body.html[0]).text))
+      .replace(/\s+/g, ' ')
+      .trim();
     rows.push({
       number: r.number,
       messages: r.messages,
@@ -151,7 +192,13 @@ async function campaignSection(ctx: Context, slug: string, caseId: number): Prom
       accounts: r.accounts,
       firstDate: r.firstDate,
       lastDate: r.lastDate,
-      exemplar: { bates: r.exemplarBates, date: detail.date, subject: r.subject, sender: (await itemAttributions(knex, caseId, [r.exemplarItemId])).get(r.exemplarItemId)?.account ?? null, excerpt: text === '' ? null : text.slice(0, EXCERPT_CHARS) },
+      exemplar: {
+        bates: r.exemplarBates,
+        date: detail.date,
+        subject: r.subject,
+        sender: (await itemAttributions(knex, caseId, [r.exemplarItemId])).get(r.exemplarItemId)?.account ?? null,
+        excerpt: text === '' ? null : text.slice(0, EXCERPT_CHARS),
+      },
     });
   }
   return { campaigns: { total: list.total, csvName: 'campaigns.csv', rows } };
@@ -161,11 +208,19 @@ async function campaignSection(ctx: Context, slug: string, caseId: number): Prom
 async function damagesSection(knex: Knex, slug: string, rules: string): Promise<SummaryDamages> {
   const { result } = await caseDamages(knex, slug, { rules });
   const minor = (v: bigint) => Number(v);
-  const violations = (c: (typeof result.claims)[number]) => Object.values(c.counts).reduce((n, u) => n + u.deliveries, 0);
+  const violations = (c: (typeof result.claims)[number]) =>
+    Object.values(c.counts).reduce((n, u) => n + u.deliveries, 0);
   return {
     ruleSet: result.ruleSet.title,
     currency: result.ruleSet.currency,
-    rows: result.claims.map((c) => ({ plaintiff: c.plaintiff, defendant: c.defendant, violations: violations(c), low: minor(c.total.low), claimed: minor(c.total.claimed), max: minor(c.total.max) })),
+    rows: result.claims.map((c) => ({
+      plaintiff: c.plaintiff,
+      defendant: c.defendant,
+      violations: violations(c),
+      low: minor(c.total.low),
+      claimed: minor(c.total.claimed),
+      max: minor(c.total.max),
+    })),
     totals: { low: minor(result.total.low), claimed: minor(result.total.claimed), max: minor(result.total.max) },
     method: { en: methodText(result, 'en'), fr: methodText(result, 'fr') },
   };
@@ -173,15 +228,20 @@ async function damagesSection(knex: Knex, slug: string, rules: string): Promise<
 
 export async function gatherSummaryData(ctx: Context, caseId: number, opts: GatherOptions = {}): Promise<SummaryData> {
   const knex = ctx.db.knex;
-  const c = (await knex('cases').where({ id: caseId }).first('id', 'slug', 'title', 'created_at')) as { id: number; slug: string; title: string; created_at: string } | undefined;
+  const c = (await knex('cases').where({ id: caseId }).first('id', 'slug', 'title', 'created_at')) as
+    { id: number; slug: string; title: string; created_at: string } | undefined;
   if (!c) throw new SpamcaseError('CASE_NOT_FOUND', `no case with id ${caseId}`);
   const report = await caseReport(knex, c.slug);
-  const parties = (await knex('parties').where({ case_id: caseId }).orderBy('id').select('id', 'name', 'bates_prefix')) as Array<{ id: number; name: string; bates_prefix: string }>;
+  const parties = (await knex('parties')
+    .where({ case_id: caseId })
+    .orderBy('id')
+    .select('id', 'name', 'bates_prefix')) as Array<{ id: number; name: string; bates_prefix: string }>;
   const allEvents = await listCustodyEvents(knex, caseId, c.slug);
   const events = opts.asOfSeq === undefined ? allEvents : allEvents.filter((e) => e.seq <= opts.asOfSeq!);
   const last = events[events.length - 1];
   if (!last) throw new SpamcaseError('STORE_CORRUPT', `case "${c.slug}" has no custody event`);
-  if (opts.asOfSeq !== undefined && last.seq !== opts.asOfSeq) throw new SpamcaseError('INVALID_INPUT', `case "${c.slug}" has no custody event ${opts.asOfSeq}`);
+  if (opts.asOfSeq !== undefined && last.seq !== opts.asOfSeq)
+    throw new SpamcaseError('INVALID_INPUT', `case "${c.slug}" has no custody event ${opts.asOfSeq}`);
   const acq = await acquisitions(knex, caseId);
 
   const data: SummaryData = {
@@ -196,7 +256,11 @@ export async function gatherSummaryData(ctx: Context, caseId: number, opts: Gath
     ...(await attributionSections(knex, caseId, opts.topAccounts ?? TOP_ACCOUNTS)),
     ...(await campaignSection(ctx, c.slug, caseId)),
     ...(opts.rules === undefined ? {} : { damages: await damagesSection(knex, c.slug, opts.rules) }),
-    timeline: await deliveriesPerDay(knex, caseId, parties.map((p) => ({ id: Number(p.id), name: p.name }))),
+    timeline: await deliveriesPerDay(
+      knex,
+      caseId,
+      parties.map((p) => ({ id: Number(p.id), name: p.name })),
+    ),
     custody: {
       total: events.length,
       events: events.map((e) => ({ seq: e.seq, at: e.at, actor: e.actor, action: e.action, hash: e.hash })),

@@ -39,7 +39,11 @@ function subheading(r: R, title: string): void {
   paragraph(r.doc, title, { size: r.l.bodySize + 1, weight: 'bold', gap: r.l.bodySize * 0.3 });
 }
 
-function text(r: R, s: string, opts: { align?: 'left' | 'center' | 'justify'; size?: number; weight?: 'regular' | 'bold' | 'mono' } = {}): void {
+function text(
+  r: R,
+  s: string,
+  opts: { align?: 'left' | 'center' | 'justify'; size?: number; weight?: 'regular' | 'bold' | 'mono' } = {},
+): void {
   paragraph(r.doc, s, { size: opts.size ?? r.l.bodySize, align: opts.align ?? 'justify', weight: opts.weight });
 }
 
@@ -58,23 +62,45 @@ function captionPage(r: R): void {
   doc.addPage();
   doc.outline.addItem(w.s('documentTitle'));
   doc.y = doc.page.margins.top + 40;
-  paragraph(doc, safeLine(data.case.title, 200), { size: l.titleSize, weight: 'bold', align: 'center', color: l.accent, gap: l.bodySize * 1.5 });
+  paragraph(doc, safeLine(data.case.title, 200), {
+    size: l.titleSize,
+    weight: 'bold',
+    align: 'center',
+    color: l.accent,
+    gap: l.bodySize * 1.5,
+  });
   paragraph(doc, w.s('captionPlaintiffs'), { size: l.bodySize, weight: 'bold', align: 'center', gap: 2 });
-  for (const p of data.plaintiffs) paragraph(doc, safeLine(p.name, 120), { size: l.bodySize + 2, align: 'center', gap: 2 });
+  for (const p of data.plaintiffs)
+    paragraph(doc, safeLine(p.name, 120), { size: l.bodySize + 2, align: 'center', gap: 2 });
   doc.y += l.bodySize;
   paragraph(doc, w.s('captionVersus'), { size: l.bodySize + 2, align: 'center', gap: l.bodySize });
   paragraph(doc, w.s('captionDefendants'), { size: l.bodySize, weight: 'bold', align: 'center', gap: 2 });
   for (const d of defendantsLine(r)) paragraph(doc, d, { size: l.bodySize + 2, align: 'center', gap: 2 });
   doc.y += l.bodySize * 2;
-  if (data.jurisdiction) paragraph(doc, w.s('captionJurisdiction', { jurisdiction: safeLine(data.jurisdiction, 200) }), { size: l.bodySize + 1, align: 'center' });
+  if (data.jurisdiction)
+    paragraph(doc, w.s('captionJurisdiction', { jurisdiction: safeLine(data.jurisdiction, 200) }), {
+      size: l.bodySize + 1,
+      align: 'center',
+    });
   doc.y += l.bodySize * 2;
   paragraph(doc, w.s('documentTitle'), { size: l.headingSize + 2, weight: 'bold', align: 'center', gap: l.bodySize });
-  paragraph(doc, w.s('captionAsOf', { date: isoMinute(data.asOf.at), seq: data.asOf.seq }), { size: l.bodySize, align: 'center' });
-  if (data.organization) paragraph(doc, w.s('captionProducedBy', { organization: safeLine(data.organization, 200) }), { size: l.bodySize, align: 'center' });
+  paragraph(doc, w.s('captionAsOf', { date: isoMinute(data.asOf.at), seq: data.asOf.seq }), {
+    size: l.bodySize,
+    align: 'center',
+  });
+  if (data.organization)
+    paragraph(doc, w.s('captionProducedBy', { organization: safeLine(data.organization, 200) }), {
+      size: l.bodySize,
+      align: 'center',
+    });
   paragraph(doc, w.s('captionCase', { slug: data.case.slug }), { size: l.bodySize, align: 'center' });
   doc.y += l.bodySize;
   if (data.bundle) {
-    paragraph(doc, w.s('captionBundle', { identifier: safeLine(data.bundle.identifier, 200) }), { size: l.bodySize, align: 'center', gap: 2 });
+    paragraph(doc, w.s('captionBundle', { identifier: safeLine(data.bundle.identifier, 200) }), {
+      size: l.bodySize,
+      align: 'center',
+      gap: 2,
+    });
     paragraph(doc, w.s('captionManifest', { hash: '' }), { size: l.bodySize, align: 'center', gap: 2 });
     paragraph(doc, safeLine(data.bundle.manifestSha256, 64), { size: l.bodySize - 1, weight: 'mono', align: 'center' });
   } else {
@@ -87,7 +113,9 @@ function summarySection(r: R): void {
   const rep = data.report;
   heading(r, w.s('sectionSummary'), { newPage: true });
   const sentences = [
-    rep.firstDate ? w.s('summarySpan', { first: isoDay(rep.firstDate), last: isoDay(rep.lastDate) }) : w.s('summaryNoDates'),
+    rep.firstDate
+      ? w.s('summarySpan', { first: isoDay(rep.firstDate), last: isoDay(rep.lastDate) })
+      : w.s('summaryNoDates'),
     w.s('summaryCounts', {
       samples: w.int(rep.samples),
       acquisitions: w.int(rep.acquisitions),
@@ -120,16 +148,33 @@ function summarySection(r: R): void {
   if (data.campaigns) rows.push([w.s('rowCampaigns'), data.campaigns.total]);
   if (data.defendants) rows.push([w.s('rowDefendants'), data.defendants.length]);
   rows.push([w.s('rowRejected'), rep.rejected], [w.s('rowParseErrors'), rep.parseErrors]);
-  grid(r, [{ header: w.s('colWhat'), share: 0.7 }, { header: w.s('colCount'), share: 0.3, align: 'right' }], rows.map(([k, v]) => [k, w.int(v)]));
+  grid(
+    r,
+    [
+      { header: w.s('colWhat'), share: 0.7 },
+      { header: w.s('colCount'), share: 0.3, align: 'right' },
+    ],
+    rows.map(([k, v]) => [k, w.int(v)]),
+  );
 
   subheading(r, w.s('perPartyTitle'));
   text(r, w.s('summaryPerParty'));
-  const span = new Map(data.timeline.map((t) => [t.party, t.days.length > 0 ? [t.days[0]![0], t.days[t.days.length - 1]![0]] : ['', '']]));
+  const span = new Map(
+    data.timeline.map((t) => [t.party, t.days.length > 0 ? [t.days[0]![0], t.days[t.days.length - 1]![0]] : ['', '']]),
+  );
   const partyRows = rep.parties.map((p) => {
     const s = span.get(p.name) ?? ['', ''];
     return [safeLine(p.name, 120), p.batesPrefix, w.int(p.samples), w.int(p.items), w.int(p.deliveries), s[0]!, s[1]!];
   });
-  partyRows.push([w.s('rowCaseTotal'), '', w.int(rep.samples), w.int(rep.items), w.int(rep.deliveries), isoDay(rep.firstDate), isoDay(rep.lastDate)]);
+  partyRows.push([
+    w.s('rowCaseTotal'),
+    '',
+    w.int(rep.samples),
+    w.int(rep.items),
+    w.int(rep.deliveries),
+    isoDay(rep.firstDate),
+    isoDay(rep.lastDate),
+  ]);
   grid(
     r,
     [
@@ -158,7 +203,8 @@ function methodSection(r: R): void {
     for (const p of data.damages.method[r.lang]) text(r, safeParagraph(p, 4000));
   }
   subheading(r, w.s('acquisitionsTitle'));
-  if (data.acquisitionsTotal > data.acquisitions.length) text(r, w.s('acquisitionsMore', { shown: w.int(data.acquisitions.length), total: w.int(data.acquisitionsTotal) }));
+  if (data.acquisitionsTotal > data.acquisitions.length)
+    text(r, w.s('acquisitionsMore', { shown: w.int(data.acquisitions.length), total: w.int(data.acquisitionsTotal) }));
   grid(
     r,
     [
@@ -170,7 +216,15 @@ function methodSection(r: R): void {
       { header: w.s('colSamples'), share: 0.11, align: 'right' },
       { header: w.s('colNewItems'), share: 0.13, align: 'right' },
     ],
-    data.acquisitions.map((a) => [String(a.id), safeLine(a.party, 120), w.name('methodNames', a.method), safeLine(a.operator, 120), isoMinute(a.startedAt).replace(' UTC', ''), w.int(a.samples), w.int(a.newItems)]),
+    data.acquisitions.map((a) => [
+      String(a.id),
+      safeLine(a.party, 120),
+      w.name('methodNames', a.method),
+      safeLine(a.operator, 120),
+      isoMinute(a.startedAt).replace(' UTC', ''),
+      w.int(a.samples),
+      w.int(a.newItems),
+    ]),
   );
   grid(
     r,
@@ -186,7 +240,14 @@ function methodSection(r: R): void {
 function topList(r: R, list: SummaryTopList, kind: 'accounts' | 'ips'): void {
   const { w } = r;
   subheading(r, w.s(kind === 'accounts' ? 'accountsTitle' : 'ipsTitle'));
-  text(r, w.s(kind === 'accounts' ? 'accountsMore' : 'ipsMore', { shown: w.int(list.rows.length), total: w.int(list.total), csv: list.csvName }));
+  text(
+    r,
+    w.s(kind === 'accounts' ? 'accountsMore' : 'ipsMore', {
+      shown: w.int(list.rows.length),
+      total: w.int(list.total),
+      csv: list.csvName,
+    }),
+  );
   const withDefendant = list.rows.some((x) => x.defendant !== null);
   const columns: Column[] = [
     { header: w.s('colNo'), share: 0.05, align: 'right' },
@@ -199,7 +260,15 @@ function topList(r: R, list: SummaryTopList, kind: 'accounts' | 'ips'): void {
   ];
   if (withDefendant) columns.push({ header: w.s('colDefendant'), share: 0.08 });
   const rows = list.rows.map((x, i) => {
-    const row = [String(i + 1), safeLine(x.key, 200), w.int(x.deliveries), w.int(x.recipients), isoDay(x.firstSeen), isoDay(x.lastSeen), safeLine(x.evidence, 60)];
+    const row = [
+      String(i + 1),
+      safeLine(x.key, 200),
+      w.int(x.deliveries),
+      w.int(x.recipients),
+      isoDay(x.firstSeen),
+      isoDay(x.lastSeen),
+      safeLine(x.evidence, 60),
+    ];
     if (withDefendant) row.push(safeLine(x.defendant ?? '', 60));
     return row;
   });
@@ -244,13 +313,35 @@ function campaignsSection(r: R): void {
       { header: w.s('colLast'), share: 0.11, align: 'right' },
       { header: w.s('exemplarSubject', { subject: '' }).replace(/[:\s]+$/, ''), share: 0.34 },
     ],
-    c.rows.map((x) => [String(x.number), w.int(x.messages), w.int(x.deliveries), w.int(x.accounts), isoDay(x.firstDate), isoDay(x.lastDate), safeLine(x.exemplar.subject, 200)]),
+    c.rows.map((x) => [
+      String(x.number),
+      w.int(x.messages),
+      w.int(x.deliveries),
+      w.int(x.accounts),
+      isoDay(x.firstDate),
+      isoDay(x.lastDate),
+      safeLine(x.exemplar.subject, 200),
+    ]),
   );
   for (const x of c.rows.slice(0, MAX_EXEMPLARS)) {
     ensureSpace(doc, l.bodySize * 9);
-    paragraph(doc, w.s('exemplarTitle', { number: x.number, bates: safeLine(x.exemplar.bates, 40) }), { size: l.bodySize, weight: 'bold', gap: 2 });
-    paragraph(doc, w.s('exemplarLine', { date: isoMinute(x.exemplar.date) || w.s('none'), sender: safeLine(x.exemplar.sender, 200) || w.s('none') }), { size: l.bodySize - 1, gap: 2 });
-    paragraph(doc, w.s('exemplarSubject', { subject: safeLine(x.exemplar.subject, 300) || w.s('none') }), { size: l.bodySize - 1, gap: 2 });
+    paragraph(doc, w.s('exemplarTitle', { number: x.number, bates: safeLine(x.exemplar.bates, 40) }), {
+      size: l.bodySize,
+      weight: 'bold',
+      gap: 2,
+    });
+    paragraph(
+      doc,
+      w.s('exemplarLine', {
+        date: isoMinute(x.exemplar.date) || w.s('none'),
+        sender: safeLine(x.exemplar.sender, 200) || w.s('none'),
+      }),
+      { size: l.bodySize - 1, gap: 2 },
+    );
+    paragraph(doc, w.s('exemplarSubject', { subject: safeLine(x.exemplar.subject, 300) || w.s('none') }), {
+      size: l.bodySize - 1,
+      gap: 2,
+    });
     const excerpt = safeParagraph(x.exemplar.excerpt, MAX_EXCERPT_CHARS);
     if (excerpt) {
       paragraph(doc, w.s('exemplarExcerpt'), { size: l.bodySize - 1, gap: 1 });
@@ -267,16 +358,21 @@ function timelineSection(r: R): void {
   else {
     text(r, model.bucketDays === 1 ? w.s('timelineIntro') : w.s('timelineBucket', { days: model.bucketDays }));
     ensureSpace(doc, l.chartHeight);
-    drawChart(doc, { ...model, series: model.series.map((s) => ({ ...s, party: safeLine(s.party, 80) })) }, {
-      height: l.chartHeight,
-      size: l.smallSize,
-      colors: l.seriesColors,
-      rule: l.rule,
-      axisLabel: w.s('axisDeliveries'),
-      formatInt: (n) => w.int(n),
-    });
+    drawChart(
+      doc,
+      { ...model, series: model.series.map((s) => ({ ...s, party: safeLine(s.party, 80) })) },
+      {
+        height: l.chartHeight,
+        size: l.smallSize,
+        colors: l.seriesColors,
+        rule: l.rule,
+        axisLabel: w.s('axisDeliveries'),
+        formatInt: (n) => w.int(n),
+      },
+    );
   }
-  for (const s of data.timeline) if (s.undated > 0) text(r, w.s('timelineUndated', { undated: w.int(s.undated), party: safeLine(s.party, 120) }));
+  for (const s of data.timeline)
+    if (s.undated > 0) text(r, w.s('timelineUndated', { undated: w.int(s.undated), party: safeLine(s.party, 120) }));
 }
 
 function damagesSection(r: R): void {
@@ -286,8 +382,22 @@ function damagesSection(r: R): void {
   heading(r, w.s('sectionDamages'));
   text(r, w.s('damagesIntro', { ruleSet: safeLine(d.ruleSet, 120) }));
   const m = (n: number) => w.money(n, d.currency);
-  const rows = d.rows.map((x) => [safeLine(x.plaintiff, 80), x.defendant === null ? w.s('ungrouped') : safeLine(x.defendant, 80), w.int(x.violations), m(x.low), m(x.claimed), m(x.max)]);
-  rows.push([w.s('rowTotal'), '', w.int(d.rows.reduce((a, x) => a + x.violations, 0)), m(d.totals.low), m(d.totals.claimed), m(d.totals.max)]);
+  const rows = d.rows.map((x) => [
+    safeLine(x.plaintiff, 80),
+    x.defendant === null ? w.s('ungrouped') : safeLine(x.defendant, 80),
+    w.int(x.violations),
+    m(x.low),
+    m(x.claimed),
+    m(x.max),
+  ]);
+  rows.push([
+    w.s('rowTotal'),
+    '',
+    w.int(d.rows.reduce((a, x) => a + x.violations, 0)),
+    m(d.totals.low),
+    m(d.totals.claimed),
+    m(d.totals.max),
+  ]);
   grid(
     r,
     [
@@ -327,7 +437,12 @@ function custodySection(r: R): void {
       { header: w.s('colFirst'), share: 0.24, align: 'right' },
       { header: w.s('colLast'), share: 0.24, align: 'right' },
     ],
-    [...byAction].map(([action, a]) => [w.name('actionNames', action), w.int(a.n), isoMinute(a.first), isoMinute(a.last)]),
+    [...byAction].map(([action, a]) => [
+      w.name('actionNames', action),
+      w.int(a.n),
+      isoMinute(a.first),
+      isoMinute(a.last),
+    ]),
   );
   subheading(r, w.s('custodyLatest'));
   grid(
@@ -339,7 +454,15 @@ function custodySection(r: R): void {
       { header: w.s('colActor'), share: 0.18 },
       { header: w.s('colHash'), share: 0.42, weight: 'mono' },
     ],
-    c.events.slice(-CUSTODY_EVENTS_SHOWN).map((e) => [String(e.seq), isoMinute(e.at).replace(' UTC', ''), w.name('actionNames', e.action), safeLine(e.actor, 120), e.hash]),
+    c.events
+      .slice(-CUSTODY_EVENTS_SHOWN)
+      .map((e) => [
+        String(e.seq),
+        isoMinute(e.at).replace(' UTC', ''),
+        w.name('actionNames', e.action),
+        safeLine(e.actor, 120),
+        e.hash,
+      ]),
   );
 }
 
@@ -347,7 +470,12 @@ function declarationPage(r: R): void {
   const { w, l, data, doc } = r;
   heading(r, w.s('sectionDeclaration'), { newPage: true });
   doc.y += l.bodySize;
-  for (const p of w.list('declarationBody', { organization: safeLine(data.organization, 200) || '____________________', seq: data.asOf.seq, at: isoMinute(data.asOf.at), hash: data.asOf.hash })) {
+  for (const p of w.list('declarationBody', {
+    organization: safeLine(data.organization, 200) || '____________________',
+    seq: data.asOf.seq,
+    at: isoMinute(data.asOf.at),
+    hash: data.asOf.hash,
+  })) {
     text(r, p);
   }
   doc.y += l.bodySize * 3;
@@ -357,7 +485,13 @@ function declarationPage(r: R): void {
     ensureSpace(doc, l.bodySize * 4);
     const y = doc.y + l.bodySize * 2;
     cellText(doc, label, left, y - l.bodySize * 0.9, width * 0.3, { size: l.bodySize });
-    doc.save().lineWidth(0.6).moveTo(left + width * 0.3, y).lineTo(left + width, y).stroke('#000000').restore();
+    doc
+      .save()
+      .lineWidth(0.6)
+      .moveTo(left + width * 0.3, y)
+      .lineTo(left + width, y)
+      .stroke('#000000')
+      .restore();
     doc.y = y + l.bodySize * 1.5;
   }
 }
@@ -375,12 +509,29 @@ function decoratePages(r: R): void {
     doc.page.margins.bottom = 0;
     if (i > range.start) {
       const headerY = doc.page.margins.top - l.smallSize * 3;
-      cellText(doc, w.s('runningHeader', { title: safeLine(data.case.title, 200) }), left, headerY, width * 0.6, { size: l.smallSize, color: '#444444' });
-      cellText(doc, w.s('runningHeaderRight'), left + width * 0.6, headerY, width * 0.4, { size: l.smallSize, align: 'right', color: '#444444' });
-      doc.save().lineWidth(0.4).moveTo(left, headerY + l.smallSize * 1.6).lineTo(left + width, headerY + l.smallSize * 1.6).stroke(l.rule).restore();
+      cellText(doc, w.s('runningHeader', { title: safeLine(data.case.title, 200) }), left, headerY, width * 0.6, {
+        size: l.smallSize,
+        color: '#444444',
+      });
+      cellText(doc, w.s('runningHeaderRight'), left + width * 0.6, headerY, width * 0.4, {
+        size: l.smallSize,
+        align: 'right',
+        color: '#444444',
+      });
+      doc
+        .save()
+        .lineWidth(0.4)
+        .moveTo(left, headerY + l.smallSize * 1.6)
+        .lineTo(left + width, headerY + l.smallSize * 1.6)
+        .stroke(l.rule)
+        .restore();
     }
     const footerY = doc.page.height - savedBottom + l.smallSize * 2;
-    cellText(doc, w.s('pageOf', { page: i - range.start + 1, pages: total }), left, footerY, width, { size: l.smallSize, align: 'center', color: '#444444' });
+    cellText(doc, w.s('pageOf', { page: i - range.start + 1, pages: total }), left, footerY, width, {
+      size: l.smallSize,
+      align: 'center',
+      color: '#444444',
+    });
     doc.page.margins.bottom = savedBottom;
   }
 }

@@ -45,12 +45,18 @@ export function loadPdfTemplate(lang: Lang, dir = PDF_TEMPLATE_DIR): PdfTemplate
   try {
     parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as PdfTemplate;
   } catch (err) {
-    throw new SpamcaseError('CONFIG_INVALID', `PDF template ${file} cannot be read: ${(err as Error).message}`, { cause: err });
+    throw new SpamcaseError('CONFIG_INVALID', `PDF template ${file} cannot be read: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
   const problems: string[] = [];
   if (typeof parsed.lang !== 'string') problems.push('"lang" must be a string');
   if (typeof parsed.layout !== 'object' || parsed.layout === null) problems.push('"layout" is missing');
-  if (typeof parsed.number?.thousands !== 'string' || typeof parsed.number?.decimal !== 'string' || !parsed.number?.money?.includes('{amount}')) {
+  if (
+    typeof parsed.number?.thousands !== 'string' ||
+    typeof parsed.number?.decimal !== 'string' ||
+    !parsed.number?.money?.includes('{amount}')
+  ) {
     problems.push('"number" needs "thousands", "decimal" and "money" (with {amount})');
   }
   if (typeof parsed.text !== 'object' || parsed.text === null) problems.push('"text" is missing');
@@ -74,20 +80,23 @@ export class Wording {
 
   s(key: string, vars?: Record<string, string | number>): string {
     const v = this.template.text[key];
-    if (typeof v !== 'string') throw new SpamcaseError('CONFIG_INVALID', `PDF template (${this.template.lang}) has no text "${key}"`);
+    if (typeof v !== 'string')
+      throw new SpamcaseError('CONFIG_INVALID', `PDF template (${this.template.lang}) has no text "${key}"`);
     return fill(v, vars);
   }
 
   list(key: string, vars?: Record<string, string | number>): string[] {
     const v = this.template.text[key];
-    if (!Array.isArray(v)) throw new SpamcaseError('CONFIG_INVALID', `PDF template (${this.template.lang}) has no list "${key}"`);
+    if (!Array.isArray(v))
+      throw new SpamcaseError('CONFIG_INVALID', `PDF template (${this.template.lang}) has no list "${key}"`);
     return v.map((line) => fill(line, vars));
   }
 
   /** A name from a map (method names, custody actions); unknown names print as they are. */
   name(key: string, value: string): string {
     const v = this.template.text[key];
-    if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new SpamcaseError('CONFIG_INVALID', `PDF template (${this.template.lang}) has no map "${key}"`);
+    if (typeof v !== 'object' || v === null || Array.isArray(v))
+      throw new SpamcaseError('CONFIG_INVALID', `PDF template (${this.template.lang}) has no map "${key}"`);
     return v[value] ?? value;
   }
 

@@ -55,7 +55,13 @@ export interface SummaryCampaign {
   accounts: number;
   firstDate: string | null;
   lastDate: string | null;
-  exemplar: { bates: string; date: string | null; subject: string | null; sender: string | null; excerpt: string | null };
+  exemplar: {
+    bates: string;
+    date: string | null;
+    subject: string | null;
+    sender: string | null;
+    excerpt: string | null;
+  };
 }
 
 export interface SummaryCampaigns {

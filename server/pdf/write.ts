@@ -36,9 +36,14 @@ export interface WrittenSummary {
   asOfSeq: number;
 }
 
-export async function writeSummaryPdf(ctx: Context, caseSlug: string, opts: GatherOptions & { lang: Lang; out: string }): Promise<WrittenSummary> {
+export async function writeSummaryPdf(
+  ctx: Context,
+  caseSlug: string,
+  opts: GatherOptions & { lang: Lang; out: string },
+): Promise<WrittenSummary> {
   const dir = path.dirname(path.resolve(opts.out));
-  if (!fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory()) throw new SpamcaseError('INVALID_INPUT', `cannot write ${opts.out}: folder ${dir} does not exist`);
+  if (!fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory())
+    throw new SpamcaseError('INVALID_INPUT', `cannot write ${opts.out}: folder ${dir} does not exist`);
   const record = await getCase(ctx.db.knex, caseSlug);
   const data = await gatherSummaryData(ctx, record.id, opts);
   const pdf = await renderSummaryPdf(data, { lang: opts.lang });

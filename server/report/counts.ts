@@ -69,7 +69,10 @@ export async function caseReport(knex: Knex, slug: string): Promise<CaseReport> 
 
   const parties: PartyCounts[] = [];
   for (const p of c.parties) {
-    const ofParty = () => knex('samples as s').join('acquisitions as a', 'a.id', 's.acquisition_id').where({ 's.case_id': c.id, 'a.party_id': p.id });
+    const ofParty = () =>
+      knex('samples as s')
+        .join('acquisitions as a', 'a.id', 's.acquisition_id')
+        .where({ 's.case_id': c.id, 'a.party_id': p.id });
     parties.push({
       name: p.name,
       batesPrefix: p.batesPrefix,
@@ -104,7 +107,11 @@ export async function caseReport(knex: Knex, slug: string): Promise<CaseReport> 
   const choice = await getRuleSetChoice(knex, c.id);
   if (choice) {
     try {
-      report.damages = { ...damagesJson((await caseDamages(knex, c.slug)).result), chosenAt: choice.chosenAt, chosenBy: choice.chosenBy };
+      report.damages = {
+        ...damagesJson((await caseDamages(knex, c.slug)).result),
+        chosenAt: choice.chosenAt,
+        chosenBy: choice.chosenBy,
+      };
     } catch (err) {
       report.damages = { rules: choice.rules, error: describeError(err) };
     }

@@ -39,22 +39,39 @@ export interface ItemDetail {
   party: string;
   pack: string;
   packOffset: number;
-  message: { key: string; headerMessageId: string | null; from: string | null; subject: string | null; date: string | null; firstItemBates: string | null };
+  message: {
+    key: string;
+    headerMessageId: string | null;
+    from: string | null;
+    subject: string | null;
+    date: string | null;
+    firstItemBates: string | null;
+  };
   deliveries: { total: number; rows: Array<{ recipient: string; source: string }> };
   samples: { total: number; rows: ItemSample[] };
 }
 
 export async function itemDetail(knex: Knex, caseId: number, bates: string): Promise<ItemDetail> {
   if (!BATES_PATTERN.test(bates)) throw new SpamcaseError('NOT_FOUND', `no item ${bates}`);
-  const item = (await knex('items as i').join('parties as p', 'p.id', 'i.party_id').where({ 'i.case_id': caseId, 'i.bates': bates }).first('i.*', 'p.name as party_name')) as
-    | Record<string, string | number | null>
-    | undefined;
+  const item = (await knex('items as i')
+    .join('parties as p', 'p.id', 'i.party_id')
+    .where({ 'i.case_id': caseId, 'i.bates': bates })
+    .first('i.*', 'p.name as party_name')) as Record<string, string | number | null> | undefined;
   if (!item) throw new SpamcaseError('NOT_FOUND', `no item ${bates} in this case`);
   const m = (await knex('messages').where({ id: item.message_id }).first()) as Record<string, string | number | null>;
-  const firstBates = (await knex('items').where({ id: m.first_item_id }).first('bates')) as { bates: string } | undefined;
-  const deliveryTotal = (await knex('deliveries').where({ message_id: item.message_id }).count({ n: '*' }).first()) as { n: number | string };
-  const deliveries = (await knex('deliveries').where({ message_id: item.message_id }).orderBy('recipient').limit(MAX_LISTED_DELIVERIES).select('recipient', 'recipient_source')) as Array<{ recipient: string; recipient_source: string }>;
-  const sampleTotal = (await knex('samples').where({ item_id: item.id }).count({ n: '*' }).first()) as { n: number | string };
+  const firstBates = (await knex('items').where({ id: m.first_item_id }).first('bates')) as
+    { bates: string } | undefined;
+  const deliveryTotal = (await knex('deliveries').where({ message_id: item.message_id }).count({ n: '*' }).first()) as {
+    n: number | string;
+  };
+  const deliveries = (await knex('deliveries')
+    .where({ message_id: item.message_id })
+    .orderBy('recipient')
+    .limit(MAX_LISTED_DELIVERIES)
+    .select('recipient', 'recipient_source')) as Array<{ recipient: string; recipient_source: string }>;
+  const sampleTotal = (await knex('samples').where({ item_id: item.id }).count({ n: '*' }).first()) as {
+    n: number | string;
+  };
   const samples = (await knex('samples as s')
     .join('acquisitions as a', 'a.id', 's.acquisition_id')
     .join('parties as p', 'p.id', 'a.party_id')
@@ -96,7 +113,10 @@ export async function itemDetail(knex: Knex, caseId: number, bates: string): Pro
       date: (m.date as string | null) ?? null,
       firstItemBates: firstBates?.bates ?? null,
     },
-    deliveries: { total: Number(deliveryTotal.n), rows: deliveries.map((d) => ({ recipient: d.recipient, source: d.recipient_source })) },
+    deliveries: {
+      total: Number(deliveryTotal.n),
+      rows: deliveries.map((d) => ({ recipient: d.recipient, source: d.recipient_source })),
+    },
     samples: {
       total: Number(sampleTotal.n),
       rows: samples.map((s) => ({
@@ -111,15 +131,25 @@ export async function itemDetail(knex: Knex, caseId: number, bates: string): Pro
         sourceSha256: (s.source_sha256 as string | null) ?? null,
         operator: String(s.operator),
         startedAt: String(s.started_at),
-        wrapper: s.wrapper_locator ? { locator: String(s.wrapper_locator), kind: String(s.wrapper_kind), sha256: String(s.wrapper_sha256) } : null,
+        wrapper: s.wrapper_locator
+          ? { locator: String(s.wrapper_locator), kind: String(s.wrapper_kind), sha256: String(s.wrapper_sha256) }
+          : null,
       })),
     },
   };
 }
 
 /** The item's stored bytes, exactly; STORE_CORRUPT if they no longer match their SHA-256. */
-export function readItemBytes(ctx: Pick<Context, 'dataRoot'>, caseSlug: string, item: Pick<ItemDetail, 'pack' | 'packOffset' | 'size' | 'sha256' | 'bates'>): Buffer {
+export function readItemBytes(
+  ctx: Pick<Context, 'dataRoot'>,
+  caseSlug: string,
+  item: Pick<ItemDetail, 'pack' | 'packOffset' | 'size' | 'sha256' | 'bates'>,
+): Buffer {
   const bytes = readBlob(storeDir(ctx, caseSlug), { pack: item.pack, offset: item.packOffset, size: item.size });
-  if (sha256Hex(bytes) !== item.sha256) throw new SpamcaseError('STORE_CORRUPT', `stored bytes of ${item.bates} do not match their SHA-256 (run spamcase fsck)`);
+  if (sha256Hex(bytes) !== item.sha256)
+    throw new SpamcaseError(
+      'STORE_CORRUPT',
+      `stored bytes of ${item.bates} do not match their SHA-256 (run spamcase fsck)`,
+    );
   return bytes;
 }

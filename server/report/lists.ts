@@ -66,14 +66,16 @@ function likePattern(text: string): string {
 
 export function pageSize(limit: number | undefined): number {
   if (limit === undefined) return DEFAULT_PAGE_SIZE;
-  if (!Number.isInteger(limit) || limit < 1) throw new SpamcaseError('INVALID_INPUT', 'page size must be a positive whole number');
+  if (!Number.isInteger(limit) || limit < 1)
+    throw new SpamcaseError('INVALID_INPUT', 'page size must be a positive whole number');
   return Math.min(limit, MAX_PAGE_SIZE);
 }
 
 /** One page of a case's items, with their message's From and subject. */
 export async function listItems(knex: Knex, caseId: number, opts: ItemListOptions = {}): Promise<Page<ItemRow>> {
   const sort = opts.sort ?? 'bates';
-  if (!(ITEM_SORTS as readonly string[]).includes(sort)) throw new SpamcaseError('INVALID_INPUT', `sort must be one of ${ITEM_SORTS.join(', ')}`);
+  if (!(ITEM_SORTS as readonly string[]).includes(sort))
+    throw new SpamcaseError('INVALID_INPUT', `sort must be one of ${ITEM_SORTS.join(', ')}`);
   const desc = opts.order === 'desc';
   const cmp = desc ? '<' : '>';
   const dir = desc ? 'desc' : 'asc';
@@ -96,18 +98,30 @@ export async function listItems(knex: Knex, caseId: number, opts: ItemListOption
       if (search.length > 200) throw new SpamcaseError('INVALID_INPUT', 'search text has at most 200 characters');
       const pattern = likePattern(search);
       q.where((w) => {
-        void w.whereRaw("lower(m.subject) like ? escape '\\'", [pattern]).orWhereRaw("lower(m.from_address) like ? escape '\\'", [pattern]);
+        void w
+          .whereRaw("lower(m.subject) like ? escape '\\'", [pattern])
+          .orWhereRaw("lower(m.from_address) like ? escape '\\'", [pattern]);
       });
     }
   }
   if (opts.party) {
     const prefix = opts.party.toUpperCase();
-    if (!/^[A-Z][A-Z0-9]{0,9}$/.test(prefix)) throw new SpamcaseError('INVALID_INPUT', 'party filter must be a Bates prefix');
+    if (!/^[A-Z][A-Z0-9]{0,9}$/.test(prefix))
+      throw new SpamcaseError('INVALID_INPUT', 'party filter must be a Bates prefix');
     q.where('i.bates', '>', `${prefix}-`).where('i.bates', '<', `${prefix}.`);
   }
   if (opts.parseErrorsOnly) q.whereNotNull('i.parse_error');
 
-  type Raw = { id: number | string; bates: string; sha256: string; size: number | string; date: string | null; parse_error: string | null; from_address: string | null; subject: string | null };
+  type Raw = {
+    id: number | string;
+    bates: string;
+    sha256: string;
+    size: number | string;
+    date: string | null;
+    parse_error: string | null;
+    from_address: string | null;
+    subject: string | null;
+  };
   let rows: Raw[];
   let nextCursor: (last: Raw, phase?: string) => unknown[];
   if (sort === 'bates') {
@@ -115,8 +129,19 @@ export async function listItems(knex: Knex, caseId: number, opts: ItemListOption
     rows = (await q.orderBy('i.bates', dir).limit(limit + 1)) as Raw[];
     nextCursor = (last) => [last.bates];
   } else if (sort === 'size') {
-    if (cursor) q.where((w) => void w.where('i.size', cmp, Number(cursor[0])).orWhere((w2) => void w2.where('i.size', Number(cursor[0])).where('i.id', cmp, Number(cursor[1]))));
-    rows = (await q.orderBy([{ column: 'i.size', order: dir }, { column: 'i.id', order: dir }]).limit(limit + 1)) as Raw[];
+    if (cursor)
+      q.where(
+        (w) =>
+          void w
+            .where('i.size', cmp, Number(cursor[0]))
+            .orWhere((w2) => void w2.where('i.size', Number(cursor[0])).where('i.id', cmp, Number(cursor[1]))),
+      );
+    rows = (await q
+      .orderBy([
+        { column: 'i.size', order: dir },
+        { column: 'i.id', order: dir },
+      ])
+      .limit(limit + 1)) as Raw[];
     nextCursor = (last) => [Number(last.size), Number(last.id)];
   } else {
     // By date: dated items in date order, then (ascending) or before (descending) the undated ones
@@ -128,8 +153,17 @@ export async function listItems(knex: Knex, caseId: number, opts: ItemListOption
       const pq = q.clone();
       if (phase === 'dated') {
         pq.whereNotNull('i.date');
-        if (cursor && cursor[0] === 'dated') pq.where((w) => void w.where('i.date', cmp, String(cursor[1])).orWhere((w2) => void w2.where('i.date', String(cursor[1])).where('i.id', cmp, Number(cursor[2]))));
-        pq.orderBy([{ column: 'i.date', order: dir }, { column: 'i.id', order: dir }]);
+        if (cursor && cursor[0] === 'dated')
+          pq.where(
+            (w) =>
+              void w
+                .where('i.date', cmp, String(cursor[1]))
+                .orWhere((w2) => void w2.where('i.date', String(cursor[1])).where('i.id', cmp, Number(cursor[2]))),
+          );
+        pq.orderBy([
+          { column: 'i.date', order: dir },
+          { column: 'i.id', order: dir },
+        ]);
       } else {
         pq.whereNull('i.date');
         if (cursor && cursor[0] === 'undated') pq.where('i.id', cmp, Number(cursor[2]));
@@ -149,7 +183,15 @@ export async function listItems(knex: Knex, caseId: number, opts: ItemListOption
   const more = rows.length > limit;
   const page = rows.slice(0, limit);
   return {
-    rows: page.map((r) => ({ bates: r.bates, sha256: r.sha256, size: Number(r.size), date: r.date, from: r.from_address, subject: r.subject, parseError: r.parse_error })),
+    rows: page.map((r) => ({
+      bates: r.bates,
+      sha256: r.sha256,
+      size: Number(r.size),
+      date: r.date,
+      from: r.from_address,
+      subject: r.subject,
+      parseError: r.parse_error,
+    })),
     next: more && page.length > 0 ? encodeCursor(nextCursor(page[page.length - 1]!)) : null,
   };
 }
@@ -171,10 +213,17 @@ export interface AcquisitionRow {
 }
 
 /** A case's acquisitions, newest first, by keyset on id. */
-export async function listAcquisitions(knex: Knex, caseId: number, opts: { limit?: number; after?: string | null } = {}): Promise<Page<AcquisitionRow>> {
+export async function listAcquisitions(
+  knex: Knex,
+  caseId: number,
+  opts: { limit?: number; after?: string | null } = {},
+): Promise<Page<AcquisitionRow>> {
   const limit = pageSize(opts.limit);
   const cursor = decodeCursor(opts.after);
-  const q = knex('acquisitions as a').join('parties as p', 'p.id', 'a.party_id').where('a.case_id', caseId).select('a.*', 'p.name as party_name');
+  const q = knex('acquisitions as a')
+    .join('parties as p', 'p.id', 'a.party_id')
+    .where('a.case_id', caseId)
+    .select('a.*', 'p.name as party_name');
   if (cursor) q.where('a.id', '<', Number(cursor[0]));
   const rows = (await q.orderBy('a.id', 'desc').limit(limit + 1)) as Array<Record<string, unknown>>;
   const page = rows.slice(0, limit);
@@ -208,28 +257,59 @@ export interface RejectionRow {
 }
 
 /** A case's rejected inputs in the order they were met, by keyset on id. */
-export async function listRejections(knex: Knex, caseId: number, opts: { limit?: number; after?: string | null; acquisitionIds?: number[] } = {}): Promise<Page<RejectionRow>> {
+export async function listRejections(
+  knex: Knex,
+  caseId: number,
+  opts: { limit?: number; after?: string | null; acquisitionIds?: number[] } = {},
+): Promise<Page<RejectionRow>> {
   const limit = pageSize(opts.limit);
   const cursor = decodeCursor(opts.after);
   const q = knex('rejections').where('case_id', caseId);
   if (opts.acquisitionIds) q.whereIn('acquisition_id', opts.acquisitionIds.length > 0 ? opts.acquisitionIds : [-1]);
   if (cursor) q.where('id', '>', Number(cursor[0]));
-  const rows = (await q.orderBy('id').limit(limit + 1)) as Array<{ id: number; acquisition_id: number; locator: string; reason: string; size: number | null; sha256: string | null }>;
+  const rows = (await q.orderBy('id').limit(limit + 1)) as Array<{
+    id: number;
+    acquisition_id: number;
+    locator: string;
+    reason: string;
+    size: number | null;
+    sha256: string | null;
+  }>;
   const page = rows.slice(0, limit);
   return {
-    rows: page.map((r) => ({ id: Number(r.id), acquisitionId: Number(r.acquisition_id), locator: r.locator, reason: r.reason, size: r.size === null ? null : Number(r.size), sha256: r.sha256 })),
+    rows: page.map((r) => ({
+      id: Number(r.id),
+      acquisitionId: Number(r.acquisition_id),
+      locator: r.locator,
+      reason: r.reason,
+      size: r.size === null ? null : Number(r.size),
+      sha256: r.sha256,
+    })),
     next: rows.length > limit && page.length > 0 ? encodeCursor([Number(page[page.length - 1]!.id)]) : null,
   };
 }
 
 /** Rejected inputs grouped by reason, most frequent first (the dashboard's "what was rejected and why"). */
-export async function rejectionReasons(knex: Knex, caseId: number, top = 10): Promise<Array<{ reason: string; count: number }>> {
-  const rows = (await knex('rejections').where('case_id', caseId).groupBy('reason').select('reason').count({ n: '*' }).orderBy('n', 'desc').limit(top)) as Array<{ reason: string; n: number | string }>;
+export async function rejectionReasons(
+  knex: Knex,
+  caseId: number,
+  top = 10,
+): Promise<Array<{ reason: string; count: number }>> {
+  const rows = (await knex('rejections')
+    .where('case_id', caseId)
+    .groupBy('reason')
+    .select('reason')
+    .count({ n: '*' })
+    .orderBy('n', 'desc')
+    .limit(top)) as Array<{ reason: string; n: number | string }>;
   return rows.map((r) => ({ reason: r.reason, count: Number(r.n) }));
 }
 
 /** Deliveries per day of the message's Date (UTC), oldest first; undated messages are counted apart. */
-export async function deliveriesPerDay(knex: Knex, caseId: number): Promise<{ days: Array<{ day: string; deliveries: number }>; undated: number }> {
+export async function deliveriesPerDay(
+  knex: Knex,
+  caseId: number,
+): Promise<{ days: Array<{ day: string; deliveries: number }>; undated: number }> {
   const rows = (await knex('deliveries as d')
     .join('messages as m', 'm.id', 'd.message_id')
     .where('d.case_id', caseId)

@@ -14,7 +14,9 @@ export function formatReportTable(r: CaseReport): string {
     ['accounts (attributed senders)', fmt.format(r.accounts)],
     ['originating IPs', fmt.format(r.originatingIps)],
     ['defendants', fmt.format(r.defendants)],
-    ...(r.itemsNotAttributed > 0 ? [['items not attributed (run spamcase attribute)', fmt.format(r.itemsNotAttributed)] as [string, string]] : []),
+    ...(r.itemsNotAttributed > 0
+      ? [['items not attributed (run spamcase attribute)', fmt.format(r.itemsNotAttributed)] as [string, string]]
+      : []),
     ['campaigns (near-identical content)', fmt.format(r.campaigns)],
     ['  of two or more messages', fmt.format(r.campaignsOfTwoOrMore)],
     ['messages not yet in a campaign', fmt.format(r.messagesWithoutCampaign)],
@@ -28,9 +30,14 @@ export function formatReportTable(r: CaseReport): string {
   const lines = [`${r.case}: ${r.title}`, ''];
   for (const [k, v] of rows) lines.push(`  ${k.padEnd(width)}  ${v.padStart(12)}`);
   if (r.parties.length > 0) {
-    lines.push('', `  ${'party'.padEnd(24)} ${'samples'.padStart(12)} ${'items'.padStart(12)} ${'deliveries'.padStart(12)}`);
+    lines.push(
+      '',
+      `  ${'party'.padEnd(24)} ${'samples'.padStart(12)} ${'items'.padStart(12)} ${'deliveries'.padStart(12)}`,
+    );
     for (const p of r.parties) {
-      lines.push(`  ${`${p.name} [${p.batesPrefix}]`.padEnd(24)} ${fmt.format(p.samples).padStart(12)} ${fmt.format(p.items).padStart(12)} ${fmt.format(p.deliveries).padStart(12)}`);
+      lines.push(
+        `  ${`${p.name} [${p.batesPrefix}]`.padEnd(24)} ${fmt.format(p.samples).padStart(12)} ${fmt.format(p.items).padStart(12)} ${fmt.format(p.deliveries).padStart(12)}`,
+      );
     }
   }
   return lines.join('\n');

@@ -27,13 +27,17 @@ const DIGESTS: Record<string, string> = {
 
 export function signDetached(content: Buffer, signer: Signer): Buffer {
   if (signer.key.asymmetricKeyType !== 'rsa') {
-    throw new SpamcaseError('CONFIG_INVALID', `the signing key is ${signer.key.asymmetricKeyType}: bundles are signed with RSA keys`);
+    throw new SpamcaseError(
+      'CONFIG_INVALID',
+      `the signing key is ${signer.key.asymmetricKeyType}: bundles are signed with RSA keys`,
+    );
   }
   const p7 = forge.pkcs7.createSignedData();
   p7.content = forge.util.createBuffer(content.toString('binary'));
   const cert = forge.pki.certificateFromAsn1(forge.asn1.fromDer(signer.certDer.toString('binary')));
   p7.addCertificate(cert);
-  for (const der of signer.chainDer) p7.addCertificate(forge.pki.certificateFromAsn1(forge.asn1.fromDer(der.toString('binary'))));
+  for (const der of signer.chainDer)
+    p7.addCertificate(forge.pki.certificateFromAsn1(forge.asn1.fromDer(der.toString('binary'))));
   const keyPem = signer.key.export({ type: 'pkcs8', format: 'pem' }).toString();
   p7.addSigner({
     key: forge.pki.privateKeyFromPem(keyPem),
@@ -142,7 +146,8 @@ export function checkSignedData(cmsDer: Buffer, content: Buffer | null): SignedD
   // Find the signer certificate: issuer and serial number of the SignerIdentifier.
   const sidParts = children(sid);
   const serialHex = sidParts[1] ? bytesOf(sidParts[1]).toString('hex').replace(/^0+/, '').toUpperCase() : '';
-  result.signer = result.certificates.find((c) => c.serialNumber.replace(/^0+/, '').toUpperCase() === serialHex) ?? null;
+  result.signer =
+    result.certificates.find((c) => c.serialNumber.replace(/^0+/, '').toUpperCase() === serialHex) ?? null;
   if (!result.signer) {
     result.problems.push('the signer certificate is not in the signature');
     return result;
@@ -163,7 +168,8 @@ export function checkSignedData(cmsDer: Buffer, content: Buffer | null): SignedD
   const expectedType = result.eContentType ?? OID_DATA;
   if (contentType !== expectedType) result.problems.push('the content-type attribute does not match the content');
   const actual = crypto.createHash(hash).update(signed).digest();
-  if (!messageDigest || !messageDigest.equals(actual)) result.problems.push('the signed message digest does not match the content (content altered)');
+  if (!messageDigest || !messageDigest.equals(actual))
+    result.problems.push('the signed message digest does not match the content (content altered)');
   // The signature covers the DER of the attributes as a SET (tag 0x31), not the [0] IMPLICIT tag.
   const attrsDer = der(attrsNode);
   attrsDer[0] = 0x31;
@@ -178,7 +184,11 @@ export function checkSignedData(cmsDer: Buffer, content: Buffer | null): SignedD
 }
 
 /** Does `trusted` vouch for `cert`: the same certificate, or its issuer (signature checked)? */
-export function issuedByOrSame(cert: crypto.X509Certificate, trusted: crypto.X509Certificate, chain: crypto.X509Certificate[] = []): boolean {
+export function issuedByOrSame(
+  cert: crypto.X509Certificate,
+  trusted: crypto.X509Certificate,
+  chain: crypto.X509Certificate[] = [],
+): boolean {
   if (cert.raw.equals(trusted.raw)) return true;
   let current = cert;
   for (let depth = 0; depth < 8; depth++) {

@@ -32,13 +32,23 @@ function refuseWorldReadable(file: string): void {
   try {
     mode = fs.statSync(file).mode;
   } catch (err) {
-    throw new SpamcaseError('CONFIG_INVALID', `cannot read signing key ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)} (spamcase keys init makes a trial key)`, { cause: err });
+    throw new SpamcaseError(
+      'CONFIG_INVALID',
+      `cannot read signing key ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)} (spamcase keys init makes a trial key)`,
+      { cause: err },
+    );
   }
   if (mode & 0o006) {
-    throw new SpamcaseError('CONFIG_INVALID', `signing key ${file} is readable by every user on this machine (mode ${octal(mode)}): chmod 600 ${file}`);
+    throw new SpamcaseError(
+      'CONFIG_INVALID',
+      `signing key ${file} is readable by every user on this machine (mode ${octal(mode)}): chmod 600 ${file}`,
+    );
   }
   if (mode & 0o020) {
-    throw new SpamcaseError('CONFIG_INVALID', `signing key ${file} can be replaced by its group (mode ${octal(mode)}): chmod 600 ${file}`);
+    throw new SpamcaseError(
+      'CONFIG_INVALID',
+      `signing key ${file} can be replaced by its group (mode ${octal(mode)}): chmod 600 ${file}`,
+    );
   }
 }
 
@@ -46,7 +56,11 @@ function readFile(file: string, what: string): Buffer {
   try {
     return fs.readFileSync(file);
   } catch (err) {
-    throw new SpamcaseError('CONFIG_INVALID', `cannot read ${what} ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)} (spamcase keys init makes a trial certificate)`, { cause: err });
+    throw new SpamcaseError(
+      'CONFIG_INVALID',
+      `cannot read ${what} ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)} (spamcase keys init makes a trial certificate)`,
+      { cause: err },
+    );
   }
 }
 
@@ -66,7 +80,9 @@ export function loadSigner(source: Config['signing']): Signer {
     try {
       p12 = forge.pkcs12.pkcs12FromAsn1(forge.asn1.fromDer(p12Der.toString('binary')), source.password);
     } catch (err) {
-      throw new SpamcaseError('CONFIG_INVALID', `cannot open PKCS#12 file ${source.p12}: ${(err as Error).message}`, { cause: err });
+      throw new SpamcaseError('CONFIG_INVALID', `cannot open PKCS#12 file ${source.p12}: ${(err as Error).message}`, {
+        cause: err,
+      });
     }
     const SHROUDED_KEY_BAG = '1.2.840.113549.1.12.10.1.2';
     const KEY_BAG = '1.2.840.113549.1.12.10.1.1';
@@ -76,12 +92,16 @@ export function loadSigner(source: Config['signing']): Signer {
     const certs = bags(CERT_BAG)
       .map((b) => b.cert)
       .filter((c): c is forge.pki.Certificate => !!c);
-    if (!keyBag?.key || certs.length === 0) throw new SpamcaseError('CONFIG_INVALID', `PKCS#12 file ${source.p12} holds no key or no certificate`);
+    if (!keyBag?.key || certs.length === 0)
+      throw new SpamcaseError('CONFIG_INVALID', `PKCS#12 file ${source.p12} holds no key or no certificate`);
     const key = crypto.createPrivateKey(forge.pki.privateKeyToPem(keyBag.key));
-    const ders: Buffer[] = certs.map((c) => Buffer.from(forge.asn1.toDer(forge.pki.certificateToAsn1(c)).getBytes(), 'binary'));
+    const ders: Buffer[] = certs.map((c) =>
+      Buffer.from(forge.asn1.toDer(forge.pki.certificateToAsn1(c)).getBytes(), 'binary'),
+    );
     const pub = crypto.createPublicKey(key);
     const signerIndex = ders.findIndex((d) => new crypto.X509Certificate(d).publicKey.equals(pub));
-    if (signerIndex < 0) throw new SpamcaseError('CONFIG_INVALID', `PKCS#12 file ${source.p12}: no certificate matches its key`);
+    if (signerIndex < 0)
+      throw new SpamcaseError('CONFIG_INVALID', `PKCS#12 file ${source.p12}: no certificate matches its key`);
     const certDer = ders[signerIndex]!;
     return { certDer, certPem: derToPem(certDer), key, chainDer: ders.filter((_, i) => i !== signerIndex) };
   }
@@ -94,10 +114,15 @@ export function loadSigner(source: Config['signing']): Signer {
     key = crypto.createPrivateKey(readFile(source.key, 'signing key'));
   } catch (err) {
     if (err instanceof SpamcaseError) throw err;
-    throw new SpamcaseError('CONFIG_INVALID', `${source.key} is not a usable private key (encrypted keys: use a PKCS#12 file)`, { cause: err });
+    throw new SpamcaseError(
+      'CONFIG_INVALID',
+      `${source.key} is not a usable private key (encrypted keys: use a PKCS#12 file)`,
+      { cause: err },
+    );
   }
   const certDer = pemToDer(pems[0]!);
-  if (!new crypto.X509Certificate(certDer).checkPrivateKey(key)) throw new SpamcaseError('CONFIG_INVALID', `${source.key} is not the key of ${source.cert}`);
+  if (!new crypto.X509Certificate(certDer).checkPrivateKey(key))
+    throw new SpamcaseError('CONFIG_INVALID', `${source.key} is not the key of ${source.cert}`);
   return { certDer, certPem: derToPem(certDer), key, chainDer: pems.slice(1).map(pemToDer) };
 }
 
@@ -105,9 +130,17 @@ export function loadSigner(source: Config['signing']): Signer {
  * Make a self-signed RSA-3072 certificate and key for trying the product (valid 2 years), written
  * with mode 0600 (key) and 0644 (certificate). Refuses to overwrite existing files.
  */
-export function initTrialKeys(files: { cert: string; key: string }, organization: string, now: Date): { cert: string; key: string; fingerprint: string; subject: string } {
+export function initTrialKeys(
+  files: { cert: string; key: string },
+  organization: string,
+  now: Date,
+): { cert: string; key: string; fingerprint: string; subject: string } {
   for (const f of [files.cert, files.key]) {
-    if (fs.existsSync(f)) throw new SpamcaseError('INVALID_INPUT', `${f} already exists: remove it first if you really mean to replace the signing key`);
+    if (fs.existsSync(f))
+      throw new SpamcaseError(
+        'INVALID_INPUT',
+        `${f} already exists: remove it first if you really mean to replace the signing key`,
+      );
   }
   const { privateKey, publicKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 3072 });
   const cert = forge.pki.createCertificate();

@@ -58,10 +58,18 @@ export async function fetchTimestamp(url: string, data: Buffer): Promise<Buffer>
     if (ab.byteLength > MAX_REPLY_BYTES) throw new Error('reply too large');
     reply = Buffer.from(ab);
   } catch (err) {
-    throw new SpamcaseError('INPUT_UNREADABLE', `timestamp authority ${url} did not give a timestamp: ${(err as Error).message}`, { cause: err });
+    throw new SpamcaseError(
+      'INPUT_UNREADABLE',
+      `timestamp authority ${url} did not give a timestamp: ${(err as Error).message}`,
+      { cause: err },
+    );
   }
   const check = checkTimestampReply(reply, data);
-  if (check.problems.length > 0) throw new SpamcaseError('INPUT_UNREADABLE', `timestamp authority ${url} replied with an unusable token: ${check.problems.join('; ')}`);
+  if (check.problems.length > 0)
+    throw new SpamcaseError(
+      'INPUT_UNREADABLE',
+      `timestamp authority ${url} replied with an unusable token: ${check.problems.join('; ')}`,
+    );
   return reply;
 }
 
@@ -109,7 +117,8 @@ export function checkTimestampReply(reply: Buffer, data: Buffer, trustedTsa?: cr
   const algo = algOid && typeof algOid.value === 'string' ? asn1.derToOid(algOid.value) : '';
   const hashed = typeof imprint[1]?.value === 'string' ? Buffer.from(imprint[1].value, 'binary') : Buffer.alloc(0);
   if (algo !== OID_SHA256) result.problems.push(`timestamp imprint uses ${algo}, not SHA-256`);
-  else if (!hashed.equals(crypto.createHash('sha256').update(data).digest())) result.problems.push('timestamp imprint does not match the signature it should time (signature altered)');
+  else if (!hashed.equals(crypto.createHash('sha256').update(data).digest()))
+    result.problems.push('timestamp imprint does not match the signature it should time (signature altered)');
   const gen = tst[4];
   if (gen && typeof gen.value === 'string') {
     const v = gen.value; // YYYYMMDDhhmmss[.fff]Z
@@ -117,8 +126,12 @@ export function checkTimestampReply(reply: Buffer, data: Buffer, trustedTsa?: cr
   }
   if (cms.signer) {
     const eku = cms.signer.keyUsage ?? [];
-    if (!eku.includes(OID_TIME_STAMPING)) result.problems.push('timestamp signer certificate is not for time stamping (extendedKeyUsage)');
-    if (trustedTsa && !issuedByOrSame(cms.signer, trustedTsa, cms.certificates)) result.problems.push(`timestamp signed by "${cms.signer.subject.replace(/\n/g, ', ')}", not by the trusted TSA certificate`);
+    if (!eku.includes(OID_TIME_STAMPING))
+      result.problems.push('timestamp signer certificate is not for time stamping (extendedKeyUsage)');
+    if (trustedTsa && !issuedByOrSame(cms.signer, trustedTsa, cms.certificates))
+      result.problems.push(
+        `timestamp signed by "${cms.signer.subject.replace(/\n/g, ', ')}", not by the trusted TSA certificate`,
+      );
   }
   return result;
 }

@@ -165,7 +165,11 @@ export function readBlob(storeDir: string, location: BlobLocation): Buffer {
     let read = 0;
     while (read < location.size) {
       const n = fs.readSync(fd, buffer, read, location.size - read, location.offset + read);
-      if (n === 0) throw new SpamcaseError('STORE_CORRUPT', `${location.pack} ends before the blob at offset ${location.offset} (size ${location.size})`);
+      if (n === 0)
+        throw new SpamcaseError(
+          'STORE_CORRUPT',
+          `${location.pack} ends before the blob at offset ${location.offset} (size ${location.size})`,
+        );
       read += n;
     }
     return buffer;
@@ -197,7 +201,10 @@ export interface SegmentScan {
 export function listSegments(storeDir: string): string[] {
   const dir = packDir(storeDir);
   if (!fs.existsSync(dir)) return [];
-  return fs.readdirSync(dir).filter((n) => SEGMENT_NAME.test(n)).sort();
+  return fs
+    .readdirSync(dir)
+    .filter((n) => SEGMENT_NAME.test(n))
+    .sort();
 }
 
 /**
@@ -219,7 +226,8 @@ export function scanSegment(storeDir: string, pack: string, onRecord: (record: S
       if (!m) return { pack, records, trailingBytes: total - pos, problem: `no valid record header at offset ${pos}` };
       const size = Number(m[2]);
       const offset = pos + nl + 1;
-      if (offset + size + 1 > total) return { pack, records, trailingBytes: total - pos, problem: `record at offset ${pos} is cut short` };
+      if (offset + size + 1 > total)
+        return { pack, records, trailingBytes: total - pos, problem: `record at offset ${pos} is cut short` };
       const hash = crypto.createHash('sha256');
       const chunk = Buffer.allocUnsafe(Math.min(size, 1 << 20) || 1);
       let done = 0;

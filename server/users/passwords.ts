@@ -17,14 +17,22 @@ import { SpamcaseError } from '../errors.ts';
 export const MIN_PASSWORD_LENGTH = 12;
 /** Longer input is refused before hashing, so a megabyte "password" cannot be used to burn CPU. */
 export const MAX_PASSWORD_LENGTH = 256;
-/** scrypt cost: N=2^15, r=8 uses 32 MiB and about 50-100 ms per hash on this kind of machine (OWASP minimum is 2^17 with r=8, p=1 at 128 MiB; 2^15 keeps sign-in bearable on 2 shared cores). */
+/**
+ * scrypt cost: N=2^15, r=8 uses 32 MiB and about 50-100 ms per hash on this kind of machine (OWASP minimum is 2^17 with
+ * r=8, p=1 at 128 MiB; 2^15 keeps sign-in bearable on 2 shared cores).
+ */
 export const SCRYPT_N = 2 ** 15;
 export const SCRYPT_R = 8;
 export const SCRYPT_P = 1;
 const KEY_LENGTH = 32;
 const SALT_BYTES = 16;
 
-const scrypt = promisify(crypto.scrypt) as (password: string, salt: Buffer, keylen: number, options: crypto.ScryptOptions) => Promise<Buffer>;
+const scrypt = promisify(crypto.scrypt) as (
+  password: string,
+  salt: Buffer,
+  keylen: number,
+  options: crypto.ScryptOptions,
+) => Promise<Buffer>;
 
 const COMMON = new Set((dictionary['passwords-common'] as string[]).map((p) => p.toLowerCase()));
 
@@ -47,7 +55,12 @@ export function checkPassword(password: string, username?: string): void {
 
 export async function hashPassword(password: string): Promise<string> {
   const salt = crypto.randomBytes(SALT_BYTES);
-  const key = await scrypt(password, salt, KEY_LENGTH, { N: SCRYPT_N, r: SCRYPT_R, p: SCRYPT_P, maxmem: 256 * SCRYPT_N * SCRYPT_R });
+  const key = await scrypt(password, salt, KEY_LENGTH, {
+    N: SCRYPT_N,
+    r: SCRYPT_R,
+    p: SCRYPT_P,
+    maxmem: 256 * SCRYPT_N * SCRYPT_R,
+  });
   return `scrypt$${SCRYPT_N}$${SCRYPT_R}$${SCRYPT_P}$${salt.toString('base64')}$${key.toString('base64')}`;
 }
 

@@ -34,25 +34,48 @@ interface Row {
 }
 
 function toUser(r: Row): User {
-  return { id: Number(r.id), username: r.username, role: r.role as Role, lang: (r.lang as Lang | null) ?? null, createdAt: r.created_at };
+  return {
+    id: Number(r.id),
+    username: r.username,
+    role: r.role as Role,
+    lang: (r.lang as Lang | null) ?? null,
+    createdAt: r.created_at,
+  };
 }
 
 export function parseRole(text: string): Role {
-  if (!(ROLES as readonly string[]).includes(text)) throw new SpamcaseError('INVALID_INPUT', `role must be one of ${ROLES.join(', ')}`);
+  if (!(ROLES as readonly string[]).includes(text))
+    throw new SpamcaseError('INVALID_INPUT', `role must be one of ${ROLES.join(', ')}`);
   return text as Role;
 }
 
-export async function addUser(knex: Knex, input: { username: string; role: Role; password: string }, now: Date): Promise<User> {
+export async function addUser(
+  knex: Knex,
+  input: { username: string; role: Role; password: string },
+  now: Date,
+): Promise<User> {
   const username = input.username.trim().toLowerCase();
-  if (!USERNAME_PATTERN.test(username)) throw new SpamcaseError('INVALID_INPUT', 'a user name is 1-64 lowercase letters, digits, dots, dashes or underscores');
+  if (!USERNAME_PATTERN.test(username))
+    throw new SpamcaseError(
+      'INVALID_INPUT',
+      'a user name is 1-64 lowercase letters, digits, dots, dashes or underscores',
+    );
   parseRole(input.role);
   checkPassword(input.password, username);
   const hash = await hashPassword(input.password);
   try {
-    await knex('users').insert({ username, role: input.role, password_hash: hash, lang: null, created_at: now.toISOString(), password_changed_at: now.toISOString() });
+    await knex('users').insert({
+      username,
+      role: input.role,
+      password_hash: hash,
+      lang: null,
+      created_at: now.toISOString(),
+      password_changed_at: now.toISOString(),
+    });
   } catch (err) {
     const t = translateDbError(err);
-    if (t?.code === 'DB_CONFLICT') throw new SpamcaseError('USER_EXISTS', `a user named "${username}" already exists`, { cause: err });
+    if (t?.code === 'DB_CONFLICT')
+      throw new SpamcaseError('USER_EXISTS', `a user named "${username}" already exists`, { cause: err });
     throw t ?? err;
   }
   return getUser(knex, username);
@@ -79,7 +102,8 @@ export async function removeUser(knex: Knex, username: string): Promise<void> {
   await knex.transaction(async (trx) => {
     if (user.role === 'admin') {
       const admins = (await trx('users').where({ role: 'admin' }).count({ n: '*' }).first()) as { n: number | string };
-      if (Number(admins.n) <= 1) throw new SpamcaseError('INVALID_INPUT', 'the last admin cannot be removed: add another admin first');
+      if (Number(admins.n) <= 1)
+        throw new SpamcaseError('INVALID_INPUT', 'the last admin cannot be removed: add another admin first');
     }
     await trx('sessions').where({ user_id: user.id }).delete();
     await trx('case_members').where({ user_id: user.id }).delete();
@@ -99,7 +123,8 @@ export async function setPassword(knex: Knex, username: string, password: string
 }
 
 export async function setLanguage(knex: Knex, userId: number, lang: Lang | null): Promise<void> {
-  if (lang !== null && !(LANGS as readonly string[]).includes(lang)) throw new SpamcaseError('INVALID_INPUT', `language must be one of ${LANGS.join(', ')}`);
+  if (lang !== null && !(LANGS as readonly string[]).includes(lang))
+    throw new SpamcaseError('INVALID_INPUT', `language must be one of ${LANGS.join(', ')}`);
   await knex('users').where({ id: userId }).update({ lang });
 }
 

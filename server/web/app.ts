@@ -55,19 +55,34 @@ function wantsJson(req: Request): boolean {
 }
 
 export async function createApp(ctx: Context, options: AppOptions = {}): Promise<WebApp> {
-  const log = options.log ?? ((entry: Record<string, unknown>) => process.stderr.write(`${JSON.stringify({ at: new Date().toISOString(), ...entry })}\n`));
+  const log =
+    options.log ??
+    ((entry: Record<string, unknown>) =>
+      process.stderr.write(`${JSON.stringify({ at: new Date().toISOString(), ...entry })}\n`));
   const templates = createTemplates();
   const dashboardCache: DashboardCache = new Map();
   // After an upload, the dashboard's figures are computed right away, so the next visit is fast.
-  const jobs = new UploadJobRunner(ctx.db.knex, log, (caseId, slug) => dashboardData(ctx.db.knex, dashboardCache, caseId, slug).then(() => undefined));
+  const jobs = new UploadJobRunner(ctx.db.knex, log, (caseId, slug) =>
+    dashboardData(ctx.db.knex, dashboardCache, caseId, slug).then(() => undefined),
+  );
   await jobs.recover(ctx);
   const uploadLimits: UploadLimits = { ...DEFAULT_UPLOAD_LIMITS };
   for (const [k, v] of Object.entries(options.uploadLimits ?? {}) as Array<[keyof UploadLimits, number]>) {
-    if (!Number.isInteger(v) || v <= 0) throw new SpamcaseError('CONFIG_INVALID', `upload limit ${k} must be a positive whole number`);
+    if (!Number.isInteger(v) || v <= 0)
+      throw new SpamcaseError('CONFIG_INVALID', `upload limit ${k} must be a positive whole number`);
     uploadLimits[k] = Math.min(v, DEFAULT_UPLOAD_LIMITS[k]);
   }
   const exportJobs = new ExportJobRunner(() => options.exportConfig ?? loadConfig(), log);
-  const deps: WebDeps = { templates, jobs, exportJobs, throttle: new LoginThrottle(), log, uploadLimits, dashboardCache, headCache: new HeadCache() };
+  const deps: WebDeps = {
+    templates,
+    jobs,
+    exportJobs,
+    throttle: new LoginThrottle(),
+    log,
+    uploadLimits,
+    dashboardCache,
+    headCache: new HeadCache(),
+  };
 
   const routes = buildRoutes(deps);
   const app = express();
@@ -81,7 +96,15 @@ export async function createApp(ctx: Context, options: AppOptions = {}): Promise
     setSecurityHeaders(req, res);
     res.on('finish', () => {
       const state = res.locals.state as RequestState | undefined;
-      log({ event: 'http.request', requestId, method: req.method, path: req.path, status: res.statusCode, ms: Number((process.hrtime.bigint() - started) / 1000n) / 1000, user: state?.user?.username });
+      log({
+        event: 'http.request',
+        requestId,
+        method: req.method,
+        path: req.path,
+        status: res.statusCode,
+        ms: Number((process.hrtime.bigint() - started) / 1000n) / 1000,
+        user: state?.user?.username,
+      });
     });
     const lang = langFromAcceptLanguage(req.headers['accept-language']) ?? 'en';
     const state: RequestState = { ctx, user: null, session: null, lang, t: translator(lang), access: null, requestId };
@@ -122,13 +145,16 @@ export async function createApp(ctx: Context, options: AppOptions = {}): Promise
         return;
       }
       const user = state.user;
-      if (route.access === 'editor' && user!.role === 'viewer') throw new SpamcaseError('FORBIDDEN', 'viewers cannot do this');
-      if (route.access === 'admin' && user!.role !== 'admin') throw new SpamcaseError('FORBIDDEN', 'only an admin can do this');
+      if (route.access === 'editor' && user!.role === 'viewer')
+        throw new SpamcaseError('FORBIDDEN', 'viewers cannot do this');
+      if (route.access === 'admin' && user!.role !== 'admin')
+        throw new SpamcaseError('FORBIDDEN', 'only an admin can do this');
       if (route.access === 'case-read' || route.access === 'case-write') {
         const slug = String(req.params.slug ?? '');
         if (!SLUG_PARAM.test(slug)) throw new SpamcaseError('CASE_NOT_FOUND', 'no such case');
         state.access = await caseForUser(ctx.db.knex, user!, slug);
-        if (route.access === 'case-write' && !state.access.canWrite) throw new SpamcaseError('FORBIDDEN', 'viewers cannot change a case');
+        if (route.access === 'case-write' && !state.access.canWrite)
+          throw new SpamcaseError('FORBIDDEN', 'viewers cannot change a case');
       }
       next();
     });
@@ -138,7 +164,8 @@ export async function createApp(ctx: Context, options: AppOptions = {}): Promise
         checkSameOrigin(req);
         const headerToken = req.headers['x-csrf-token'];
         if (route.multipart) {
-          if (!String(req.headers['content-type'] ?? '').startsWith('multipart/form-data')) throw new SpamcaseError('INVALID_INPUT', 'expected a multipart form');
+          if (!String(req.headers['content-type'] ?? '').startsWith('multipart/form-data'))
+            throw new SpamcaseError('INVALID_INPUT', 'expected a multipart form');
           if (headerToken !== undefined) checkCsrfToken(stateOf(res).session, headerToken);
         } else {
           checkCsrfToken(stateOf(res).session, headerToken ?? (req.body as Record<string, unknown> | undefined)?._csrf);
@@ -156,7 +183,13 @@ export async function createApp(ctx: Context, options: AppOptions = {}): Promise
   app.use((_req, _res, next) => next(new SpamcaseError('NOT_FOUND', 'no such page')));
 
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
-    const state = (res.locals.state as RequestState | undefined) ?? { t: translator('en'), lang: 'en' as Lang, user: null, session: null, requestId: crypto.randomUUID() };
+    const state = (res.locals.state as RequestState | undefined) ?? {
+      t: translator('en'),
+      lang: 'en' as Lang,
+      user: null,
+      session: null,
+      requestId: crypto.randomUUID(),
+    };
     let status = 500;
     let code = 'INTERNAL';
     let message = state.t('error.internal');
@@ -170,13 +203,25 @@ export async function createApp(ctx: Context, options: AppOptions = {}): Promise
         logId = state.requestId;
         log({ event: 'http.error', logId, method: req.method, path: req.path, code: err.code, error: err.message });
       }
-    } else if (typeof bodyError?.status === 'number' && bodyError.status >= 400 && bodyError.status < 500 && typeof bodyError.type === 'string') {
+    } else if (
+      typeof bodyError?.status === 'number' &&
+      bodyError.status >= 400 &&
+      bodyError.status < 500 &&
+      typeof bodyError.type === 'string'
+    ) {
       status = bodyError.status; // body-parser: too large, malformed
       code = 'INVALID_INPUT';
       message = state.t('error.badRequest');
     } else {
       logId = state.requestId;
-      log({ event: 'http.error', logId, method: req.method, path: req.path, error: err instanceof Error ? err.message : String(err), stack: err instanceof Error ? err.stack : undefined });
+      log({
+        event: 'http.error',
+        logId,
+        method: req.method,
+        path: req.path,
+        error: err instanceof Error ? err.message : String(err),
+        stack: err instanceof Error ? err.stack : undefined,
+      });
     }
     if (res.headersSent) {
       res.destroy();
@@ -188,7 +233,16 @@ export async function createApp(ctx: Context, options: AppOptions = {}): Promise
       return;
     }
     res.type('html').send(
-      templates.render('error.njk', { t: state.t, lang: state.lang, user: state.user, csrf: state.session?.csrfToken, status, message, logId, code }),
+      templates.render('error.njk', {
+        t: state.t,
+        lang: state.lang,
+        user: state.user,
+        csrf: state.session?.csrfToken,
+        status,
+        message,
+        logId,
+        code,
+      }),
     );
   });
 

@@ -34,14 +34,22 @@ export function deliveriesChart(days: Array<{ day: string; deliveries: number }>
   const span = Math.round((end - start) / DAY_MS) + 1;
   const perBar = Math.max(1, Math.ceil(span / MAX_BARS));
   const buckets = new Array<number>(Math.ceil(span / perBar)).fill(0);
-  for (const d of days) buckets[Math.floor(Math.round((Date.parse(`${d.day}T00:00:00Z`) - start) / DAY_MS) / perBar)]! += d.deliveries;
+  for (const d of days)
+    buckets[Math.floor(Math.round((Date.parse(`${d.day}T00:00:00Z`) - start) / DAY_MS) / perBar)]! += d.deliveries;
   const max = Math.max(...buckets);
   const slot = CHART_WIDTH / buckets.length;
   const bars = buckets.map((value, i) => {
     const h = max === 0 ? 0 : Math.max(value > 0 ? 1 : 0, Math.round((value / max) * (CHART_HEIGHT - 10)));
     const from = new Date(start + i * perBar * DAY_MS).toISOString().slice(0, 10);
     const to = new Date(start + (i * perBar + perBar - 1) * DAY_MS).toISOString().slice(0, 10);
-    return { x: Math.round(i * slot * 100) / 100, y: CHART_HEIGHT - h, width: Math.max(1, Math.round((slot - (slot > 3 ? 1 : 0)) * 100) / 100), height: h, label: perBar === 1 ? from : `${from} – ${to}`, value };
+    return {
+      x: Math.round(i * slot * 100) / 100,
+      y: CHART_HEIGHT - h,
+      width: Math.max(1, Math.round((slot - (slot > 3 ? 1 : 0)) * 100) / 100),
+      height: h,
+      label: perBar === 1 ? from : `${from} – ${to}`,
+      value,
+    };
   });
   return { width: CHART_WIDTH, height: CHART_HEIGHT, bars, max, first: days[0]!.day, last: days[days.length - 1]!.day };
 }

@@ -54,7 +54,10 @@ export function summariesDir(ctx: Pick<Context, 'dataRoot'>, slug: string): stri
 }
 
 function stamp(d: Date): string {
-  return d.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z');
+  return d
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}Z$/, 'Z');
 }
 
 function sha256File(file: string): string {
@@ -71,7 +74,10 @@ function sha256File(file: string): string {
 }
 
 /** The PDF summaries of a case, newest first, with size and SHA-256 (small files, hashed on listing). */
-export function listSummaries(ctx: Pick<Context, 'dataRoot'>, slug: string): Array<{ fileName: string; lang: string; bytes: number; sha256: string; createdAt: string }> {
+export function listSummaries(
+  ctx: Pick<Context, 'dataRoot'>,
+  slug: string,
+): Array<{ fileName: string; lang: string; bytes: number; sha256: string; createdAt: string }> {
   const dir = summariesDir(ctx, slug);
   if (!fs.existsSync(dir)) return [];
   return fs
@@ -79,7 +85,13 @@ export function listSummaries(ctx: Pick<Context, 'dataRoot'>, slug: string): Arr
     .filter((f) => PDF_NAME.test(f))
     .map((f) => {
       const st = fs.statSync(path.join(dir, f));
-      return { fileName: f, lang: PDF_NAME.exec(f)![1]!, bytes: st.size, sha256: sha256File(path.join(dir, f)), createdAt: st.mtime.toISOString() };
+      return {
+        fileName: f,
+        lang: PDF_NAME.exec(f)![1]!,
+        bytes: st.size,
+        sha256: sha256File(path.join(dir, f)),
+        createdAt: st.mtime.toISOString(),
+      };
     })
     .sort((a, b) => (a.fileName < b.fileName ? 1 : -1));
 }
@@ -96,8 +108,24 @@ export class ExportJobRunner {
     private readonly log: (entry: Record<string, unknown>) => void,
   ) {}
 
-  submit(ctx: Context, input: { caseId: number; caseSlug: string; kind: 'bundle' | 'pdf'; lang: Lang; createdBy: string }): ExportJob {
-    const job: ExportJob = { id: this.nextId++, ...input, createdAt: ctx.clock().toISOString(), status: 'queued', startedAt: null, finishedAt: null, error: null, fileName: null, bytes: null, sha256: null, exportId: null, warnings: [] };
+  submit(
+    ctx: Context,
+    input: { caseId: number; caseSlug: string; kind: 'bundle' | 'pdf'; lang: Lang; createdBy: string },
+  ): ExportJob {
+    const job: ExportJob = {
+      id: this.nextId++,
+      ...input,
+      createdAt: ctx.clock().toISOString(),
+      status: 'queued',
+      startedAt: null,
+      finishedAt: null,
+      error: null,
+      fileName: null,
+      bytes: null,
+      sha256: null,
+      exportId: null,
+      warnings: [],
+    };
     this.jobs.set(job.id, job);
     this.queue.push({ ctx, job });
     this.pump();
@@ -134,15 +162,36 @@ export class ExportJobRunner {
         fs.mkdirSync(dir, { recursive: true });
         const out = path.join(dir, `${job.caseSlug}-bundle-${when}-${job.id}.zip`);
         const summaryPdf = bundleSummaryPdf(ctx, job.caseSlug, { lang: job.lang, organization: config.organization });
-        const r = await exportBundle(ctx, job.caseSlug, { out, signing: config.signing, organization: config.organization, tsaUrl: config.tsaUrl, summaryPdf });
-        const row = (await ctx.db.knex('exports').where({ case_id: job.caseId, sha256: r.sha256 }).orderBy('id', 'desc').first('id')) as { id: number } | undefined;
-        Object.assign(job, { fileName: path.basename(r.file), bytes: r.bytes, sha256: r.sha256, exportId: row ? Number(row.id) : null, warnings: r.warnings });
+        const r = await exportBundle(ctx, job.caseSlug, {
+          out,
+          signing: config.signing,
+          organization: config.organization,
+          tsaUrl: config.tsaUrl,
+          summaryPdf,
+        });
+        const row = (await ctx.db
+          .knex('exports')
+          .where({ case_id: job.caseId, sha256: r.sha256 })
+          .orderBy('id', 'desc')
+          .first('id')) as { id: number } | undefined;
+        Object.assign(job, {
+          fileName: path.basename(r.file),
+          bytes: r.bytes,
+          sha256: r.sha256,
+          exportId: row ? Number(row.id) : null,
+          warnings: r.warnings,
+        });
       } else {
         const dir = summariesDir(ctx, job.caseSlug);
         fs.mkdirSync(dir, { recursive: true });
         const out = path.join(dir, `${job.caseSlug}-summary-${job.lang}-${when}-${job.id}.pdf`);
         const choice = await getRuleSetChoice(ctx.db.knex, job.caseId);
-        const w = await writeSummaryPdf(ctx, job.caseSlug, { lang: job.lang, out, organization: config.organization, ...(choice ? { rules: choice.rules } : {}) });
+        const w = await writeSummaryPdf(ctx, job.caseSlug, {
+          lang: job.lang,
+          out,
+          organization: config.organization,
+          ...(choice ? { rules: choice.rules } : {}),
+        });
         Object.assign(job, { fileName: path.basename(w.path), bytes: w.bytes, sha256: w.sha256 });
       }
       job.status = 'done';

@@ -11,8 +11,13 @@ export class HeadCache {
 
   /** The value for (case, name, extra) at the case's current custody head, computed when missing. */
   async get<T>(knex: Knex, caseId: number, name: string, extra: string, compute: () => Promise<T>): Promise<T> {
-    const head = (await knex('custody_events').where({ case_id: caseId }).max({ seq: 'seq' }).first()) as { seq: number | null };
-    const running = (await knex('acquisitions').where({ case_id: caseId, status: 'running' }).count({ n: '*' }).first()) as { n: number | string };
+    const head = (await knex('custody_events').where({ case_id: caseId }).max({ seq: 'seq' }).first()) as {
+      seq: number | null;
+    };
+    const running = (await knex('acquisitions')
+      .where({ case_id: caseId, status: 'running' })
+      .count({ n: '*' })
+      .first()) as { n: number | string };
     const slot = `${caseId}:${name}`;
     const key = `${head.seq ?? 0}:${extra}`;
     const hit = this.entries.get(slot);

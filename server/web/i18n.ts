@@ -15,13 +15,18 @@ const catalogues = new Map<Lang, Record<string, string>>();
 export function catalogue(lang: Lang): Record<string, string> {
   let c = catalogues.get(lang);
   if (!c) {
-    c = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'templates', 'web', 'i18n', `${lang}.json`), 'utf8')) as Record<string, string>;
+    c = JSON.parse(
+      fs.readFileSync(path.join(PROJECT_ROOT, 'templates', 'web', 'i18n', `${lang}.json`), 'utf8'),
+    ) as Record<string, string>;
     catalogues.set(lang, c);
   }
   return c;
 }
 
-const numberFormats: Record<Lang, Intl.NumberFormat> = { en: new Intl.NumberFormat('en-US'), fr: new Intl.NumberFormat('fr-FR') };
+const numberFormats: Record<Lang, Intl.NumberFormat> = {
+  en: new Intl.NumberFormat('en-US'),
+  fr: new Intl.NumberFormat('fr-FR'),
+};
 
 export function translator(lang: Lang): Translate {
   const own = catalogue(lang);

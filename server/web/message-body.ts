@@ -38,7 +38,9 @@ export interface DisplayMessage {
 
 function headersOnly(raw: Buffer): Array<{ name: string; value: string }> {
   const end = raw.indexOf('\r\n\r\n') >= 0 ? raw.indexOf('\r\n\r\n') : raw.indexOf('\n\n');
-  const head = raw.subarray(0, end < 0 ? Math.min(raw.length, MAX_PART_HEADER_BYTES) : Math.min(end, MAX_PART_HEADER_BYTES)).toString('latin1');
+  const head = raw
+    .subarray(0, end < 0 ? Math.min(raw.length, MAX_PART_HEADER_BYTES) : Math.min(end, MAX_PART_HEADER_BYTES))
+    .toString('latin1');
   const out: Array<{ name: string; value: string }> = [];
   for (const line of head.split(/\r?\n/)) {
     if (/^[ \t]/.test(line) && out.length > 0) out[out.length - 1]!.value += ` ${line.trim()}`;
@@ -52,10 +54,22 @@ function headersOnly(raw: Buffer): Array<{ name: string; value: string }> {
 
 export async function parseForDisplay(raw: Buffer): Promise<DisplayMessage> {
   if (raw.length > MAX_DISPLAY_PARSE_BYTES) {
-    return { parsed: false, problem: `message over ${MAX_DISPLAY_PARSE_BYTES} bytes: headers only`, headers: headersOnly(raw), text: null, textTruncated: false, html: null, attachments: [] };
+    return {
+      parsed: false,
+      problem: `message over ${MAX_DISPLAY_PARSE_BYTES} bytes: headers only`,
+      headers: headersOnly(raw),
+      text: null,
+      textTruncated: false,
+      html: null,
+      attachments: [],
+    };
   }
   try {
-    const email = await PostalMime.parse(raw, { attachmentEncoding: 'arraybuffer', maxNestingDepth: MAX_MIME_NESTING, maxHeadersSize: MAX_PART_HEADER_BYTES });
+    const email = await PostalMime.parse(raw, {
+      attachmentEncoding: 'arraybuffer',
+      maxNestingDepth: MAX_MIME_NESTING,
+      maxHeadersSize: MAX_PART_HEADER_BYTES,
+    });
     const text = email.text ?? null;
     return {
       parsed: true,
@@ -65,19 +79,100 @@ export async function parseForDisplay(raw: Buffer): Promise<DisplayMessage> {
       textTruncated: text !== null && text.length > MAX_TEXT_CHARS,
       html: email.html ?? null,
       attachments: email.attachments.map((a, index) => {
-        const content = a.content instanceof ArrayBuffer ? new Uint8Array(a.content) : typeof a.content === 'string' ? Buffer.from(a.content) : new Uint8Array(a.content);
-        return { index, filename: a.filename ?? null, mimeType: a.mimeType || 'application/octet-stream', size: content.byteLength, sha256: crypto.createHash('sha256').update(content).digest('hex'), content };
+        const content =
+          a.content instanceof ArrayBuffer
+            ? new Uint8Array(a.content)
+            : typeof a.content === 'string'
+              ? Buffer.from(a.content)
+              : new Uint8Array(a.content);
+        return {
+          index,
+          filename: a.filename ?? null,
+          mimeType: a.mimeType || 'application/octet-stream',
+          size: content.byteLength,
+          sha256: crypto.createHash('sha256').update(content).digest('hex'),
+          content,
+        };
       }),
     };
   } catch (err) {
-    return { parsed: false, problem: `MIME could not be read: ${err instanceof Error ? err.message : String(err)}`, headers: headersOnly(raw), text: null, textTruncated: false, html: null, attachments: [] };
+    return {
+      parsed: false,
+      problem: `MIME could not be read: ${err instanceof Error ? err.message : String(err)}`,
+      headers: headersOnly(raw),
+      text: null,
+      textTruncated: false,
+      html: null,
+      attachments: [],
+    };
   }
 }
 
 const BASE_TAGS = [
-  'a', 'abbr', 'b', 'blockquote', 'br', 'caption', 'center', 'code', 'col', 'colgroup', 'dd', 'div', 'dl', 'dt', 'em', 'font', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'hr', 'i', 'li', 'ol', 'p', 'pre', 's', 'small', 'span', 'strike', 'strong', 'sub', 'sup', 'table', 'tbody', 'td', 'tfoot', 'th', 'thead', 'tr', 'u', 'ul',
+  'a',
+  'abbr',
+  'b',
+  'blockquote',
+  'br',
+  'caption',
+  'center',
+  'code',
+  'col',
+  'colgroup',
+  'dd',
+  'div',
+  'dl',
+  'dt',
+  'em',
+  'font',
+  'h1',
+  'h2',
+  'h3',
+  'h4',
+  'h5',
+  'h6',
+  'hr',
+  'i',
+  'li',
+  'ol',
+  'p',
+  'pre',
+  's',
+  'small',
+  'span',
+  'strike',
+  'strong',
+  'sub',
+  'sup',
+  'table',
+  'tbody',
+  'td',
+  'tfoot',
+  'th',
+  'thead',
+  'tr',
+  'u',
+  'ul',
 ];
-const PRESENTATION = ['style', 'align', 'valign', 'width', 'height', 'bgcolor', 'color', 'border', 'cellpadding', 'cellspacing', 'colspan', 'rowspan', 'face', 'size', 'dir', 'title', 'alt'];
+const PRESENTATION = [
+  'style',
+  'align',
+  'valign',
+  'width',
+  'height',
+  'bgcolor',
+  'color',
+  'border',
+  'cellpadding',
+  'cellspacing',
+  'colspan',
+  'rowspan',
+  'face',
+  'size',
+  'dir',
+  'title',
+  'alt',
+];
 
 /**
  * Sanitized HTML for display. Links lose their href (the target is kept as a tooltip), so a click
@@ -92,7 +187,21 @@ export function sanitizeForDisplay(html: string, options: { remoteImages: boolea
     allowedSchemesByTag: { img: options.remoteImages ? ['http', 'https', 'data'] : ['data'] },
     allowProtocolRelative: false,
     disallowedTagsMode: 'discard',
-    nonTextTags: ['script', 'style', 'textarea', 'option', 'noscript', 'title', 'head', 'template', 'iframe', 'object', 'embed', 'svg', 'math'],
+    nonTextTags: [
+      'script',
+      'style',
+      'textarea',
+      'option',
+      'noscript',
+      'title',
+      'head',
+      'template',
+      'iframe',
+      'object',
+      'embed',
+      'svg',
+      'math',
+    ],
     transformTags: {
       a: (_tag, attribs) => {
         const href = attribs.href ?? '';

@@ -67,11 +67,17 @@ export function readCookie(req: Request, name: string): string | undefined {
 }
 
 export function setSessionCookie(req: Request, res: Response, id: string): void {
-  res.append('Set-Cookie', `${sessionCookieName(req)}=${id}; Path=/; HttpOnly; SameSite=Lax${req.secure ? '; Secure' : ''}`);
+  res.append(
+    'Set-Cookie',
+    `${sessionCookieName(req)}=${id}; Path=/; HttpOnly; SameSite=Lax${req.secure ? '; Secure' : ''}`,
+  );
 }
 
 export function clearSessionCookie(req: Request, res: Response): void {
-  res.append('Set-Cookie', `${sessionCookieName(req)}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0${req.secure ? '; Secure' : ''}`);
+  res.append(
+    'Set-Cookie',
+    `${sessionCookieName(req)}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0${req.secure ? '; Secure' : ''}`,
+  );
 }
 
 function sameToken(a: string, b: string): boolean {
@@ -82,13 +88,18 @@ function sameToken(a: string, b: string): boolean {
 
 /** Refuses a cross-site request outright, whatever token it carries. */
 export function checkSameOrigin(req: Request): void {
-  if (req.headers['sec-fetch-site'] === 'cross-site') throw new SpamcaseError('CSRF_REJECTED', 'cross-site request refused');
+  if (req.headers['sec-fetch-site'] === 'cross-site')
+    throw new SpamcaseError('CSRF_REJECTED', 'cross-site request refused');
   const origin = req.headers.origin;
-  if (origin !== undefined && origin !== `${req.protocol}://${req.get('host') ?? ''}`) throw new SpamcaseError('CSRF_REJECTED', 'cross-origin request refused');
+  if (origin !== undefined && origin !== `${req.protocol}://${req.get('host') ?? ''}`)
+    throw new SpamcaseError('CSRF_REJECTED', 'cross-origin request refused');
 }
 
 export function checkCsrfToken(session: Session | null, token: unknown): void {
   if (!session || typeof token !== 'string' || !sameToken(token, session.csrfToken)) {
-    throw new SpamcaseError('CSRF_REJECTED', 'this form has expired or did not come from this site: reload the page and try again');
+    throw new SpamcaseError(
+      'CSRF_REJECTED',
+      'this form has expired or did not come from this site: reload the page and try again',
+    );
   }
 }

@@ -15,12 +15,20 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export async function startServer(ctx: Context, options: { host: string; port: number } & AppOptions): Promise<RunningServer> {
+export async function startServer(
+  ctx: Context,
+  options: { host: string; port: number } & AppOptions,
+): Promise<RunningServer> {
   const web = await createApp(ctx, options);
   const server = http.createServer(web.app);
-  server.requestTimeout = 0; // uploads of several GiB take long; idle sockets are still cut by headersTimeout/keepAliveTimeout
+  // Uploads of several GiB take long; idle sockets are still cut by headersTimeout/keepAliveTimeout.
+  server.requestTimeout = 0;
   await new Promise<void>((resolve, reject) => {
-    server.once('error', (err) => reject(new SpamcaseError('USAGE', `cannot listen on ${options.host}:${options.port}: ${err.message}`, { cause: err })));
+    server.once('error', (err) =>
+      reject(
+        new SpamcaseError('USAGE', `cannot listen on ${options.host}:${options.port}: ${err.message}`, { cause: err }),
+      ),
+    );
     server.listen(options.port, options.host, resolve);
   });
   const { port } = server.address() as AddressInfo;

@@ -28,10 +28,26 @@ export function hashSessionId(id: string): string {
   return crypto.createHash('sha256').update(id).digest('hex');
 }
 
-export async function createSession(knex: Knex, userId: number | null, now: Date): Promise<{ id: string; session: Session }> {
+export async function createSession(
+  knex: Knex,
+  userId: number | null,
+  now: Date,
+): Promise<{ id: string; session: Session }> {
   const id = crypto.randomBytes(SESSION_ID_BYTES).toString('base64url');
-  const session: Session = { idHash: hashSessionId(id), userId, csrfToken: crypto.randomBytes(32).toString('base64url'), createdAt: now.toISOString(), lastSeenAt: now.toISOString() };
-  await knex('sessions').insert({ id_hash: session.idHash, user_id: userId, csrf_token: session.csrfToken, created_at: session.createdAt, last_seen_at: session.lastSeenAt });
+  const session: Session = {
+    idHash: hashSessionId(id),
+    userId,
+    csrfToken: crypto.randomBytes(32).toString('base64url'),
+    createdAt: now.toISOString(),
+    lastSeenAt: now.toISOString(),
+  };
+  await knex('sessions').insert({
+    id_hash: session.idHash,
+    user_id: userId,
+    csrf_token: session.csrfToken,
+    created_at: session.createdAt,
+    last_seen_at: session.lastSeenAt,
+  });
   return { id, session };
 }
 
@@ -49,7 +65,13 @@ export async function loadSession(knex: Knex, id: string | undefined, now: Date)
     return null;
   }
   if (t - Date.parse(row.last_seen_at) > TOUCH_EVERY_MS) await touch(knex, idHash, now.toISOString());
-  return { idHash, userId: row.user_id === null ? null : Number(row.user_id), csrfToken: row.csrf_token, createdAt: row.created_at, lastSeenAt: row.last_seen_at };
+  return {
+    idHash,
+    userId: row.user_id === null ? null : Number(row.user_id),
+    csrfToken: row.csrf_token,
+    createdAt: row.created_at,
+    lastSeenAt: row.last_seen_at,
+  };
 }
 
 interface RawSqlite {
@@ -90,6 +112,10 @@ export async function deleteSession(knex: Knex, idHash: string): Promise<void> {
 
 /** Removes sessions idle past the timeout (run at each sign-in; keeps the table small). */
 export async function purgeExpiredSessions(knex: Knex, now: Date): Promise<void> {
-  await knex('sessions').where('last_seen_at', '<', new Date(now.getTime() - IDLE_TIMEOUT_MS).toISOString()).delete();
-  await knex('sessions').where('created_at', '<', new Date(now.getTime() - ABSOLUTE_TIMEOUT_MS).toISOString()).delete();
+  await knex('sessions')
+    .where('last_seen_at', '<', new Date(now.getTime() - IDLE_TIMEOUT_MS).toISOString())
+    .delete();
+  await knex('sessions')
+    .where('created_at', '<', new Date(now.getTime() - ABSOLUTE_TIMEOUT_MS).toISOString())
+    .delete();
 }

@@ -30,7 +30,10 @@ export class LoginThrottle {
 
   /** True when this attempt must be refused without checking the password. */
   blocked(account: string, ip: string): boolean {
-    return (this.get(`a:${account}`)?.failures ?? 0) >= MAX_FAILURES_PER_ACCOUNT || (this.get(`i:${ip}`)?.failures ?? 0) >= MAX_FAILURES_PER_IP;
+    return (
+      (this.get(`a:${account}`)?.failures ?? 0) >= MAX_FAILURES_PER_ACCOUNT ||
+      (this.get(`i:${ip}`)?.failures ?? 0) >= MAX_FAILURES_PER_IP
+    );
   }
 
   failed(account: string, ip: string): void {

@@ -47,7 +47,10 @@ function toJob(r: Record<string, unknown>): UploadJob {
     createdBy: String(r.created_by),
     party: String(r.party),
     method: String(r.method),
-    files: (JSON.parse(String(r.files)) as Array<{ name: string; bytes: number }>).map((f) => ({ name: f.name, bytes: f.bytes })),
+    files: (JSON.parse(String(r.files)) as Array<{ name: string; bytes: number }>).map((f) => ({
+      name: f.name,
+      bytes: f.bytes,
+    })),
     status: r.status as UploadJob['status'],
     samples: Number(r.samples),
     rejected: Number(r.rejected),
@@ -69,7 +72,11 @@ export async function getUploadJob(knex: Knex, caseId: number, id: number): Prom
 }
 
 export async function listUploadJobs(knex: Knex, caseId: number, limit = 20): Promise<UploadJob[]> {
-  return ((await knex('upload_jobs').where({ case_id: caseId }).orderBy('id', 'desc').limit(limit)) as Array<Record<string, unknown>>).map(toJob);
+  return (
+    (await knex('upload_jobs').where({ case_id: caseId }).orderBy('id', 'desc').limit(limit)) as Array<
+      Record<string, unknown>
+    >
+  ).map(toJob);
 }
 
 interface Pending {
@@ -97,17 +104,44 @@ export class UploadJobRunner {
 
   /** Jobs left running by a server that stopped: mark them interrupted and remove their files. */
   async recover(ctx: Context): Promise<void> {
-    const stale = (await this.knex('upload_jobs').whereIn('status', ['queued', 'running']).select('id', 'case_id')) as Array<{ id: number; case_id: number }>;
+    const stale = (await this.knex('upload_jobs')
+      .whereIn('status', ['queued', 'running'])
+      .select('id', 'case_id')) as Array<{ id: number; case_id: number }>;
     for (const s of stale) {
-      await this.knex('upload_jobs').where({ id: s.id }).update({ status: 'interrupted', error: 'the server stopped before this upload was ingested; upload the files again (nothing is counted twice)', finished_at: ctx.clock().toISOString() });
+      await this.knex('upload_jobs').where({ id: s.id }).update({
+        status: 'interrupted',
+        error: 'the server stopped before this upload was ingested; upload the files again (nothing is counted twice)',
+        finished_at: ctx.clock().toISOString(),
+      });
       const c = (await this.knex('cases').where({ id: s.case_id }).first('slug')) as { slug: string } | undefined;
       if (c) fs.rmSync(path.join(uploadDir(ctx, c.slug), String(s.id)), { recursive: true, force: true });
     }
   }
 
   /** Record a job for files already on disk in `folder` and queue it. */
-  async submit(ctx: Context, input: { caseId: number; caseSlug: string; createdBy: string; party: string; method: AcquisitionMethod; files: UploadedFile[]; folder: string; jobId: number }): Promise<void> {
-    this.queue.push({ ctx, caseId: input.caseId, jobId: input.jobId, caseSlug: input.caseSlug, party: input.party, method: input.method, files: input.files, folder: input.folder });
+  async submit(
+    ctx: Context,
+    input: {
+      caseId: number;
+      caseSlug: string;
+      createdBy: string;
+      party: string;
+      method: AcquisitionMethod;
+      files: UploadedFile[];
+      folder: string;
+      jobId: number;
+    },
+  ): Promise<void> {
+    this.queue.push({
+      ctx,
+      caseId: input.caseId,
+      jobId: input.jobId,
+      caseSlug: input.caseSlug,
+      party: input.party,
+      method: input.method,
+      files: input.files,
+      folder: input.folder,
+    });
     this.pump();
   }
 
@@ -154,33 +188,63 @@ export class UploadJobRunner {
             const now = Date.now();
             if (now - lastWrite < PROGRESS_WRITE_MS) return;
             lastWrite = now;
-            writing = writing.then(() => this.knex('upload_jobs').where({ id: jobId }).update(totals())).catch(() => undefined);
+            writing = writing
+              .then(() => this.knex('upload_jobs').where({ id: jobId }).update(totals()))
+              .catch(() => undefined);
           },
         });
         if (summary) {
           acquisitionIds.push(summary.acquisitionId);
-          done.set(file.path, { samples: summary.samples + summary.alreadyRecorded, rejected: summary.rejected, bytes: current.bytes });
+          done.set(file.path, {
+            samples: summary.samples + summary.alreadyRecorded,
+            rejected: summary.rejected,
+            bytes: current.bytes,
+          });
         }
         current = { samples: 0, rejected: 0, bytes: 0 };
         await writing;
-        await this.knex('upload_jobs').where({ id: jobId }).update({ ...totals(), acquisition_ids: JSON.stringify(acquisitionIds) });
+        await this.knex('upload_jobs')
+          .where({ id: jobId })
+          .update({ ...totals(), acquisition_ids: JSON.stringify(acquisitionIds) });
       }
-      await this.knex('upload_jobs').where({ id: jobId }).update({ ...totals(), status: 'done', acquisition_ids: JSON.stringify(acquisitionIds), finished_at: ctx.clock().toISOString() });
+      await this.knex('upload_jobs')
+        .where({ id: jobId })
+        .update({
+          ...totals(),
+          status: 'done',
+          acquisition_ids: JSON.stringify(acquisitionIds),
+          finished_at: ctx.clock().toISOString(),
+        });
       this.log({ event: 'upload.done', job: jobId, case: job.caseSlug, ...totals() });
     } catch (err) {
       await writing;
-      const message = isSpamcaseError(err) ? err.message : 'the ingest stopped on an unexpected error (see the server log)';
+      const message = isSpamcaseError(err)
+        ? err.message
+        : 'the ingest stopped on an unexpected error (see the server log)';
       this.log({ event: 'upload.failed', job: jobId, case: job.caseSlug, error: describeError(err) });
-      await this.knex('upload_jobs').where({ id: jobId }).update({ ...totals(), status: 'failed', error: message, acquisition_ids: JSON.stringify(acquisitionIds), finished_at: ctx.clock().toISOString() });
+      await this.knex('upload_jobs')
+        .where({ id: jobId })
+        .update({
+          ...totals(),
+          status: 'failed',
+          error: message,
+          acquisition_ids: JSON.stringify(acquisitionIds),
+          finished_at: ctx.clock().toISOString(),
+        });
     } finally {
       fs.rmSync(job.folder, { recursive: true, force: true });
     }
     if (acquisitionIds.length > 0) {
-      await this.afterJob(job.caseId, job.caseSlug).catch((err: unknown) => this.log({ event: 'upload.after-job-failed', job: jobId, error: describeError(err) }));
+      await this.afterJob(job.caseId, job.caseSlug).catch((err: unknown) =>
+        this.log({ event: 'upload.after-job-failed', job: jobId, error: describeError(err) }),
+      );
     }
   }
 
-  /** Stop taking jobs and wait for the one running to finish (queued ones stay "queued", then "interrupted" at next start). */
+  /**
+   * Stop taking jobs and wait for the one running to finish (queued ones stay "queued", then "interrupted" at next
+   * start).
+   */
   async close(): Promise<void> {
     this.closed = true;
     await this.running;

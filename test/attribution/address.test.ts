@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { accountFromHeader, normalizeAccount, providerOfDomain, providerOfHost } from '../../server/attribution/address.ts';
+import {
+  accountFromHeader,
+  normalizeAccount,
+  providerOfDomain,
+  providerOfHost,
+} from '../../server/attribution/address.ts';
 
 test('domain case is folded; different mailboxes are never merged', () => {
   assert.equal(normalizeAccount('X123@HotMail.COM')?.address, 'x123@hotmail.com');
@@ -12,7 +17,8 @@ test('domain case is folded; different mailboxes are never merged', () => {
 });
 
 test('provider alias groups: hotmail.com, msn.com, live.com are one provider, still different domains', () => {
-  for (const d of ['hotmail.com', 'msn.com', 'live.com', 'outlook.com', 'hotmail.fr']) assert.equal(providerOfDomain(d), 'microsoft', d);
+  for (const d of ['hotmail.com', 'msn.com', 'live.com', 'outlook.com', 'hotmail.fr'])
+    assert.equal(providerOfDomain(d), 'microsoft', d);
   assert.equal(normalizeAccount('a1@msn.com')!.provider, 'microsoft');
   assert.equal(normalizeAccount('a1@msn.com')!.domain, 'msn.com');
   assert.equal(normalizeAccount('a1@example.org')!.provider, 'example.org');
@@ -35,7 +41,11 @@ test('missing angle brackets and trailing comments still give the mailbox', () =
   assert.equal(accountFromHeader('Best Offers x126@hotmail.com')?.address, 'x126@hotmail.com');
   assert.equal(accountFromHeader('<x127@hotmail.com')?.address, 'x127@hotmail.com', 'unclosed bracket');
   assert.equal(accountFromHeader('x128@hotmail.com>')?.address, 'x128@hotmail.com', 'stray closing bracket');
-  assert.equal(accountFromHeader('Jenny<x130@hotmail.com>')?.address, 'x130@hotmail.com', 'no space before the bracket');
+  assert.equal(
+    accountFromHeader('Jenny<x130@hotmail.com>')?.address,
+    'x130@hotmail.com',
+    'no space before the bracket',
+  );
 });
 
 test('an encoded-word display name does not hide or replace the mailbox', () => {
@@ -44,5 +54,15 @@ test('an encoded-word display name does not hide or replace the mailbox', () => 
 });
 
 test('what is not a usable mailbox gives no account', () => {
-  for (const v of ['', 'undisclosed-recipients:;', 'zzzz', '@hotmail.com', 'x@', 'x@localhost', 'x@-bad-.com', '"John Doe"']) assert.equal(accountFromHeader(v), null, v);
+  for (const v of [
+    '',
+    'undisclosed-recipients:;',
+    'zzzz',
+    '@hotmail.com',
+    'x@',
+    'x@localhost',
+    'x@-bad-.com',
+    '"John Doe"',
+  ])
+    assert.equal(accountFromHeader(v), null, v);
 });

@@ -10,14 +10,35 @@ test('parseIp reads the spellings headers use and refuses the rest', () => {
   assert.equal(parseIp('::ffff:82.120.5.9'), '82.120.5.9');
   assert.equal(parseIp('[::FFFF:82.120.5.9]'), '82.120.5.9');
   assert.equal(parseIp('fe80::1%eth0'), 'fe80::1');
-  for (const bad of ['bogus', '[bogus]', '', '1.2.3', '256.1.1.1', '01.2.3.4', '1.2.3.4.5', 'unknown', '[]']) assert.equal(parseIp(bad), null, bad);
+  for (const bad of ['bogus', '[bogus]', '', '1.2.3', '256.1.1.1', '01.2.3.4', '1.2.3.4.5', 'unknown', '[]'])
+    assert.equal(parseIp(bad), null, bad);
 });
 
 test('private, loopback, link-local, shared, documentation and reserved ranges are never an origin', () => {
-  for (const ip of ['10.1.2.3', '172.16.0.1', '172.31.255.255', '192.168.96.2', '127.0.0.1', '169.254.1.1', '100.64.0.1', '0.0.0.0', '192.0.2.1', '198.51.100.7', '203.0.113.5', '224.0.0.1', '255.255.255.255', '::1', '::', 'fe80::1', 'fd00::1', '2001:db8::1']) {
+  for (const ip of [
+    '10.1.2.3',
+    '172.16.0.1',
+    '172.31.255.255',
+    '192.168.96.2',
+    '127.0.0.1',
+    '169.254.1.1',
+    '100.64.0.1',
+    '0.0.0.0',
+    '192.0.2.1',
+    '198.51.100.7',
+    '203.0.113.5',
+    '224.0.0.1',
+    '255.255.255.255',
+    '::1',
+    '::',
+    'fe80::1',
+    'fd00::1',
+    '2001:db8::1',
+  ]) {
     assert.equal(isPublicIp(ip), false, ip);
   }
-  for (const ip of ['82.120.5.9', '65.54.246.134', '172.32.0.1', '2a01:e35::1', '8.8.8.8']) assert.equal(isPublicIp(ip), true, ip);
+  for (const ip of ['82.120.5.9', '65.54.246.134', '172.32.0.1', '2a01:e35::1', '8.8.8.8'])
+    assert.equal(isPublicIp(ip), true, ip);
   assert.equal(isPublicIp('not an ip'), false);
 });
 

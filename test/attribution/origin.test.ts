@@ -36,7 +36,15 @@ test('X-Originating-IP: [bogus], private or reserved is noted and never an origi
 });
 
 test('private and loopback hops are passed, never the origin; with nothing public there is no origin', () => {
-  const o = findOrigin(chain('from localhost (localhost [127.0.0.1]) by a.example', 'from x (y [10.1.2.3]) by b.example', 'from z ([::1]) by c.example'), [], LPN);
+  const o = findOrigin(
+    chain(
+      'from localhost (localhost [127.0.0.1]) by a.example',
+      'from x (y [10.1.2.3]) by b.example',
+      'from z ([::1]) by c.example',
+    ),
+    [],
+    LPN,
+  );
   assert.equal(o.ip, null);
   assert.deepEqual(o.roles, ['internal', 'internal', 'internal']);
 });
@@ -44,13 +52,21 @@ test('private and loopback hops are passed, never the origin; with nothing publi
 test('a trusted relay is matched by CIDR or by its recorded reverse name, never by the HELO it claims', () => {
   const helo = findOrigin(chain('from mx9.laposte.net (unknown [82.120.5.9]) by mx1.laposte.net (Postfix)'), [], LPN);
   assert.equal(helo.ip, '82.120.5.9', 'a HELO claiming laposte.net is not trusted');
-  const cidr = findOrigin(chain('from a (unknown [193.251.1.1]) by mx1.laposte.net (Postfix)', 'from b (b.example [82.120.5.10]) by a'), [], LPN);
+  const cidr = findOrigin(
+    chain('from a (unknown [193.251.1.1]) by mx1.laposte.net (Postfix)', 'from b (b.example [82.120.5.10]) by a'),
+    [],
+    LPN,
+  );
   assert.equal(cidr.ip, '82.120.5.10');
 });
 
 test('Received lines below the origin that claim a trusted relay or a provider the message never passed are forged', () => {
   const o = findOrigin(
-    chain('from spammer (dsl.example [82.120.5.9]) by mx1.laposte.net (Postfix)', 'from x ([1.2.3.4]) by mx7.laposte.net (Postfix)', 'from y ([5.6.7.8]) by mail.hotmail.com'),
+    chain(
+      'from spammer (dsl.example [82.120.5.9]) by mx1.laposte.net (Postfix)',
+      'from x ([1.2.3.4]) by mx7.laposte.net (Postfix)',
+      'from y ([5.6.7.8]) by mail.hotmail.com',
+    ),
     [],
     LPN,
   );
@@ -58,9 +74,13 @@ test('Received lines below the origin that claim a trusted relay or a provider t
   assert.deepEqual(o.forgedLines, [1, 2]);
 });
 
-test('without trusted relays configured no line is called forged: the top hop may be the party\'s own exchanger', () => {
+test("without trusted relays configured no line is called forged: the top hop may be the party's own exchanger", () => {
   const o = findOrigin(
-    chain('from spammer (dsl.example [82.120.5.9]) by mx1.laposte.net (Postfix)', 'from x ([1.2.3.4]) by mx7.laposte.net (Postfix)', 'from y ([5.6.7.8]) by mail.hotmail.com'),
+    chain(
+      'from spammer (dsl.example [82.120.5.9]) by mx1.laposte.net (Postfix)',
+      'from x ([1.2.3.4]) by mx7.laposte.net (Postfix)',
+      'from y ([5.6.7.8]) by mail.hotmail.com',
+    ),
     [],
     compileTrust({ relays: [], authservIds: [] }),
   );
@@ -70,8 +90,14 @@ test('without trusted relays configured no line is called forged: the top hop ma
 });
 
 test('IPv4-mapped and IPv6 clients are origins like any other', () => {
-  assert.equal(findOrigin(chain('from a (a.example [IPv6:::ffff:82.120.5.9]) by mx1.laposte.net'), [], LPN).ip, '82.120.5.9');
-  assert.equal(findOrigin(chain('from a (a.example [IPv6:2a01:e35::9]) by mx1.laposte.net'), [], LPN).ip, '2a01:e35::9');
+  assert.equal(
+    findOrigin(chain('from a (a.example [IPv6:::ffff:82.120.5.9]) by mx1.laposte.net'), [], LPN).ip,
+    '82.120.5.9',
+  );
+  assert.equal(
+    findOrigin(chain('from a (a.example [IPv6:2a01:e35::9]) by mx1.laposte.net'), [], LPN).ip,
+    '2a01:e35::9',
+  );
 });
 
 test('Received lines in any order: the walk always starts at the top, the party side', () => {

@@ -11,6 +11,10 @@ test('digits suffix, shape, and the signals together', () => {
   assert.equal(hasDigitsSuffix('hgreene6g87'), true);
   assert.equal(hasDigitsSuffix('acerra'), false);
   assert.equal(localShape('jsmith1977'), 'aaaaaa9999');
-  assert.deepEqual(accountSignals({ address: 'xfqpj2k@hotmail.com', messages: 1, burstPeers: 7 }), ['random-looking', 'creation-burst(7)', 'single-use']);
+  assert.deepEqual(accountSignals({ address: 'xfqpj2k@hotmail.com', messages: 1, burstPeers: 7 }), [
+    'random-looking',
+    'creation-burst(7)',
+    'single-use',
+  ]);
   assert.deepEqual(accountSignals({ address: 'jean.dupont@laposte.net', messages: 40, burstPeers: 1 }), []);
 });

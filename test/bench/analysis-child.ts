@@ -10,6 +10,9 @@ if (!folder) throw new Error('usage: analysis-child.ts <folder>');
 const t0 = process.hrtime.bigint();
 const cpu0 = process.cpuUsage();
 let samples = 0;
-for await (const e of analyzeInline(folder, { envelopeRecipient: null, unwrapForwards: false })) if (e.type === 'sample') samples++;
+for await (const e of analyzeInline(folder, { envelopeRecipient: null, unwrapForwards: false }))
+  if (e.type === 'sample') samples++;
 const cpu = process.cpuUsage(cpu0);
-process.stdout.write(`${JSON.stringify({ samples, ms: Number(process.hrtime.bigint() - t0) / 1e6, cpuMs: (cpu.user + cpu.system) / 1000 })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ samples, ms: Number(process.hrtime.bigint() - t0) / 1e6, cpuMs: (cpu.user + cpu.system) / 1000 })}\n`,
+);

@@ -21,18 +21,27 @@ import { normalizeContent } from '../../server/campaigns/normalize/content.ts';
 import { parseHeaders } from '../../server/ingest/headers/index.ts';
 import { generateCampaignCorpus, Rng, type CampaignCorpusTruth } from '../corpus/generate.ts';
 
-const { values } = parseArgs({ options: { messages: { type: 'string', default: '20000' }, seed: { type: 'string', default: '1' }, synthetic: { type: 'string', default: '1000000' } } });
+const { values } = parseArgs({
+  options: {
+    messages: { type: 'string', default: '20000' },
+    seed: { type: 'string', default: '1' },
+    synthetic: { type: 'string', default: '1000000' },
+  },
+});
 const n = Number(values.messages);
 const seed = Number(values.seed);
 const dir = path.join(PROJECT_ROOT, '.tmp', 'bench', `campaigns-${n}-${seed}`);
 let truth: CampaignCorpusTruth;
-if (fs.existsSync(path.join(dir, 'truth.json'))) truth = JSON.parse(fs.readFileSync(path.join(dir, 'truth.json'), 'utf8')) as CampaignCorpusTruth;
+if (fs.existsSync(path.join(dir, 'truth.json')))
+  truth = JSON.parse(fs.readFileSync(path.join(dir, 'truth.json'), 'utf8')) as CampaignCorpusTruth;
 else {
   fs.rmSync(dir, { recursive: true, force: true });
   truth = await generateCampaignCorpus({ out: dir, messages: n, seed });
 }
 const log = (line: string) => process.stderr.write(`${line}\n`);
-log(`campaign corpus: ${dir}: ${truth.messages} messages, ${truth.campaigns} campaigns (largest ${truth.largestCampaign}), ${truth.hamMessages} ham`);
+log(
+  `campaign corpus: ${dir}: ${truth.messages} messages, ${truth.campaigns} campaigns (largest ${truth.largestCampaign}), ${truth.hamMessages} ham`,
+);
 
 // 1. Normalize once; keep each message's features and truth label.
 const labels: string[] = [];
@@ -50,7 +59,12 @@ for (const sub of fs.readdirSync(path.join(dir, 'campaigns')).sort()) {
 }
 const count = labels.length;
 
-function quality(roots: ArrayLike<number>): { precision: number; recall: number; groupsFound: number; groupsTrue: number } {
+function quality(roots: ArrayLike<number>): {
+  precision: number;
+  recall: number;
+  groupsFound: number;
+  groupsTrue: number;
+} {
   const cells = new Map<string, number>();
   const found = new Map<number, number>();
   const truthGroups = new Map<string, number>();
@@ -127,7 +141,8 @@ function simhashCluster(maxDistance: number): { roots: Int32Array; ms: number } 
       const word = block < 2 ? sh[i]![0] : sh[i]![1];
       const key = (word >>> ((block % 2) * 16)) & 0xffff;
       const list = buckets.get(key) ?? [];
-      for (const j of list.slice(-8)) if (popcount(sh[i]![0] ^ sh[j]![0]) + popcount(sh[i]![1] ^ sh[j]![1]) <= maxDistance) uf.union(j, i);
+      for (const j of list.slice(-8))
+        if (popcount(sh[i]![0] ^ sh[j]![0]) + popcount(sh[i]![1] ^ sh[j]![1]) <= maxDistance) uf.union(j, i);
       list.push(i);
       buckets.set(key, list);
     }
@@ -138,10 +153,15 @@ function simhashCluster(maxDistance: number): { roots: Int32Array; ms: number } 
 }
 const sim3 = simhashCluster(3);
 const sim6 = simhashCluster(6);
-const fmt = (q: ReturnType<typeof quality>) => `precision ${q.precision.toFixed(4)}  recall ${q.recall.toFixed(4)}  groups ${q.groupsFound} / ${q.groupsTrue} true`;
+const fmt = (q: ReturnType<typeof quality>) =>
+  `precision ${q.precision.toFixed(4)}  recall ${q.recall.toFixed(4)}  groups ${q.groupsFound} / ${q.groupsTrue} true`;
 log(`normalize + features: ${((normalizeMs * 1000) / count).toFixed(1)} us/msg`);
-log(`MinHash 32 x 16 bit + LSH 16x2:  ${fmt(minhash)}  sign ${minhash.signUsPerMsg.toFixed(1)} us/msg, cluster ${minhashClusterMs.toFixed(0)} ms`);
-log(`SimHash 64, Hamming <= 3:        ${fmt(quality(sim3.roots))}  sign ${((simhashSignMs * 1000) / count).toFixed(1)} us/msg, cluster ${sim3.ms.toFixed(0)} ms`);
+log(
+  `MinHash 32 x 16 bit + LSH 16x2:  ${fmt(minhash)}  sign ${minhash.signUsPerMsg.toFixed(1)} us/msg, cluster ${minhashClusterMs.toFixed(0)} ms`,
+);
+log(
+  `SimHash 64, Hamming <= 3:        ${fmt(quality(sim3.roots))}  sign ${((simhashSignMs * 1000) / count).toFixed(1)} us/msg, cluster ${sim3.ms.toFixed(0)} ms`,
+);
 log(`SimHash 64, Hamming <= 6:        ${fmt(quality(sim6.roots))}  cluster ${sim6.ms.toFixed(0)} ms`);
 
 // 2. Clustering alone at scale: synthetic signatures in groups of 1-50 near-duplicates.
@@ -149,7 +169,7 @@ const m = Number(values.synthetic);
 const rng = new Rng(seed);
 const big = new Uint16Array(m * SIGNATURE_SIZE);
 const bigPresent = new Uint8Array(m).fill(1);
-for (let i = 0; i < m; ) {
+for (let i = 0; i < m;) {
   const size = 1 + rng.int(50);
   const base = new Uint16Array(SIGNATURE_SIZE);
   for (let k = 0; k < SIGNATURE_SIZE; k++) base[k] = rng.int(65536);
@@ -161,5 +181,9 @@ const rssBefore = process.memoryUsage().rss;
 t0 = performance.now();
 clusterSignatures(big, bigPresent, m);
 const syntheticMs = performance.now() - t0;
-log(`clustering ${m} synthetic signatures: ${(syntheticMs / 1000).toFixed(1)} s, peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB (signatures ${((m * SIGNATURE_SIZE * 2) / 1e6).toFixed(0)} MB; RSS before clustering ${(rssBefore / 1e6).toFixed(0)} MB)`);
-process.stdout.write(`${JSON.stringify({ messages: count, minhash, simhash3: quality(sim3.roots), simhash6: quality(sim6.roots), syntheticMessages: m, syntheticMs, maxRssKb: process.resourceUsage().maxRSS })}\n`);
+log(
+  `clustering ${m} synthetic signatures: ${(syntheticMs / 1000).toFixed(1)} s, peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB (signatures ${((m * SIGNATURE_SIZE * 2) / 1e6).toFixed(0)} MB; RSS before clustering ${(rssBefore / 1e6).toFixed(0)} MB)`,
+);
+process.stdout.write(
+  `${JSON.stringify({ messages: count, minhash, simhash3: quality(sim3.roots), simhash6: quality(sim6.roots), syntheticMessages: m, syntheticMs, maxRssKb: process.resourceUsage().maxRSS })}\n`,
+);

@@ -10,7 +10,8 @@ import { generateCorpus, type CorpusTruth } from '../corpus/generate.ts';
 const [dir, messagesText, seedText] = process.argv.slice(2);
 const messages = Number(messagesText);
 const seed = Number(seedText);
-if (!dir || !Number.isInteger(messages) || messages <= 0 || !Number.isInteger(seed)) throw new Error('usage: corpus-child.ts <dir> <messages> <seed>');
+if (!dir || !Number.isInteger(messages) || messages <= 0 || !Number.isInteger(seed))
+  throw new Error('usage: corpus-child.ts <dir> <messages> <seed>');
 const truthFile = `${dir}/truth.json`;
 let generatedMs: number | null = null;
 if (!fs.existsSync(truthFile)) {

@@ -22,7 +22,9 @@ import { listRuleSets, loadRuleSet } from '../../server/damages/rule-set.ts';
 import { gatherViolationCounts } from '../../server/damages/violation-counts.ts';
 import { generateCorpus, type CorpusTruth } from '../corpus/generate.ts';
 
-const { values } = parseArgs({ options: { messages: { type: 'string', default: '100000' }, seed: { type: 'string', default: '1' } } });
+const { values } = parseArgs({
+  options: { messages: { type: 'string', default: '100000' }, seed: { type: 'string', default: '1' } },
+});
 const n = Number(values.messages);
 const seed = Number(values.seed);
 const corpusDir = path.join(PROJECT_ROOT, '.tmp', 'bench', `corpus-${n}-${seed}`);
@@ -39,7 +41,9 @@ try {
   await createCase(ctx, { slug: 'bench', title: 'Bench', parties: [{ name: 'Laposte.net', batesPrefix: 'LPN' }] });
   const t0 = performance.now();
   await ingest(ctx, { caseSlug: 'bench', method: 'trap', paths: [path.join(corpusDir, 'trap')] });
-  console.log(`ingested ${truth.messages} messages, ${truth.deliveries} deliveries in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  console.log(
+    `ingested ${truth.messages} messages, ${truth.deliveries} deliveries in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+  );
   const c = await getCase(db.knex, 'bench');
 
   const median = async (label: string, fn: () => Promise<unknown> | unknown) => {
@@ -53,11 +57,16 @@ try {
     console.log(`${label.padEnd(44)} ${times[1]!.toFixed(1).padStart(8)} ms`);
   };
   const rows = await gatherViolationCounts(db.knex, c.id);
-  const ok = rows[0]?.deliveries === truth.deliveries && rows[0]?.messages === truth.messages && rows[0]?.accounts === truth.accounts;
+  const ok =
+    rows[0]?.deliveries === truth.deliveries &&
+    rows[0]?.messages === truth.messages &&
+    rows[0]?.accounts === truth.accounts;
   console.log(`counts equal the truth: ${ok ? 'yes' : `NO ${JSON.stringify(rows)}`}`);
   await median('gatherViolationCounts', () => gatherViolationCounts(db.knex, c.id));
   const sets = listRuleSets().map((name) => loadRuleSet(name));
-  await median(`computeDamages + methodText x ${sets.length} rule sets`, () => sets.forEach((rs) => methodText(computeDamages(rs, rows), 'en')));
+  await median(`computeDamages + methodText x ${sets.length} rule sets`, () =>
+    sets.forEach((rs) => methodText(computeDamages(rs, rows), 'en')),
+  );
   await chooseRuleSet(ctx, 'bench', 'us-can-spam-isp');
   await median('caseReport (with the damages section)', () => caseReport(db.knex, 'bench'));
 } finally {

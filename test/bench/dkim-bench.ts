@@ -29,7 +29,9 @@ const keys = [
   { selector: 'r2048', key: testKey('rsa2048') },
   { selector: 'ed', key: testKey('ed25519') },
 ];
-const templates = CORPUS_GROUPS.slice(0, 2).flatMap((g) => corpusFiles(g)).map((f) => stripMboxFromLine(fs.readFileSync(f)));
+const templates = CORPUS_GROUPS.slice(0, 2)
+  .flatMap((g) => corpusFiles(g))
+  .map((f) => stripMboxFromLine(fs.readFileSync(f)));
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'spamcase-dkim-bench-'));
 const inbox = path.join(work, 'inbox');
 fs.mkdirSync(inbox);
@@ -74,7 +76,9 @@ await createCase(ctx, { slug: 'bench', title: 'DKIM bench', parties: [{ name: 'B
 await ingest(ctx, { caseSlug: 'bench', method: 'trap', paths: [inbox] });
 stop = timer();
 const first = await verifyCaseDkim(ctx, { caseSlug: 'bench', snapshot });
-console.log(`spamcase dkim (SQLite, from the pack store): ${first.run.items} items, ${rate(first.run.items, stop())} (${first.totals.pass} pass)`);
+console.log(
+  `spamcase dkim (SQLite, from the pack store): ${first.run.items} items, ${rate(first.run.items, stop())} (${first.totals.pass} pass)`,
+);
 stop = timer();
 const again = await verifyCaseDkim(ctx, { caseSlug: 'bench', snapshot });
 console.log(`second run, same snapshot: ${again.run.items} items verified in ${stop().wall.toFixed(2)} s`);

@@ -15,7 +15,9 @@ import { PROJECT_ROOT } from '../../server/config.ts';
 import { generateCorpus } from '../corpus/generate.ts';
 import { initTrialKeys } from '../../server/signing/keys.ts';
 
-const { values } = parseArgs({ options: { messages: { type: 'string', default: '100000' }, seed: { type: 'string', default: '1' } } });
+const { values } = parseArgs({
+  options: { messages: { type: 'string', default: '100000' }, seed: { type: 'string', default: '1' } },
+});
 const n = Number(values.messages);
 const seed = Number(values.seed);
 if (!Number.isInteger(n) || n <= 0) throw new Error('--messages must be a positive integer');
@@ -27,10 +29,24 @@ if (!fs.existsSync(path.join(corpusDir, 'truth.json'))) {
   await generateCorpus({ out: corpusDir, messages: n, seed, layout: 'eml' });
 }
 const home = path.join(benchDir, `export-home-${n}-${seed}`);
-const env = { ...process.env, SPAMCASE_HOME: home, DATABASE_URL: '', SPAMCASE_SIGNING_CERT: '', SPAMCASE_SIGNING_KEY: '', SPAMCASE_SIGNING_P12: '', SPAMCASE_TSA_URL: '' };
+const env = {
+  ...process.env,
+  SPAMCASE_HOME: home,
+  DATABASE_URL: '',
+  SPAMCASE_SIGNING_CERT: '',
+  SPAMCASE_SIGNING_KEY: '',
+  SPAMCASE_SIGNING_P12: '',
+  SPAMCASE_TSA_URL: '',
+};
 const tsx = ['--import', 'tsx'];
 const child = (script: string, args: string[]) =>
-  JSON.parse(execFileSync(process.execPath, [...tsx, path.join(PROJECT_ROOT, 'test', 'bench', script), ...args], { env, stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 * 1024 * 1024 }).toString()) as Record<string, number>;
+  JSON.parse(
+    execFileSync(process.execPath, [...tsx, path.join(PROJECT_ROOT, 'test', 'bench', script), ...args], {
+      env,
+      stdio: ['ignore', 'pipe', 'inherit'],
+      maxBuffer: 64 * 1024 * 1024,
+    }).toString(),
+  ) as Record<string, number>;
 if (!fs.existsSync(path.join(home, 'done'))) {
   fs.rmSync(home, { recursive: true, force: true });
   fs.mkdirSync(home, { recursive: true });
@@ -38,7 +54,8 @@ if (!fs.existsSync(path.join(home, 'done'))) {
   fs.writeFileSync(path.join(home, 'done'), '');
 }
 const cert = path.join(home, 'keys', 'signing-cert.pem');
-if (!fs.existsSync(cert)) initTrialKeys({ cert, key: path.join(home, 'keys', 'signing-key.pem') }, 'Benchmark', new Date());
+if (!fs.existsSync(cert))
+  initTrialKeys({ cert, key: path.join(home, 'keys', 'signing-key.pem') }, 'Benchmark', new Date());
 
 const work = fs.mkdtempSync(path.join(benchDir, 'export-run-'));
 const time = (f: () => void) => {
@@ -49,7 +66,11 @@ const time = (f: () => void) => {
 try {
   const packs = path.join(home, 'bench', 'store', 'packs');
   // Warm the page cache, then the baseline: copy the same bytes.
-  execFileSync('cat', fs.readdirSync(packs).map((f) => path.join(packs, f)), { stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync(
+    'cat',
+    fs.readdirSync(packs).map((f) => path.join(packs, f)),
+    { stdio: ['ignore', 'ignore', 'inherit'] },
+  );
   const cpMs = time(() => execFileSync('cp', ['-r', packs, path.join(work, 'cp')]));
   fs.rmSync(path.join(work, 'cp'), { recursive: true, force: true });
   const exp = child('export-child.ts', ['export', 'bench', path.join(work, 'bundle.zip')]);
@@ -60,14 +81,21 @@ try {
 
   const mb = exp.payloadBytes! / 1e6;
   const mbs = (ms: number) => (mb / (ms / 1000)).toFixed(1);
-  console.log(`\ncase: ${exp.items} items, payload ${mb.toFixed(0)} MB, bundle ${(exp.bytes! / 1e6).toFixed(0)} MB (${os.cpus().length} cores, shared)`);
+  console.log(
+    `\ncase: ${exp.items} items, payload ${mb.toFixed(0)} MB, bundle ${(exp.bytes! / 1e6).toFixed(0)} MB (${os.cpus().length} cores, shared)`,
+  );
   console.log(`${'what'.padEnd(34)} ${'seconds'.padStart(8)} ${'MB/s'.padStart(8)} ${'peak RSS MB'.padStart(12)}`);
-  const row = (what: string, ms: number, rss?: number) => console.log(`${what.padEnd(34)} ${(ms / 1000).toFixed(1).padStart(8)} ${mbs(ms).padStart(8)} ${(rss === undefined ? '-' : (rss / 1024).toFixed(0)).padStart(12)}`);
+  const row = (what: string, ms: number, rss?: number) =>
+    console.log(
+      `${what.padEnd(34)} ${(ms / 1000).toFixed(1).padStart(8)} ${mbs(ms).padStart(8)} ${(rss === undefined ? '-' : (rss / 1024).toFixed(0)).padStart(12)}`,
+    );
   row('cp of the pack segments (baseline)', cpMs);
   row('spamcase export', exp.ms!, exp.maxRssKb);
   row('sha256sum -c manifest (baseline)', shaMs);
   row('spamcase verify', ver.ms!, ver.maxRssKb);
-  console.log(`\ntarget: export and verify >= 100 MB/s; export ${Number(mbs(exp.ms!)) >= 100 ? 'meets' : 'misses'} it, verify ${Number(mbs(ver.ms!)) >= 100 ? 'meets' : 'misses'} it`);
+  console.log(
+    `\ntarget: export and verify >= 100 MB/s; export ${Number(mbs(exp.ms!)) >= 100 ? 'meets' : 'misses'} it, verify ${Number(mbs(ver.ms!)) >= 100 ? 'meets' : 'misses'} it`,
+  );
 } finally {
   fs.rmSync(work, { recursive: true, force: true });
 }

@@ -69,9 +69,17 @@ export interface ChildResult<T> {
  * only the last 64 KiB of stdout is kept). Rejects on a non-zero exit. `input` is written to its
  * standard input, which is then closed; `stdinOpen` leaves it open for the caller (`onSpawn`).
  */
-export function runChild<T = Record<string, unknown>>(cmd: string, args: string[], env: NodeJS.ProcessEnv, opts: { input?: string; stdinOpen?: boolean; onSpawn?: (c: ChildProcess) => void } = {}): Promise<ChildResult<T>> {
+export function runChild<T = Record<string, unknown>>(
+  cmd: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  opts: { input?: string; stdinOpen?: boolean; onSpawn?: (c: ChildProcess) => void } = {},
+): Promise<ChildResult<T>> {
   const t0 = performance.now();
-  const child = spawn(cmd, args, { env, stdio: [opts.input === undefined && !opts.stdinOpen ? 'ignore' : 'pipe', 'pipe', 'inherit'] });
+  const child = spawn(cmd, args, {
+    env,
+    stdio: [opts.input === undefined && !opts.stdinOpen ? 'ignore' : 'pipe', 'pipe', 'inherit'],
+  });
   const rss = new TreeRss(child.pid!);
   opts.onSpawn?.(child);
   if (opts.input !== undefined) child.stdin!.end(opts.input);
@@ -82,12 +90,24 @@ export function runChild<T = Record<string, unknown>>(cmd: string, args: string[
     child.once('exit', (code, signal) => {
       const treePeakKb = rss.stop();
       const wallMs = performance.now() - t0;
-      if (code !== 0) return reject(new Error(`${path.basename(args[2] ?? cmd)} ${args.slice(3).join(' ')} failed (${code ?? signal}): ${tail.slice(-2000)}`));
+      if (code !== 0)
+        return reject(
+          new Error(
+            `${path.basename(args[2] ?? cmd)} ${args.slice(3).join(' ')} failed (${code ?? signal}): ${tail.slice(-2000)}`,
+          ),
+        );
       // The children print one JSON line; the CLI's --json prints one indented document.
       const text = tail.trim();
-      const line = text.split('\n').reverse().find((l) => l.startsWith('{'));
+      const line = text
+        .split('\n')
+        .reverse()
+        .find((l) => l.startsWith('{'));
       try {
-        resolve({ json: JSON.parse(text.startsWith('[') || text.startsWith('{') ? text : (line ?? '{}')) as T, wallMs, treePeakKb });
+        resolve({
+          json: JSON.parse(text.startsWith('[') || text.startsWith('{') ? text : (line ?? '{}')) as T,
+          wallMs,
+          treePeakKb,
+        });
       } catch (e) {
         reject(new Error(`${args[2] ?? cmd}: output is not JSON: ${String(e)}`));
       }
@@ -132,19 +152,28 @@ const fmtNum = (v: number | null, unit: string): string => {
 
 /** The table printed at the end of a run (markdown, so it can be pasted into docs/BENCHMARKS.md). */
 export function formatTable(rows: Row[]): string {
-  const lines = ['| what | figure | baseline (same run) | ratio | target | met |', '| --- | --- | --- | --- | --- | --- |'];
+  const lines = [
+    '| what | figure | baseline (same run) | ratio | target | met |',
+    '| --- | --- | --- | --- | --- | --- |',
+  ];
   for (const r of rows) {
-    const base = r.baseline ? `${fmtNum(r.baseline.value, r.unit === 'exact' ? '' : r.unit)} (${r.baseline.what})` : '-';
-    const ratio = r.ratio !== undefined && Number.isFinite(r.ratio) ? `${r.ratio.toFixed(r.ratio >= 10 ? 1 : 2)}x` : '-';
+    const base = r.baseline
+      ? `${fmtNum(r.baseline.value, r.unit === 'exact' ? '' : r.unit)} (${r.baseline.what})`
+      : '-';
+    const ratio =
+      r.ratio !== undefined && Number.isFinite(r.ratio) ? `${r.ratio.toFixed(r.ratio >= 10 ? 1 : 2)}x` : '-';
     const met = r.met === undefined ? '-' : r.met ? 'met' : 'MISSED';
-    lines.push(`| ${r.what}${r.note ? ` (${r.note})` : ''} | ${fmtNum(r.value, r.unit)} | ${base} | ${ratio} | ${r.target ?? '-'} | ${met} |`);
+    lines.push(
+      `| ${r.what}${r.note ? ` (${r.note})` : ''} | ${fmtNum(r.value, r.unit)} | ${base} | ${ratio} | ${r.target ?? '-'} | ${met} |`,
+    );
   }
   return lines.join('\n');
 }
 
 /** Two results files side by side, row by row (by id): `npm run bench -- --compare A.json B.json`. */
 export function formatComparison(a: Results, b: Results): string {
-  const label = (r: Results) => `${r.git.sha}${r.git.dirty ? '+' : ''} ${String(r.options.database)} ${String(r.options.messages)}`;
+  const label = (r: Results) =>
+    `${r.git.sha}${r.git.dirty ? '+' : ''} ${String(r.options.database)} ${String(r.options.messages)}`;
   const lines = [
     `A: ${label(a)} (${a.startedAt}, load ${a.machine.loadAvgStart.map((x) => x.toFixed(1)).join(' ')})`,
     `B: ${label(b)} (${b.startedAt}, load ${b.machine.loadAvgStart.map((x) => x.toFixed(1)).join(' ')})`,
@@ -161,8 +190,11 @@ export function formatComparison(a: Results, b: Results): string {
     seen.add(ra.id);
     const inA = a.rows.find((r) => r.id === ra.id);
     const rb = byId.get(ra.id);
-    const change = inA?.value && rb?.value !== undefined && rb.value !== null ? `${(rb.value / inA.value).toFixed(2)}` : '-';
-    lines.push(`| ${ra.what} | ${fmtNum(inA?.value ?? null, ra.unit)} | ${fmtNum(rb?.value ?? null, ra.unit)} | ${change} | ${ratio(inA)} | ${ratio(rb)} | ${ra.target ?? '-'} | ${met(inA)} | ${met(rb)} |`);
+    const change =
+      inA?.value && rb?.value !== undefined && rb.value !== null ? `${(rb.value / inA.value).toFixed(2)}` : '-';
+    lines.push(
+      `| ${ra.what} | ${fmtNum(inA?.value ?? null, ra.unit)} | ${fmtNum(rb?.value ?? null, ra.unit)} | ${change} | ${ratio(inA)} | ${ratio(rb)} | ${ra.target ?? '-'} | ${met(inA)} | ${met(rb)} |`,
+    );
   }
   return lines.join('\n');
 }

@@ -11,7 +11,14 @@
  */
 import { loadPages, type PageLoad } from './load.ts';
 
-const opts = JSON.parse(process.argv[2] ?? '{}') as { url: string; cookie: string; pages: string[]; seconds: number; connections: number; together: boolean };
+const opts = JSON.parse(process.argv[2] ?? '{}') as {
+  url: string;
+  cookie: string;
+  pages: string[];
+  seconds: number;
+  connections: number;
+  together: boolean;
+};
 const pages: Array<PageLoad & { firstMs?: number }> = [];
 if (opts.together) {
   let go: () => void = () => undefined;
@@ -22,7 +29,16 @@ if (opts.together) {
     process.stdin.resume();
   });
   await started;
-  pages.push(...(await loadPages({ url: opts.url, cookie: opts.cookie, paths: opts.pages, seconds: opts.seconds, connections: opts.connections, until: stopped })));
+  pages.push(
+    ...(await loadPages({
+      url: opts.url,
+      cookie: opts.cookie,
+      paths: opts.pages,
+      seconds: opts.seconds,
+      connections: opts.connections,
+      until: stopped,
+    })),
+  );
 } else {
   for (const p of opts.pages) {
     const t0 = performance.now();
@@ -30,7 +46,13 @@ if (opts.together) {
     await res.arrayBuffer();
     if (res.status !== 200) throw new Error(`${p}: HTTP ${res.status} (not signed in?)`);
     const firstMs = performance.now() - t0;
-    const [load] = await loadPages({ url: opts.url, cookie: opts.cookie, paths: [p], seconds: opts.seconds, connections: opts.connections });
+    const [load] = await loadPages({
+      url: opts.url,
+      cookie: opts.cookie,
+      paths: [p],
+      seconds: opts.seconds,
+      connections: opts.connections,
+    });
     pages.push({ ...load!, firstMs });
   }
 }

@@ -22,7 +22,10 @@ const [summary] = await ingest(ctx, {
   paths: [folder],
   campaigns,
   onProgress: (p) => {
-    if (process.stderr.isTTY) process.stderr.write(`\r  ingest: ${p.samples} samples, ${Math.round(p.samples / (p.elapsedMs / 1000))} msg/s   `);
+    if (process.stderr.isTTY)
+      process.stderr.write(
+        `\r  ingest: ${p.samples} samples, ${Math.round(p.samples / (p.elapsedMs / 1000))} msg/s   `,
+      );
   },
 });
 const ms = Number(process.hrtime.bigint() - t0) / 1e6;
@@ -32,4 +35,6 @@ const cpuMs = (cpu.user + cpu.system) / 1000;
 if (process.stderr.isTTY) process.stderr.write('\r\x1b[2K');
 const report = await caseReport(ctx.db.knex, 'bench');
 await ctx.db.close();
-process.stdout.write(`${JSON.stringify({ ms, cpuMs, samples: summary?.samples ?? 0, bytes: summary?.sourceBytes ?? 0, maxRssKb: process.resourceUsage().maxRSS, report })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ ms, cpuMs, samples: summary?.samples ?? 0, bytes: summary?.sourceBytes ?? 0, maxRssKb: process.resourceUsage().maxRSS, report })}\n`,
+);

@@ -46,19 +46,24 @@ const CLI = path.join(PROJECT_ROOT, 'server', 'cli', 'main.ts');
 
 /** `spamcase serve --port 0` with the given environment (SPAMCASE_HOME, DATABASE_URL); resolves with its URL. */
 export function startServe(env: Record<string, string | undefined>): Promise<RunningServe> {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'serve', '--port', '0', '--host', '127.0.0.1'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'serve', '--port', '0', '--host', '127.0.0.1'], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   // The server logs one line per request on stderr: keep only the tail, for when it fails.
   let errTail = '';
   const failed: string[] = [];
   child.stderr!.on('data', (chunk: Buffer) => {
     errTail = (errTail + chunk.toString()).slice(-4000);
     // Log lines of requests that did not succeed and of errors (the last 50): why a load run saw a non-2xx.
-    for (const line of chunk.toString().split('\n')) if (/"status":[45]\d\d|"level":"error"|"event":"http\.error/.test(line)) failed.push(line.slice(0, 2000));
+    for (const line of chunk.toString().split('\n'))
+      if (/"status":[45]\d\d|"level":"error"|"event":"http\.error/.test(line)) failed.push(line.slice(0, 2000));
     if (failed.length > 50) failed.splice(0, failed.length - 50);
   });
   return new Promise((resolve, reject) => {
     let out = '';
-    const onExit = (code: number | null) => reject(new Error(`spamcase serve exited with ${code} before listening: ${out} ${errTail}`));
+    const onExit = (code: number | null) =>
+      reject(new Error(`spamcase serve exited with ${code} before listening: ${out} ${errTail}`));
     child.once('exit', onExit);
     child.stdout!.on('data', (chunk: Buffer) => {
       out += chunk.toString();
@@ -141,7 +146,8 @@ export async function loadPages(opts: LoadOptions): Promise<PageLoad[]> {
         timeout: 30,
         headers: { cookie: opts.cookie, accept: 'text/html' },
       },
-      (err, result) => (err ? settle!.reject(err instanceof Error ? err : new Error(String(err))) : settle!.resolve(result)),
+      (err, result) =>
+        err ? settle!.reject(err instanceof Error ? err : new Error(String(err))) : settle!.resolve(result),
     );
     const statuses: Record<string, number> = {};
     instance.on('response', (_client, status, _bytes, responseTime) => {
@@ -174,4 +180,9 @@ export async function loadPages(opts: LoadOptions): Promise<PageLoad[]> {
 }
 
 /** The pages a legal user looks at most: the dashboard and the accounts, items and campaigns lists. */
-export const CASE_PAGES = (slug: string): string[] => [`/cases/${slug}`, `/cases/${slug}/accounts`, `/cases/${slug}/items`, `/cases/${slug}/campaigns`];
+export const CASE_PAGES = (slug: string): string[] => [
+  `/cases/${slug}`,
+  `/cases/${slug}/accounts`,
+  `/cases/${slug}/items`,
+  `/cases/${slug}/campaigns`,
+];

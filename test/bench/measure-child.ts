@@ -20,11 +20,22 @@ const t0 = process.hrtime.bigint();
 try {
   if (mode === 'report') {
     const r = await caseReport(ctx.db.knex, 'bench');
-    result = { samples: r.samples, items: r.items, messages: r.messages, deliveries: r.deliveries, accounts: r.accounts };
+    result = {
+      samples: r.samples,
+      items: r.items,
+      messages: r.messages,
+      deliveries: r.deliveries,
+      accounts: r.accounts,
+    };
   } else if (mode === 'campaigns') {
     const c = await getCase(ctx.db.knex, 'bench');
     const u = await updateCampaigns(ctx, c.id, 'bench');
-    result = { messages: u.messages, messagesAdded: u.messagesAdded, newCampaigns: u.newCampaigns, merges: u.merges.length };
+    result = {
+      messages: u.messages,
+      messagesAdded: u.messagesAdded,
+      newCampaigns: u.newCampaigns,
+      merges: u.merges.length,
+    };
   } else if (mode === 'pdf' && out) {
     const w = await writeSummaryPdf(ctx, 'bench', { lang: 'en', out });
     result = { bytes: w.bytes, pages: w.pages };

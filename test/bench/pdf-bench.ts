@@ -21,7 +21,14 @@ import { gatherSummaryData } from '../../server/pdf/gather.ts';
 import { renderSummaryPdf } from '../../server/pdf/render.ts';
 import { caseReport } from '../../server/report/counts.ts';
 
-const { values } = parseArgs({ options: { messages: { type: 'string', default: '100000' }, seed: { type: 'string', default: '1' }, runs: { type: 'string', default: '3' }, keep: { type: 'boolean', default: false } } });
+const { values } = parseArgs({
+  options: {
+    messages: { type: 'string', default: '100000' },
+    seed: { type: 'string', default: '1' },
+    runs: { type: 'string', default: '3' },
+    keep: { type: 'boolean', default: false },
+  },
+});
 const n = Number(values.messages);
 const seed = Number(values.seed);
 const runs = Number(values.runs);
@@ -46,11 +53,21 @@ const db = openDatabase({ client: 'sqlite', filename: path.join(home, 'spamcase.
 await migrateToLatest(db.knex);
 const ctx: Context = { db, dataRoot: home, clock: () => new Date(), actor: 'bench' };
 try {
-  const c = await createCase(ctx, { slug: 'bench', title: 'Laposte.net and MSN Hotmail v. Does 1-20', parties: [{ name: 'Laposte.net', batesPrefix: 'LPN' }, { name: 'MSN Hotmail', batesPrefix: 'MSN' }] });
+  const c = await createCase(ctx, {
+    slug: 'bench',
+    title: 'Laposte.net and MSN Hotmail v. Does 1-20',
+    parties: [
+      { name: 'Laposte.net', batesPrefix: 'LPN' },
+      { name: 'MSN Hotmail', batesPrefix: 'MSN' },
+    ],
+  });
   const t0 = Date.now();
   await ingest(ctx, { caseSlug: 'bench', party: 'LPN', method: 'trap', paths: [first.dir] });
-  if (second.truth.messages > 0) await ingest(ctx, { caseSlug: 'bench', party: 'MSN', method: 'report', paths: [second.dir] });
-  console.log(`ingest: ${first.truth.samples + second.truth.samples} samples in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  if (second.truth.messages > 0)
+    await ingest(ctx, { caseSlug: 'bench', party: 'MSN', method: 'report', paths: [second.dir] });
+  console.log(
+    `ingest: ${first.truth.samples + second.truth.samples} samples in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+  );
 
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   const gatherMs: number[] = [];

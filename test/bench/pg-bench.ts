@@ -15,11 +15,16 @@ import { PROJECT_ROOT } from '../../server/config.ts';
 import { generateCorpus, type CorpusTruth } from '../corpus/generate.ts';
 import { adminQuery, PG_ADMIN_URL } from '../helpers/databases.ts';
 
-const { values } = parseArgs({ options: { messages: { type: 'string', default: '100000' }, seed: { type: 'string', default: '1' }, runs: { type: 'string', default: '1' } } });
+const { values } = parseArgs({
+  options: {
+    messages: { type: 'string', default: '100000' },
+    seed: { type: 'string', default: '1' },
+    runs: { type: 'string', default: '1' },
+  },
+});
 const n = Number(values.messages);
 const seed = Number(values.seed);
 const runs = Number(values.runs);
-
 
 const corpusDir = path.join(PROJECT_ROOT, '.tmp', 'bench', `corpus-${n}-${seed}`);
 const truthFile = path.join(corpusDir, 'truth.json');
@@ -49,11 +54,15 @@ async function once(dialect: 'sqlite' | 'pg'): Promise<Child> {
     url = u.toString();
   }
   try {
-    const out = execFileSync(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'test', 'bench', 'ingest-child.ts'), corpusDir], {
-      env: { ...process.env, SPAMCASE_HOME: home, DATABASE_URL: url },
-      stdio: ['ignore', 'pipe', 'inherit'],
-      maxBuffer: 64 * 1024 * 1024,
-    });
+    const out = execFileSync(
+      process.execPath,
+      ['--import', 'tsx', path.join(PROJECT_ROOT, 'test', 'bench', 'ingest-child.ts'), corpusDir],
+      {
+        env: { ...process.env, SPAMCASE_HOME: home, DATABASE_URL: url },
+        stdio: ['ignore', 'pipe', 'inherit'],
+        maxBuffer: 64 * 1024 * 1024,
+      },
+    );
     return JSON.parse(out.toString()) as Child;
   } finally {
     fs.rmSync(home, { recursive: true, force: true });
@@ -61,16 +70,28 @@ async function once(dialect: 'sqlite' | 'pg'): Promise<Child> {
   }
 }
 
-const load = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
-console.log(`corpus ${corpusDir}: ${truth.samples} samples, ${truth.messages} messages; load average at start ${load()}`);
+const load = () =>
+  os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
+console.log(
+  `corpus ${corpusDir}: ${truth.samples} samples, ${truth.messages} messages; load average at start ${load()}`,
+);
 const results: Array<{ dialect: string; run: number; r: Child }> = [];
 for (let i = 1; i <= runs; i++) {
   for (const dialect of ['sqlite', 'pg'] as const) {
     const r = await once(dialect);
-    const exact = r.report.samples === truth.samples && r.report.items === truth.items && r.report.messages === truth.messages && r.report.deliveries === truth.deliveries;
+    const exact =
+      r.report.samples === truth.samples &&
+      r.report.items === truth.items &&
+      r.report.messages === truth.messages &&
+      r.report.deliveries === truth.deliveries;
     if (!exact) throw new Error(`${dialect} counts differ from the truth: ${JSON.stringify(r.report)}`);
     results.push({ dialect, run: i, r });
-    console.log(`${dialect.padEnd(7)} run ${i}: ${Math.round(r.samples / (r.ms / 1000))} msg/s, ${(r.ms / 1000).toFixed(1)} s, CPU ${(r.cpuMs / 1000).toFixed(1)} s, peak RSS ${Math.round(r.maxRssKb / 1024)} MB, counts exact (load ${load()})`);
+    console.log(
+      `${dialect.padEnd(7)} run ${i}: ${Math.round(r.samples / (r.ms / 1000))} msg/s, ${(r.ms / 1000).toFixed(1)} s, CPU ${(r.cpuMs / 1000).toFixed(1)} s, peak RSS ${Math.round(r.maxRssKb / 1024)} MB, counts exact (load ${load()})`,
+    );
   }
 }
 const mean = (d: string, f: (r: Child) => number) => {
@@ -79,5 +100,9 @@ const mean = (d: string, f: (r: Child) => number) => {
 };
 const rate = (d: string) => mean(d, (r) => r.samples / (r.ms / 1000));
 const rss = (d: string) => mean(d, (r) => r.maxRssKb / 1024);
-console.log(`\nmean of ${runs}: SQLite ${Math.round(rate('sqlite'))} msg/s (${Math.round(rss('sqlite'))} MB), PostgreSQL ${Math.round(rate('pg'))} msg/s (${Math.round(rss('pg'))} MB); PostgreSQL / SQLite = ${(rate('pg') / rate('sqlite')).toFixed(2)}x; load at end ${load()}`);
-process.stdout.write(`${JSON.stringify({ messages: n, samples: truth.samples, results: results.map(({ dialect, run, r }) => ({ dialect, run, ms: r.ms, cpuMs: r.cpuMs, maxRssKb: r.maxRssKb })) })}\n`);
+console.log(
+  `\nmean of ${runs}: SQLite ${Math.round(rate('sqlite'))} msg/s (${Math.round(rss('sqlite'))} MB), PostgreSQL ${Math.round(rate('pg'))} msg/s (${Math.round(rss('pg'))} MB); PostgreSQL / SQLite = ${(rate('pg') / rate('sqlite')).toFixed(2)}x; load at end ${load()}`,
+);
+process.stdout.write(
+  `${JSON.stringify({ messages: n, samples: truth.samples, results: results.map(({ dialect, run, r }) => ({ dialect, run, ms: r.ms, cpuMs: r.cpuMs, maxRssKb: r.maxRssKb })) })}\n`,
+);

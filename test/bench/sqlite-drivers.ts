@@ -30,12 +30,19 @@ function hasModule(name: string): boolean {
 }
 
 async function setup(knex: Knex): Promise<void> {
-  for (const p of ['journal_mode = WAL', 'synchronous = FULL', 'foreign_keys = ON', 'cache_size = -65536']) await knex.raw(`pragma ${p}`);
-  await knex.raw('create table items (id integer primary key, case_id integer, sha256 text, bates text, size integer, unique (case_id, sha256), unique (case_id, bates))');
-  await knex.raw('create table samples (id integer primary key, acquisition_id integer, item_id integer, locator text, message_id integer, recipient text)');
+  for (const p of ['journal_mode = WAL', 'synchronous = FULL', 'foreign_keys = ON', 'cache_size = -65536'])
+    await knex.raw(`pragma ${p}`);
+  await knex.raw(
+    'create table items (id integer primary key, case_id integer, sha256 text, bates text, size integer, unique (case_id, sha256), unique (case_id, bates))',
+  );
+  await knex.raw(
+    'create table samples (id integer primary key, acquisition_id integer, item_id integer, locator text, message_id integer, recipient text)',
+  );
   await knex.raw('create index samples_locator on samples (acquisition_id, locator)');
   await knex.raw('create index samples_item on samples (item_id)');
-  await knex.raw('create table deliveries (message_id integer, recipient text, case_id integer, primary key (message_id, recipient))');
+  await knex.raw(
+    'create table deliveries (message_id integer, recipient text, case_id integer, primary key (message_id, recipient))',
+  );
 }
 
 function insertSql(table: string, columns: string[], rows: number, ignore: boolean): string {
@@ -45,7 +52,12 @@ function insertSql(table: string, columns: string[], rows: number, ignore: boole
 
 async function run(client: string): Promise<number> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'spamcase-driver-'));
-  const knex = knexFactory({ client, connection: { filename: path.join(dir, 'db.sqlite') }, useNullAsDefault: true, pool: { min: 1, max: 1 } });
+  const knex = knexFactory({
+    client,
+    connection: { filename: path.join(dir, 'db.sqlite') },
+    useNullAsDefault: true,
+    pool: { min: 1, max: 1 },
+  });
   await setup(knex);
   const hex = (s: string) => crypto.createHash('sha256').update(s).digest('hex');
   const t0 = process.hrtime.bigint();
@@ -89,4 +101,5 @@ for (const d of drivers) {
   results[d] = await run(d);
   console.log(`${d.padEnd(16)} ${Math.round(results[d]!).toLocaleString('en-US').padStart(8)} samples/s`);
 }
-if (results['better-sqlite3'] && results.sqlite3) console.log(`better-sqlite3 / sqlite3 = ${(results['better-sqlite3'] / results.sqlite3).toFixed(2)}x`);
+if (results['better-sqlite3'] && results.sqlite3)
+  console.log(`better-sqlite3 / sqlite3 = ${(results['better-sqlite3'] / results.sqlite3).toFixed(2)}x`);

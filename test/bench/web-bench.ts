@@ -35,12 +35,17 @@ const db = openDatabase({ client: 'sqlite', filename: path.join(root, 'spamcase.
 await migrateToLatest(db.knex);
 const ctx: Context = { db, dataRoot: root, clock: () => new Date(), actor: 'bench' };
 if (fresh) {
-  await createCase(ctx, { slug: 'big', title: 'Benchmark case', parties: [{ name: 'Laposte.net', batesPrefix: 'LPN' }] });
+  await createCase(ctx, {
+    slug: 'big',
+    title: 'Benchmark case',
+    parties: [{ name: 'Laposte.net', batesPrefix: 'LPN' }],
+  });
   const t0 = Date.now();
   await ingest(ctx, { caseSlug: 'big', method: 'trap', paths: [corpus] });
   console.log(`ingested ${n} messages in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 }
-if (!(await db.knex('users').where({ username: 'bench' }).first())) await addUser(db.knex, { username: 'bench', role: 'admin', password: PASSWORD }, new Date());
+if (!(await db.knex('users').where({ username: 'bench' }).first()))
+  await addUser(db.knex, { username: 'bench', role: 'admin', password: PASSWORD }, new Date());
 const server = await startServer(ctx, { host: '127.0.0.1', port: 0, log: () => undefined });
 const c = new Client(server.url);
 await c.signIn('bench', PASSWORD);
@@ -57,14 +62,18 @@ async function time(label: string, url: string, runs = 7): Promise<void> {
     if (i > 0) ms.push(performance.now() - t0);
   }
   ms.sort((a, b) => a - b);
-  console.log(`| ${label} | ${ms[Math.floor(ms.length / 2)]!.toFixed(1)} | ${ms[ms.length - 1]!.toFixed(1)} | ${status} | ${(bytes / 1024).toFixed(0)} KiB |`);
+  console.log(
+    `| ${label} | ${ms[Math.floor(ms.length / 2)]!.toFixed(1)} | ${ms[ms.length - 1]!.toFixed(1)} | ${status} | ${(bytes / 1024).toFixed(0)} KiB |`,
+  );
 }
 
 // A cursor deep in the list: follow pages of 500 to the middle.
 async function deepCursor(query: string, pages: number): Promise<string> {
   let after = '';
   for (let i = 0; i < pages; i++) {
-    const page = (await (await c.get(`/api/cases/big/items?limit=500${query}${after ? `&after=${after}` : ''}`)).json()) as { next: string };
+    const page = (await (
+      await c.get(`/api/cases/big/items?limit=500${query}${after ? `&after=${after}` : ''}`)
+    ).json()) as { next: string };
     after = page.next;
   }
   return after;
@@ -93,9 +102,20 @@ const midItem = `LPN-${String(Math.max(1, Math.floor(Number(itemCount.n) / 2))).
 await time('message view (with attribution, Received chain, DKIM, campaign)', `/cases/big/items/${midItem}`);
 await time('message HTML body (sanitized)', `/cases/big/items/${midItem}/body.html`);
 const bigCase = (await db.knex('cases').where({ slug: 'big' }).first('id')) as { id: number };
-const accountsTotal = (await db.knex('accounts').where({ case_id: bigCase.id }).count({ n: '*' }).first()) as { n: number };
-const topAccount = (await db.knex('accounts').where({ case_id: bigCase.id }).orderBy('deliveries', 'desc').first('address')) as { address: string };
-const topCampaign = (await db.knex('campaigns').where({ case_id: bigCase.id }).whereNull('merged_into').orderBy('messages', 'desc').first('number')) as { number: number };
+const accountsTotal = (await db.knex('accounts').where({ case_id: bigCase.id }).count({ n: '*' }).first()) as {
+  n: number;
+};
+const topAccount = (await db
+  .knex('accounts')
+  .where({ case_id: bigCase.id })
+  .orderBy('deliveries', 'desc')
+  .first('address')) as { address: string };
+const topCampaign = (await db
+  .knex('campaigns')
+  .where({ case_id: bigCase.id })
+  .whereNull('merged_into')
+  .orderBy('messages', 'desc')
+  .first('number')) as { number: number };
 console.log(`(${accountsTotal.n} accounts)`);
 await time('accounts, page 1 (deliveries)', '/cases/big/accounts');
 await time('accounts, middle page', `/cases/big/accounts?offset=${Math.floor(Number(accountsTotal.n) / 2)}`);

@@ -22,146 +22,293 @@ import { campaignQuality } from './quality.ts';
 
 const PARTY = [{ name: 'Laposte.net', batesPrefix: 'LPN' }];
 
-storageTest('campaigns on the generated corpus: pairwise precision >= 0.98 and recall >= 0.95 against the known membership', async ({ ctx }, t) => {
-  const out = path.join(tempDir('spamcase-campaigns-'), 'corpus');
-  const truth = await generateCampaignCorpus({ out, messages: 2000, seed: 3 });
-  const c = await createCase(ctx, { slug: 'quality', title: 'Campaign quality', parties: PARTY });
-  await ingest(ctx, { caseSlug: 'quality', method: 'trap', paths: [path.join(out, 'campaigns')] });
-  const q = await campaignQuality(ctx.db.knex, c.id);
-  t.diagnostic(`precision ${q.precision.toFixed(4)}, recall ${q.recall.toFixed(4)}, campaigns found ${q.campaignsFound} (of 2+ messages) vs ${q.campaignsTrue} true, ${truth.hamMessages} ham messages`);
-  assert.equal(q.messages, truth.messages);
-  assert.equal(q.unclustered, 0);
-  assert.ok(q.precision >= 0.98, `pairwise precision ${q.precision}`);
-  assert.ok(q.recall >= 0.95, `pairwise recall ${q.recall}`);
-  assert.ok(Math.abs(q.campaignsFound - q.campaignsTrue) <= q.campaignsTrue * 0.1, `campaigns found ${q.campaignsFound} vs ${q.campaignsTrue}`);
+storageTest(
+  'campaigns on the generated corpus: pairwise precision >= 0.98 and recall >= 0.95 against the known membership',
+  async ({ ctx }, t) => {
+    const out = path.join(tempDir('spamcase-campaigns-'), 'corpus');
+    const truth = await generateCampaignCorpus({ out, messages: 2000, seed: 3 });
+    const c = await createCase(ctx, { slug: 'quality', title: 'Campaign quality', parties: PARTY });
+    await ingest(ctx, { caseSlug: 'quality', method: 'trap', paths: [path.join(out, 'campaigns')] });
+    const q = await campaignQuality(ctx.db.knex, c.id);
+    t.diagnostic(
+      `precision ${q.precision.toFixed(4)}, recall ${q.recall.toFixed(4)}, campaigns found ${q.campaignsFound} (of 2+ messages) vs ${q.campaignsTrue} true, ${truth.hamMessages} ham messages`,
+    );
+    assert.equal(q.messages, truth.messages);
+    assert.equal(q.unclustered, 0);
+    assert.ok(q.precision >= 0.98, `pairwise precision ${q.precision}`);
+    assert.ok(q.recall >= 0.95, `pairwise recall ${q.recall}`);
+    assert.ok(
+      Math.abs(q.campaignsFound - q.campaignsTrue) <= q.campaignsTrue * 0.1,
+      `campaigns found ${q.campaignsFound} vs ${q.campaignsTrue}`,
+    );
 
-  const r = await caseReport(ctx.db.knex, 'quality');
-  assert.equal(r.messagesWithoutCampaign, 0);
-  assert.equal(r.campaigns, (await listCampaigns(ctx.db.knex, c.id, { limit: 1 })).total);
-  assert.ok(r.campaigns < r.messages && r.campaignsOfTwoOrMore <= r.campaigns);
-});
+    const r = await caseReport(ctx.db.knex, 'quality');
+    assert.equal(r.messagesWithoutCampaign, 0);
+    assert.equal(r.campaigns, (await listCampaigns(ctx.db.knex, c.id, { limit: 1 })).total);
+    assert.ok(r.campaigns < r.messages && r.campaignsOfTwoOrMore <= r.campaigns);
+  },
+);
 
-storageTest('later ingests extend campaigns without renumbering; running the update again changes nothing', async ({ ctx }) => {
-  const out = path.join(tempDir('spamcase-campaigns-'), 'corpus');
-  await generateCampaignCorpus({ out, messages: 1600, seed: 4 });
-  const c = await createCase(ctx, { slug: 'stable', title: 'Stable numbers', parties: PARTY });
-  await ingest(ctx, { caseSlug: 'stable', method: 'trap', paths: [path.join(out, 'campaigns', '0000')] });
-  const knex = ctx.db.knex;
-  const before = new Map(((await knex('campaign_members').select('message_id', 'campaign_number')) as Array<{ message_id: number; campaign_number: number }>).map((r) => [Number(r.message_id), Number(r.campaign_number)]));
-  const numbersBefore = new Set(before.values());
-  await ingest(ctx, { caseSlug: 'stable', method: 'trap', paths: [path.join(out, 'campaigns', '0001')] });
-  const merged = new Map(((await knex('campaigns').whereNotNull('merged_into').select('number', 'merged_into')) as Array<{ number: number; merged_into: number }>).map((r) => [Number(r.number), Number(r.merged_into)]));
-  const after = new Map(((await knex('campaign_members').select('message_id', 'campaign_number')) as Array<{ message_id: number; campaign_number: number }>).map((r) => [Number(r.message_id), Number(r.campaign_number)]));
-  for (const [message, number] of before) {
-    const now = after.get(message);
-    assert.equal(now, merged.get(number) ?? number, `message ${message} was in campaign ${number}`);
-  }
-  const newNumbers = [...new Set(after.values())].filter((n) => !numbersBefore.has(n));
-  assert.ok(newNumbers.every((n) => n > Math.max(...numbersBefore)), 'new campaigns get new numbers, after the old ones');
-  assert.ok(newNumbers.length > 0 && after.size === 1600);
+storageTest(
+  'later ingests extend campaigns without renumbering; running the update again changes nothing',
+  async ({ ctx }) => {
+    const out = path.join(tempDir('spamcase-campaigns-'), 'corpus');
+    await generateCampaignCorpus({ out, messages: 1600, seed: 4 });
+    const c = await createCase(ctx, { slug: 'stable', title: 'Stable numbers', parties: PARTY });
+    await ingest(ctx, { caseSlug: 'stable', method: 'trap', paths: [path.join(out, 'campaigns', '0000')] });
+    const knex = ctx.db.knex;
+    const before = new Map(
+      (
+        (await knex('campaign_members').select('message_id', 'campaign_number')) as Array<{
+          message_id: number;
+          campaign_number: number;
+        }>
+      ).map((r) => [Number(r.message_id), Number(r.campaign_number)]),
+    );
+    const numbersBefore = new Set(before.values());
+    await ingest(ctx, { caseSlug: 'stable', method: 'trap', paths: [path.join(out, 'campaigns', '0001')] });
+    const merged = new Map(
+      (
+        (await knex('campaigns').whereNotNull('merged_into').select('number', 'merged_into')) as Array<{
+          number: number;
+          merged_into: number;
+        }>
+      ).map((r) => [Number(r.number), Number(r.merged_into)]),
+    );
+    const after = new Map(
+      (
+        (await knex('campaign_members').select('message_id', 'campaign_number')) as Array<{
+          message_id: number;
+          campaign_number: number;
+        }>
+      ).map((r) => [Number(r.message_id), Number(r.campaign_number)]),
+    );
+    for (const [message, number] of before) {
+      const now = after.get(message);
+      assert.equal(now, merged.get(number) ?? number, `message ${message} was in campaign ${number}`);
+    }
+    const newNumbers = [...new Set(after.values())].filter((n) => !numbersBefore.has(n));
+    assert.ok(
+      newNumbers.every((n) => n > Math.max(...numbersBefore)),
+      'new campaigns get new numbers, after the old ones',
+    );
+    assert.ok(newNumbers.length > 0 && after.size === 1600);
 
-  const events = await listCustodyEvents(knex, c.id, 'stable');
-  const again = await updateCampaigns(ctx, c.id, 'stable');
-  assert.deepEqual({ added: again.messagesAdded, created: again.newCampaigns, merges: again.merges.length }, { added: 0, created: 0, merges: 0 });
-  assert.equal((await listCustodyEvents(knex, c.id, 'stable')).length, events.length, 'a no-op update writes no custody event');
-  assert.equal(events.filter((e) => e.action === 'campaigns-clustered').length, 2);
-});
+    const events = await listCustodyEvents(knex, c.id, 'stable');
+    const again = await updateCampaigns(ctx, c.id, 'stable');
+    assert.deepEqual(
+      { added: again.messagesAdded, created: again.newCampaigns, merges: again.merges.length },
+      { added: 0, created: 0, merges: 0 },
+    );
+    assert.equal(
+      (await listCustodyEvents(knex, c.id, 'stable')).length,
+      events.length,
+      'a no-op update writes no custody event',
+    );
+    assert.equal(events.filter((e) => e.action === 'campaigns-clustered').length, 2);
+  },
+);
 
 /** 18 sentences of 8 words; mail k holds sentences [from, to). */
 function sentenceMail(from: number, to: number, subject: string, id: string): string {
   const rng = new Rng(99);
-  const words = ['offer', 'member', 'bonus', 'secure', 'account', 'winner', 'premium', 'health', 'pharmacy', 'quality', 'delivery', 'discreet', 'order', 'customer', 'service', 'online', 'special', 'limited', 'exclusive', 'partner', 'savings', 'trusted', 'brand', 'genuine', 'express', 'worldwide', 'private', 'instant', 'approval', 'credit', 'mortgage', 'refinance', 'lender', 'rates', 'lowest', 'today', 'weekend', 'license', 'software', 'office'];
+  const words = [
+    'offer',
+    'member',
+    'bonus',
+    'secure',
+    'account',
+    'winner',
+    'premium',
+    'health',
+    'pharmacy',
+    'quality',
+    'delivery',
+    'discreet',
+    'order',
+    'customer',
+    'service',
+    'online',
+    'special',
+    'limited',
+    'exclusive',
+    'partner',
+    'savings',
+    'trusted',
+    'brand',
+    'genuine',
+    'express',
+    'worldwide',
+    'private',
+    'instant',
+    'approval',
+    'credit',
+    'mortgage',
+    'refinance',
+    'lender',
+    'rates',
+    'lowest',
+    'today',
+    'weekend',
+    'license',
+    'software',
+    'office',
+  ];
   const sentences = Array.from({ length: 18 }, () => Array.from({ length: 8 }, () => rng.pick(words)).join(' ') + '.');
   return `From: x${id}@hotmail.com\nTo: victim@laposte.net\nSubject: ${subject}\nDate: Mon, 5 Dec 2005 10:00:00 +0000\nMessage-ID: <${id}@bridge.invalid>\n\n${sentences.slice(from, to).join('\n')}\n`;
 }
 
-storageTest('a message bridging two campaigns merges them into the older number, recorded as a custody event', async ({ ctx }) => {
-  const dir = tempDir('spamcase-merge-');
-  // x and y share a third of their sentences; the bridge mails shift a 12-sentence window from x to y.
-  const mails: Array<[string, string, string]> = [
-    ['x', 'mail.eml', sentenceMail(0, 12, 'alpha deal', 'x')],
-    ['y', 'mail.eml', sentenceMail(6, 18, 'gamma promo', 'y')],
-  ];
-  for (let k = 1; k <= 5; k++) mails.push(['bridge', `${k}.eml`, sentenceMail(k, k + 12, 'beta sale', `b${k}`)]);
-  for (const [folder, name, text] of mails) {
-    fs.mkdirSync(path.join(dir, folder), { recursive: true });
-    fs.writeFileSync(path.join(dir, folder, name), text);
-  }
-  const c = await createCase(ctx, { slug: 'merge', title: 'Merge', parties: PARTY });
-  await ingest(ctx, { caseSlug: 'merge', method: 'trap', paths: [path.join(dir, 'x'), path.join(dir, 'y')] });
-  let list = await listCampaigns(ctx.db.knex, c.id, { sort: 'number' });
-  assert.deepEqual(list.rows.map((r) => [r.number, r.messages]), [[1, 1], [2, 1]], 'x and y are too different to join');
+storageTest(
+  'a message bridging two campaigns merges them into the older number, recorded as a custody event',
+  async ({ ctx }) => {
+    const dir = tempDir('spamcase-merge-');
+    // x and y share a third of their sentences; the bridge mails shift a 12-sentence window from x to y.
+    const mails: Array<[string, string, string]> = [
+      ['x', 'mail.eml', sentenceMail(0, 12, 'alpha deal', 'x')],
+      ['y', 'mail.eml', sentenceMail(6, 18, 'gamma promo', 'y')],
+    ];
+    for (let k = 1; k <= 5; k++) mails.push(['bridge', `${k}.eml`, sentenceMail(k, k + 12, 'beta sale', `b${k}`)]);
+    for (const [folder, name, text] of mails) {
+      fs.mkdirSync(path.join(dir, folder), { recursive: true });
+      fs.writeFileSync(path.join(dir, folder, name), text);
+    }
+    const c = await createCase(ctx, { slug: 'merge', title: 'Merge', parties: PARTY });
+    await ingest(ctx, { caseSlug: 'merge', method: 'trap', paths: [path.join(dir, 'x'), path.join(dir, 'y')] });
+    let list = await listCampaigns(ctx.db.knex, c.id, { sort: 'number' });
+    assert.deepEqual(
+      list.rows.map((r) => [r.number, r.messages]),
+      [
+        [1, 1],
+        [2, 1],
+      ],
+      'x and y are too different to join',
+    );
 
-  await ingest(ctx, { caseSlug: 'merge', method: 'trap', paths: [path.join(dir, 'bridge')] });
-  list = await listCampaigns(ctx.db.knex, c.id, { sort: 'number' });
-  assert.deepEqual(list.rows.map((r) => [r.number, r.messages, r.deliveries, r.accounts]), [[1, 7, 7, 7]]);
-  assert.equal(list.rows[0]!.exemplarBates, 'LPN-0000001');
+    await ingest(ctx, { caseSlug: 'merge', method: 'trap', paths: [path.join(dir, 'bridge')] });
+    list = await listCampaigns(ctx.db.knex, c.id, { sort: 'number' });
+    assert.deepEqual(
+      list.rows.map((r) => [r.number, r.messages, r.deliveries, r.accounts]),
+      [[1, 7, 7, 7]],
+    );
+    assert.equal(list.rows[0]!.exemplarBates, 'LPN-0000001');
 
-  const events = await listCustodyEvents(ctx.db.knex, c.id, 'merge');
-  assert.deepEqual(events.filter((e) => e.action === 'campaigns-merged').map((e) => e.details), [{ into: 1, merged: [2], messagesMoved: 1 }]);
-  assert.deepEqual(verifyCustodyChain(events), []);
+    const events = await listCustodyEvents(ctx.db.knex, c.id, 'merge');
+    assert.deepEqual(
+      events.filter((e) => e.action === 'campaigns-merged').map((e) => e.details),
+      [{ into: 1, merged: [2], messagesMoved: 1 }],
+    );
+    assert.deepEqual(verifyCustodyChain(events), []);
 
-  const detail = await campaignDetail(ctx.db.knex, c.id, 2);
-  assert.equal(detail.campaign.number, 1, 'a merged number resolves to the surviving campaign');
-  assert.deepEqual(detail.mergedFrom, [2]);
-  assert.deepEqual(detail.members.map((m) => m.bates), ['LPN-0000001', 'LPN-0000002', 'LPN-0000003', 'LPN-0000004', 'LPN-0000005', 'LPN-0000006', 'LPN-0000007']);
-  assert.equal(detail.members[0]!.similarity, 1);
-  const items = ((await ctx.db.knex('items').orderBy('id').pluck('id')) as number[]).map(Number);
-  assert.deepEqual([...(await itemCampaigns(ctx.db.knex, c.id, items)).values()], [1, 1, 1, 1, 1, 1, 1]);
+    const detail = await campaignDetail(ctx.db.knex, c.id, 2);
+    assert.equal(detail.campaign.number, 1, 'a merged number resolves to the surviving campaign');
+    assert.deepEqual(detail.mergedFrom, [2]);
+    assert.deepEqual(
+      detail.members.map((m) => m.bates),
+      ['LPN-0000001', 'LPN-0000002', 'LPN-0000003', 'LPN-0000004', 'LPN-0000005', 'LPN-0000006', 'LPN-0000007'],
+    );
+    assert.equal(detail.members[0]!.similarity, 1);
+    const items = ((await ctx.db.knex('items').orderBy('id').pluck('id')) as number[]).map(Number);
+    assert.deepEqual([...(await itemCampaigns(ctx.db.knex, c.id, items)).values()], [1, 1, 1, 1, 1, 1, 1]);
 
-  const why = await explainMember(ctx, c.id, 'merge', 'LPN-0000002');
-  assert.equal(why.exemplarBates, 'LPN-0000001');
-  assert.ok(why.similarity > 0.2 && why.similarity < 0.5, `y is in through the bridge, not like x: similarity ${why.similarity}`);
-  assert.ok(why.phrases.shared.length > 0 && why.phrases.exemplarOnly.length > 0 && why.phrases.memberOnly.length > 0);
-  assert.deepEqual(why.subjectWords.shared, []);
-});
+    const why = await explainMember(ctx, c.id, 'merge', 'LPN-0000002');
+    assert.equal(why.exemplarBates, 'LPN-0000001');
+    assert.ok(
+      why.similarity > 0.2 && why.similarity < 0.5,
+      `y is in through the bridge, not like x: similarity ${why.similarity}`,
+    );
+    assert.ok(
+      why.phrases.shared.length > 0 && why.phrases.exemplarOnly.length > 0 && why.phrases.memberOnly.length > 0,
+    );
+    assert.deepEqual(why.subjectWords.shared, []);
+  },
+);
 
-storageTest('messages ingested without fingerprints get them from the store with `campaigns update`', async ({ ctx }) => {
-  const out = path.join(tempDir('spamcase-campaigns-'), 'corpus');
-  await generateCampaignCorpus({ out, messages: 200, seed: 5 });
-  const c = await createCase(ctx, { slug: 'late', title: 'Late', parties: PARTY });
-  await ingest(ctx, { caseSlug: 'late', method: 'trap', paths: [path.join(out, 'campaigns')], campaigns: false });
-  assert.equal((await caseReport(ctx.db.knex, 'late')).messagesWithoutCampaign, 200);
-  assert.equal(await fingerprintMissing(ctx, c.id, 'late'), 200);
-  assert.equal(await fingerprintMissing(ctx, c.id, 'late'), 0);
-  const u = await updateCampaigns(ctx, c.id, 'late');
-  assert.equal(u.messagesAdded, 200);
-  const q = await campaignQuality(ctx.db.knex, c.id);
-  assert.ok(q.precision >= 0.98 && q.recall >= 0.95, JSON.stringify(q));
-});
+storageTest(
+  'messages ingested without fingerprints get them from the store with `campaigns update`',
+  async ({ ctx }) => {
+    const out = path.join(tempDir('spamcase-campaigns-'), 'corpus');
+    await generateCampaignCorpus({ out, messages: 200, seed: 5 });
+    const c = await createCase(ctx, { slug: 'late', title: 'Late', parties: PARTY });
+    await ingest(ctx, { caseSlug: 'late', method: 'trap', paths: [path.join(out, 'campaigns')], campaigns: false });
+    assert.equal((await caseReport(ctx.db.knex, 'late')).messagesWithoutCampaign, 200);
+    assert.equal(await fingerprintMissing(ctx, c.id, 'late'), 200);
+    assert.equal(await fingerprintMissing(ctx, c.id, 'late'), 0);
+    const u = await updateCampaigns(ctx, c.id, 'late');
+    assert.equal(u.messagesAdded, 200);
+    const q = await campaignQuality(ctx.db.knex, c.id);
+    assert.ok(q.precision >= 0.98 && q.recall >= 0.95, JSON.stringify(q));
+  },
+);
 
 storageTest('the CLI lists campaigns as a table, JSON and CSV, and explains one member', async ({ env }) => {
   const out = path.join(tempDir('spamcase-campaigns-'), 'corpus');
   await generateCampaignCorpus({ out, messages: 150, seed: 6 });
-  const run = (...args: string[]) => spawnSync(process.execPath, [path.join(PROJECT_ROOT, 'bin', 'spamcase.js'), ...args], { env: { ...process.env, DATABASE_URL: '', ...env }, encoding: 'utf8' });
+  const run = (...args: string[]) =>
+    spawnSync(process.execPath, [path.join(PROJECT_ROOT, 'bin', 'spamcase.js'), ...args], {
+      env: { ...process.env, DATABASE_URL: '', ...env },
+      encoding: 'utf8',
+    });
   const created = run('case', 'create', 'cli', '--title', 'CLI', '--party', 'Laposte.net:LPN');
   assert.equal(created.status, 0, created.stderr);
   const ingested = run('ingest', '--case', 'cli', path.join(out, 'campaigns'));
   assert.equal(ingested.status, 0, ingested.stderr);
 
-  const listed = JSON.parse(run('campaigns', '--case', 'cli', '--json').stdout) as { total: number; rows: Array<Record<string, unknown>> };
+  const listed = JSON.parse(run('campaigns', '--case', 'cli', '--json').stdout) as {
+    total: number;
+    rows: Array<Record<string, unknown>>;
+  };
   const top = listed.rows[0]!;
-  assert.deepEqual(Object.keys(top).sort(), ['accounts', 'deliveries', 'exemplarBates', 'exemplarItemId', 'firstDate', 'lastDate', 'messages', 'number', 'originatingIps', 'subject'].sort());
+  assert.deepEqual(
+    Object.keys(top).sort(),
+    [
+      'accounts',
+      'deliveries',
+      'exemplarBates',
+      'exemplarItemId',
+      'firstDate',
+      'lastDate',
+      'messages',
+      'number',
+      'originatingIps',
+      'subject',
+    ].sort(),
+  );
   assert.ok((top.messages as number) >= (listed.rows[1]!.messages as number));
   // Accounts and originating IPs come from attribution: a template campaign is sent by several bots.
   assert.equal(typeof top.originatingIps, 'number');
-  assert.ok((top.accounts as number) >= 2 && (top.accounts as number) <= (top.deliveries as number), JSON.stringify(top));
+  assert.ok(
+    (top.accounts as number) >= 2 && (top.accounts as number) <= (top.deliveries as number),
+    JSON.stringify(top),
+  );
   // (this corpus carries no Received lines, so no originating IP is known: 0, not null)
   assert.ok((top.originatingIps as number) <= (top.deliveries as number), JSON.stringify(top));
-  const report = JSON.parse(run('report', '--case', 'cli', '--json').stdout) as { campaigns: number; messages: number; exactDuplicates: number; deliveries: number };
+  const report = JSON.parse(run('report', '--case', 'cli', '--json').stdout) as {
+    campaigns: number;
+    messages: number;
+    exactDuplicates: number;
+    deliveries: number;
+  };
   assert.equal(report.campaigns, listed.total);
 
   const csv = run('campaigns', '--case', 'cli', '--csv').stdout.trim().split('\r\n'); // RFC 4180 line ends
-  assert.equal(csv[0], 'number,exemplarBates,exemplarItemId,subject,messages,deliveries,accounts,originatingIps,firstDate,lastDate');
+  assert.equal(
+    csv[0],
+    'number,exemplarBates,exemplarItemId,subject,messages,deliveries,accounts,originatingIps,firstDate,lastDate',
+  );
   assert.equal(csv.length, listed.total + 1);
 
   const table = run('campaigns', '--case', 'cli');
   assert.match(table.stdout, new RegExp(`cli: ${listed.total} campaigns`));
-  const detail = JSON.parse(run('campaign', '--case', 'cli', String(top.number), '--json').stdout) as { members: Array<{ bates: string }> };
+  const detail = JSON.parse(run('campaign', '--case', 'cli', String(top.number), '--json').stdout) as {
+    members: Array<{ bates: string }>;
+  };
   const member = detail.members[1]!.bates;
   const explained = run('campaign', '--case', 'cli', String(top.number), '--member', member);
   assert.equal(explained.status, 0, explained.stderr);
-  assert.match(explained.stdout, new RegExp(`${member} against exemplar ${String(top.exemplarBates)}: similarity 0\\.\\d\\d`));
+  assert.match(
+    explained.stdout,
+    new RegExp(`${member} against exemplar ${String(top.exemplarBates)}: similarity 0\\.\\d\\d`),
+  );
   assert.match(explained.stdout, /phrases shared: "/);
   const missing = run('campaign', '--case', 'cli', '99999');
   assert.equal(missing.status, 1);

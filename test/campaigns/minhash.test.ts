@@ -2,7 +2,13 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { clusterSignatures } from '../../server/campaigns/cluster.ts';
 import { featureHashes, featureStrings, fnv1a } from '../../server/campaigns/features.ts';
-import { estimatedSimilarity, minhashSignature, SIGNATURE_SIZE, signatureFromBytes, signatureToBytes } from '../../server/campaigns/minhash.ts';
+import {
+  estimatedSimilarity,
+  minhashSignature,
+  SIGNATURE_SIZE,
+  signatureFromBytes,
+  signatureToBytes,
+} from '../../server/campaigns/minhash.ts';
 import { Rng } from '../corpus/generate.ts';
 
 /** `shared` features common to every set of the same `pair`, and `own` features of this set only. */
@@ -20,7 +26,11 @@ test('the signature estimates Jaccard similarity: identical 1, disjoint near 0, 
   assert.ok(estimatedSimilarity(minhashSignature(features(0, 300, 1))!, minhashSignature(features(0, 300, 2))!) < 0.15);
   // |A ∩ B| = 300, |A ∪ B| = 500: J = 0.6; over 40 independent pairs the mean estimate is close.
   let sum = 0;
-  for (let s = 0; s < 40; s++) sum += estimatedSimilarity(minhashSignature(features(300, 100, s * 2, s))!, minhashSignature(features(300, 100, s * 2 + 1, s))!);
+  for (let s = 0; s < 40; s++)
+    sum += estimatedSimilarity(
+      minhashSignature(features(300, 100, s * 2, s))!,
+      minhashSignature(features(300, 100, s * 2 + 1, s))!,
+    );
   assert.ok(Math.abs(sum / 40 - 0.6) < 0.05, `mean estimate ${sum / 40}`);
 });
 
@@ -33,7 +43,11 @@ test('a signature round-trips through its 64 stored bytes', () => {
 });
 
 test('feature hashes are the hashed form of the readable features (one set, two representations)', () => {
-  const content = { subject: ['win', '#'], body: ['buy', 'cheap', 'meds', 'now', 'buy', 'cheap', 'meds'], domains: ['example.com'] };
+  const content = {
+    subject: ['win', '#'],
+    body: ['buy', 'cheap', 'meds', 'now', 'buy', 'cheap', 'meds'],
+    domains: ['example.com'],
+  };
   const strings = featureStrings(content);
   assert.equal(strings.filter((s) => s.startsWith('b:')).length, 4, 'distinct 3-word shingles');
   assert.equal(strings.filter((s) => s.startsWith('s')).length, 6, 'subject words count three times');
@@ -41,7 +55,11 @@ test('feature hashes are the hashed form of the readable features (one set, two 
 });
 
 /** n messages in groups: group g's members share most features; each member has a few of its own. */
-function groupedSignatures(groups: number, perGroup: number, seed: number): { sigs: Uint16Array; present: Uint8Array; group: number[] } {
+function groupedSignatures(
+  groups: number,
+  perGroup: number,
+  seed: number,
+): { sigs: Uint16Array; present: Uint8Array; group: number[] } {
   const rng = new Rng(seed);
   const n = groups * perGroup;
   const sigs = new Uint16Array(n * SIGNATURE_SIZE);
@@ -77,7 +95,8 @@ test('clustering is stable under appending: earlier messages keep their groups, 
   const n = present.length;
   const before = clusterSignatures(sigs.subarray(0, 900 * SIGNATURE_SIZE), present.subarray(0, 900), 900);
   const after = clusterSignatures(sigs, present, n);
-  for (let i = 0; i < 900; i++) for (let j = 0; j < 900; j += 7) if (before[i] === before[j]) assert.equal(after[i], after[j]);
+  for (let i = 0; i < 900; i++)
+    for (let j = 0; j < 900; j += 7) if (before[i] === before[j]) assert.equal(after[i], after[j]);
 });
 
 test('two copies of one message with other trace headers get the same fingerprint (from the cache), another body another one', async () => {

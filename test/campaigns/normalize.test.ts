@@ -28,7 +28,10 @@ test('body text: multipart/alternative with quoted-printable plain and base64 ht
       '--outer\nContent-Type: text/plain\nContent-Disposition: attachment; filename=a.txt\n\nsecret attachment\n--outer--\n',
   );
   const body = extractBodyText(raw);
-  assert.deepEqual(body.plain.map((t) => t.trim()), ['Café offer']);
+  assert.deepEqual(
+    body.plain.map((t) => t.trim()),
+    ['Café offer'],
+  );
   assert.deepEqual(body.html, ['<p>Café offer</p>']);
 });
 
@@ -42,9 +45,15 @@ test('body text: hostile input is bounded (deep nesting, thousands of parts, 20 
   for (let d = 1; d < 200; d++) nested += `--b${d - 1}\nContent-Type: multipart/mixed; boundary=b${d}\n\n`;
   nested += '--b199\nContent-Type: text/plain\n\ndeep\n';
   assert.deepEqual(extractBodyText(eml(nested)).plain, []);
-  const many = 'Content-Type: multipart/mixed; boundary=x\n\n' + '--x\nContent-Type: text/plain\n\nword\n'.repeat(5000) + '--x--\n';
+  const many =
+    'Content-Type: multipart/mixed; boundary=x\n\n' +
+    '--x\nContent-Type: text/plain\n\nword\n'.repeat(5000) +
+    '--x--\n';
   assert.ok(extractBodyText(eml(many)).plain.length <= 32);
-  const big = Buffer.concat([Buffer.from('Content-Type: text/plain\nContent-Transfer-Encoding: base64\n\n'), Buffer.alloc(20 * 1024 * 1024, 0x41)]);
+  const big = Buffer.concat([
+    Buffer.from('Content-Type: text/plain\nContent-Transfer-Encoding: base64\n\n'),
+    Buffer.alloc(20 * 1024 * 1024, 0x41),
+  ]);
   const t0 = performance.now();
   const text = extractBodyText(big).plain.join('');
   assert.ok(text.length <= 128 * 1024);
@@ -52,7 +61,9 @@ test('body text: hostile input is bounded (deep nesting, thousands of parts, 20 
 });
 
 test('HTML: tags, comments, script and style removed, entities decoded, link targets kept', () => {
-  const h = htmlToText('<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 4.01 Transitional//EN"><html><head><title>t</title><style>p{}</style></head><body><script>alert(1)</script><!-- 8f7s6d --><p>Caf&eacute; &amp; &#x263A; &#8364;5</p><a href="http://x.example.com/a?b=1&amp;c=2">click</a><img src=\'http://img.example.net/i.gif\'></body></html>');
+  const h = htmlToText(
+    '<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 4.01 Transitional//EN"><html><head><title>t</title><style>p{}</style></head><body><script>alert(1)</script><!-- 8f7s6d --><p>Caf&eacute; &amp; &#x263A; &#8364;5</p><a href="http://x.example.com/a?b=1&amp;c=2">click</a><img src=\'http://img.example.net/i.gif\'></body></html>',
+  );
   assert.equal(h.text.replace(/\s+/g, ' ').trim(), 'Café & ☺ €5 click');
   assert.deepEqual(h.links, ['http://x.example.com/a?b=1&c=2', 'http://img.example.net/i.gif']);
   assert.equal(decodeEntities('&bogus; &#0; &#xD800;'), '&bogus;    ');
@@ -71,23 +82,56 @@ test('registrable domain: subdomains and ports dropped, two-level country regist
 });
 
 test('masking: numbers, mixed letters and digits, long runs and vowel-less runs; real words kept', () => {
-  assert.deepEqual(['2006', 'x7', 'k3x9q21', 'a'.repeat(25), 'xkqzvbrtp', 'viagra', 'rendez', 'été'].map(maskToken), ['#', '#', '*', '*', '*', 'viagra', 'rendez', 'été']);
+  assert.deepEqual(['2006', 'x7', 'k3x9q21', 'a'.repeat(25), 'xkqzvbrtp', 'viagra', 'rendez', 'été'].map(maskToken), [
+    '#',
+    '#',
+    '*',
+    '*',
+    '*',
+    'viagra',
+    'rendez',
+    'été',
+  ]);
   assert.deepEqual(tokenize('Hello, WORLD! Été 2006 ☺ 北京'), ['hello', 'world', 'été', '2006', '北京']);
   assert.equal(isHashBusterLine(['*', 'plume']), true);
   assert.equal(isHashBusterLine(['buy', 'now', '#']), false);
-  assert.equal(isHashBusterLine(['*', 'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h']), false, 'prose with one random token is kept');
+  assert.equal(
+    isHashBusterLine(['*', 'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h']),
+    false,
+    'prose with one random token is kept',
+  );
 });
 
 test('normalized text: case folded, whitespace collapsed, links reduced to their domain, hash-buster lines dropped', () => {
   const domains = new Set<string>();
-  const tokens = normalizeText('BUY   Cheap\tMeds now!!\nVisit http://x7k.pharma-deals.com/r/8s7d?id=99 or mail sales@mx.pharma-deals.com\nqz8x7w6v5u4t3s plume\nOrder 3 boxes', domains);
-  assert.deepEqual(tokens, ['buy', 'cheap', 'meds', 'now', 'visit', 'pharma-deals.com', 'or', 'mail', 'pharma-deals.com', 'order', '#', 'boxes']);
+  const tokens = normalizeText(
+    'BUY   Cheap\tMeds now!!\nVisit http://x7k.pharma-deals.com/r/8s7d?id=99 or mail sales@mx.pharma-deals.com\nqz8x7w6v5u4t3s plume\nOrder 3 boxes',
+    domains,
+  );
+  assert.deepEqual(tokens, [
+    'buy',
+    'cheap',
+    'meds',
+    'now',
+    'visit',
+    'pharma-deals.com',
+    'or',
+    'mail',
+    'pharma-deals.com',
+    'order',
+    '#',
+    'boxes',
+  ]);
   assert.deepEqual([...domains], ['pharma-deals.com']);
 });
 
 test('normalized content: the text and HTML forms of one mail give the same body tokens; the subject is masked', () => {
-  const text = eml('Subject: Win 500 EUR now\nContent-Type: text/plain\n\nDear Marie,\nYou won a prize. Claim it at http://a1.win-big.com/x now.\n');
-  const html = eml('Subject: Win 800 EUR now\nContent-Type: text/html\nContent-Transfer-Encoding: quoted-printable\n\n<p>Dear Marie,</p>\n<p>You won a prize. Claim it at http://zz.win-big.com/y now.</p>=\n\n');
+  const text = eml(
+    'Subject: Win 500 EUR now\nContent-Type: text/plain\n\nDear Marie,\nYou won a prize. Claim it at http://a1.win-big.com/x now.\n',
+  );
+  const html = eml(
+    'Subject: Win 800 EUR now\nContent-Type: text/html\nContent-Transfer-Encoding: quoted-printable\n\n<p>Dear Marie,</p>\n<p>You won a prize. Claim it at http://zz.win-big.com/y now.</p>=\n\n',
+  );
   const a = normalizeContent(text, 'Win 500 EUR now');
   const b = normalizeContent(html, 'Win 800 EUR now');
   assert.deepEqual(a.body, b.body);
@@ -104,7 +148,10 @@ test('the fingerprint fast path gives the same tokens as the readable path, on 3
   const { fnv1a } = await import('../../server/campaigns/features.ts');
   const { parseHeaders } = await import('../../server/ingest/headers/index.ts');
   const dir = join(DEFAULT_TEMPLATE_DIR, 'spam-2');
-  const files = readdirSync(dir).filter((f) => f.endsWith('.txt')).sort().slice(0, 300);
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.txt'))
+    .sort()
+    .slice(0, 300);
   let tokens = 0;
   for (const f of files) {
     const raw = readFileSync(join(dir, f));

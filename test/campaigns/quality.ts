@@ -24,7 +24,10 @@ export async function campaignQuality(knex: Knex, caseId: number): Promise<Campa
   const rows = (await knex('messages as m')
     .leftJoin('campaign_members as cm', 'cm.message_id', 'm.id')
     .where('m.case_id', caseId)
-    .select('m.header_message_id', 'cm.campaign_number')) as Array<{ header_message_id: string | null; campaign_number: number | null }>;
+    .select('m.header_message_id', 'cm.campaign_number')) as Array<{
+    header_message_id: string | null;
+    campaign_number: number | null;
+  }>;
   const cells = new Map<string, number>();
   const found = new Map<number, number>();
   const truth = new Map<string, number>();

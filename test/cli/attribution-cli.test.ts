@@ -8,39 +8,70 @@ import { storageTest, tempDir } from '../helpers/databases.ts';
 
 const BIN = path.join(PROJECT_ROOT, 'bin', 'spamcase.js');
 function spamcase(env: Record<string, string>, ...args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { env: { ...process.env, DATABASE_URL: '', ...env }, encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    env: { ...process.env, DATABASE_URL: '', ...env },
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-storageTest('trusted relays at creation, accounts as CSV, ips as JSON, one message, a trust change and re-attribution', async ({ env: e }) => {
-  const out = path.join(tempDir('spamcase-cli-attr-'), 'corpus');
-  const truth = await generateCorpus({ out, messages: 120, seed: 5, layout: 'eml' });
-  assert.equal(spamcase(e, 'case', 'create', 'lpn', '--title', 'T', '--party', 'Laposte.net:LPN', '--trusted-relay', 'laposte.net').code, 0);
-  assert.equal(spamcase(e, 'ingest', '--case', 'lpn', out).code, 0);
+storageTest(
+  'trusted relays at creation, accounts as CSV, ips as JSON, one message, a trust change and re-attribution',
+  async ({ env: e }) => {
+    const out = path.join(tempDir('spamcase-cli-attr-'), 'corpus');
+    const truth = await generateCorpus({ out, messages: 120, seed: 5, layout: 'eml' });
+    assert.equal(
+      spamcase(
+        e,
+        'case',
+        'create',
+        'lpn',
+        '--title',
+        'T',
+        '--party',
+        'Laposte.net:LPN',
+        '--trusted-relay',
+        'laposte.net',
+      ).code,
+      0,
+    );
+    assert.equal(spamcase(e, 'ingest', '--case', 'lpn', out).code, 0);
 
-  const csv = spamcase(e, 'accounts', '--case', 'lpn', '--csv', '--limit', '3');
-  assert.equal(csv.code, 0, csv.stderr);
-  const lines = csv.stdout.trim().split('\r\n');
-  assert.equal(lines[0], 'address,provider,deliveries,items,messages,recipients,firstSeen,lastSeen,parties,evidence,signals,defendant');
-  assert.equal(lines.length, 4);
-  assert.ok(lines[1]!.startsWith(`${truth.topAccounts[0]!.address},microsoft,${truth.topAccounts[0]!.deliveries},`));
+    const csv = spamcase(e, 'accounts', '--case', 'lpn', '--csv', '--limit', '3');
+    assert.equal(csv.code, 0, csv.stderr);
+    const lines = csv.stdout.trim().split('\r\n');
+    assert.equal(
+      lines[0],
+      'address,provider,deliveries,items,messages,recipients,firstSeen,lastSeen,parties,evidence,signals,defendant',
+    );
+    assert.equal(lines.length, 4);
+    assert.ok(lines[1]!.startsWith(`${truth.topAccounts[0]!.address},microsoft,${truth.topAccounts[0]!.deliveries},`));
 
-  const ips = JSON.parse(spamcase(e, 'ips', '--case', 'lpn', '--json', '--limit', '1').stdout) as { total: number; rows: Array<{ ip: string; deliveries: number }> };
-  assert.equal(ips.total, truth.originatingIps);
-  assert.deepEqual({ ip: ips.rows[0]!.ip, deliveries: ips.rows[0]!.deliveries }, truth.topOriginatingIps[0]);
+    const ips = JSON.parse(spamcase(e, 'ips', '--case', 'lpn', '--json', '--limit', '1').stdout) as {
+      total: number;
+      rows: Array<{ ip: string; deliveries: number }>;
+    };
+    assert.equal(ips.total, truth.originatingIps);
+    assert.deepEqual({ ip: ips.rows[0]!.ip, deliveries: ips.rows[0]!.deliveries }, truth.topOriginatingIps[0]);
 
-  const message = spamcase(e, 'message', '--case', 'lpn', 'LPN-0000001');
-  assert.equal(message.code, 0, message.stderr);
-  assert.match(message.stdout, /originating IP: \S+ {2}\[X-Originating-IP recorded by microsoft webmail\]/);
-  assert.match(message.stdout, / origin {17}from /);
-  assert.equal(spamcase(e, 'message', '--case', 'lpn', 'LPN-9999999').code, 1);
+    const message = spamcase(e, 'message', '--case', 'lpn', 'LPN-0000001');
+    assert.equal(message.code, 0, message.stderr);
+    assert.match(message.stdout, /originating IP: \S+ {2}\[X-Originating-IP recorded by microsoft webmail\]/);
+    assert.match(message.stdout, / origin {17}from /);
+    assert.equal(spamcase(e, 'message', '--case', 'lpn', 'LPN-9999999').code, 1);
 
-  assert.equal(spamcase(e, 'case', 'party', '--case', 'lpn', '--party', 'LPN', '--no-trusted-relays').code, 0);
-  assert.equal(spamcase(e, 'attribute', '--case', 'lpn').code, 0);
-  const after = JSON.parse(spamcase(e, 'ips', '--case', 'lpn', '--json').stdout) as { rows: Array<{ ip: string }> };
-  assert.deepEqual(after.rows.map((r) => r.ip), ['193.251.214.113']);
-  const bad = spamcase(e, 'case', 'party', '--case', 'lpn', '--party', 'LPN', '--trusted-relay', 'not a host!');
-  assert.equal(bad.code, 1);
-  assert.match(bad.stderr, /trusted relay must be/);
-  assert.equal(spamcase(e, 'accounts', '--case', 'lpn', '--limit', 'lots').code, 2);
-}, { timeout: 240_000 });
+    assert.equal(spamcase(e, 'case', 'party', '--case', 'lpn', '--party', 'LPN', '--no-trusted-relays').code, 0);
+    assert.equal(spamcase(e, 'attribute', '--case', 'lpn').code, 0);
+    const after = JSON.parse(spamcase(e, 'ips', '--case', 'lpn', '--json').stdout) as { rows: Array<{ ip: string }> };
+    assert.deepEqual(
+      after.rows.map((r) => r.ip),
+      ['193.251.214.113'],
+    );
+    const bad = spamcase(e, 'case', 'party', '--case', 'lpn', '--party', 'LPN', '--trusted-relay', 'not a host!');
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /trusted relay must be/);
+    assert.equal(spamcase(e, 'accounts', '--case', 'lpn', '--limit', 'lots').code, 2);
+  },
+  { timeout: 240_000 },
+);

@@ -13,44 +13,91 @@ import { storageTest, tempDir } from '../helpers/databases.ts';
 const BIN = path.join(PROJECT_ROOT, 'bin', 'spamcase.js');
 
 function spamcase(env: Record<string, string>, ...args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { env: { ...process.env, DATABASE_URL: '', ...env }, encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    env: { ...process.env, DATABASE_URL: '', ...env },
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-storageTest('a new user creates a case, ingests a folder, an mbox and a maildir, and reads exact counts', async ({ env: e }) => {
-  const out = path.join(tempDir('spamcase-cli-'), 'corpus');
-  const truth = await generateCorpus({ out, messages: 150, seed: 11, layout: 'mixed' });
+storageTest(
+  'a new user creates a case, ingests a folder, an mbox and a maildir, and reads exact counts',
+  async ({ env: e }) => {
+    const out = path.join(tempDir('spamcase-cli-'), 'corpus');
+    const truth = await generateCorpus({ out, messages: 150, seed: 11, layout: 'mixed' });
 
-  const created = spamcase(e, 'case', 'create', 'lpn-2006', '--title', 'Laposte.net v. Doe 1-20', '--party', 'Laposte.net:LPN');
-  assert.equal(created.code, 0, created.stderr);
-  assert.match(created.stdout, /created case lpn-2006/);
+    const created = spamcase(
+      e,
+      'case',
+      'create',
+      'lpn-2006',
+      '--title',
+      'Laposte.net v. Doe 1-20',
+      '--party',
+      'Laposte.net:LPN',
+    );
+    assert.equal(created.code, 0, created.stderr);
+    assert.match(created.stdout, /created case lpn-2006/);
 
-  const ingested = spamcase(e, 'ingest', '--case', 'lpn-2006', '--method', 'trap', path.join(out, 'trap'), path.join(out, 'reports.mbox'), path.join(out, 'maildir'));
-  assert.equal(ingested.code, 0, ingested.stderr);
-  assert.equal(ingested.stderr, '', 'no progress output when stderr is not a terminal');
-  assert.equal(ingested.stdout.trim().split('\n').length, 3);
+    const ingested = spamcase(
+      e,
+      'ingest',
+      '--case',
+      'lpn-2006',
+      '--method',
+      'trap',
+      path.join(out, 'trap'),
+      path.join(out, 'reports.mbox'),
+      path.join(out, 'maildir'),
+    );
+    assert.equal(ingested.code, 0, ingested.stderr);
+    assert.equal(ingested.stderr, '', 'no progress output when stderr is not a terminal');
+    assert.equal(ingested.stdout.trim().split('\n').length, 3);
 
-  const report = spamcase(e, 'report', '--case', 'lpn-2006', '--json');
-  assert.equal(report.code, 0, report.stderr);
-  const r = JSON.parse(report.stdout) as Record<string, unknown>;
-  for (const key of ['samples', 'items', 'exactDuplicates', 'messages', 'deliveries', 'accounts', 'firstDate', 'lastDate'] as const) {
-    assert.equal(r[key], truth[key], key);
-  }
-  assert.equal(r.case, 'lpn-2006');
-  assert.equal(r.rejected, 0);
-  assert.equal(r.parseErrors, 0);
-  assert.deepEqual(r.parties, [{ name: 'Laposte.net', batesPrefix: 'LPN', samples: truth.samples, items: truth.items, deliveries: truth.deliveries }]);
+    const report = spamcase(e, 'report', '--case', 'lpn-2006', '--json');
+    assert.equal(report.code, 0, report.stderr);
+    const r = JSON.parse(report.stdout) as Record<string, unknown>;
+    for (const key of [
+      'samples',
+      'items',
+      'exactDuplicates',
+      'messages',
+      'deliveries',
+      'accounts',
+      'firstDate',
+      'lastDate',
+    ] as const) {
+      assert.equal(r[key], truth[key], key);
+    }
+    assert.equal(r.case, 'lpn-2006');
+    assert.equal(r.rejected, 0);
+    assert.equal(r.parseErrors, 0);
+    assert.deepEqual(r.parties, [
+      {
+        name: 'Laposte.net',
+        batesPrefix: 'LPN',
+        samples: truth.samples,
+        items: truth.items,
+        deliveries: truth.deliveries,
+      },
+    ]);
 
-  const table = spamcase(e, 'report', '--case', 'lpn-2006');
-  assert.match(table.stdout, new RegExp(`deliveries\\s+${truth.deliveries.toLocaleString('en-US')}`));
+    const table = spamcase(e, 'report', '--case', 'lpn-2006');
+    assert.match(table.stdout, new RegExp(`deliveries\\s+${truth.deliveries.toLocaleString('en-US')}`));
 
-  const list = spamcase(e, 'case', 'list', '--json');
-  assert.deepEqual(JSON.parse(list.stdout).map((c: { case: string }) => c.case), ['lpn-2006']);
+    const list = spamcase(e, 'case', 'list', '--json');
+    assert.deepEqual(
+      JSON.parse(list.stdout).map((c: { case: string }) => c.case),
+      ['lpn-2006'],
+    );
 
-  const checked = spamcase(e, 'fsck', '--case', 'lpn-2006', '--json');
-  assert.equal(checked.code, 0, checked.stdout);
-  assert.equal(JSON.parse(checked.stdout).itemsChecked, truth.items);
-}, { timeout: 300_000 });
+    const checked = spamcase(e, 'fsck', '--case', 'lpn-2006', '--json');
+    assert.equal(checked.code, 0, checked.stdout);
+    assert.equal(JSON.parse(checked.stdout).itemsChecked, truth.items);
+  },
+  { timeout: 300_000 },
+);
 
 storageTest('CLI errors are clear and have distinct exit codes', async ({ env: e }) => {
   const missing = spamcase(e, 'report', '--case', 'nope');
@@ -77,7 +124,8 @@ storageTest('CLI errors are clear and have distinct exit codes', async ({ env: e
 test('help lists every command', () => {
   const help = spamcase({ SPAMCASE_HOME: tempDir() }, '--help');
   assert.equal(help.code, 0);
-  for (const c of ['case create', 'case list', 'ingest', 'report', 'fsck', 'dkim', 'serve']) assert.match(help.stdout, new RegExp(`\\n  ${c} `));
+  for (const c of ['case create', 'case list', 'ingest', 'report', 'fsck', 'dkim', 'serve'])
+    assert.match(help.stdout, new RegExp(`\\n  ${c} `));
   const unknown = spamcase({ SPAMCASE_HOME: tempDir() }, 'frobnicate');
   assert.equal(unknown.code, 2);
 });

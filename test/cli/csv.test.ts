@@ -3,10 +3,17 @@ import { test } from 'node:test';
 import { toCsv } from '../../server/cli/csv.ts';
 
 test('CSV quotes what needs quoting and defuses cells a spreadsheet would run as formulas', () => {
-  const csv = toCsv(['address', 'parties', 'evidence'], [
-    { address: '=HYPERLINK("http://evil")@x.com', parties: ['Laposte.net', 'MSN'], evidence: 'provider: X-Originating-Email' },
-    { address: '-2+3@x.com', parties: [], evidence: 'a "quoted", value' },
-  ]);
+  const csv = toCsv(
+    ['address', 'parties', 'evidence'],
+    [
+      {
+        address: '=HYPERLINK("http://evil")@x.com',
+        parties: ['Laposte.net', 'MSN'],
+        evidence: 'provider: X-Originating-Email',
+      },
+      { address: '-2+3@x.com', parties: [], evidence: 'a "quoted", value' },
+    ],
+  );
   assert.equal(
     csv,
     'address,parties,evidence\r\n' +

@@ -12,5 +12,8 @@ test('progress shows messages/s, count and bytes on a terminal and nothing when 
   assert.equal(written[1], '\r\x1b[2K');
   assert.equal(ttyProgress({ isTTY: false } as unknown as NodeJS.WriteStream), null);
   assert.equal(formatBytes(512), '512 B');
-  assert.equal(progressLine({ source: '/x', samples: 0, rejected: 0, bytes: 2048, elapsedMs: 0 }), '0 samples, 2.0 KiB, 0 msg/s, 0 rejected');
+  assert.equal(
+    progressLine({ source: '/x', samples: 0, rejected: 0, bytes: 2048, elapsedMs: 0 }),
+    '0 samples, 2.0 KiB, 0 msg/s, 0 rejected',
+  );
 });

@@ -72,7 +72,10 @@ function parse(bytes: Buffer): { headers: Map<string, string>; body: Buffer } {
   const end = text.indexOf('\n\n');
   assert.ok(end > 0, 'message has a header/body separator');
   const headers = new Map<string, string>();
-  for (const field of text.slice(0, end).replace(/\n[ \t]+/g, ' ').split('\n')) {
+  for (const field of text
+    .slice(0, end)
+    .replace(/\n[ \t]+/g, ' ')
+    .split('\n')) {
     const colon = field.indexOf(':');
     assert.ok(colon > 0, `header field: ${field}`);
     const name = field.slice(0, colon).toLowerCase();
@@ -112,7 +115,8 @@ function tally(root: string): { truth: Omit<CorpusTruth, 'seed' | 'layout'>; cro
     }
   }
   const folders = new Map<string, number>();
-  for (const f of walk(join(root, 'trap'))) folders.set(relative(root, f).split(sep)[1]!, (folders.get(relative(root, f).split(sep)[1]!) ?? 0) + 1);
+  for (const f of walk(join(root, 'trap')))
+    folders.set(relative(root, f).split(sep)[1]!, (folders.get(relative(root, f).split(sep)[1]!) ?? 0) + 1);
   for (const n of folders.values()) assert.ok(n <= 1000);
 
   // Items: distinct bytes.
@@ -148,11 +152,19 @@ function tally(root: string): { truth: Omit<CorpusTruth, 'seed' | 'layout'>; cro
     const date = headers.get('date') ?? '';
     assert.match(date, /\+0000$/);
     const ip = (headers.get('x-originating-ip') ?? '').replace(/^\[|\]$/g, '');
-    parsed.push({ mid, contentKey: sha256([from, subject, date, sha256(body)].join('\0')), rcpt, from, ip, date: Date.parse(date) });
+    parsed.push({
+      mid,
+      contentKey: sha256([from, subject, date, sha256(body)].join('\0')),
+      rcpt,
+      from,
+      ip,
+      date: Date.parse(date),
+    });
   }
   const byMid = new Map<string, Set<string>>();
   for (const p of parsed) if (p.mid !== undefined) byMid.set(p.mid, (byMid.get(p.mid) ?? new Set()).add(p.contentKey));
-  const messageKey = (p: Parsed): string => (p.mid !== undefined && byMid.get(p.mid)!.size === 1 ? 'id ' + p.mid : 'content ' + p.contentKey);
+  const messageKey = (p: Parsed): string =>
+    p.mid !== undefined && byMid.get(p.mid)!.size === 1 ? 'id ' + p.mid : 'content ' + p.contentKey;
   const messages = new Set<string>();
   const noMid = new Set<string>();
   const deliveryItems = new Map<string, number>();
@@ -242,8 +254,29 @@ test('mixed layout: truth matches an independent tally, every phenomenon present
 test('other seeds and rates stay consistent', async () => {
   for (const [seed, rates] of [
     [2, {}],
-    [3, { multiRecipient: 0.6, reharvest: 0.2, exactDuplicate: 0.2, noMessageId: 0.2, reusedMessageId: 0.1, mboxFromLine: 0.3 }],
-    [4, { multiRecipient: 0, reharvest: 0, exactDuplicate: 0, noMessageId: 0, reusedMessageId: 0, mboxFromLine: 0, mbox: 0.5 }],
+    [
+      3,
+      {
+        multiRecipient: 0.6,
+        reharvest: 0.2,
+        exactDuplicate: 0.2,
+        noMessageId: 0.2,
+        reusedMessageId: 0.1,
+        mboxFromLine: 0.3,
+      },
+    ],
+    [
+      4,
+      {
+        multiRecipient: 0,
+        reharvest: 0,
+        exactDuplicate: 0,
+        noMessageId: 0,
+        reusedMessageId: 0,
+        mboxFromLine: 0,
+        mbox: 0.5,
+      },
+    ],
   ] as const) {
     const dir = tempDir();
     try {
@@ -263,7 +296,13 @@ test('eml layout: only the eml tree, consistent truth, writer threads give the s
     assert.deepEqual(readdirSync(a).sort(), ['trap', 'truth.json']);
     assert.deepEqual(tally(a).truth, withoutSeed(truth));
     assert.equal(truth.files.mboxEntries + truth.files.maildir, 0);
-    for (const name of ['multiRecipientMessages', 'reharvestedDeliveries', 'exactDuplicateSamples', 'noMessageIdMessages', 'reusedMessageIdMessages'] as const) {
+    for (const name of [
+      'multiRecipientMessages',
+      'reharvestedDeliveries',
+      'exactDuplicateSamples',
+      'noMessageIdMessages',
+      'reusedMessageIdMessages',
+    ] as const) {
       assert.ok(truth.phenomena[name] > 0, name);
     }
     await generateCorpus({ out: b, messages: 300, seed: 5, layout: 'eml', writers: 2 });
@@ -304,9 +343,13 @@ test('CLI prints the truth path and a summary', () => {
   try {
     const out = join(dir, 'corpus');
     const script = fileURLToPath(new URL('./generate.ts', import.meta.url));
-    const stdout = execFileSync(process.execPath, ['--import', 'tsx', script, '--out', out, '--messages', '20', '--seed', '9', '--layout', 'eml'], {
-      encoding: 'utf8',
-    });
+    const stdout = execFileSync(
+      process.execPath,
+      ['--import', 'tsx', script, '--out', out, '--messages', '20', '--seed', '9', '--layout', 'eml'],
+      {
+        encoding: 'utf8',
+      },
+    );
     const [path, summary] = stdout.trim().split('\n');
     assert.equal(path, join(out, 'truth.json'));
     assert.ok(existsSync(path!));

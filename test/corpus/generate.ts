@@ -8,7 +8,16 @@
 // Everything streams: messages are generated and written one at a time, truth counts are computed
 // by construction (no per-message state is kept), so memory stays flat at any corpus size.
 
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -187,19 +196,123 @@ const START = Date.UTC(2005, 11, 1) / 1000; // 2005-12-01T00:00:00Z
 const END = Date.UTC(2006, 1, 1) / 1000; // 2006-02-01T00:00:00Z (exclusive)
 
 const FIRST = [
-  'marie', 'jean', 'pierre', 'michel', 'nathalie', 'isabelle', 'sylvie', 'philippe', 'alain', 'nicolas',
-  'christine', 'catherine', 'francoise', 'patrick', 'sophie', 'julien', 'celine', 'laurent', 'sandrine', 'eric',
-  'stephane', 'valerie', 'david', 'christophe', 'aurelie', 'thomas', 'camille', 'antoine', 'claire', 'olivier',
-  'helene', 'luc', 'emilie', 'francois', 'anne', 'guillaume', 'martine', 'vincent', 'julie', 'bernard',
+  'marie',
+  'jean',
+  'pierre',
+  'michel',
+  'nathalie',
+  'isabelle',
+  'sylvie',
+  'philippe',
+  'alain',
+  'nicolas',
+  'christine',
+  'catherine',
+  'francoise',
+  'patrick',
+  'sophie',
+  'julien',
+  'celine',
+  'laurent',
+  'sandrine',
+  'eric',
+  'stephane',
+  'valerie',
+  'david',
+  'christophe',
+  'aurelie',
+  'thomas',
+  'camille',
+  'antoine',
+  'claire',
+  'olivier',
+  'helene',
+  'luc',
+  'emilie',
+  'francois',
+  'anne',
+  'guillaume',
+  'martine',
+  'vincent',
+  'julie',
+  'bernard',
 ];
 const LAST = [
-  'martin', 'bernard', 'dubois', 'thomas', 'robert', 'richard', 'petit', 'durand', 'leroy', 'moreau',
-  'simon', 'laurent', 'lefebvre', 'michel', 'garcia', 'david', 'bertrand', 'roux', 'vincent', 'fournier',
-  'morel', 'girard', 'andre', 'lefevre', 'mercier', 'dupont', 'lambert', 'bonnet', 'francois', 'martinez',
-  'legrand', 'garnier', 'faure', 'rousseau', 'blanc', 'guerin', 'muller', 'henry', 'roussel', 'nicolas',
+  'martin',
+  'bernard',
+  'dubois',
+  'thomas',
+  'robert',
+  'richard',
+  'petit',
+  'durand',
+  'leroy',
+  'moreau',
+  'simon',
+  'laurent',
+  'lefebvre',
+  'michel',
+  'garcia',
+  'david',
+  'bertrand',
+  'roux',
+  'vincent',
+  'fournier',
+  'morel',
+  'girard',
+  'andre',
+  'lefevre',
+  'mercier',
+  'dupont',
+  'lambert',
+  'bonnet',
+  'francois',
+  'martinez',
+  'legrand',
+  'garnier',
+  'faure',
+  'rousseau',
+  'blanc',
+  'guerin',
+  'muller',
+  'henry',
+  'roussel',
+  'nicolas',
 ];
-const DISPLAY = ['Jenny', 'Best Offers', 'Mike Johnson', 'Customer Service', 'Lisa', 'Online Pharmacy', 'Rolex Replica', 'Dr. Brown', 'Kelly', 'Promo Team'];
-const WORDS = ['vortex', 'plume', 'granite', 'sable', 'quartz', 'ember', 'lattice', 'meadow', 'cobalt', 'tundra', 'falcon', 'harbor', 'juniper', 'mosaic', 'nectar', 'orchid', 'pepper', 'raven', 'saffron', 'timber'];
+const DISPLAY = [
+  'Jenny',
+  'Best Offers',
+  'Mike Johnson',
+  'Customer Service',
+  'Lisa',
+  'Online Pharmacy',
+  'Rolex Replica',
+  'Dr. Brown',
+  'Kelly',
+  'Promo Team',
+];
+const WORDS = [
+  'vortex',
+  'plume',
+  'granite',
+  'sable',
+  'quartz',
+  'ember',
+  'lattice',
+  'meadow',
+  'cobalt',
+  'tundra',
+  'falcon',
+  'harbor',
+  'juniper',
+  'mosaic',
+  'nectar',
+  'orchid',
+  'pepper',
+  'raven',
+  'saffron',
+  'timber',
+];
 
 interface Account {
   address: string; // lowercase
@@ -217,7 +330,11 @@ function makeAccounts(count: number, rng: Rng, key: number): Account[] {
     const local = rng.token(1, 'abcdefghijklmnopqrstuvwxyz') + scramble31(i, key).toString(36).padStart(6, '0');
     const r = rng.next();
     const domain = r < 0.88 ? 'hotmail.com' : r < 0.94 ? 'msn.com' : 'live.com';
-    out.push({ address: `${local}@${domain}`, ip: rng.pick(ipPool), display: rng.chance(0.3) ? rng.pick(DISPLAY) : undefined });
+    out.push({
+      address: `${local}@${domain}`,
+      ip: rng.pick(ipPool),
+      display: rng.chance(0.3) ? rng.pick(DISPLAY) : undefined,
+    });
   }
   return out;
 }
@@ -510,7 +627,12 @@ export async function generateCorpus(options: GenerateOptions): Promise<CorpusTr
   let deliveries = 0;
   let minDate = Infinity;
   let maxDate = -Infinity;
-  const ph = { multiRecipientMessages: 0, reharvestedDeliveries: 0, noMessageIdMessages: 0, reusedMessageIdMessages: 0 };
+  const ph = {
+    multiRecipientMessages: 0,
+    reharvestedDeliveries: 0,
+    noMessageIdMessages: 0,
+    reusedMessageIdMessages: 0,
+  };
 
   const randomPlace = (): Place => {
     if (layout === 'eml') return 'eml';
@@ -560,16 +682,30 @@ export async function generateCorpus(options: GenerateOptions): Promise<CorpusTr
           toCount: 4,
           noMessageId: false,
           fromLine: 0,
-          deliveries: [{ reharvest: 'hop', copies: [['eml'], ['eml']] }, { reharvest: 'none', copies: [['eml', M]] }, one('eml')],
+          deliveries: [
+            { reharvest: 'hop', copies: [['eml'], ['eml']] },
+            { reharvest: 'none', copies: [['eml', M]] },
+            one('eml'),
+          ],
         };
       case 1:
         return { toCount: 3, noMessageId: true, fromLine: 1, deliveries: [one(M), one('eml')] };
       case 4:
-        return { toCount: 1, noMessageId: false, fromLine: 2, deliveries: [{ reharvest: 'trapid', copies: [[M], [mix('cur')]] }] };
+        return {
+          toCount: 1,
+          noMessageId: false,
+          fromLine: 2,
+          deliveries: [{ reharvest: 'trapid', copies: [[M], [mix('cur')]] }],
+        };
       case 5:
         return { toCount: 2, noMessageId: false, fromLine: 0, deliveries: [one(mix('new')), one(mix('tmp'))] };
       case 6:
-        return { toCount: 1, noMessageId: false, fromLine: 0, deliveries: [{ reharvest: 'none', copies: [[mix('cur'), 'eml']] }] };
+        return {
+          toCount: 1,
+          noMessageId: false,
+          fromLine: 0,
+          deliveries: [{ reharvest: 'none', copies: [[mix('cur'), 'eml']] }],
+        };
       default:
         return undefined; // 2 and 3: a reused Message-ID group, planned below
     }
@@ -606,7 +742,13 @@ export async function generateCorpus(options: GenerateOptions): Promise<CorpusTr
     await sinks.close();
   }
 
-  function emitMessage(index: number, plan: MessagePlan, accountIndex: number, sharedId: string | undefined, group: Group | undefined): void {
+  function emitMessage(
+    index: number,
+    plan: MessagePlan,
+    accountIndex: number,
+    sharedId: string | undefined,
+    group: Group | undefined,
+  ): void {
     const acct = accounts[accountIndex]!;
     let tpl = rng.pick(templates);
     let date = START + rng.int(END - START);
@@ -640,7 +782,8 @@ export async function generateCorpus(options: GenerateOptions): Promise<CorpusTr
     const from = acct.display !== undefined && rng.chance(0.8) ? `"${acct.display}" <${fromAddr}>` : fromAddr;
     const messageId = plan.noMessageId
       ? undefined
-      : (sharedId ?? `<BAY${rng.range(101, 130)}-F${hex32(index, 0x9e3779b1)}${(index >>> 0).toString(16).toUpperCase().padStart(8, '0')}@phx.gbl>`);
+      : (sharedId ??
+        `<BAY${rng.range(101, 130)}-F${hex32(index, 0x9e3779b1)}${(index >>> 0).toString(16).toUpperCase().padStart(8, '0')}@phx.gbl>`);
 
     let headers =
       `Received: from mail pickup service by hotmail.com with Microsoft SMTPSVC;\n\t ${rfc5322(date - rng.range(0, 3), -480)}\n` +
@@ -659,7 +802,9 @@ export async function generateCorpus(options: GenerateOptions): Promise<CorpusTr
     // Per-message variation (unique per message, so content keys never collide) and the optional
     // mbox-sensitive line, inserted where the template allows a line without breaking its MIME.
     const uniq = `${index.toString(36)}x${rng.token(6)}`;
-    let insert = tpl.html ? `<!-- ${uniq} ${rng.pick(WORDS)} ${rng.pick(WORDS)} -->\n` : `${rng.pick(WORDS)} ${rng.pick(WORDS)} ${uniq}\n`;
+    let insert = tpl.html
+      ? `<!-- ${uniq} ${rng.pick(WORDS)} ${rng.pick(WORDS)} -->\n`
+      : `${rng.pick(WORDS)} ${rng.pick(WORDS)} ${uniq}\n`;
     if (plan.fromLine === 1) insert += `From the desk of ${rng.pick(DISPLAY)}: this offer ends soon\n`;
     else if (plan.fromLine === 2) insert += `>From our partners: ${rng.pick(WORDS)} ${rng.pick(WORDS)} special\n`;
     const message = Buffer.concat([
@@ -705,8 +850,12 @@ export async function generateCorpus(options: GenerateOptions): Promise<CorpusTr
       } else {
         const a = rng.range(1, 40);
         const b = a + rng.range(1, 20);
-        versions.push(Buffer.concat([Buffer.from(`X-Trap-Id: trap-${p2(a)}-${hex32(c, 0x3c6ef373)}\n`, 'latin1'), base]));
-        versions.push(Buffer.concat([Buffer.from(`X-Trap-Id: trap-${p2(b)}-${hex32(c, 0x3c6ef373)}\n`, 'latin1'), base]));
+        versions.push(
+          Buffer.concat([Buffer.from(`X-Trap-Id: trap-${p2(a)}-${hex32(c, 0x3c6ef373)}\n`, 'latin1'), base]),
+        );
+        versions.push(
+          Buffer.concat([Buffer.from(`X-Trap-Id: trap-${p2(b)}-${hex32(c, 0x3c6ef373)}\n`, 'latin1'), base]),
+        );
       }
       if (versions.length > 1) ph.reharvestedDeliveries++;
       versions.forEach((bytes, v) => {
@@ -776,7 +925,9 @@ function parseArgs(argv: string[]): GenerateOptions {
     else throw new Error(`unknown argument ${arg}`);
   }
   if (opts.out === undefined || opts.messages === undefined) {
-    throw new Error('usage: generate.ts --out DIR --messages N [--seed S] [--layout mixed|eml] [--accounts K] [--writers W]');
+    throw new Error(
+      'usage: generate.ts --out DIR --messages N [--seed S] [--layout mixed|eml] [--accounts K] [--writers W]',
+    );
   }
   return { out: opts.out, messages: opts.messages, ...opts };
 }
@@ -860,7 +1011,13 @@ function proseLines(templates: Template[]): string[] {
   for (const t of templates) {
     for (const raw of t.body.toString('latin1').split('\n')) {
       const line = raw.trim().replace(/\s+/g, ' ');
-      if (line.length < 40 || line.length > 160 || !/^[A-Za-z][A-Za-z ,.'!?$-]+$/.test(line) || line.split(' ').length < 7) continue;
+      if (
+        line.length < 40 ||
+        line.length > 160 ||
+        !/^[A-Za-z][A-Za-z ,.'!?$-]+$/.test(line) ||
+        line.split(' ').length < 7
+      )
+        continue;
       seen.add(line);
     }
   }
@@ -870,7 +1027,9 @@ function proseLines(templates: Template[]): string[] {
 function loadHam(dataDir: string): Template[] {
   const dir = join(dataDir, 'easy-ham-1');
   const out: Template[] = [];
-  for (const f of readdirSync(dir).filter((n) => n.endsWith('.txt')).sort()) {
+  for (const f of readdirSync(dir)
+    .filter((n) => n.endsWith('.txt'))
+    .sort()) {
     const t = parseTemplate(join('easy-ham-1', f), readFileSync(join(dir, f)));
     if (t && !t.mimeHeaders.toLowerCase().includes('multipart/')) out.push(t);
   }
@@ -883,7 +1042,11 @@ function encodeQp(text: string): string {
   let col = 0;
   for (const b of bytes) {
     const lf = b === 10;
-    const piece = lf ? '\n' : (b >= 33 && b <= 126 && b !== 61) || b === 32 ? String.fromCharCode(b) : `=${b.toString(16).toUpperCase().padStart(2, '0')}`;
+    const piece = lf
+      ? '\n'
+      : (b >= 33 && b <= 126 && b !== 61) || b === 32
+        ? String.fromCharCode(b)
+        : `=${b.toString(16).toUpperCase().padStart(2, '0')}`;
     if (!lf && col + piece.length > 75) {
       out += '=\n';
       col = 0;
@@ -926,7 +1089,10 @@ export async function generateCampaignCorpus(options: CampaignCorpusOptions): Pr
       if (!sentences.includes(s)) sentences.push(s);
     }
     const subjectWords = rng.pick(pool).split(' ').slice(0, rng.range(4, 7));
-    const domains = [0, 1, 2].map(() => `${rng.pick(WORDS)}${rng.token(4, 'abcdefghijklmnopqrstuvwxyz')}.${rng.pick(['com', 'net', 'biz', 'info'])}`);
+    const domains = [0, 1, 2].map(
+      () =>
+        `${rng.pick(WORDS)}${rng.token(4, 'abcdefghijklmnopqrstuvwxyz')}.${rng.pick(['com', 'net', 'biz', 'info'])}`,
+    );
     campaigns.push({ sentences, subject: subjectWords.join(' ').replace(/[,.]+$/, ''), domains });
   }
   const cdf = zipfCdf(C);
@@ -936,7 +1102,8 @@ export async function generateCampaignCorpus(options: CampaignCorpusOptions): Pr
   const sizes = new Map<number, number>();
 
   const buster = () => `${rng.token(rng.range(10, 18))} ${rng.token(rng.range(4, 7))}`;
-  const link = (c: Campaign) => `http://${rng.token(5, 'abcdefghijklmnopqrstuvwxyz')}.${rng.pick(c.domains)}/${rng.token(6)}/?id=${rng.range(10000, 9999999)}`;
+  const link = (c: Campaign) =>
+    `http://${rng.token(5, 'abcdefghijklmnopqrstuvwxyz')}.${rng.pick(c.domains)}/${rng.token(6)}/?id=${rng.range(10000, 9999999)}`;
   const swap = (sentence: string) =>
     sentence.replace(/[A-Za-z]+/g, (w) => {
       const alts = SYNONYMS[w.toLowerCase()];
@@ -983,17 +1150,32 @@ export async function generateCampaignCorpus(options: CampaignCorpusOptions): Pr
         lines
           .slice(0, 3)
           .concat([`<a href="${url}">Click here</a>`], lines.slice(3))
-          .map((l) => `<p><font face="Arial" size="${rng.range(2, 4)}">${l.replace(/'/g, '&#39;').replace(/&(?!#)/g, '&amp;')}</font></p>`)
+          .map(
+            (l) =>
+              `<p><font face="Arial" size="${rng.range(2, 4)}">${l.replace(/'/g, '&#39;').replace(/&(?!#)/g, '&amp;')}</font></p>`,
+          )
           .join('\n') +
         `\n<!-- ${buster()} -->\n</body></html>\n`;
       const htmlPart = () =>
         rng.chance(0.5)
-          ? { headers: 'Content-Type: text/html; charset="utf-8"\nContent-Transfer-Encoding: base64\n', body: wrap64(Buffer.from(html, 'utf8').toString('base64')) }
-          : { headers: 'Content-Type: text/html; charset="utf-8"\nContent-Transfer-Encoding: quoted-printable\n', body: encodeQp(html) };
+          ? {
+              headers: 'Content-Type: text/html; charset="utf-8"\nContent-Transfer-Encoding: base64\n',
+              body: wrap64(Buffer.from(html, 'utf8').toString('base64')),
+            }
+          : {
+              headers: 'Content-Type: text/html; charset="utf-8"\nContent-Transfer-Encoding: quoted-printable\n',
+              body: encodeQp(html),
+            };
       const textPart = () =>
         rng.chance(0.5)
-          ? { headers: 'Content-Type: text/plain; charset="utf-8"\nContent-Transfer-Encoding: quoted-printable\n', body: encodeQp(text) }
-          : { headers: 'Content-Type: text/plain; charset="iso-8859-1"\nContent-Transfer-Encoding: 8bit\n', body: text };
+          ? {
+              headers: 'Content-Type: text/plain; charset="utf-8"\nContent-Transfer-Encoding: quoted-printable\n',
+              body: encodeQp(text),
+            }
+          : {
+              headers: 'Content-Type: text/plain; charset="iso-8859-1"\nContent-Transfer-Encoding: 8bit\n',
+              body: text,
+            };
       if (form < 0.45) {
         const p = textPart();
         mime = p.headers;
@@ -1013,7 +1195,10 @@ export async function generateCampaignCorpus(options: CampaignCorpusOptions): Pr
     const headers =
       `Delivered-To: ${to}\nReturn-Path: <${from}>\nFrom: ${from}\nTo: ${to}\nSubject: ${subject}\nDate: ${date}\n` +
       `Message-ID: <${label}.${i}@truth.spamcase.invalid>\nMime-Version: 1.0\n${mime}\n`;
-    writeFileSync(join(dir, `${String(i).padStart(7, '0')}.eml`), Buffer.concat([Buffer.from(headers, 'latin1'), Buffer.from(body, label[0] === 'h' ? 'latin1' : 'latin1')]));
+    writeFileSync(
+      join(dir, `${String(i).padStart(7, '0')}.eml`),
+      Buffer.concat([Buffer.from(headers, 'latin1'), Buffer.from(body, label[0] === 'h' ? 'latin1' : 'latin1')]),
+    );
   }
   const truth: CampaignCorpusTruth = {
     seed,

@@ -52,7 +52,11 @@ function parseHeaderBlock(text: string): HeaderField[] {
     }
     const colon = line.indexOf(':');
     if (colon <= 0) continue;
-    fields.push({ name: line.slice(0, colon).trim().toLowerCase(), raw: line + '\n', value: line.slice(colon + 1).trim() });
+    fields.push({
+      name: line.slice(0, colon).trim().toLowerCase(),
+      raw: line + '\n',
+      value: line.slice(colon + 1).trim(),
+    });
   }
   return fields;
 }
@@ -120,14 +124,18 @@ export function parseTemplate(source: string, raw: Buffer): Template | undefined
     html = pct.startsWith('text/html');
   } else {
     if (ctValue !== '' && !ctValue.startsWith('text/')) return undefined;
-    if (cteValue.includes('base64') || (cteValue !== '' && !/^(7bit|8bit|quoted-printable|binary)$/.test(cteValue))) return undefined;
+    if (cteValue.includes('base64') || (cteValue !== '' && !/^(7bit|8bit|quoted-printable|binary)$/.test(cteValue)))
+      return undefined;
     insertAt = Buffer.byteLength(bodyText, 'latin1');
     html = ctValue.startsWith('text/html') || (ctValue === '' && /<html/i.test(bodyText));
   }
 
   let mimeHeaders = '';
   if (ct) mimeHeaders += ct.raw.replace(/^[^:]*:/, 'Content-Type:');
-  else mimeHeaders += html ? 'Content-Type: text/html; charset="iso-8859-1"\n' : 'Content-Type: text/plain; charset="iso-8859-1"\n';
+  else
+    mimeHeaders += html
+      ? 'Content-Type: text/html; charset="iso-8859-1"\n'
+      : 'Content-Type: text/plain; charset="iso-8859-1"\n';
   if (cte) mimeHeaders += cte.raw.replace(/^[^:]*:/, 'Content-Transfer-Encoding:');
   else if (!ctValue.startsWith('multipart/')) mimeHeaders += 'Content-Transfer-Encoding: 8bit\n';
 

@@ -18,7 +18,11 @@ import { storageTest, tempDir } from '../helpers/databases.ts';
 const BIN = path.join(PROJECT_ROOT, 'bin', 'spamcase.js');
 
 function spamcase(env: Record<string, string>, ...args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { env: { ...process.env, DATABASE_URL: '', ...env }, encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    env: { ...process.env, DATABASE_URL: '', ...env },
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -50,28 +54,49 @@ storageTest(
     const days = distinctDays(path.join(out, 'trap'));
     assert.ok(days > 1);
 
-    assert.equal(spamcase(e, 'case', 'create', 'lpn', '--title', 'Laposte.net v. Doe', '--party', 'Laposte.net:LPN').code, 0);
+    assert.equal(
+      spamcase(e, 'case', 'create', 'lpn', '--title', 'Laposte.net v. Doe', '--party', 'Laposte.net:LPN').code,
+      0,
+    );
     const ingested = spamcase(e, 'ingest', '--case', 'lpn', path.join(out, 'trap'));
     assert.equal(ingested.code, 0, ingested.stderr);
 
     const run = spamcase(e, 'damages', '--case', 'lpn', '--rules', 'us-can-spam-isp', '--json');
     assert.equal(run.code, 0, run.stderr);
     const d = JSON.parse(run.stdout);
-    assert.deepEqual(d.counts, { deliveries: truth.deliveries, messages: truth.messages, accounts: truth.accounts, days });
+    assert.deepEqual(d.counts, {
+      deliveries: truth.deliveries,
+      messages: truth.messages,
+      accounts: truth.accounts,
+      days,
+    });
     // No trusted relays configured, so attribution asserts no forged header: every delivery is an
     // "other" violation, $25 each, not capped at this size.
     assert.ok(truth.deliveries < 40_000);
     assert.deepEqual(d.total, { low: '0.00', claimed: cents(truth.deliveries, 25), max: cents(truth.deliveries, 75) });
-    assert.deepEqual(d.claims.map((c: { plaintiff: string; defendant: string | null }) => [c.plaintiff, c.defendant]), [['Laposte.net', null]]);
+    assert.deepEqual(
+      d.claims.map((c: { plaintiff: string; defendant: string | null }) => [c.plaintiff, c.defendant]),
+      [['Laposte.net', null]],
+    );
     assert.equal(d.sensitivity[0].total, cents(truth.deliveries, 50));
     assert.equal(d.ruleSet.name, 'us-can-spam-isp');
-    assert.match(d.method[0], new RegExp(`^Counted: ${truth.deliveries.toLocaleString('en-US')} deliveries .* for 1 plaintiff; no account has been assigned to a defendant yet\\.`));
+    assert.match(
+      d.method[0],
+      new RegExp(
+        `^Counted: ${truth.deliveries.toLocaleString('en-US')} deliveries .* for 1 plaintiff; no account has been assigned to a defendant yet\\.`,
+      ),
+    );
 
     const csv = spamcase(e, 'damages', '--case', 'lpn', '--rules', 'fr-cpce-r10-1', '--csv');
     assert.equal(csv.code, 0, csv.stderr);
     const lines = csv.stdout.trimEnd().split('\r\n');
     assert.equal(lines.length, 4, csv.stdout);
-    assert.match(lines[3]!, new RegExp(`^total,.*,0\\.00,${cents(truth.deliveries, 750).replace('.', '\\.')},${cents(truth.deliveries, 3750).replace('.', '\\.')},EUR$`));
+    assert.match(
+      lines[3]!,
+      new RegExp(
+        `^total,.*,0\\.00,${cents(truth.deliveries, 750).replace('.', '\\.')},${cents(truth.deliveries, 3750).replace('.', '\\.')},EUR$`,
+      ),
+    );
 
     const table = spamcase(e, 'damages', '--case', 'lpn', '--rules', 'fr-cpce-r10-1', '--lang', 'fr');
     assert.equal(table.code, 0, table.stderr);
@@ -95,12 +120,19 @@ storageTest(
     report = JSON.parse(spamcase(e, 'report', '--case', 'lpn', '--json').stdout);
     assert.equal(report.damages.ruleSet.name, 'us-ca-bpc-17529-5');
     assert.equal(report.damages.total.claimed, cents(truth.deliveries, 1000));
-    assert.equal(JSON.parse(spamcase(e, 'damages', '--case', 'lpn', '--json').stdout).ruleSet.name, 'us-ca-bpc-17529-5', 'without --rules: the chosen one');
+    assert.equal(
+      JSON.parse(spamcase(e, 'damages', '--case', 'lpn', '--json').stdout).ruleSet.name,
+      'us-ca-bpc-17529-5',
+      'without --rules: the chosen one',
+    );
 
     const c = await getCase(ctx.db.knex, 'lpn');
     const events = await listCustodyEvents(ctx.db.knex, c.id, c.slug);
     const chosen = events.filter((ev) => ev.action === 'damages-rules-chosen');
-    assert.deepEqual(chosen.map((ev) => ev.details.rules), ['us-can-spam-isp', 'us-ca-bpc-17529-5']);
+    assert.deepEqual(
+      chosen.map((ev) => ev.details.rules),
+      ['us-can-spam-isp', 'us-ca-bpc-17529-5'],
+    );
     assert.match(String(chosen[1]!.details.sha256), /^[0-9a-f]{64}$/);
     assert.deepEqual(verifyCustodyChain(events), []);
 
@@ -111,8 +143,14 @@ storageTest(
     fs.writeFileSync(bad, shipped.replace('unit: delivery', 'unit: recipient'));
     const refused = spamcase(e, 'case', 'set', '--case', 'lpn', '--rules', bad);
     assert.equal(refused.code, 1);
-    assert.match(refused.stderr, new RegExp(`${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:${badLine}:11: rules\\[1\\]: unknown unit "recipient"`));
-    assert.equal(JSON.parse(spamcase(e, 'report', '--case', 'lpn', '--json').stdout).damages.ruleSet.name, 'us-ca-bpc-17529-5');
+    assert.match(
+      refused.stderr,
+      new RegExp(`${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:${badLine}:11: rules\\[1\\]: unknown unit "recipient"`),
+    );
+    assert.equal(
+      JSON.parse(spamcase(e, 'report', '--case', 'lpn', '--json').stdout).damages.ruleSet.name,
+      'us-ca-bpc-17529-5',
+    );
     const unknown = spamcase(e, 'damages', '--case', 'lpn', '--rules', 'nope');
     assert.equal(unknown.code, 1);
     assert.match(unknown.stderr, /no rule set named "nope" \(rule sets: custom-template, fr-civil-paris-2004/);
@@ -120,54 +158,127 @@ storageTest(
     assert.equal(noDefendant.code, 1);
     assert.match(noDefendant.stderr, /no defendant named "Doe 1" in this case \(defendants: none yet\)/);
 
-    const list = JSON.parse(spamcase(e, 'damages', 'rules', '--json').stdout) as Array<{ name: string; error: string | null }>;
-    assert.deepEqual(list.map((r) => [r.name, r.error]), [['custom-template', null], ['fr-civil-paris-2004', null], ['fr-cpce-r10-1', null], ['us-ca-bpc-17529-5', null], ['us-can-spam-isp', null]]);
+    const list = JSON.parse(spamcase(e, 'damages', 'rules', '--json').stdout) as Array<{
+      name: string;
+      error: string | null;
+    }>;
+    assert.deepEqual(
+      list.map((r) => [r.name, r.error]),
+      [
+        ['custom-template', null],
+        ['fr-civil-paris-2004', null],
+        ['fr-cpce-r10-1', null],
+        ['us-ca-bpc-17529-5', null],
+        ['us-can-spam-isp', null],
+      ],
+    );
   },
   { timeout: 300_000 },
 );
 
-storageTest('several plaintiffs: each party\'s violations are counted from what it harvested, and a case without deliveries owes nothing', async ({ ctx, env: e }) => {
-  const out = path.join(tempDir('spamcase-damages-'), 'corpus');
-  const truth = await generateCorpus({ out, messages: 80, seed: 5, layout: 'mixed' });
-  assert.equal(spamcase(e, 'case', 'create', 'two', '--title', 'LPN and MSN v. Doe', '--party', 'Laposte.net:LPN', '--party', 'MSN Hotmail:MSN', '--party', 'Free:FREE').code, 0);
-  // Laposte.net harvested everything; MSN harvested the mbox only (deliveries shared with Laposte.net count under both).
-  assert.equal(spamcase(e, 'ingest', '--case', 'two', '--party', 'LPN', path.join(out, 'trap'), path.join(out, 'reports.mbox'), path.join(out, 'maildir')).code, 0);
-  assert.equal(spamcase(e, 'ingest', '--case', 'two', '--party', 'MSN', path.join(out, 'reports.mbox')).code, 0);
+storageTest(
+  "several plaintiffs: each party's violations are counted from what it harvested, and a case without deliveries owes nothing",
+  async ({ ctx, env: e }) => {
+    const out = path.join(tempDir('spamcase-damages-'), 'corpus');
+    const truth = await generateCorpus({ out, messages: 80, seed: 5, layout: 'mixed' });
+    assert.equal(
+      spamcase(
+        e,
+        'case',
+        'create',
+        'two',
+        '--title',
+        'LPN and MSN v. Doe',
+        '--party',
+        'Laposte.net:LPN',
+        '--party',
+        'MSN Hotmail:MSN',
+        '--party',
+        'Free:FREE',
+      ).code,
+      0,
+    );
+    // Laposte.net harvested everything; MSN harvested the mbox only (deliveries shared with Laposte.net count under
+    // both).
+    assert.equal(
+      spamcase(
+        e,
+        'ingest',
+        '--case',
+        'two',
+        '--party',
+        'LPN',
+        path.join(out, 'trap'),
+        path.join(out, 'reports.mbox'),
+        path.join(out, 'maildir'),
+      ).code,
+      0,
+    );
+    assert.equal(spamcase(e, 'ingest', '--case', 'two', '--party', 'MSN', path.join(out, 'reports.mbox')).code, 0);
 
-  const c = await getCase(ctx.db.knex, 'two');
-  const rows = await gatherViolationCounts(ctx.db.knex, c.id);
-  const report = JSON.parse(spamcase(e, 'report', '--case', 'two', '--json').stdout) as { parties: Array<{ name: string; deliveries: number }> };
-  assert.deepEqual(rows.map((r) => r.party), ['Laposte.net', 'MSN Hotmail'], 'Free harvested nothing: no row');
-  assert.deepEqual(rows[0], { party: 'Laposte.net', defendant: null, headerFalsity: false, deliveries: truth.deliveries, messages: truth.messages, accounts: truth.accounts, days: rows[0]!.days });
-  const msnReported = report.parties.find((p) => p.name === 'MSN Hotmail')!.deliveries;
-  assert.ok(msnReported > 0 && msnReported < truth.deliveries);
-  assert.equal(rows[1]!.deliveries, msnReported);
-  assert.ok(rows[1]!.messages <= rows[1]!.deliveries && rows[1]!.accounts <= rows[1]!.messages && rows[1]!.days <= rows[0]!.days);
+    const c = await getCase(ctx.db.knex, 'two');
+    const rows = await gatherViolationCounts(ctx.db.knex, c.id);
+    const report = JSON.parse(spamcase(e, 'report', '--case', 'two', '--json').stdout) as {
+      parties: Array<{ name: string; deliveries: number }>;
+    };
+    assert.deepEqual(
+      rows.map((r) => r.party),
+      ['Laposte.net', 'MSN Hotmail'],
+      'Free harvested nothing: no row',
+    );
+    assert.deepEqual(rows[0], {
+      party: 'Laposte.net',
+      defendant: null,
+      headerFalsity: false,
+      deliveries: truth.deliveries,
+      messages: truth.messages,
+      accounts: truth.accounts,
+      days: rows[0]!.days,
+    });
+    const msnReported = report.parties.find((p) => p.name === 'MSN Hotmail')!.deliveries;
+    assert.ok(msnReported > 0 && msnReported < truth.deliveries);
+    assert.equal(rows[1]!.deliveries, msnReported);
+    assert.ok(
+      rows[1]!.messages <= rows[1]!.deliveries &&
+        rows[1]!.accounts <= rows[1]!.messages &&
+        rows[1]!.days <= rows[0]!.days,
+    );
 
-  const d = JSON.parse(spamcase(e, 'damages', '--case', 'two', '--rules', 'us-ca-bpc-17529-5', '--json').stdout);
-  assert.deepEqual(
-    d.byPlaintiff.map((p: { plaintiff: string; total: { claimed: string } }) => [p.plaintiff, p.total.claimed]),
-    [['Laposte.net', cents(truth.deliveries, 1000)], ['MSN Hotmail', cents(msnReported, 1000)]],
-  );
-  assert.equal(d.total.claimed, cents(truth.deliveries + msnReported, 1000));
+    const d = JSON.parse(spamcase(e, 'damages', '--case', 'two', '--rules', 'us-ca-bpc-17529-5', '--json').stdout);
+    assert.deepEqual(
+      d.byPlaintiff.map((p: { plaintiff: string; total: { claimed: string } }) => [p.plaintiff, p.total.claimed]),
+      [
+        ['Laposte.net', cents(truth.deliveries, 1000)],
+        ['MSN Hotmail', cents(msnReported, 1000)],
+      ],
+    );
+    assert.equal(d.total.claimed, cents(truth.deliveries + msnReported, 1000));
 
-  // A rule set kept outside templates/ is stored by path; if its bytes change afterwards, the exhibit says so.
-  const own = path.join(tempDir('spamcase-rules-'), 'counsel.yaml');
-  fs.writeFileSync(own, fs.readFileSync(path.join(PROJECT_ROOT, 'templates/damages/fr-cpce-r10-1.yaml'), 'utf8'));
-  await chooseRuleSet(ctx, 'two', own);
-  assert.deepEqual((await caseDamages(ctx.db.knex, 'two')).result.warnings, []);
-  fs.appendFileSync(own, '# edited after it was chosen\n');
-  const changed = await caseDamages(ctx.db.knex, 'two');
-  assert.equal(changed.choice?.rules, own);
-  assert.equal(changed.choice?.changedSinceChosen, true);
-  assert.match(changed.result.warnings[0]!.en, /changed since it was chosen/);
-  const reported = JSON.parse(spamcase(e, 'report', '--case', 'two', '--json').stdout);
-  assert.match(reported.damages.warnings[0], new RegExp(`the rule set file ${own.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} changed since it was chosen`));
+    // A rule set kept outside templates/ is stored by path; if its bytes change afterwards, the exhibit says so.
+    const own = path.join(tempDir('spamcase-rules-'), 'counsel.yaml');
+    fs.writeFileSync(own, fs.readFileSync(path.join(PROJECT_ROOT, 'templates/damages/fr-cpce-r10-1.yaml'), 'utf8'));
+    await chooseRuleSet(ctx, 'two', own);
+    assert.deepEqual((await caseDamages(ctx.db.knex, 'two')).result.warnings, []);
+    fs.appendFileSync(own, '# edited after it was chosen\n');
+    const changed = await caseDamages(ctx.db.knex, 'two');
+    assert.equal(changed.choice?.rules, own);
+    assert.equal(changed.choice?.changedSinceChosen, true);
+    assert.match(changed.result.warnings[0]!.en, /changed since it was chosen/);
+    const reported = JSON.parse(spamcase(e, 'report', '--case', 'two', '--json').stdout);
+    assert.match(
+      reported.damages.warnings[0],
+      new RegExp(`the rule set file ${own.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} changed since it was chosen`),
+    );
 
-  assert.equal(spamcase(e, 'case', 'create', 'empty', '--title', 'Nothing yet', '--party', 'A:AA').code, 0);
-  const empty = JSON.parse(spamcase(e, 'damages', '--case', 'empty', '--rules', 'us-can-spam-isp', '--json').stdout);
-  assert.deepEqual([empty.claims, empty.total, empty.method[0]], [[], { low: '0.00', claimed: '0.00', max: '0.00' }, 'No deliveries were counted: the amount is zero.']);
-}, { timeout: 300_000 });
+    assert.equal(spamcase(e, 'case', 'create', 'empty', '--title', 'Nothing yet', '--party', 'A:AA').code, 0);
+    const empty = JSON.parse(spamcase(e, 'damages', '--case', 'empty', '--rules', 'us-can-spam-isp', '--json').stdout);
+    assert.deepEqual(
+      [empty.claims, empty.total, empty.method[0]],
+      [[], { low: '0.00', claimed: '0.00', max: '0.00' }, 'No deliveries were counted: the amount is zero.'],
+    );
+  },
+  { timeout: 300_000 },
+);
 
 test('help lists the damages commands', () => {
   const help = spamcase({ SPAMCASE_HOME: tempDir() }, '--help');

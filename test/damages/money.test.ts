@@ -12,7 +12,8 @@ test('decimal text becomes exact minor units, digit by digit', () => {
   assert.equal(parseDecimal('999999999999999.99', 2), 99999999999999999n);
   assert.match(String(parseDecimal('0.005', 2)), /more than 2 decimal places/);
   assert.match(String(parseDecimal('1000000000000000', 2)), /too large \(at most 15 digits/);
-  for (const bad of ['-1', '1,000', '$5', '1e3', '', '.5', '1.']) assert.equal(typeof parseDecimal(bad, 2), 'string', bad);
+  for (const bad of ['-1', '1,000', '$5', '1e3', '', '.5', '1.'])
+    assert.equal(typeof parseDecimal(bad, 2), 'string', bad);
 });
 
 test('amounts format per language: en $1,000,000.00, fr 1 000 000,00 € with no-break spaces', () => {

@@ -24,7 +24,16 @@ storageTest('bulk insert writes every row once and skips rows whose key exists w
   });
   const rows = Array.from({ length: 1003 }, (_, i) => [i, `v${i}`]);
   await bulkInsert(knex, 'bulk_probe', ['k', 'v'], rows);
-  await bulkInsert(knex, 'bulk_probe', ['k', 'v'], [[5, 'other'], [2000, 'new']], ['k']);
+  await bulkInsert(
+    knex,
+    'bulk_probe',
+    ['k', 'v'],
+    [
+      [5, 'other'],
+      [2000, 'new'],
+    ],
+    ['k'],
+  );
   const all = (await knex('bulk_probe').orderBy('k').select('k', 'v')) as Array<{ k: number; v: string }>;
   assert.equal(all.length, 1004);
   assert.equal(all[5]!.v, 'v5');

@@ -21,7 +21,8 @@ import { createTestEnv, PG_ADMIN_URL, pgAvailable, tempDir } from '../helpers/da
 
 test('ingest analyzes the tables its batch lookups read [pg]', { timeout: 120_000 }, async (t) => {
   if (!(await pgAvailable())) {
-    if (process.env.CI) throw new Error(`PostgreSQL is not reachable at ${PG_ADMIN_URL}; CI never skips the PostgreSQL storage tests`);
+    if (process.env.CI)
+      throw new Error(`PostgreSQL is not reachable at ${PG_ADMIN_URL}; CI never skips the PostgreSQL storage tests`);
     t.skip(`PostgreSQL not reachable at ${PG_ADMIN_URL}`);
     return;
   }
@@ -30,9 +31,17 @@ test('ingest analyzes the tables its batch lookups read [pg]', { timeout: 120_00
     const knex = env.ctx.db.knex;
     const out = tempDir();
     await generateCorpus({ out, messages: 300, seed: 12, layout: 'eml' });
-    await createCase(env.ctx, { slug: 'stats', title: 'Stats', parties: [{ name: 'Laposte.net', batesPrefix: 'LPN' }] });
+    await createCase(env.ctx, {
+      slug: 'stats',
+      title: 'Stats',
+      parties: [{ name: 'Laposte.net', batesPrefix: 'LPN' }],
+    });
     const analyzed = async () =>
-      ((await knex.raw("select relname from pg_stat_user_tables where last_analyze is not null and relname in ('items', 'messages', 'samples', 'deliveries')")) as { rows: Array<{ relname: string }> }).rows
+      (
+        (await knex.raw(
+          "select relname from pg_stat_user_tables where last_analyze is not null and relname in ('items', 'messages', 'samples', 'deliveries')",
+        )) as { rows: Array<{ relname: string }> }
+      ).rows
         .map((r) => r.relname)
         .sort();
     assert.deepEqual(await analyzed(), [], 'a fresh database has no statistics of ours');
@@ -43,15 +52,22 @@ test('ingest analyzes the tables its batch lookups read [pg]', { timeout: 120_00
   }
 });
 
-test('spamcase\'s PostgreSQL connections have work_mem for the report\'s distinct counts [pg]', async (t) => {
+test("spamcase's PostgreSQL connections have work_mem for the report's distinct counts [pg]", async (t) => {
   if (!(await pgAvailable())) {
-    if (process.env.CI) throw new Error(`PostgreSQL is not reachable at ${PG_ADMIN_URL}; CI never skips the PostgreSQL storage tests`);
+    if (process.env.CI)
+      throw new Error(`PostgreSQL is not reachable at ${PG_ADMIN_URL}; CI never skips the PostgreSQL storage tests`);
     t.skip(`PostgreSQL not reachable at ${PG_ADMIN_URL}`);
     return;
   }
   const { env, cleanup } = await createTestEnv('pg');
   try {
-    const shown = await Promise.all([0, 1, 2, 3].map(() => env.ctx.db.knex.transaction(async (trx) => ((await trx.raw('show work_mem')) as { rows: Array<{ work_mem: string }> }).rows[0]!.work_mem)));
+    const shown = await Promise.all(
+      [0, 1, 2, 3].map(() =>
+        env.ctx.db.knex.transaction(
+          async (trx) => ((await trx.raw('show work_mem')) as { rows: Array<{ work_mem: string }> }).rows[0]!.work_mem,
+        ),
+      ),
+    );
     assert.deepEqual(shown, [PG_WORK_MEM, PG_WORK_MEM, PG_WORK_MEM, PG_WORK_MEM], 'on every pooled connection');
   } finally {
     await cleanup();

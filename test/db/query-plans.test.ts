@@ -29,7 +29,9 @@ async function plansOf(knex: Knex, run: () => Promise<unknown>): Promise<string[
   assert.ok(sqls.length > 0, 'the lookup ran at least one query');
   const plans: string[] = [];
   for (const q of sqls) {
-    const rows = (await knex.raw(`explain query plan ${q.sql}`, q.bindings as Knex.RawBinding[])) as Array<{ detail: string }>;
+    const rows = (await knex.raw(`explain query plan ${q.sql}`, q.bindings as Knex.RawBinding[])) as Array<{
+      detail: string;
+    }>;
     plans.push(`${q.sql}\n  ${rows.map((r) => r.detail).join('\n  ')}`);
   }
   return plans;
@@ -41,7 +43,11 @@ test('per-item lookups search each item by its key, never the case by a case ind
   try {
     await ingestedCase(ctx, 'plans', 60, 9);
     const c = await getCase(ctx.db.knex, 'plans');
-    const ids = ((await ctx.db.knex('items').where({ case_id: c.id }).orderBy('id').limit(20).pluck('id')) as Array<number | string>).map(Number);
+    const ids = (
+      (await ctx.db.knex('items').where({ case_id: c.id }).orderBy('id').limit(20).pluck('id')) as Array<
+        number | string
+      >
+    ).map(Number);
     const lookups: Array<[string, () => Promise<unknown>]> = [
       ['itemAttributions', () => itemAttributions(ctx.db.knex, c.id, ids)],
       ['itemDkim', () => itemDkim(ctx.db.knex, c.id, ids)],

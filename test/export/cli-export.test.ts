@@ -14,64 +14,88 @@ import { readMembers, unzipTo, writeMembers } from './helpers.ts';
 const BIN = path.join(PROJECT_ROOT, 'bin', 'spamcase.js');
 
 function spamcase(env: Record<string, string>, ...args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { env: { ...process.env, DATABASE_URL: '', ...env }, encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    env: { ...process.env, DATABASE_URL: '', ...env },
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-storageTest('spamcase keys init, export, verify and exports from the command line', async ({ env: e, dataRoot }) => {
-  const corpus = path.join(tempDir('spamcase-cli-export-'), 'c');
-  await generateCorpus({ out: corpus, messages: 30, seed: 31, layout: 'eml' });
-  const env = { ...e, SPAMCASE_ORGANIZATION: 'Laposte.net legal' };
-  assert.equal(spamcase(env, 'case', 'create', 'cli', '--title', 'CLI v. Doe', '--party', 'Laposte.net:LPN').code, 0);
-  assert.equal(spamcase(env, 'ingest', '--case', 'cli', path.join(corpus, 'trap')).code, 0);
+storageTest(
+  'spamcase keys init, export, verify and exports from the command line',
+  async ({ env: e, dataRoot }) => {
+    const corpus = path.join(tempDir('spamcase-cli-export-'), 'c');
+    await generateCorpus({ out: corpus, messages: 30, seed: 31, layout: 'eml' });
+    const env = { ...e, SPAMCASE_ORGANIZATION: 'Laposte.net legal' };
+    assert.equal(spamcase(env, 'case', 'create', 'cli', '--title', 'CLI v. Doe', '--party', 'Laposte.net:LPN').code, 0);
+    assert.equal(spamcase(env, 'ingest', '--case', 'cli', path.join(corpus, 'trap')).code, 0);
 
-  const noKey = spamcase(env, 'export', '--case', 'cli', '--out', path.join(dataRoot, 'x.zip'));
-  assert.equal(noKey.code, 1);
-  assert.match(noKey.stderr, /keys init/);
+    const noKey = spamcase(env, 'export', '--case', 'cli', '--out', path.join(dataRoot, 'x.zip'));
+    assert.equal(noKey.code, 1);
+    assert.match(noKey.stderr, /keys init/);
 
-  const init = spamcase(env, 'keys', 'init');
-  assert.equal(init.code, 0, init.stderr);
-  assert.match(init.stdout, /FOR TRYING SPAMCASE ONLY/);
-  const cert = path.join(dataRoot, 'keys', 'signing-cert.pem');
-  assert.equal(spamcase(env, 'keys', 'init').code, 1, 'never overwrites a key');
+    const init = spamcase(env, 'keys', 'init');
+    assert.equal(init.code, 0, init.stderr);
+    assert.match(init.stdout, /FOR TRYING SPAMCASE ONLY/);
+    const cert = path.join(dataRoot, 'keys', 'signing-cert.pem');
+    assert.equal(spamcase(env, 'keys', 'init').code, 1, 'never overwrites a key');
 
-  const out = path.join(tempDir('spamcase-cli-bundle-'), 'cli.zip');
-  const exported = spamcase(env, 'export', '--case', 'cli', '--out', out, '--json');
-  assert.equal(exported.code, 0, exported.stderr);
-  const r = JSON.parse(exported.stdout) as { sha256: string; identifier: string; items: number };
-  assert.match(fs.readFileSync(out).subarray(0, 4).toString('latin1'), /^PK\x03\x04/);
+    const out = path.join(tempDir('spamcase-cli-bundle-'), 'cli.zip');
+    const exported = spamcase(env, 'export', '--case', 'cli', '--out', out, '--json');
+    assert.equal(exported.code, 0, exported.stderr);
+    const r = JSON.parse(exported.stdout) as { sha256: string; identifier: string; items: number };
+    assert.match(fs.readFileSync(out).subarray(0, 4).toString('latin1'), /^PK\x03\x04/);
 
-  // The bundle holds the PDF summary, which names the bundle and the manifest hash a reader
-  // recomputes with standard tools: grep -v ' data/summary.pdf$' manifest-sha256.txt | sha256sum.
-  const bag = unzipTo(out);
-  const pdfText = spawnSync('pdftotext', ['-layout', path.join(bag, 'data', 'summary.pdf'), '-'], { encoding: 'utf8' }).stdout.replace(/\s+/g, ' ');
-  const manifest = fs.readFileSync(path.join(bag, 'manifest-sha256.txt'), 'utf8');
-  const withoutSummary = manifest.split('\n').filter((l) => l !== '' && !l.endsWith(' data/summary.pdf')).map((l) => `${l}\n`).join('');
-  const recomputed = spawnSync('sha256sum', { input: withoutSummary, encoding: 'utf8' }).stdout.slice(0, 64);
-  assert.ok(pdfText.includes(r.identifier), 'the PDF names the bundle');
-  assert.ok(pdfText.includes(recomputed), 'the PDF states the manifest hash a reader recomputes');
+    // The bundle holds the PDF summary, which names the bundle and the manifest hash a reader
+    // recomputes with standard tools: grep -v ' data/summary.pdf$' manifest-sha256.txt | sha256sum.
+    const bag = unzipTo(out);
+    const pdfText = spawnSync('pdftotext', ['-layout', path.join(bag, 'data', 'summary.pdf'), '-'], {
+      encoding: 'utf8',
+    }).stdout.replace(/\s+/g, ' ');
+    const manifest = fs.readFileSync(path.join(bag, 'manifest-sha256.txt'), 'utf8');
+    const withoutSummary = manifest
+      .split('\n')
+      .filter((l) => l !== '' && !l.endsWith(' data/summary.pdf'))
+      .map((l) => `${l}\n`)
+      .join('');
+    const recomputed = spawnSync('sha256sum', { input: withoutSummary, encoding: 'utf8' }).stdout.slice(0, 64);
+    assert.ok(pdfText.includes(r.identifier), 'the PDF names the bundle');
+    assert.ok(pdfText.includes(recomputed), 'the PDF states the manifest hash a reader recomputes');
 
-  const ok = spamcase(env, 'verify', out, '--cert', cert);
-  assert.equal(ok.code, 0, ok.stdout + ok.stderr);
-  assert.match(ok.stdout, /VERIFIED/);
-  assert.match(ok.stdout, /recorded as a custody event of case cli/);
-  assert.match(ok.stdout, /trial \(self-signed\) certificate/);
+    const ok = spamcase(env, 'verify', out, '--cert', cert);
+    assert.equal(ok.code, 0, ok.stdout + ok.stderr);
+    assert.match(ok.stdout, /VERIFIED/);
+    assert.match(ok.stdout, /recorded as a custody event of case cli/);
+    assert.match(ok.stdout, /trial \(self-signed\) certificate/);
 
-  const bad = path.join(path.dirname(out), 'bad.zip');
-  writeMembers(bad, readMembers(out).map((m) => (m.name.endsWith('data/accounts.csv') ? { ...m, data: Buffer.concat([m.data, Buffer.from('forged@example.com,example.com,1,1,1,LPN-0000001\r\n')]) } : m)));
-  const failed = spamcase(env, 'verify', bad, '--cert', cert);
-  assert.equal(failed.code, 3, failed.stdout + failed.stderr);
-  assert.match(failed.stdout, /FAILED/);
-  assert.match(failed.stdout, /FAIL data\/accounts.csv: SHA-256 does not match manifest-sha256.txt/);
-  assert.match(failed.stdout, /FAIL bag-info.txt: Payload-Oxum/);
+    const bad = path.join(path.dirname(out), 'bad.zip');
+    writeMembers(
+      bad,
+      readMembers(out).map((m) =>
+        m.name.endsWith('data/accounts.csv')
+          ? { ...m, data: Buffer.concat([m.data, Buffer.from('forged@example.com,example.com,1,1,1,LPN-0000001\r\n')]) }
+          : m,
+      ),
+    );
+    const failed = spamcase(env, 'verify', bad, '--cert', cert);
+    assert.equal(failed.code, 3, failed.stdout + failed.stderr);
+    assert.match(failed.stdout, /FAILED/);
+    assert.match(failed.stdout, /FAIL data\/accounts.csv: SHA-256 does not match manifest-sha256.txt/);
+    assert.match(failed.stdout, /FAIL bag-info.txt: Payload-Oxum/);
 
-  const listed = spamcase(env, 'exports', '--case', 'cli', '--json');
-  assert.equal(listed.code, 0);
-  const rows = JSON.parse(listed.stdout) as Array<{ sha256: string; identifier: string }>;
-  assert.deepEqual(rows.map((x) => x.sha256), [r.sha256]);
-  const report = spamcase(env, 'report', '--case', 'cli', '--json');
-  assert.equal(report.code, 0);
+    const listed = spamcase(env, 'exports', '--case', 'cli', '--json');
+    assert.equal(listed.code, 0);
+    const rows = JSON.parse(listed.stdout) as Array<{ sha256: string; identifier: string }>;
+    assert.deepEqual(
+      rows.map((x) => x.sha256),
+      [r.sha256],
+    );
+    const report = spamcase(env, 'report', '--case', 'cli', '--json');
+    assert.equal(report.code, 0);
 
-  const help = spamcase(env, '--help');
-  for (const c of ['export', 'verify', 'exports', 'keys init']) assert.match(help.stdout, new RegExp(`\\n  ${c} `));
-}, { timeout: 300_000 });
+    const help = spamcase(env, '--help');
+    for (const c of ['export', 'verify', 'exports', 'keys init']) assert.match(help.stdout, new RegExp(`\\n  ${c} `));
+  },
+  { timeout: 300_000 },
+);

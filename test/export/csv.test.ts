@@ -11,11 +11,20 @@ test('CSV quotes what needs quoting and reads back exactly', () => {
   const text = rows.map((r) => csvRow(r)).join('');
   assert.equal(csvRow(['a', 'b,c', 'd"e', null, 5]), 'a,"b,c","d""e",,5\r\n');
   assert.deepEqual([...parseCsv(text)], rows);
-  assert.deepEqual([...parseCsv('a,b\nc,d')], [['a', 'b'], ['c', 'd']]);
+  assert.deepEqual(
+    [...parseCsv('a,b\nc,d')],
+    [
+      ['a', 'b'],
+      ['c', 'd'],
+    ],
+  );
 });
 
 test('Concordance DAT: thorn quotes, DC4 separators, newlines as registered sign, thorn dropped', () => {
-  assert.equal(datRow(['LPN-1', 'a\r\nb', 'x\u00fey', null]), '\u00feLPN-1\u00fe\u0014\u00fea\u00aeb\u00fe\u0014\u00fexy\u00fe\u0014\u00fe\u00fe\r\n');
+  assert.equal(
+    datRow(['LPN-1', 'a\r\nb', 'x\u00fey', null]),
+    '\u00feLPN-1\u00fe\u0014\u00fea\u00aeb\u00fe\u0014\u00fexy\u00fe\u0014\u00fe\u00fe\r\n',
+  );
 });
 
 test('CSV read in chunks gives the same rows whatever the cut (inside quotes, a doubled quote, a UTF-8 character)', () => {
@@ -32,5 +41,11 @@ test('CSV read in chunks gives the same rows whatever the cut (inside quotes, a 
     assert.deepEqual([...parseCsvChunks(chunks)], rows, `chunks of ${size} bytes`);
   }
   // A document without a final line break keeps its last row.
-  assert.deepEqual([...parseCsvChunks([Buffer.from('a,b\r\nc,'), Buffer.from('d')])], [['a', 'b'], ['c', 'd']]);
+  assert.deepEqual(
+    [...parseCsvChunks([Buffer.from('a,b\r\nc,'), Buffer.from('d')])],
+    [
+      ['a', 'b'],
+      ['c', 'd'],
+    ],
+  );
 });

@@ -16,7 +16,11 @@ storageTest('a chosen damages rule set puts damages.csv in the bundle, and the b
   const { truth } = await ingestedCase(ctx, 'dmg', 60);
   await chooseRuleSet(ctx, 'dmg', 'us-can-spam-isp');
   const keys = trialKeys('Laposte.net legal');
-  const result = await exportBundle(ctx, 'dmg', { out: path.join(tempDir('spamcase-bundles-'), 'd.zip'), signing: keys, organization: 'Laposte.net legal' });
+  const result = await exportBundle(ctx, 'dmg', {
+    out: path.join(tempDir('spamcase-bundles-'), 'd.zip'),
+    signing: keys,
+    organization: 'Laposte.net legal',
+  });
   const bag = unzipTo(result.file);
   const rows = [...parseCsv(fs.readFileSync(path.join(bag, 'data', 'damages.csv'), 'utf8'))];
   const header = rows[0]!;

@@ -14,11 +14,21 @@ import { ZipWriter } from '../../server/export/zip-writer.ts';
 import { generateCorpus, type CorpusTruth } from '../corpus/generate.ts';
 import { tempDir } from '../helpers/databases.ts';
 
-export async function ingestedCase(ctx: Context, slug: string, messages: number, seed = 5): Promise<{ truth: CorpusTruth; corpus: string }> {
+export async function ingestedCase(
+  ctx: Context,
+  slug: string,
+  messages: number,
+  seed = 5,
+): Promise<{ truth: CorpusTruth; corpus: string }> {
   const corpus = path.join(tempDir('spamcase-export-corpus-'), 'c');
   const truth = await generateCorpus({ out: corpus, messages, seed, layout: 'mixed' });
   await createCase(ctx, { slug, title: `${slug} v. Doe 1-20`, parties: [{ name: 'Laposte.net', batesPrefix: 'LPN' }] });
-  await ingest(ctx, { caseSlug: slug, method: 'trap', paths: [path.join(corpus, 'trap'), path.join(corpus, 'reports.mbox'), path.join(corpus, 'maildir')], threaded: false });
+  await ingest(ctx, {
+    caseSlug: slug,
+    method: 'trap',
+    paths: [path.join(corpus, 'trap'), path.join(corpus, 'reports.mbox'), path.join(corpus, 'maildir')],
+    threaded: false,
+  });
   return { truth, corpus };
 }
 
@@ -29,8 +39,17 @@ export function trialKeys(organization = 'Test Org'): { cert: string; key: strin
   return files;
 }
 
-export function run(cmd: string, args: string[], options: { cwd?: string; input?: Buffer } = {}): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(cmd, args, { cwd: options.cwd, input: options.input, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+export function run(
+  cmd: string,
+  args: string[],
+  options: { cwd?: string; input?: Buffer } = {},
+): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(cmd, args, {
+    cwd: options.cwd,
+    input: options.input,
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -48,9 +67,14 @@ export function readMembers(zip: string): Array<{ name: string; data: Buffer }> 
   try {
     const { members } = readCentralDirectory(fd);
     const out: Array<{ name: string; data: Buffer }> = [];
-    walkMembers(fd, members, (m, d) => out.push({ name: m.name, data: Buffer.from(d) }), (m, p) => {
-      throw new Error(`${m.name}: ${p}`);
-    });
+    walkMembers(
+      fd,
+      members,
+      (m, d) => out.push({ name: m.name, data: Buffer.from(d) }),
+      (m, p) => {
+        throw new Error(`${m.name}: ${p}`);
+      },
+    );
     return out;
   } finally {
     fs.closeSync(fd);

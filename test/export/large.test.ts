@@ -33,31 +33,38 @@ function writeMbox(file: string, n: number): void {
   fs.closeSync(fd);
 }
 
-storageTest(`a bundle of ${ITEMS.toLocaleString('en-US')} items uses ZIP64, opens in unzip -l and verifies`, async ({ ctx }) => {
-  const dir = tempDir('spamcase-large-');
-  const mbox = path.join(dir, 'trap.mbox');
-  writeMbox(mbox, ITEMS);
-  await createCase(ctx, { slug: 'large', title: 'Large', parties: [{ name: 'Laposte.net', batesPrefix: 'LPN' }] });
-  const [summary] = await ingest(ctx, { caseSlug: 'large', method: 'trap', paths: [mbox] });
-  assert.equal(summary!.newItems, ITEMS);
-  const keys = trialKeys();
-  const out = path.join(dir, 'large.zip');
-  const r = await exportBundle(ctx, 'large', { out, signing: keys, organization: 'Org' });
-  assert.equal(r.items, ITEMS);
-  assert.ok(r.entries > 65_535);
+storageTest(
+  `a bundle of ${ITEMS.toLocaleString('en-US')} items uses ZIP64, opens in unzip -l and verifies`,
+  async ({ ctx }) => {
+    const dir = tempDir('spamcase-large-');
+    const mbox = path.join(dir, 'trap.mbox');
+    writeMbox(mbox, ITEMS);
+    await createCase(ctx, { slug: 'large', title: 'Large', parties: [{ name: 'Laposte.net', batesPrefix: 'LPN' }] });
+    const [summary] = await ingest(ctx, { caseSlug: 'large', method: 'trap', paths: [mbox] });
+    assert.equal(summary!.newItems, ITEMS);
+    const keys = trialKeys();
+    const out = path.join(dir, 'large.zip');
+    const r = await exportBundle(ctx, 'large', { out, signing: keys, organization: 'Org' });
+    assert.equal(r.items, ITEMS);
+    assert.ok(r.entries > 65_535);
 
-  const listed = run('unzip', ['-l', out]);
-  assert.equal(listed.code, 0, listed.stderr);
-  const lastLine = listed.stdout.trim().split('\n').pop()!;
-  assert.match(lastLine, new RegExp(`\\s${r.entries} files$`));
-  assert.equal(listed.stdout.split('\n').filter((l) => /\/data\/items\/LPN-\d{7}_[0-9a-f]{64}\.eml$/.test(l)).length, ITEMS);
-  const tested = run('unzip', ['-tq', out]);
-  assert.equal(tested.code, 0, tested.stdout + tested.stderr);
-  // The ZIP64 end of central directory record is there (signature PK\x06\x06).
-  const tail = fs.readFileSync(out).subarray(-200);
-  assert.ok(tail.includes(Buffer.from([0x50, 0x4b, 0x06, 0x06])));
+    const listed = run('unzip', ['-l', out]);
+    assert.equal(listed.code, 0, listed.stderr);
+    const lastLine = listed.stdout.trim().split('\n').pop()!;
+    assert.match(lastLine, new RegExp(`\\s${r.entries} files$`));
+    assert.equal(
+      listed.stdout.split('\n').filter((l) => /\/data\/items\/LPN-\d{7}_[0-9a-f]{64}\.eml$/.test(l)).length,
+      ITEMS,
+    );
+    const tested = run('unzip', ['-tq', out]);
+    assert.equal(tested.code, 0, tested.stdout + tested.stderr);
+    // The ZIP64 end of central directory record is there (signature PK\x06\x06).
+    const tail = fs.readFileSync(out).subarray(-200);
+    assert.ok(tail.includes(Buffer.from([0x50, 0x4b, 0x06, 0x06])));
 
-  const v = await verifyBundle(out, { cert: keys.cert });
-  assert.deepEqual(v.problems, []);
-  assert.equal(v.items, ITEMS);
-}, { timeout: 600_000 });
+    const v = await verifyBundle(out, { cert: keys.cert });
+    assert.deepEqual(v.problems, []);
+    assert.equal(v.items, ITEMS);
+  },
+  { timeout: 600_000 },
+);

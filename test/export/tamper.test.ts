@@ -26,13 +26,19 @@ before(async () => {
   try {
     await ingestedCase(env.ctx, 'tamper', 40, 9);
     keys = trialKeys();
-    bundle = await exportBundle(env.ctx, 'tamper', { out: path.join(work, 'original.zip'), signing: keys, organization: 'Test Org' });
+    bundle = await exportBundle(env.ctx, 'tamper', {
+      out: path.join(work, 'original.zip'),
+      signing: keys,
+      organization: 'Test Org',
+    });
   } finally {
     await cleanup();
   }
 });
 
-function rewritten(change: (members: Array<{ name: string; data: Buffer }>) => Array<{ name: string; data: Buffer }>): string {
+function rewritten(
+  change: (members: Array<{ name: string; data: Buffer }>) => Array<{ name: string; data: Buffer }>,
+): string {
   const file = path.join(work, `t${n++}.zip`);
   writeMembers(file, change(readMembers(bundle.file)));
   return file;
@@ -57,7 +63,16 @@ test('one byte changed inside the ZIP file is caught by CRC, for every kind of m
   const fd = fs.openSync(bundle.file, 'r');
   const { members } = readCentralDirectory(fd);
   fs.closeSync(fd);
-  const picks = [members.find((m) => rel(m.name).startsWith('data/items/'))!, ...['data/items.csv', 'data/custody.jsonl', 'manifest-sha256.txt', 'bag-info.txt', 'tagmanifest-sha256.txt.p7s'].map((f) => members.find((m) => rel(m.name) === f)!)];
+  const picks = [
+    members.find((m) => rel(m.name).startsWith('data/items/'))!,
+    ...[
+      'data/items.csv',
+      'data/custody.jsonl',
+      'manifest-sha256.txt',
+      'bag-info.txt',
+      'tagmanifest-sha256.txt.p7s',
+    ].map((f) => members.find((m) => rel(m.name) === f)!),
+  ];
   for (const m of picks) {
     const file = path.join(work, `t${n++}.zip`);
     fs.copyFileSync(bundle.file, file);
@@ -73,28 +88,58 @@ test('one byte changed inside the ZIP file is caught by CRC, for every kind of m
 });
 
 test('one byte changed and re-zipped with valid CRCs: the manifests and items.csv name the file', async () => {
-  const item = rewritten((ms) => ms.map((m) => (rel(m.name).startsWith('data/items/LPN-0000002_') ? { ...m, data: Buffer.concat([m.data.subarray(0, 10), Buffer.from([m.data[10]! ^ 1]), m.data.subarray(11)]) } : m)));
+  const item = rewritten((ms) =>
+    ms.map((m) =>
+      rel(m.name).startsWith('data/items/LPN-0000002_')
+        ? { ...m, data: Buffer.concat([m.data.subarray(0, 10), Buffer.from([m.data[10]! ^ 1]), m.data.subarray(11)]) }
+        : m,
+    ),
+  );
   const r = await verifyBundle(item, { cert: keys.cert });
   const name = r.problems.find((p) => p.file.startsWith('data/items/LPN-0000002_'))!.file;
   failsOn(r, name, /does not match manifest-sha256.txt \(file altered\)/);
   failsOn(r, name, /items.csv \(LPN-0000002\) gives SHA-256/);
 
-  const tag = rewritten((ms) => ms.map((m) => (rel(m.name) === 'bag-info.txt' ? { ...m, data: Buffer.from(m.data.toString().replace('Test Org', 'Test Orh')) } : m)));
+  const tag = rewritten((ms) =>
+    ms.map((m) =>
+      rel(m.name) === 'bag-info.txt'
+        ? { ...m, data: Buffer.from(m.data.toString().replace('Test Org', 'Test Orh')) }
+        : m,
+    ),
+  );
   failsOn(await verifyBundle(tag, { cert: keys.cert }), 'bag-info.txt', /does not match tagmanifest/);
 
-  const manifest = rewritten((ms) => ms.map((m) => (rel(m.name) === 'tagmanifest-sha256.txt' ? { ...m, data: Buffer.from(m.data.toString().replace(/^./, (c) => (c === 'a' ? 'b' : 'a'))) } : m)));
-  failsOn(await verifyBundle(manifest, { cert: keys.cert }), 'tagmanifest-sha256.txt.p7s', /message digest does not match the content/);
+  const manifest = rewritten((ms) =>
+    ms.map((m) =>
+      rel(m.name) === 'tagmanifest-sha256.txt'
+        ? { ...m, data: Buffer.from(m.data.toString().replace(/^./, (c) => (c === 'a' ? 'b' : 'a'))) }
+        : m,
+    ),
+  );
+  failsOn(
+    await verifyBundle(manifest, { cert: keys.cert }),
+    'tagmanifest-sha256.txt.p7s',
+    /message digest does not match the content/,
+  );
 });
 
 test('a member deleted or added is named', async () => {
   const deleted = rewritten((ms) => ms.filter((m) => !rel(m.name).startsWith('data/items/LPN-0000003_')));
   const r = await verifyBundle(deleted, { cert: keys.cert });
-  assert.ok(r.problems.some((p) => p.file.startsWith('data/items/LPN-0000003_') && /missing from the bundle \(file deleted\)/.test(p.problem)), JSON.stringify(r.problems));
+  assert.ok(
+    r.problems.some(
+      (p) => p.file.startsWith('data/items/LPN-0000003_') && /missing from the bundle \(file deleted\)/.test(p.problem),
+    ),
+    JSON.stringify(r.problems),
+  );
   failsOn(r, 'bag-info.txt', /Payload-Oxum/);
   failsOn(r, 'data/items.csv', /row LPN-0000003 names/);
 
   const top = bundle.identifier;
-  const added = rewritten((ms) => [...ms, { name: `${top}/data/items/extra.eml`, data: Buffer.from('From: x@y\r\n\r\nplanted\r\n') }]);
+  const added = rewritten((ms) => [
+    ...ms,
+    { name: `${top}/data/items/extra.eml`, data: Buffer.from('From: x@y\r\n\r\nplanted\r\n') },
+  ]);
   const a = await verifyBundle(added, { cert: keys.cert });
   failsOn(a, 'data/items/extra.eml', /not listed in manifest-sha256.txt \(file added\)/);
   failsOn(a, 'data/items/extra.eml', /no row in items.csv/);
@@ -135,13 +180,23 @@ test('the certificate swapped: a signature by another key is refused', async () 
     const tmOld = out.find((m) => rel(m.name) === 'tagmanifest-sha256.txt')!.data.toString();
     const sha = (b: Buffer) => crypto.createHash('sha256').update(b).digest('hex');
     const tm = Buffer.from(tmOld.replace(/^[0-9a-f]{64}(?= {2}signer-cert\.pem$)/m, sha(certPem)));
-    out = out.map((m) => (rel(m.name) === 'tagmanifest-sha256.txt' ? { ...m, data: tm } : rel(m.name) === 'tagmanifest-sha256.txt.p7s' ? { ...m, data: signDetached(tm, signer) } : m));
+    out = out.map((m) =>
+      rel(m.name) === 'tagmanifest-sha256.txt'
+        ? { ...m, data: tm }
+        : rel(m.name) === 'tagmanifest-sha256.txt.p7s'
+          ? { ...m, data: signDetached(tm, signer) }
+          : m,
+    );
     return out;
   });
   const untrusted = await verifyBundle(redone);
   assert.equal(untrusted.ok, true, 'without a trusted certificate the swap is consistent');
   assert.ok(untrusted.warnings.some((w) => /not checked against a trusted certificate/.test(w)));
-  failsOn(await verifyBundle(redone, { cert: keys.cert }), 'tagmanifest-sha256.txt.p7s', /not by the trusted certificate/);
+  failsOn(
+    await verifyBundle(redone, { cert: keys.cert }),
+    'tagmanifest-sha256.txt.p7s',
+    /not by the trusted certificate/,
+  );
   // The signature file removed: the bundle is not signed.
   const unsigned = rewritten((ms) => ms.filter((m) => rel(m.name) !== 'tagmanifest-sha256.txt.p7s'));
   failsOn(await verifyBundle(unsigned, { cert: keys.cert }), 'tagmanifest-sha256.txt.p7s', /not signed/);

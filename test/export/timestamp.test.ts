@@ -30,17 +30,45 @@ before(async () => {
   const cert = path.join(tsaDir, 'tsa.pem');
   const key = path.join(tsaDir, 'tsa.key');
   const made = run('openssl', [
-    'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '30', '-subj', '/CN=Test TSA',
-    '-addext', 'extendedKeyUsage=critical,timeStamping', '-addext', 'keyUsage=critical,digitalSignature,nonRepudiation',
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    key,
+    '-out',
+    cert,
+    '-days',
+    '30',
+    '-subj',
+    '/CN=Test TSA',
+    '-addext',
+    'extendedKeyUsage=critical,timeStamping',
+    '-addext',
+    'keyUsage=critical,digitalSignature,nonRepudiation',
   ]);
   assert.equal(made.code, 0, made.stderr);
   fs.writeFileSync(path.join(tsaDir, 'serial'), '01\n');
   fs.writeFileSync(
     path.join(tsaDir, 'tsa.cnf'),
     [
-      '[ tsa ]', 'default_tsa = tsa_config1', '[ tsa_config1 ]', `serial = ${tsaDir}/serial`, 'crypto_device = builtin',
-      `signer_cert = ${cert}`, `signer_key = ${key}`, 'signer_digest = sha256', 'default_policy = 1.2.3.4.1',
-      'digests = sha256, sha384, sha512', 'accuracy = secs:1', 'ordering = yes', 'tsa_name = yes', 'ess_cert_id_chain = no', 'ess_cert_id_alg = sha256', '',
+      '[ tsa ]',
+      'default_tsa = tsa_config1',
+      '[ tsa_config1 ]',
+      `serial = ${tsaDir}/serial`,
+      'crypto_device = builtin',
+      `signer_cert = ${cert}`,
+      `signer_key = ${key}`,
+      'signer_digest = sha256',
+      'default_policy = 1.2.3.4.1',
+      'digests = sha256, sha384, sha512',
+      'accuracy = secs:1',
+      'ordering = yes',
+      'tsa_name = yes',
+      'ess_cert_id_chain = no',
+      'ess_cert_id_alg = sha256',
+      '',
     ].join('\n'),
   );
   let n = 0;
@@ -80,7 +108,20 @@ test('a timestamped bundle verifies with openssl ts -verify and with spamcase ve
   const r = await exportBundle(env.ctx, 'stamped', { out, signing: keys, organization: 'Test Org', tsaUrl });
   assert.ok(r.timestamp);
   const bag = unzipTo(out);
-  const v = run('openssl', ['ts', '-verify', '-in', 'tagmanifest-sha256.txt.p7s.tsr', '-data', 'tagmanifest-sha256.txt.p7s', '-CAfile', path.join(tsaDir, 'tsa.pem')], { cwd: bag });
+  const v = run(
+    'openssl',
+    [
+      'ts',
+      '-verify',
+      '-in',
+      'tagmanifest-sha256.txt.p7s.tsr',
+      '-data',
+      'tagmanifest-sha256.txt.p7s',
+      '-CAfile',
+      path.join(tsaDir, 'tsa.pem'),
+    ],
+    { cwd: bag },
+  );
   assert.equal(v.code, 0, v.stdout + v.stderr);
   assert.match(v.stdout, /Verification: OK/);
   const checked = await verifyBundle(out, { cert: keys.cert, tsaCert: path.join(tsaDir, 'tsa.pem') });
@@ -91,7 +132,12 @@ test('a timestamped bundle verifies with openssl ts -verify and with spamcase ve
   // Another TSA certificate is not trusted.
   const other = trialKeys('Not a TSA');
   const wrongTsa = await verifyBundle(out, { cert: keys.cert, tsaCert: other.cert });
-  assert.ok(wrongTsa.problems.some((p) => p.file === 'tagmanifest-sha256.txt.p7s.tsr' && /not by the trusted TSA certificate/.test(p.problem)), JSON.stringify(wrongTsa.problems));
+  assert.ok(
+    wrongTsa.problems.some(
+      (p) => p.file === 'tagmanifest-sha256.txt.p7s.tsr' && /not by the trusted TSA certificate/.test(p.problem),
+    ),
+    JSON.stringify(wrongTsa.problems),
+  );
 
   // The token altered: its TSA signature no longer verifies (openssl agrees).
   const members = readMembers(out);
@@ -100,16 +146,47 @@ test('a timestamped bundle verifies with openssl ts -verify and with spamcase ve
   const tsrBytes = Buffer.from(tsr.data);
   tsrBytes[tsrBytes.length - 5] = tsrBytes[tsrBytes.length - 5]! ^ 0xff; // inside the TSA's signature value
   const t1 = path.join(tempDir('spamcase-ts-t1-'), 't1.zip');
-  writeMembers(t1, members.map((m) => (m === tsr ? { ...m, data: tsrBytes } : m)));
+  writeMembers(
+    t1,
+    members.map((m) => (m === tsr ? { ...m, data: tsrBytes } : m)),
+  );
   const bad = await verifyBundle(t1, { cert: keys.cert, tsaCert: path.join(tsaDir, 'tsa.pem') });
-  assert.ok(bad.problems.some((p) => p.file === 'tagmanifest-sha256.txt.p7s.tsr' && /signature value does not verify/.test(p.problem)), JSON.stringify(bad.problems));
-  assert.notEqual(run('openssl', ['ts', '-verify', '-in', writeTemp(tsrBytes), '-data', writeTemp(p7s.data), '-CAfile', path.join(tsaDir, 'tsa.pem')]).code, 0, 'openssl agrees the token is bad');
+  assert.ok(
+    bad.problems.some(
+      (p) => p.file === 'tagmanifest-sha256.txt.p7s.tsr' && /signature value does not verify/.test(p.problem),
+    ),
+    JSON.stringify(bad.problems),
+  );
+  assert.notEqual(
+    run('openssl', [
+      'ts',
+      '-verify',
+      '-in',
+      writeTemp(tsrBytes),
+      '-data',
+      writeTemp(p7s.data),
+      '-CAfile',
+      path.join(tsaDir, 'tsa.pem'),
+    ]).code,
+    0,
+    'openssl agrees the token is bad',
+  );
 
   // The signature replaced after timestamping: the token's imprint no longer matches it.
   const t2 = path.join(tempDir('spamcase-ts-t2-'), 't2.zip');
-  writeMembers(t2, members.map((m) => (m === p7s ? { ...m, data: signDetached(Buffer.from('another tag manifest\n'), loadSigner(keys)) } : m)));
+  writeMembers(
+    t2,
+    members.map((m) =>
+      m === p7s ? { ...m, data: signDetached(Buffer.from('another tag manifest\n'), loadSigner(keys)) } : m,
+    ),
+  );
   const swapped = await verifyBundle(t2, { cert: keys.cert, tsaCert: path.join(tsaDir, 'tsa.pem') });
-  assert.ok(swapped.problems.some((p) => p.file === 'tagmanifest-sha256.txt.p7s.tsr' && /imprint does not match/.test(p.problem)), JSON.stringify(swapped.problems));
+  assert.ok(
+    swapped.problems.some(
+      (p) => p.file === 'tagmanifest-sha256.txt.p7s.tsr' && /imprint does not match/.test(p.problem),
+    ),
+    JSON.stringify(swapped.problems),
+  );
 });
 
 function writeTemp(data: Buffer): string {
@@ -127,7 +204,15 @@ test('a timestamp authority that fails makes the export fail and leave no file',
   });
   await new Promise<void>((resolve) => dead.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(dead.address() as AddressInfo).port}/`;
-  await assert.rejects(exportBundle(env.ctx, 'stamped', { out: path.join(dir, 'x.zip'), signing: keys, organization: 'Test Org', tsaUrl: url }), /did not give a timestamp: HTTP 503/);
+  await assert.rejects(
+    exportBundle(env.ctx, 'stamped', {
+      out: path.join(dir, 'x.zip'),
+      signing: keys,
+      organization: 'Test Org',
+      tsaUrl: url,
+    }),
+    /did not give a timestamp: HTTP 503/,
+  );
   dead.close();
   assert.deepEqual(fs.readdirSync(dir), []);
 });

@@ -65,7 +65,10 @@ export interface TestEnv {
 }
 
 /** Creates the store and database for one test; returns it with a cleanup function. */
-export async function createTestEnv(dialect: Dialect, options: { clock?: () => Date } = {}): Promise<{ env: TestEnv; cleanup(): Promise<void> }> {
+export async function createTestEnv(
+  dialect: Dialect,
+  options: { clock?: () => Date } = {},
+): Promise<{ env: TestEnv; cleanup(): Promise<void> }> {
   const dataRoot = tempDir();
   let url = '';
   let dbName = '';
@@ -76,7 +79,9 @@ export async function createTestEnv(dialect: Dialect, options: { clock?: () => D
     u.pathname = `/${dbName}`;
     url = u.toString();
   }
-  const db = openDatabase(dialect === 'pg' ? { client: 'pg', url } : { client: 'sqlite', filename: path.join(dataRoot, 'spamcase.sqlite') });
+  const db = openDatabase(
+    dialect === 'pg' ? { client: 'pg', url } : { client: 'sqlite', filename: path.join(dataRoot, 'spamcase.sqlite') },
+  );
   await migrateToLatest(db.knex);
   const ctx: Context = { db, dataRoot, clock: options.clock ?? (() => new Date()), actor: 'test-runner' };
   const childEnv: Record<string, string> = { SPAMCASE_HOME: dataRoot, TZ: 'UTC' };
@@ -92,11 +97,18 @@ export async function createTestEnv(dialect: Dialect, options: { clock?: () => D
 }
 
 /** Register `name [sqlite]` and `name [pg]`, each with its own fresh store and database. */
-export function storageTest(name: string, fn: (env: TestEnv, t: TestContext) => Promise<void>, options: { timeout?: number } = {}): void {
+export function storageTest(
+  name: string,
+  fn: (env: TestEnv, t: TestContext) => Promise<void>,
+  options: { timeout?: number } = {},
+): void {
   for (const dialect of ['sqlite', 'pg'] as const) {
     test(`${name} [${dialect}]`, { timeout: options.timeout ?? 120_000 }, async (t) => {
       if (dialect === 'pg' && !(await pgAvailable())) {
-        if (process.env.CI) throw new Error(`PostgreSQL is not reachable at ${PG_ADMIN_URL}; CI never skips the PostgreSQL storage tests`);
+        if (process.env.CI)
+          throw new Error(
+            `PostgreSQL is not reachable at ${PG_ADMIN_URL}; CI never skips the PostgreSQL storage tests`,
+          );
         t.skip(`PostgreSQL not reachable at ${PG_ADMIN_URL} (set SPAMCASE_TEST_PG_URL): PostgreSQL variant skipped`);
         return;
       }

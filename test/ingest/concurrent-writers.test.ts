@@ -21,10 +21,14 @@ import { storageTest, tempDir } from '../helpers/databases.ts';
 
 function ingestProcess(env: Record<string, string>, args: string[]): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'bin', 'spamcase.js'), 'ingest', '--case', 'busy', ...args], {
-      env: { ...process.env, DATABASE_URL: '', ...env },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [path.join(PROJECT_ROOT, 'bin', 'spamcase.js'), 'ingest', '--case', 'busy', ...args],
+      {
+        env: { ...process.env, DATABASE_URL: '', ...env },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('exit', (code) => resolve({ code, stderr }));
@@ -56,15 +60,34 @@ storageTest(
     const knex = ctx.db.knex;
     const r = await caseReport(knex, 'busy');
     assert.deepEqual(
-      { samples: r.samples, items: r.items, exactDuplicates: r.exactDuplicates, messages: r.messages, deliveries: r.deliveries, accounts: r.accounts },
-      { samples: truth.samples, items: truth.items, exactDuplicates: truth.exactDuplicates, messages: truth.messages, deliveries: truth.deliveries, accounts: truth.accounts },
+      {
+        samples: r.samples,
+        items: r.items,
+        exactDuplicates: r.exactDuplicates,
+        messages: r.messages,
+        deliveries: r.deliveries,
+        accounts: r.accounts,
+      },
+      {
+        samples: truth.samples,
+        items: truth.items,
+        exactDuplicates: truth.exactDuplicates,
+        messages: truth.messages,
+        deliveries: truth.deliveries,
+        accounts: truth.accounts,
+      },
     );
-    const distinct = async (table: string, column: string) => Number(((await knex(table).countDistinct({ n: column }).first()) as { n: number | string }).n);
+    const distinct = async (table: string, column: string) =>
+      Number(((await knex(table).countDistinct({ n: column }).first()) as { n: number | string }).n);
     assert.equal(await distinct('items', 'sha256'), truth.items, 'no item filed twice');
     assert.equal(await distinct('items', 'id'), truth.items);
     assert.equal(await distinct('messages', 'message_key'), truth.messages, 'no message filed twice');
     assert.equal(await distinct('items', 'bates'), truth.items, 'no Bates number given twice');
-    const parties = (await knex('parties').select('id', 'bates_prefix', 'next_bates')) as Array<{ id: number; bates_prefix: string; next_bates: number | string }>;
+    const parties = (await knex('parties').select('id', 'bates_prefix', 'next_bates')) as Array<{
+      id: number;
+      bates_prefix: string;
+      next_bates: number | string;
+    }>;
     let numbered = 0;
     for (const p of parties) {
       const bates = ((await knex('items').where({ party_id: p.id }).pluck('bates')) as string[]).map((b) => {
@@ -73,7 +96,11 @@ storageTest(
       });
       bates.sort((a, b) => a - b);
       assert.ok(bates.length > 0, `party ${p.bates_prefix} got items`);
-      assert.deepEqual(bates, Array.from({ length: bates.length }, (_, i) => i + 1), `Bates numbers of ${p.bates_prefix} are 1..n`);
+      assert.deepEqual(
+        bates,
+        Array.from({ length: bates.length }, (_, i) => i + 1),
+        `Bates numbers of ${p.bates_prefix} are 1..n`,
+      );
       assert.equal(Number(p.next_bates), bates.length + 1);
       numbered += bates.length;
     }

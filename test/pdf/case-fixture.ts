@@ -10,7 +10,10 @@ import type { Lang } from '../../server/pdf/types.ts';
 export const flat = (s: string) => s.replace(/[\s\u00a0\u202f]+/g, ' ');
 export const fmt = (lang: Lang, n: number) => flat(new Intl.NumberFormat(lang === 'en' ? 'en-US' : 'fr-FR').format(n));
 
-export async function ingestTwoPlaintiffs(env: TestEnv, messages = 240): Promise<{ caseId: number; truth: CorpusTruth }> {
+export async function ingestTwoPlaintiffs(
+  env: TestEnv,
+  messages = 240,
+): Promise<{ caseId: number; truth: CorpusTruth }> {
   const out = path.join(tempDir('spamcase-pdf-corpus-'), 'corpus');
   const truth = await generateCorpus({ out, messages, seed: 7, layout: 'mixed' });
   const c = await createCase(env.ctx, {
@@ -21,8 +24,17 @@ export async function ingestTwoPlaintiffs(env: TestEnv, messages = 240): Promise
       { name: 'MSN Hotmail', batesPrefix: 'MSN' },
     ],
   });
-  await ingest(env.ctx, { caseSlug: 'lpn-2006', party: 'LPN', method: 'trap', paths: [path.join(out, 'trap'), path.join(out, 'maildir')] });
-  await ingest(env.ctx, { caseSlug: 'lpn-2006', party: 'MSN', method: 'report', paths: [path.join(out, 'reports.mbox')] });
+  await ingest(env.ctx, {
+    caseSlug: 'lpn-2006',
+    party: 'LPN',
+    method: 'trap',
+    paths: [path.join(out, 'trap'), path.join(out, 'maildir')],
+  });
+  await ingest(env.ctx, {
+    caseSlug: 'lpn-2006',
+    party: 'MSN',
+    method: 'report',
+    paths: [path.join(out, 'reports.mbox')],
+  });
   return { caseId: c.id, truth };
 }
-

@@ -74,87 +74,163 @@ function withSections(data: SummaryData): SummaryData {
       ruleSet: 'can-spam-2003',
       currency: 'USD',
       rows: [
-        { plaintiff: 'Laposte.net', defendant: 'Doe 1', violations: 1_234_567, low: 123_456_700, claimed: 30_864_175_000, max: 92_592_525_000 },
-        { plaintiff: 'MSN Hotmail', defendant: null, violations: 890, low: 89_000, claimed: 22_250_000, max: 66_750_000 },
+        {
+          plaintiff: 'Laposte.net',
+          defendant: 'Doe 1',
+          violations: 1_234_567,
+          low: 123_456_700,
+          claimed: 30_864_175_000,
+          max: 92_592_525_000,
+        },
+        {
+          plaintiff: 'MSN Hotmail',
+          defendant: null,
+          violations: 890,
+          low: 89_000,
+          claimed: 22_250_000,
+          max: 66_750_000,
+        },
       ],
       totals: { low: 123_545_700, claimed: 30_886_425_000, max: 92_659_275_000 },
       method: {
-        en: ['Each delivery is one violation. The statutory amount is $25 per violation, trebled for aggravated violations.'],
-        fr: ['Chaque remise est une infraction. Le montant légal est de 25 $ par infraction, triplé pour les infractions aggravées.'],
+        en: [
+          'Each delivery is one violation. The statutory amount is $25 per violation, trebled for aggravated violations.',
+        ],
+        fr: [
+          'Chaque remise est une infraction. Le montant légal est de 25 $ par infraction, triplé pour les infractions aggravées.',
+        ],
       },
     },
     bundle: { identifier: 'spamcase-lpn-2006-export-3', manifestSha256: 'ab'.repeat(32) },
   };
 }
 
-test('optional sections render from their data; hostile subjects stay safe; long tables repeat their header', { timeout: 300_000 }, async () => {
-  const { env, cleanup } = await createTestEnv('sqlite');
-  try {
-    const { caseId } = await ingestTwoPlaintiffs(env, 120);
-    const base = await gatherSummaryData(env.ctx, caseId, { organization: 'Laposte SA' });
-    const data = withSections(base);
-    for (const lang of ['en', 'fr'] as const) {
-      const pdf = await renderSummaryPdf(data, { lang });
-      assert.ok((await renderSummaryPdf(data, { lang })).equals(pdf), 'reproducible with every section');
-      const check = qpdfCheck(pdf);
-      assert.ok(check.ok, check.output);
-      const pages = Number(pdfInfo(pdf).Pages);
-      const text = flat(pdfText(pdf));
+test(
+  'optional sections render from their data; hostile subjects stay safe; long tables repeat their header',
+  { timeout: 300_000 },
+  async () => {
+    const { env, cleanup } = await createTestEnv('sqlite');
+    try {
+      const { caseId } = await ingestTwoPlaintiffs(env, 120);
+      const base = await gatherSummaryData(env.ctx, caseId, { organization: 'Laposte SA' });
+      const data = withSections(base);
+      for (const lang of ['en', 'fr'] as const) {
+        const pdf = await renderSummaryPdf(data, { lang });
+        assert.ok((await renderSummaryPdf(data, { lang })).equals(pdf), 'reproducible with every section');
+        const check = qpdfCheck(pdf);
+        assert.ok(check.ok, check.output);
+        const pages = Number(pdfInfo(pdf).Pages);
+        const text = flat(pdfText(pdf));
 
-      // Caption: defendants by name, bundle identifier and tag manifest hash.
-      const caption = flat(pdfText(pdf, 1));
-      assert.ok(caption.includes('Doe 1') && caption.includes('Doe 2'), 'defendants named on the caption');
-      assert.ok(!caption.includes('Does 1 through n') && !caption.includes('X et autres'));
-      assert.ok(caption.includes('spamcase-lpn-2006-export-3') && caption.includes('ab'.repeat(32)));
+        // Caption: defendants by name, bundle identifier and tag manifest hash.
+        const caption = flat(pdfText(pdf, 1));
+        assert.ok(caption.includes('Doe 1') && caption.includes('Doe 2'), 'defendants named on the caption');
+        assert.ok(!caption.includes('Does 1 through n') && !caption.includes('X et autres'));
+        assert.ok(caption.includes('spamcase-lpn-2006-export-3') && caption.includes('ab'.repeat(32)));
 
-      // Figures of every optional section.
-      assert.ok(text.includes(lang === 'en' ? `sent from ${fmt(lang, 4321)} originating IP addresses` : `depuis ${fmt(lang, 4321)} adresses IP d'origine`));
-      assert.ok(text.includes(lang === 'en' ? `form ${fmt(lang, 57)} campaigns` : `forment ${fmt(lang, 57)} campagnes`));
-      assert.ok(text.includes('ips.csv') && text.includes('campaigns.csv'));
-      assert.ok(text.includes(`198.51.0.0 ${fmt(lang, 10_000)} ${fmt(lang, 900)} 2005-12-01 2006-01-31`), 'first IP row');
-      assert.ok(text.includes(`Doe 1 ${fmt(lang, 12)} ${fmt(lang, 3)} ${fmt(lang, 34_567)}`), 'defendant row');
-      assert.ok(text.includes(lang === 'en' ? 'verified DKIM first' : "d'abord par DKIM vérifié"), "attribution's method text, in the document's language, replaces the header-From paragraph");
-      assert.ok(!text.includes(lang === 'en' ? 'distinct addresses of the From header' : "adresses distinctes de l'en-tête From"));
-      assert.ok(text.includes(lang === 'en' ? 'trebled for aggravated violations' : 'triplé pour les infractions aggravées'), "the rule set's method text in the document's language");
-      const money = lang === 'en' ? ['USD 1,234,567.00', 'USD 308,641,750.00', 'USD 926,592,750.00'] : ['1 234 567,00 USD', '308 641 750,00 USD', '926 592 750,00 USD'];
-      for (const m of money) assert.ok(text.includes(m), `${lang}: amount ${m} in ${text.slice(text.indexOf(lang === "en" ? "6. Damages" : "6. Dommages"), text.indexOf(lang === "en" ? "6. Damages" : "6. Dommages") + 600)}`);
-      const total = lang === 'en' ? 'Total 1,235,457 USD 1,235,457.00 USD 308,864,250.00 USD 926,592,750.00' : 'Total 1 235 457 1 235 457,00 USD 308 864 250,00 USD 926 592 750,00 USD';
-      assert.ok(text.includes(total), `${lang}: damages total row "${total}"`);
+        // Figures of every optional section.
+        assert.ok(
+          text.includes(
+            lang === 'en'
+              ? `sent from ${fmt(lang, 4321)} originating IP addresses`
+              : `depuis ${fmt(lang, 4321)} adresses IP d'origine`,
+          ),
+        );
+        assert.ok(
+          text.includes(lang === 'en' ? `form ${fmt(lang, 57)} campaigns` : `forment ${fmt(lang, 57)} campagnes`),
+        );
+        assert.ok(text.includes('ips.csv') && text.includes('campaigns.csv'));
+        assert.ok(
+          text.includes(`198.51.0.0 ${fmt(lang, 10_000)} ${fmt(lang, 900)} 2005-12-01 2006-01-31`),
+          'first IP row',
+        );
+        assert.ok(text.includes(`Doe 1 ${fmt(lang, 12)} ${fmt(lang, 3)} ${fmt(lang, 34_567)}`), 'defendant row');
+        assert.ok(
+          text.includes(lang === 'en' ? 'verified DKIM first' : "d'abord par DKIM vérifié"),
+          "attribution's method text, in the document's language, replaces the header-From paragraph",
+        );
+        assert.ok(
+          !text.includes(
+            lang === 'en' ? 'distinct addresses of the From header' : "adresses distinctes de l'en-tête From",
+          ),
+        );
+        assert.ok(
+          text.includes(lang === 'en' ? 'trebled for aggravated violations' : 'triplé pour les infractions aggravées'),
+          "the rule set's method text in the document's language",
+        );
+        const money =
+          lang === 'en'
+            ? ['USD 1,234,567.00', 'USD 308,641,750.00', 'USD 926,592,750.00']
+            : ['1 234 567,00 USD', '308 641 750,00 USD', '926 592 750,00 USD'];
+        for (const m of money)
+          assert.ok(
+            text.includes(m),
+            `${lang}: amount ${m} in ${text.slice(text.indexOf(lang === 'en' ? '6. Damages' : '6. Dommages'), text.indexOf(lang === 'en' ? '6. Damages' : '6. Dommages') + 600)}`,
+          );
+        const total =
+          lang === 'en'
+            ? 'Total 1,235,457 USD 1,235,457.00 USD 308,864,250.00 USD 926,592,750.00'
+            : 'Total 1 235 457 1 235 457,00 USD 308 864 250,00 USD 926 592 750,00 USD';
+        assert.ok(text.includes(total), `${lang}: damages total row "${total}"`);
 
-      // Hostile subjects: every script shows (or shows the replacement mark), controls never pass.
-      for (const fragment of ['Привет', 'Γειά', '限时优惠', '🔥', 'LPN-0000008']) assert.ok(text.includes(fragment), `${lang}: "${fragment}" is in the text`);
-      assert.ok(/[\u0600-\u06FF\uFB50-\uFEFF]{3}/.test(text), 'Arabic letters are in the text');
-      assert.ok(text.includes('NUL\uFFFDhere <script>alert(1)</script>'), 'NUL shown as a replacement mark, markup printed as text');
-      assert.ok(text.includes('invoice\uFFFDgpj.exe\uFFFD'), 'bidi override shown as a mark, text not reordered');
-      const raw = pdfText(pdf);
-      // pdftotext itself wraps right-to-left text it extracts in RLE (U+202B) ... PDF (U+202C).
-      const bad = /[\u0000-\u0008\u202A\u202D\u202E\u2066-\u2069]/.exec(raw);
-      assert.equal(bad, null, `no control or bidi character reaches the PDF text: ${JSON.stringify(bad ? raw.slice(Math.max(0, bad.index - 40), bad.index + 40) : '')}`);
-      assert.ok(!text.includes('x'.repeat(400)), 'the 10,000-character subject is cut');
+        // Hostile subjects: every script shows (or shows the replacement mark), controls never pass.
+        for (const fragment of ['Привет', 'Γειά', '限时优惠', '🔥', 'LPN-0000008'])
+          assert.ok(text.includes(fragment), `${lang}: "${fragment}" is in the text`);
+        assert.ok(/[\u0600-\u06FF\uFB50-\uFEFF]{3}/.test(text), 'Arabic letters are in the text');
+        assert.ok(
+          text.includes('NUL\uFFFDhere <script>alert(1)</script>'),
+          'NUL shown as a replacement mark, markup printed as text',
+        );
+        assert.ok(text.includes('invoice\uFFFDgpj.exe\uFFFD'), 'bidi override shown as a mark, text not reordered');
+        const raw = pdfText(pdf);
+        // pdftotext itself wraps right-to-left text it extracts in RLE (U+202B) ... PDF (U+202C).
+        const bad = /[\u0000-\u0008\u202A\u202D\u202E\u2066-\u2069]/.exec(raw);
+        assert.equal(
+          bad,
+          null,
+          `no control or bidi character reaches the PDF text: ${JSON.stringify(bad ? raw.slice(Math.max(0, bad.index - 40), bad.index + 40) : '')}`,
+        );
+        assert.ok(!text.includes('x'.repeat(400)), 'the 10,000-character subject is cut');
 
-      // The 150 IPs span pages; every page that holds IP rows carries the table header.
-      let ipPages = 0;
-      for (let page = 1; page <= pages; page++) {
-        const pageText = pdfText(pdf, page);
-        if (!/^\s*\d+\s+198\.51\./m.test(pageText)) continue;
-        ipPages++;
-        assert.match(pageText, lang === 'en' ? /No\.\s+Originating IP\s+Deliveries\s+Recipients/ : /N°\s+IP d'origine\s+Remises\s+Destinataires/, `${lang} page ${page} repeats the header: ${pageText.slice(0, 600)}`);
+        // The 150 IPs span pages; every page that holds IP rows carries the table header.
+        let ipPages = 0;
+        for (let page = 1; page <= pages; page++) {
+          const pageText = pdfText(pdf, page);
+          if (!/^\s*\d+\s+198\.51\./m.test(pageText)) continue;
+          ipPages++;
+          assert.match(
+            pageText,
+            lang === 'en'
+              ? /No\.\s+Originating IP\s+Deliveries\s+Recipients/
+              : /N°\s+IP d'origine\s+Remises\s+Destinataires/,
+            `${lang} page ${page} repeats the header: ${pageText.slice(0, 600)}`,
+          );
+        }
+        assert.ok(ipPages >= 2, `the IP table breaks across pages (${ipPages})`);
+
+        const titles = outlineTitles(pdf);
+        for (const s of lang === 'en' ? ['4. Campaigns', '6. Damages'] : ['4. Campagnes', '6. Dommages-intérêts'])
+          assert.ok(titles.includes(s), `${lang}: bookmark ${s}`);
+
+        const layout = loadPdfTemplate(lang).layout;
+        pageInk(pdf, layout.margins).forEach((share, i) =>
+          assert.ok(share > 0.002, `${lang}: page ${i + 1} is not blank`),
+        );
+        const { pages: sizes, words } = pdfWords(pdf);
+        for (const wd of words) {
+          const size = sizes[wd.page - 1]!;
+          assert.ok(
+            wd.xMin >= layout.margins.left - 1 && wd.xMax <= size.width - layout.margins.right + 1,
+            `${lang}: "${wd.text.slice(0, 40)}" page ${wd.page} inside the margins (${wd.xMin}-${wd.xMax})`,
+          );
+          assert.ok(
+            wd.yMin >= 24 && wd.yMax <= size.height - 24,
+            `${lang}: "${wd.text.slice(0, 40)}" page ${wd.page} on the page`,
+          );
+        }
       }
-      assert.ok(ipPages >= 2, `the IP table breaks across pages (${ipPages})`);
-
-      const titles = outlineTitles(pdf);
-      for (const s of lang === 'en' ? ['4. Campaigns', '6. Damages'] : ['4. Campagnes', '6. Dommages-intérêts']) assert.ok(titles.includes(s), `${lang}: bookmark ${s}`);
-
-      const layout = loadPdfTemplate(lang).layout;
-      pageInk(pdf, layout.margins).forEach((share, i) => assert.ok(share > 0.002, `${lang}: page ${i + 1} is not blank`));
-      const { pages: sizes, words } = pdfWords(pdf);
-      for (const wd of words) {
-        const size = sizes[wd.page - 1]!;
-        assert.ok(wd.xMin >= layout.margins.left - 1 && wd.xMax <= size.width - layout.margins.right + 1, `${lang}: "${wd.text.slice(0, 40)}" page ${wd.page} inside the margins (${wd.xMin}-${wd.xMax})`);
-        assert.ok(wd.yMin >= 24 && wd.yMax <= size.height - 24, `${lang}: "${wd.text.slice(0, 40)}" page ${wd.page} on the page`);
-      }
+    } finally {
+      await cleanup();
     }
-  } finally {
-    await cleanup();
-  }
-});
+  },
+);

@@ -40,7 +40,9 @@ export function qpdfCheck(pdf: Buffer): { ok: boolean; output: string } {
 
 /** The outline (bookmarks) titles, read by qpdf. */
 export function outlineTitles(pdf: Buffer): string[] {
-  const json = JSON.parse(execFileSync('qpdf', ['--json', '--json-key=outlines', toFile(pdf)], { encoding: 'utf8' })) as { outlines: Array<{ title: string }> };
+  const json = JSON.parse(
+    execFileSync('qpdf', ['--json', '--json-key=outlines', toFile(pdf)], { encoding: 'utf8' }),
+  ) as { outlines: Array<{ title: string }> };
   return json.outlines.map((o) => o.title);
 }
 
@@ -55,13 +57,25 @@ export interface Word {
 
 /** Every word with its box (pdftotext -bbox), with the page size. */
 export function pdfWords(pdf: Buffer): { pages: Array<{ width: number; height: number }>; words: Word[] } {
-  const html = execFileSync('pdftotext', ['-bbox', '-enc', 'UTF-8', toFile(pdf), '-'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const html = execFileSync('pdftotext', ['-bbox', '-enc', 'UTF-8', toFile(pdf), '-'], {
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
   const pages: Array<{ width: number; height: number }> = [];
   const words: Word[] = [];
-  const re = /<page width="([\d.]+)" height="([\d.]+)">|<word xMin="([\d.-]+)" yMin="([\d.-]+)" xMax="([\d.-]+)" yMax="([\d.-]+)">([^<]*)<\/word>/g;
+  const re =
+    /<page width="([\d.]+)" height="([\d.]+)">|<word xMin="([\d.-]+)" yMin="([\d.-]+)" xMax="([\d.-]+)" yMax="([\d.-]+)">([^<]*)<\/word>/g;
   for (let m = re.exec(html); m !== null; m = re.exec(html)) {
     if (m[1] !== undefined) pages.push({ width: Number(m[1]), height: Number(m[2]) });
-    else words.push({ page: pages.length, text: m[7]!, xMin: Number(m[3]), yMin: Number(m[4]), xMax: Number(m[5]), yMax: Number(m[6]) });
+    else
+      words.push({
+        page: pages.length,
+        text: m[7]!,
+        xMin: Number(m[3]),
+        yMin: Number(m[4]),
+        xMax: Number(m[5]),
+        yMax: Number(m[6]),
+      });
   }
   return { pages, words };
 }
@@ -74,7 +88,10 @@ export function pageInk(pdf: Buffer, margins: { top: number; bottom: number }): 
   const dir = tempDir('spamcase-ppm-');
   const file = toFile(pdf);
   execFileSync('pdftoppm', ['-gray', '-r', '24', file, path.join(dir, 'p')]);
-  const files = fs.readdirSync(dir).filter((f) => f.endsWith('.pgm')).sort();
+  const files = fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.pgm'))
+    .sort();
   return files.map((f) => {
     const buf = fs.readFileSync(path.join(dir, f));
     // Binary PGM: "P5\n<w> <h>\n<max>\n" then w*h bytes.

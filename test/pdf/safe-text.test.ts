@@ -4,7 +4,10 @@ import { MAX_FIELD_CHARS, REPLACEMENT, safeLine, safeParagraph, truncate } from 
 import { textRuns } from '../../server/pdf/fonts.ts';
 
 test('control characters and bidi overrides become a visible mark; line breaks and tabs become spaces', () => {
-  assert.equal(safeLine('Win\u0000 big\u202Etxt.exe\u202C\r\n\tnow'), `Win${REPLACEMENT} big${REPLACEMENT}txt.exe${REPLACEMENT} now`);
+  assert.equal(
+    safeLine('Win\u0000 big\u202Etxt.exe\u202C\r\n\tnow'),
+    `Win${REPLACEMENT} big${REPLACEMENT}txt.exe${REPLACEMENT} now`,
+  );
   assert.equal(safeLine('a\u2066b\u2069c\u200Fd'), `a${REPLACEMENT}b${REPLACEMENT}c${REPLACEMENT}d`);
   assert.equal(safeLine('zero\u200Bwidth\uFEFF'), 'zerowidth');
   assert.equal(safeLine('lone \uD800 surrogate'), `lone ${REPLACEMENT} surrogate`);

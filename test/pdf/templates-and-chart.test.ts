@@ -4,9 +4,15 @@ import { loadPdfTemplate, Wording } from '../../server/pdf/template.ts';
 import { chartModel, MAX_CHART_POINTS, niceTicks } from '../../server/pdf/chart.ts';
 
 function shape(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map((v) => (typeof v === 'string' ? [...v.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort() : shape(v)));
+  if (Array.isArray(value))
+    return value.map((v) => (typeof v === 'string' ? [...v.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort() : shape(v)));
   if (typeof value === 'string') return [...value.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, shape(v)]).sort(([a], [b]) => String(a).localeCompare(String(b))));
+  if (value && typeof value === 'object')
+    return Object.fromEntries(
+      Object.entries(value)
+        .map(([k, v]) => [k, shape(v)])
+        .sort(([a], [b]) => String(a).localeCompare(String(b))),
+    );
   return typeof value;
 }
 
@@ -33,12 +39,25 @@ test('numbers and amounts follow the language: 1,234,567 and USD 12.50 in Englis
 
 test('the timeline puts every plaintiff on one day axis, fills missing days with zero and buckets long spans', () => {
   const m = chartModel([
-    { party: 'A', days: [['2006-01-01', 3], ['2006-01-04', 5]], undated: 2 },
+    {
+      party: 'A',
+      days: [
+        ['2006-01-01', 3],
+        ['2006-01-04', 5],
+      ],
+      undated: 2,
+    },
     { party: 'B', days: [['2006-01-02', 1]], undated: 0 },
   ])!;
   assert.equal(m.start, '2006-01-01');
   assert.equal(m.bucketDays, 1);
-  assert.deepEqual(m.series.map((s) => s.values), [[3, 0, 0, 5], [0, 1, 0, 0]]);
+  assert.deepEqual(
+    m.series.map((s) => s.values),
+    [
+      [3, 0, 0, 5],
+      [0, 1, 0, 0],
+    ],
+  );
   assert.equal(m.max, 5);
 
   const days: Array<[string, number]> = [];
@@ -46,7 +65,11 @@ test('the timeline puts every plaintiff on one day axis, fills missing days with
   const long = chartModel([{ party: 'A', days, undated: 0 }])!;
   assert.ok(long.buckets <= MAX_CHART_POINTS);
   assert.equal(long.bucketDays, 5);
-  assert.equal(long.series[0]!.values.reduce((a, b) => a + b, 0), 2000, 'bucketing keeps every delivery');
+  assert.equal(
+    long.series[0]!.values.reduce((a, b) => a + b, 0),
+    2000,
+    'bucketing keeps every delivery',
+  );
   assert.equal(chartModel([{ party: 'A', days: [], undated: 4 }]), null);
   assert.deepEqual(niceTicks(7), [0, 2, 4, 6, 8]);
   assert.deepEqual(niceTicks(0), [0, 1]);

@@ -32,12 +32,16 @@ import { storageTest, tempDir, type TestEnv } from '../helpers/databases.ts';
  * budget: 5x margin each way.
  */
 function slowMessage(tag: string): Buffer {
-  return Buffer.from(`From: ${tag}@poison.example\r\nTo: ${'a@b.c,'.repeat(160_000)}\r\nSubject: slow ${tag}\r\n\r\nbody\r\n`);
+  return Buffer.from(
+    `From: ${tag}@poison.example\r\nTo: ${'a@b.c,'.repeat(160_000)}\r\nSubject: slow ${tag}\r\n\r\nbody\r\n`,
+  );
 }
 const TIME_BUDGET_MS = 100;
 /** Over 64 MB of heap while parsing (measured: 64 MB runs out, 96 MB suffices). */
 function hungryMessage(tag: string): Buffer {
-  return Buffer.from(`From: ${tag}@poison.example\r\nTo: ${'g:a@b.c;'.repeat(120_000)}\r\nSubject: hungry ${tag}\r\n\r\nbody\r\n`);
+  return Buffer.from(
+    `From: ${tag}@poison.example\r\nTo: ${'g:a@b.c;'.repeat(120_000)}\r\nSubject: hungry ${tag}\r\n\r\nbody\r\n`,
+  );
 }
 
 interface Planted {
@@ -46,10 +50,18 @@ interface Planted {
   poisons: Buffer[];
 }
 
-/** A generated corpus as a maildir folder, an mbox and a ZIP (the trap folder), a poison planted in the middle of each. */
+/**
+ * A generated corpus as a maildir folder, an mbox and a ZIP (the trap folder), a poison planted in the middle of each.
+ */
 async function plant(make: (tag: string) => Buffer): Promise<Planted> {
   const out = path.join(tempDir('spamcase-budget-'), 'c');
-  const truth = await generateCorpus({ out, messages: 300, seed: 5, layout: 'mixed', rates: { mbox: 0.3, maildir: 0.3 } });
+  const truth = await generateCorpus({
+    out,
+    messages: 300,
+    seed: 5,
+    layout: 'mixed',
+    rates: { mbox: 0.3, maildir: 0.3 },
+  });
   const poisons = [make('folder'), make('mbox'), make('zip')];
 
   const cur = path.join(out, 'maildir', 'cur');
@@ -65,12 +77,22 @@ async function plant(make: (tag: string) => Buffer): Promise<Planted> {
   cut += 1;
   // In an mbox a message is stored with LF line ends: those are the sample's exact bytes.
   poisons[1] = Buffer.from(poisons[1]!.toString('latin1').replace(/\r\n/g, '\n'), 'latin1');
-  fs.writeFileSync(mbox, Buffer.concat([text.subarray(0, cut), Buffer.from('From poison@example Sat Nov 28 04:00:00 2026\n'), poisons[1], Buffer.from('\n'), text.subarray(cut)]));
+  fs.writeFileSync(
+    mbox,
+    Buffer.concat([
+      text.subarray(0, cut),
+      Buffer.from('From poison@example Sat Nov 28 04:00:00 2026\n'),
+      poisons[1],
+      Buffer.from('\n'),
+      text.subarray(cut),
+    ]),
+  );
 
   const trap = path.join(out, 'trap');
   const members: Array<{ name: string; data: Buffer }> = [];
   for (const dir of fs.readdirSync(trap).sort()) {
-    for (const name of fs.readdirSync(path.join(trap, dir)).sort()) members.push({ name: `${dir}/${name}`, data: fs.readFileSync(path.join(trap, dir, name)) });
+    for (const name of fs.readdirSync(path.join(trap, dir)).sort())
+      members.push({ name: `${dir}/${name}`, data: fs.readFileSync(path.join(trap, dir, name)) });
   }
   members.splice(Math.floor(members.length / 2), 0, { name: 'poison/zip.eml', data: poisons[2]! });
   const zip = path.join(out, 'trap.zip');
@@ -79,54 +101,103 @@ async function plant(make: (tag: string) => Buffer): Promise<Planted> {
   return { paths: [path.join(out, 'maildir'), mbox, zip], truth, poisons };
 }
 
-/** Every count is the truth plus one per poison (each is its own item, message and delivery); the poisons carry the budget error and their exact bytes. */
+/**
+ * Every count is the truth plus one per poison (each is its own item, message and delivery); the poisons carry the
+ * budget error and their exact bytes.
+ */
 async function assertOutcome({ ctx }: TestEnv, slug: string, planted: Planted, budgetError: RegExp): Promise<void> {
   const { truth, poisons } = planted;
   const r = await caseReport(ctx.db.knex, slug);
   const n = poisons.length;
   assert.deepEqual(
     { samples: r.samples, items: r.items, messages: r.messages, deliveries: r.deliveries, accounts: r.accounts },
-    { samples: truth.samples + n, items: truth.items + n, messages: truth.messages + n, deliveries: truth.deliveries + n, accounts: truth.accounts },
+    {
+      samples: truth.samples + n,
+      items: truth.items + n,
+      messages: truth.messages + n,
+      deliveries: truth.deliveries + n,
+      accounts: truth.accounts,
+    },
   );
   const record = await getCase(ctx.db.knex, slug);
-  const stopped = (await ctx.db.knex('items').where({ case_id: record.id }).whereNotNull('parse_error').select('bates', 'sha256', 'parse_error')) as Array<{ bates: string; sha256: string; parse_error: string }>;
+  const stopped = (await ctx.db
+    .knex('items')
+    .where({ case_id: record.id })
+    .whereNotNull('parse_error')
+    .select('bates', 'sha256', 'parse_error')) as Array<{ bates: string; sha256: string; parse_error: string }>;
   const budgetItems = stopped.filter((i) => budgetError.test(i.parse_error));
-  assert.equal(budgetItems.length, n, `items stopped by the budget: ${JSON.stringify(stopped.map((s) => s.parse_error))}`);
+  assert.equal(
+    budgetItems.length,
+    n,
+    `items stopped by the budget: ${JSON.stringify(stopped.map((s) => s.parse_error))}`,
+  );
   const expected = poisons.map((p) => crypto.createHash('sha256').update(p).digest('hex')).sort();
   assert.deepEqual(budgetItems.map((i) => i.sha256).sort(), expected);
   for (const item of budgetItems) {
     const bytes = readItemBytes(ctx, slug, await itemDetail(ctx.db.knex, record.id, item.bates));
-    assert.ok(poisons.some((p) => p.equals(bytes)), `${item.bates} is byte for byte the planted message`);
+    assert.ok(
+      poisons.some((p) => p.equals(bytes)),
+      `${item.bates} is byte for byte the planted message`,
+    );
   }
-  const bates = (await ctx.db.knex('items').count({ n: '*' }).countDistinct({ d: 'bates' }).first()) as { n: number | string; d: number | string };
+  const bates = (await ctx.db.knex('items').count({ n: '*' }).countDistinct({ d: 'bates' }).first()) as {
+    n: number | string;
+    d: number | string;
+  };
   assert.equal(Number(bates.n), Number(bates.d));
   const check = await fsck(ctx, slug);
   assert.deepEqual(check.problems, []);
   assert.equal(check.itemsChecked, r.items);
 }
 
-storageTest('time budget: a slow message in a folder, an mbox and a ZIP is kept unparsed, the CLI goes on, counts exact', async (env, t) => {
-  const planted = await plant(slowMessage);
-  await createCase(env.ctx, { slug: 'slow', title: 'Slow', parties: [{ name: 'Laposte.net', batesPrefix: 'LPN' }] });
-  const started = Date.now();
-  const run = spawnSync(process.execPath, [path.join(PROJECT_ROOT, 'bin', 'spamcase.js'), 'ingest', '--case', 'slow', ...planted.paths], {
-    env: { ...process.env, DATABASE_URL: '', ...env.env, SPAMCASE_MESSAGE_TIME_BUDGET_MS: String(TIME_BUDGET_MS) },
-    encoding: 'utf8',
-    timeout: 240_000,
-  });
-  t.diagnostic(`CLI ingest with 3 slow messages and a ${TIME_BUDGET_MS} ms budget: ${Date.now() - started} ms`);
-  assert.equal(run.status, 0, run.stderr);
-  await assertOutcome(env, 'slow', planted, new RegExp(`^analysis stopped: over the time budget of ${TIME_BUDGET_MS} ms per message`));
-}, { timeout: 300_000 });
+storageTest(
+  'time budget: a slow message in a folder, an mbox and a ZIP is kept unparsed, the CLI goes on, counts exact',
+  async (env, t) => {
+    const planted = await plant(slowMessage);
+    await createCase(env.ctx, { slug: 'slow', title: 'Slow', parties: [{ name: 'Laposte.net', batesPrefix: 'LPN' }] });
+    const started = Date.now();
+    const run = spawnSync(
+      process.execPath,
+      [path.join(PROJECT_ROOT, 'bin', 'spamcase.js'), 'ingest', '--case', 'slow', ...planted.paths],
+      {
+        env: { ...process.env, DATABASE_URL: '', ...env.env, SPAMCASE_MESSAGE_TIME_BUDGET_MS: String(TIME_BUDGET_MS) },
+        encoding: 'utf8',
+        timeout: 240_000,
+      },
+    );
+    t.diagnostic(`CLI ingest with 3 slow messages and a ${TIME_BUDGET_MS} ms budget: ${Date.now() - started} ms`);
+    assert.equal(run.status, 0, run.stderr);
+    await assertOutcome(
+      env,
+      'slow',
+      planted,
+      new RegExp(`^analysis stopped: over the time budget of ${TIME_BUDGET_MS} ms per message`),
+    );
+  },
+  { timeout: 300_000 },
+);
 
-storageTest('memory budget: a memory-hungry message in a folder, an mbox and a ZIP is kept unparsed, counts exact', async (env, t) => {
-  const planted = await plant(hungryMessage);
-  await createCase(env.ctx, { slug: 'hungry', title: 'Hungry', parties: [{ name: 'Laposte.net', batesPrefix: 'LPN' }] });
-  const started = Date.now();
-  await ingest(env.ctx, { caseSlug: 'hungry', method: 'trap', paths: planted.paths, budget: { memoryMb: 48, timeMs: 600_000 } });
-  t.diagnostic(`ingest with 3 memory-hungry messages and a 48 MB heap: ${Date.now() - started} ms`);
-  await assertOutcome(env, 'hungry', planted, /^analysis stopped: over the memory budget of 48 MB per message/);
-}, { timeout: 300_000 });
+storageTest(
+  'memory budget: a memory-hungry message in a folder, an mbox and a ZIP is kept unparsed, counts exact',
+  async (env, t) => {
+    const planted = await plant(hungryMessage);
+    await createCase(env.ctx, {
+      slug: 'hungry',
+      title: 'Hungry',
+      parties: [{ name: 'Laposte.net', batesPrefix: 'LPN' }],
+    });
+    const started = Date.now();
+    await ingest(env.ctx, {
+      caseSlug: 'hungry',
+      method: 'trap',
+      paths: planted.paths,
+      budget: { memoryMb: 48, timeMs: 600_000 },
+    });
+    t.diagnostic(`ingest with 3 memory-hungry messages and a 48 MB heap: ${Date.now() - started} ms`);
+    await assertOutcome(env, 'hungry', planted, /^analysis stopped: over the memory budget of 48 MB per message/);
+  },
+  { timeout: 300_000 },
+);
 
 test('time budget: an analysis that ends over the budget before the timer strikes is stopped all the same (no timer here at all)', async () => {
   const planted = await plant(slowMessage);
@@ -151,16 +222,31 @@ test('time budget: an analysis that ends over the budget before the timer strike
   }
   assert.deepEqual(stopped, [planted.poisons[0]]);
   assert.ok(analysed > 10);
-  assert.ok(slowest < TIME_BUDGET_MS / 5, `the slowest real message took ${slowest.toFixed(1)} ms to analyse: too close to the ${TIME_BUDGET_MS} ms budget these tests use`);
+  assert.ok(
+    slowest < TIME_BUDGET_MS / 5,
+    `the slowest real message took ${slowest.toFixed(1)} ms to analyse: too close to the ${TIME_BUDGET_MS} ms budget these tests use`,
+  );
 });
 
 test('budget configuration: defaults, SPAMCASE_MESSAGE_* values, and bad values refused by name', () => {
   assert.deepEqual(loadConfig({}).ingestBudget, { timeMs: 30_000, memoryMb: 512 });
-  assert.deepEqual(loadConfig({ SPAMCASE_MESSAGE_TIME_BUDGET_MS: '250', SPAMCASE_MESSAGE_MEMORY_BUDGET_MB: '64' }).ingestBudget, { timeMs: 250, memoryMb: 64 });
-  assert.throws(() => loadConfig({ SPAMCASE_MESSAGE_TIME_BUDGET_MS: '0', SPAMCASE_MESSAGE_MEMORY_BUDGET_MB: '8' }), (err: Error) => {
-    assert.match(err.message, /SPAMCASE_MESSAGE_TIME_BUDGET_MS must be a whole number of milliseconds >= 1 \(got "0"\)/);
-    assert.match(err.message, /SPAMCASE_MESSAGE_MEMORY_BUDGET_MB must be a whole number of megabytes >= 32 \(got "8"\)/);
-    return true;
-  });
+  assert.deepEqual(
+    loadConfig({ SPAMCASE_MESSAGE_TIME_BUDGET_MS: '250', SPAMCASE_MESSAGE_MEMORY_BUDGET_MB: '64' }).ingestBudget,
+    { timeMs: 250, memoryMb: 64 },
+  );
+  assert.throws(
+    () => loadConfig({ SPAMCASE_MESSAGE_TIME_BUDGET_MS: '0', SPAMCASE_MESSAGE_MEMORY_BUDGET_MB: '8' }),
+    (err: Error) => {
+      assert.match(
+        err.message,
+        /SPAMCASE_MESSAGE_TIME_BUDGET_MS must be a whole number of milliseconds >= 1 \(got "0"\)/,
+      );
+      assert.match(
+        err.message,
+        /SPAMCASE_MESSAGE_MEMORY_BUDGET_MB must be a whole number of megabytes >= 32 \(got "8"\)/,
+      );
+      return true;
+    },
+  );
   assert.throws(() => loadConfig({ SPAMCASE_MESSAGE_TIME_BUDGET_MS: '30s' }), /SPAMCASE_MESSAGE_TIME_BUDGET_MS/);
 });

@@ -31,14 +31,26 @@ const CLI = path.join(PROJECT_ROOT, 'bin', 'spamcase.js');
 const RANDOM_KILLS = 4;
 
 function cli(env: Record<string, string>, args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [CLI, ...args], { env, encoding: 'utf8', timeout: 300_000, maxBuffer: 64 * 1024 * 1024 });
+  const r = spawnSync(process.execPath, [CLI, ...args], {
+    env,
+    encoding: 'utf8',
+    timeout: 300_000,
+    maxBuffer: 64 * 1024 * 1024,
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 /** Start an export; kill it when `ready` says so (checked every 5 ms). Returns what was left and how long it ran. */
-async function killedExport(env: Record<string, string>, out: string, ready: (stderr: string, pid: number) => boolean): Promise<{ ms: number; exit: number | null; stderr: string }> {
+async function killedExport(
+  env: Record<string, string>,
+  out: string,
+  ready: (stderr: string, pid: number) => boolean,
+): Promise<{ ms: number; exit: number | null; stderr: string }> {
   const started = Date.now();
-  const child = spawn(process.execPath, [CLI, 'export', '--case', 'exk', '--out', out], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, 'export', '--case', 'exk', '--out', out], {
+    env,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
@@ -66,16 +78,27 @@ function partialSize(dir: string, pid: number | null = null): number {
 }
 
 /** The invariants after a kill. Returns the names of the leftovers. */
-async function assertNothingComplete({ ctx }: TestEnv, env: Record<string, string>, dir: string, out: string, at: string, viaCli: boolean): Promise<string[]> {
+async function assertNothingComplete(
+  { ctx }: TestEnv,
+  env: Record<string, string>,
+  dir: string,
+  out: string,
+  at: string,
+  viaCli: boolean,
+): Promise<string[]> {
   assert.equal(fs.existsSync(out), false, `${at}: nothing at the bundle's name`);
   const left = fs.readdirSync(dir);
   for (const name of left) {
-    assert.ok(name.startsWith(`.${path.basename(out)}.`) && (name.endsWith('.partial') || name.includes('.spool-')), `${at}: leftover ${name} has a temporary name`);
+    assert.ok(
+      name.startsWith(`.${path.basename(out)}.`) && (name.endsWith('.partial') || name.includes('.spool-')),
+      `${at}: leftover ${name} has a temporary name`,
+    );
   }
   // Only this run's leftovers: the run before it removed those of the one before.
   assert.ok(left.filter((n) => n.endsWith('.partial')).length <= 1, `${at}: ${left.join(', ')}`);
   for (const name of left.filter((n) => n.endsWith('.partial'))) {
-    // The real CLI for the first kill (its partial is a complete, signed bag: only its name says it is unfinished); the same function in process after that.
+    // The real CLI for the first kill (its partial is a complete, signed bag: only its name says it is unfinished); the
+    // same function in process after that.
     if (viaCli) {
       const v = cli(env, ['verify', path.join(dir, name)]);
       assert.equal(v.code, 3, `${at}: verify of ${name} fails (${v.stdout}${v.stderr})`);
@@ -92,54 +115,76 @@ async function assertNothingComplete({ ctx }: TestEnv, env: Record<string, strin
     assert.equal(listed.code, 0, listed.stderr);
     assert.deepEqual(JSON.parse(listed.stdout), [], `${at}: no export recorded`);
   } else {
-    assert.deepEqual(await listExports(ctx.db.knex, (await getCase(ctx.db.knex, 'exk')).id), [], `${at}: no export recorded`);
+    assert.deepEqual(
+      await listExports(ctx.db.knex, (await getCase(ctx.db.knex, 'exk')).id),
+      [],
+      `${at}: no export recorded`,
+    );
   }
   assert.deepEqual((await fsck(ctx, 'exk')).problems, [], `${at}: fsck clean`);
   return left;
 }
 
-storageTest('SIGKILL at every export stage and at random points: no complete-looking bundle, then a clean export', async (testEnv, t) => {
-  const { ctx } = testEnv;
-  const { truth } = await ingestedCase(ctx, 'exk', 600);
-  const keys = trialKeys();
-  const env: Record<string, string> = { ...(process.env as Record<string, string>), DATABASE_URL: '', ...testEnv.env, SPAMCASE_SIGNING_CERT: keys.cert, SPAMCASE_SIGNING_KEY: keys.key };
-  const dir = tempDir('spamcase-export-kill-');
-  const out = path.join(dir, 'bundle.zip');
-  const survived: string[] = [];
+storageTest(
+  'SIGKILL at every export stage and at random points: no complete-looking bundle, then a clean export',
+  async (testEnv, t) => {
+    const { ctx } = testEnv;
+    const { truth } = await ingestedCase(ctx, 'exk', 600);
+    const keys = trialKeys();
+    const env: Record<string, string> = {
+      ...(process.env as Record<string, string>),
+      DATABASE_URL: '',
+      ...testEnv.env,
+      SPAMCASE_SIGNING_CERT: keys.cert,
+      SPAMCASE_SIGNING_KEY: keys.key,
+    };
+    const dir = tempDir('spamcase-export-kill-');
+    const out = path.join(dir, 'bundle.zip');
+    const survived: string[] = [];
 
-  // Stages, the last one first: it tells how big a finished bundle's partial file is.
-  const stages: ExportStage[] = ['rename', ...EXPORT_STAGES.filter((s) => s !== 'rename')];
-  let fullSize = 0;
-  for (const stage of stages) {
-    const r = await killedExport({ ...env, SPAMCASE_TEST_EXPORT_PAUSE: stage }, out, (stderr) => stderr.includes(`export paused at stage ${stage}`));
-    assert.equal(r.exit, null, `killed at ${stage}, not exited (${r.stderr})`);
-    assert.match(r.stderr, new RegExp(`export paused at stage ${stage}`));
-    if (stage === 'rename') fullSize = partialSize(dir);
-    const left = await assertNothingComplete(testEnv, env, dir, out, stage, stage === 'rename');
-    assert.ok(left.some((n) => n.endsWith('.partial')), `${stage}: the partial file is there`);
-    survived.push(`${stage} (${partialSize(dir)} bytes written, ${r.ms} ms)`);
-  }
-  assert.ok(fullSize > 500_000, `a finished partial is ${fullSize} bytes`);
+    // Stages, the last one first: it tells how big a finished bundle's partial file is.
+    const stages: ExportStage[] = ['rename', ...EXPORT_STAGES.filter((s) => s !== 'rename')];
+    let fullSize = 0;
+    for (const stage of stages) {
+      const r = await killedExport({ ...env, SPAMCASE_TEST_EXPORT_PAUSE: stage }, out, (stderr) =>
+        stderr.includes(`export paused at stage ${stage}`),
+      );
+      assert.equal(r.exit, null, `killed at ${stage}, not exited (${r.stderr})`);
+      assert.match(r.stderr, new RegExp(`export paused at stage ${stage}`));
+      if (stage === 'rename') fullSize = partialSize(dir);
+      const left = await assertNothingComplete(testEnv, env, dir, out, stage, stage === 'rename');
+      assert.ok(
+        left.some((n) => n.endsWith('.partial')),
+        `${stage}: the partial file is there`,
+      );
+      survived.push(`${stage} (${partialSize(dir)} bytes written, ${r.ms} ms)`);
+    }
+    assert.ok(fullSize > 500_000, `a finished partial is ${fullSize} bytes`);
 
-  const rng = random(20261128);
-  for (let k = 0; k < RANDOM_KILLS; k++) {
-    const target = Math.floor(fullSize * (0.05 + 0.9 * rng()));
-    const r = await killedExport(env, out, (_stderr, pid) => partialSize(dir, pid) >= target);
-    assert.equal(r.exit, null, `random kill ${k + 1} came before the end (${r.stderr})`);
-    await assertNothingComplete(testEnv, env, dir, out, `random kill at ${target} bytes`, false);
-    survived.push(`random at ${target} bytes (${r.ms} ms)`);
-  }
-  t.diagnostic(`kill points survived: ${survived.length}: ${survived.join('; ')}`);
+    const rng = random(20261128);
+    for (let k = 0; k < RANDOM_KILLS; k++) {
+      const target = Math.floor(fullSize * (0.05 + 0.9 * rng()));
+      const r = await killedExport(env, out, (_stderr, pid) => partialSize(dir, pid) >= target);
+      assert.equal(r.exit, null, `random kill ${k + 1} came before the end (${r.stderr})`);
+      await assertNothingComplete(testEnv, env, dir, out, `random kill at ${target} bytes`, false);
+      survived.push(`random at ${target} bytes (${r.ms} ms)`);
+    }
+    t.diagnostic(`kill points survived: ${survived.length}: ${survived.join('; ')}`);
 
-  const done = cli(env, ['export', '--case', 'exk', '--out', out, '--json']);
-  assert.equal(done.code, 0, done.stderr);
-  assert.deepEqual(fs.readdirSync(dir), ['bundle.zip'], 'the leftovers of the killed runs are gone');
-  const result = JSON.parse(done.stdout) as { items: number; sha256: string };
-  assert.equal(result.items, truth.items);
-  const v = cli(env, ['verify', out]);
-  assert.equal(v.code, 0, v.stdout);
-  assert.match(v.stdout, /VERIFIED/);
-  const listed = JSON.parse(cli(env, ['exports', '--case', 'exk', '--json']).stdout) as Array<{ sha256: string }>;
-  assert.deepEqual(listed.map((e) => e.sha256), [result.sha256]);
-  assert.deepEqual((await fsck(ctx, 'exk')).problems, []);
-}, { timeout: 900_000 });
+    const done = cli(env, ['export', '--case', 'exk', '--out', out, '--json']);
+    assert.equal(done.code, 0, done.stderr);
+    assert.deepEqual(fs.readdirSync(dir), ['bundle.zip'], 'the leftovers of the killed runs are gone');
+    const result = JSON.parse(done.stdout) as { items: number; sha256: string };
+    assert.equal(result.items, truth.items);
+    const v = cli(env, ['verify', out]);
+    assert.equal(v.code, 0, v.stdout);
+    assert.match(v.stdout, /VERIFIED/);
+    const listed = JSON.parse(cli(env, ['exports', '--case', 'exk', '--json']).stdout) as Array<{ sha256: string }>;
+    assert.deepEqual(
+      listed.map((e) => e.sha256),
+      [result.sha256],
+    );
+    assert.deepEqual((await fsck(ctx, 'exk')).problems, []);
+  },
+  { timeout: 900_000 },
+);

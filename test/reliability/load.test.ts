@@ -45,25 +45,52 @@ storageTest(
     const server = await startServe(env);
     try {
       const cookie = await signedInCookie(server.url, 'loader', TEST_PASSWORD);
-      const countItems = async () => Number(((await ctx.db.knex('items').count({ n: '*' }).first()) as { n: number | string }).n);
+      const countItems = async () =>
+        Number(((await ctx.db.knex('items').count({ n: '*' }).first()) as { n: number | string }).n);
       const before = await countItems();
 
-      const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'server', 'cli', 'main.ts'), 'ingest', '--case', 'load', '--method', 'trap', second!.dir], {
-        env: { ...process.env, ...env },
-        stdio: ['ignore', 'ignore', 'pipe'],
-      });
+      const child = spawn(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          path.join(PROJECT_ROOT, 'server', 'cli', 'main.ts'),
+          'ingest',
+          '--case',
+          'load',
+          '--method',
+          'trap',
+          second!.dir,
+        ],
+        {
+          env: { ...process.env, ...env },
+          stdio: ['ignore', 'ignore', 'pipe'],
+        },
+      );
       let stderr = '';
       child.stderr.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-4000)));
-      const ingestDone = new Promise<number>((resolve) => child.once('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1))));
+      const ingestDone = new Promise<number>((resolve) =>
+        child.once('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1))),
+      );
       let ingestEndedAt = 0;
       void ingestDone.then(() => (ingestEndedAt = performance.now()));
 
       // Load only once the ingest is writing, so the two really overlap.
       const deadline = Date.now() + 60_000;
       while ((await countItems()) === before && child.exitCode === null && Date.now() < deadline) await sleep(50);
-      assert.equal(child.exitCode, null, `the ingest ended before the load could start (items ${before} -> ${await countItems()}); make the second corpus larger`);
+      assert.equal(
+        child.exitCode,
+        null,
+        `the ingest ended before the load could start (items ${before} -> ${await countItems()}); make the second corpus larger`,
+      );
       const loadStart = performance.now();
-      const pages = await loadPages({ url: server.url, cookie, paths: CASE_PAGES('load'), seconds: 10, until: ingestDone });
+      const pages = await loadPages({
+        url: server.url,
+        cookie,
+        paths: CASE_PAGES('load'),
+        seconds: 10,
+        until: ingestDone,
+      });
       const loadEnd = performance.now();
       const code = await ingestDone;
       assert.equal(code, 0, `CLI ingest failed: ${stderr}`);
@@ -71,13 +98,22 @@ storageTest(
       const overlapS = ((ingestEndedAt || loadEnd) - loadStart) / 1000;
       t.diagnostic(`load overlapped the ingest for ${Math.min(overlapS, (loadEnd - loadStart) / 1000).toFixed(1)} s`);
       for (const p of pages) {
-        t.diagnostic(`${p.path}: ${p.requests} requests, p50 ${p.p50.toFixed(0)} ms, p95 ${p.p95.toFixed(0)} ms, p99 ${p.p99.toFixed(0)} ms, non-2xx ${p.non2xx}, errors ${p.errors}`);
+        t.diagnostic(
+          `${p.path}: ${p.requests} requests, p50 ${p.p50.toFixed(0)} ms, p95 ${p.p95.toFixed(0)} ms, p99 ${p.p99.toFixed(0)} ms, non-2xx ${p.non2xx}, errors ${p.errors}`,
+        );
         assert.ok(p.requests > 0, `${p.path}: no request completed`);
         assert.equal(p.errors, 0, `${p.path}: ${p.errors} connection errors`);
         assert.equal(p.timeouts, 0, `${p.path}: ${p.timeouts} timeouts`);
-        assert.equal(p.non2xx, 0, `${p.path}: ${p.non2xx} non-2xx responses ${JSON.stringify(p.statuses)}; the server logged: ${server.failedRequestLog.slice(-6).join('\n')}`);
+        assert.equal(
+          p.non2xx,
+          0,
+          `${p.path}: ${p.non2xx} non-2xx responses ${JSON.stringify(p.statuses)}; the server logged: ${server.failedRequestLog.slice(-6).join('\n')}`,
+        );
         assert.equal(p.ok2xx, p.requests, `${p.path}: every request answered 2xx`);
-        assert.ok(Number.isFinite(p.p95) && p.p95 > 0 && p.p50 <= p.p95 && p.p95 <= p.max, `${p.path}: p95 ${p.p95} is not a sane latency`);
+        assert.ok(
+          Number.isFinite(p.p95) && p.p95 > 0 && p.p50 <= p.p95 && p.p95 <= p.max,
+          `${p.path}: p95 ${p.p95} is not a sane latency`,
+        );
       }
 
       const report = await caseReport(ctx.db.knex, 'load');

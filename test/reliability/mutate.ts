@@ -46,13 +46,26 @@ export const MUTATIONS: Record<string, Mutation> = {
     const times = 50 + int(rng, 3000);
     return Buffer.concat([Buffer.from(`${pick}\n`.repeat(times), 'latin1'), m]);
   },
-  'boundary-removal': (m) => Buffer.from(m.toString('latin1').replace(/;?\s*boundary\s*=\s*("[^"]*"|[^;\s]+)/gi, ''), 'latin1'),
+  'boundary-removal': (m) =>
+    Buffer.from(m.toString('latin1').replace(/;?\s*boundary\s*=\s*("[^"]*"|[^;\s]+)/gi, ''), 'latin1'),
   'charset-lie': (m, rng) => {
-    const lies = ['utf-7', 'x-no-such-charset', 'utf-16', 'iso-2022-jp', 'ebcdic-cp-us', '', 'utf-8"; charset="koi8-r', '\u0000'];
+    const lies = [
+      'utf-7',
+      'x-no-such-charset',
+      'utf-16',
+      'iso-2022-jp',
+      'ebcdic-cp-us',
+      '',
+      'utf-8"; charset="koi8-r',
+      '\u0000',
+    ];
     const lie = lies[int(rng, lies.length)]!;
     const text = m.toString('latin1');
     const replaced = text.replace(/charset\s*=\s*("[^"]*"|[^;\s]+)/gi, `charset=${lie}`);
-    return Buffer.from(replaced === text ? text.replace(/\n\n/, `\nContent-Type: text/plain; charset=${lie}\n\n`) : replaced, 'latin1');
+    return Buffer.from(
+      replaced === text ? text.replace(/\n\n/, `\nContent-Type: text/plain; charset=${lie}\n\n`) : replaced,
+      'latin1',
+    );
   },
   'giant-line': (m, rng) => {
     const size = 16 * 1024 + int(rng, 240 * 1024);
@@ -69,9 +82,16 @@ export const MUTATIONS: Record<string, Mutation> = {
     const depth = 20 + int(rng, 500);
     const end = headerEnd(m);
     let body = m.subarray(end).toString('latin1');
-    for (let i = depth; i > 0; i--) body = `\n--n${i}\nContent-Type: multipart/mixed; boundary="n${i + 1}"\n${body}\n--n${i}--\n`;
-    const headers = m.subarray(0, end).toString('latin1').replace(/^content-type:.*(\n[ \t].*)*$/gim, '');
-    return Buffer.from(`${headers}\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="n1"\n${body}`, 'latin1');
+    for (let i = depth; i > 0; i--)
+      body = `\n--n${i}\nContent-Type: multipart/mixed; boundary="n${i + 1}"\n${body}\n--n${i}--\n`;
+    const headers = m
+      .subarray(0, end)
+      .toString('latin1')
+      .replace(/^content-type:.*(\n[ \t].*)*$/gim, '');
+    return Buffer.from(
+      `${headers}\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="n1"\n${body}`,
+      'latin1',
+    );
   },
   'bare-cr': (m) => Buffer.from(m.toString('latin1').replace(/\r?\n/g, '\r'), 'latin1'),
   'header-garbage': (m, rng) => {

@@ -1,12 +1,22 @@
 import assert from 'node:assert/strict';
 import { createCase } from '../../server/cases/cases.ts';
 import { ingest } from '../../server/ingest/ingest.ts';
-import { deliveriesPerDay, listAcquisitions, listItems, type ItemListOptions, type ItemRow } from '../../server/report/lists.ts';
+import {
+  deliveriesPerDay,
+  listAcquisitions,
+  listItems,
+  type ItemListOptions,
+  type ItemRow,
+} from '../../server/report/lists.ts';
 import { caseReport } from '../../server/report/counts.ts';
 import { generateCorpus } from '../corpus/generate.ts';
 import { storageTest, tempDir } from '../helpers/databases.ts';
 
-async function allPages(knex: Parameters<typeof listItems>[0], caseId: number, opts: ItemListOptions): Promise<ItemRow[]> {
+async function allPages(
+  knex: Parameters<typeof listItems>[0],
+  caseId: number,
+  opts: ItemListOptions,
+): Promise<ItemRow[]> {
   const rows: ItemRow[] = [];
   let after: string | null = null;
   let pages = 0;
@@ -23,52 +33,89 @@ async function allPages(knex: Parameters<typeof listItems>[0], caseId: number, o
 
 const cmp = (a: string | number, b: string | number) => (a < b ? -1 : a > b ? 1 : 0);
 
-storageTest('keyset paging visits every item exactly once, in order, for every sort and direction; filters and searches find what they should', async ({ ctx }) => {
-  const corpus = tempDir();
-  const truth = await generateCorpus({ out: corpus, messages: 400, seed: 7, layout: 'mixed' });
-  await createCase(ctx, { slug: 'lists', title: 'Lists', parties: [{ name: 'Laposte.net', batesPrefix: 'LPN' }, { name: 'MSN', batesPrefix: 'MSN' }] });
-  await ingest(ctx, { caseSlug: 'lists', party: 'MSN', method: 'trap', paths: [corpus], threaded: false });
-  const report = await caseReport(ctx.db.knex, 'lists');
-  assert.equal(report.items, truth.items);
-  const caseId = Number(((await ctx.db.knex('cases').where({ slug: 'lists' }).first('id')) as { id: number }).id);
-  const knex = ctx.db.knex;
+storageTest(
+  'keyset paging visits every item exactly once, in order, for every sort and direction; filters and searches find what they should',
+  async ({ ctx }) => {
+    const corpus = tempDir();
+    const truth = await generateCorpus({ out: corpus, messages: 400, seed: 7, layout: 'mixed' });
+    await createCase(ctx, {
+      slug: 'lists',
+      title: 'Lists',
+      parties: [
+        { name: 'Laposte.net', batesPrefix: 'LPN' },
+        { name: 'MSN', batesPrefix: 'MSN' },
+      ],
+    });
+    await ingest(ctx, { caseSlug: 'lists', party: 'MSN', method: 'trap', paths: [corpus], threaded: false });
+    const report = await caseReport(ctx.db.knex, 'lists');
+    assert.equal(report.items, truth.items);
+    const caseId = Number(((await ctx.db.knex('cases').where({ slug: 'lists' }).first('id')) as { id: number }).id);
+    const knex = ctx.db.knex;
 
-  const byBates = await allPages(knex, caseId, {});
-  assert.equal(byBates.length, truth.items);
-  assert.deepEqual(byBates.map((r) => r.bates), byBates.map((r) => r.bates).sort());
-  assert.equal(new Set(byBates.map((r) => r.sha256)).size, truth.items);
-  const desc = await allPages(knex, caseId, { order: 'desc' });
-  assert.deepEqual(desc.map((r) => r.bates), byBates.map((r) => r.bates).reverse());
+    const byBates = await allPages(knex, caseId, {});
+    assert.equal(byBates.length, truth.items);
+    assert.deepEqual(
+      byBates.map((r) => r.bates),
+      byBates.map((r) => r.bates).sort(),
+    );
+    assert.equal(new Set(byBates.map((r) => r.sha256)).size, truth.items);
+    const desc = await allPages(knex, caseId, { order: 'desc' });
+    assert.deepEqual(
+      desc.map((r) => r.bates),
+      byBates.map((r) => r.bates).reverse(),
+    );
 
-  for (const order of ['asc', 'desc'] as const) {
-    const bySize = await allPages(knex, caseId, { sort: 'size', order });
-    assert.equal(new Set(bySize.map((r) => r.bates)).size, truth.items, `size ${order}: every item once`);
-    for (let i = 1; i < bySize.length; i++) assert.ok((order === 'asc' ? 1 : -1) * cmp(bySize[i]!.size, bySize[i - 1]!.size) >= 0);
-    const byDate = await allPages(knex, caseId, { sort: 'date', order });
-    assert.equal(new Set(byDate.map((r) => r.bates)).size, truth.items, `date ${order}: every item once`);
-    const dated = byDate.filter((r) => r.date !== null).map((r) => r.date!);
-    assert.deepEqual(dated, [...dated].sort((a, b) => (order === 'asc' ? cmp(a, b) : cmp(b, a))));
-  }
+    for (const order of ['asc', 'desc'] as const) {
+      const bySize = await allPages(knex, caseId, { sort: 'size', order });
+      assert.equal(new Set(bySize.map((r) => r.bates)).size, truth.items, `size ${order}: every item once`);
+      for (let i = 1; i < bySize.length; i++)
+        assert.ok((order === 'asc' ? 1 : -1) * cmp(bySize[i]!.size, bySize[i - 1]!.size) >= 0);
+      const byDate = await allPages(knex, caseId, { sort: 'date', order });
+      assert.equal(new Set(byDate.map((r) => r.bates)).size, truth.items, `date ${order}: every item once`);
+      const dated = byDate.filter((r) => r.date !== null).map((r) => r.date!);
+      assert.deepEqual(
+        dated,
+        [...dated].sort((a, b) => (order === 'asc' ? cmp(a, b) : cmp(b, a))),
+      );
+    }
 
-  const prefix = byBates[120]!.bates.slice(0, -1);
-  const found = await allPages(knex, caseId, { search: prefix });
-  assert.deepEqual(found.map((r) => r.bates), byBates.filter((r) => r.bates.startsWith(prefix)).map((r) => r.bates));
-  assert.deepEqual((await listItems(knex, caseId, { search: byBates[77]!.sha256 })).rows.map((r) => r.bates), [byBates[77]!.bates]);
-  const subject = byBates.find((r) => r.subject && r.subject.length > 12)!.subject!;
-  const word = subject.slice(2, 10).toUpperCase();
-  const bySubject = await allPages(knex, caseId, { search: word });
-  assert.deepEqual(
-    bySubject.map((r) => r.bates),
-    byBates.filter((r) => (r.subject ?? '').toLowerCase().includes(word.toLowerCase()) || (r.from ?? '').toLowerCase().includes(word.toLowerCase())).map((r) => r.bates),
-  );
-  assert.equal((await listItems(knex, caseId, { search: '100%_\\' })).rows.length, 0, 'LIKE wildcards in the search are literal');
-  assert.equal((await allPages(knex, caseId, { party: 'MSN' })).length, truth.items);
-  assert.equal((await allPages(knex, caseId, { party: 'LPN' })).length, 0);
-  await assert.rejects(listItems(knex, caseId, { after: 'not-a-cursor' }), { code: 'INVALID_INPUT' });
+    const prefix = byBates[120]!.bates.slice(0, -1);
+    const found = await allPages(knex, caseId, { search: prefix });
+    assert.deepEqual(
+      found.map((r) => r.bates),
+      byBates.filter((r) => r.bates.startsWith(prefix)).map((r) => r.bates),
+    );
+    assert.deepEqual(
+      (await listItems(knex, caseId, { search: byBates[77]!.sha256 })).rows.map((r) => r.bates),
+      [byBates[77]!.bates],
+    );
+    const subject = byBates.find((r) => r.subject && r.subject.length > 12)!.subject!;
+    const word = subject.slice(2, 10).toUpperCase();
+    const bySubject = await allPages(knex, caseId, { search: word });
+    assert.deepEqual(
+      bySubject.map((r) => r.bates),
+      byBates
+        .filter(
+          (r) =>
+            (r.subject ?? '').toLowerCase().includes(word.toLowerCase()) ||
+            (r.from ?? '').toLowerCase().includes(word.toLowerCase()),
+        )
+        .map((r) => r.bates),
+    );
+    assert.equal(
+      (await listItems(knex, caseId, { search: '100%_\\' })).rows.length,
+      0,
+      'LIKE wildcards in the search are literal',
+    );
+    assert.equal((await allPages(knex, caseId, { party: 'MSN' })).length, truth.items);
+    assert.equal((await allPages(knex, caseId, { party: 'LPN' })).length, 0);
+    await assert.rejects(listItems(knex, caseId, { after: 'not-a-cursor' }), { code: 'INVALID_INPUT' });
 
-  const perDay = await deliveriesPerDay(knex, caseId);
-  assert.equal(perDay.days.reduce((s, d) => s + d.deliveries, 0) + perDay.undated, truth.deliveries);
-  const acq = await listAcquisitions(knex, caseId);
-  assert.equal(acq.rows.length, 1);
-  assert.equal(acq.rows[0]!.samples, truth.samples);
-}, { timeout: 300_000 });
+    const perDay = await deliveriesPerDay(knex, caseId);
+    assert.equal(perDay.days.reduce((s, d) => s + d.deliveries, 0) + perDay.undated, truth.deliveries);
+    const acq = await listAcquisitions(knex, caseId);
+    assert.equal(acq.rows.length, 1);
+    assert.equal(acq.rows[0]!.samples, truth.samples);
+  },
+  { timeout: 300_000 },
+);

@@ -42,17 +42,32 @@ test('a world-readable key, a missing key and a key of another certificate are r
   initTrialKeys(files, 'Org', new Date());
   for (const mode of [0o644, 0o604, 0o606, 0o666]) {
     fs.chmodSync(files.key, mode);
-    assert.throws(() => loadSigner(files), (err: Error) => err.message.includes(`signing key ${files.key} is readable by every user`) && err.message.includes(`chmod 600 ${files.key}`), `mode ${mode.toString(8)}`);
+    assert.throws(
+      () => loadSigner(files),
+      (err: Error) =>
+        err.message.includes(`signing key ${files.key} is readable by every user`) &&
+        err.message.includes(`chmod 600 ${files.key}`),
+      `mode ${mode.toString(8)}`,
+    );
   }
   for (const mode of [0o620, 0o660]) {
     fs.chmodSync(files.key, mode);
-    assert.throws(() => loadSigner(files), (err: Error) => err.message.includes(`signing key ${files.key} can be replaced by its group`) && err.message.includes(`chmod 600 ${files.key}`), `mode ${mode.toString(8)}`);
+    assert.throws(
+      () => loadSigner(files),
+      (err: Error) =>
+        err.message.includes(`signing key ${files.key} can be replaced by its group`) &&
+        err.message.includes(`chmod 600 ${files.key}`),
+      `mode ${mode.toString(8)}`,
+    );
   }
   fs.chmodSync(files.key, 0o640);
   assert.ok(loadSigner(files).certDer.length > 0, 'group-readable (a service group) is allowed');
   fs.chmodSync(files.key, 0o600);
   assert.ok(loadSigner(files).certDer.length > 0);
-  assert.throws(() => loadSigner({ cert: files.cert, key: path.join(dir, 'nope.pem') }), /cannot read signing key .*ENOENT.*keys init/);
+  assert.throws(
+    () => loadSigner({ cert: files.cert, key: path.join(dir, 'nope.pem') }),
+    /cannot read signing key .*ENOENT.*keys init/,
+  );
   const other = { cert: path.join(dir, 'o-cert.pem'), key: path.join(dir, 'o-key.pem') };
   initTrialKeys(other, 'Other', new Date());
   assert.throws(() => loadSigner({ cert: files.cert, key: other.key }), /is not the key of/);
@@ -62,32 +77,130 @@ test('a certificate issued by an organization CA, from PEM and from PKCS#12, sig
   const dir = tempDir('spamcase-ca-');
   const f = (n: string) => path.join(dir, n);
   const ok = (r: { code: number | null; stderr: string }) => assert.equal(r.code, 0, r.stderr);
-  ok(run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', f('ca.key'), '-out', f('ca.pem'), '-days', '30', '-subj', '/CN=Org Root CA', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']));
-  ok(run('openssl', ['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', f('signer.key'), '-out', f('signer.csr'), '-subj', '/CN=Org Evidence Signing/O=Org']));
-  fs.writeFileSync(f('ext.cnf'), 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,nonRepudiation\nextendedKeyUsage=emailProtection\n');
-  ok(run('openssl', ['x509', '-req', '-in', f('signer.csr'), '-CA', f('ca.pem'), '-CAkey', f('ca.key'), '-CAcreateserial', '-out', f('signer.pem'), '-days', '30', '-extfile', f('ext.cnf')]));
+  ok(
+    run('openssl', [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      f('ca.key'),
+      '-out',
+      f('ca.pem'),
+      '-days',
+      '30',
+      '-subj',
+      '/CN=Org Root CA',
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+      '-addext',
+      'keyUsage=critical,keyCertSign,cRLSign',
+    ]),
+  );
+  ok(
+    run('openssl', [
+      'req',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      f('signer.key'),
+      '-out',
+      f('signer.csr'),
+      '-subj',
+      '/CN=Org Evidence Signing/O=Org',
+    ]),
+  );
+  fs.writeFileSync(
+    f('ext.cnf'),
+    'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,nonRepudiation\nextendedKeyUsage=emailProtection\n',
+  );
+  ok(
+    run('openssl', [
+      'x509',
+      '-req',
+      '-in',
+      f('signer.csr'),
+      '-CA',
+      f('ca.pem'),
+      '-CAkey',
+      f('ca.key'),
+      '-CAcreateserial',
+      '-out',
+      f('signer.pem'),
+      '-days',
+      '30',
+      '-extfile',
+      f('ext.cnf'),
+    ]),
+  );
   fs.chmodSync(f('signer.key'), 0o600);
-  ok(run('openssl', ['pkcs12', '-export', '-in', f('signer.pem'), '-inkey', f('signer.key'), '-certfile', f('ca.pem'), '-out', f('signer.p12'), '-passout', 'pass:s3cret']));
+  ok(
+    run('openssl', [
+      'pkcs12',
+      '-export',
+      '-in',
+      f('signer.pem'),
+      '-inkey',
+      f('signer.key'),
+      '-certfile',
+      f('ca.pem'),
+      '-out',
+      f('signer.p12'),
+      '-passout',
+      'pass:s3cret',
+    ]),
+  );
   fs.chmodSync(f('signer.p12'), 0o600);
   const ca = new crypto.X509Certificate(fs.readFileSync(f('ca.pem')));
   const content = Buffer.from('0123abcd  bagit.txt\n');
   fs.writeFileSync(f('content'), content);
-  for (const signer of [loadSigner({ cert: f('signer.pem'), key: f('signer.key') }), loadSigner({ p12: f('signer.p12'), password: 's3cret' })]) {
+  for (const signer of [
+    loadSigner({ cert: f('signer.pem'), key: f('signer.key') }),
+    loadSigner({ p12: f('signer.p12'), password: 's3cret' }),
+  ]) {
     const sig = signDetached(content, signer);
     fs.writeFileSync(f('sig.p7s'), sig);
-    const v = run('openssl', ['cms', '-verify', '-binary', '-inform', 'DER', '-in', f('sig.p7s'), '-content', f('content'), '-CAfile', f('ca.pem'), '-purpose', 'any', '-out', '/dev/null']);
+    const v = run('openssl', [
+      'cms',
+      '-verify',
+      '-binary',
+      '-inform',
+      'DER',
+      '-in',
+      f('sig.p7s'),
+      '-content',
+      f('content'),
+      '-CAfile',
+      f('ca.pem'),
+      '-purpose',
+      'any',
+      '-out',
+      '/dev/null',
+    ]);
     assert.equal(v.code, 0, v.stderr);
     const check = checkSignedData(sig, content);
     assert.deepEqual(check.problems, []);
     assert.equal(issuedByOrSame(check.signer!, ca, check.certificates), true);
     assert.match(check.signer!.subject, /Org Evidence Signing/);
-    assert.deepEqual(checkSignedData(sig, Buffer.from('other content')).problems, ['the signed message digest does not match the content (content altered)']);
+    assert.deepEqual(checkSignedData(sig, Buffer.from('other content')).problems, [
+      'the signed message digest does not match the content (content altered)',
+    ]);
   }
   assert.throws(() => loadSigner({ p12: f('signer.p12'), password: 'wrong' }), /cannot open PKCS#12/);
   fs.chmodSync(f('signer.p12'), 0o644);
-  assert.throws(() => loadSigner({ p12: f('signer.p12'), password: 's3cret' }), (err: Error) => err.message.includes(`${f('signer.p12')} is readable by every user`) && err.message.includes(`chmod 600 ${f('signer.p12')}`));
+  assert.throws(
+    () => loadSigner({ p12: f('signer.p12'), password: 's3cret' }),
+    (err: Error) =>
+      err.message.includes(`${f('signer.p12')} is readable by every user`) &&
+      err.message.includes(`chmod 600 ${f('signer.p12')}`),
+  );
   fs.chmodSync(f('signer.p12'), 0o660);
-  assert.throws(() => loadSigner({ p12: f('signer.p12'), password: 's3cret' }), /can be replaced by its group.*chmod 600/);
+  assert.throws(
+    () => loadSigner({ p12: f('signer.p12'), password: 's3cret' }),
+    /can be replaced by its group.*chmod 600/,
+  );
   fs.chmodSync(f('signer.p12'), 0o600);
   const stranger = new crypto.X509Certificate(fs.readFileSync(f('signer.pem')));
   assert.equal(issuedByOrSame(ca, stranger), false);

@@ -70,7 +70,13 @@ test('scanning detects a cut-short record and altered bytes', () => {
   fs.chmodSync(file, 0o644);
   const bytes = fs.readFileSync(file);
   bytes[la.offset] = bytes[la.offset]! ^ 0x20; // flip one bit of the evidence
-  fs.writeFileSync(file, Buffer.concat([bytes, Buffer.from(`SPAMCASE-BLOB sha256=${crypto.randomBytes(32).toString('hex')} size=100\nshort`)]));
+  fs.writeFileSync(
+    file,
+    Buffer.concat([
+      bytes,
+      Buffer.from(`SPAMCASE-BLOB sha256=${crypto.randomBytes(32).toString('hex')} size=100\nshort`),
+    ]),
+  );
   const hashes: Array<[string, string]> = [];
   const scan = scanSegment(dir, la.pack, (r) => hashes.push([r.declaredSha256, r.actualSha256]));
   assert.equal(hashes.length, 1);

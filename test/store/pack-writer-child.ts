@@ -7,7 +7,8 @@
 import { PackWriter, sha256Hex } from '../../server/store/pack-store.ts';
 
 const [dir, tag, writersText, startAtText] = process.argv.slice(2);
-if (!dir || !tag || !writersText || !startAtText) throw new Error('usage: pack-writer-child.ts DIR TAG WRITERS START_AT_MS');
+if (!dir || !tag || !writersText || !startAtText)
+  throw new Error('usage: pack-writer-child.ts DIR TAG WRITERS START_AT_MS');
 while (Date.now() < Number(startAtText)) {
   /* spin until the common start: the writers of every process then roll segments at once */
 }
@@ -16,7 +17,9 @@ for (let k = 0; k < Number(writersText); k++) {
   const w = new PackWriter(dir);
   const writer = `${tag}/${k}`;
   for (let j = 0; j < 3; j++) {
-    const bytes = Buffer.from(`From: ${tag}@hotmail.com\nSubject: writer ${writer} blob ${j}\n\n${'x'.repeat(100 * j)}\n`);
+    const bytes = Buffer.from(
+      `From: ${tag}@hotmail.com\nSubject: writer ${writer} blob ${j}\n\n${'x'.repeat(100 * j)}\n`,
+    );
     const sha256 = sha256Hex(bytes);
     out.push({ writer, sha256, ...w.append(sha256, bytes) });
     if (j === 1) w.flush();

@@ -80,7 +80,12 @@ const EXPECTED: Record<string, Rule> = {
 };
 
 type Persona = 'signed-out' | 'other-case' | 'viewer' | 'editor' | 'admin';
-const USERS: Record<Exclude<Persona, 'signed-out'>, string> = { 'other-case': 'olga', viewer: 'victor', editor: 'edith', admin: 'ada' };
+const USERS: Record<Exclude<Persona, 'signed-out'>, string> = {
+  'other-case': 'olga',
+  viewer: 'victor',
+  editor: 'edith',
+  admin: 'ada',
+};
 
 function allowed(rule: Rule, persona: Persona): boolean {
   if (rule === 'public') return true;
@@ -100,121 +105,181 @@ function refusal(rule: Rule, persona: Persona, isApi: boolean): number[] {
   return [403];
 }
 
-function multipartUpload(csrf: string, file?: { field: string; name: string; bytes: Buffer }): { body: Buffer; type: string } {
+function multipartUpload(
+  csrf: string,
+  file?: { field: string; name: string; bytes: Buffer },
+): { body: Buffer; type: string } {
   const boundary = '----spamcaseTestBoundary';
-  const f = file ?? { field: 'files', name: 'again.eml', bytes: fs.readFileSync(path.join(import.meta.dirname, '..', 'fixtures', 'web', 'hostile-html.eml')) };
+  const f = file ?? {
+    field: 'files',
+    name: 'again.eml',
+    bytes: fs.readFileSync(path.join(import.meta.dirname, '..', 'fixtures', 'web', 'hostile-html.eml')),
+  };
   const body = Buffer.concat([
     Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="_csrf"\r\n\r\n${csrf}\r\n`),
     Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="method"\r\n\r\ntrap\r\n`),
-    Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${f.field}"; filename="${f.name}"\r\nContent-Type: application/octet-stream\r\n\r\n`),
+    Buffer.from(
+      `--${boundary}\r\nContent-Disposition: form-data; name="${f.field}"; filename="${f.name}"\r\nContent-Type: application/octet-stream\r\n\r\n`,
+    ),
     f.bytes,
     Buffer.from(`\r\n--${boundary}--\r\n`),
   ]);
   return { body, type: `multipart/form-data; boundary=${boundary}` };
 }
 
-storageTest('every route of the router allows exactly the expected people, and refuses the others the expected way', async ({ ctx }) => {
-  for (const [persona, name] of Object.entries(USERS)) await makeUser(ctx, name, persona === 'admin' ? 'admin' : persona === 'editor' ? 'editor' : 'viewer');
-  await createCase(ctx, { slug: 'c1', title: 'Case one', parties: [{ name: 'Laposte.net', batesPrefix: 'LPN' }] });
-  await createCase(ctx, { slug: 'c2', title: 'Case two', parties: [{ name: 'MSN', batesPrefix: 'MSN' }] });
-  const c1 = await getCase(ctx.db.knex, 'c1');
-  await addMember(ctx, c1, 'victor');
-  await addMember(ctx, c1, 'edith');
-  await addMember(ctx, await getCase(ctx.db.knex, 'c2'), 'olga');
-  const dir = tempDir();
-  fs.copyFileSync(path.join(import.meta.dirname, '..', 'fixtures', 'web', 'hostile-html.eml'), path.join(dir, 'hostile.eml'));
-  await ingest(ctx, { caseSlug: 'c1', method: 'trap', paths: [dir], threaded: false });
-  await chooseRuleSet(ctx, 'c1', 'us-can-spam-isp');
-  const account = (await listAccounts(ctx.db.knex, c1.id, { limit: 1 })).rows[0]!.address;
+storageTest(
+  'every route of the router allows exactly the expected people, and refuses the others the expected way',
+  async ({ ctx }) => {
+    for (const [persona, name] of Object.entries(USERS))
+      await makeUser(ctx, name, persona === 'admin' ? 'admin' : persona === 'editor' ? 'editor' : 'viewer');
+    await createCase(ctx, { slug: 'c1', title: 'Case one', parties: [{ name: 'Laposte.net', batesPrefix: 'LPN' }] });
+    await createCase(ctx, { slug: 'c2', title: 'Case two', parties: [{ name: 'MSN', batesPrefix: 'MSN' }] });
+    const c1 = await getCase(ctx.db.knex, 'c1');
+    await addMember(ctx, c1, 'victor');
+    await addMember(ctx, c1, 'edith');
+    await addMember(ctx, await getCase(ctx.db.knex, 'c2'), 'olga');
+    const dir = tempDir();
+    fs.copyFileSync(
+      path.join(import.meta.dirname, '..', 'fixtures', 'web', 'hostile-html.eml'),
+      path.join(dir, 'hostile.eml'),
+    );
+    await ingest(ctx, { caseSlug: 'c1', method: 'trap', paths: [dir], threaded: false });
+    await chooseRuleSet(ctx, 'c1', 'us-can-spam-isp');
+    const account = (await listAccounts(ctx.db.knex, c1.id, { limit: 1 })).rows[0]!.address;
 
-  await withServer(ctx, async (server) => {
-    // The routes as the router has them.
-    const stack = (server.web.app as unknown as { router: { stack: Array<{ route?: { path: string; methods: Record<string, boolean> } }> } }).router.stack;
-    const registered = stack.filter((l) => l.route).flatMap((l) => Object.keys(l.route!.methods).filter((m) => m !== '_all').map((m) => `${m.toUpperCase()} ${l.route!.path}`));
-    assert.deepEqual([...registered].sort(), Object.keys(EXPECTED).sort(), 'every registered route has a row in EXPECTED, and every row a route');
-    assert.equal(registered.length, server.web.routes.length);
+    await withServer(
+      ctx,
+      async (server) => {
+        // The routes as the router has them.
+        const stack = (
+          server.web.app as unknown as {
+            router: { stack: Array<{ route?: { path: string; methods: Record<string, boolean> } }> };
+          }
+        ).router.stack;
+        const registered = stack
+          .filter((l) => l.route)
+          .flatMap((l) =>
+            Object.keys(l.route!.methods)
+              .filter((m) => m !== '_all')
+              .map((m) => `${m.toUpperCase()} ${l.route!.path}`),
+          );
+        assert.deepEqual(
+          [...registered].sort(),
+          Object.keys(EXPECTED).sort(),
+          'every registered route has a row in EXPECTED, and every row a route',
+        );
+        assert.equal(registered.length, server.web.routes.length);
 
-    // One upload job to address :job.
-    const editor = new Client(server.url);
-    await editor.signIn('edith');
-    await editor.page('/cases/c1/upload');
-    const up = multipartUpload(editor.csrf!);
-    const posted = await editor.request('POST', '/cases/c1/uploads', { body: up.body, headers: { 'content-type': up.type } });
-    assert.equal(posted.status, 303);
-    const job = /\/uploads\/(\d+)$/.exec(posted.headers.get('location') ?? '')![1]!;
-    await server.web.jobs.idle();
-    // One bundle and one PDF to address :id, :name and the export :job.
-    const bundleJob = server.web.exportJobs.submit(ctx, { caseId: c1.id, caseSlug: 'c1', kind: 'bundle', lang: 'en', createdBy: 'ada' });
-    const pdfJob = server.web.exportJobs.submit(ctx, { caseId: c1.id, caseSlug: 'c1', kind: 'pdf', lang: 'fr', createdBy: 'ada' });
-    await server.web.exportJobs.idle();
-    assert.equal(bundleJob.status, 'done', bundleJob.error ?? '');
-    assert.equal(pdfJob.status, 'done', pdfJob.error ?? '');
-    const exported = (await listExports(ctx.db.knex, c1.id))[0]!;
-    const bundleBytes = fs.readFileSync(path.join(exportsDir(ctx, 'c1'), path.basename(exported.fileName)));
+        // One upload job to address :job.
+        const editor = new Client(server.url);
+        await editor.signIn('edith');
+        await editor.page('/cases/c1/upload');
+        const up = multipartUpload(editor.csrf!);
+        const posted = await editor.request('POST', '/cases/c1/uploads', {
+          body: up.body,
+          headers: { 'content-type': up.type },
+        });
+        assert.equal(posted.status, 303);
+        const job = /\/uploads\/(\d+)$/.exec(posted.headers.get('location') ?? '')![1]!;
+        await server.web.jobs.idle();
+        // One bundle and one PDF to address :id, :name and the export :job.
+        const bundleJob = server.web.exportJobs.submit(ctx, {
+          caseId: c1.id,
+          caseSlug: 'c1',
+          kind: 'bundle',
+          lang: 'en',
+          createdBy: 'ada',
+        });
+        const pdfJob = server.web.exportJobs.submit(ctx, {
+          caseId: c1.id,
+          caseSlug: 'c1',
+          kind: 'pdf',
+          lang: 'fr',
+          createdBy: 'ada',
+        });
+        await server.web.exportJobs.idle();
+        assert.equal(bundleJob.status, 'done', bundleJob.error ?? '');
+        assert.equal(pdfJob.status, 'done', pdfJob.error ?? '');
+        const exported = (await listExports(ctx.db.knex, c1.id))[0]!;
+        const bundleBytes = fs.readFileSync(path.join(exportsDir(ctx, 'c1'), path.basename(exported.fileName)));
 
-    const fill = (p: string) =>
-      p
-        .replace(':slug', 'c1')
-        .replace(':bates', 'LPN-0000001')
-        .replace(/:n\b/, '0')
-        .replace(':job', p.includes('/exports/jobs/') ? String(bundleJob.id) : job)
-        .replace(':file', 'app.css')
-        .replace(':address', encodeURIComponent(account))
-        .replace(':number', '1')
-        .replace(':id', String(exported.id))
-        .replace(':name', pdfJob.fileName!);
-    let caseCounter = 0;
-    const failures: string[] = [];
-    for (const persona of ['signed-out', 'other-case', 'viewer', 'editor', 'admin'] as Persona[]) {
-      const signedIn = async () => {
-        const c = new Client(server.url);
-        if (persona === 'signed-out') await c.page('/login');
-        else assert.equal((await c.signIn(USERS[persona])).status, 303);
-        await c.page('/');
-        return c;
-      };
-      const base = await signedIn();
-      for (const key of registered) {
-        const [method, pattern] = key.split(' ') as [string, string];
-        const rule = EXPECTED[key]!;
-        const url = fill(pattern);
-        // Sign-in and sign-out change the session: they get a client of their own.
-        const client = method === 'POST' && (pattern === '/login' || pattern === '/logout') ? await signedIn() : Object.assign(new Client(server.url), { cookie: base.cookie, csrf: base.csrf });
-        let res: Response;
-        if (method === 'GET') res = await client.get(url);
-        else if (pattern === '/cases/:slug/uploads') {
-          const u = multipartUpload(client.csrf ?? '');
-          res = await client.request('POST', url, { body: u.body, headers: { 'content-type': u.type } });
-        } else if (pattern === '/cases/:slug/exports/verify') {
-          const u = multipartUpload(client.csrf ?? '', { field: 'bundle', name: 'bundle.zip', bytes: bundleBytes });
-          res = await client.request('POST', url, { body: u.body, headers: { 'content-type': u.type } });
-        } else {
-          const forms: Record<string, Record<string, string>> = {
-            '/login': { username: persona === 'signed-out' ? 'ada' : USERS[persona], password: 'correct horse battery staple 7', next: '/' },
-            '/logout': {},
-            '/settings/language': { lang: 'en', back: '/' },
-            '/cases': { slug: `made-${persona}-${caseCounter++}`, title: 'Made in the walk', parties: 'Party:PTY' },
-            '/cases/:slug/members': { username: 'no-such-user', action: 'add' },
-            '/cases/:slug/defendants': { action: 'create', members: account },
-            '/cases/:slug/damages/rules': { rules: 'us-can-spam-isp' },
-            '/cases/:slug/exports': { kind: 'pdf', lang: 'en' },
+        const fill = (p: string) =>
+          p
+            .replace(':slug', 'c1')
+            .replace(':bates', 'LPN-0000001')
+            .replace(/:n\b/, '0')
+            .replace(':job', p.includes('/exports/jobs/') ? String(bundleJob.id) : job)
+            .replace(':file', 'app.css')
+            .replace(':address', encodeURIComponent(account))
+            .replace(':number', '1')
+            .replace(':id', String(exported.id))
+            .replace(':name', pdfJob.fileName!);
+        let caseCounter = 0;
+        const failures: string[] = [];
+        for (const persona of ['signed-out', 'other-case', 'viewer', 'editor', 'admin'] as Persona[]) {
+          const signedIn = async () => {
+            const c = new Client(server.url);
+            if (persona === 'signed-out') await c.page('/login');
+            else assert.equal((await c.signIn(USERS[persona])).status, 303);
+            await c.page('/');
+            return c;
           };
-          res = await client.post(url, forms[pattern] ?? {});
+          const base = await signedIn();
+          for (const key of registered) {
+            const [method, pattern] = key.split(' ') as [string, string];
+            const rule = EXPECTED[key]!;
+            const url = fill(pattern);
+            // Sign-in and sign-out change the session: they get a client of their own.
+            const client =
+              method === 'POST' && (pattern === '/login' || pattern === '/logout')
+                ? await signedIn()
+                : Object.assign(new Client(server.url), { cookie: base.cookie, csrf: base.csrf });
+            let res: Response;
+            if (method === 'GET') res = await client.get(url);
+            else if (pattern === '/cases/:slug/uploads') {
+              const u = multipartUpload(client.csrf ?? '');
+              res = await client.request('POST', url, { body: u.body, headers: { 'content-type': u.type } });
+            } else if (pattern === '/cases/:slug/exports/verify') {
+              const u = multipartUpload(client.csrf ?? '', { field: 'bundle', name: 'bundle.zip', bytes: bundleBytes });
+              res = await client.request('POST', url, { body: u.body, headers: { 'content-type': u.type } });
+            } else {
+              const forms: Record<string, Record<string, string>> = {
+                '/login': {
+                  username: persona === 'signed-out' ? 'ada' : USERS[persona],
+                  password: 'correct horse battery staple 7',
+                  next: '/',
+                },
+                '/logout': {},
+                '/settings/language': { lang: 'en', back: '/' },
+                '/cases': { slug: `made-${persona}-${caseCounter++}`, title: 'Made in the walk', parties: 'Party:PTY' },
+                '/cases/:slug/members': { username: 'no-such-user', action: 'add' },
+                '/cases/:slug/defendants': { action: 'create', members: account },
+                '/cases/:slug/damages/rules': { rules: 'us-can-spam-isp' },
+                '/cases/:slug/exports': { kind: 'pdf', lang: 'en' },
+              };
+              res = await client.post(url, forms[pattern] ?? {});
+            }
+            await res.arrayBuffer();
+            const isApi = url.startsWith('/api/');
+            const wentToLogin = res.status === 303 && (res.headers.get('location') ?? '').startsWith('/login?next=');
+            const denied = [401, 403, 404].includes(res.status) || wentToLogin;
+            const want = allowed(rule, persona);
+            if (want && denied) failures.push(`${persona} ${method} ${url}: expected allowed, got ${res.status}`);
+            if (!want) {
+              if (!denied) failures.push(`${persona} ${method} ${url}: expected refused, got ${res.status}`);
+              else if (!refusal(rule, persona, isApi).includes(res.status))
+                failures.push(
+                  `${persona} ${method} ${url}: refused with ${res.status}, expected ${refusal(rule, persona, isApi).join('/')}`,
+                );
+            }
+          }
+          await server.web.jobs.idle();
+          await server.web.exportJobs.idle();
         }
-        await res.arrayBuffer();
-        const isApi = url.startsWith('/api/');
-        const wentToLogin = res.status === 303 && (res.headers.get('location') ?? '').startsWith('/login?next=');
-        const denied = [401, 403, 404].includes(res.status) || wentToLogin;
-        const want = allowed(rule, persona);
-        if (want && denied) failures.push(`${persona} ${method} ${url}: expected allowed, got ${res.status}`);
-        if (!want) {
-          if (!denied) failures.push(`${persona} ${method} ${url}: expected refused, got ${res.status}`);
-          else if (!refusal(rule, persona, isApi).includes(res.status)) failures.push(`${persona} ${method} ${url}: refused with ${res.status}, expected ${refusal(rule, persona, isApi).join('/')}`);
-        }
-      }
-      await server.web.jobs.idle();
-      await server.web.exportJobs.idle();
-    }
-    assert.deepEqual(failures, []);
-  }, { exportConfig: { signing: trialKeys(), organization: 'Test Org', tsaUrl: null } });
-}, { timeout: 300_000 });
+        assert.deepEqual(failures, []);
+      },
+      { exportConfig: { signing: trialKeys(), organization: 'Test Org', tsaUrl: null } },
+    );
+  },
+  { timeout: 300_000 },
+);

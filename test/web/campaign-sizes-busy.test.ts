@@ -24,11 +24,19 @@ test('web pages serve stale campaign sizes at once, marked, while another proces
   const other = new Database(path.join(env.dataRoot, 'spamcase.sqlite'));
   try {
     await makeUser(ctx, 'ada', 'admin');
-    const c = await createCase(ctx, { slug: 'busy', title: 'Busy', parties: [{ name: 'Laposte.net', batesPrefix: 'LPN' }] });
+    const c = await createCase(ctx, {
+      slug: 'busy',
+      title: 'Busy',
+      parties: [{ name: 'Laposte.net', batesPrefix: 'LPN' }],
+    });
     const corpus = tempDir();
     const truth = await generateCorpus({ out: corpus, messages: 150, seed: 31, layout: 'eml' });
     await ingest(ctx, { caseSlug: 'busy', method: 'trap', paths: [corpus], threaded: false });
-    const head = () => other.prepare('SELECT custody_seq, computed_at FROM campaign_size_heads WHERE case_id = ?').get(c.id) as { custody_seq: number; computed_at: string };
+    const head = () =>
+      other.prepare('SELECT custody_seq, computed_at FROM campaign_size_heads WHERE case_id = ?').get(c.id) as {
+        custody_seq: number;
+        computed_at: string;
+      };
     const counted = head();
     // The stored sizes one head behind, as between an ingest's last acquisition and its recount.
     other.prepare('UPDATE campaign_size_heads SET custody_seq = custody_seq - 1 WHERE case_id = ?').run(c.id);
@@ -45,14 +53,31 @@ test('web pages serve stale campaign sizes at once, marked, while another proces
           const ms = performance.now() - t0;
           assert.equal(res.status, 200, `${page}: ${body.slice(0, 200)}`);
           assert.ok(ms < 2000, `${page} answered in ${ms.toFixed(0)} ms, without waiting for the lock`);
-          if (page === '/cases/busy/campaigns') assert.match(body, new RegExp(`id="sizes-as-of">Deliveries, accounts, originating IPs and dates were counted at ${counted.computed_at}`));
+          if (page === '/cases/busy/campaigns')
+            assert.match(
+              body,
+              new RegExp(
+                `id="sizes-as-of">Deliveries, accounts, originating IPs and dates were counted at ${counted.computed_at}`,
+              ),
+            );
           if (page.startsWith('/api/')) {
-            const json = JSON.parse(body) as { sizes: { current: boolean; countedAt: string }; total: number; rows: Array<{ number: number; deliveries: number }> };
+            const json = JSON.parse(body) as {
+              sizes: { current: boolean; countedAt: string };
+              total: number;
+              rows: Array<{ number: number; deliveries: number }>;
+            };
             assert.deepEqual(json.sizes, { current: false, countedAt: counted.computed_at });
-            const stored = other.prepare('SELECT number, deliveries FROM campaigns WHERE case_id = ? AND merged_into IS NULL').all(c.id) as Array<{ number: number; deliveries: number }>;
-            assert.equal(stored.reduce((n, r) => n + r.deliveries, 0), truth.deliveries, 'the stored sizes count every delivery');
+            const stored = other
+              .prepare('SELECT number, deliveries FROM campaigns WHERE case_id = ? AND merged_into IS NULL')
+              .all(c.id) as Array<{ number: number; deliveries: number }>;
+            assert.equal(
+              stored.reduce((n, r) => n + r.deliveries, 0),
+              truth.deliveries,
+              'the stored sizes count every delivery',
+            );
             assert.equal(json.total, stored.length);
-            for (const r of json.rows) assert.equal(r.deliveries, stored.find((s) => s.number === r.number)!.deliveries, 'served as stored');
+            for (const r of json.rows)
+              assert.equal(r.deliveries, stored.find((s) => s.number === r.number)!.deliveries, 'served as stored');
           }
         }
       } finally {

@@ -16,7 +16,11 @@ export class Client {
 
   constructor(readonly base: string) {}
 
-  async request(method: string, path: string, init: { body?: string | Buffer | FormData; headers?: Record<string, string>; form?: Record<string, string> } = {}): Promise<Response> {
+  async request(
+    method: string,
+    path: string,
+    init: { body?: string | Buffer | FormData; headers?: Record<string, string>; form?: Record<string, string> } = {},
+  ): Promise<Response> {
     const headers: Record<string, string> = { ...(init.headers ?? {}) };
     if (this.cookie) headers.cookie = this.cookie;
     let body = init.body;
@@ -63,7 +67,11 @@ export async function makeUser(ctx: Context, username: string, role: Role): Prom
   await addUser(ctx.db.knex, { username, role, password: TEST_PASSWORD }, new Date());
 }
 
-export async function withServer(ctx: Context, fn: (server: RunningServer, logs: Array<Record<string, unknown>>) => Promise<void>, options: AppOptions = {}): Promise<void> {
+export async function withServer(
+  ctx: Context,
+  fn: (server: RunningServer, logs: Array<Record<string, unknown>>) => Promise<void>,
+  options: AppOptions = {},
+): Promise<void> {
   const logs: Array<Record<string, unknown>> = [];
   const server = await startServer(ctx, { host: '127.0.0.1', port: 0, log: (e) => logs.push(e), ...options });
   try {

@@ -18,7 +18,8 @@ test('a session is loaded at once while another process holds the write lock; it
   try {
     const t0 = new Date('2026-11-28T10:00:00Z');
     const { id } = await createSession(knex, null, t0);
-    const lastSeen = () => (other.prepare('SELECT last_seen_at FROM sessions').get() as { last_seen_at: string }).last_seen_at;
+    const lastSeen = () =>
+      (other.prepare('SELECT last_seen_at FROM sessions').get() as { last_seen_at: string }).last_seen_at;
 
     other.prepare('BEGIN IMMEDIATE').run();
     const started = performance.now();
@@ -33,7 +34,7 @@ test('a session is loaded at once while another process holds the write lock; it
     assert.ok(await loadSession(knex, id, later));
     assert.equal(lastSeen(), later.toISOString(), 'written at the next request');
     // The connection's busy timeout is back: a write transaction still waits for a lock instead of failing.
-    assert.equal((await knex.raw('PRAGMA busy_timeout')) [0].timeout, 10_000);
+    assert.equal((await knex.raw('PRAGMA busy_timeout'))[0].timeout, 10_000);
   } finally {
     other.close();
     await cleanup();

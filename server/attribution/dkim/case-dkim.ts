@@ -19,7 +19,10 @@ import { readBlob } from '../../store/pack-store.ts';
 import type { KeySnapshot } from './key-snapshot.ts';
 import { dkimSummary, verifyDkim, type DkimResult, type DkimVerification } from './verify.ts';
 
-/** Items read and verified per transaction: bounds memory (at most this many messages in flight) and the work a crash can lose. */
+/**
+ * Items read and verified per transaction: bounds memory (at most this many messages in flight) and the work a crash
+ * can lose.
+ */
 export const DKIM_BATCH_ITEMS = 500;
 
 export interface DkimProgress {
@@ -78,8 +81,16 @@ function countResult(counts: DkimCounts, result: DkimResult): void {
   else counts.notVerified += 1;
 }
 
-/** Record the snapshot for the case (once per SHA-256; safe against a concurrent run) and return its row id and coverage mark. */
-async function recordSnapshot(knex: Knex, caseId: number, snapshot: KeySnapshot, at: string): Promise<{ id: number; covered: number }> {
+/**
+ * Record the snapshot for the case (once per SHA-256; safe against a concurrent run) and return its row id and coverage
+ * mark.
+ */
+async function recordSnapshot(
+  knex: Knex,
+  caseId: number,
+  snapshot: KeySnapshot,
+  at: string,
+): Promise<{ id: number; covered: number }> {
   await withBusyRetry(() =>
     knex('dkim_snapshots')
       .insert({
@@ -96,22 +107,43 @@ async function recordSnapshot(knex: Knex, caseId: number, snapshot: KeySnapshot,
       .onConflict(['case_id', 'sha256'])
       .ignore(),
   );
-  const row = (await knex('dkim_snapshots').where({ case_id: caseId, sha256: snapshot.sha256 }).first('id', 'covered_through_item_id')) as { id: number; covered_through_item_id: number | string };
+  const row = (await knex('dkim_snapshots')
+    .where({ case_id: caseId, sha256: snapshot.sha256 })
+    .first('id', 'covered_through_item_id')) as { id: number; covered_through_item_id: number | string };
   return { id: Number(row.id), covered: Number(row.covered_through_item_id) };
 }
 
 /** Case-wide counts for one snapshot: each covered item counted once, under its per-item result. */
 async function snapshotTotals(knex: Knex, caseId: number, sha256: string, covered: number): Promise<DkimCounts> {
-  const items = Number(((await knex('items').where({ case_id: caseId }).andWhere('id', '<=', covered).count({ n: '*' }).first()) as { n: number | string }).n);
+  const items = Number(
+    (
+      (await knex('items').where({ case_id: caseId }).andWhere('id', '<=', covered).count({ n: '*' }).first()) as {
+        n: number | string;
+      }
+    ).n,
+  );
   const ranked = knex('dkim_results')
     .where({ case_id: caseId, snapshot_sha256: sha256 })
     .groupBy('item_id')
-    .select('item_id', knex.raw(`min(case result when 'pass' then 0 when 'fail' then 1 when 'no-key' then 2 else 3 end) as best`))
+    .select(
+      'item_id',
+      knex.raw(`min(case result when 'pass' then 0 when 'fail' then 1 when 'no-key' then 2 else 3 end) as best`),
+    )
     .as('r');
-  const rows = (await knex.from(ranked).groupBy('best').select('best').count({ n: '*' })) as Array<{ best: number | string; n: number | string }>;
+  const rows = (await knex.from(ranked).groupBy('best').select('best').count({ n: '*' })) as Array<{
+    best: number | string;
+    n: number | string;
+  }>;
   const by = new Map(rows.map((r) => [Number(r.best), Number(r.n)]));
   const signed = [...by.values()].reduce((a, b) => a + b, 0);
-  return { items, unsigned: items - signed, pass: by.get(0) ?? 0, fail: by.get(1) ?? 0, noKey: by.get(2) ?? 0, notVerified: by.get(3) ?? 0 };
+  return {
+    items,
+    unsigned: items - signed,
+    pass: by.get(0) ?? 0,
+    fail: by.get(1) ?? 0,
+    noKey: by.get(2) ?? 0,
+    notVerified: by.get(3) ?? 0,
+  };
 }
 
 interface ItemRow {
@@ -135,7 +167,13 @@ export async function verifyCaseDkim(
   const record = await recordSnapshot(knex, c.id, snapshot, startedAt);
   const fromItemId = record.covered;
   const dir = storeDir(ctx, c.slug);
-  const total = Number(((await knex('items').where({ case_id: c.id }).andWhere('id', '>', fromItemId).count({ n: '*' }).first()) as { n: number | string }).n);
+  const total = Number(
+    (
+      (await knex('items').where({ case_id: c.id }).andWhere('id', '>', fromItemId).count({ n: '*' }).first()) as {
+        n: number | string;
+      }
+    ).n,
+  );
   const run = { ...emptyCounts(), signatures: 0, elapsedMs: 0 };
   let covered = fromItemId;
 
@@ -159,18 +197,41 @@ export async function verifyCaseDkim(
       for (const r of results) {
         if (r.field === null) continue;
         run.signatures += 1;
-        rows.push([Number(item.id), snapshot.sha256, r.index, c.id, r.field, r.domain, r.identity, r.selector, r.algorithm, r.bodyLength, r.result, r.reason, r.keyFingerprint, verifiedAt]);
+        rows.push([
+          Number(item.id),
+          snapshot.sha256,
+          r.index,
+          c.id,
+          r.field,
+          r.domain,
+          r.identity,
+          r.selector,
+          r.algorithm,
+          r.bodyLength,
+          r.result,
+          r.reason,
+          r.keyFingerprint,
+          verifiedAt,
+        ]);
       }
     }
     const last = Number(items[items.length - 1]!.id);
     await withBusyRetry(() =>
       knex.transaction(async (trx) => {
         await bulkInsert(trx, 'dkim_results', RESULT_COLUMNS, rows, ['item_id', 'snapshot_sha256', 'signature_index']);
-        await trx('dkim_snapshots').where({ id: record.id }).andWhere('covered_through_item_id', '<', last).update({ covered_through_item_id: last });
+        await trx('dkim_snapshots')
+          .where({ id: record.id })
+          .andWhere('covered_through_item_id', '<', last)
+          .update({ covered_through_item_id: last });
       }),
     );
     covered = last;
-    options.onProgress?.({ items: run.items, total, signedItems: run.items - run.unsigned, elapsedMs: Date.now() - started });
+    options.onProgress?.({
+      items: run.items,
+      total,
+      signedItems: run.items - run.unsigned,
+      elapsedMs: Date.now() - started,
+    });
   }
   run.elapsedMs = Date.now() - started;
 
@@ -178,7 +239,13 @@ export async function verifyCaseDkim(
   const totals = await withBusyRetry(() =>
     knex.transaction(async (trx) => {
       await trx('dkim_snapshots').where({ id: record.id }).update({ last_run_at: finishedAt.toISOString() });
-      const mark = Number(((await trx('dkim_snapshots').where({ id: record.id }).first('covered_through_item_id')) as { covered_through_item_id: number | string }).covered_through_item_id);
+      const mark = Number(
+        (
+          (await trx('dkim_snapshots').where({ id: record.id }).first('covered_through_item_id')) as {
+            covered_through_item_id: number | string;
+          }
+        ).covered_through_item_id,
+      );
       const t = await snapshotTotals(trx, c.id, snapshot.sha256, mark);
       await appendCustodyEvent(trx, {
         caseId: c.id,
@@ -194,7 +261,13 @@ export async function verifyCaseDkim(
           fromItemId,
           throughItemId: mark,
           signatures: run.signatures,
-          run: { unsigned: run.unsigned, pass: run.pass, fail: run.fail, noKey: run.noKey, notVerified: run.notVerified },
+          run: {
+            unsigned: run.unsigned,
+            pass: run.pass,
+            fail: run.fail,
+            noKey: run.noKey,
+            notVerified: run.notVerified,
+          },
           totals: t,
         },
       });
@@ -203,7 +276,12 @@ export async function verifyCaseDkim(
   );
   return {
     case: c.slug,
-    snapshot: { source: snapshot.source, sha256: snapshot.sha256, records: snapshot.records.size, warnings: snapshot.warnings },
+    snapshot: {
+      source: snapshot.source,
+      sha256: snapshot.sha256,
+      records: snapshot.records.size,
+      warnings: snapshot.warnings,
+    },
     run,
     totals,
   };
@@ -228,7 +306,13 @@ interface SnapshotMark {
 
 /** The case's snapshots, most recently run first: an item's result comes from the first one that covers it. */
 async function snapshotMarks(knex: Knex, caseId: number): Promise<SnapshotMark[]> {
-  const rows = (await knex('dkim_snapshots').where({ case_id: caseId }).orderBy([{ column: 'last_run_at', order: 'desc' }, { column: 'id', order: 'desc' }]).select('sha256', 'covered_through_item_id')) as Array<{
+  const rows = (await knex('dkim_snapshots')
+    .where({ case_id: caseId })
+    .orderBy([
+      { column: 'last_run_at', order: 'desc' },
+      { column: 'id', order: 'desc' },
+    ])
+    .select('sha256', 'covered_through_item_id')) as Array<{
     sha256: string;
     covered_through_item_id: number | string;
   }>;
@@ -266,7 +350,14 @@ function toVerification(r: ResultRow): DkimVerification {
   };
 }
 
-const NOT_VERIFIED: ItemDkim = { result: 'not-verified', domain: null, identity: null, keyFingerprint: null, reason: 'DKIM not verified yet (spamcase dkim --case ... --keys ...)', snapshotSha256: null };
+const NOT_VERIFIED: ItemDkim = {
+  result: 'not-verified',
+  domain: null,
+  identity: null,
+  keyFingerprint: null,
+  reason: 'DKIM not verified yet (spamcase dkim --case ... --keys ...)',
+  snapshotSha256: null,
+};
 
 /** Chunk size for IN (...) lists: far below SQLite's and PostgreSQL's bound-parameter limits. */
 const IN_CHUNK = 500;
@@ -284,7 +375,10 @@ export async function itemDkim(db: Knex, caseId: number, itemIds: number[]): Pro
   for (let i = 0; i < itemIds.length; i += IN_CHUNK) {
     const chunk = itemIds.slice(i, i + IN_CHUNK);
     // "+case_id": look each item up by its key, not the case's rows by a case index (see itemAttributions).
-    const rows = (await db('dkim_results').whereRaw('+case_id = ?', [caseId]).whereIn('item_id', chunk).orderBy(['item_id', 'signature_index'])) as ResultRow[];
+    const rows = (await db('dkim_results')
+      .whereRaw('+case_id = ?', [caseId])
+      .whereIn('item_id', chunk)
+      .orderBy(['item_id', 'signature_index'])) as ResultRow[];
     for (const r of rows) {
       const id = Number(r.item_id);
       let list = rowsByItem.get(id);
@@ -300,15 +394,28 @@ export async function itemDkim(db: Knex, caseId: number, itemIds: number[]): Pro
     }
     const rows = (rowsByItem.get(id) ?? []).filter((r) => r.snapshot_sha256 === mark.sha256);
     const s = dkimSummary(rows.map(toVerification));
-    out.set(id, { result: s.result, domain: s.domain, identity: s.identity, keyFingerprint: s.keyFingerprint, reason: s.reason, snapshotSha256: mark.sha256 });
+    out.set(id, {
+      result: s.result,
+      domain: s.domain,
+      identity: s.identity,
+      keyFingerprint: s.keyFingerprint,
+      reason: s.reason,
+      snapshotSha256: mark.sha256,
+    });
   }
   return out;
 }
 
 /** Every signature of one item as verified against the snapshot that speaks for it (the message view). */
-export async function itemDkimDetail(db: Knex, caseId: number, itemId: number): Promise<{ summary: ItemDkim; signatures: DkimVerification[] }> {
+export async function itemDkimDetail(
+  db: Knex,
+  caseId: number,
+  itemId: number,
+): Promise<{ summary: ItemDkim; signatures: DkimVerification[] }> {
   const summary = (await itemDkim(db, caseId, [itemId])).get(itemId) ?? NOT_VERIFIED;
   if (summary.snapshotSha256 === null) return { summary, signatures: [] };
-  const rows = (await db('dkim_results').where({ case_id: caseId, item_id: itemId, snapshot_sha256: summary.snapshotSha256 }).orderBy('signature_index')) as ResultRow[];
+  const rows = (await db('dkim_results')
+    .where({ case_id: caseId, item_id: itemId, snapshot_sha256: summary.snapshotSha256 })
+    .orderBy('signature_index')) as ResultRow[];
   return { summary, signatures: rows.map(toVerification) };
 }

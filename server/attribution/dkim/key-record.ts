@@ -21,13 +21,22 @@ export interface KeyRecordFacts {
 }
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
-/** RFC 8463 section 4: an ed25519 key record holds the bare 32-byte key; this DER prefix makes it a SubjectPublicKeyInfo. */
+/**
+ * RFC 8463 section 4: an ed25519 key record holds the bare 32-byte key; this DER prefix makes it a
+ * SubjectPublicKeyInfo.
+ */
 const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
 
 function publicKeyFrom(bytes: Buffer, keyType: string): crypto.KeyObject | null {
   const candidates: crypto.PublicKeyInput[] =
     keyType === 'ed25519' || bytes.length === 32
-      ? [{ key: bytes.length === 32 ? Buffer.concat([ED25519_SPKI_PREFIX, bytes]) : bytes, format: 'der', type: 'spki' }]
+      ? [
+          {
+            key: bytes.length === 32 ? Buffer.concat([ED25519_SPKI_PREFIX, bytes]) : bytes,
+            format: 'der',
+            type: 'spki',
+          },
+        ]
       : [
           { key: bytes, format: 'der', type: 'spki' },
           { key: bytes, format: 'der', type: 'pkcs1' },
@@ -46,7 +55,13 @@ function publicKeyFrom(bytes: Buffer, keyType: string): crypto.KeyObject | null 
 export function keyRecordFacts(txt: string): KeyRecordFacts {
   const { tags, repeated, malformed } = parseTagList(txt);
   const keyType = (tags.get('k') ?? 'rsa').toLowerCase();
-  const none = (problem: string): KeyRecordFacts => ({ keyType, revoked: false, fingerprint: null, bits: null, problem });
+  const none = (problem: string): KeyRecordFacts => ({
+    keyType,
+    revoked: false,
+    fingerprint: null,
+    bits: null,
+    problem,
+  });
   if (malformed.length > 0) return none(`not a tag=value list near "${malformed[0]}"`);
   if (repeated.length > 0) return none(`tag ${repeated[0]}= is repeated`);
   const v = tags.get('v');
@@ -58,7 +73,8 @@ export function keyRecordFacts(txt: string): KeyRecordFacts {
   if (keyType !== 'rsa' && keyType !== 'ed25519') return none(`unknown key type k=${keyType}`);
   const key = publicKeyFrom(Buffer.from(p, 'base64'), keyType);
   if (!key) return none(`p= does not hold an ${keyType} public key`);
-  if (key.asymmetricKeyType !== keyType) return none(`p= holds an ${key.asymmetricKeyType ?? 'unknown'} key but k=${keyType}`);
+  if (key.asymmetricKeyType !== keyType)
+    return none(`p= holds an ${key.asymmetricKeyType ?? 'unknown'} key but k=${keyType}`);
   const der = key.export({ type: 'spki', format: 'der' });
   return {
     keyType,

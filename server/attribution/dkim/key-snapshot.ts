@@ -74,8 +74,15 @@ function addRecord(records: Map<string, SnapshotRecord>, problems: Problems, rec
     return;
   }
   const same =
-    existing.kind === record.kind && (existing.kind === 'txt' ? existing.txt === (record as { txt: string }).txt : existing.target === (record as { target: string }).target);
-  if (!same) problems.add(record.line, `${record.name} already has a different record on line ${existing.line} (a snapshot holds one record per name)`);
+    existing.kind === record.kind &&
+    (existing.kind === 'txt'
+      ? existing.txt === (record as { txt: string }).txt
+      : existing.target === (record as { target: string }).target);
+  if (!same)
+    problems.add(
+      record.line,
+      `${record.name} already has a different record on line ${existing.line} (a snapshot holds one record per name)`,
+    );
 }
 
 function txtRecord(name: string, txt: string, line: number): SnapshotRecord {
@@ -180,12 +187,19 @@ function parseZone(text: string, records: Map<string, SnapshotRecord>, problems:
     const first = tokens[0]!;
     const line = first.line;
     if (!first.quoted && first.text.startsWith('$')) {
-      if (first.text.toUpperCase() !== '$TTL') problems.add(line, `${first.text} is not supported: write every owner name in full (selector._domainkey.example.com.)`);
+      if (first.text.toUpperCase() !== '$TTL')
+        problems.add(
+          line,
+          `${first.text} is not supported: write every owner name in full (selector._domainkey.example.com.)`,
+        );
       continue;
     }
     const name = first.quoted ? null : normalizeDnsName(first.text);
     if (name === null) {
-      problems.add(line, `"${first.text.slice(0, 80)}" is not a DNS name (a record starts with its full owner name, e.g. s1._domainkey.example.com.)`);
+      problems.add(
+        line,
+        `"${first.text.slice(0, 80)}" is not a DNS name (a record starts with its full owner name, e.g. s1._domainkey.example.com.)`,
+      );
       continue;
     }
     let k = 1;
@@ -215,7 +229,10 @@ function parseZone(text: string, records: Map<string, SnapshotRecord>, problems:
         break;
       }
       default:
-        problems.add(line, `${name}: only TXT and CNAME records belong in a key snapshot (got ${type.text.slice(0, 20)})`);
+        problems.add(
+          line,
+          `${name}: only TXT and CNAME records belong in a key snapshot (got ${type.text.slice(0, 20)})`,
+        );
     }
   }
 }
@@ -238,7 +255,11 @@ function parseJson(text: string, records: Map<string, SnapshotRecord>, problems:
     problems.add(pos ? lineAt(text, Number(pos[1])) : null, `not valid JSON: ${(err as Error).message}`);
     return;
   }
-  const list = Array.isArray(doc) ? doc : doc !== null && typeof doc === 'object' ? (doc as Record<string, unknown>).records : undefined;
+  const list = Array.isArray(doc)
+    ? doc
+    : doc !== null && typeof doc === 'object'
+      ? (doc as Record<string, unknown>).records
+      : undefined;
   if (!Array.isArray(list)) {
     problems.add(1, 'the JSON form is {"records": [{"name": ..., "txt": ...}, ...]} or that array alone');
     return;
@@ -254,7 +275,10 @@ function parseJson(text: string, records: Map<string, SnapshotRecord>, problems:
     const unknown = Object.keys(e).filter((key) => !['name', 'txt', 'cname', 'note'].includes(key));
     if (unknown.length > 0) return where(`unknown field(s) ${unknown.join(', ')} (allowed: name, txt or cname, note)`);
     const name = typeof e.name === 'string' ? normalizeDnsName(e.name) : null;
-    if (name === null) return where(`"name" must be a DNS name such as s1._domainkey.example.com (got ${JSON.stringify(e.name)?.slice(0, 80)})`);
+    if (name === null)
+      return where(
+        `"name" must be a DNS name such as s1._domainkey.example.com (got ${JSON.stringify(e.name)?.slice(0, 80)})`,
+      );
     const line = lineOf(i) ?? i + 1;
     if (e.txt !== undefined && e.cname !== undefined) return where(`${name}: give "txt" or "cname", not both`);
     if (e.cname !== undefined) {
@@ -262,7 +286,12 @@ function parseJson(text: string, records: Map<string, SnapshotRecord>, problems:
       if (target === null) return where(`${name}: "cname" must be a DNS name`);
       return addRecord(records, problems, { kind: 'cname', name, target, line });
     }
-    const parts = typeof e.txt === 'string' ? [e.txt] : Array.isArray(e.txt) && e.txt.length > 0 && e.txt.every((s) => typeof s === 'string') ? (e.txt as string[]) : null;
+    const parts =
+      typeof e.txt === 'string'
+        ? [e.txt]
+        : Array.isArray(e.txt) && e.txt.length > 0 && e.txt.every((s) => typeof s === 'string')
+          ? (e.txt as string[])
+          : null;
     if (parts === null) return where(`${name}: "txt" must be a string or a non-empty array of strings`);
     addRecord(records, problems, txtRecord(name, parts.join(''), line));
   });
@@ -271,7 +300,11 @@ function parseJson(text: string, records: Map<string, SnapshotRecord>, problems:
 // ---------------------------------------------------------------- loading
 
 /** Parse snapshot text (either form). Throws INVALID_INPUT naming every problem by line. */
-export function parseKeySnapshot(text: string, source: string, sha256 = crypto.createHash('sha256').update(text, 'utf8').digest('hex')): KeySnapshot {
+export function parseKeySnapshot(
+  text: string,
+  source: string,
+  sha256 = crypto.createHash('sha256').update(text, 'utf8').digest('hex'),
+): KeySnapshot {
   const problems = new Problems();
   const records = new Map<string, SnapshotRecord>();
   const body = text.replace(/^\uFEFF/, '');
@@ -280,14 +313,24 @@ export function parseKeySnapshot(text: string, source: string, sha256 = crypto.c
   if (problems.list.length > 0) {
     const shown = problems.list.slice(0, MAX_LISTED_PROBLEMS);
     const more = problems.list.length - shown.length;
-    throw new SpamcaseError('INVALID_INPUT', `key snapshot ${source} cannot be used:\n  ${shown.join('\n  ')}${more > 0 ? `\n  (and ${more} more)` : ''}`, {
-      details: { problems: problems.list },
-    });
+    throw new SpamcaseError(
+      'INVALID_INPUT',
+      `key snapshot ${source} cannot be used:\n  ${shown.join('\n  ')}${more > 0 ? `\n  (and ${more} more)` : ''}`,
+      {
+        details: { problems: problems.list },
+      },
+    );
   }
   const warnings: string[] = [];
   for (const r of records.values()) {
-    if (r.kind === 'txt' && r.facts.problem) warnings.push(`line ${r.line}: ${r.name}: ${r.facts.problem} (kept as captured; signatures under this key will fail)`);
-    if (r.kind === 'cname' && !records.has(r.target)) warnings.push(`line ${r.line}: ${r.name} points to ${r.target}, which the snapshot does not hold (signatures under it get no-key)`);
+    if (r.kind === 'txt' && r.facts.problem)
+      warnings.push(
+        `line ${r.line}: ${r.name}: ${r.facts.problem} (kept as captured; signatures under this key will fail)`,
+      );
+    if (r.kind === 'cname' && !records.has(r.target))
+      warnings.push(
+        `line ${r.line}: ${r.name} points to ${r.target}, which the snapshot does not hold (signatures under it get no-key)`,
+      );
   }
   return { source, sha256, bytes: Buffer.byteLength(text, 'utf8'), text, records, warnings };
 }
@@ -298,19 +341,28 @@ export function loadKeySnapshot(file: string): KeySnapshot {
   try {
     const size = fs.statSync(file).size;
     if (size > MAX_KEY_SNAPSHOT_BYTES) {
-      throw new SpamcaseError('LIMIT_EXCEEDED', `key snapshot ${file} is ${size} bytes; a key snapshot holds at most ${MAX_KEY_SNAPSHOT_BYTES} bytes (selector._domainkey TXT records only)`);
+      throw new SpamcaseError(
+        'LIMIT_EXCEEDED',
+        `key snapshot ${file} is ${size} bytes; a key snapshot holds at most ${MAX_KEY_SNAPSHOT_BYTES} bytes (selector._domainkey TXT records only)`,
+      );
     }
     bytes = fs.readFileSync(file);
   } catch (err) {
     if (err instanceof SpamcaseError) throw err;
-    throw new SpamcaseError('INPUT_UNREADABLE', `cannot read key snapshot ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err });
+    throw new SpamcaseError(
+      'INPUT_UNREADABLE',
+      `cannot read key snapshot ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      { cause: err },
+    );
   }
-  if (bytes.includes(0)) throw new SpamcaseError('INVALID_INPUT', `key snapshot ${file} is not text (it holds NUL bytes)`);
+  if (bytes.includes(0))
+    throw new SpamcaseError('INVALID_INPUT', `key snapshot ${file} is not text (it holds NUL bytes)`);
   const sha256 = crypto.createHash('sha256').update(bytes).digest('hex');
   return parseKeySnapshot(bytes.toString('utf8'), path.basename(file), sha256);
 }
 
-export type KeyLookup = { found: true; record: Extract<SnapshotRecord, { kind: 'txt' }>; via: string[] } | { found: false; reason: string };
+export type KeyLookup =
+  { found: true; record: Extract<SnapshotRecord, { kind: 'txt' }>; via: string[] } | { found: false; reason: string };
 
 /** The key record a signature names (selector._domainkey.domain), following CNAMEs inside the snapshot only. */
 export function lookupKey(snapshot: KeySnapshot, name: string): KeyLookup {
@@ -319,7 +371,14 @@ export function lookupKey(snapshot: KeySnapshot, name: string): KeyLookup {
   const via: string[] = [];
   for (let hops = 0; hops <= MAX_CNAME_CHAIN; hops++) {
     const r = snapshot.records.get(current);
-    if (!r) return { found: false, reason: via.length > 0 ? `${via[0]} points to ${current}, which the snapshot does not hold` : `no key for ${current} in the snapshot` };
+    if (!r)
+      return {
+        found: false,
+        reason:
+          via.length > 0
+            ? `${via[0]} points to ${current}, which the snapshot does not hold`
+            : `no key for ${current} in the snapshot`,
+      };
     if (r.kind === 'txt') return { found: true, record: r, via };
     via.push(current);
     current = r.target;

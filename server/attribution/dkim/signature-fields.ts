@@ -42,7 +42,10 @@ export function signatureFields(raw: Buffer): SignatureField[] {
     const { tags, repeated, malformed } = parseTagList(f.value);
     const signer = parseDkimSignature(f.value);
     const l = tags.get('l');
-    const syntaxProblems = [...repeated.map((t) => `tag ${t}= repeated`), ...malformed.map((m) => `"${m}" is not tag=value`)];
+    const syntaxProblems = [
+      ...repeated.map((t) => `tag ${t}= repeated`),
+      ...malformed.map((m) => `"${m}" is not tag=value`),
+    ];
     out.push({
       index: out.length,
       field: isDkim ? 'DKIM-Signature' : 'DomainKey-Signature',
@@ -52,7 +55,9 @@ export function signatureFields(raw: Buffer): SignatureField[] {
       algorithm: (tags.get('a') ?? (isDkim ? '' : 'rsa-sha1')).toLowerCase() || null,
       canonicalization: tags.get('c')?.toLowerCase() ?? null,
       bodyLength: l !== undefined && /^\d{1,15}$/.test(l) ? Number(l) : null,
-      missingTags: isDkim ? REQUIRED_DKIM_TAGS.filter((t) => !tags.has(t) || (t !== 'b' && tags.get(t) === '')) : ['d', 's', 'b'].filter((t) => !tags.get(t)),
+      missingTags: isDkim
+        ? REQUIRED_DKIM_TAGS.filter((t) => !tags.has(t) || (t !== 'b' && tags.get(t) === ''))
+        : ['d', 's', 'b'].filter((t) => !tags.get(t)),
       syntaxProblems,
       b: tags.get('b') ?? '',
     });

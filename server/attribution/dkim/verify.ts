@@ -67,7 +67,8 @@ function lookupError(message: string, code: string): Error {
  */
 export function snapshotResolver(snapshot: KeySnapshot): DnsResolver {
   return async (name, rrtype) => {
-    if (rrtype.toUpperCase() !== 'TXT') throw lookupError(`${rrtype} ${name}: a key snapshot holds TXT records only`, 'ENOTFOUND');
+    if (rrtype.toUpperCase() !== 'TXT')
+      throw lookupError(`${rrtype} ${name}: a key snapshot holds TXT records only`, 'ENOTFOUND');
     const found = lookupKey(snapshot, name);
     if (!found.found) throw lookupError(found.reason, 'ENOTFOUND');
     return [[found.record.txt]];
@@ -98,7 +99,12 @@ function fingerprintFor(snapshot: KeySnapshot, sig: SignatureField): string | nu
   return found.found ? found.record.facts.fingerprint : null;
 }
 
-function unverified(sig: SignatureField, result: DkimResult, reason: string, keyFingerprint: string | null = null): DkimVerification {
+function unverified(
+  sig: SignatureField,
+  result: DkimResult,
+  reason: string,
+  keyFingerprint: string | null = null,
+): DkimVerification {
   return { ...base(sig), result, reason, keyFingerprint };
 }
 
@@ -107,20 +113,41 @@ const CANONICALIZATIONS = new Set(['simple', 'relaxed']);
 
 /** A DKIM signature mailauth left out of its results (its lenient mode skips what it cannot process): say why. */
 function skippedSignature(sig: SignatureField): DkimVerification {
-  if (sig.missingTags.length > 0) return unverified(sig, 'fail', `malformed signature: missing ${sig.missingTags.map((t) => `${t}=`).join(', ')}`);
-  if (!SUPPORTED_ALGORITHMS.has(sig.algorithm ?? '')) return unverified(sig, 'not-verified', `unsupported algorithm a=${sig.algorithm ?? ''} (rsa-sha256, rsa-sha1 and ed25519-sha256 are verified)`);
+  if (sig.missingTags.length > 0)
+    return unverified(sig, 'fail', `malformed signature: missing ${sig.missingTags.map((t) => `${t}=`).join(', ')}`);
+  if (!SUPPORTED_ALGORITHMS.has(sig.algorithm ?? ''))
+    return unverified(
+      sig,
+      'not-verified',
+      `unsupported algorithm a=${sig.algorithm ?? ''} (rsa-sha256, rsa-sha1 and ed25519-sha256 are verified)`,
+    );
   const [header = 'simple', body = 'simple'] = (sig.canonicalization ?? 'simple/simple').split('/');
-  if (!CANONICALIZATIONS.has(header) || !CANONICALIZATIONS.has(body)) return unverified(sig, 'not-verified', `unknown canonicalization c=${sig.canonicalization ?? ''}`);
-  return unverified(sig, 'fail', `malformed signature${sig.syntaxProblems.length > 0 ? `: ${sig.syntaxProblems.join('; ')}` : ''}`);
+  if (!CANONICALIZATIONS.has(header) || !CANONICALIZATIONS.has(body))
+    return unverified(sig, 'not-verified', `unknown canonicalization c=${sig.canonicalization ?? ''}`);
+  return unverified(
+    sig,
+    'fail',
+    `malformed signature${sig.syntaxProblems.length > 0 ? `: ${sig.syntaxProblems.join('; ')}` : ''}`,
+  );
 }
 
 /** A DomainKeys (RFC 4870) signature: its key is looked up in the snapshot, the signature is not verified. */
 function domainKeysSignature(snapshot: KeySnapshot, sig: SignatureField): DkimVerification {
   const name = keyName(sig);
-  if (name === null) return unverified(sig, 'fail', `malformed DomainKeys signature: missing ${sig.missingTags.map((t) => `${t}=`).join(', ')}`);
+  if (name === null)
+    return unverified(
+      sig,
+      'fail',
+      `malformed DomainKeys signature: missing ${sig.missingTags.map((t) => `${t}=`).join(', ')}`,
+    );
   const found = lookupKey(snapshot, name);
   if (!found.found) return unverified(sig, 'no-key', `DomainKeys signature (RFC 4870): ${found.reason}`);
-  return unverified(sig, 'not-verified', 'DomainKeys signature (RFC 4870, superseded by DKIM): key found in the snapshot, but DomainKeys signatures are not verified', found.record.facts.fingerprint);
+  return unverified(
+    sig,
+    'not-verified',
+    'DomainKeys signature (RFC 4870, superseded by DKIM): key found in the snapshot, but DomainKeys signatures are not verified',
+    found.record.facts.fingerprint,
+  );
 }
 
 function bodyLengthNote(sig: SignatureField, r: DKIMResult): string {
@@ -131,7 +158,13 @@ function bodyLengthNote(sig: SignatureField, r: DKIMResult): string {
 }
 
 /** Turn mailauth's verdict for one DKIM signature into ours. */
-function fromMailauth(snapshot: KeySnapshot, sig: SignatureField, r: DKIMResult, minKeyBits: number, at: Date): DkimVerification {
+function fromMailauth(
+  snapshot: KeySnapshot,
+  sig: SignatureField,
+  r: DKIMResult,
+  minKeyBits: number,
+  at: Date,
+): DkimVerification {
   const status = r.status ?? { result: 'neutral' };
   const comment = typeof status.comment === 'string' ? status.comment : '';
   const name = keyName(sig) ?? '';
@@ -140,10 +173,20 @@ function fromMailauth(snapshot: KeySnapshot, sig: SignatureField, r: DKIMResult,
   switch (status.result) {
     case 'pass': {
       const testing = (status as { testing?: boolean }).testing ? '; the key is marked testing (t=y)' : '';
-      return unverified(sig, 'pass', `signature verified with the snapshot key for ${name}${testing}${bodyLengthNote(sig, r)}`, fingerprint);
+      return unverified(
+        sig,
+        'pass',
+        `signature verified with the snapshot key for ${name}${testing}${bodyLengthNote(sig, r)}`,
+        fingerprint,
+      );
     }
     case 'fail':
-      return unverified(sig, 'fail', 'bad signature: the signed header fields were altered after signing, or the key does not match', fingerprint);
+      return unverified(
+        sig,
+        'fail',
+        'bad signature: the signed header fields were altered after signing, or the key does not match',
+        fingerprint,
+      );
     case 'policy':
       return unverified(
         sig,
@@ -162,12 +205,29 @@ function fromMailauth(snapshot: KeySnapshot, sig: SignatureField, r: DKIMResult,
   }
   // neutral (and permerror): the signature could not be verified as valid.
   if (comment === 'no key') return unverified(sig, 'no-key', found.found ? `no key for ${name}` : found.reason);
-  if (comment === 'body hash did not verify') return unverified(sig, 'fail', `body hash did not verify: the body was altered after signing${bodyLengthNote(sig, r)}`, fingerprint);
-  if (found.found && found.record.facts.revoked) return unverified(sig, 'fail', `key revoked: the snapshot's record for ${found.record.name} has an empty p=`);
+  if (comment === 'body hash did not verify')
+    return unverified(
+      sig,
+      'fail',
+      `body hash did not verify: the body was altered after signing${bodyLengthNote(sig, r)}`,
+      fingerprint,
+    );
+  if (found.found && found.record.facts.revoked)
+    return unverified(sig, 'fail', `key revoked: the snapshot's record for ${found.record.name} has an empty p=`);
   if (comment === 'invalid public key' || comment === 'unknown key type' || comment === 'unknown key version') {
-    return unverified(sig, 'fail', `${comment}: the snapshot's record for ${name} ${found.found && found.record.facts.problem ? `(${found.record.facts.problem})` : 'holds no usable key'}`);
+    return unverified(
+      sig,
+      'fail',
+      `${comment}: the snapshot's record for ${name} ${found.found && found.record.facts.problem ? `(${found.record.facts.problem})` : 'holds no usable key'}`,
+    );
   }
-  if (comment === 'expired') return unverified(sig, 'fail', `signature expired before ${at.toISOString()} (x=${r.expiresAfter ?? '?'})`, fingerprint);
+  if (comment === 'expired')
+    return unverified(
+      sig,
+      'fail',
+      `signature expired before ${at.toISOString()} (x=${r.expiresAfter ?? '?'})`,
+      fingerprint,
+    );
   return unverified(sig, 'fail', comment || 'signature did not verify', fingerprint);
 }
 
@@ -180,30 +240,78 @@ function sameSignature(sig: SignatureField, r: DKIMResult): boolean {
  * Verify every signature of one message. Returns one entry per signature field, top first, or a
  * single 'none' entry when the message carries none. Never throws for anything in `raw`.
  */
-export async function verifyDkim(raw: Buffer, snapshot: KeySnapshot, opts: VerifyDkimOptions = {}): Promise<DkimVerification[]> {
+export async function verifyDkim(
+  raw: Buffer,
+  snapshot: KeySnapshot,
+  opts: VerifyDkimOptions = {},
+): Promise<DkimVerification[]> {
   const at = opts.at ?? new Date();
   const minKeyBits = opts.minKeyBits ?? DEFAULT_MIN_KEY_BITS;
   let sigs: SignatureField[];
   try {
     sigs = signatureFields(raw);
   } catch (err) {
-    return [{ index: 0, field: null, domain: null, identity: null, selector: null, algorithm: null, canonicalization: null, bodyLength: null, result: 'not-verified', reason: `header section unreadable: ${describeError(err)}`, keyFingerprint: null }];
+    return [
+      {
+        index: 0,
+        field: null,
+        domain: null,
+        identity: null,
+        selector: null,
+        algorithm: null,
+        canonicalization: null,
+        bodyLength: null,
+        result: 'not-verified',
+        reason: `header section unreadable: ${describeError(err)}`,
+        keyFingerprint: null,
+      },
+    ];
   }
   if (sigs.length === 0) {
-    return [{ index: 0, field: null, domain: null, identity: null, selector: null, algorithm: null, canonicalization: null, bodyLength: null, result: 'none', reason: 'message not signed', keyFingerprint: null }];
+    return [
+      {
+        index: 0,
+        field: null,
+        domain: null,
+        identity: null,
+        selector: null,
+        algorithm: null,
+        canonicalization: null,
+        bodyLength: null,
+        result: 'none',
+        reason: 'message not signed',
+        keyFingerprint: null,
+      },
+    ];
   }
   if (raw.length > MAX_DKIM_VERIFY_BYTES) {
-    return sigs.map((s) => unverified(s, 'not-verified', `too large: ${raw.length} bytes, over the ${MAX_DKIM_VERIFY_BYTES}-byte limit for verification`, fingerprintFor(snapshot, s)));
+    return sigs.map((s) =>
+      unverified(
+        s,
+        'not-verified',
+        `too large: ${raw.length} bytes, over the ${MAX_DKIM_VERIFY_BYTES}-byte limit for verification`,
+        fingerprintFor(snapshot, s),
+      ),
+    );
   }
   if (sigs.length > MAX_DKIM_SIGNATURES) {
-    return sigs.map((s) => unverified(s, 'not-verified', `too many signatures: ${sigs.length} signature fields, over the limit of ${MAX_DKIM_SIGNATURES}`, fingerprintFor(snapshot, s)));
+    return sigs.map((s) =>
+      unverified(
+        s,
+        'not-verified',
+        `too many signatures: ${sigs.length} signature fields, over the limit of ${MAX_DKIM_SIGNATURES}`,
+        fingerprintFor(snapshot, s),
+      ),
+    );
   }
   const dkim = sigs.filter((s) => s.field === 'DKIM-Signature');
   let results: DKIMResult[] = [];
   let failure: string | null = null;
   if (dkim.length > 0) {
     try {
-      results = (await dkimVerify(raw, { resolver: snapshotResolver(snapshot), curTime: at, minBitLength: minKeyBits })).results.filter((r) => r.status?.result !== 'none');
+      results = (
+        await dkimVerify(raw, { resolver: snapshotResolver(snapshot), curTime: at, minBitLength: minKeyBits })
+      ).results.filter((r) => r.status?.result !== 'none');
     } catch (err) {
       failure = describeError(err);
     }
@@ -211,7 +319,13 @@ export async function verifyDkim(raw: Buffer, snapshot: KeySnapshot, opts: Verif
   let next = 0;
   return sigs.map((sig) => {
     if (sig.field === 'DomainKey-Signature') return domainKeysSignature(snapshot, sig);
-    if (failure !== null) return unverified(sig, 'not-verified', `the verifier could not read this message: ${failure}`, fingerprintFor(snapshot, sig));
+    if (failure !== null)
+      return unverified(
+        sig,
+        'not-verified',
+        `the verifier could not read this message: ${failure}`,
+        fingerprintFor(snapshot, sig),
+      );
     const r = results[next];
     if (r && sameSignature(sig, r)) {
       next += 1;
@@ -240,6 +354,13 @@ const RANK: Record<DkimResult, number> = { pass: 0, fail: 1, 'no-key': 2, 'not-v
 export function dkimSummary(results: readonly DkimVerification[]): DkimSummary {
   let best: DkimVerification | null = null;
   for (const r of results) if (best === null || RANK[r.result] < RANK[best.result]) best = r;
-  if (best === null) return { result: 'none', domain: null, identity: null, keyFingerprint: null, reason: 'message not signed' };
-  return { result: best.result, domain: best.domain, identity: best.identity, keyFingerprint: best.keyFingerprint, reason: best.reason };
+  if (best === null)
+    return { result: 'none', domain: null, identity: null, keyFingerprint: null, reason: 'message not signed' };
+  return {
+    result: best.result,
+    domain: best.domain,
+    identity: best.identity,
+    keyFingerprint: best.keyFingerprint,
+    reason: best.reason,
+  };
 }

@@ -30,7 +30,15 @@ export function extractBodyText(raw: Buffer): BodyText {
   return out;
 }
 
-function visit(raw: Buffer, start: number, end: number, depth: number, top: boolean, out: BodyText, budget: { parts: number; chars: number }): void {
+function visit(
+  raw: Buffer,
+  start: number,
+  end: number,
+  depth: number,
+  top: boolean,
+  out: BodyText,
+  budget: { parts: number; chars: number },
+): void {
   if (budget.parts >= MAX_PARTS || budget.chars >= MAX_TEXT_CHARS) return;
   budget.parts += 1;
   // The top-level header section can be large (trace fields); inner ones are small.
@@ -49,7 +57,10 @@ function visit(raw: Buffer, start: number, end: number, depth: number, top: bool
   if (mimeType !== 'text/plain' && mimeType !== 'text/html') return;
   if (/^\s*attachment/i.test(fields.get('content-disposition') ?? '')) return;
   const bodyEnd = Math.min(entity.end, entity.bodyStart + MAX_BODY_BYTES);
-  const decoded = decodeTransferEncoding(raw.subarray(entity.bodyStart, bodyEnd), fields.get('content-transfer-encoding') ?? '');
+  const decoded = decodeTransferEncoding(
+    raw.subarray(entity.bodyStart, bodyEnd),
+    fields.get('content-transfer-encoding') ?? '',
+  );
   let text = decodeCharset(decoded, type.params.get('charset'));
   if (text.length > MAX_TEXT_CHARS - budget.chars) text = text.slice(0, MAX_TEXT_CHARS - budget.chars);
   budget.chars += text.length;

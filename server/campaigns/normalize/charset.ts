@@ -13,7 +13,11 @@ const MAX_CACHED_DECODERS = 64;
 const decoders = new Map<string, TextDecoder | null>();
 
 function decoderFor(label: string): TextDecoder | null {
-  const name = label.trim().toLowerCase().replace(/^["']|["']$/g, '') || 'us-ascii';
+  const name =
+    label
+      .trim()
+      .toLowerCase()
+      .replace(/^["']|["']$/g, '') || 'us-ascii';
   const cached = decoders.get(name);
   if (cached !== undefined) return cached;
   let decoder: TextDecoder | null = null;
@@ -30,7 +34,18 @@ function decoderFor(label: string): TextDecoder | null {
 
 /** windows-1252's 0x80-0x9F (Node 20's TextDecoder reads that label as ISO-8859-1: nodejs/node#56542). */
 const CP1252_HIGH = '€\u0081‚ƒ„…†‡ˆ‰Š‹Œ\u008dŽ\u008f\u0090‘’“”•–—˜™š›œ\u009džŸ';
-const LATIN1_LABELS = new Set(['us-ascii', 'ascii', 'iso-8859-1', 'iso8859-1', 'latin1', 'l1', 'windows-1252', 'cp1252', 'x-cp1252', 'iso_8859-1']);
+const LATIN1_LABELS = new Set([
+  'us-ascii',
+  'ascii',
+  'iso-8859-1',
+  'iso8859-1',
+  'latin1',
+  'l1',
+  'windows-1252',
+  'cp1252',
+  'x-cp1252',
+  'iso_8859-1',
+]);
 
 function decodeWindows1252(bytes: Uint8Array): string {
   const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
@@ -38,7 +53,11 @@ function decodeWindows1252(bytes: Uint8Array): string {
 }
 
 export function decodeCharset(bytes: Uint8Array, charset: string | undefined): string {
-  const label = (charset ?? 'us-ascii').trim().toLowerCase().replace(/^["']|["']$/g, '') || 'us-ascii';
+  const label =
+    (charset ?? 'us-ascii')
+      .trim()
+      .toLowerCase()
+      .replace(/^["']|["']$/g, '') || 'us-ascii';
   // Mail's "iso-8859-1" and "us-ascii" are nearly always windows-1252 in practice, as WHATWG says.
   if (LATIN1_LABELS.has(label)) return decodeWindows1252(bytes);
   const decoder = decoderFor(label);

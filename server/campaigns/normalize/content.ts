@@ -29,7 +29,6 @@ export function linkDomain(link: string): string | null {
 
 const LF = 0x0a;
 
-
 /**
  * Text to masked tokens in one pass: case folded, whitespace collapsed (it only separates tokens),
  * each link or e-mail address replaced by one token, its registrable domain (also added to
@@ -40,7 +39,8 @@ export function normalizeText(original: string, domains: Set<string>, room: numb
   const text = original.toLowerCase();
   const links: Array<{ start: number; end: number; domain: string | null }> = [];
   if (text.includes('://') || text.includes('www.') || text.includes('@')) {
-    for (const m of text.matchAll(URL_PATTERN)) links.push({ start: m.index, end: m.index + m[0].length, domain: linkDomain(m[0]) });
+    for (const m of text.matchAll(URL_PATTERN))
+      links.push({ start: m.index, end: m.index + m[0].length, domain: linkDomain(m[0]) });
   }
   let link = 0;
   let line: string[] = [];

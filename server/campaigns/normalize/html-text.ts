@@ -1,7 +1,8 @@
 /**
  * HTML to the text a reader sees, for comparison only (never for display): comments, <script>,
  * <style> and <head> dropped, tags removed (block tags become line breaks), character references
- * decoded; declarations (<!DOCTYPE …>) dropped. Link targets (href, src) are returned separately: rotating links are a campaign's
+ * decoded; declarations (<!DOCTYPE …>) dropped. Link targets (href, src) are returned separately: rotating links are a
+ * campaign's
  * signature even when the visible text is an image. Linear in the input; never executes anything.
  */
 
@@ -11,11 +12,46 @@ export interface HtmlText {
 }
 
 const NAMED: Record<string, string> = {
-  amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ', copy: '©', reg: '®', trade: '™',
-  eacute: 'é', egrave: 'è', ecirc: 'ê', agrave: 'à', acirc: 'â', ccedil: 'ç', ocirc: 'ô', ucirc: 'û',
-  uuml: 'ü', ouml: 'ö', auml: 'ä', iuml: 'ï', euml: 'ë', szlig: 'ß', euro: '€', pound: '£', yen: '¥',
-  cent: '¢', middot: '·', bull: '•', hellip: '…', mdash: '—', ndash: '–', laquo: '«', raquo: '»',
-  rsquo: '’', lsquo: '‘', rdquo: '”', ldquo: '“', deg: '°', times: '×',
+  amp: '&',
+  lt: '<',
+  gt: '>',
+  quot: '"',
+  apos: "'",
+  nbsp: ' ',
+  copy: '©',
+  reg: '®',
+  trade: '™',
+  eacute: 'é',
+  egrave: 'è',
+  ecirc: 'ê',
+  agrave: 'à',
+  acirc: 'â',
+  ccedil: 'ç',
+  ocirc: 'ô',
+  ucirc: 'û',
+  uuml: 'ü',
+  ouml: 'ö',
+  auml: 'ä',
+  iuml: 'ï',
+  euml: 'ë',
+  szlig: 'ß',
+  euro: '€',
+  pound: '£',
+  yen: '¥',
+  cent: '¢',
+  middot: '·',
+  bull: '•',
+  hellip: '…',
+  mdash: '—',
+  ndash: '–',
+  laquo: '«',
+  raquo: '»',
+  rsquo: '’',
+  lsquo: '‘',
+  rdquo: '”',
+  ldquo: '“',
+  deg: '°',
+  times: '×',
 };
 
 /** Decode &name; &#123; &#x7B; (unknown names are kept as written). */
@@ -31,7 +67,32 @@ export function decodeEntities(text: string): string {
 }
 
 /** Tags that end a line of text (names are ASCII letters and digits, compared lower-case). */
-const BLOCK: ReadonlySet<string> = new Set(['p', 'div', 'br', 'tr', 'td', 'th', 'li', 'ul', 'ol', 'table', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'center', 'blockquote', 'hr', 'title', 'body', 'html', 'form', 'pre']);
+const BLOCK: ReadonlySet<string> = new Set([
+  'p',
+  'div',
+  'br',
+  'tr',
+  'td',
+  'th',
+  'li',
+  'ul',
+  'ol',
+  'table',
+  'h1',
+  'h2',
+  'h3',
+  'h4',
+  'h5',
+  'h6',
+  'center',
+  'blockquote',
+  'hr',
+  'title',
+  'body',
+  'html',
+  'form',
+  'pre',
+]);
 const LINK_ATTRIBUTE = /\b(?:href|src|action)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))/gi;
 
 // Each pass runs only when its opening characters occur: most spam has no comment or declaration,

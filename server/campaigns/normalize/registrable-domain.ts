@@ -6,7 +6,27 @@
  * addresses are kept whole. Good enough for comparing spam, not for cookie security.
  */
 
-const SECOND_LEVEL = new Set(['co', 'com', 'net', 'org', 'ac', 'gov', 'edu', 'ne', 'or', 'go', 'gob', 'mil', 'nom', 'ltd', 'plc', 'sch', 'me', 'info', 'biz']);
+const SECOND_LEVEL = new Set([
+  'co',
+  'com',
+  'net',
+  'org',
+  'ac',
+  'gov',
+  'edu',
+  'ne',
+  'or',
+  'go',
+  'gob',
+  'mil',
+  'nom',
+  'ltd',
+  'plc',
+  'sch',
+  'me',
+  'info',
+  'biz',
+]);
 
 export function registrableDomain(host: string): string {
   let h = host.trim().toLowerCase().replace(/\.+$/, '');
@@ -24,6 +44,9 @@ export function registrableDomain(host: string): string {
 
 /** The host of a URL-ish string ("http://user@host:80/path", "www.host.com/x"), or null. */
 export function urlHost(url: string): string | null {
-  const m = /^(?:[a-z][a-z0-9+.-]*:\/\/)?(?:[^@/\s]*@)?([a-z0-9.-]+\.[a-z]{2,}|\d{1,3}(?:\.\d{1,3}){3})(?::\d+)?(?:[/?#]|$)/i.exec(url.trim());
+  const m =
+    /^(?:[a-z][a-z0-9+.-]*:\/\/)?(?:[^@/\s]*@)?([a-z0-9.-]+\.[a-z]{2,}|\d{1,3}(?:\.\d{1,3}){3})(?::\d+)?(?:[/?#]|$)/i.exec(
+      url.trim(),
+    );
   return m ? m[1]!.toLowerCase() : null;
 }

@@ -9,7 +9,16 @@ import { fnv1a } from '../features.ts';
 import { extractBodyText } from './body-text.ts';
 import { linkDomain, URL_PATTERN } from './content.ts';
 import { htmlToText } from './html-text.ts';
-import { isHashBusterCount, isWordChar, maskClass, maskToken, NUMBER_MASK, RANDOM_MASK, tokenize, VOWEL_BITS } from './mask.ts';
+import {
+  isHashBusterCount,
+  isWordChar,
+  maskClass,
+  maskToken,
+  NUMBER_MASK,
+  RANDOM_MASK,
+  tokenize,
+  VOWEL_BITS,
+} from './mask.ts';
 
 const NUMBER_HASH = fnv1a(NUMBER_MASK);
 const RANDOM_HASH = fnv1a(RANDOM_MASK);
@@ -27,7 +36,8 @@ export function textTokenHashes(original: string, domains: Set<string>, out: num
   const text = original.toLowerCase();
   const links: Array<{ start: number; end: number; domain: string | null }> = [];
   if (text.includes('://') || text.includes('www.') || text.includes('@')) {
-    for (const m of text.matchAll(URL_PATTERN)) links.push({ start: m.index, end: m.index + m[0].length, domain: linkDomain(m[0]) });
+    for (const m of text.matchAll(URL_PATTERN))
+      links.push({ start: m.index, end: m.index + m[0].length, domain: linkDomain(m[0]) });
   }
   let link = 0;
   let linkStart = links.length > 0 ? links[0]!.start : -1;
@@ -60,7 +70,12 @@ export function textTokenHashes(original: string, domains: Set<string>, out: num
       linkStart = link < links.length ? links[link]!.start : -1;
       continue;
     }
-    const word = c < 0 ? false : c < 0x80 ? (c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) : isWordChar(text, i);
+    const word =
+      c < 0
+        ? false
+        : c < 0x80
+          ? (c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a)
+          : isWordChar(text, i);
     if (word) {
       if (start < 0) {
         start = i;
@@ -84,12 +99,14 @@ export function textTokenHashes(original: string, domains: Set<string>, out: num
       start = -1;
     }
     if (c === -1 || c === LF) {
-      if (line.length > 0 && !isHashBusterCount(line.length, random)) for (const t of line) if (out.length < room) out.push(t);
+      if (line.length > 0 && !isHashBusterCount(line.length, random))
+        for (const t of line) if (out.length < room) out.push(t);
       line.length = 0;
       random = 0;
     }
   }
-  if (line.length > 0 && !isHashBusterCount(line.length, random)) for (const t of line) if (out.length < room) out.push(t);
+  if (line.length > 0 && !isHashBusterCount(line.length, random))
+    for (const t of line) if (out.length < room) out.push(t);
 }
 
 /** normalizeContent (content.ts) with the body as token hashes. */

@@ -158,7 +158,19 @@ export async function up(knex: Knex): Promise<void> {
 }
 
 export async function down(knex: Knex): Promise<void> {
-  for (const table of ['custody_events', 'rejections', 'samples', 'wrappers', 'accounts', 'deliveries', 'messages', 'items', 'acquisitions', 'parties', 'cases']) {
+  for (const table of [
+    'custody_events',
+    'rejections',
+    'samples',
+    'wrappers',
+    'accounts',
+    'deliveries',
+    'messages',
+    'items',
+    'acquisitions',
+    'parties',
+    'cases',
+  ]) {
     await knex.schema.dropTableIfExists(table);
   }
 }

@@ -55,7 +55,10 @@ export async function up(knex: Knex): Promise<void> {
     t.bigInteger('item_id').primary();
     t.integer('case_id').notNullable().references('id').inTable('cases');
     t.string('account', 320);
-    /** 52-bit prefix of the account's SHA-256 (keys.ts compactKey): an integer index grows cheaply at ingest, a text one does not. */
+    /**
+     * 52-bit prefix of the account's SHA-256 (keys.ts compactKey): an integer index grows cheaply at ingest, a text one
+     * does not.
+     */
     t.bigInteger('account_key');
     t.string('account_rank', 16);
     t.text('account_evidence').notNullable();
@@ -112,7 +115,16 @@ export async function up(knex: Knex): Promise<void> {
 }
 
 export async function down(knex: Knex): Promise<void> {
-  for (const table of ['defendant_members', 'defendants', 'volume_parties', 'volume_days', 'volume_recipients', 'item_attributions', 'originating_ips', 'accounts']) {
+  for (const table of [
+    'defendant_members',
+    'defendants',
+    'volume_parties',
+    'volume_days',
+    'volume_recipients',
+    'item_attributions',
+    'originating_ips',
+    'accounts',
+  ]) {
     await knex.schema.dropTableIfExists(table);
   }
   await knex.schema.createTable('accounts', (t) => {

@@ -39,5 +39,6 @@ export async function up(knex: Knex): Promise<void> {
 }
 
 export async function down(knex: Knex): Promise<void> {
-  for (const table of ['campaign_members', 'campaigns', 'message_fingerprints']) await knex.schema.dropTableIfExists(table);
+  for (const table of ['campaign_members', 'campaigns', 'message_fingerprints'])
+    await knex.schema.dropTableIfExists(table);
 }

@@ -120,7 +120,9 @@ function mailbox(tokens: Token[], problems: string[] | undefined): Address | nul
   if (angle >= 0) {
     const address = angleAddress((tokens[angle] as Token).text);
     const name =
-      phrase(tokens, 0, angle, problems) || phrase(tokens, angle + 1, tokens.length, problems) || comments(tokens, problems);
+      phrase(tokens, 0, angle, problems) ||
+      phrase(tokens, angle + 1, tokens.length, problems) ||
+      comments(tokens, problems);
     return address === '' && name === '' ? null : { address, name };
   }
 
@@ -178,8 +180,9 @@ function mailbox(tokens: Token[], problems: string[] | undefined): Address | nul
     }
     const address = joinAddress(localPart(tokens, localStart, at), domainPart(tokens, at + 1, domainEnd));
     const name =
-      collapseSpace(`${phrase(tokens, 0, localStart, problems)} ${phrase(tokens, domainEnd, tokens.length, problems)}`) ||
-      comments(tokens, problems);
+      collapseSpace(
+        `${phrase(tokens, 0, localStart, problems)} ${phrase(tokens, domainEnd, tokens.length, problems)}`,
+      ) || comments(tokens, problems);
     return { address, name };
   }
 
@@ -225,7 +228,8 @@ export function parseAddresses(value: string, problems?: string[]): Address[] {
   };
   for (const t of tokens) {
     if (t.type === 'special' && (t.text === ',' || t.text === ';')) flush();
-    else if (t.type === 'special' && t.text === ':') entry = []; // group name ("undisclosed-recipients:") or "mailto:"
+    else if (t.type === 'special' && t.text === ':')
+      entry = []; // group name ("undisclosed-recipients:") or "mailto:"
     else entry.push(t);
   }
   flush();

@@ -6,14 +6,46 @@
  */
 
 const MONTHS: Record<string, number> = {
-  jan: 0, feb: 1, mar: 2, apr: 3, may: 4, jun: 5, jul: 6, aug: 7, sep: 8, oct: 9, nov: 10, dec: 11,
+  jan: 0,
+  feb: 1,
+  mar: 2,
+  apr: 3,
+  may: 4,
+  jun: 5,
+  jul: 6,
+  aug: 7,
+  sep: 8,
+  oct: 9,
+  nov: 10,
+  dec: 11,
 };
 
 /** Zone names to minutes east of UTC. RFC 5322 4.3, plus a few common unambiguous ones. */
 const ZONES: Record<string, number> = {
-  ut: 0, utc: 0, gmt: 0, z: 0,
-  est: -300, edt: -240, cst: -360, cdt: -300, mst: -420, mdt: -360, pst: -480, pdt: -420,
-  cet: 60, cest: 120, met: 60, mest: 120, eet: 120, eest: 180, wet: 0, west: 60, bst: 60, jst: 540, kst: 540, hkt: 480,
+  ut: 0,
+  utc: 0,
+  gmt: 0,
+  z: 0,
+  est: -300,
+  edt: -240,
+  cst: -360,
+  cdt: -300,
+  mst: -420,
+  mdt: -360,
+  pst: -480,
+  pdt: -420,
+  cet: 60,
+  cest: 120,
+  met: 60,
+  mest: 120,
+  eet: 120,
+  eest: 180,
+  wet: 0,
+  west: 60,
+  bst: 60,
+  jst: 540,
+  kst: 540,
+  hkt: 480,
 };
 
 const TIME = /^(\d{1,2}):(\d{1,2})(?::(\d{1,2})(?:\.\d+)?)?$/;
@@ -40,7 +72,8 @@ function fullYear(token: string): number | null {
  * Null for a numeric zone that is still not one ("01800").
  */
 function zoneOffset(token: string | undefined): number | null {
-  if (token === undefined || /^[a-z]+$/i.test(token)) return token === undefined ? 0 : (ZONES[token.toLowerCase()] ?? 0);
+  if (token === undefined || /^[a-z]+$/i.test(token))
+    return token === undefined ? 0 : (ZONES[token.toLowerCase()] ?? 0);
   const m = NUMERIC_ZONE.exec(token);
   if (m !== null) {
     const minutes = Number(m[3]);
@@ -56,8 +89,17 @@ function zoneOffset(token: string | undefined): number | null {
   return null;
 }
 
-function build(year: number, mon: number, day: number, h: number, mi: number, s: number, offset: number): string | null {
-  if (mon < 0 || mon > 11 || year < 1900 || year > 9999 || day < 1 || day > 31 || h > 23 || mi > 59 || s > 60) return null;
+function build(
+  year: number,
+  mon: number,
+  day: number,
+  h: number,
+  mi: number,
+  s: number,
+  offset: number,
+): string | null {
+  if (mon < 0 || mon > 11 || year < 1900 || year > 9999 || day < 1 || day > 31 || h > 23 || mi > 59 || s > 60)
+    return null;
   const ms = Date.UTC(year, mon, day, h, mi, s);
   // Reject Feb 30 and kin: the day must survive the round trip.
   const check = new Date(Date.UTC(year, mon, day));
@@ -70,16 +112,28 @@ function build(year: number, mon: number, day: number, h: number, mi: number, s:
 
 /** "Wed, 21 Aug 2002 20:31:57 -1600" => "2002-08-22T12:31:57.000Z"; null when it does not parse. */
 export function parseMailDate(value: string): string | null {
-  const text = value.replace(/\([^()]*\)/g, ' ').replace(/,/g, ' ').trim();
+  const text = value
+    .replace(/\([^()]*\)/g, ' ')
+    .replace(/,/g, ' ')
+    .trim();
   const iso = ISO.exec(text);
   if (iso !== null) {
     const offset = zoneOffset(iso[7] === undefined || /^z$/i.test(iso[7]) ? undefined : iso[7]);
     if (offset === null) return null;
-    return build(Number(iso[1]), Number(iso[2]) - 1, Number(iso[3]), Number(iso[4]), Number(iso[5]), Number(iso[6] ?? 0), offset);
+    return build(
+      Number(iso[1]),
+      Number(iso[2]) - 1,
+      Number(iso[3]),
+      Number(iso[4]),
+      Number(iso[5]),
+      Number(iso[6] ?? 0),
+      offset,
+    );
   }
   const tokens = text.split(/\s+/);
   // A leading weekday (any word that is not a month) is ignored.
-  if (tokens.length > 0 && /^[a-z]+\.?$/i.test(tokens[0] as string) && month(tokens[0] as string) === undefined) tokens.shift();
+  if (tokens.length > 0 && /^[a-z]+\.?$/i.test(tokens[0] as string) && month(tokens[0] as string) === undefined)
+    tokens.shift();
   let day: number;
   let mon: number | undefined;
   let year: number | null;

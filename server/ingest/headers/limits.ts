@@ -16,7 +16,9 @@ export const MAX_HEADER_SECTION_BYTES = 1024 * 1024;
  */
 export const MAX_HEADER_FIELDS = 10_000;
 
-/** RFC 5322 section 2.1.1: a line must not exceed 998 octets (CRLF excluded). Longer lines are reported, still parsed. */
+/**
+ * RFC 5322 section 2.1.1: a line must not exceed 998 octets (CRLF excluded). Longer lines are reported, still parsed.
+ */
 export const MAX_LINE_OCTETS = 998;
 
 /** Charsets whose support is remembered; bounded because every spammer can invent new names. */

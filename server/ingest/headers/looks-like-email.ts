@@ -35,7 +35,10 @@ const MAGIC: Magic[] = [
   { bytes: [0x75, 0x73, 0x74, 0x61, 0x72], offset: 257, what: 'a tar archive' }, // ustar
   { bytes: [0x7f, 0x45, 0x4c, 0x46], what: 'an ELF executable' },
   { bytes: [0x4d, 0x5a], what: 'a Windows executable' }, // MZ
-  { bytes: [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1], what: 'an OLE file (Outlook .msg or old Office document)' },
+  {
+    bytes: [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1],
+    what: 'an OLE file (Outlook .msg or old Office document)',
+  },
   { bytes: [0x53, 0x51, 0x4c, 0x69, 0x74, 0x65, 0x20, 0x66], what: 'an SQLite database' }, // "SQLite f"
   { bytes: [0x00, 0x00, 0x00], what: 'binary data' },
 ];
@@ -63,6 +66,7 @@ export function looksLikeEmail(raw: Buffer): EmailCheck {
   if (firstLine.startsWith('From ')) {
     return { ok: false, reason: 'not an email: starts with an mbox "From " line (split the mbox first)' };
   }
-  if (firstLine.trim() === '') return { ok: false, reason: 'not an email: no header field at the start (starts with a blank line)' };
+  if (firstLine.trim() === '')
+    return { ok: false, reason: 'not an email: no header field at the start (starts with a blank line)' };
   return { ok: false, reason: 'not an email: no header field at the start' };
 }

@@ -12,7 +12,10 @@ export interface HeaderField {
 
 /** One mailbox from an address header. */
 export interface Address {
-  /** "local@domain": domain lowercased, local part as written (unquoted when the quotes were only syntax); '' when none is recoverable. */
+  /**
+   * "local@domain": domain lowercased, local part as written (unquoted when the quotes were only syntax); '' when none
+   * is recoverable.
+   */
   address: string;
   /** Decoded display name, or ''. */
   name: string;

@@ -63,7 +63,9 @@ export class ChunkReader {
 
   /** Reads and drops the rest (so a meter below sees every byte). */
   async drain(): Promise<void> {
-    while ((await this.read()) !== null) { /* drop */ }
+    while ((await this.read()) !== null) {
+      /* drop */
+    }
   }
 
   private async pull(): Promise<Buffer | null> {

@@ -16,7 +16,11 @@ import { SNIFF_BYTES, sniff } from './sniff.ts';
 import { openZipBuffer, readZipEntries } from './zip-archive.ts';
 import type { Position, ReadContext } from './zip-archive.ts';
 
-export async function* readContent(source: ChunkReader, position: Position, context: ReadContext): AsyncGenerator<SourceEvent> {
+export async function* readContent(
+  source: ChunkReader,
+  position: Position,
+  context: ReadContext,
+): AsyncGenerator<SourceEvent> {
   const { limits } = context;
   const kind = sniff(await source.peek(SNIFF_BYTES));
   if (kind === 'zip' || kind === 'gzip') {
@@ -29,7 +33,8 @@ export async function* readContent(source: ChunkReader, position: Position, cont
     case 'zip': {
       // Random access is needed: an archive inside an archive is held in memory, within a limit.
       const bytes = await source.readAll(limits.maxNestedZipBytes);
-      if (bytes === null) throw new Rejection(`ZIP inside an archive larger than ${limits.maxNestedZipBytes} bytes (maxNestedZipBytes)`);
+      if (bytes === null)
+        throw new Rejection(`ZIP inside an archive larger than ${limits.maxNestedZipBytes} bytes (maxNestedZipBytes)`);
       let zipfile;
       try {
         zipfile = await openZipBuffer(bytes);
@@ -76,14 +81,21 @@ async function* readMbox(source: ChunkReader, position: Position, context: ReadC
 function mboxEntryEvents(entry: MboxEntry, mboxLocator: string, context: ReadContext): SourceEvent[] {
   const locator = mboxEntryLocator(mboxLocator, entry.number);
   if (entry.bytes === null) {
-    return [rejected(locator, `message larger than ${context.limits.maxMessageBytes} bytes (maxMessageBytes)`, entry.size)];
+    return [
+      rejected(locator, `message larger than ${context.limits.maxMessageBytes} bytes (maxMessageBytes)`, entry.size),
+    ];
   }
   if (entry.bytes.length === 0) return [rejected(locator, 'empty mbox entry', 0)];
   return messageEvents(entry.bytes, locator, entry.envelopeSender, context);
 }
 
 /** One message: a sample, or a wrapper followed by the samples it carries. */
-export function messageEvents(bytes: Buffer, locator: string, envelopeSender: string | null, context: Pick<ReadContext, 'limits' | 'unwrapForwards'>): SourceEvent[] {
+export function messageEvents(
+  bytes: Buffer,
+  locator: string,
+  envelopeSender: string | null,
+  context: Pick<ReadContext, 'limits' | 'unwrapForwards'>,
+): SourceEvent[] {
   let unwrapped = null;
   try {
     unwrapped = unwrapMessage(bytes, context.unwrapForwards, context.limits);

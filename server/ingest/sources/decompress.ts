@@ -41,9 +41,16 @@ export type Codec = 'gzip' | 'deflate-raw';
  * The decompressed chunks of `source`. Call `return()` on the generator when stopping early:
  * it stops the feeding loop before the source is read by anyone else.
  */
-export async function* decompress(source: ChunkReader, codec: Codec, budget: InputBudget, limits: BombLimits): AsyncGenerator<Buffer> {
+export async function* decompress(
+  source: ChunkReader,
+  codec: Codec,
+  budget: InputBudget,
+  limits: BombLimits,
+): AsyncGenerator<Buffer> {
   const zlib: Transform = codec === 'gzip' ? createGunzip() : createInflateRaw();
-  zlib.on('error', () => { /* surfaced through the iteration below */ });
+  zlib.on('error', () => {
+    /* surfaced through the iteration below */
+  });
   const abort = new AbortController();
   let inBytes = 0;
   const feeding = (async (): Promise<void> => {

@@ -20,8 +20,14 @@ export function listDirectory(dir: string): Dirent[] {
 }
 
 /** Depth-first with an explicit stack (no generator per directory level). */
-export async function* walkDirectory(dir: string, entries: Dirent[], context: Omit<ReadContext, 'budget'>): AsyncGenerator<SourceEvent> {
-  const stack: Array<{ dir: string; locator: string; entries: Dirent[]; next: number }> = [{ dir, locator: '', entries, next: 0 }];
+export async function* walkDirectory(
+  dir: string,
+  entries: Dirent[],
+  context: Omit<ReadContext, 'budget'>,
+): AsyncGenerator<SourceEvent> {
+  const stack: Array<{ dir: string; locator: string; entries: Dirent[]; next: number }> = [
+    { dir, locator: '', entries, next: 0 },
+  ];
   while (stack.length > 0) {
     const level = stack[stack.length - 1] as (typeof stack)[number];
     const entry = level.entries[level.next];

@@ -35,7 +35,10 @@ export async function* readSource(path: string, options: SourceOptions): AsyncGe
   try {
     isDirectory = statSync(path).isDirectory();
   } catch (err) {
-    throw new SpamcaseError('INPUT_UNREADABLE', `cannot read input ${path}: ${fsErrorReason(err)}`, { cause: err, details: { path } });
+    throw new SpamcaseError('INPUT_UNREADABLE', `cannot read input ${path}: ${fsErrorReason(err)}`, {
+      cause: err,
+      details: { path },
+    });
   }
   if (!isDirectory) {
     const events = readInputFile(path, escapeName(basename(path)), context, { noFollow: false });
@@ -50,7 +53,10 @@ export async function* readSource(path: string, options: SourceOptions): AsyncGe
   try {
     entries = listDirectory(path);
   } catch (err) {
-    throw new SpamcaseError('INPUT_UNREADABLE', `cannot read directory ${path}: ${fsErrorReason(err)}`, { cause: err, details: { path } });
+    throw new SpamcaseError('INPUT_UNREADABLE', `cannot read directory ${path}: ${fsErrorReason(err)}`, {
+      cause: err,
+      details: { path },
+    });
   }
   yield* walkDirectory(path, entries, context);
 }

@@ -61,7 +61,13 @@ export function unwrapMessage(message: Buffer, unwrapForwards: boolean, limits: 
 }
 
 /** ARF and DSN: the first message (or header) part among the report's direct parts. */
-function unwrapReport(message: Buffer, root: Part, kind: 'arf' | 'bounce', limits: MimeLimits, budget: { parts: number }): Unwrapped | null {
+function unwrapReport(
+  message: Buffer,
+  root: Part,
+  kind: 'arf' | 'bounce',
+  limits: MimeLimits,
+  budget: { parts: number },
+): Unwrapped | null {
   let inner: Buffer | null = null;
   let envelopeSender: string | null = null;
   for (const part of childParts(message, root, limits, budget)) {
@@ -76,7 +82,14 @@ function unwrapReport(message: Buffer, root: Part, kind: 'arf' | 'bounce', limit
 }
 
 /** message/rfc822 parts anywhere in the tree (not inside each other), depth-first. */
-function collectMessageParts(message: Buffer, part: Part, depth: number, limits: MimeLimits, budget: { parts: number }, found: Part[]): void {
+function collectMessageParts(
+  message: Buffer,
+  part: Part,
+  depth: number,
+  limits: MimeLimits,
+  budget: { parts: number },
+  found: Part[],
+): void {
   if (MESSAGE_TYPES.has(part.mimeType)) {
     found.push(part);
     return;
@@ -94,7 +107,9 @@ function childParts(message: Buffer, parent: Part, limits: MimeLimits, budget: {
   budget.parts -= ranges.length;
   // In a multipart/digest a part without Content-Type is a message (RFC 2046 section 5.1.5).
   const defaultType = parent.mimeType === 'multipart/digest' ? 'message/rfc822' : 'text/plain';
-  return ranges.map(([start, end]) => readPart(message, locateEntity(message, start, end, limits.maxHeaderBytes), defaultType));
+  return ranges.map(([start, end]) =>
+    readPart(message, locateEntity(message, start, end, limits.maxHeaderBytes), defaultType),
+  );
 }
 
 function readPart(message: Buffer, entity: Entity, defaultType: string): Part {

@@ -35,13 +35,20 @@ export interface InputFileOptions {
  * and its events come as an array (the fast path, without generator overhead); a large file comes
  * as a generator that owns the open descriptor, which must be iterated to the end or returned.
  */
-export function readInputFile(path: string, locator: string, context: Omit<ReadContext, 'budget'>, options: InputFileOptions): SourceEvent[] | AsyncGenerator<SourceEvent> {
+export function readInputFile(
+  path: string,
+  locator: string,
+  context: Omit<ReadContext, 'budget'>,
+  options: InputFileOptions,
+): SourceEvent[] | AsyncGenerator<SourceEvent> {
   let fd: number;
   try {
     fd = openSync(path, options.noFollow ? OPEN_FLAGS | constants.O_NOFOLLOW : OPEN_FLAGS);
   } catch (err) {
     const code = (err as { code?: unknown }).code;
-    return [rejected(locator, code === 'ELOOP' ? 'symbolic link not followed' : `cannot open file: ${fsErrorReason(err)}`)];
+    return [
+      rejected(locator, code === 'ELOOP' ? 'symbolic link not followed' : `cannot open file: ${fsErrorReason(err)}`),
+    ];
   }
   const readContext: ReadContext = { ...context, budget: { extractedBytes: 0, entries: 0 } };
   const position: Position = { locator, depth: 0, layers: 0 };
@@ -97,11 +104,19 @@ function readWhole(fd: number, size: number): Buffer {
   return length === size ? buf : buf.subarray(0, length);
 }
 
-async function* readLoaded(bytes: Buffer, sha256: string, kind: ContentKind, position: Position, context: ReadContext): AsyncGenerator<SourceEvent> {
+async function* readLoaded(
+  bytes: Buffer,
+  sha256: string,
+  kind: ContentKind,
+  position: Position,
+  context: ReadContext,
+): AsyncGenerator<SourceEvent> {
   const { locator } = position;
   try {
     if (kind === 'zip') {
-      const zipfile = await openZipBuffer(bytes).catch((err: unknown) => { throw asRejection(err, 'corrupt ZIP archive'); });
+      const zipfile = await openZipBuffer(bytes).catch((err: unknown) => {
+        throw asRejection(err, 'corrupt ZIP archive');
+      });
       yield* readZipEntries(zipfile, { ...position, layers: 1 }, context, readContent);
     } else {
       yield* readContent(ChunkReader.of(bytes), position, context);
@@ -137,7 +152,9 @@ async function* readStreamed(fd: number, position: Position, context: ReadContex
         return;
       }
       try {
-        const zipfile = await openZipFd(fd).catch((err: unknown) => { throw asRejection(err, 'corrupt ZIP archive'); });
+        const zipfile = await openZipFd(fd).catch((err: unknown) => {
+          throw asRejection(err, 'corrupt ZIP archive');
+        });
         fdOwnedByZip = true; // yauzl closes the descriptor when the archive is closed
         yield* readZipEntries(zipfile, { ...position, layers: 1 }, context, readContent);
       } catch (err) {

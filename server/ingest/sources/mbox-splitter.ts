@@ -70,7 +70,8 @@ export class MboxSplitter {
         this.lineBytes += end - pos;
         pos = end;
         if (nl === -1) break;
-        this.trailingBlank = this.lineBytes === 1 || (this.lineBytes === 2 && this.lineFirstByte === CR) ? this.lineBytes : 0;
+        this.trailingBlank =
+          this.lineBytes === 1 || (this.lineBytes === 2 && this.lineFirstByte === CR) ? this.lineBytes : 0;
         this.lineBytes = 0;
         this.mode = 'lineStart';
         continue;

@@ -38,14 +38,20 @@ export function locateEntity(buf: Buffer, start: number, end: number, maxHeaderB
     const nl = buf.indexOf(LF, pos);
     if (nl === -1 || nl >= limit) break;
     if (buf[nl + 1] === LF && nl + 1 < end) return { start, headerEnd: nl + 1, bodyStart: nl + 2, end };
-    if (buf[nl + 1] === CR && buf[nl + 2] === LF && nl + 2 < end) return { start, headerEnd: nl + 1, bodyStart: nl + 3, end };
+    if (buf[nl + 1] === CR && buf[nl + 2] === LF && nl + 2 < end)
+      return { start, headerEnd: nl + 1, bodyStart: nl + 3, end };
     pos = nl + 1;
   }
   return { start, headerEnd: limit, bodyStart: end, end };
 }
 
 /** Header fields of a header section (unfolded, names in lower case), limited to `wanted` names. */
-export function readHeaderFields(buf: Buffer, start: number, end: number, wanted: ReadonlySet<string>): Map<string, string> {
+export function readHeaderFields(
+  buf: Buffer,
+  start: number,
+  end: number,
+  wanted: ReadonlySet<string>,
+): Map<string, string> {
   const fields = new Map<string, string>();
   const lines = buf.toString('latin1', start, end).split(/\r?\n/);
   let name: string | null = null;
@@ -113,7 +119,13 @@ export function parseContentType(value: string | undefined): ContentType {
  * epilogue are dropped. A body without the closing delimiter ends its last part at `end`
  * (truncated reports are common). At most `maxParts` parts are returned.
  */
-export function splitMultipart(buf: Buffer, start: number, end: number, boundary: string, maxParts: number): Array<[number, number]> {
+export function splitMultipart(
+  buf: Buffer,
+  start: number,
+  end: number,
+  boundary: string,
+  maxParts: number,
+): Array<[number, number]> {
   const parts: Array<[number, number]> = [];
   if (boundary === '' || boundary.length > 200) return parts;
   const delimiter = Buffer.from(`--${boundary}`, 'latin1');
@@ -131,7 +143,8 @@ export function splitMultipart(buf: Buffer, start: number, end: number, boundary
     if (close) k += 2;
     while (k < end && (buf[k] === SP || buf[k] === TAB)) k += 1;
     const atLineEnd = k >= end || buf[k] === LF || (buf[k] === CR && buf[k + 1] === LF);
-    if (!atLineEnd && !close) { // a longer boundary that starts with this one
+    if (!atLineEnd && !close) {
+      // a longer boundary that starts with this one
       pos = idx + 1;
       continue;
     }

@@ -28,11 +28,13 @@ export function decodeQuotedPrintable(body: Buffer): Buffer {
       continue;
     }
     const next = body[i + 1];
-    if (next === LF) { // soft line break '=\n'
+    if (next === LF) {
+      // soft line break '=\n'
       i += 1;
       continue;
     }
-    if (next === CR && body[i + 2] === LF) { // soft line break '=\r\n'
+    if (next === CR && body[i + 2] === LF) {
+      // soft line break '=\r\n'
       i += 2;
       continue;
     }

@@ -17,7 +17,12 @@ import { escapeName, memberLocator } from './locator.ts';
 import { Rejection, asRejection } from './rejection.ts';
 
 /** decodeStrings off: yauzl would abort the whole archive on one unsafe name; names are checked here. */
-export const ZIP_OPTIONS: yauzl.Options = { lazyEntries: true, validateEntrySizes: true, decodeStrings: false, autoClose: false };
+export const ZIP_OPTIONS: yauzl.Options = {
+  lazyEntries: true,
+  validateEntrySizes: true,
+  decodeStrings: false,
+  autoClose: false,
+};
 
 const METHOD_STORED = 0;
 const METHOD_DEFLATED = 8;
@@ -36,7 +41,11 @@ export interface ReadContext {
 }
 
 /** Reads a unit's bytes: sniff and dispatch (content.ts). Passed in to keep the modules acyclic. */
-export type ContentReader = (source: ChunkReader, position: Position, context: ReadContext) => AsyncGenerator<SourceEvent>;
+export type ContentReader = (
+  source: ChunkReader,
+  position: Position,
+  context: ReadContext,
+) => AsyncGenerator<SourceEvent>;
 
 export function openZipBuffer(bytes: Buffer): Promise<ZipFile> {
   return yauzl.fromBufferPromise(bytes, ZIP_OPTIONS);
@@ -57,9 +66,16 @@ const S_IFLNK = 0o120000;
 /** Fixed part of a ZIP local file header (APPNOTE 4.3.7). */
 const LOCAL_HEADER_BYTES = 30;
 
-export async function* readZipEntries(zipfile: ZipFile, archive: Position, context: ReadContext, readContent: ContentReader): AsyncGenerator<SourceEvent> {
+export async function* readZipEntries(
+  zipfile: ZipFile,
+  archive: Position,
+  context: ReadContext,
+  readContent: ContentReader,
+): AsyncGenerator<SourceEvent> {
   let zipError: unknown = null;
-  zipfile.on('error', (err: unknown) => { zipError = err; });
+  zipfile.on('error', (err: unknown) => {
+    zipError = err;
+  });
   const occurrences = new Map<string, number>();
   // Overlapping entries (several central directory entries over one local file: the
   // "overlapping files" zip bomb, or one stored message counted many times) are refused: the same
@@ -77,7 +93,10 @@ export async function* readZipEntries(zipfile: ZipFile, archive: Position, conte
       if (entry === null) return;
       context.budget.entries += 1;
       if (context.budget.entries > context.limits.maxArchiveEntries) {
-        throw new Rejection(`more than ${context.limits.maxArchiveEntries} archive entries (maxArchiveEntries)`, 'input');
+        throw new Rejection(
+          `more than ${context.limits.maxArchiveEntries} archive entries (maxArchiveEntries)`,
+          'input',
+        );
       }
       const name = yauzl.getFileNameLowLevel(entry.generalPurposeBitFlag, entry.fileNameRaw, entry.extraFields, true);
       const occurrence = (occurrences.get(name) ?? 0) + 1;
@@ -101,11 +120,15 @@ export async function* readZipEntries(zipfile: ZipFile, archive: Position, conte
         continue;
       }
       const start = entry.relativeOffsetOfLocalHeader;
-      const overlaps = localHeaders.has(start) || (previous !== null && start >= previous.start && start < previous.end);
+      const overlaps =
+        localHeaders.has(start) || (previous !== null && start >= previous.start && start < previous.end);
       localHeaders.add(start);
       previous = { start, end: start + LOCAL_HEADER_BYTES + entry.compressedSize };
       if (overlaps) {
-        yield rejected(locator, 'overlapping archive entry: its data is shared with an earlier member (zip bomb technique)');
+        yield rejected(
+          locator,
+          'overlapping archive entry: its data is shared with an earlier member (zip bomb technique)',
+        );
         continue;
       }
       const member: Position = { locator, depth: archive.depth + 1, layers: archive.layers };
@@ -123,7 +146,13 @@ export function isUnsafePath(name: string): boolean {
   return name.split(/[/\\]/).includes('..');
 }
 
-async function* readMember(zipfile: ZipFile, entry: Entry, member: Position, context: ReadContext, readContent: ContentReader): AsyncGenerator<SourceEvent> {
+async function* readMember(
+  zipfile: ZipFile,
+  entry: Entry,
+  member: Position,
+  context: ReadContext,
+  readContent: ContentReader,
+): AsyncGenerator<SourceEvent> {
   const { limits, budget } = context;
   let raw: Readable | null = null;
   let inflated: AsyncGenerator<Buffer> | null = null;
@@ -135,26 +164,38 @@ async function* readMember(zipfile: ZipFile, entry: Entry, member: Position, con
     } catch (err) {
       throw asRejection(err, 'corrupt archive entry');
     }
-    raw.on('error', () => { /* surfaced through the iteration */ });
+    raw.on('error', () => {
+      /* surfaced through the iteration */
+    });
     let content: AsyncIterator<Buffer>;
     if (entry.compressionMethod === METHOD_DEFLATED) {
       inflated = decompress(new ChunkReader(raw[Symbol.asyncIterator]()), 'deflate-raw', budget, limits);
       content = inflated;
     } else {
       const stored = raw[Symbol.asyncIterator]();
-      content = { next: async () => {
-        const result = await stored.next() as IteratorResult<Buffer>;
-        if (result.done !== true) chargeExtracted(budget, result.value.length, limits);
-        return result;
-      } };
+      content = {
+        next: async () => {
+          const result = (await stored.next()) as IteratorResult<Buffer>;
+          if (result.done !== true) chargeExtracted(budget, result.value.length, limits);
+          return result;
+        },
+      };
     }
     let crc = 0;
-    reader = new ChunkReader(meter.wrap(content, (chunk) => { crc = crc32(chunk, crc); }, () => {
-      if (meter.size !== entry.uncompressedSize) {
-        throw new Rejection(`corrupt archive entry: ${meter.size} bytes, header says ${entry.uncompressedSize}`);
-      }
-      if (crc !== entry.crc32) throw new Rejection('corrupt archive entry: CRC-32 mismatch');
-    }));
+    reader = new ChunkReader(
+      meter.wrap(
+        content,
+        (chunk) => {
+          crc = crc32(chunk, crc);
+        },
+        () => {
+          if (meter.size !== entry.uncompressedSize) {
+            throw new Rejection(`corrupt archive entry: ${meter.size} bytes, header says ${entry.uncompressedSize}`);
+          }
+          if (crc !== entry.crc32) throw new Rejection('corrupt archive entry: CRC-32 mismatch');
+        },
+      ),
+    );
     yield* readContent(reader, member, context);
     await reader.drain();
     yield fileRead(member.locator, member.depth, meter.size, meter.digest());
@@ -183,9 +224,18 @@ function nextEntry(zipfile: ZipFile, pendingError: () => unknown): Promise<Entry
       zipfile.removeListener('end', onEnd);
       zipfile.removeListener('error', onError);
     };
-    const onEntry = (entry: Entry): void => { cleanup(); resolve(entry); };
-    const onEnd = (): void => { cleanup(); resolve(null); };
-    const onError = (err: unknown): void => { cleanup(); reject(err); };
+    const onEntry = (entry: Entry): void => {
+      cleanup();
+      resolve(entry);
+    };
+    const onEnd = (): void => {
+      cleanup();
+      resolve(null);
+    };
+    const onError = (err: unknown): void => {
+      cleanup();
+      reject(err);
+    };
     zipfile.on('entry', onEntry);
     zipfile.on('end', onEnd);
     zipfile.on('error', onError);

@@ -7,7 +7,14 @@ import type { Request, Response } from 'express';
 import type { Knex } from 'knex';
 import type { RequestState, RouteDef } from '../http.ts';
 import type { WebDeps } from '../routes.ts';
-import { accountItems, dailySeries, listAccounts, listOriginatingIps, MAX_LIST_LIMIT, type ListOptions } from '../../attribution/queries.ts';
+import {
+  accountItems,
+  dailySeries,
+  listAccounts,
+  listOriginatingIps,
+  MAX_LIST_LIMIT,
+  type ListOptions,
+} from '../../attribution/queries.ts';
 import { changeDefendant, createDefendant, listDefendants, suggestDefendants } from '../../attribution/defendants.ts';
 import { deliveriesChart } from '../chart.ts';
 import { isSpamcaseError, SpamcaseError } from '../../errors.ts';
@@ -27,7 +34,8 @@ export interface VolumeListQuery extends ListOptions {
 /** Sort, order, search and page of an account or IP list, from the query string (validated). */
 export function volumeQuery(req: Request): VolumeListQuery {
   const sort = queryString(req, 'sort', 12) ?? 'deliveries';
-  if (!(VOLUME_SORTS as readonly string[]).includes(sort)) throw new SpamcaseError('INVALID_INPUT', `sort must be one of ${VOLUME_SORTS.join(', ')}`);
+  if (!(VOLUME_SORTS as readonly string[]).includes(sort))
+    throw new SpamcaseError('INVALID_INPUT', `sort must be one of ${VOLUME_SORTS.join(', ')}`);
   const order = queryString(req, 'order', 4) === 'asc' ? 'asc' : 'desc';
   const offsetText = queryString(req, 'offset', 9) ?? '0';
   const offset = Number(offsetText);
@@ -35,15 +43,39 @@ export function volumeQuery(req: Request): VolumeListQuery {
   return { sort, order, offset, search: (queryString(req, 'q', 200) ?? '').trim(), limit: PAGE_SIZE };
 }
 
-function pager(q: VolumeListQuery, total: number): { prev: number | null; next: number | null; from: number; to: number } {
-  return { prev: q.offset > 0 ? Math.max(0, q.offset - PAGE_SIZE) : null, next: q.offset + PAGE_SIZE < total ? q.offset + PAGE_SIZE : null, from: total === 0 ? 0 : q.offset + 1, to: Math.min(total, q.offset + PAGE_SIZE) };
+function pager(
+  q: VolumeListQuery,
+  total: number,
+): { prev: number | null; next: number | null; from: number; to: number } {
+  return {
+    prev: q.offset > 0 ? Math.max(0, q.offset - PAGE_SIZE) : null,
+    next: q.offset + PAGE_SIZE < total ? q.offset + PAGE_SIZE : null,
+    from: total === 0 ? 0 : q.offset + 1,
+    to: Math.min(total, q.offset + PAGE_SIZE),
+  };
 }
 
-async function defendantsPage(deps: () => WebDeps, res: Response, state: RequestState, error: string | null, status = 200): Promise<void> {
+async function defendantsPage(
+  deps: () => WebDeps,
+  res: Response,
+  state: RequestState,
+  error: string | null,
+  status = 200,
+): Promise<void> {
   const c = state.access!.record;
   const knex = state.ctx.db.knex;
-  const [defendants, suggestions] = await Promise.all([listDefendants(knex, c.id), deps().headCache.get(knex, c.id, 'suggestions', '', () => suggestDefendants(knex, c.id))]);
-  renderPage(deps().templates, res, state, 'defendants.njk', { defendants, suggestions, error, section: 'defendants' }, status);
+  const [defendants, suggestions] = await Promise.all([
+    listDefendants(knex, c.id),
+    deps().headCache.get(knex, c.id, 'suggestions', '', () => suggestDefendants(knex, c.id)),
+  ]);
+  renderPage(
+    deps().templates,
+    res,
+    state,
+    'defendants.njk',
+    { defendants, suggestions, error, section: 'defendants' },
+    status,
+  );
 }
 
 /** Accounts or IPs typed one per line or separated by commas/spaces. */
@@ -73,7 +105,13 @@ function volumeListRoutes<R>(
       async handler(req, res, state) {
         const q = volumeQuery(req);
         const result = await list(state.ctx.db.knex, state.access!.record.id, q);
-        renderPage(deps().templates, res, state, template, { result, q, pages: pager(q, result.total), sorts: VOLUME_SORTS, section });
+        renderPage(deps().templates, res, state, template, {
+          result,
+          q,
+          pages: pager(q, result.total),
+          sorts: VOLUME_SORTS,
+          section,
+        });
       },
     },
     {
@@ -98,7 +136,10 @@ function volumeListRoutes<R>(
           async (after) => {
             const offset = Number(after ?? 0);
             const r = await list(state.ctx.db.knex, c.id, { ...q, offset, limit: CSV_CHUNK });
-            return { rows: r.rows, next: offset + r.rows.length < r.total && r.rows.length > 0 ? String(offset + r.rows.length) : null };
+            return {
+              rows: r.rows,
+              next: offset + r.rows.length < r.total && r.rows.length > 0 ? String(offset + r.rows.length) : null,
+            };
           },
           cells,
         );
@@ -109,7 +150,40 @@ function volumeListRoutes<R>(
 
 export function attributionRoutes(deps: () => WebDeps): RouteDef[] {
   return [
-    ...volumeListRoutes(deps, 'accounts', 'accounts.njk', listAccounts, ['address', 'provider', 'deliveries', 'items', 'messages', 'recipients', 'first_seen', 'last_seen', 'parties', 'evidence', 'signals', 'defendant'], (a) => [a.address, a.provider, a.deliveries, a.items, a.messages, a.recipients, a.firstSeen, a.lastSeen, a.parties.join('; '), a.evidence, a.signals.join('; '), a.defendant]),
+    ...volumeListRoutes(
+      deps,
+      'accounts',
+      'accounts.njk',
+      listAccounts,
+      [
+        'address',
+        'provider',
+        'deliveries',
+        'items',
+        'messages',
+        'recipients',
+        'first_seen',
+        'last_seen',
+        'parties',
+        'evidence',
+        'signals',
+        'defendant',
+      ],
+      (a) => [
+        a.address,
+        a.provider,
+        a.deliveries,
+        a.items,
+        a.messages,
+        a.recipients,
+        a.firstSeen,
+        a.lastSeen,
+        a.parties.join('; '),
+        a.evidence,
+        a.signals.join('; '),
+        a.defendant,
+      ],
+    ),
     {
       method: 'GET',
       path: '/cases/:slug/accounts/:address',
@@ -125,8 +199,12 @@ export function attributionRoutes(deps: () => WebDeps): RouteDef[] {
         if (!account) throw new SpamcaseError('NOT_FOUND', 'no such account in this case');
         const offsetText = queryString(req, 'offset', 9) ?? '0';
         const offset = Number(offsetText);
-        if (!Number.isInteger(offset) || offset < 0) throw new SpamcaseError('INVALID_INPUT', 'offset must be 0 or more');
-        const [series, items] = await Promise.all([dailySeries(knex, c.id, 'account', address), accountItems(knex, c.id, address, { limit: PAGE_SIZE + 1, offset })]);
+        if (!Number.isInteger(offset) || offset < 0)
+          throw new SpamcaseError('INVALID_INPUT', 'offset must be 0 or more');
+        const [series, items] = await Promise.all([
+          dailySeries(knex, c.id, 'account', address),
+          accountItems(knex, c.id, address, { limit: PAGE_SIZE + 1, offset }),
+        ]);
         renderPage(deps().templates, res, state, 'account.njk', {
           account,
           chart: deliveriesChart(series),
@@ -138,7 +216,36 @@ export function attributionRoutes(deps: () => WebDeps): RouteDef[] {
         });
       },
     },
-    ...volumeListRoutes(deps, 'ips', 'ips.njk', listOriginatingIps, ['ip', 'deliveries', 'items', 'messages', 'recipients', 'first_seen', 'last_seen', 'parties', 'evidence', 'defendant'], (a) => [a.ip, a.deliveries, a.items, a.messages, a.recipients, a.firstSeen, a.lastSeen, a.parties.join('; '), a.evidence, a.defendant]),
+    ...volumeListRoutes(
+      deps,
+      'ips',
+      'ips.njk',
+      listOriginatingIps,
+      [
+        'ip',
+        'deliveries',
+        'items',
+        'messages',
+        'recipients',
+        'first_seen',
+        'last_seen',
+        'parties',
+        'evidence',
+        'defendant',
+      ],
+      (a) => [
+        a.ip,
+        a.deliveries,
+        a.items,
+        a.messages,
+        a.recipients,
+        a.firstSeen,
+        a.lastSeen,
+        a.parties.join('; '),
+        a.evidence,
+        a.defendant,
+      ],
+    ),
     {
       method: 'GET',
       path: '/cases/:slug/defendants',

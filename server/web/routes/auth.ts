@@ -24,7 +24,10 @@ export function authRoutes(deps: () => WebDeps): RouteDef[] {
           state.session = session;
           setSessionCookie(req, res, id);
         }
-        renderPage(deps().templates, res, state, 'login.njk', { next: safeNext(queryString(req, 'next', 500)), error: null });
+        renderPage(deps().templates, res, state, 'login.njk', {
+          next: safeNext(queryString(req, 'next', 500)),
+          error: null,
+        });
       },
     },
     {
@@ -76,7 +79,8 @@ export function authRoutes(deps: () => WebDeps): RouteDef[] {
       access: 'signed-in',
       async handler(req, res, state) {
         const lang = bodyString(req, 'lang', 8);
-        if (lang !== '' && !(LANGS as readonly string[]).includes(lang)) throw new SpamcaseError('INVALID_INPUT', 'unknown language');
+        if (lang !== '' && !(LANGS as readonly string[]).includes(lang))
+          throw new SpamcaseError('INVALID_INPUT', 'unknown language');
         await setLanguage(state.ctx.db.knex, state.user!.id, lang === '' ? null : (lang as Lang));
         res.redirect(303, safeNext(bodyString(req, 'back', 500)));
       },

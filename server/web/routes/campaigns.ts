@@ -5,7 +5,13 @@
 import type { Request } from 'express';
 import type { RouteDef } from '../http.ts';
 import type { WebDeps } from '../routes.ts';
-import { CAMPAIGN_SORTS, campaignDetail, listCampaigns, MAX_LIST_LIMIT, type ListOptions } from '../../campaigns/queries.ts';
+import {
+  CAMPAIGN_SORTS,
+  campaignDetail,
+  listCampaigns,
+  MAX_LIST_LIMIT,
+  type ListOptions,
+} from '../../campaigns/queries.ts';
 import { explainMember } from '../../campaigns/explain.ts';
 import { SpamcaseError } from '../../errors.ts';
 import { queryString, renderPage } from './common.ts';
@@ -18,9 +24,12 @@ function offsetOf(req: Request): number {
   return offset;
 }
 
-function campaignQuery(req: Request): ListOptions & { sort: string; order: 'asc' | 'desc'; offset: number; search: string } {
+function campaignQuery(
+  req: Request,
+): ListOptions & { sort: string; order: 'asc' | 'desc'; offset: number; search: string } {
   const sort = queryString(req, 'sort', 10) ?? 'messages';
-  if (!(CAMPAIGN_SORTS as readonly string[]).includes(sort)) throw new SpamcaseError('INVALID_INPUT', `sort must be one of ${CAMPAIGN_SORTS.join(', ')}`);
+  if (!(CAMPAIGN_SORTS as readonly string[]).includes(sort))
+    throw new SpamcaseError('INVALID_INPUT', `sort must be one of ${CAMPAIGN_SORTS.join(', ')}`);
   const orderText = queryString(req, 'order', 4);
   const order = orderText === 'asc' || orderText === 'desc' ? orderText : sort === 'messages' ? 'desc' : 'asc';
   return { sort, order, offset: offsetOf(req), search: (queryString(req, 'q', 200) ?? '').trim(), limit: PAGE_SIZE };
@@ -35,8 +44,19 @@ export function campaignRoutes(deps: () => WebDeps): RouteDef[] {
       async handler(req, res, state) {
         const q = campaignQuery(req);
         const result = await listCampaigns(state.ctx.db.knex, state.access!.record.id, { ...q, servingRequest: true });
-        const pages = { prev: q.offset > 0 ? Math.max(0, q.offset - PAGE_SIZE) : null, next: q.offset + PAGE_SIZE < result.total ? q.offset + PAGE_SIZE : null, from: result.total === 0 ? 0 : q.offset + 1, to: Math.min(result.total, q.offset + PAGE_SIZE) };
-        renderPage(deps().templates, res, state, 'campaigns.njk', { result, q, pages, sorts: CAMPAIGN_SORTS, section: 'campaigns' });
+        const pages = {
+          prev: q.offset > 0 ? Math.max(0, q.offset - PAGE_SIZE) : null,
+          next: q.offset + PAGE_SIZE < result.total ? q.offset + PAGE_SIZE : null,
+          from: result.total === 0 ? 0 : q.offset + 1,
+          to: Math.min(result.total, q.offset + PAGE_SIZE),
+        };
+        renderPage(deps().templates, res, state, 'campaigns.njk', {
+          result,
+          q,
+          pages,
+          sorts: CAMPAIGN_SORTS,
+          section: 'campaigns',
+        });
       },
     },
     {
@@ -44,7 +64,12 @@ export function campaignRoutes(deps: () => WebDeps): RouteDef[] {
       path: '/api/cases/:slug/campaigns',
       access: 'case-read',
       async handler(req, res, state) {
-        res.json(await listCampaigns(state.ctx.db.knex, state.access!.record.id, { ...campaignQuery(req), servingRequest: true }));
+        res.json(
+          await listCampaigns(state.ctx.db.knex, state.access!.record.id, {
+            ...campaignQuery(req),
+            servingRequest: true,
+          }),
+        );
       },
     },
     {
@@ -57,13 +82,41 @@ export function campaignRoutes(deps: () => WebDeps): RouteDef[] {
         await streamCsv(
           res,
           `${c.slug}-campaigns.csv`,
-          ['number', 'exemplar_bates', 'subject', 'messages', 'deliveries', 'accounts', 'originating_ips', 'first_date', 'last_date'],
+          [
+            'number',
+            'exemplar_bates',
+            'subject',
+            'messages',
+            'deliveries',
+            'accounts',
+            'originating_ips',
+            'first_date',
+            'last_date',
+          ],
           async (after) => {
             const offset = Number(after ?? 0);
-            const r = await listCampaigns(state.ctx.db.knex, c.id, { ...q, offset, limit: MAX_LIST_LIMIT, servingRequest: true });
-            return { rows: r.rows, next: offset + r.rows.length < r.total && r.rows.length > 0 ? String(offset + r.rows.length) : null };
+            const r = await listCampaigns(state.ctx.db.knex, c.id, {
+              ...q,
+              offset,
+              limit: MAX_LIST_LIMIT,
+              servingRequest: true,
+            });
+            return {
+              rows: r.rows,
+              next: offset + r.rows.length < r.total && r.rows.length > 0 ? String(offset + r.rows.length) : null,
+            };
           },
-          (k) => [k.number, k.exemplarBates, k.subject, k.messages, k.deliveries, k.accounts, k.originatingIps, k.firstDate, k.lastDate],
+          (k) => [
+            k.number,
+            k.exemplarBates,
+            k.subject,
+            k.messages,
+            k.deliveries,
+            k.accounts,
+            k.originatingIps,
+            k.firstDate,
+            k.lastDate,
+          ],
         );
       },
     },
@@ -76,12 +129,20 @@ export function campaignRoutes(deps: () => WebDeps): RouteDef[] {
         const number = Number(req.params.number);
         if (!Number.isInteger(number) || number < 1) throw new SpamcaseError('NOT_FOUND', 'no such campaign');
         const offset = offsetOf(req);
-        const detail = await campaignDetail(state.ctx.db.knex, c.id, number, { limit: PAGE_SIZE, offset, servingRequest: true });
+        const detail = await campaignDetail(state.ctx.db.knex, c.id, number, {
+          limit: PAGE_SIZE,
+          offset,
+          servingRequest: true,
+        });
         const member = queryString(req, 'member', 80);
         let explanation = null;
         if (member) {
           explanation = await explainMember(state.ctx, c.id, c.slug, member);
-          if (explanation.campaign !== detail.campaign.number) throw new SpamcaseError('INVALID_INPUT', `item ${explanation.memberBates} is in campaign ${explanation.campaign}, not ${detail.campaign.number}`);
+          if (explanation.campaign !== detail.campaign.number)
+            throw new SpamcaseError(
+              'INVALID_INPUT',
+              `item ${explanation.memberBates} is in campaign ${explanation.campaign}, not ${detail.campaign.number}`,
+            );
         }
         renderPage(deps().templates, res, state, 'campaign.njk', {
           detail,

@@ -4,7 +4,17 @@ import type { Knex } from 'knex';
 import type { RequestState, RouteDef } from '../http.ts';
 import type { WebDeps } from '../routes.ts';
 import { caseReport, type CaseReport } from '../../report/counts.ts';
-import { deliveriesPerDay, listAcquisitions, listItems, listRejections, rejectionReasons, ITEM_SORTS, type ItemListOptions, type ItemSort, type Page } from '../../report/lists.ts';
+import {
+  deliveriesPerDay,
+  listAcquisitions,
+  listItems,
+  listRejections,
+  rejectionReasons,
+  ITEM_SORTS,
+  type ItemListOptions,
+  type ItemSort,
+  type Page,
+} from '../../report/lists.ts';
 import { listCustodyEvents, verifyCustodyChain } from '../../custody/chain.ts';
 import { addMember, listMembers, removeMember } from '../../cases/members.ts';
 import { listUsers } from '../../users/users.ts';
@@ -42,10 +52,19 @@ export type DashboardCache = Map<number, { key: string; value: Dashboard; at: nu
 /** While an acquisition runs, the dashboard's figures are recomputed at most this often (ms). */
 export const RUNNING_REFRESH_MS = 30_000;
 
-/** Computations in flight per case and kind: one started while an acquisition ran never answers a view after it ended. */
+/**
+ * Computations in flight per case and kind: one started while an acquisition ran never answers a view after it ended.
+ */
 const computing = new WeakMap<DashboardCache, Map<string, Promise<Dashboard>>>();
 
-function computeOnce(knex: Knex, cache: DashboardCache, caseId: number, slug: string, key: string, settled: boolean): Promise<Dashboard> {
+function computeOnce(
+  knex: Knex,
+  cache: DashboardCache,
+  caseId: number,
+  slug: string,
+  key: string,
+  settled: boolean,
+): Promise<Dashboard> {
   let perCase = computing.get(cache);
   if (!perCase) computing.set(cache, (perCase = new Map()));
   const slot = `${caseId}:${settled}`;
@@ -60,7 +79,9 @@ function computeOnce(knex: Knex, cache: DashboardCache, caseId: number, slug: st
       undated: perDay.undated,
       reasons: await rejectionReasons(knex, caseId),
       topAccounts: (await listAccounts(knex, caseId, { sort: 'deliveries', order: 'desc', limit: DASHBOARD_TOP })).rows,
-      topCampaigns: (await listCampaigns(knex, caseId, { sort: 'messages', limit: DASHBOARD_TOP, servingRequest: true })).rows,
+      topCampaigns: (
+        await listCampaigns(knex, caseId, { sort: 'messages', limit: DASHBOARD_TOP, servingRequest: true })
+      ).rows,
     };
     cache.set(caseId, { key, value, at, settled });
     return value;
@@ -70,9 +91,22 @@ function computeOnce(knex: Knex, cache: DashboardCache, caseId: number, slug: st
 }
 
 /** The dashboard's figures; `asOf` (ISO 8601) is when they were computed, set while an acquisition runs. */
-export async function dashboardData(knex: Knex, dashboardCache: DashboardCache, caseId: number, slug: string): Promise<Dashboard & { asOf: string | null }> {
-  const head = (await knex('custody_events').where({ case_id: caseId }).max({ seq: 'seq' }).first()) as { seq: number | null };
-  const running = Number(((await knex('acquisitions').where({ case_id: caseId, status: 'running' }).count({ n: '*' }).first()) as { n: number | string }).n);
+export async function dashboardData(
+  knex: Knex,
+  dashboardCache: DashboardCache,
+  caseId: number,
+  slug: string,
+): Promise<Dashboard & { asOf: string | null }> {
+  const head = (await knex('custody_events').where({ case_id: caseId }).max({ seq: 'seq' }).first()) as {
+    seq: number | null;
+  };
+  const running = Number(
+    (
+      (await knex('acquisitions').where({ case_id: caseId, status: 'running' }).count({ n: '*' }).first()) as {
+        n: number | string;
+      }
+    ).n,
+  );
   const key = `${head.seq ?? 0}`;
   const cached = dashboardCache.get(caseId);
   if (running === 0) {
@@ -84,13 +118,15 @@ export async function dashboardData(knex: Knex, dashboardCache: DashboardCache, 
     return { ...value, asOf: new Date(dashboardCache.get(caseId)?.at ?? Date.now()).toISOString() };
   }
   // A failed background computation is retried by a later view; the figures shown stay as they were.
-  if (Date.now() - cached.at > RUNNING_REFRESH_MS) computeOnce(knex, dashboardCache, caseId, slug, key, false).catch(() => undefined);
+  if (Date.now() - cached.at > RUNNING_REFRESH_MS)
+    computeOnce(knex, dashboardCache, caseId, slug, key, false).catch(() => undefined);
   return { ...cached.value, asOf: new Date(cached.at).toISOString() };
 }
 
 function itemOptions(req: Request): ItemListOptions & { sort: ItemSort } {
   const sort = (queryString(req, 'sort', 10) ?? 'bates') as ItemSort;
-  if (!(ITEM_SORTS as readonly string[]).includes(sort)) throw new SpamcaseError('INVALID_INPUT', `sort must be one of ${ITEM_SORTS.join(', ')}`);
+  if (!(ITEM_SORTS as readonly string[]).includes(sort))
+    throw new SpamcaseError('INVALID_INPUT', `sort must be one of ${ITEM_SORTS.join(', ')}`);
   const order = queryString(req, 'order', 4) === 'desc' ? 'desc' : 'asc';
   const limitText = queryString(req, 'limit', 4);
   return {
@@ -104,7 +140,13 @@ function itemOptions(req: Request): ItemListOptions & { sort: ItemSort } {
   };
 }
 
-export async function streamCsv<T>(res: Response, filename: string, header: string[], fetch: (after: string | null) => Promise<Page<T>>, row: (r: T) => Array<string | number | boolean | null>): Promise<void> {
+export async function streamCsv<T>(
+  res: Response,
+  filename: string,
+  header: string[],
+  fetch: (after: string | null) => Promise<Page<T>>,
+  row: (r: T) => Array<string | number | boolean | null>,
+): Promise<void> {
   res.type('text/csv; charset=utf-8');
   res.setHeader('Content-Disposition', `attachment; filename="${filename}"`);
   res.write(csvLine(header));
@@ -120,7 +162,8 @@ export async function streamCsv<T>(res: Response, filename: string, header: stri
 }
 
 export function casePageRoutes(deps: () => WebDeps): RouteDef[] {
-  const page = (res: Response, state: RequestState, template: string, vars: Record<string, unknown>) => renderPage(deps().templates, res, state, template, vars);
+  const page = (res: Response, state: RequestState, template: string, vars: Record<string, unknown>) =>
+    renderPage(deps().templates, res, state, template, vars);
   const caseOf = (state: RequestState) => state.access!.record;
   return [
     {
@@ -130,7 +173,9 @@ export function casePageRoutes(deps: () => WebDeps): RouteDef[] {
       async handler(_req, res, state) {
         const c = caseOf(state);
         const data = await dashboardData(state.ctx.db.knex, deps().dashboardCache, c.id, c.slug);
-        const jobs = (await listUploadJobs(state.ctx.db.knex, c.id, 5)).filter((j) => j.status === 'queued' || j.status === 'running');
+        const jobs = (await listUploadJobs(state.ctx.db.knex, c.id, 5)).filter(
+          (j) => j.status === 'queued' || j.status === 'running',
+        );
         page(res, state, 'dashboard.njk', { ...data, jobs, section: 'dashboard' });
       },
     },
@@ -181,7 +226,9 @@ export function casePageRoutes(deps: () => WebDeps): RouteDef[] {
       path: '/cases/:slug/acquisitions',
       access: 'case-read',
       async handler(req, res, state) {
-        const result = await listAcquisitions(state.ctx.db.knex, caseOf(state).id, { after: queryString(req, 'after', 500) ?? null });
+        const result = await listAcquisitions(state.ctx.db.knex, caseOf(state).id, {
+          after: queryString(req, 'after', 500) ?? null,
+        });
         page(res, state, 'acquisitions.njk', { result, section: 'acquisitions' });
       },
     },
@@ -194,9 +241,37 @@ export function casePageRoutes(deps: () => WebDeps): RouteDef[] {
         await streamCsv(
           res,
           `${c.slug}-acquisitions.csv`,
-          ['acquisition', 'party', 'method', 'source', 'source_sha256', 'source_bytes', 'operator', 'started_at', 'finished_at', 'status', 'samples', 'new_items', 'rejected'],
+          [
+            'acquisition',
+            'party',
+            'method',
+            'source',
+            'source_sha256',
+            'source_bytes',
+            'operator',
+            'started_at',
+            'finished_at',
+            'status',
+            'samples',
+            'new_items',
+            'rejected',
+          ],
           (after) => listAcquisitions(state.ctx.db.knex, c.id, { after, limit: CSV_CHUNK }),
-          (r) => [r.id, r.party, r.method, r.source, r.sourceSha256, r.sourceBytes, r.operator, r.startedAt, r.finishedAt, r.status, r.samples, r.newItems, r.rejected],
+          (r) => [
+            r.id,
+            r.party,
+            r.method,
+            r.source,
+            r.sourceSha256,
+            r.sourceBytes,
+            r.operator,
+            r.startedAt,
+            r.finishedAt,
+            r.status,
+            r.samples,
+            r.newItems,
+            r.rejected,
+          ],
         );
       },
     },
@@ -205,7 +280,9 @@ export function casePageRoutes(deps: () => WebDeps): RouteDef[] {
       path: '/cases/:slug/rejections',
       access: 'case-read',
       async handler(req, res, state) {
-        const result = await listRejections(state.ctx.db.knex, caseOf(state).id, { after: queryString(req, 'after', 500) ?? null });
+        const result = await listRejections(state.ctx.db.knex, caseOf(state).id, {
+          after: queryString(req, 'after', 500) ?? null,
+        });
         page(res, state, 'rejections.njk', { result, section: 'rejections' });
       },
     },
@@ -232,7 +309,11 @@ export function casePageRoutes(deps: () => WebDeps): RouteDef[] {
         const c = caseOf(state);
         const events = await listCustodyEvents(state.ctx.db.knex, c.id, c.slug);
         const problems = verifyCustodyChain(events);
-        page(res, state, 'custody.njk', { events: events.map((e) => ({ ...e, detailsJson: JSON.stringify(e.details) })), problems, section: 'custody' });
+        page(res, state, 'custody.njk', {
+          events: events.map((e) => ({ ...e, detailsJson: JSON.stringify(e.details) })),
+          problems,
+          section: 'custody',
+        });
       },
     },
     {
@@ -242,7 +323,11 @@ export function casePageRoutes(deps: () => WebDeps): RouteDef[] {
       async handler(_req, res, state) {
         const c = caseOf(state);
         const members = await listMembers(state.ctx.db.knex, c.id);
-        const candidates = state.access!.canWrite ? (await listUsers(state.ctx.db.knex)).filter((u) => u.role !== 'admin' && !members.some((m) => m.username === u.username)) : [];
+        const candidates = state.access!.canWrite
+          ? (await listUsers(state.ctx.db.knex)).filter(
+              (u) => u.role !== 'admin' && !members.some((m) => m.username === u.username),
+            )
+          : [];
         page(res, state, 'members.njk', { members, candidates, error: null, section: 'members' });
       },
     },
@@ -260,7 +345,14 @@ export function casePageRoutes(deps: () => WebDeps): RouteDef[] {
         } catch (err) {
           if (isSpamcaseError(err) && err.httpStatus < 500) {
             const members = await listMembers(state.ctx.db.knex, c.id);
-            renderPage(deps().templates, res, state, 'members.njk', { members, candidates: [], error: err.message, section: 'members' }, 400);
+            renderPage(
+              deps().templates,
+              res,
+              state,
+              'members.njk',
+              { members, candidates: [], error: err.message, section: 'members' },
+              400,
+            );
             return;
           }
           throw err;

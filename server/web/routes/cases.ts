@@ -9,7 +9,10 @@ import { isSpamcaseError, SpamcaseError } from '../../errors.ts';
 import { TEMPLATE_DIR } from '../render.ts';
 import { bodyString, renderPage } from './common.ts';
 
-const STATIC_FILES: Record<string, string> = { 'app.css': 'text/css; charset=utf-8', 'progress.js': 'text/javascript; charset=utf-8' };
+const STATIC_FILES: Record<string, string> = {
+  'app.css': 'text/css; charset=utf-8',
+  'progress.js': 'text/javascript; charset=utf-8',
+};
 
 export function caseRoutes(deps: () => WebDeps): RouteDef[] {
   return [
@@ -52,7 +55,15 @@ export function caseRoutes(deps: () => WebDeps): RouteDef[] {
         const knex = state.ctx.db.knex;
         const visible = await memberCaseIds(knex, state.user!);
         const cases = (await listCases(knex)).filter((c) => visible === null || visible.has(c.id));
-        res.json(cases.map((c) => ({ case: c.slug, title: c.title, jurisdiction: c.jurisdiction, createdAt: c.createdAt, parties: c.parties.map((p) => ({ name: p.name, batesPrefix: p.batesPrefix })) })));
+        res.json(
+          cases.map((c) => ({
+            case: c.slug,
+            title: c.title,
+            jurisdiction: c.jurisdiction,
+            createdAt: c.createdAt,
+            parties: c.parties.map((p) => ({ name: p.name, batesPrefix: p.batesPrefix })),
+          })),
+        );
       },
     },
     {
@@ -60,7 +71,10 @@ export function caseRoutes(deps: () => WebDeps): RouteDef[] {
       path: '/cases/new',
       access: 'editor',
       async handler(_req, res, state) {
-        renderPage(deps().templates, res, state, 'case-new.njk', { form: { slug: '', title: '', parties: '', jurisdiction: '' }, error: null });
+        renderPage(deps().templates, res, state, 'case-new.njk', {
+          form: { slug: '', title: '', parties: '', jurisdiction: '' },
+          error: null,
+        });
       },
     },
     {
@@ -68,16 +82,27 @@ export function caseRoutes(deps: () => WebDeps): RouteDef[] {
       path: '/cases',
       access: 'editor',
       async handler(req, res, state) {
-        const form = { slug: bodyString(req, 'slug', 63).trim(), title: bodyString(req, 'title', 500), parties: bodyString(req, 'parties', 5000), jurisdiction: bodyString(req, 'jurisdiction', 200) };
+        const form = {
+          slug: bodyString(req, 'slug', 63).trim(),
+          title: bodyString(req, 'title', 500),
+          parties: bodyString(req, 'parties', 5000),
+          jurisdiction: bodyString(req, 'jurisdiction', 200),
+        };
         try {
           const parties = form.parties
             .split(/\r?\n/)
             .map((l) => l.trim())
             .filter(Boolean)
             .map(parsePartySpec);
-          const created = await createCase(state.ctx, { slug: form.slug, title: form.title, parties, jurisdiction: form.jurisdiction });
+          const created = await createCase(state.ctx, {
+            slug: form.slug,
+            title: form.title,
+            parties,
+            jurisdiction: form.jurisdiction,
+          });
           // The editor who made the case is its first member (admins see every case anyway).
-          if (state.user!.role !== 'admin') await addMember(state.ctx, await getCase(state.ctx.db.knex, created.slug), state.user!.username);
+          if (state.user!.role !== 'admin')
+            await addMember(state.ctx, await getCase(state.ctx.db.knex, created.slug), state.user!.username);
           res.redirect(303, `/cases/${created.slug}`);
         } catch (err) {
           if (isSpamcaseError(err) && err.httpStatus < 500) {

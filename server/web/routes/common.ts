@@ -5,26 +5,37 @@ import { SpamcaseError } from '../../errors.ts';
 import { formatNumber } from '../i18n.ts';
 import type { RequestState } from '../http.ts';
 
-export function renderPage(templates: nunjucks.Environment, res: Response, state: RequestState, template: string, vars: Record<string, unknown> = {}, status = 200): void {
+export function renderPage(
+  templates: nunjucks.Environment,
+  res: Response,
+  state: RequestState,
+  template: string,
+  vars: Record<string, unknown> = {},
+  status = 200,
+): void {
   const n = (x: number | null | undefined) => (x === null || x === undefined ? '' : formatNumber(state.lang, x));
-  res.status(status).type('html').send(
-    templates.render(template, {
-      t: state.t,
-      n,
-      lang: state.lang,
-      user: state.user,
-      csrf: state.session?.csrfToken ?? '',
-      kase: state.access?.record ?? null,
-      canWrite: state.access?.canWrite ?? false,
-      ...vars,
-    }),
-  );
+  res
+    .status(status)
+    .type('html')
+    .send(
+      templates.render(template, {
+        t: state.t,
+        n,
+        lang: state.lang,
+        user: state.user,
+        csrf: state.session?.csrfToken ?? '',
+        kase: state.access?.record ?? null,
+        canWrite: state.access?.canWrite ?? false,
+        ...vars,
+      }),
+    );
 }
 
 export function queryString(req: Request, name: string, max = 300): string | undefined {
   const v = req.query[name];
   if (v === undefined) return undefined;
-  if (typeof v !== 'string' || v.length > max) throw new SpamcaseError('INVALID_INPUT', `query parameter ${name} is not valid`);
+  if (typeof v !== 'string' || v.length > max)
+    throw new SpamcaseError('INVALID_INPUT', `query parameter ${name} is not valid`);
   return v;
 }
 
@@ -37,7 +48,8 @@ export function bodyString(req: Request, name: string, max = 1000): string {
 
 /** A same-site path to return to after sign-in; anything else goes home. */
 export function safeNext(next: string | undefined): string {
-  if (!next || !next.startsWith('/') || next.startsWith('//') || next.startsWith('/\\') || /[\r\n]/.test(next)) return '/';
+  if (!next || !next.startsWith('/') || next.startsWith('//') || next.startsWith('/\\') || /[\r\n]/.test(next))
+    return '/';
   return next;
 }
 

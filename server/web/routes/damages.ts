@@ -14,7 +14,12 @@ import { describeError, isSpamcaseError, SpamcaseError } from '../../errors.ts';
 import { bodyString, renderPage } from './common.ts';
 
 /** The rule sets offered: the shared templates/damages/ folder, each with its title or why it does not load. */
-function ruleSetOptions(): Array<{ name: string; title: string | null; currency: string | null; error: string | null }> {
+function ruleSetOptions(): Array<{
+  name: string;
+  title: string | null;
+  currency: string | null;
+  error: string | null;
+}> {
   return listRuleSets().map((name) => {
     try {
       const r = loadRuleSet(name);
@@ -32,10 +37,22 @@ function ruleSetOptions(): Array<{ name: string; title: string | null; currency:
 async function chosenDamages(deps: () => WebDeps, state: RequestState, rules: string): Promise<DamagesResult> {
   const c = state.access!.record;
   const sha = loadRuleSet(rules).sha256;
-  return deps().headCache.get(state.ctx.db.knex, c.id, 'damages', sha, async () => (await caseDamages(state.ctx.db.knex, c.slug)).result);
+  return deps().headCache.get(
+    state.ctx.db.knex,
+    c.id,
+    'damages',
+    sha,
+    async () => (await caseDamages(state.ctx.db.knex, c.slug)).result,
+  );
 }
 
-async function damagesPage(deps: () => WebDeps, res: Response, state: RequestState, error: string | null, status = 200): Promise<void> {
+async function damagesPage(
+  deps: () => WebDeps,
+  res: Response,
+  state: RequestState,
+  error: string | null,
+  status = 200,
+): Promise<void> {
   const c = state.access!.record;
   const choice = await getRuleSetChoice(state.ctx.db.knex, c.id);
   let table = null;
@@ -48,7 +65,14 @@ async function damagesPage(deps: () => WebDeps, res: Response, state: RequestSta
       loadError = err.message;
     }
   }
-  renderPage(deps().templates, res, state, 'damages.njk', { choice, table, loadError, ruleSets: ruleSetOptions(), error, section: 'damages' }, status);
+  renderPage(
+    deps().templates,
+    res,
+    state,
+    'damages.njk',
+    { choice, table, loadError, ruleSets: ruleSetOptions(), error, section: 'damages' },
+    status,
+  );
 }
 
 export function damagesRoutes(deps: () => WebDeps): RouteDef[] {

@@ -24,7 +24,22 @@ import { attachmentFilename, bodyString, renderPage } from './common.ts';
 const BUNDLE_NAME = /^[a-z0-9][a-z0-9-]{0,62}-bundle-\d{8}T\d{6}Z-\d{1,9}\.zip$/;
 
 function jobView(j: ExportJob) {
-  return { id: j.id, kind: j.kind, lang: j.lang, status: j.status, createdBy: j.createdBy, createdAt: j.createdAt, startedAt: j.startedAt, finishedAt: j.finishedAt, error: j.error, fileName: j.fileName, bytes: j.bytes, sha256: j.sha256, exportId: j.exportId, warnings: j.warnings };
+  return {
+    id: j.id,
+    kind: j.kind,
+    lang: j.lang,
+    status: j.status,
+    createdBy: j.createdBy,
+    createdAt: j.createdAt,
+    startedAt: j.startedAt,
+    finishedAt: j.finishedAt,
+    error: j.error,
+    fileName: j.fileName,
+    bytes: j.bytes,
+    sha256: j.sha256,
+    exportId: j.exportId,
+    warnings: j.warnings,
+  };
 }
 
 async function sendFile(res: Response, file: string, name: string, type: string): Promise<void> {
@@ -38,13 +53,21 @@ async function sendFile(res: Response, file: string, name: string, type: string)
 }
 
 /** Read a multipart form whose first field is the CSRF token and whose one file goes to `dest`. */
-async function receiveOneFile(req: Request, state: RequestState, dest: string, maxBytes: number): Promise<{ name: string; bytes: number }> {
+async function receiveOneFile(
+  req: Request,
+  state: RequestState,
+  dest: string,
+  maxBytes: number,
+): Promise<{ name: string; bytes: number }> {
   let csrfChecked = req.headers['x-csrf-token'] !== undefined;
   let got: { name: string; bytes: number } | null = null;
   await new Promise<void>((resolve, reject) => {
     let bb: busboy.Busboy;
     try {
-      bb = busboy({ headers: req.headers, limits: { fileSize: maxBytes, files: 1, fields: 5, fieldSize: 4096, parts: 6 } });
+      bb = busboy({
+        headers: req.headers,
+        limits: { fileSize: maxBytes, files: 1, fields: 5, fieldSize: 4096, parts: 6 },
+      });
     } catch (err) {
       reject(new SpamcaseError('INVALID_INPUT', 'expected a multipart form', { cause: err }));
       return;
@@ -80,10 +103,14 @@ async function receiveOneFile(req: Request, state: RequestState, dest: string, m
       const file = { name: info.filename.slice(0, 300), bytes: 0 };
       got = file;
       stream.on('data', (chunk: Buffer) => (file.bytes += chunk.length));
-      stream.on('limit', () => fail(new SpamcaseError('LIMIT_EXCEEDED', `a bundle to verify may hold at most ${maxBytes} bytes`)));
+      stream.on('limit', () =>
+        fail(new SpamcaseError('LIMIT_EXCEEDED', `a bundle to verify may hold at most ${maxBytes} bytes`)),
+      );
       write = pipeline(stream, fs.createWriteStream(dest, { flags: 'wx' })).catch((err: unknown) => fail(err));
     });
-    bb.on('error', (err) => fail(new SpamcaseError('INVALID_INPUT', 'the upload was cut short or is not a valid form', { cause: err })));
+    bb.on('error', (err) =>
+      fail(new SpamcaseError('INVALID_INPUT', 'the upload was cut short or is not a valid form', { cause: err })),
+    );
     bb.on('close', () => {
       void write.then(() => {
         if (!failed) resolve();
@@ -96,10 +123,16 @@ async function receiveOneFile(req: Request, state: RequestState, dest: string, m
   return got;
 }
 
-/** The case a verification would be recorded on, as recordVerification finds it (by the ZIP's hash, else the bag's case). */
+/**
+ * The case a verification would be recorded on, as recordVerification finds it (by the ZIP's hash, else the bag's
+ * case).
+ */
 async function verificationTarget(state: RequestState, r: VerifyResult): Promise<string | null> {
   const knex = state.ctx.db.knex;
-  const byHash = (await knex('exports as e').join('cases as c', 'c.id', 'e.case_id').where('e.sha256', r.sha256).first('c.slug')) as { slug: string } | undefined;
+  const byHash = (await knex('exports as e')
+    .join('cases as c', 'c.id', 'e.case_id')
+    .where('e.sha256', r.sha256)
+    .first('c.slug')) as { slug: string } | undefined;
   if (byHash) return byHash.slug;
   return r.caseSlug;
 }
@@ -109,8 +142,27 @@ export function exportRoutes(deps: () => WebDeps): RouteDef[] {
     const c = state.access!.record;
     const recorded = await listExports(state.ctx.db.knex, c.id);
     const dir = exportsDir(state.ctx, c.slug);
-    const bundles = recorded.map((e) => ({ ...e, fileName: path.basename(e.fileName), here: BUNDLE_NAME.test(path.basename(e.fileName)) && fs.existsSync(path.join(dir, path.basename(e.fileName))) }));
-    renderPage(deps().templates, res, state, 'exports.njk', { bundles, summaries: listSummaries(state.ctx, c.slug), jobs: deps().exportJobs.list(c.id).map(jobView), langs: LANGS, verification: null, section: 'exports', ...vars }, status);
+    const bundles = recorded.map((e) => ({
+      ...e,
+      fileName: path.basename(e.fileName),
+      here: BUNDLE_NAME.test(path.basename(e.fileName)) && fs.existsSync(path.join(dir, path.basename(e.fileName))),
+    }));
+    renderPage(
+      deps().templates,
+      res,
+      state,
+      'exports.njk',
+      {
+        bundles,
+        summaries: listSummaries(state.ctx, c.slug),
+        jobs: deps().exportJobs.list(c.id).map(jobView),
+        langs: LANGS,
+        verification: null,
+        section: 'exports',
+        ...vars,
+      },
+      status,
+    );
   };
   return [
     {
@@ -127,7 +179,11 @@ export function exportRoutes(deps: () => WebDeps): RouteDef[] {
       access: 'case-read',
       async handler(_req, res, state) {
         const c = state.access!.record;
-        res.json({ bundles: await listExports(state.ctx.db.knex, c.id), summaries: listSummaries(state.ctx, c.slug), jobs: deps().exportJobs.list(c.id).map(jobView) });
+        res.json({
+          bundles: await listExports(state.ctx.db.knex, c.id),
+          summaries: listSummaries(state.ctx, c.slug),
+          jobs: deps().exportJobs.list(c.id).map(jobView),
+        });
       },
     },
     {
@@ -139,9 +195,17 @@ export function exportRoutes(deps: () => WebDeps): RouteDef[] {
         const kind = bodyString(req, 'kind', 10);
         if (kind !== 'bundle' && kind !== 'pdf') throw new SpamcaseError('INVALID_INPUT', 'kind must be bundle or pdf');
         const langText = bodyString(req, 'lang', 5) || state.lang;
-        if (!(LANGS as readonly string[]).includes(langText)) throw new SpamcaseError('INVALID_INPUT', `lang must be one of ${LANGS.join(', ')}`);
-        const job = deps().exportJobs.submit(state.ctx, { caseId: c.id, caseSlug: c.slug, kind, lang: langText as Lang, createdBy: state.user!.username });
-        if (String(req.headers.accept ?? '').includes('application/json')) res.status(202).json({ job: job.id, url: `/cases/${c.slug}/exports/jobs/${job.id}` });
+        if (!(LANGS as readonly string[]).includes(langText))
+          throw new SpamcaseError('INVALID_INPUT', `lang must be one of ${LANGS.join(', ')}`);
+        const job = deps().exportJobs.submit(state.ctx, {
+          caseId: c.id,
+          caseSlug: c.slug,
+          kind,
+          lang: langText as Lang,
+          createdBy: state.user!.username,
+        });
+        if (String(req.headers.accept ?? '').includes('application/json'))
+          res.status(202).json({ job: job.id, url: `/cases/${c.slug}/exports/jobs/${job.id}` });
         else res.redirect(303, `/cases/${c.slug}/exports/jobs/${job.id}`);
       },
     },
@@ -172,7 +236,9 @@ export function exportRoutes(deps: () => WebDeps): RouteDef[] {
       async handler(req, res, state) {
         const c = state.access!.record;
         const id = Number(req.params.id);
-        const e = Number.isInteger(id) ? (await listExports(state.ctx.db.knex, c.id)).find((x) => x.id === id) : undefined;
+        const e = Number.isInteger(id)
+          ? (await listExports(state.ctx.db.knex, c.id)).find((x) => x.id === id)
+          : undefined;
         // The recorded name, reduced to a name the server makes, looked up in this case's folder only.
         const name = e ? path.basename(e.fileName) : '';
         if (!e || !BUNDLE_NAME.test(name)) throw new SpamcaseError('NOT_FOUND', 'no such bundle in the case folder');
@@ -186,9 +252,11 @@ export function exportRoutes(deps: () => WebDeps): RouteDef[] {
       async handler(req, res, state) {
         const c = state.access!.record;
         const name = String(req.params.name);
-        if (!PDF_NAME.test(name) || !name.startsWith(`${c.slug}-summary-`)) throw new SpamcaseError('NOT_FOUND', 'no such summary');
+        if (!PDF_NAME.test(name) || !name.startsWith(`${c.slug}-summary-`))
+          throw new SpamcaseError('NOT_FOUND', 'no such summary');
         const dir = summariesDir(state.ctx, c.slug);
-        if (!fs.existsSync(dir) || !fs.readdirSync(dir).includes(name)) throw new SpamcaseError('NOT_FOUND', 'no such summary');
+        if (!fs.existsSync(dir) || !fs.readdirSync(dir).includes(name))
+          throw new SpamcaseError('NOT_FOUND', 'no such summary');
         await sendFile(res, path.join(dir, name), name, 'application/pdf');
       },
     },
@@ -208,7 +276,13 @@ export function exportRoutes(deps: () => WebDeps): RouteDef[] {
           // Recorded only on this case: a bundle of another case is checked, not written into that case's log.
           const target = await verificationTarget(state, r);
           const recordedOn = target === c.slug ? await recordVerification(state.ctx, r) : null;
-          const verification = { ...r, file: got.name, uploadedBytes: got.bytes, recordedOn, otherCase: target !== null && target !== c.slug };
+          const verification = {
+            ...r,
+            file: got.name,
+            uploadedBytes: got.bytes,
+            recordedOn,
+            otherCase: target !== null && target !== c.slug,
+          };
           if (String(req.headers.accept ?? '').includes('application/json')) res.status(200).json(verification);
           else await exportsPage(res, state, { verification });
         } finally {

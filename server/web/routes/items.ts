@@ -27,7 +27,10 @@ export function itemRoutes(deps: () => WebDeps): RouteDef[] {
         const images = queryString(req, 'images', 1) === '1';
         // Attribution and why (as `spamcase message`), the DKIM result with key fingerprints, the campaign.
         const evidence = await messageEvidence(state.ctx, c.slug, item.bates);
-        const [dkim, campaigns] = await Promise.all([itemDkimDetail(state.ctx.db.knex, c.id, evidence.item.id), itemCampaigns(state.ctx.db.knex, c.id, [evidence.item.id])]);
+        const [dkim, campaigns] = await Promise.all([
+          itemDkimDetail(state.ctx.db.knex, c.id, evidence.item.id),
+          itemCampaigns(state.ctx.db.knex, c.id, [evidence.item.id]),
+        ]);
         renderPage(deps().templates, res, state, 'item.njk', {
           item,
           evidence,
@@ -53,7 +56,11 @@ export function itemRoutes(deps: () => WebDeps): RouteDef[] {
         const body = sanitizeForDisplay(shown.html, { remoteImages: images });
         res.setHeader('Content-Security-Policy', messageBodyCsp(images));
         res.setHeader('X-Frame-Options', 'SAMEORIGIN');
-        res.type('text/html; charset=utf-8').send(`<!doctype html><html><head><meta charset="utf-8"><title>${item.bates}</title></head><body>${body}</body></html>`);
+        res
+          .type('text/html; charset=utf-8')
+          .send(
+            `<!doctype html><html><head><meta charset="utf-8"><title>${item.bates}</title></head><body>${body}</body></html>`,
+          );
       },
     },
     {
@@ -82,7 +89,9 @@ export function itemRoutes(deps: () => WebDeps): RouteDef[] {
         if (!a) throw new SpamcaseError('NOT_FOUND', 'no such attachment');
         res.setHeader('Content-Disposition', attachmentFilename(a.filename ?? `${item.bates}-attachment-${n + 1}.bin`));
         res.setHeader('X-Content-Type-Options', 'nosniff');
-        res.type('application/octet-stream').send(Buffer.from(a.content.buffer, a.content.byteOffset, a.content.byteLength));
+        res
+          .type('application/octet-stream')
+          .send(Buffer.from(a.content.buffer, a.content.byteOffset, a.content.byteLength));
       },
     },
   ];

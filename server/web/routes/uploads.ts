@@ -32,7 +32,10 @@ export const DEFAULT_UPLOAD_LIMITS: UploadLimits = { fileBytes: 4 * 1024 ** 3, t
 export const UPLOAD_EXTENSIONS = ['.eml', '.msg', '.txt', '.mbox', '.mbx', '.zip', '.gz'];
 
 function safeName(name: string): string {
-  const base = path.basename(name.replace(/\\/g, '/')).replace(/[^\w.@+-]/g, '_').slice(-150);
+  const base = path
+    .basename(name.replace(/\\/g, '/'))
+    .replace(/[^\w.@+-]/g, '_')
+    .slice(-150);
   return base && base !== '.' && base !== '..' ? base : 'upload';
 }
 
@@ -45,7 +48,13 @@ export function uploadRoutes(deps: () => WebDeps): RouteDef[] {
       async handler(_req, res, state) {
         const c = state.access!.record;
         const jobs = await listUploadJobs(state.ctx.db.knex, c.id);
-        renderPage(deps().templates, res, state, 'upload.njk', { jobs, methods: ACQUISITION_METHODS, extensions: UPLOAD_EXTENSIONS.join(', '), limits: deps().uploadLimits, section: 'upload' });
+        renderPage(deps().templates, res, state, 'upload.njk', {
+          jobs,
+          methods: ACQUISITION_METHODS,
+          extensions: UPLOAD_EXTENSIONS.join(', '),
+          limits: deps().uploadLimits,
+          section: 'upload',
+        });
       },
     },
     {
@@ -59,7 +68,16 @@ export function uploadRoutes(deps: () => WebDeps): RouteDef[] {
         const knex = state.ctx.db.knex;
         const now = state.ctx.clock();
         const [row] = (await knex('upload_jobs').insert(
-          { case_id: c.id, created_by: state.user!.username, party: '', method: 'trap', files: '[]', status: 'receiving', acquisition_ids: '[]', created_at: now.toISOString() },
+          {
+            case_id: c.id,
+            created_by: state.user!.username,
+            party: '',
+            method: 'trap',
+            files: '[]',
+            status: 'receiving',
+            acquisition_ids: '[]',
+            created_at: now.toISOString(),
+          },
           ['id'],
         )) as Array<{ id: number } | number>;
         const jobId = typeof row === 'object' ? Number(row.id) : Number(row);
@@ -73,7 +91,16 @@ export function uploadRoutes(deps: () => WebDeps): RouteDef[] {
           await new Promise<void>((resolve, reject) => {
             let bb: busboy.Busboy;
             try {
-              bb = busboy({ headers: req.headers, limits: { fileSize: limits.fileBytes, files: limits.files, fields: 20, fieldSize: 4096, parts: limits.files + 20 } });
+              bb = busboy({
+                headers: req.headers,
+                limits: {
+                  fileSize: limits.fileBytes,
+                  files: limits.files,
+                  fields: 20,
+                  fieldSize: 4096,
+                  parts: limits.files + 20,
+                },
+              });
             } catch (err) {
               reject(new SpamcaseError('INVALID_INPUT', 'expected a multipart form', { cause: err }));
               return;
@@ -112,25 +139,54 @@ export function uploadRoutes(deps: () => WebDeps): RouteDef[] {
               const ext = path.extname(info.filename).toLowerCase();
               if (!UPLOAD_EXTENSIONS.includes(ext)) {
                 stream.resume();
-                return fail(new SpamcaseError('INVALID_INPUT', `${info.filename}: only ${UPLOAD_EXTENSIONS.join(', ')} files can be uploaded`));
+                return fail(
+                  new SpamcaseError(
+                    'INVALID_INPUT',
+                    `${info.filename}: only ${UPLOAD_EXTENSIONS.join(', ')} files can be uploaded`,
+                  ),
+                );
               }
               const dir = path.join(folder, String(files.length + 1));
               fs.mkdirSync(dir);
-              const file: UploadedFile = { name: info.filename.slice(0, 300), path: path.join(dir, safeName(info.filename)), bytes: 0 };
+              const file: UploadedFile = {
+                name: info.filename.slice(0, 300),
+                path: path.join(dir, safeName(info.filename)),
+                bytes: 0,
+              };
               files.push(file);
               const counter = new Transform({
                 transform(chunk: Buffer, _enc, cb) {
                   file.bytes += chunk.length;
                   total += chunk.length;
-                  if (total > limits.totalBytes) cb(new SpamcaseError('LIMIT_EXCEEDED', `an upload holds at most ${limits.totalBytes} bytes in all`));
+                  if (total > limits.totalBytes)
+                    cb(
+                      new SpamcaseError('LIMIT_EXCEEDED', `an upload holds at most ${limits.totalBytes} bytes in all`),
+                    );
                   else cb(null, chunk);
                 },
               });
-              stream.on('limit', () => fail(new SpamcaseError('LIMIT_EXCEEDED', `${info.filename}: a file may hold at most ${limits.fileBytes} bytes`)));
-              writes.push(pipeline(stream, counter, fs.createWriteStream(file.path, { flags: 'wx' })).catch((err: unknown) => fail(err)));
+              stream.on('limit', () =>
+                fail(
+                  new SpamcaseError(
+                    'LIMIT_EXCEEDED',
+                    `${info.filename}: a file may hold at most ${limits.fileBytes} bytes`,
+                  ),
+                ),
+              );
+              writes.push(
+                pipeline(stream, counter, fs.createWriteStream(file.path, { flags: 'wx' })).catch((err: unknown) =>
+                  fail(err),
+                ),
+              );
             });
-            bb.on('filesLimit', () => fail(new SpamcaseError('LIMIT_EXCEEDED', `an upload holds at most ${limits.files} files`)));
-            bb.on('error', (err) => fail(new SpamcaseError('INVALID_INPUT', 'the upload was cut short or is not a valid form', { cause: err })));
+            bb.on('filesLimit', () =>
+              fail(new SpamcaseError('LIMIT_EXCEEDED', `an upload holds at most ${limits.files} files`)),
+            );
+            bb.on('error', (err) =>
+              fail(
+                new SpamcaseError('INVALID_INPUT', 'the upload was cut short or is not a valid form', { cause: err }),
+              ),
+            );
             bb.on('close', () => {
               void Promise.all(writes).then(() => {
                 if (!failed) resolve();
@@ -138,21 +194,38 @@ export function uploadRoutes(deps: () => WebDeps): RouteDef[] {
             });
             req.pipe(bb);
           });
-          if (!csrfChecked) throw new SpamcaseError('CSRF_REJECTED', 'this form has expired: reload the page and try again');
+          if (!csrfChecked)
+            throw new SpamcaseError('CSRF_REJECTED', 'this form has expired: reload the page and try again');
           if (files.length === 0) throw new SpamcaseError('INVALID_INPUT', 'choose at least one file to upload');
           const method = (fields.method ?? 'trap') as AcquisitionMethod;
-          if (!(ACQUISITION_METHODS as readonly string[]).includes(method)) throw new SpamcaseError('INVALID_INPUT', `method must be one of ${ACQUISITION_METHODS.join(', ')}`);
+          if (!(ACQUISITION_METHODS as readonly string[]).includes(method))
+            throw new SpamcaseError('INVALID_INPUT', `method must be one of ${ACQUISITION_METHODS.join(', ')}`);
           const party = resolveParty(c, fields.party || undefined);
           await knex('upload_jobs')
             .where({ id: jobId })
-            .update({ party: party.name, method, status: 'queued', files: JSON.stringify(files.map((f) => ({ name: f.name, bytes: f.bytes }))) });
-          await deps().jobs.submit(state.ctx, { caseId: c.id, caseSlug: c.slug, createdBy: state.user!.username, party: party.name, method, files, folder, jobId });
+            .update({
+              party: party.name,
+              method,
+              status: 'queued',
+              files: JSON.stringify(files.map((f) => ({ name: f.name, bytes: f.bytes }))),
+            });
+          await deps().jobs.submit(state.ctx, {
+            caseId: c.id,
+            caseSlug: c.slug,
+            createdBy: state.user!.username,
+            party: party.name,
+            method,
+            files,
+            folder,
+            jobId,
+          });
         } catch (err) {
           fs.rmSync(folder, { recursive: true, force: true });
           await knex('upload_jobs').where({ id: jobId }).delete();
           throw err;
         }
-        if (String(req.headers.accept ?? '').includes('application/json')) res.status(202).json({ job: jobId, url: `/cases/${c.slug}/uploads/${jobId}` });
+        if (String(req.headers.accept ?? '').includes('application/json'))
+          res.status(202).json({ job: jobId, url: `/cases/${c.slug}/uploads/${jobId}` });
         else res.redirect(303, `/cases/${c.slug}/uploads/${jobId}`);
       },
     },
@@ -164,8 +237,15 @@ export function uploadRoutes(deps: () => WebDeps): RouteDef[] {
         const c = state.access!.record;
         const job = await getUploadJob(state.ctx.db.knex, c.id, Number(req.params.job));
         if (!job) throw new SpamcaseError('NOT_FOUND', 'no such upload');
-        const rejections = await listRejections(state.ctx.db.knex, c.id, { acquisitionIds: job.acquisitionIds, limit: 100 });
-        renderPage(deps().templates, res, state, 'upload-job.njk', { job, rejections: rejections.rows, section: 'upload' });
+        const rejections = await listRejections(state.ctx.db.knex, c.id, {
+          acquisitionIds: job.acquisitionIds,
+          limit: 100,
+        });
+        renderPage(deps().templates, res, state, 'upload-job.njk', {
+          job,
+          rejections: rejections.rows,
+          section: 'upload',
+        });
       },
     },
     {
@@ -176,7 +256,10 @@ export function uploadRoutes(deps: () => WebDeps): RouteDef[] {
         const c = state.access!.record;
         const job = await getUploadJob(state.ctx.db.knex, c.id, Number(req.params.job));
         if (!job) throw new SpamcaseError('NOT_FOUND', 'no such upload');
-        const rejections = await listRejections(state.ctx.db.knex, c.id, { acquisitionIds: job.acquisitionIds, limit: 100 });
+        const rejections = await listRejections(state.ctx.db.knex, c.id, {
+          acquisitionIds: job.acquisitionIds,
+          limit: 100,
+        });
         res.json({ ...job, rejections: rejections.rows.map((r) => ({ locator: r.locator, reason: r.reason })) });
       },
     },

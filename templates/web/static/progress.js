@@ -16,7 +16,10 @@
     statusEl.textContent = i >= 0 && labels[i] ? labels[i] : job.status;
     root.setAttribute('data-status', job.status);
     var err = document.getElementById('job-error');
-    if (job.error) { err.textContent = job.error; err.hidden = false; }
+    if (job.error) {
+      err.textContent = job.error;
+      err.hidden = false;
+    }
     if (job.status === 'done') document.getElementById('job-done').hidden = false;
     var list = document.getElementById('job-rejections');
     list.replaceChildren();
@@ -31,13 +34,17 @@
   }
   function poll() {
     fetch(url, { credentials: 'same-origin', headers: { Accept: 'application/json' } })
-      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (r) {
+        return r.ok ? r.json() : null;
+      })
       .then(function (job) {
         if (!job) return;
         render(job);
         if (job.status === 'queued' || job.status === 'running') setTimeout(poll, 1000);
       })
-      .catch(function () { setTimeout(poll, 3000); });
+      .catch(function () {
+        setTimeout(poll, 3000);
+      });
   }
   var s = root.getAttribute('data-status');
   if (s === 'queued' || s === 'running' || s === 'receiving') poll();

@@ -22,14 +22,25 @@ test('every SpamAssassin corpus message gets a clear result with an empty snapsh
   for (const group of CORPUS_GROUPS) {
     for (const file of corpusFiles(group)) {
       const raw = stripMboxFromLine(fs.readFileSync(file));
-      const fields = splitHeaderSection(raw).fields.filter((f) => f.key === 'dkim-signature' || f.key === 'domainkey-signature').length;
+      const fields = splitHeaderSection(raw).fields.filter(
+        (f) => f.key === 'dkim-signature' || f.key === 'domainkey-signature',
+      ).length;
       const results = await verifyDkim(raw, empty, { at: AT });
       messages += 1;
       signatureFields += fields;
-      if (fields === 0) assert.deepEqual(results.map((r) => r.result), ['none'], file);
+      if (fields === 0)
+        assert.deepEqual(
+          results.map((r) => r.result),
+          ['none'],
+          file,
+        );
       else {
         assert.equal(results.length, fields, file);
-        for (const r of results) assert.ok(r.result === 'no-key' || r.result === 'fail' || r.result === 'not-verified', `${file}: ${r.result} ${r.reason}`);
+        for (const r of results)
+          assert.ok(
+            r.result === 'no-key' || r.result === 'fail' || r.result === 'not-verified',
+            `${file}: ${r.result} ${r.reason}`,
+          );
       }
       const s = dkimSummary(results).result;
       counts.set(s, (counts.get(s) ?? 0) + 1);
@@ -44,7 +55,10 @@ test('every SpamAssassin corpus message gets a clear result with an empty snapsh
 test('real corpus spam signed in the test verifies (rsa relaxed, rsa simple, ed25519) and fails once its body is altered', async () => {
   const rsa = testKey('rsa1024');
   const ed = testKey('ed25519');
-  const snapshot = parseKeySnapshot([zoneLine('r._domainkey.spam.example', rsa), zoneLine('e._domainkey.spam.example', ed)].join('\n'), 'keys.txt');
+  const snapshot = parseKeySnapshot(
+    [zoneLine('r._domainkey.spam.example', rsa), zoneLine('e._domainkey.spam.example', ed)].join('\n'),
+    'keys.txt',
+  );
   const files = [...corpusFiles('spam-1').slice(0, 40), ...corpusFiles('spam-2').slice(0, 40)];
   const variants = [
     { selector: 'r', key: rsa, canonicalization: 'relaxed/relaxed' },
@@ -60,7 +74,11 @@ test('real corpus spam signed in the test verifies (rsa relaxed, rsa simple, ed2
     assert.equal(ok[0]!.result, 'pass', `${file}: ${ok[0]!.reason}`);
     tally.pass += 1;
     const { bodyOffset } = splitHeaderSection(signed);
-    const altered = Buffer.concat([signed.subarray(0, bodyOffset), Buffer.from('Limited offer!\n'), signed.subarray(bodyOffset)]);
+    const altered = Buffer.concat([
+      signed.subarray(0, bodyOffset),
+      Buffer.from('Limited offer!\n'),
+      signed.subarray(bodyOffset),
+    ]);
     const bad = await verifyDkim(altered, snapshot, { at: AT });
     assert.equal(bad[0]!.result, 'fail', `${file}: ${bad[0]!.reason}`);
     assert.match(bad[0]!.reason, /body hash did not verify/);

@@ -8,7 +8,12 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { loadKeySnapshot, lookupKey, MAX_KEY_SNAPSHOT_BYTES, parseKeySnapshot } from '../../../server/attribution/dkim/key-snapshot.ts';
+import {
+  loadKeySnapshot,
+  lookupKey,
+  MAX_KEY_SNAPSHOT_BYTES,
+  parseKeySnapshot,
+} from '../../../server/attribution/dkim/key-snapshot.ts';
 import { isSpamcaseError } from '../../../server/errors.ts';
 import { tempDir } from '../../helpers/databases.ts';
 import { testKey } from './signing.ts';
@@ -40,7 +45,15 @@ function problemsOf(text: string): string[] {
 
 test('the zone-file form: multi-string and parenthesized TXT records concatenated, names lowercased, CNAMEs kept', () => {
   const snap = parseKeySnapshot(ZONE, 'keys.txt');
-  assert.deepEqual([...snap.records.keys()], ['s1._domainkey.example.com', 's2._domainkey.example.net', 'mta._domainkey.example.org', 's3._domainkey.example.com']);
+  assert.deepEqual(
+    [...snap.records.keys()],
+    [
+      's1._domainkey.example.com',
+      's2._domainkey.example.net',
+      'mta._domainkey.example.org',
+      's3._domainkey.example.com',
+    ],
+  );
   const s1 = lookupKey(snap, 's1._domainkey.example.com');
   assert.ok(s1.found);
   assert.equal(s1.record.txt, `v=DKIM1; k=rsa; p=${rsa.p}`);
@@ -73,7 +86,13 @@ test('the key fingerprint is what openssl prints for the key (SubjectPublicKeyIn
     const der = Buffer.from(p, 'base64');
     // DNS publishes an RSA key as SubjectPublicKeyInfo and an ed25519 key bare (RFC 8463); openssl reads both as PEM.
     const spki = der.length === 32 ? Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), der]) : der;
-    fs.writeFileSync(pem, `-----BEGIN PUBLIC KEY-----\n${spki.toString('base64').match(/.{1,64}/g)!.join('\n')}\n-----END PUBLIC KEY-----\n`);
+    fs.writeFileSync(
+      pem,
+      `-----BEGIN PUBLIC KEY-----\n${spki
+        .toString('base64')
+        .match(/.{1,64}/g)!
+        .join('\n')}\n-----END PUBLIC KEY-----\n`,
+    );
     const out = spawnSync('openssl', ['pkey', '-pubin', '-in', pem, '-outform', 'DER']);
     assert.equal(out.status, 0, out.stderr.toString());
     assert.equal(found.record.facts.fingerprint, crypto.createHash('sha256').update(out.stdout).digest('hex'), name);
@@ -95,7 +114,8 @@ test('the JSON form reads the same records as the zone-file form', () => {
   );
   const fromJson = parseKeySnapshot(json, 'keys.json');
   const fromZone = parseKeySnapshot(ZONE, 'keys.txt');
-  const strip = (s: typeof fromJson) => [...s.records.values()].map((r) => (r.kind === 'txt' ? [r.name, r.txt, r.facts] : [r.name, r.target]));
+  const strip = (s: typeof fromJson) =>
+    [...s.records.values()].map((r) => (r.kind === 'txt' ? [r.name, r.txt, r.facts] : [r.name, r.target]));
   assert.deepEqual(strip(fromJson), strip(fromZone));
   const s2Line = json.split('\n').findIndex((l) => l.includes('"s2._domainkey.example.net"')) + 1;
   const s2 = lookupKey(fromJson, 's2._domainkey.example.net');
@@ -129,7 +149,13 @@ test('zone-file problems are all listed, each naming its line', () => {
 });
 
 test('JSON problems name the record and its line; a JSON syntax error names its line', () => {
-  const text = ['{ "records": [', '  { "name": "s1._domainkey.example.com", "txt": "v=DKIM1; p=" },', '  { "name": "bad name", "txt": "v=DKIM1; p=" },', '  { "name": "s2._domainkey.example.com", "txt": 42, "ttl": 5 }', '] }'].join('\n');
+  const text = [
+    '{ "records": [',
+    '  { "name": "s1._domainkey.example.com", "txt": "v=DKIM1; p=" },',
+    '  { "name": "bad name", "txt": "v=DKIM1; p=" },',
+    '  { "name": "s2._domainkey.example.com", "txt": 42, "ttl": 5 }',
+    '] }',
+  ].join('\n');
   assert.deepEqual(problemsOf(text), [
     'line 3: records[1]: "name" must be a DNS name such as s1._domainkey.example.com (got "bad name")',
     'line 4: records[2]: unknown field(s) ttl (allowed: name, txt or cname, note)',
@@ -137,7 +163,9 @@ test('JSON problems name the record and its line; a JSON syntax error names its 
   const broken = problemsOf('{ "records": [\n  { "name": "a" }\n  { "name": "b" }\n] }');
   assert.equal(broken.length, 1);
   assert.match(broken[0]!, /^line 3: not valid JSON/);
-  assert.deepEqual(problemsOf('{"keys": []}'), ['line 1: the JSON form is {"records": [{"name": ..., "txt": ...}, ...]} or that array alone']);
+  assert.deepEqual(problemsOf('{"keys": []}'), [
+    'line 1: the JSON form is {"records": [{"name": ..., "txt": ...}, ...]} or that array alone',
+  ]);
 });
 
 test('records that hold no usable key are kept as captured, with a warning naming the line', () => {
@@ -170,11 +198,21 @@ test('loadKeySnapshot hashes the exact file bytes; unreadable, binary and oversi
   assert.equal(snap.sha256, crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex'));
   assert.equal(snap.source, 'keys.txt');
   assert.equal(snap.records.size, 4);
-  assert.throws(() => loadKeySnapshot(path.join(dir, 'missing.txt')), (err) => isSpamcaseError(err, 'INPUT_UNREADABLE') && /cannot read key snapshot .*missing\.txt: ENOENT/.test(err.message));
+  assert.throws(
+    () => loadKeySnapshot(path.join(dir, 'missing.txt')),
+    (err) =>
+      isSpamcaseError(err, 'INPUT_UNREADABLE') && /cannot read key snapshot .*missing\.txt: ENOENT/.test(err.message),
+  );
   fs.writeFileSync(path.join(dir, 'bin.txt'), Buffer.from([0x73, 0x00, 0x31]));
-  assert.throws(() => loadKeySnapshot(path.join(dir, 'bin.txt')), (err) => isSpamcaseError(err, 'INVALID_INPUT') && /not text/.test(err.message));
+  assert.throws(
+    () => loadKeySnapshot(path.join(dir, 'bin.txt')),
+    (err) => isSpamcaseError(err, 'INVALID_INPUT') && /not text/.test(err.message),
+  );
   const big = path.join(dir, 'big.txt');
   fs.writeFileSync(big, '');
   fs.truncateSync(big, MAX_KEY_SNAPSHOT_BYTES + 1);
-  assert.throws(() => loadKeySnapshot(big), (err) => isSpamcaseError(err, 'LIMIT_EXCEEDED'));
+  assert.throws(
+    () => loadKeySnapshot(big),
+    (err) => isSpamcaseError(err, 'LIMIT_EXCEEDED'),
+  );
 });

@@ -22,7 +22,9 @@ export function testKey(kind: KeyKind, fresh = false): TestKey {
   const cached = cache.get(kind);
   if (cached && !fresh) return cached;
   const pair =
-    kind === 'ed25519' ? crypto.generateKeyPairSync('ed25519') : crypto.generateKeyPairSync('rsa', { modulusLength: Number(kind.slice(3)) });
+    kind === 'ed25519'
+      ? crypto.generateKeyPairSync('ed25519')
+      : crypto.generateKeyPairSync('rsa', { modulusLength: Number(kind.slice(3)) });
   const spki = pair.publicKey.export({ type: 'spki', format: 'der' });
   const key: TestKey = {
     kind,

@@ -8,7 +8,13 @@ import dns from 'node:dns';
 import { test } from 'node:test';
 import { dkimVerify } from 'mailauth/lib/dkim/verify.js';
 import { parseKeySnapshot } from '../../../server/attribution/dkim/key-snapshot.ts';
-import { dkimSummary, MAX_DKIM_SIGNATURES, MAX_DKIM_VERIFY_BYTES, verifyDkim, type DkimVerification } from '../../../server/attribution/dkim/verify.ts';
+import {
+  dkimSummary,
+  MAX_DKIM_SIGNATURES,
+  MAX_DKIM_VERIFY_BYTES,
+  verifyDkim,
+  type DkimVerification,
+} from '../../../server/attribution/dkim/verify.ts';
 import { sign, spamMessage, testKey, zoneLine } from './signing.ts';
 
 const AT = new Date('2026-11-02T00:00:00Z');
@@ -49,7 +55,13 @@ test('rsa-sha256 (1024 bits, relaxed/relaxed) passes with the signer, selector a
 });
 
 test('rsa-sha256 (2048 bits, simple/simple) with i= passes and reports the identity', async () => {
-  const raw = await sign(spamMessage(2), { domain: 'example.org', selector: 'r2048', key: rsa2048, canonicalization: 'simple/simple', identity: 'x1002@example.org' });
+  const raw = await sign(spamMessage(2), {
+    domain: 'example.org',
+    selector: 'r2048',
+    key: rsa2048,
+    canonicalization: 'simple/simple',
+    identity: 'x1002@example.org',
+  });
   const r = await one(raw);
   assert.equal(r.result, 'pass', r.reason);
   assert.equal(r.identity, 'x1002@example.org');
@@ -65,7 +77,13 @@ test('ed25519-sha256 (RFC 8463) passes', async () => {
 });
 
 test('rsa-sha1, the algorithm of 2005-era mail, passes on LF line endings as stored from .eml files', async () => {
-  const raw = await sign(spamMessage(4, { eol: '\n' }), { domain: 'mail.example.com', selector: 'r1024', key: rsa1024, algorithm: 'rsa-sha1', canonicalization: 'relaxed/simple' });
+  const raw = await sign(spamMessage(4, { eol: '\n' }), {
+    domain: 'mail.example.com',
+    selector: 'r1024',
+    key: rsa1024,
+    algorithm: 'rsa-sha1',
+    canonicalization: 'relaxed/simple',
+  });
   const r = await one(raw);
   assert.equal(r.result, 'pass', r.reason);
   assert.equal(r.algorithm, 'rsa-sha1');
@@ -77,7 +95,9 @@ test('a body altered after signing fails (body hash), a header altered fails (ba
   assert.equal(body.result, 'fail');
   assert.match(body.reason, /body hash did not verify: the body was altered/);
   assert.equal(body.keyFingerprint, rsa1024.fingerprint, 'the key that was used is still named');
-  const header = await one(Buffer.from(raw.toString('latin1').replace('Subject: Offer number 5', 'Subject: Offer number 6'), 'latin1'));
+  const header = await one(
+    Buffer.from(raw.toString('latin1').replace('Subject: Offer number 5', 'Subject: Offer number 6'), 'latin1'),
+  );
   assert.equal(header.result, 'fail');
   assert.match(header.reason, /bad signature: the signed header fields were altered/);
 });
@@ -94,7 +114,19 @@ test('a key the snapshot does not hold gives no-key; an empty snapshot gives no-
 
 test('an unsigned message is one "none" entry', async () => {
   assert.deepEqual(await verify(spamMessage(8)), [
-    { index: 0, field: null, domain: null, identity: null, selector: null, algorithm: null, canonicalization: null, bodyLength: null, result: 'none', reason: 'message not signed', keyFingerprint: null },
+    {
+      index: 0,
+      field: null,
+      domain: null,
+      identity: null,
+      selector: null,
+      algorithm: null,
+      canonicalization: null,
+      bodyLength: null,
+      result: 'none',
+      reason: 'message not signed',
+      keyFingerprint: null,
+    },
   ]);
 });
 
@@ -110,7 +142,12 @@ test(`a message over MAX_DKIM_VERIFY_BYTES (${MAX_DKIM_VERIFY_BYTES}) is not ver
 });
 
 test('l= is noted: text appended after the signed length still passes, and the reason says how much is unsigned', async () => {
-  const raw = await sign(spamMessage(10), { domain: 'mail.example.com', selector: 'r1024', key: rsa1024, maxBodyLength: 12 });
+  const raw = await sign(spamMessage(10), {
+    domain: 'mail.example.com',
+    selector: 'r1024',
+    key: rsa1024,
+    maxBodyLength: 12,
+  });
   const r = await one(Buffer.concat([raw, Buffer.from('Appended by someone else\r\n')]));
   assert.equal(r.result, 'pass', r.reason);
   assert.equal(r.bodyLength, 12);
@@ -118,7 +155,12 @@ test('l= is noted: text appended after the signed length still passes, and the r
 });
 
 test('l=0 (no body byte signed) is honoured, not read as "no limit"', async () => {
-  const raw = await sign(spamMessage(17), { domain: 'mail.example.com', selector: 'r1024', key: rsa1024, maxBodyLength: 0 });
+  const raw = await sign(spamMessage(17), {
+    domain: 'mail.example.com',
+    selector: 'r1024',
+    key: rsa1024,
+    maxBodyLength: 0,
+  });
   const r = await one(Buffer.from(raw.toString('latin1').replace('Buy now', 'Anything at all'), 'latin1'));
   assert.equal(r.result, 'pass', r.reason);
   assert.equal(r.bodyLength, 0);
@@ -135,19 +177,37 @@ test('a revoked key (empty p=) fails with the reason; a CNAME inside the snapsho
 });
 
 test('a snapshot key with bad base64 is kept with a warning naming its line, and signatures under it fail clearly', async () => {
-  const snap = parseKeySnapshot(['; one bad key', 'bad._domainkey.example.com. IN TXT "v=DKIM1; k=rsa; p=MIGf!!notbase64"'].join('\n'), 'bad.txt');
-  assert.deepEqual(snap.warnings, ['line 2: bad._domainkey.example.com: p= is not valid base64 (kept as captured; signatures under this key will fail)']);
+  const snap = parseKeySnapshot(
+    ['; one bad key', 'bad._domainkey.example.com. IN TXT "v=DKIM1; k=rsa; p=MIGf!!notbase64"'].join('\n'),
+    'bad.txt',
+  );
+  assert.deepEqual(snap.warnings, [
+    'line 2: bad._domainkey.example.com: p= is not valid base64 (kept as captured; signatures under this key will fail)',
+  ]);
   const r = await one(await sign(spamMessage(13), { domain: 'example.com', selector: 'bad', key: rsa1024 }), snap);
   assert.equal(r.result, 'fail');
-  assert.match(r.reason, /invalid public key: the snapshot's record for bad\._domainkey\.example\.com \(p= is not valid base64\)/);
+  assert.match(
+    r.reason,
+    /invalid public key: the snapshot's record for bad\._domainkey\.example\.com \(p= is not valid base64\)/,
+  );
 });
 
 test('a signature expired (x=) before the harvest time fails as expired', async () => {
-  const raw = await sign(spamMessage(14), { domain: 'mail.example.com', selector: 'r1024', key: rsa1024, signTime: new Date('2026-10-01T00:00:00Z'), expires: new Date('2026-10-02T00:00:00Z') });
+  const raw = await sign(spamMessage(14), {
+    domain: 'mail.example.com',
+    selector: 'r1024',
+    key: rsa1024,
+    signTime: new Date('2026-10-01T00:00:00Z'),
+    expires: new Date('2026-10-02T00:00:00Z'),
+  });
   const r = await one(raw);
   assert.equal(r.result, 'fail');
   assert.match(r.reason, /signature expired before 2026-11-02T00:00:00.000Z/);
-  assert.equal((await verifyDkim(raw, snapshot, { at: new Date('2026-10-01T12:00:00Z') }))[0]!.result, 'pass', 'judged at a harvest time inside its validity');
+  assert.equal(
+    (await verifyDkim(raw, snapshot, { at: new Date('2026-10-01T12:00:00Z') }))[0]!.result,
+    'pass',
+    'judged at a harvest time inside its validity',
+  );
 });
 
 test('an RSA key under 1024 bits is not verified (RFC 8301) unless the caller lowers the minimum knowingly', async () => {
@@ -166,10 +226,26 @@ test('malformed signatures get clear results, never an exception', async () => {
   const cases: Array<[string, RegExp, DkimVerification['result']]> = [
     ['DKIM-Signature: garbage', /malformed signature: missing v=, a=, b=, bh=, d=, h=, s=/, 'fail'],
     ['DKIM-Signature: v=1; a=rsa-sha256; bh=x; b=abc; h=from', /malformed signature: missing d=, s=/, 'fail'],
-    ['DKIM-Signature: v=1; a=rsa-md5; d=x.com; s=a; b=abc; bh=x; h=from', /unsupported algorithm a=rsa-md5/, 'not-verified'],
-    ['DKIM-Signature: v=1; a=rsa-sha256; c=fancy/relaxed; d=x.com; s=a; b=abc; bh=x; h=from', /unknown canonicalization c=fancy\/relaxed/, 'not-verified'],
-    ['DKIM-Signature: v=1; a=rsa-sha256; d=mail.example.com; s=r1024; b=!!!; bh=!!!; h=from', /body hash did not verify/, 'fail'],
-    ['DKIM-Signature: v=1; a=rsa-sha256; d=mail.example.com; s=r1024; b=; bh=x; h=subject', /From field not signed/, 'fail'],
+    [
+      'DKIM-Signature: v=1; a=rsa-md5; d=x.com; s=a; b=abc; bh=x; h=from',
+      /unsupported algorithm a=rsa-md5/,
+      'not-verified',
+    ],
+    [
+      'DKIM-Signature: v=1; a=rsa-sha256; c=fancy/relaxed; d=x.com; s=a; b=abc; bh=x; h=from',
+      /unknown canonicalization c=fancy\/relaxed/,
+      'not-verified',
+    ],
+    [
+      'DKIM-Signature: v=1; a=rsa-sha256; d=mail.example.com; s=r1024; b=!!!; bh=!!!; h=from',
+      /body hash did not verify/,
+      'fail',
+    ],
+    [
+      'DKIM-Signature: v=1; a=rsa-sha256; d=mail.example.com; s=r1024; b=; bh=x; h=subject',
+      /From field not signed/,
+      'fail',
+    ],
     [`DKIM-Signature: v=1; a=rsa-sha256; d=${'a'.repeat(300)}.com; s=x; b=abc; bh=x; h=from`, /.+/, 'fail'],
     ['DKIM-Signature: v=1; a=rsa-sha256; d=x.com; d=y.com; s=a; b=abc; bh=x; h=from', /.+/, 'fail'],
     ['DKIM-Signature: \u0000\u0001\u00ff; b=\u00e9', /malformed signature/, 'fail'],
@@ -183,7 +259,8 @@ test('malformed signatures get clear results, never an exception', async () => {
 });
 
 test('DomainKeys (RFC 4870) signatures: no-key without the key, not-verified (said so) with it', async () => {
-  const field = 'DomainKey-Signature: a=rsa-sha1; q=dns; c=nofws;\r\n  s=r1024; d=mail.example.com;\r\n  b=bG9uZ3NpZ25hdHVyZQ==';
+  const field =
+    'DomainKey-Signature: a=rsa-sha1; q=dns; c=nofws;\r\n  s=r1024; d=mail.example.com;\r\n  b=bG9uZ3NpZ25hdHVyZQ==';
   const raw = Buffer.from(`${field}\r\n${FROM}`);
   const none = await one(raw, empty);
   assert.equal(none.result, 'no-key');
@@ -195,21 +272,49 @@ test('DomainKeys (RFC 4870) signatures: no-key without the key, not-verified (sa
 });
 
 test('several signatures: one entry each, in order; the summary passes on the one that verifies', async () => {
-  const inner = await sign(spamMessage(16), { domain: 'example.net', selector: 'ed', key: ed, identity: 'x1016@example.net' });
+  const inner = await sign(spamMessage(16), {
+    domain: 'example.net',
+    selector: 'ed',
+    key: ed,
+    identity: 'x1016@example.net',
+  });
   const outer = await sign(inner, { domain: 'esp.example', selector: 'k9', key: rsa2048 });
   const results = await verify(outer);
-  assert.deepEqual(results.map((r) => [r.index, r.domain, r.result]), [
-    [0, 'esp.example', 'no-key'],
-    [1, 'example.net', 'pass'],
-  ]);
-  assert.deepEqual(dkimSummary(results), { result: 'pass', domain: 'example.net', identity: 'x1016@example.net', keyFingerprint: ed.fingerprint, reason: results[1]!.reason });
+  assert.deepEqual(
+    results.map((r) => [r.index, r.domain, r.result]),
+    [
+      [0, 'esp.example', 'no-key'],
+      [1, 'example.net', 'pass'],
+    ],
+  );
+  assert.deepEqual(dkimSummary(results), {
+    result: 'pass',
+    domain: 'example.net',
+    identity: 'x1016@example.net',
+    keyFingerprint: ed.fingerprint,
+    reason: results[1]!.reason,
+  });
   const garbageFirst = await verify(Buffer.concat([Buffer.from('DKIM-Signature: garbage\r\n'), outer]));
-  assert.deepEqual(garbageFirst.map((r) => r.result), ['fail', 'no-key', 'pass'], 'a skipped signature does not shift the others');
+  assert.deepEqual(
+    garbageFirst.map((r) => r.result),
+    ['fail', 'no-key', 'pass'],
+    'a skipped signature does not shift the others',
+  );
 });
 
 test('dkimSummary ranks pass > fail > no-key > not-verified > none', () => {
   const e = (result: DkimVerification['result'], domain: string): DkimVerification => ({
-    index: 0, field: 'DKIM-Signature', domain, identity: null, selector: 's', algorithm: 'rsa-sha256', canonicalization: null, bodyLength: null, result, reason: result, keyFingerprint: null,
+    index: 0,
+    field: 'DKIM-Signature',
+    domain,
+    identity: null,
+    selector: 's',
+    algorithm: 'rsa-sha256',
+    canonicalization: null,
+    bodyLength: null,
+    result,
+    reason: result,
+    keyFingerprint: null,
   });
   assert.equal(dkimSummary([]).result, 'none');
   assert.equal(dkimSummary([e('no-key', 'a'), e('not-verified', 'b')]).domain, 'a');
@@ -221,7 +326,9 @@ test(`more than MAX_DKIM_SIGNATURES (${MAX_DKIM_SIGNATURES}) signature fields: e
   const one = 'DKIM-Signature: v=1; a=rsa-sha256; d=x.com; s=a; l=1; b=abc; bh=x; h=from\r\n';
   const results = await verify(Buffer.from(one.repeat(MAX_DKIM_SIGNATURES + 1) + FROM));
   assert.equal(results.length, MAX_DKIM_SIGNATURES + 1);
-  assert.ok(results.every((r) => r.result === 'not-verified' && /too many signatures: 21 signature fields/.test(r.reason)));
+  assert.ok(
+    results.every((r) => r.result === 'not-verified' && /too many signatures: 21 signature fields/.test(r.reason)),
+  );
 });
 
 test('hostile mutations of signed messages (bytes flipped, cut short, fields repeated) always give a result, never an exception', async () => {
@@ -232,7 +339,12 @@ test('hostile mutations of signed messages (bytes flipped, cut short, fields rep
   };
   const originals = [
     await sign(spamMessage(30), { domain: 'mail.example.com', selector: 'r1024', key: rsa1024, maxBodyLength: 20 }),
-    await sign(spamMessage(31, { eol: '\n' }), { domain: 'example.net', selector: 'ed', key: ed, canonicalization: 'simple/simple' }),
+    await sign(spamMessage(31, { eol: '\n' }), {
+      domain: 'example.net',
+      selector: 'ed',
+      key: ed,
+      canonicalization: 'simple/simple',
+    }),
   ];
   const seen = new Set<string>();
   for (let i = 0; i < 400; i++) {
@@ -248,7 +360,11 @@ test('hostile mutations of signed messages (bytes flipped, cut short, fields rep
         mutated = m.subarray(0, random(m.length));
         break;
       case 2: // the signature field repeated, one copy damaged
-        mutated = Buffer.concat([m.subarray(0, sigEnd + 1), m.subarray(0, sigEnd + 1).fill(0x3b, random(sigEnd), random(sigEnd) + 3), m.subarray(sigEnd + 1)]);
+        mutated = Buffer.concat([
+          m.subarray(0, sigEnd + 1),
+          m.subarray(0, sigEnd + 1).fill(0x3b, random(sigEnd), random(sigEnd) + 3),
+          m.subarray(sigEnd + 1),
+        ]);
         break;
       default: // random bytes anywhere in the message
         for (let k = 0; k < 1 + random(8); k++) m[random(m.length)] = random(256);
@@ -267,10 +383,12 @@ test('hostile mutations of signed messages (bytes flipped, cut short, fields rep
 
 test('strictly offline: no DNS function is ever called, whatever the message and the snapshot', async (t) => {
   const calls: string[] = [];
-  const trap = (name: string) => (...args: unknown[]) => {
-    calls.push(`${name}(${String(args[0])})`);
-    throw new Error(`DNS ${name} called during offline DKIM verification`);
-  };
+  const trap =
+    (name: string) =>
+    (...args: unknown[]) => {
+      calls.push(`${name}(${String(args[0])})`);
+      throw new Error(`DNS ${name} called during offline DKIM verification`);
+    };
   for (const fn of ['resolve', 'resolveTxt', 'resolve4', 'resolveAny', 'resolveCname', 'lookup'] as const) {
     t.mock.method(dns.promises, fn, trap(`dns.promises.${fn}`));
     t.mock.method(dns, fn, trap(`dns.${fn}`));

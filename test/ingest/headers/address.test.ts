@@ -40,8 +40,12 @@ describe('parseAddressList', () => {
   });
 
   it('recovers a mailbox written after a name without angle brackets', () => {
-    assert.deepEqual(parseAddressList('John Smith x123@hotmail.com'), [{ address: 'x123@hotmail.com', name: 'John Smith' }]);
-    assert.deepEqual(parseAddressList('"John Smith" x123@hotmail.com'), [{ address: 'x123@hotmail.com', name: 'John Smith' }]);
+    assert.deepEqual(parseAddressList('John Smith x123@hotmail.com'), [
+      { address: 'x123@hotmail.com', name: 'John Smith' },
+    ]);
+    assert.deepEqual(parseAddressList('"John Smith" x123@hotmail.com'), [
+      { address: 'x123@hotmail.com', name: 'John Smith' },
+    ]);
   });
 
   it('flattens groups and returns nothing for an empty one', () => {
@@ -118,7 +122,14 @@ describe('parseAddressList', () => {
   });
 
   it('does not throw on hostile input', () => {
-    const hostile = ['<'.repeat(10_000), '('.repeat(10_000), '"'.repeat(9_999), '@'.repeat(10_000), ':;,'.repeat(3_000), '\0\u0001=?x?Q?'];
+    const hostile = [
+      '<'.repeat(10_000),
+      '('.repeat(10_000),
+      '"'.repeat(9_999),
+      '@'.repeat(10_000),
+      ':;,'.repeat(3_000),
+      '\0\u0001=?x?Q?',
+    ];
     for (const value of hostile) assert.ok(Array.isArray(parseAddressList(value)));
   });
 });

@@ -1,6 +1,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { MAX_HEADER_FIELDS, MAX_HEADER_SECTION_BYTES, splitHeaderSection } from '../../../server/ingest/headers/index.ts';
+import {
+  MAX_HEADER_FIELDS,
+  MAX_HEADER_SECTION_BYTES,
+  splitHeaderSection,
+} from '../../../server/ingest/headers/index.ts';
 import { fixture } from './load-samples.ts';
 
 const LF_FIELDS = [
@@ -14,7 +18,11 @@ const LF_FIELDS = [
   },
   { name: 'From', key: 'from', value: '"PayPal Security" <x123@hotmail.com>' },
   { name: 'To', key: 'to', value: 'trap1@plaintiff.example' },
-  { name: 'Subject', key: 'subject', value: '=?utf-8?Q?Your_account_is_=E2=82=AC_locked?=  =?utf-8?B?IC0gYWN0IG5vdw==?=' },
+  {
+    name: 'Subject',
+    key: 'subject',
+    value: '=?utf-8?Q?Your_account_is_=E2=82=AC_locked?=  =?utf-8?B?IC0gYWN0IG5vdw==?=',
+  },
   { name: 'Date', key: 'date', value: 'Thu, 22 Aug 2002 14:17:21 +0200' },
   { name: 'Message-ID', key: 'message-id', value: '<ABC.123@Mail.Spammer.EXAMPLE>' },
   { name: 'MIME-Version', key: 'mime-version', value: '1.0' },
@@ -32,13 +40,16 @@ describe('splitHeaderSection', () => {
 
   it('reports mixed CRLF and LF line ends and still splits every field', () => {
     const s = splitHeaderSection(fixture('mixed-line-ends.eml'));
-    assert.deepEqual(s.fields.map((f) => [f.key, f.value]), [
-      ['from', 'a@example.com'],
-      ['to', 'b@example.com'],
-      ['subject', 'mixed'],
-      ['message-id', '<m@example.com>'],
-      ['date', 'Thu, 22 Aug 2002 14:17:21 +0200'],
-    ]);
+    assert.deepEqual(
+      s.fields.map((f) => [f.key, f.value]),
+      [
+        ['from', 'a@example.com'],
+        ['to', 'b@example.com'],
+        ['subject', 'mixed'],
+        ['message-id', '<m@example.com>'],
+        ['date', 'Thu, 22 Aug 2002 14:17:21 +0200'],
+      ],
+    );
     assert.equal(s.bodyOffset, 124);
     assert.deepEqual(s.problems, ['mixed CRLF and LF line ends in header section']);
   });
@@ -57,20 +68,29 @@ describe('splitHeaderSection', () => {
 
   it('reads 8-bit bytes that are valid UTF-8 as UTF-8', () => {
     const s = splitHeaderSection(fixture('eight-bit-utf8.eml'));
-    assert.deepEqual(s.fields.slice(0, 2).map((f) => f.value), ['José <jose@example.com>', 'Café crème']);
+    assert.deepEqual(
+      s.fields.slice(0, 2).map((f) => f.value),
+      ['José <jose@example.com>', 'Café crème'],
+    );
     assert.deepEqual(s.problems, ['8-bit bytes in header']);
   });
 
   it('reads 8-bit bytes that are not UTF-8 as latin1, losing none', () => {
     const s = splitHeaderSection(fixture('eight-bit-latin1.eml'));
-    assert.deepEqual(s.fields.slice(0, 2).map((f) => f.value), ['José <jose@example.com>', 'Café crème']);
+    assert.deepEqual(
+      s.fields.slice(0, 2).map((f) => f.value),
+      ['José <jose@example.com>', 'Café crème'],
+    );
     assert.deepEqual(s.problems, ['8-bit bytes in header', '8-bit header bytes that are not UTF-8 (read as latin1)']);
   });
 
   it('keeps every field of a truncated message with no blank line; the body offset is the end', () => {
     const raw = fixture('truncated-no-blank-line.eml');
     const s = splitHeaderSection(raw);
-    assert.deepEqual(s.fields.map((f) => f.value), ['<x123@hotmail.com>', 'x123@hotmail.com', 'trap1@plaintiff.example', 'cut sho']);
+    assert.deepEqual(
+      s.fields.map((f) => f.value),
+      ['<x123@hotmail.com>', 'x123@hotmail.com', 'trap1@plaintiff.example', 'cut sho'],
+    );
     assert.equal(s.bodyOffset, raw.length);
     assert.deepEqual(s.problems, ['no blank line after the header section (truncated?)']);
   });
@@ -104,7 +124,10 @@ describe('splitHeaderSection', () => {
 
   it('skips a line that is not a header field, with its continuation lines', () => {
     const s = splitHeaderSection(fixture('malformed-line.eml'));
-    assert.deepEqual(s.fields.map((f) => f.key), ['from', 'subject', 'message-id', 'date']);
+    assert.deepEqual(
+      s.fields.map((f) => f.key),
+      ['from', 'subject', 'message-id', 'date'],
+    );
     assert.deepEqual(s.problems, ['header line that is not a header field (skipped)']);
   });
 
@@ -118,7 +141,9 @@ describe('splitHeaderSection', () => {
 
   it('stops at 1 MiB of header section, reports it, and starts the body there', () => {
     const line = `X-Filler: ${'x'.repeat(987)}\n`; // 998 octets
-    const raw = Buffer.from(`Subject: big\n${line.repeat(Math.ceil(MAX_HEADER_SECTION_BYTES / line.length) + 10)}\nbody\n`);
+    const raw = Buffer.from(
+      `Subject: big\n${line.repeat(Math.ceil(MAX_HEADER_SECTION_BYTES / line.length) + 10)}\nbody\n`,
+    );
     const s = splitHeaderSection(raw);
     assert.equal(s.bodyOffset, 1_047_913); // 13 + 1,050 x 998: the end of the last whole line within 1 MiB
     assert.equal(s.fields.length, 1_051);

@@ -24,12 +24,18 @@ describe('looksLikeEmail', () => {
       [[0x1f, 0x8b, 0x08, 0x00], 'not an email: looks like a gzip archive'],
       [[0x7f, 0x45, 0x4c, 0x46, 0x02, 0x01], 'not an email: looks like an ELF executable'],
       [[0x4d, 0x5a, 0x90, 0x00, 0x03], 'not an email: looks like a Windows executable'],
-      [[0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1], 'not an email: looks like an OLE file (Outlook .msg or old Office document)'],
+      [
+        [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1],
+        'not an email: looks like an OLE file (Outlook .msg or old Office document)',
+      ],
     ];
     for (const [bytes, reason] of cases) assert.deepEqual(looksLikeEmail(Buffer.from(bytes)), { ok: false, reason });
   });
   it('rejects text that does not start with a header field', () => {
-    assert.deepEqual(looksLikeEmail(fixture('no-header.eml')), { ok: false, reason: 'not an email: no header field at the start' });
+    assert.deepEqual(looksLikeEmail(fixture('no-header.eml')), {
+      ok: false,
+      reason: 'not an email: no header field at the start',
+    });
     assert.deepEqual(looksLikeEmail(Buffer.from('\nFrom: a@b.c\n')), {
       ok: false,
       reason: 'not an email: no header field at the start (starts with a blank line)',
@@ -40,10 +46,13 @@ describe('looksLikeEmail', () => {
     });
   });
   it('says so when the mbox "From " line was left in', () => {
-    assert.deepEqual(looksLikeEmail(Buffer.from('From 12a1mailbot1@web.de  Thu Aug 22 13:17:22 2002\nReturn-Path: <a@b.c>\n')), {
-      ok: false,
-      reason: 'not an email: starts with an mbox "From " line (split the mbox first)',
-    });
+    assert.deepEqual(
+      looksLikeEmail(Buffer.from('From 12a1mailbot1@web.de  Thu Aug 22 13:17:22 2002\nReturn-Path: <a@b.c>\n')),
+      {
+        ok: false,
+        reason: 'not an email: starts with an mbox "From " line (split the mbox first)',
+      },
+    );
   });
   it('accepts a message after a UTF-8 byte order mark', () => {
     assert.deepEqual(looksLikeEmail(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), fixture('lf.eml')])), { ok: true });

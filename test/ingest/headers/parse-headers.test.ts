@@ -41,9 +41,18 @@ describe('parseHeaders', () => {
     assert.deepEqual(p.from, [{ address: 'first@example.com', name: '' }]);
     assert.equal(p.subject, 'one');
     assert.equal(p.messageId, 'rep@example.com');
-    assert.deepEqual(p.to.map((a) => a.address), ['a@example.com', 'b@example.com', 'c@example.com']);
-    assert.deepEqual(p.cc.map((a) => a.address), ['d@example.com', 'e@example.com']);
-    assert.deepEqual(p.fields.filter((f) => f.key === 'from').map((f) => f.value), ['first@example.com', 'second@example.org']);
+    assert.deepEqual(
+      p.to.map((a) => a.address),
+      ['a@example.com', 'b@example.com', 'c@example.com'],
+    );
+    assert.deepEqual(
+      p.cc.map((a) => a.address),
+      ['d@example.com', 'e@example.com'],
+    );
+    assert.deepEqual(
+      p.fields.filter((f) => f.key === 'from').map((f) => f.value),
+      ['first@example.com', 'second@example.org'],
+    );
     assert.deepEqual(p.problems, ['repeated From header', 'repeated Subject header', 'repeated Message-ID header']);
   });
 
@@ -80,7 +89,10 @@ describe('parseHeaders', () => {
     assert.deepEqual(utf8.problems, ['8-bit bytes in header']);
     const latin1 = parseHeaders(fixture('eight-bit-latin1.eml'));
     assert.equal(latin1.subject, 'Café crème');
-    assert.deepEqual(latin1.problems, ['8-bit bytes in header', '8-bit header bytes that are not UTF-8 (read as latin1)']);
+    assert.deepEqual(latin1.problems, [
+      '8-bit bytes in header',
+      '8-bit header bytes that are not UTF-8 (read as latin1)',
+    ]);
   });
 
   it('keeps what a truncated message has and says it is truncated', () => {
@@ -105,7 +117,9 @@ describe('parseHeaders', () => {
     assert.deepEqual(parseHeaders(fixture('nul-byte.eml')).problems, ['NUL byte in header section']);
     assert.equal(parseHeaders(fixture('nul-byte.eml')).subject, 'free\uFFFDmoney');
     assert.deepEqual(parseHeaders(fixture('long-line.eml')).problems, ['header line longer than 998 octets']);
-    assert.deepEqual(parseHeaders(fixture('mixed-line-ends.eml')).problems, ['mixed CRLF and LF line ends in header section']);
+    assert.deepEqual(parseHeaders(fixture('mixed-line-ends.eml')).problems, [
+      'mixed CRLF and LF line ends in header section',
+    ]);
   });
 
   it('reports a missing From, Message-ID and Date, and ones that do not parse', () => {

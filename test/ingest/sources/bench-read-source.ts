@@ -24,7 +24,8 @@ async function main(): Promise<void> {
       mkdirSync(dir);
       for (const name of names) {
         let bytes = readFileSync(join(CORPUS, name));
-        if (mode === 'eml' && bytes.subarray(0, 5).toString('latin1') === 'From ') bytes = bytes.subarray(bytes.indexOf(10) + 1);
+        if (mode === 'eml' && bytes.subarray(0, 5).toString('latin1') === 'From ')
+          bytes = bytes.subarray(bytes.indexOf(10) + 1);
         writeFileSync(join(dir, name.replace(/\.txt$/, '.eml')), bytes);
       }
     }
@@ -32,7 +33,10 @@ async function main(): Promise<void> {
     // Warm the page cache, and measure read+hash alone.
     let t = performance.now();
     for (const dir of readdirSync(root).sort()) {
-      for (const name of readdirSync(join(root, dir)).sort()) createHash('sha256').update(readFileSync(join(root, dir, name))).digest('hex');
+      for (const name of readdirSync(join(root, dir)).sort())
+        createHash('sha256')
+          .update(readFileSync(join(root, dir, name)))
+          .digest('hex');
     }
     const readHash = files / ((performance.now() - t) / 1000);
     for (let run = 0; run < 3; run++) {
@@ -44,8 +48,10 @@ async function main(): Promise<void> {
         if (event.type === 'sample') samples += 1;
       }
       const seconds = (performance.now() - t) / 1000;
-      console.log(`${mode}: ${files} files, ${samples} samples, ${events} events in ${seconds.toFixed(2)} s: ` +
-        `${Math.round(samples / seconds)} samples/s, ${Math.round(events / seconds)} events/s (read+hash alone: ${Math.round(readHash)} files/s)`);
+      console.log(
+        `${mode}: ${files} files, ${samples} samples, ${events} events in ${seconds.toFixed(2)} s: ` +
+          `${Math.round(samples / seconds)} samples/s, ${Math.round(events / seconds)} events/s (read+hash alone: ${Math.round(readHash)} files/s)`,
+      );
     }
   } finally {
     rmSync(root, { recursive: true, force: true });

@@ -15,7 +15,10 @@ describe('SpamAssassin spam-2 corpus', () => {
     // The .json siblings are not mail; they become samples too, and are left out here.
     const mail = samples(events).filter((e) => /\.txt(#1)?$/.test(e.locator));
     assert.equal(mail.length, messages.length);
-    assert.deepEqual(mail.map((e) => e.locator.replace(/#1$/, '')), [...messages].sort());
+    assert.deepEqual(
+      mail.map((e) => e.locator.replace(/#1$/, '')),
+      [...messages].sort(),
+    );
     const depthZero = events.filter((e) => e.type === 'file' && e.depth === 0);
     assert.equal(depthZero.length, names.length);
     // Files starting with a `From ` line carry their envelope sender.

@@ -12,7 +12,7 @@ import { collect, outline, rejections, samples, tempDir } from './helpers.ts';
 const sha256 = (bytes: Buffer | string): string => createHash('sha256').update(bytes).digest('hex');
 
 describe('directory input', () => {
-  it('walks recursively, each directory in byte order of names, file event after the file\'s samples', async () => {
+  it("walks recursively, each directory in byte order of names, file event after the file's samples", async () => {
     const root = tempDir();
     mkdirSync(join(root, 'b', 'nested'), { recursive: true });
     mkdirSync(join(root, 'a'));
@@ -23,11 +23,16 @@ describe('directory input', () => {
     writeFileSync(join(root, 'Z.eml'), 'Subject: Z\n\nZ\n');
     const events = await collect(root);
     assert.deepEqual(outline(events), [
-      'sample Z.eml', 'file Z.eml', // 'Z' (0x5a) sorts before 'a' (0x61)
-      'sample a/x.eml', 'file a/x.eml', // 'a' before 'a.eml'
-      'sample a.eml', 'file a.eml',
-      'sample b/B.eml', 'file b/B.eml', // 'B.eml' before 'nested'
-      'sample b/nested/z.eml', 'file b/nested/z.eml',
+      'sample Z.eml',
+      'file Z.eml', // 'Z' (0x5a) sorts before 'a' (0x61)
+      'sample a/x.eml',
+      'file a/x.eml', // 'a' before 'a.eml'
+      'sample a.eml',
+      'file a.eml',
+      'sample b/B.eml',
+      'file b/B.eml', // 'B.eml' before 'nested'
+      'sample b/nested/z.eml',
+      'file b/nested/z.eml',
     ]);
     const file = events.find((e) => e.type === 'file' && e.locator === 'a.eml');
     assert.deepEqual(file, { type: 'file', locator: 'a.eml', depth: 0, size: 14, sha256: sha256('Subject: a\n\na\n') });
@@ -52,9 +57,10 @@ describe('directory input', () => {
     writeFileSync(join(maildir, 'new', '1133430001.M2P1.host'), 'Subject: new\n\n2\n');
     writeFileSync(join(maildir, 'tmp', '1133430002.M3P1.host'), 'Subject: in delivery\n\n3\n');
     const events = await collect(maildir);
-    assert.deepEqual(samples(events).map((e) => e.locator), [
-      'cur/1133430000.M1P1.host:2,S', 'new/1133430001.M2P1.host', 'tmp/1133430002.M3P1.host',
-    ]);
+    assert.deepEqual(
+      samples(events).map((e) => e.locator),
+      ['cur/1133430000.M1P1.host:2,S', 'new/1133430001.M2P1.host', 'tmp/1133430002.M3P1.host'],
+    );
   });
 
   it('rejects what cannot be read (dangling symlink, symlink, FIFO) and goes on', async () => {
@@ -64,12 +70,18 @@ describe('directory input', () => {
     symlinkSync(join(root, 'good.eml'), join(root, 'link.eml'));
     execFileSync('mkfifo', [join(root, 'pipe.eml')]);
     const events = await collect(root);
-    assert.deepEqual(rejections(events).map((e) => [e.locator, e.reason]), [
-      ['dangling.eml', 'symbolic link not followed'],
-      ['link.eml', 'symbolic link not followed'],
-      ['pipe.eml', 'not a regular file (FIFO)'],
-    ]);
-    assert.deepEqual(samples(events).map((e) => e.locator), ['good.eml']);
+    assert.deepEqual(
+      rejections(events).map((e) => [e.locator, e.reason]),
+      [
+        ['dangling.eml', 'symbolic link not followed'],
+        ['link.eml', 'symbolic link not followed'],
+        ['pipe.eml', 'not a regular file (FIFO)'],
+      ],
+    );
+    assert.deepEqual(
+      samples(events).map((e) => e.locator),
+      ['good.eml'],
+    );
   });
 
   it('rejects an empty file but still records it as read', async () => {
@@ -86,10 +98,18 @@ describe('directory input', () => {
     // Regression: an fs.ReadStream closed its descriptor again, asynchronously, after we had
     // closed it and the next file had been given the same number (EBADF on a later file).
     const root = tempDir();
-    writeFileSync(join(root, 'a-large.eml'), Buffer.concat([Buffer.from('Subject: large\n\n'), Buffer.alloc(9 * 1024 * 1024, 'x')]));
-    for (let i = 0; i < 40; i++) writeFileSync(join(root, `b-${String(i).padStart(2, '0')}.eml`), `Subject: ${i}\n\nsmall ${i}\n`);
-    writeFileSync(join(root, 'c-large.eml'), Buffer.concat([Buffer.from('Subject: large 2\n\n'), Buffer.alloc(9 * 1024 * 1024, 'y')]));
-    for (let i = 0; i < 40; i++) writeFileSync(join(root, `d-${String(i).padStart(2, '0')}.eml`), `Subject: d${i}\n\nsmall ${i}\n`);
+    writeFileSync(
+      join(root, 'a-large.eml'),
+      Buffer.concat([Buffer.from('Subject: large\n\n'), Buffer.alloc(9 * 1024 * 1024, 'x')]),
+    );
+    for (let i = 0; i < 40; i++)
+      writeFileSync(join(root, `b-${String(i).padStart(2, '0')}.eml`), `Subject: ${i}\n\nsmall ${i}\n`);
+    writeFileSync(
+      join(root, 'c-large.eml'),
+      Buffer.concat([Buffer.from('Subject: large 2\n\n'), Buffer.alloc(9 * 1024 * 1024, 'y')]),
+    );
+    for (let i = 0; i < 40; i++)
+      writeFileSync(join(root, `d-${String(i).padStart(2, '0')}.eml`), `Subject: d${i}\n\nsmall ${i}\n`);
     const events = await collect(root);
     assert.deepEqual(rejections(events), []);
     assert.equal(samples(events).length, 82);
@@ -99,7 +119,10 @@ describe('directory input', () => {
     const root = tempDir();
     writeFileSync(join(root, 'odd#1!x[2]%.eml'), 'Subject: odd\n\nodd\n');
     const events = await collect(root);
-    assert.deepEqual(samples(events).map((e) => e.locator), ['odd%231%21x%5B2%5D%25.eml']);
+    assert.deepEqual(
+      samples(events).map((e) => e.locator),
+      ['odd%231%21x%5B2%5D%25.eml'],
+    );
   });
 });
 
@@ -118,14 +141,24 @@ describe('single file input', () => {
     writeFileSync(path, bytes);
     const events = await collect(path, { unwrapForwards: false, limits: { maxMessageBytes: 100 } });
     assert.deepEqual(events, [
-      { type: 'rejected', locator: 'big.eml', reason: 'message larger than 100 bytes (maxMessageBytes)', size: bytes.length, sha256: sha256(bytes) },
+      {
+        type: 'rejected',
+        locator: 'big.eml',
+        reason: 'message larger than 100 bytes (maxMessageBytes)',
+        size: bytes.length,
+        sha256: sha256(bytes),
+      },
       { type: 'file', locator: 'big.eml', depth: 0, size: bytes.length, sha256: sha256(bytes) },
     ]);
   });
 
   it('throws INPUT_UNREADABLE for a path that does not exist', async () => {
     await assert.rejects(
-      async () => { for await (const _event of readSource('/nonexistent/spamcase/input', { unwrapForwards: false })) { /* none */ } },
+      async () => {
+        for await (const _event of readSource('/nonexistent/spamcase/input', { unwrapForwards: false })) {
+          /* none */
+        }
+      },
       (err: unknown) => isSpamcaseError(err, 'INPUT_UNREADABLE'),
     );
   });

@@ -5,7 +5,10 @@ import type { SourceEvent, SourceOptions } from '../../../server/ingest/sources/
 
 export const FIXTURES = new URL('../../fixtures/sources/', import.meta.url).pathname;
 
-export async function collect(path: string, options: SourceOptions = { unwrapForwards: false }): Promise<SourceEvent[]> {
+export async function collect(
+  path: string,
+  options: SourceOptions = { unwrapForwards: false },
+): Promise<SourceEvent[]> {
   const events: SourceEvent[] = [];
   for await (const event of readSource(path, options)) events.push(event);
   return events;

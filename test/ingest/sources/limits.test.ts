@@ -26,7 +26,11 @@ describe('source limits', () => {
       { noSuchLimit: 1 } as unknown as Partial<SourceLimits>,
     ];
     for (const limits of refused) {
-      assert.throws(() => resolveLimits(limits), (err: unknown) => isSpamcaseError(err, 'INVALID_INPUT'), JSON.stringify(limits));
+      assert.throws(
+        () => resolveLimits(limits),
+        (err: unknown) => isSpamcaseError(err, 'INVALID_INPUT'),
+        JSON.stringify(limits),
+      );
     }
   });
 });

@@ -50,7 +50,8 @@ export function buildZip(members: ZipMember[]): Buffer {
     locals.push(local, name, body);
     const central = Buffer.alloc(46);
     central.writeUInt32LE(0x02014b50, 0);
-    central.writeUInt16LE(member.externalAttributes === undefined ? 20 : 0x031e, 4); // made by: Unix when a mode is given
+    // Made by: Unix when a mode is given.
+    central.writeUInt16LE(member.externalAttributes === undefined ? 20 : 0x031e, 4);
     central.writeUInt16LE(20, 6);
     central.writeUInt16LE(flags, 8);
     central.writeUInt16LE(method, 10);
