@@ -30,14 +30,12 @@
  *                              least 32); a message whose analysis exceeds it is kept the same way.
  *   SPAMCASE_TEST_EXPORT_PAUSE tests only (test/reliability/export-kill.test.ts): `spamcase export`
  *                              stops at this stage (items, tables, pdf, sign, finish, rename; see
- *                              server/export/stages.ts), says so on stderr and waits to be killed.
+ *                              below), says so on stderr and waits to be killed.
  *                              Unset (always, outside tests), it does nothing.
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SpamcaseError } from './errors.ts';
-import { EXPORT_STAGES, type ExportStage } from './export/stages.ts';
-import { DEFAULT_MEMORY_BUDGET_MB, DEFAULT_TIME_BUDGET_MS, MIN_MEMORY_BUDGET_MB } from './ingest/watchdog.ts';
 
 export interface Config {
   dataRoot: string;
@@ -51,6 +49,27 @@ export interface Config {
   /** SPAMCASE_TEST_EXPORT_PAUSE: the export stage at which `spamcase export` waits to be killed (tests only). */
   testExportPause: ExportStage | null;
 }
+
+// Defaults of the per-message analysis budget (server/ingest/watchdog.ts applies it).
+/**
+ * A real message is analysed in about a millisecond and the slowest crafted ones measured (1 MiB of header groups) in
+ * about a second; 30 s leaves room for a loaded machine and stops a stall.
+ */
+export const DEFAULT_TIME_BUDGET_MS = 30_000;
+/**
+ * Analysis holds at most one message's header strings and 128 Ki characters of body text; the reader's own heap (module
+ * code, chunk bookkeeping) is tens of MB. Buffers (the message bytes) are outside this heap.
+ */
+export const DEFAULT_MEMORY_BUDGET_MB = 512;
+/** The smallest heap a reader thread can start with (module code alone is about 20 MB). */
+export const MIN_MEMORY_BUDGET_MB = 32;
+
+/**
+ * The stages of exportBundle (bundle.ts), in order, reported through ExportOptions.onStage. Each is
+ * reported before the work it names starts ('items' after each page of items written).
+ */
+export const EXPORT_STAGES = ['items', 'tables', 'pdf', 'sign', 'finish', 'rename'] as const;
+export type ExportStage = (typeof EXPORT_STAGES)[number];
 
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 

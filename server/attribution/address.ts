@@ -5,8 +5,8 @@
  * folded: no dot or "+tag" removal, no merging of hotmail.com with msn.com addresses. Those are
  * different mailboxes; the provider is recorded beside the address so they list under one provider.
  */
-import { parseAddresses } from '../ingest/headers/address.ts';
-import { boundedKey, MAX_ADDRESS_LENGTH } from '../ingest/keys.ts';
+import { parseAddresses } from '../mail/headers/address.ts';
+import { boundedKey, MAX_ADDRESS_LENGTH } from '../mail/keys.ts';
 
 /** Domains run by one provider (one abuse desk, one account database): the provider's name per domain. */
 export const PROVIDER_DOMAINS: Readonly<Record<string, string>> = Object.freeze({

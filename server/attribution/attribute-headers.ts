@@ -3,7 +3,7 @@
  * party's trust to the stored form the batch writer inserts. Measured: deciding here rather than in
  * the (single) writer thread keeps attribution off the ingest's critical path.
  */
-import type { ParsedHeaders } from '../ingest/headers/types.ts';
+import type { ParsedHeaders } from '../mail/headers/types.ts';
 import { attribute, storedForm, UNREADABLE, type StoredAttribution } from './attribute.ts';
 import { extractFacts } from './facts.ts';
 import { matcherFor } from './party-trust.ts';

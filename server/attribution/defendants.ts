@@ -9,7 +9,7 @@ import { getCase } from '../cases/cases.ts';
 import { appendCustodyEvent } from '../custody/chain.ts';
 import { SpamcaseError } from '../errors.ts';
 import { translateDbError } from '../db/errors.ts';
-import { networkOf, parseIp } from './ip.ts';
+import { networkOf, parseIp } from '../mail/trace/ip.ts';
 import { normalizeAccount } from './address.ts';
 
 export interface DefendantSummary {

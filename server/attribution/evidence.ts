@@ -9,7 +9,7 @@ import type { Knex } from 'knex';
 import { storeDir, type Context } from '../context.ts';
 import { getCase } from '../cases/cases.ts';
 import { SpamcaseError } from '../errors.ts';
-import { parseHeaders } from '../ingest/headers/index.ts';
+import { parseHeaders } from '../mail/headers/index.ts';
 import { readBlob } from '../store/pack-store.ts';
 import { attribute, type Attribution } from './attribute.ts';
 import { extractFacts } from './facts.ts';
@@ -17,7 +17,7 @@ import { loadPartyTrust, matcherFor } from './party-trust.ts';
 import { itemAttributions, type ItemAttribution } from './queries.ts';
 import { EMPTY_FACTS } from './record.ts';
 import type { HopRole } from './origin.ts';
-import type { ReceivedHop } from './received.ts';
+import type { ReceivedHop } from '../mail/trace/received.ts';
 
 /** Header fields shown; a hostile message may have thousands. */
 export const MAX_SHOWN_FIELDS = 500;

@@ -5,10 +5,10 @@
  * Authentication-Results. Deciding the account and the origin needs the party's trusted relays and
  * is done from these facts by attribute.ts, cheaply, in the writer.
  */
-import type { ParsedHeaders } from '../ingest/headers/types.ts';
+import type { ParsedHeaders } from '../mail/headers/types.ts';
 import { accountFromHeader, normalizeAccount } from './address.ts';
 import { parseAuthenticationResults, type AuthResults } from './auth-results.ts';
-import { parseReceivedChain, type ReceivedHop } from './received.ts';
+import { parseReceivedChain, type ReceivedHop } from '../mail/trace/received.ts';
 
 /** X-Originating-IP fields, DKIM signatures and Authentication-Results kept per message. */
 export const MAX_FACT_VALUES = 20;

@@ -11,8 +11,8 @@
  * public hop, an X-Originating-IP is used as an unconfirmed origin.
  */
 import { providerOfHost } from './address.ts';
-import { isPublicIp, parseIp } from './ip.ts';
-import type { ReceivedHop } from './received.ts';
+import { isPublicIp, parseIp } from '../mail/trace/ip.ts';
+import type { ReceivedHop } from '../mail/trace/received.ts';
 import type { TrustMatcher } from './trust.ts';
 
 export type HopRole = 'trusted' | 'internal' | 'no-client' | 'origin' | 'untrusted-below-origin';

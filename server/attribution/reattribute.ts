@@ -9,7 +9,7 @@ import { storeDir, type Context } from '../context.ts';
 import { getCase, resolveParty } from '../cases/cases.ts';
 import { appendCustodyEvent } from '../custody/chain.ts';
 import { withBusyRetry } from '../db/errors.ts';
-import { parseHeaders } from '../ingest/headers/index.ts';
+import { parseHeaders } from '../mail/headers/index.ts';
 import { readBlob } from '../store/pack-store.ts';
 import type { VerifiedDkim } from './account.ts';
 import { attribute, storedForm, UNREADABLE } from './attribute.ts';

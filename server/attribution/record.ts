@@ -11,7 +11,7 @@
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import { statementRows } from '../db/bulk-insert.ts';
-import { compactKey } from '../ingest/keys.ts';
+import { compactKey } from '../mail/keys.ts';
 import { UNREADABLE, type StoredAttribution } from './attribute.ts';
 import type { AttributionFacts } from './facts.ts';
 

@@ -4,7 +4,7 @@
  * Stored on the party (parties.trusted_relays, parties.trusted_authserv_ids, JSON arrays of text).
  */
 import { SpamcaseError } from '../errors.ts';
-import { CidrSet, parseCidr } from './ip.ts';
+import { CidrSet, parseCidr } from '../mail/trace/ip.ts';
 
 export interface PartyTrust {
   /** Host names ("laposte.net" trusts every host under it) and CIDR ranges or single addresses. */

@@ -5,7 +5,7 @@
  */
 import { storeDir, type Context } from '../context.ts';
 import { bulkInsert } from '../db/bulk-insert.ts';
-import { parseHeaders } from '../ingest/headers/index.ts';
+import { parseHeaders } from '../mail/headers/index.ts';
 import { readBlob } from '../store/pack-store.ts';
 import { campaignFingerprint } from './fingerprint.ts';
 

@@ -6,14 +6,8 @@
  * limit off.
  */
 
-/** Body bytes looked at: templates sit in the first part of a spam; attachments are not content. */
-export const MAX_BODY_BYTES = 512 * 1024;
-/** MIME parts visited in one message (a multipart bomb stops here). */
-export const MAX_PARTS = 32;
-/** multipart nesting depth followed. */
-export const MAX_DEPTH = 6;
-/** Decoded text characters kept from all text parts together. */
-export const MAX_TEXT_CHARS = 128 * 1024;
+// The text itself is read within the limits of server/mail/text/limits.ts.
+
 /** Tokens (words) of the body turned into shingles. */
 export const MAX_TOKENS = 4000;
 /** Characters of one token kept (longer runs are random by construction and get masked). */

@@ -37,7 +37,7 @@ import { Spool } from './spool.ts';
 import { BUNDLE_TABLES, damagesTables, type BundleTable } from './tables.ts';
 import { ZipWriter } from './zip-writer.ts';
 import { centralEntries, locateCentralDirectory } from './zip-reader.ts';
-import type { ExportStage } from './stages.ts';
+import type { ExportStage } from '../config.ts';
 
 /** Items per database page while writing the payload. */
 const ITEM_PAGE = 1000;
@@ -102,7 +102,7 @@ export interface ExportOptions {
   asOfSeq?: number;
   extraTables?: readonly BundleTable[];
   summaryPdf?: (info: BundleInfo) => Promise<Buffer>;
-  /** Called (and awaited) as each stage starts: progress for a caller; see stages.ts. */
+  /** Called (and awaited) as each stage starts: progress for a caller; EXPORT_STAGES in config.ts lists them. */
   onStage?: (stage: ExportStage) => void | Promise<void>;
 }
 

@@ -6,7 +6,7 @@
  */
 import { sha256Hex } from '../store/pack-store.ts';
 import { attributeHeaders, type PartyTrust, type StoredAttribution } from '../attribution/index.ts';
-import { looksLikeEmail, parseHeaders, PROBLEM } from './headers/index.ts';
+import { looksLikeEmail, parseHeaders, PROBLEM } from '../mail/headers/index.ts';
 import { campaignFingerprint } from '../campaigns/fingerprint.ts';
 import {
   boundedKey,
@@ -15,7 +15,7 @@ import {
   MAX_ADDRESS_LENGTH,
   normalizeRecipient,
   type RecipientSource,
-} from './keys.ts';
+} from '../mail/keys.ts';
 
 /**
  * Problems after which the header facts are incomplete or unreliable: the item is stored and

@@ -17,7 +17,7 @@ import { bulkInsert } from '../db/bulk-insert.ts';
 import { allocateBatchIds, lockCaseForIngest } from './id-allocation.ts';
 import { PackWriter, sha256Hex } from '../store/pack-store.ts';
 import { AttributionBatch } from '../attribution/record.ts';
-import { normalizedBodyHash } from './headers/index.ts';
+import { normalizedBodyHash } from '../mail/headers/index.ts';
 import type { Analysis } from './analyze.ts';
 import {
   boundedKey,
@@ -28,7 +28,7 @@ import {
   messageIdKey,
   messageKeyHash,
   rawKey,
-} from './keys.ts';
+} from '../mail/keys.ts';
 
 type EmailAnalysis = Extract<Analysis, { kind: 'email' }>;
 

@@ -17,9 +17,10 @@
  * sources/limits.ts; a reader thread that runs out of memory while reading fails the ingest with a
  * clear error, as any unreadable input does.
  */
+import { DEFAULT_MEMORY_BUDGET_MB, DEFAULT_TIME_BUDGET_MS, MIN_MEMORY_BUDGET_MB } from '../config.ts';
 import { type ResourceLimits, type Worker } from 'node:worker_threads';
 import { sha256Hex } from '../store/pack-store.ts';
-import { messageIdentity, normalizeRecipient } from './keys.ts';
+import { messageIdentity, normalizeRecipient } from '../mail/keys.ts';
 import type { Analysis } from './analyze.ts';
 import type { SourceEvent } from './sources/index.ts';
 
@@ -30,22 +31,11 @@ export interface SampleBudget {
   memoryMb: number;
 }
 
-/**
- * A real message is analysed in about a millisecond and the slowest crafted ones measured (1 MiB of header groups) in
- * about a second; 30 s leaves room for a loaded machine and stops a stall.
- */
-export const DEFAULT_TIME_BUDGET_MS = 30_000;
-/**
- * Analysis holds at most one message's header strings and 128 Ki characters of body text; the reader's own heap (module
- * code, chunk bookkeeping) is tens of MB. Buffers (the message bytes) are outside this heap.
- */
-export const DEFAULT_MEMORY_BUDGET_MB = 512;
+export { DEFAULT_MEMORY_BUDGET_MB, DEFAULT_TIME_BUDGET_MS, MIN_MEMORY_BUDGET_MB };
 export const DEFAULT_SAMPLE_BUDGET: Readonly<SampleBudget> = Object.freeze({
   timeMs: DEFAULT_TIME_BUDGET_MS,
   memoryMb: DEFAULT_MEMORY_BUDGET_MB,
 });
-/** The smallest heap a reader thread can start with (module code alone is about 20 MB). */
-export const MIN_MEMORY_BUDGET_MB = 32;
 
 /** The budget with `overrides` applied; a value that is not a positive number is ignored. */
 export function resolveBudget(overrides: Partial<SampleBudget> | undefined): SampleBudget {

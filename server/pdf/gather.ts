@@ -24,8 +24,8 @@ import type {
 import { itemAttributions, listAccounts, listOriginatingIps, type VolumeRow } from '../attribution/queries.ts';
 import { listDefendants } from '../attribution/defendants.ts';
 import { listCampaigns } from '../campaigns/queries.ts';
-import { extractBodyText } from '../campaigns/normalize/body-text.ts';
-import { htmlToText } from '../campaigns/normalize/html-text.ts';
+import { extractBodyText } from '../mail/text/body-text.ts';
+import { htmlToText } from '../mail/text/html-text.ts';
 import { itemDetail, readItemBytes } from '../report/item-view.ts';
 import { caseDamages } from '../damages/case-damages.ts';
 import { methodText } from '../damages/method-text.ts';

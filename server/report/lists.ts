@@ -8,7 +8,7 @@
  */
 import type { Knex } from 'knex';
 import { SpamcaseError } from '../errors.ts';
-import { compactKey } from '../ingest/keys.ts';
+import { compactKey } from '../mail/keys.ts';
 
 export const MAX_PAGE_SIZE = 500;
 export const DEFAULT_PAGE_SIZE = 50;

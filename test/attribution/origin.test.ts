@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { findOrigin } from '../../server/attribution/origin.ts';
-import { parseReceived } from '../../server/attribution/received.ts';
+import { parseReceived } from '../../server/mail/trace/received.ts';
 import { compileTrust } from '../../server/attribution/trust.ts';
 
 const chain = (...lines: string[]) => lines.map(parseReceived);

@@ -7,11 +7,11 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseHeaders } from '../../server/ingest/headers/index.ts';
+import { parseHeaders } from '../../server/mail/headers/index.ts';
 import { attribute } from '../../server/attribution/attribute.ts';
 import { extractFacts } from '../../server/attribution/facts.ts';
 import { compileTrust } from '../../server/attribution/trust.ts';
-import { corpusMessage } from '../ingest/headers/load-samples.ts';
+import { corpusMessage } from '../mail/headers/load-samples.ts';
 
 const trust = compileTrust({
   relays: [

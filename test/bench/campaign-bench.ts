@@ -18,7 +18,7 @@ import { clusterSignatures, UnionFind } from '../../server/campaigns/cluster.ts'
 import { featureHashes } from '../../server/campaigns/features.ts';
 import { minhashSignature, SIGNATURE_SIZE } from '../../server/campaigns/minhash.ts';
 import { normalizeContent } from '../../server/campaigns/normalize/content.ts';
-import { parseHeaders } from '../../server/ingest/headers/index.ts';
+import { parseHeaders } from '../../server/mail/headers/index.ts';
 import { generateCampaignCorpus, Rng, type CampaignCorpusTruth } from '../corpus/generate.ts';
 
 const { values } = parseArgs({

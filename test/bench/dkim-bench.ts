@@ -17,7 +17,7 @@ import { ingest } from '../../server/ingest/ingest.ts';
 import { loadKeySnapshot } from '../../server/attribution/dkim/key-snapshot.ts';
 import { verifyCaseDkim } from '../../server/attribution/dkim/case-dkim.ts';
 import { verifyDkim } from '../../server/attribution/dkim/verify.ts';
-import { CORPUS_GROUPS, corpusFiles, stripMboxFromLine } from '../ingest/headers/load-samples.ts';
+import { CORPUS_GROUPS, corpusFiles, stripMboxFromLine } from '../mail/headers/load-samples.ts';
 import { sign, testKey, zoneLine } from '../attribution/dkim/signing.ts';
 
 const { values } = parseArgs({ options: { messages: { type: 'string', default: '3000' } } });

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { decodeCharset } from '../../server/campaigns/normalize/charset.ts';
-import { extractBodyText } from '../../server/campaigns/normalize/body-text.ts';
-import { decodeEntities, htmlToText } from '../../server/campaigns/normalize/html-text.ts';
+import { decodeCharset } from '../../server/mail/text/charset.ts';
+import { extractBodyText } from '../../server/mail/text/body-text.ts';
+import { decodeEntities, htmlToText } from '../../server/mail/text/html-text.ts';
 import { registrableDomain, urlHost } from '../../server/campaigns/normalize/registrable-domain.ts';
 import { isHashBusterLine, maskToken, tokenize } from '../../server/campaigns/normalize/mask.ts';
 import { normalizeContent, normalizeText } from '../../server/campaigns/normalize/content.ts';
@@ -146,7 +146,7 @@ test('the fingerprint fast path gives the same tokens as the readable path, on 3
   const { DEFAULT_TEMPLATE_DIR } = await import('../corpus/templates.ts');
   const { contentHashes } = await import('../../server/campaigns/normalize/token-hashes.ts');
   const { fnv1a } = await import('../../server/campaigns/features.ts');
-  const { parseHeaders } = await import('../../server/ingest/headers/index.ts');
+  const { parseHeaders } = await import('../../server/mail/headers/index.ts');
   const dir = join(DEFAULT_TEMPLATE_DIR, 'spam-2');
   const files = readdirSync(dir)
     .filter((f) => f.endsWith('.txt'))

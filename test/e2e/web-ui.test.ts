@@ -13,7 +13,7 @@ import { test } from 'node:test';
 import { chromium, type Browser } from 'playwright-core';
 import { createTestEnv, tempDir } from '../helpers/databases.ts';
 import { buildZip } from '../ingest/sources/zip-writer.ts';
-import { corpusFiles, stripMboxFromLine } from '../ingest/headers/load-samples.ts';
+import { corpusFiles, stripMboxFromLine } from '../mail/headers/load-samples.ts';
 import { makeUser, TEST_PASSWORD } from '../web/client.ts';
 import { startServer } from '../../server/web/server.ts';
 import { caseReport } from '../../server/report/counts.ts';

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { createCase } from '../../server/cases/cases.ts';
 import { ingest } from '../../server/ingest/ingest.ts';
 import { caseReport } from '../../server/report/counts.ts';
-import { MAX_LOCATOR_LENGTH } from '../../server/ingest/keys.ts';
+import { MAX_LOCATOR_LENGTH } from '../../server/mail/keys.ts';
 import { buildZip } from './sources/zip-writer.ts';
 import { storageTest, tempDir } from '../helpers/databases.ts';
 

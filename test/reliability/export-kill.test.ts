@@ -18,7 +18,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PROJECT_ROOT } from '../../server/config.ts';
-import { EXPORT_STAGES, type ExportStage } from '../../server/export/stages.ts';
+import { EXPORT_STAGES, type ExportStage } from '../../server/config.ts';
 import { fsck } from '../../server/fsck/fsck.ts';
 import { getCase } from '../../server/cases/cases.ts';
 import { listExports } from '../../server/export/bundle.ts';

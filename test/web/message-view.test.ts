@@ -5,7 +5,7 @@ import { createCase } from '../../server/cases/cases.ts';
 import { ingest } from '../../server/ingest/ingest.ts';
 import { parseForDisplay, sanitizeForDisplay } from '../../server/web/message-body.ts';
 import { storageTest, tempDir } from '../helpers/databases.ts';
-import { corpusFiles, stripMboxFromLine } from '../ingest/headers/load-samples.ts';
+import { corpusFiles, stripMboxFromLine } from '../mail/headers/load-samples.ts';
 import { Client, makeUser, withServer } from './client.ts';
 import { test } from 'node:test';
 

@@ -5,7 +5,7 @@ import { createCase } from '../../server/cases/cases.ts';
 import { caseReport } from '../../server/report/counts.ts';
 import { storageTest } from '../helpers/databases.ts';
 import { buildZip } from '../ingest/sources/zip-writer.ts';
-import { corpusFiles, stripMboxFromLine } from '../ingest/headers/load-samples.ts';
+import { corpusFiles, stripMboxFromLine } from '../mail/headers/load-samples.ts';
 import { Client, makeUser, withServer } from './client.ts';
 
 function multipart(

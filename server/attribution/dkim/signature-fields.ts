@@ -4,7 +4,7 @@
  * signer. Read with ingest's own header splitter, so the index counts the fields ingest saw.
  * Pure: no I/O.
  */
-import { parseDkimSignature, splitHeaderSection } from '../../ingest/headers/index.ts';
+import { parseDkimSignature, splitHeaderSection } from '../../mail/headers/index.ts';
 import { parseTagList } from './tag-list.ts';
 
 export type SignatureFieldName = 'DKIM-Signature' | 'DomainKey-Signature';

@@ -4,8 +4,8 @@
  * registrable domain, numbers, random tokens and hash-buster lines masked. Pure.
  */
 import { MAX_DOMAINS, MAX_TOKENS } from '../limits.ts';
-import { extractBodyText } from './body-text.ts';
-import { htmlToText } from './html-text.ts';
+import { extractBodyText } from '../../mail/text/body-text.ts';
+import { htmlToText } from '../../mail/text/html-text.ts';
 import { isHashBusterLine, isWordChar, maskToken, tokenize } from './mask.ts';
 import { MAX_TOKEN_CHARS } from '../limits.ts';
 import { registrableDomain, urlHost } from './registrable-domain.ts';

@@ -6,9 +6,9 @@
  */
 import { MAX_DOMAINS, MAX_TOKENS } from '../limits.ts';
 import { fnv1a } from '../features.ts';
-import { extractBodyText } from './body-text.ts';
+import { extractBodyText } from '../../mail/text/body-text.ts';
 import { linkDomain, URL_PATTERN } from './content.ts';
-import { htmlToText } from './html-text.ts';
+import { htmlToText } from '../../mail/text/html-text.ts';
 import {
   isHashBusterCount,
   isWordChar,

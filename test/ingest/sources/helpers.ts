@@ -3,7 +3,7 @@ import { tempDir as sharedTempDir } from '../../helpers/databases.ts';
 import { readSource } from '../../../server/ingest/sources/index.ts';
 import type { SourceEvent, SourceOptions } from '../../../server/ingest/sources/index.ts';
 
-export const FIXTURES = new URL('../../fixtures/sources/', import.meta.url).pathname;
+export const FIXTURES = new URL('../../fixtures/sources', import.meta.url).pathname;
 
 export async function collect(
   path: string,

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { looksLikeEmail } from '../../../server/ingest/headers/index.ts';
+import { looksLikeEmail } from '../../../server/mail/headers/index.ts';
 import { corpusMessage, fixture } from './load-samples.ts';
 
 describe('looksLikeEmail', () => {

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseMailDate } from '../../../server/ingest/headers/index.ts';
+import { parseMailDate } from '../../../server/mail/headers/index.ts';
 
 describe('parseMailDate', () => {
   it('reads RFC 5322 dates into ISO 8601 UTC', () => {

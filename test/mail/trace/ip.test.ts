@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { isPublicIp, networkOf, parseCidr, parseIp } from '../../server/attribution/ip.ts';
+import { isPublicIp, networkOf, parseCidr, parseIp } from '../../../server/mail/trace/ip.ts';
 
 test('parseIp reads the spellings headers use and refuses the rest', () => {
   assert.equal(parseIp('[82.120.5.9]'), '82.120.5.9');

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseHeaders } from '../../../server/ingest/headers/index.ts';
+import { parseHeaders } from '../../../server/mail/headers/index.ts';
 import { fixture } from './load-samples.ts';
 
 describe('parseHeaders', () => {

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { normalizedBodyHash, parseHeaders } from '../../../server/ingest/headers/index.ts';
+import { normalizedBodyHash, parseHeaders } from '../../../server/mail/headers/index.ts';
 import { fixture } from './load-samples.ts';
 
 // `printf 'Dear customer,\n\nYour account is locked.\nClick http://spammer.example/x\n' | sha256sum`

@@ -1,12 +1,12 @@
 /**
  * The readable text of a message: the decoded text/plain and text/html parts (transfer encoding
  * and charset undone), found by walking the MIME tree from the top-level header section.
- * Attachments and other types are skipped. Bounded by the limits in ../limits.ts; malformed MIME
+ * Attachments and other types are skipped. Bounded by the limits in limits.ts; malformed MIME
  * gives whatever text could be read, never an exception.
  */
-import { locateEntity, parseContentType, readHeaderFields, splitMultipart } from '../../ingest/sources/mime-entity.ts';
-import { decodeTransferEncoding } from '../../ingest/sources/transfer-decoding.ts';
-import { MAX_BODY_BYTES, MAX_DEPTH, MAX_PARTS, MAX_TEXT_CHARS } from '../limits.ts';
+import { locateEntity, parseContentType, readHeaderFields, splitMultipart } from '../mime/mime-entity.ts';
+import { decodeTransferEncoding } from '../mime/transfer-decoding.ts';
+import { MAX_BODY_BYTES, MAX_DEPTH, MAX_PARTS, MAX_TEXT_CHARS } from './limits.ts';
 import { decodeCharset } from './charset.ts';
 
 export interface BodyText {

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseAddressList, parseReturnPath } from '../../../server/ingest/headers/index.ts';
+import { parseAddressList, parseReturnPath } from '../../../server/mail/headers/index.ts';
 
 describe('parseAddressList', () => {
   it('reads a plain mailbox and lowercases only the domain', () => {

@@ -7,8 +7,8 @@
  *   sendmail  from helo (rdns [ip]) by host (8.12.8/8.12.8) ...     from helo ([ip]) (may be forged)
  *   Exim      from rdns ([ip] helo=helo) by host with esmtp (Exim 4.50)    from [ip] (helo=helo)
  *   qmail     from rdns (HELO helo) (ip) by host with SMTP; date     (qmail 123 invoked from network)
- * Exchange  from helo ([ip]) by host with Microsoft SMTPSVC(5.0)   from host (ip) by host (ip) with Microsoft SMTP
- * Server
+ *   Exchange  from helo ([ip]) by host with Microsoft SMTPSVC(5.0)
+ *             from host (ip) by host (ip) with Microsoft SMTP Server
  *   webmail   from [ip] by webmail.host via HTTP; date              from mail pickup service by hotmail.com
  *
  * Only the reverse name in parentheses (written by the receiving server after a DNS lookup) is

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { normalizeMessageId } from '../../../server/ingest/headers/index.ts';
+import { normalizeMessageId } from '../../../server/mail/headers/index.ts';
 
 describe('normalizeMessageId', () => {
   it('keeps the local part case and lowercases the domain part', () => {

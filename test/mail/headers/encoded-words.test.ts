@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { decodeEncodedWords } from '../../../server/ingest/headers/index.ts';
+import { decodeEncodedWords } from '../../../server/mail/headers/index.ts';
 
 describe('decodeEncodedWords', () => {
   it('returns text without "=?" unchanged', () => {

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseDkimSignature } from '../../../server/ingest/headers/index.ts';
+import { parseDkimSignature } from '../../../server/mail/headers/index.ts';
 
 describe('parseDkimSignature', () => {
   it('reads d=, i= and s=, lowercasing the domains and removing folding whitespace', () => {

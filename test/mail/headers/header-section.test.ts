@@ -1,10 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  MAX_HEADER_FIELDS,
-  MAX_HEADER_SECTION_BYTES,
-  splitHeaderSection,
-} from '../../../server/ingest/headers/index.ts';
+import { MAX_HEADER_FIELDS, MAX_HEADER_SECTION_BYTES, splitHeaderSection } from '../../../server/mail/headers/index.ts';
 import { fixture } from './load-samples.ts';
 
 const LF_FIELDS = [

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseOriginatingEmail, parseOriginatingIp } from '../../../server/ingest/headers/originating.ts';
+import { parseOriginatingEmail, parseOriginatingIp } from '../../../server/mail/headers/originating.ts';
 
 describe('parseOriginatingIp', () => {
   it('reads the bracketed form (spam-1/00082) and the bare form (spam-1/00432)', () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { MAX_RECEIVED_HOPS, parseReceived, parseReceivedChain } from '../../server/attribution/received.ts';
+import { MAX_RECEIVED_HOPS, parseReceived, parseReceivedChain } from '../../../server/mail/trace/received.ts';
 
 const pick = (v: string) => {
   const h = parseReceived(v);

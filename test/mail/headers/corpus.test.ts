@@ -2,7 +2,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { looksLikeEmail, normalizedBodyHash, parseHeaders } from '../../../server/ingest/headers/index.ts';
+import { looksLikeEmail, normalizedBodyHash, parseHeaders } from '../../../server/mail/headers/index.ts';
 import { CORPUS_GROUPS, corpusFiles, corpusMessage, stripMboxFromLine } from './load-samples.ts';
 
 describe('SpamAssassin corpus', () => {
