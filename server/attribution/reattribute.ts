@@ -2,7 +2,8 @@
  * `spamcase attribute --case X`: recompute every item's attribution from its stored raw bytes and
  * rebuild the volumes, after a party's trusted relays change (or for a case ingested before
  * attribution existed). One transaction: readers see the old attribution or the new, never half.
- * Recorded as a custody event with the trust each party had.
+ * Recorded as a custody event with the trust each party had. Campaign sizes, which count accounts and
+ * IPs, are recounted by the attribute use case (server/usecases/attribute.ts).
  */
 import type { Knex } from 'knex';
 import { storeDir, type Context } from '../context.ts';
@@ -19,7 +20,6 @@ import { addVolumes, ITEM_ATTRIBUTION_COLUMNS, itemAttributionRow, keysOf, type 
 import { NO_TRUST, type PartyTrust } from './trust.ts';
 import { bulkInsert } from '../db/bulk-insert.ts';
 import { itemDkim } from './dkim/case-dkim.ts';
-import { ensureCampaignSizes } from '../campaigns/sizes.ts';
 
 /** Items recomputed per step (bounded memory: their bytes are read one at a time). */
 const STEP_ITEMS = 1000;
@@ -149,8 +149,6 @@ export async function attributeCase(
       return summary;
     }),
   );
-  // Campaign sizes count accounts and IPs: counted now rather than at the first page view (seconds at a million).
-  await ensureCampaignSizes(ctx.db.knex, c.id);
   return summary;
 }
 

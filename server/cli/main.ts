@@ -7,35 +7,31 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { loadConfig } from '../config.ts';
 import { openContext, type Context } from '../context.ts';
 import { describeError, isSpamcaseError, SpamcaseError } from '../errors.ts';
-import { createCase, getCase, listCases, parsePartySpec, resolveParty } from '../cases/cases.ts';
-import { loadPartyTrust } from '../attribution/party-trust.ts';
+import { createCase, getCase, listCases, parsePartySpec } from '../cases/cases.ts';
 import { addMember, listMembers, removeMember } from '../cases/members.ts';
 import { addUser, listUsers, parseRole, removeUser, setPassword } from '../users/users.ts';
 import { readNewPassword } from './password-input.ts';
-import { ACQUISITION_METHODS, ingest, type AcquisitionMethod } from '../ingest/ingest.ts';
+import { ACQUISITION_METHODS, ingest, type AcquisitionMethod } from '../usecases/ingest.ts';
 import { caseReport } from '../report/counts.ts';
 import { formatReportTable } from '../report/table.ts';
 import { fsck } from '../fsck/fsck.ts';
 import { caseDamages, chooseRuleSet } from '../damages/case-damages.ts';
 import { csvText, damagesCsv, damagesJson, formatDamagesTable } from '../damages/exhibit.ts';
 import { listRuleSets, loadRuleSet } from '../damages/rule-set.ts';
-import { writeSummaryPdf } from '../pdf/write.ts';
-import { bundleSummaryPdf } from '../pdf/for-bundle.ts';
 import { LANGS, type Lang } from '../pdf/types.ts';
 import { startServer } from '../web/server.ts';
 import { formatBytes, ttyProgress, ttyStatusLine } from './progress.ts';
-import { loadKeySnapshot } from '../attribution/dkim/key-snapshot.ts';
-import { verifyCaseDkim, type DkimCounts } from '../attribution/dkim/case-dkim.ts';
+import type { DkimCounts } from '../attribution/dkim/case-dkim.ts';
 import { toCsv } from './csv.ts';
-import { exportBundle, listExports } from '../export/bundle.ts';
+import { listExports } from '../export/bundle.ts';
+import { buildBundle, writeSummary } from '../usecases/exports.ts';
 import { recordVerification, verifyBundle } from '../export/verify.ts';
 import { initTrialKeys } from '../signing/keys.ts';
 import { campaignDetail, listCampaigns, type CampaignRow } from '../campaigns/queries.ts';
 import { explainMember } from '../campaigns/explain.ts';
-import { fingerprintMissing } from '../campaigns/backfill.ts';
-import { updateCampaigns } from '../campaigns/update.ts';
-import { ensureCampaignSizes } from '../campaigns/sizes.ts';
-import { attributeCase, setPartyTrust } from '../attribution/reattribute.ts';
+import { updateCaseCampaigns } from '../usecases/campaigns.ts';
+import { setPartyTrust } from '../attribution/reattribute.ts';
+import { attribute, partyTrust, verifyDkim } from '../usecases/attribute.ts';
 import { listAccounts, listOriginatingIps, type ListOptions } from '../attribution/queries.ts';
 import { formatMessageEvidence, messageEvidence } from '../attribution/evidence.ts';
 import { changeDefendant, createDefendant, listDefendants, suggestDefendants } from '../attribution/defendants.ts';
@@ -180,16 +176,14 @@ const COMMANDS: Command[] = [
       const slug = required(values, 'case');
       const relays = values['no-trusted-relays'] ? [] : (values['trusted-relay'] as string[] | undefined);
       const authservIds = values['trusted-authserv-id'] as string[] | undefined;
-      const c = await getCase(ctx.db.knex, slug);
-      const party = resolveParty(c, required(values, 'party'));
-      const changed = relays !== undefined || authservIds !== undefined;
-      const trust = changed
-        ? await setPartyTrust(ctx, slug, party.name, { relays, authservIds })
-        : await loadPartyTrust(ctx.db.knex, party.id);
-      if (values.json) json({ party: party.name, trustedRelays: trust.relays, trustedAuthservIds: trust.authservIds });
+      const { party, trust, changed } = await partyTrust(ctx, slug, required(values, 'party'), {
+        relays,
+        authservIds,
+      });
+      if (values.json) json({ party, trustedRelays: trust.relays, trustedAuthservIds: trust.authservIds });
       else {
         out(
-          `${party.name}: trusted relays ${trust.relays.join(', ') || '(none)'}; trusted authserv-ids ${trust.authservIds.join(', ') || '(none)'}`,
+          `${party}: trusted relays ${trust.relays.join(', ') || '(none)'}; trusted authserv-ids ${trust.authservIds.join(', ') || '(none)'}`,
         );
         if (changed) out(`run "spamcase attribute --case ${slug}" to recompute the attribution with this trust`);
       }
@@ -340,7 +334,7 @@ const COMMANDS: Command[] = [
     summary: "recompute every item's account and originating IP from the stored raw messages (after a trust change)",
     options: { case: { type: 'string' }, json: { type: 'boolean' } },
     async run(ctx, values) {
-      const s = await attributeCase(ctx, required(values, 'case'));
+      const s = await attribute(ctx, required(values, 'case'));
       if (values.json) json(s);
       else
         out(
@@ -535,12 +529,12 @@ const COMMANDS: Command[] = [
     summary: 'verify DKIM signatures offline, against key records captured at harvest time (never DNS)',
     options: { case: { type: 'string' }, keys: { type: 'string' }, json: { type: 'boolean' } },
     async run(ctx, values) {
-      const snapshot = loadKeySnapshot(required(values, 'keys'));
+      const keys = required(values, 'keys');
       const status = ttyStatusLine(process.stderr);
       const fmt = new Intl.NumberFormat('en-US');
-      const summary = await verifyCaseDkim(ctx, {
+      const summary = await verifyDkim(ctx, {
         caseSlug: required(values, 'case'),
-        snapshot,
+        keys,
         onProgress: status
           ? (p) =>
               status.update(
@@ -549,11 +543,9 @@ const COMMANDS: Command[] = [
           : undefined,
       });
       status?.done();
-      // A verified d=/i= is the strongest evidence of the sender account: attribute again with it.
-      const run = summary.run;
-      const reattributed = run.pass + run.fail + run.noKey > 0 ? await attributeCase(ctx, summary.case) : null;
+      const { reattributed } = summary;
       if (values.json) {
-        json({ ...summary, reattributed });
+        json(summary);
         return 0;
       }
       const counts = (c: DkimCounts) =>
@@ -589,13 +581,18 @@ const COMMANDS: Command[] = [
     async run(ctx, values) {
       const lang = ((values.lang as string | undefined) ?? 'en') as Lang;
       if (!LANGS.includes(lang)) throw new SpamcaseError('USAGE', `--lang must be one of ${LANGS.join(', ')}`);
-      const written = await writeSummaryPdf(ctx, required(values, 'case'), {
-        lang,
-        out: required(values, 'out'),
-        organization: values.organization as string | undefined,
-        jurisdiction: values.jurisdiction as string | undefined,
-        rules: values.rules as string | undefined,
-      });
+      const written = await writeSummary(
+        ctx,
+        {
+          caseSlug: required(values, 'case'),
+          lang,
+          out: required(values, 'out'),
+          organization: values.organization as string | undefined,
+          jurisdiction: values.jurisdiction as string | undefined,
+          rules: values.rules as string | undefined,
+        },
+        loadConfig(),
+      );
       if (values.json) json(written);
       else
         out(
@@ -610,15 +607,12 @@ const COMMANDS: Command[] = [
     summary: 'fingerprint messages that have none, then cluster (ingest does this itself)',
     options: { case: { type: 'string' }, json: { type: 'boolean' } },
     async run(ctx, values) {
-      const c = await getCase(ctx.db.knex, required(values, 'case'));
-      const fingerprinted = await fingerprintMissing(ctx, c.id, c.slug);
-      const u = await updateCampaigns(ctx, c.id, c.slug);
-      // Counted here, as at the end of ingest: web pages on SQLite never recount (campaigns/sizes.ts).
-      await ensureCampaignSizes(ctx.db.knex, c.id);
-      if (values.json) json({ fingerprinted, ...u });
+      const slug = required(values, 'case');
+      const u = await updateCaseCampaigns(ctx, slug);
+      if (values.json) json(u);
       else {
         out(
-          `${c.slug}: ${fingerprinted} messages fingerprinted; ${u.messagesAdded} messages placed, ${u.newCampaigns} new campaigns, ${u.extendedCampaigns} extended, ${u.merges.length} merges (${u.ms} ms)`,
+          `${slug}: ${u.fingerprinted} messages fingerprinted; ${u.messagesAdded} messages placed, ${u.newCampaigns} new campaigns, ${u.extendedCampaigns} extended, ${u.merges.length} merges (${u.ms} ms)`,
         );
         for (const m of u.merges) out(`  merged ${m.merged.join(', ')} into ${m.into} (${m.messagesMoved} messages)`);
       }
@@ -748,7 +742,6 @@ const COMMANDS: Command[] = [
       const lang = ((values.lang as string | undefined) ?? 'en') as Lang;
       if (!LANGS.includes(lang)) throw new SpamcaseError('USAGE', `--lang must be one of ${LANGS.join(', ')}`);
       const slug = required(values, 'case');
-      const summaryPdf = bundleSummaryPdf(ctx, slug, { lang, organization: config.organization });
       const pause = config.testExportPause;
       const onStage = pause
         ? async (stage: string) => {
@@ -757,15 +750,11 @@ const COMMANDS: Command[] = [
             await new Promise(() => setInterval(() => undefined, 60_000));
           }
         : undefined;
-      const r = await exportBundle(ctx, slug, {
-        out: required(values, 'out'),
-        signing: config.signing,
-        organization: config.organization,
-        tsaUrl: config.tsaUrl,
-        asOfSeq,
-        summaryPdf,
-        onStage,
-      });
+      const { result: r } = await buildBundle(
+        ctx,
+        { caseSlug: slug, out: required(values, 'out'), lang, asOfSeq, onStage },
+        config,
+      );
       if (values.json) json(r);
       else {
         out(

@@ -13,7 +13,7 @@ import path from 'node:path';
 import type { Knex } from 'knex';
 import { caseDir, type Context } from '../context.ts';
 import { describeError, isSpamcaseError } from '../errors.ts';
-import { ingest, type AcquisitionMethod } from '../ingest/ingest.ts';
+import { ingest, type AcquisitionMethod } from '../usecases/ingest.ts';
 
 export const PROGRESS_WRITE_MS = 500;
 

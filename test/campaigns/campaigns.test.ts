@@ -14,7 +14,7 @@ import { updateCampaigns } from '../../server/campaigns/update.ts';
 import { fingerprintMissing } from '../../server/campaigns/backfill.ts';
 import { PROJECT_ROOT } from '../../server/config.ts';
 import { listCustodyEvents, verifyCustodyChain } from '../../server/custody/chain.ts';
-import { ingest } from '../../server/ingest/ingest.ts';
+import { ingest } from '../../server/usecases/ingest.ts';
 import { caseReport } from '../../server/report/counts.ts';
 import { generateCampaignCorpus, Rng } from '../corpus/generate.ts';
 import { storageTest, tempDir } from '../helpers/databases.ts';

@@ -24,7 +24,7 @@ import { verifyBundle } from '../../server/export/verify.ts';
 import { listCustodyEvents } from '../../server/custody/chain.ts';
 import { caseReport } from '../../server/report/counts.ts';
 import { storageTest, tempDir } from '../helpers/databases.ts';
-import { ingest } from '../../server/ingest/ingest.ts';
+import { ingest } from '../../server/usecases/ingest.ts';
 import { ingestedCase, trialKeys } from '../export/helpers.ts';
 import { Client, makeUser, withServer } from './client.ts';
 

@@ -15,13 +15,13 @@ import {
   MAX_LIST_LIMIT,
   type ListOptions,
 } from '../../attribution/queries.ts';
-import { changeDefendant, createDefendant, listDefendants, suggestDefendants } from '../../attribution/defendants.ts';
+import { changeDefendant, createDefendant, listDefendants } from '../../attribution/defendants.ts';
 import { deliveriesChart } from '../chart.ts';
 import { isSpamcaseError, SpamcaseError } from '../../errors.ts';
 import { bodyString, queryString, renderPage } from './common.ts';
-import { CSV_CHUNK, streamCsv } from './case-pages.ts';
+import { CSV_CHUNK, streamCsv } from '../csv-download.ts';
+import { PAGE_SIZE, pager } from '../paging.ts';
 
-export const PAGE_SIZE = 50;
 export const VOLUME_SORTS = ['deliveries', 'items', 'messages', 'recipients', 'firstSeen', 'lastSeen'] as const;
 
 export interface VolumeListQuery extends ListOptions {
@@ -43,18 +43,6 @@ export function volumeQuery(req: Request): VolumeListQuery {
   return { sort, order, offset, search: (queryString(req, 'q', 200) ?? '').trim(), limit: PAGE_SIZE };
 }
 
-function pager(
-  q: VolumeListQuery,
-  total: number,
-): { prev: number | null; next: number | null; from: number; to: number } {
-  return {
-    prev: q.offset > 0 ? Math.max(0, q.offset - PAGE_SIZE) : null,
-    next: q.offset + PAGE_SIZE < total ? q.offset + PAGE_SIZE : null,
-    from: total === 0 ? 0 : q.offset + 1,
-    to: Math.min(total, q.offset + PAGE_SIZE),
-  };
-}
-
 async function defendantsPage(
   deps: () => WebDeps,
   res: Response,
@@ -64,10 +52,7 @@ async function defendantsPage(
 ): Promise<void> {
   const c = state.access!.record;
   const knex = state.ctx.db.knex;
-  const [defendants, suggestions] = await Promise.all([
-    listDefendants(knex, c.id),
-    deps().headCache.get(knex, c.id, 'suggestions', '', () => suggestDefendants(knex, c.id)),
-  ]);
+  const [defendants, suggestions] = await Promise.all([listDefendants(knex, c.id), deps().figures.suggestions(c.id)]);
   renderPage(
     deps().templates,
     res,
@@ -108,7 +93,7 @@ function volumeListRoutes<R>(
         renderPage(deps().templates, res, state, template, {
           result,
           q,
-          pages: pager(q, result.total),
+          pages: pager(q.offset, result.total),
           sorts: VOLUME_SORTS,
           section,
         });

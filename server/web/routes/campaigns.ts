@@ -15,8 +15,8 @@ import {
 import { explainMember } from '../../campaigns/explain.ts';
 import { SpamcaseError } from '../../errors.ts';
 import { queryString, renderPage } from './common.ts';
-import { streamCsv } from './case-pages.ts';
-import { PAGE_SIZE } from './attribution.ts';
+import { streamCsv } from '../csv-download.ts';
+import { PAGE_SIZE, pager } from '../paging.ts';
 
 function offsetOf(req: Request): number {
   const offset = Number(queryString(req, 'offset', 9) ?? '0');
@@ -44,12 +44,7 @@ export function campaignRoutes(deps: () => WebDeps): RouteDef[] {
       async handler(req, res, state) {
         const q = campaignQuery(req);
         const result = await listCampaigns(state.ctx.db.knex, state.access!.record.id, { ...q, servingRequest: true });
-        const pages = {
-          prev: q.offset > 0 ? Math.max(0, q.offset - PAGE_SIZE) : null,
-          next: q.offset + PAGE_SIZE < result.total ? q.offset + PAGE_SIZE : null,
-          from: result.total === 0 ? 0 : q.offset + 1,
-          to: Math.min(result.total, q.offset + PAGE_SIZE),
-        };
+        const pages = pager(q.offset, result.total);
         renderPage(deps().templates, res, state, 'campaigns.njk', {
           result,
           q,

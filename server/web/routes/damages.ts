@@ -8,7 +8,7 @@ import type { DamagesResult } from '../../damages/compute.ts';
 import type { RequestState, RouteDef } from '../http.ts';
 import type { WebDeps } from '../routes.ts';
 import { listRuleSets, loadRuleSet } from '../../damages/rule-set.ts';
-import { caseDamages, chooseRuleSet, getRuleSetChoice } from '../../damages/case-damages.ts';
+import { chooseRuleSet, getRuleSetChoice } from '../../damages/case-damages.ts';
 import { csvText, damagesCsv, damagesJson } from '../../damages/exhibit.ts';
 import { describeError, isSpamcaseError, SpamcaseError } from '../../errors.ts';
 import { bodyString, renderPage } from './common.ts';
@@ -36,14 +36,7 @@ function ruleSetOptions(): Array<{
  */
 async function chosenDamages(deps: () => WebDeps, state: RequestState, rules: string): Promise<DamagesResult> {
   const c = state.access!.record;
-  const sha = loadRuleSet(rules).sha256;
-  return deps().headCache.get(
-    state.ctx.db.knex,
-    c.id,
-    'damages',
-    sha,
-    async () => (await caseDamages(state.ctx.db.knex, c.slug)).result,
-  );
+  return deps().figures.chosenDamages(c.id, c.slug, rules);
 }
 
 async function damagesPage(
