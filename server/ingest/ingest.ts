@@ -67,10 +67,10 @@ export interface AcquisitionSummary extends BatchTotals {
 /** One acquisition per path, in order; the case and party are resolved once. */
 export async function acquire(ctx: Context, options: IngestOptions): Promise<AcquisitionSummary[]> {
   if (!(ACQUISITION_METHODS as readonly string[]).includes(options.method)) {
-    throw new SpamcaseError('USAGE', `--method must be one of ${ACQUISITION_METHODS.join(', ')}`);
+    throw new SpamcaseError('USAGE', `must be one of ${ACQUISITION_METHODS.join(', ')}`, { field: 'method' });
   }
   if (options.paths.length === 0)
-    throw new SpamcaseError('USAGE', 'nothing to ingest: name at least one file or folder');
+    throw new SpamcaseError('USAGE', 'is required: name at least one file or folder', { field: 'paths' });
   const record = await getCase(ctx.db.knex, options.caseSlug);
   const party = resolveParty(record, options.party);
   const summaries: AcquisitionSummary[] = [];

@@ -6,14 +6,28 @@
  */
 import type { Context } from '../context.ts';
 import { getCase, resolveParty } from '../cases/cases.ts';
-import { attributeCase, setPartyTrust, type AttributeSummary } from '../attribution/reattribute.ts';
-import { loadPartyTrust } from '../attribution/party-trust.ts';
+import { attributeCase, type AttributeSummary } from '../attribution/reattribute.ts';
+import { loadPartyTrust, setPartyTrust } from '../attribution/party-trust.ts';
 import type { PartyTrust } from '../attribution/trust.ts';
 import { verifyCaseDkim, type DkimProgress, type DkimRunSummary } from '../attribution/dkim/case-dkim.ts';
 import { loadKeySnapshot } from '../attribution/dkim/key-snapshot.ts';
 import { ensureCampaignSizes } from '../campaigns/sizes.ts';
 
+import * as v from 'valibot';
+import { caseName, PATH_MAX, requiredText, textList, yesNo } from './input.ts';
+
 export type { AttributeSummary } from '../attribution/reattribute.ts';
+
+/** Each list given replaces the party's old one; none given: the trust is shown. */
+export const partyTrustInput = v.object({
+  case: caseName,
+  party: requiredText(200),
+  relays: v.optional(textList(300, 1000)),
+  authservIds: v.optional(textList(300, 1000)),
+  noRelays: yesNo(),
+});
+
+export const dkimInput = v.object({ case: caseName, keys: requiredText(PATH_MAX) });
 
 /** Re-attribute every item of the case from its stored bytes, then recount the campaign sizes. */
 export async function attribute(ctx: Context, slug: string): Promise<AttributeSummary> {

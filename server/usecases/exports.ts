@@ -12,6 +12,32 @@ import { exportBundle, type ExportOptions, type ExportResult } from '../export/b
 import { bundleSummaryPdf } from '../pdf/for-bundle.ts';
 import { writeSummaryPdf, type WrittenSummary } from '../pdf/write.ts';
 import type { Lang } from '../pdf/types.ts';
+import * as v from 'valibot';
+import { caseName, oneOf, optionalText, PATH_MAX, requiredText, wholeNumber } from './input.ts';
+import { LANGS } from '../pdf/types.ts';
+
+export const bundleInput = v.object({
+  case: caseName,
+  out: requiredText(PATH_MAX),
+  /** As of this custody event (its number); default the latest. */
+  asOf: v.optional(wholeNumber(1)),
+  lang: v.optional(oneOf(LANGS), 'en'),
+});
+
+export const summaryInput = v.object({
+  case: caseName,
+  out: requiredText(PATH_MAX),
+  lang: v.optional(oneOf(LANGS), 'en'),
+  rules: optionalText(PATH_MAX),
+  organization: optionalText(200),
+  jurisdiction: optionalText(200),
+});
+
+/** What the web builds in the background: a bundle or a PDF summary, in a language. */
+export const exportJobInput = v.object({
+  kind: oneOf(['bundle', 'pdf']),
+  lang: oneOf(LANGS),
+});
 
 /** What signs and names a bundle: from loadConfig() (SPAMCASE_SIGNING_*, SPAMCASE_ORGANIZATION, SPAMCASE_TSA_URL). */
 export type SigningSetup = Pick<Config, 'signing' | 'organization' | 'tsaUrl'>;

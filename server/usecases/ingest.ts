@@ -10,8 +10,23 @@ import { updateCampaigns } from '../campaigns/update.ts';
 import { ensureCampaignSizes } from '../campaigns/sizes.ts';
 import { acquire, type AcquisitionSummary, type IngestOptions } from '../ingest/ingest.ts';
 
+import * as v from 'valibot';
+import { caseName, oneOf, optionalText, PATH_MAX, textList, type Input } from './input.ts';
+import { ACQUISITION_METHODS } from '../ingest/ingest.ts';
+
 export { ACQUISITION_METHODS } from '../ingest/ingest.ts';
 export type { AcquisitionMethod, AcquisitionSummary, IngestOptions, IngestProgress } from '../ingest/ingest.ts';
+
+export const ingestInput = v.object({
+  case: caseName,
+  party: optionalText(200),
+  method: v.optional(oneOf(ACQUISITION_METHODS), 'trap'),
+  /** The mailbox every sample of these inputs was delivered to (mailbox exports with no Delivered-To). */
+  recipient: optionalText(320),
+  paths: v.pipe(textList(PATH_MAX, 100_000), v.minLength(1, 'is required: name at least one file or folder')),
+});
+
+export type IngestInput = Input<typeof ingestInput>;
 
 export async function ingest(ctx: Context, options: IngestOptions): Promise<AcquisitionSummary[]> {
   const summaries = await acquire(ctx, options);

@@ -12,6 +12,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { caseDir, type Context } from '../context.ts';
 import { describeError, isSpamcaseError } from '../errors.ts';
+import { webMessage } from './fields.ts';
 import { buildBundle, writeSummary, type SigningSetup } from '../usecases/exports.ts';
 import type { Lang } from '../users/users.ts';
 
@@ -176,7 +177,9 @@ export class ExportJobRunner {
       this.log({ event: 'export.done', job: job.id, kind: job.kind, case: job.caseSlug, sha256: job.sha256 });
     } catch (err) {
       job.status = 'failed';
-      job.error = isSpamcaseError(err) ? err.message : 'the export stopped on an unexpected error (see the server log)';
+      job.error = isSpamcaseError(err)
+        ? webMessage(err)
+        : 'the export stopped on an unexpected error (see the server log)';
       this.log({ event: 'export.failed', job: job.id, kind: job.kind, case: job.caseSlug, error: describeError(err) });
     } finally {
       job.finishedAt = ctx.clock().toISOString();

@@ -7,7 +7,6 @@ import {
   listAcquisitions,
   listItems,
   listRejections,
-  ITEM_SORTS,
   type ItemListOptions,
   type ItemSort,
 } from '../../report/lists.ts';
@@ -16,24 +15,26 @@ import { addMember, listMembers, removeMember } from '../../cases/members.ts';
 import { listUsers } from '../../users/users.ts';
 import { listUploadJobs } from '../upload-jobs.ts';
 import { deliveriesChart } from '../chart.ts';
-import { isSpamcaseError, SpamcaseError } from '../../errors.ts';
-import { bodyString, queryString, renderPage } from './common.ts';
+import { isSpamcaseError } from '../../errors.ts';
+import { parseInput } from '../../usecases/input.ts';
+import { itemListInput, pageInput } from '../../usecases/lists.ts';
+import { bodyString, renderPage } from './common.ts';
+import { queryInput, webMessage } from '../fields.ts';
 import { CSV_CHUNK, streamCsv } from '../csv-download.ts';
 
+const ITEM_FIELDS = ['sort', 'order', 'limit', 'after', 'search', 'party', 'parseErrors'] as const;
+
+/** The items list's query (sort, order, page, search, filters), as the shared schema reads it. */
 function itemOptions(req: Request): ItemListOptions & { sort: ItemSort } {
-  const sort = (queryString(req, 'sort', 10) ?? 'bates') as ItemSort;
-  if (!(ITEM_SORTS as readonly string[]).includes(sort))
-    throw new SpamcaseError('INVALID_INPUT', `sort must be one of ${ITEM_SORTS.join(', ')}`);
-  const order = queryString(req, 'order', 4) === 'desc' ? 'desc' : 'asc';
-  const limitText = queryString(req, 'limit', 4);
+  const q = parseInput(itemListInput, queryInput(req, ITEM_FIELDS));
   return {
-    sort,
-    order,
-    limit: limitText === undefined ? undefined : Number(limitText),
-    after: queryString(req, 'after', 500) ?? null,
-    search: queryString(req, 'q', 200),
-    party: queryString(req, 'party', 10) || undefined,
-    parseErrorsOnly: queryString(req, 'parseErrors', 1) === '1',
+    sort: q.sort,
+    order: q.order,
+    limit: q.limit,
+    after: q.after ?? null,
+    search: q.search,
+    party: q.party,
+    parseErrorsOnly: q.parseErrors,
   };
 }
 
@@ -103,7 +104,7 @@ export function casePageRoutes(deps: () => WebDeps): RouteDef[] {
       access: 'case-read',
       async handler(req, res, state) {
         const result = await listAcquisitions(state.ctx.db.knex, caseOf(state).id, {
-          after: queryString(req, 'after', 500) ?? null,
+          after: parseInput(pageInput, queryInput(req, ['after'])).after ?? null,
         });
         page(res, state, 'acquisitions.njk', { result, section: 'acquisitions' });
       },
@@ -157,7 +158,7 @@ export function casePageRoutes(deps: () => WebDeps): RouteDef[] {
       access: 'case-read',
       async handler(req, res, state) {
         const result = await listRejections(state.ctx.db.knex, caseOf(state).id, {
-          after: queryString(req, 'after', 500) ?? null,
+          after: parseInput(pageInput, queryInput(req, ['after'])).after ?? null,
         });
         page(res, state, 'rejections.njk', { result, section: 'rejections' });
       },
@@ -226,7 +227,7 @@ export function casePageRoutes(deps: () => WebDeps): RouteDef[] {
               res,
               state,
               'members.njk',
-              { members, candidates: [], error: err.message, section: 'members' },
+              { members, candidates: [], error: webMessage(err), section: 'members' },
               400,
             );
             return;
