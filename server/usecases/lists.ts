@@ -5,9 +5,11 @@
  * the queries of attribution/, campaigns/ and report/.
  */
 import * as v from 'valibot';
-import { MAX_LIST_LIMIT as MAX_VOLUME_LIMIT } from '../attribution/queries.ts';
-import { CAMPAIGN_SORTS, MAX_LIST_LIMIT as MAX_CAMPAIGN_LIMIT } from '../campaigns/queries.ts';
-import { ITEM_SORTS } from '../report/lists.ts';
+import { MAX_LIST_LIMIT as MAX_VOLUME_LIMIT, type AccountRow, type IpRow } from '../attribution/queries.ts';
+import { CAMPAIGN_SORTS, MAX_LIST_LIMIT as MAX_CAMPAIGN_LIMIT, type CampaignRow } from '../campaigns/queries.ts';
+import { ITEM_SORTS, type AcquisitionRow, type ItemRow, type RejectionRow } from '../report/lists.ts';
+import { ACCOUNTS, ACQUISITIONS, CAMPAIGNS, cellsOf, IPS, ITEMS, REJECTIONS } from '../csv/columns.ts';
+import type { Cell } from '../csv/write.ts';
 import { caseName, oneOf, optionalText, requiredText, wholeNumber, yesNo, type Input } from './input.ts';
 
 export const ORDERS = ['asc', 'desc'] as const;
@@ -68,3 +70,111 @@ export type VolumeListInput = Input<typeof volumeListInput>;
 export type CampaignListInput = Input<typeof campaignListInput>;
 export type CampaignInput = Input<typeof campaignInput>;
 export type ItemListInput = Input<typeof itemListInput>;
+
+/**
+ * The staff CSV of each list (`spamcase accounts|ips|campaigns --csv`, the web's downloads): its
+ * columns (server/csv/columns.ts, the bundle's spelling) and one row's cells. Written under the
+ * STAFF_CSV policy (server/csv/write.ts).
+ */
+export interface ListCsv<R> {
+  columns: readonly string[];
+  cells(row: R): Cell[];
+}
+
+export const ACCOUNTS_CSV: ListCsv<AccountRow> = {
+  columns: ACCOUNTS.list!,
+  cells: (a) =>
+    cellsOf(ACCOUNTS.list!, {
+      account: a.address,
+      provider: a.provider,
+      deliveries: a.deliveries,
+      items: a.items,
+      messages: a.messages,
+      recipients: a.recipients,
+      first_seen: a.firstSeen,
+      last_seen: a.lastSeen,
+      parties: a.parties,
+      evidence: a.evidence,
+      signals: a.signals,
+      defendant: a.defendant,
+    }),
+};
+
+export const IPS_CSV: ListCsv<IpRow> = {
+  columns: IPS.list!,
+  cells: (a) =>
+    cellsOf(IPS.list!, {
+      originating_ip: a.ip,
+      deliveries: a.deliveries,
+      items: a.items,
+      messages: a.messages,
+      recipients: a.recipients,
+      first_seen: a.firstSeen,
+      last_seen: a.lastSeen,
+      parties: a.parties,
+      evidence: a.evidence,
+      defendant: a.defendant,
+    }),
+};
+
+export const CAMPAIGNS_CSV: ListCsv<CampaignRow> = {
+  columns: CAMPAIGNS.list!,
+  cells: (k) =>
+    cellsOf(CAMPAIGNS.list!, {
+      campaign: k.number,
+      exemplar_bates: k.exemplarBates,
+      subject: k.subject,
+      messages: k.messages,
+      deliveries: k.deliveries,
+      accounts: k.accounts,
+      originating_ips: k.originatingIps,
+      first_date: k.firstDate,
+      last_date: k.lastDate,
+    }),
+};
+
+export const ITEMS_CSV: ListCsv<ItemRow> = {
+  columns: ITEMS.list!,
+  cells: (r) =>
+    cellsOf(ITEMS.list!, {
+      bates: r.bates,
+      sha256: r.sha256,
+      size: r.size,
+      date: r.date,
+      from: r.from,
+      subject: r.subject,
+      parse_error: r.parseError,
+    }),
+};
+
+export const ACQUISITIONS_CSV: ListCsv<AcquisitionRow> = {
+  columns: ACQUISITIONS.list!,
+  cells: (r) =>
+    cellsOf(ACQUISITIONS.list!, {
+      acquisition: r.id,
+      party: r.party,
+      method: r.method,
+      source: r.source,
+      source_sha256: r.sourceSha256,
+      source_bytes: r.sourceBytes,
+      operator: r.operator,
+      started_at: r.startedAt,
+      finished_at: r.finishedAt,
+      status: r.status,
+      samples: r.samples,
+      new_items: r.newItems,
+      rejected: r.rejected,
+    }),
+};
+
+export const REJECTIONS_CSV: ListCsv<RejectionRow> = {
+  columns: REJECTIONS.list!,
+  cells: (r) =>
+    cellsOf(REJECTIONS.list!, {
+      acquisition: r.acquisitionId,
+      locator: r.locator,
+      reason: r.reason,
+      size: r.size,
+      sha256: r.sha256,
+    }),
+};

@@ -4,14 +4,14 @@
  */
 import { caseInput } from '../../usecases/input.ts';
 import { attribute, dkimInput, verifyDkim } from '../../usecases/attribute.ts';
-import { messageInput, volumeListInput } from '../../usecases/lists.ts';
+import { ACCOUNTS_CSV, IPS_CSV, messageInput, volumeListInput } from '../../usecases/lists.ts';
+import { csvText, STAFF_CSV } from '../../csv/write.ts';
 import { getCase } from '../../cases/cases.ts';
 import { listAccounts, listOriginatingIps } from '../../attribution/queries.ts';
 import { formatMessageEvidence, messageEvidence } from '../../attribution/evidence.ts';
 import type { DkimCounts } from '../../attribution/dkim/case-dkim.ts';
 import type { CommandModule, Values } from '../command.ts';
 import { cliInput } from '../flags.ts';
-import { toCsv } from '../csv.ts';
 import { ttyStatusLine } from '../progress.ts';
 import { fmtInt, json, out, write } from '../output.ts';
 
@@ -42,22 +42,8 @@ export const commands: CommandModule['commands'] = {
     const q = listQuery(values);
     const c = await getCase(ctx.db.knex, input.case);
     const r = await listAccounts(ctx.db.knex, c.id, q);
-    const columns = [
-      'address',
-      'provider',
-      'deliveries',
-      'items',
-      'messages',
-      'recipients',
-      'firstSeen',
-      'lastSeen',
-      'parties',
-      'evidence',
-      'signals',
-      'defendant',
-    ];
     if (values.json) json(r);
-    else if (values.csv) write(toCsv(columns, r.rows as unknown as Array<Record<string, unknown>>));
+    else if (values.csv) write(csvText([ACCOUNTS_CSV.columns, ...r.rows.map(ACCOUNTS_CSV.cells)], STAFF_CSV));
     else {
       out(`${fmtInt.format(r.total)} accounts${r.rows.length < r.total ? ` (showing ${r.rows.length})` : ''}`);
       for (const a of r.rows)
@@ -73,20 +59,8 @@ export const commands: CommandModule['commands'] = {
     const q = listQuery(values);
     const c = await getCase(ctx.db.knex, input.case);
     const r = await listOriginatingIps(ctx.db.knex, c.id, q);
-    const columns = [
-      'ip',
-      'deliveries',
-      'items',
-      'messages',
-      'recipients',
-      'firstSeen',
-      'lastSeen',
-      'parties',
-      'evidence',
-      'defendant',
-    ];
     if (values.json) json(r);
-    else if (values.csv) write(toCsv(columns, r.rows as unknown as Array<Record<string, unknown>>));
+    else if (values.csv) write(csvText([IPS_CSV.columns, ...r.rows.map(IPS_CSV.cells)], STAFF_CSV));
     else {
       out(`${fmtInt.format(r.total)} originating IPs${r.rows.length < r.total ? ` (showing ${r.rows.length})` : ''}`);
       for (const a of r.rows)

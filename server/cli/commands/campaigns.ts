@@ -1,31 +1,18 @@
 /** `spamcase campaigns update|campaigns|campaign`: clustering, the list, one campaign and why a member belongs. */
 import { caseInput } from '../../usecases/input.ts';
 import { updateCaseCampaigns } from '../../usecases/campaigns.ts';
-import { campaignInput, campaignListInput } from '../../usecases/lists.ts';
+import { CAMPAIGNS_CSV, campaignInput, campaignListInput } from '../../usecases/lists.ts';
 import { getCase } from '../../cases/cases.ts';
-import { campaignDetail, listCampaigns, type CampaignRow } from '../../campaigns/queries.ts';
+import { campaignDetail, listCampaigns } from '../../campaigns/queries.ts';
 import { explainMember } from '../../campaigns/explain.ts';
 import { SpamcaseError } from '../../errors.ts';
 import type { CommandModule } from '../command.ts';
 import { cliInput } from '../flags.ts';
-import { toCsv } from '../csv.ts';
+import { csvText, STAFF_CSV } from '../../csv/write.ts';
 import { json, out, write } from '../output.ts';
 
 /** Campaigns a CSV holds when no --limit is given. */
 const CSV_DEFAULT_LIMIT = 1000;
-
-const CAMPAIGN_CSV_COLUMNS = [
-  'number',
-  'exemplarBates',
-  'exemplarItemId',
-  'subject',
-  'messages',
-  'deliveries',
-  'accounts',
-  'originatingIps',
-  'firstDate',
-  'lastDate',
-] as const satisfies ReadonlyArray<keyof CampaignRow>;
 
 export const commands: CommandModule['commands'] = {
   async 'campaigns update'(ctx, { values }) {
@@ -53,8 +40,7 @@ export const commands: CommandModule['commands'] = {
     const c = await getCase(ctx.db.knex, input.case);
     const list = await listCampaigns(ctx.db.knex, c.id, q);
     if (values.json) json(list);
-    else if (values.csv)
-      write(toCsv([...CAMPAIGN_CSV_COLUMNS], list.rows as unknown as Array<Record<string, unknown>>));
+    else if (values.csv) write(csvText([CAMPAIGNS_CSV.columns, ...list.rows.map(CAMPAIGNS_CSV.cells)], STAFF_CSV));
     else {
       out(`${c.slug}: ${list.total} campaigns`);
       out(

@@ -1,6 +1,7 @@
 /** `spamcase damages rules` and `spamcase damages`: the rule sets, and a case's damages under one. */
 import { damagesInput, damagesOf, ruleSetOptions } from '../../usecases/damages.ts';
-import { csvText, damagesCsv, damagesJson, formatDamagesTable } from '../../damages/exhibit.ts';
+import { damagesCsv, damagesJson, formatDamagesTable } from '../../damages/exhibit.ts';
+import { csvText, STAFF_CSV } from '../../csv/write.ts';
 import { SpamcaseError } from '../../errors.ts';
 import type { CommandModule } from '../command.ts';
 import { cliInput } from '../flags.ts';
@@ -29,7 +30,7 @@ export const commands: CommandModule['commands'] = {
       throw new SpamcaseError('USAGE', 'is required to save a rule set', { field: 'rules' });
     const { result } = await damagesOf(ctx, input);
     if (values.json) json(damagesJson(result, input.lang));
-    else if (values.csv) write(csvText(damagesCsv(result)));
+    else if (values.csv) write(csvText(damagesCsv(result), STAFF_CSV));
     else out(formatDamagesTable(result, input.lang));
     return 0;
   },

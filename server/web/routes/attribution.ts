@@ -18,7 +18,14 @@ import {
 import { listDefendants } from '../../attribution/defendants.ts';
 import { parseInput } from '../../usecases/input.ts';
 import { defendantChangeInput } from '../../usecases/defendants.ts';
-import { VOLUME_SORTS, volumeListInput, type VolumeListInput } from '../../usecases/lists.ts';
+import {
+  ACCOUNTS_CSV,
+  IPS_CSV,
+  VOLUME_SORTS,
+  volumeListInput,
+  type ListCsv,
+  type VolumeListInput,
+} from '../../usecases/lists.ts';
 import { changeDefendants, memberList } from '../../usecases/defendants.ts';
 import { formInput, queryInput, webMessage } from '../fields.ts';
 import { deliveriesChart } from '../chart.ts';
@@ -54,16 +61,13 @@ async function defendantsPage(
   );
 }
 
-type CsvCell = string | number | boolean | null;
-
 /** The page, JSON and CSV of one volume list (accounts or originating IPs): the same query behind all three. */
 function volumeListRoutes<R>(
   deps: () => WebDeps,
   section: 'accounts' | 'ips',
   template: string,
   list: (knex: Knex, caseId: number, opts: ListOptions) => Promise<{ total: number; rows: R[] }>,
-  header: string[],
-  cells: (row: R) => CsvCell[],
+  csv: ListCsv<R>,
 ): RouteDef[] {
   return [
     {
@@ -97,20 +101,14 @@ function volumeListRoutes<R>(
       async handler(req, res, state) {
         const q = volumeQuery(req);
         const c = state.access!.record;
-        await streamCsv(
-          res,
-          `${c.slug}-${section}.csv`,
-          header,
-          async (after) => {
-            const offset = Number(after ?? 0);
-            const r = await list(state.ctx.db.knex, c.id, { ...q, offset, limit: CSV_CHUNK });
-            return {
-              rows: r.rows,
-              next: offset + r.rows.length < r.total && r.rows.length > 0 ? String(offset + r.rows.length) : null,
-            };
-          },
-          cells,
-        );
+        await streamCsv(res, `${c.slug}-${section}.csv`, csv, async (after) => {
+          const offset = Number(after ?? 0);
+          const r = await list(state.ctx.db.knex, c.id, { ...q, offset, limit: CSV_CHUNK });
+          return {
+            rows: r.rows,
+            next: offset + r.rows.length < r.total && r.rows.length > 0 ? String(offset + r.rows.length) : null,
+          };
+        });
       },
     },
   ];
@@ -118,40 +116,7 @@ function volumeListRoutes<R>(
 
 export function attributionRoutes(deps: () => WebDeps): RouteDef[] {
   return [
-    ...volumeListRoutes(
-      deps,
-      'accounts',
-      'accounts.njk',
-      listAccounts,
-      [
-        'address',
-        'provider',
-        'deliveries',
-        'items',
-        'messages',
-        'recipients',
-        'first_seen',
-        'last_seen',
-        'parties',
-        'evidence',
-        'signals',
-        'defendant',
-      ],
-      (a) => [
-        a.address,
-        a.provider,
-        a.deliveries,
-        a.items,
-        a.messages,
-        a.recipients,
-        a.firstSeen,
-        a.lastSeen,
-        a.parties.join('; '),
-        a.evidence,
-        a.signals.join('; '),
-        a.defendant,
-      ],
-    ),
+    ...volumeListRoutes(deps, 'accounts', 'accounts.njk', listAccounts, ACCOUNTS_CSV),
     {
       method: 'GET',
       path: '/cases/:slug/accounts/:address',
@@ -181,36 +146,7 @@ export function attributionRoutes(deps: () => WebDeps): RouteDef[] {
         });
       },
     },
-    ...volumeListRoutes(
-      deps,
-      'ips',
-      'ips.njk',
-      listOriginatingIps,
-      [
-        'ip',
-        'deliveries',
-        'items',
-        'messages',
-        'recipients',
-        'first_seen',
-        'last_seen',
-        'parties',
-        'evidence',
-        'defendant',
-      ],
-      (a) => [
-        a.ip,
-        a.deliveries,
-        a.items,
-        a.messages,
-        a.recipients,
-        a.firstSeen,
-        a.lastSeen,
-        a.parties.join('; '),
-        a.evidence,
-        a.defendant,
-      ],
-    ),
+    ...volumeListRoutes(deps, 'ips', 'ips.njk', listOriginatingIps, IPS_CSV),
     {
       method: 'GET',
       path: '/cases/:slug/defendants',

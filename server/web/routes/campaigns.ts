@@ -10,7 +10,7 @@ import { explainMember } from '../../campaigns/explain.ts';
 import { SpamcaseError } from '../../errors.ts';
 import { renderPage } from './common.ts';
 import { parseInput } from '../../usecases/input.ts';
-import { campaignInput, campaignListInput, type CampaignListInput } from '../../usecases/lists.ts';
+import { CAMPAIGNS_CSV, campaignInput, campaignListInput, type CampaignListInput } from '../../usecases/lists.ts';
 import { queryInput } from '../fields.ts';
 import { streamCsv } from '../csv-download.ts';
 import { PAGE_SIZE, pager } from '../paging.ts';
@@ -61,45 +61,19 @@ export function campaignRoutes(deps: () => WebDeps): RouteDef[] {
       async handler(req, res, state) {
         const q = campaignQuery(req);
         const c = state.access!.record;
-        await streamCsv(
-          res,
-          `${c.slug}-campaigns.csv`,
-          [
-            'number',
-            'exemplar_bates',
-            'subject',
-            'messages',
-            'deliveries',
-            'accounts',
-            'originating_ips',
-            'first_date',
-            'last_date',
-          ],
-          async (after) => {
-            const offset = Number(after ?? 0);
-            const r = await listCampaigns(state.ctx.db.knex, c.id, {
-              ...q,
-              offset,
-              limit: MAX_LIST_LIMIT,
-              servingRequest: true,
-            });
-            return {
-              rows: r.rows,
-              next: offset + r.rows.length < r.total && r.rows.length > 0 ? String(offset + r.rows.length) : null,
-            };
-          },
-          (k) => [
-            k.number,
-            k.exemplarBates,
-            k.subject,
-            k.messages,
-            k.deliveries,
-            k.accounts,
-            k.originatingIps,
-            k.firstDate,
-            k.lastDate,
-          ],
-        );
+        await streamCsv(res, `${c.slug}-campaigns.csv`, CAMPAIGNS_CSV, async (after) => {
+          const offset = Number(after ?? 0);
+          const r = await listCampaigns(state.ctx.db.knex, c.id, {
+            ...q,
+            offset,
+            limit: MAX_LIST_LIMIT,
+            servingRequest: true,
+          });
+          return {
+            rows: r.rows,
+            next: offset + r.rows.length < r.total && r.rows.length > 0 ? String(offset + r.rows.length) : null,
+          };
+        });
       },
     },
     {

@@ -17,7 +17,7 @@ import { listUploadJobs } from '../upload-jobs.ts';
 import { deliveriesChart } from '../chart.ts';
 import { isSpamcaseError } from '../../errors.ts';
 import { parseInput } from '../../usecases/input.ts';
-import { itemListInput, pageInput } from '../../usecases/lists.ts';
+import { ACQUISITIONS_CSV, ITEMS_CSV, itemListInput, pageInput, REJECTIONS_CSV } from '../../usecases/lists.ts';
 import { bodyString, renderPage } from './common.ts';
 import { queryInput, webMessage } from '../fields.ts';
 import { CSV_CHUNK, streamCsv } from '../csv-download.ts';
@@ -89,12 +89,8 @@ export function casePageRoutes(deps: () => WebDeps): RouteDef[] {
       async handler(req, res, state) {
         const opts = itemOptions(req);
         const c = caseOf(state);
-        await streamCsv(
-          res,
-          `${c.slug}-items.csv`,
-          ['bates', 'sha256', 'size', 'date', 'from', 'subject', 'parse_error'],
-          (after) => listItems(state.ctx.db.knex, c.id, { ...opts, after, limit: CSV_CHUNK }),
-          (r) => [r.bates, r.sha256, r.size, r.date, r.from, r.subject, r.parseError],
+        await streamCsv(res, `${c.slug}-items.csv`, ITEMS_CSV, (after) =>
+          listItems(state.ctx.db.knex, c.id, { ...opts, after, limit: CSV_CHUNK }),
         );
       },
     },
@@ -115,40 +111,8 @@ export function casePageRoutes(deps: () => WebDeps): RouteDef[] {
       access: 'case-read',
       async handler(_req, res, state) {
         const c = caseOf(state);
-        await streamCsv(
-          res,
-          `${c.slug}-acquisitions.csv`,
-          [
-            'acquisition',
-            'party',
-            'method',
-            'source',
-            'source_sha256',
-            'source_bytes',
-            'operator',
-            'started_at',
-            'finished_at',
-            'status',
-            'samples',
-            'new_items',
-            'rejected',
-          ],
-          (after) => listAcquisitions(state.ctx.db.knex, c.id, { after, limit: CSV_CHUNK }),
-          (r) => [
-            r.id,
-            r.party,
-            r.method,
-            r.source,
-            r.sourceSha256,
-            r.sourceBytes,
-            r.operator,
-            r.startedAt,
-            r.finishedAt,
-            r.status,
-            r.samples,
-            r.newItems,
-            r.rejected,
-          ],
+        await streamCsv(res, `${c.slug}-acquisitions.csv`, ACQUISITIONS_CSV, (after) =>
+          listAcquisitions(state.ctx.db.knex, c.id, { after, limit: CSV_CHUNK }),
         );
       },
     },
@@ -169,12 +133,8 @@ export function casePageRoutes(deps: () => WebDeps): RouteDef[] {
       access: 'case-read',
       async handler(_req, res, state) {
         const c = caseOf(state);
-        await streamCsv(
-          res,
-          `${c.slug}-rejections.csv`,
-          ['acquisition', 'locator', 'reason', 'size', 'sha256'],
-          (after) => listRejections(state.ctx.db.knex, c.id, { after, limit: CSV_CHUNK }),
-          (r) => [r.acquisitionId, r.locator, r.reason, r.size, r.sha256],
+        await streamCsv(res, `${c.slug}-rejections.csv`, REJECTIONS_CSV, (after) =>
+          listRejections(state.ctx.db.knex, c.id, { after, limit: CSV_CHUNK }),
         );
       },
     },

@@ -13,7 +13,8 @@ import { parseInput } from '../../usecases/input.ts';
 import { ruleChoiceInput } from '../../usecases/damages.ts';
 import { formInput, webMessage } from '../fields.ts';
 import { chooseRuleSet, getRuleSetChoice } from '../../damages/case-damages.ts';
-import { csvText, damagesCsv, damagesJson } from '../../damages/exhibit.ts';
+import { damagesCsv, damagesJson } from '../../damages/exhibit.ts';
+import { csvText, STAFF_CSV } from '../../csv/write.ts';
 import { isSpamcaseError, SpamcaseError } from '../../errors.ts';
 import { renderPage } from './common.ts';
 
@@ -97,7 +98,7 @@ export function damagesRoutes(deps: () => WebDeps): RouteDef[] {
         const result = await chosenDamages(deps, state, choice.rules);
         res.type('text/csv; charset=utf-8');
         res.setHeader('Content-Disposition', `attachment; filename="${c.slug}-damages.csv"`);
-        res.send(csvText(damagesCsv(result)));
+        res.send(csvText(damagesCsv(result), STAFF_CSV));
       },
     },
     {
