@@ -3,8 +3,7 @@
  * schemas (server/usecases/), here and only here. A refused input reads "--method must be one of
  * trap, report, ..." on the command line and "method must be one of ..." on the web.
  */
-import { SpamcaseError } from '../errors.ts';
-import { parseInput, type Input, type Schema } from '../usecases/input.ts';
+import type { SpamcaseError } from '../errors.ts';
 
 /** Domain field → flag or argument, where it is not `--<field in kebab case>`. */
 const CLI_NAMES: Readonly<Record<string, string>> = {
@@ -30,18 +29,4 @@ export function cliFlag(field: string): string {
 /** An error's message with its input named as the command line names it. */
 export function cliMessage(err: SpamcaseError): string {
   return err.describe(cliFlag);
-}
-
-/**
- * The command line's values, validated by a use case's schema: a refused input is a usage error
- * (exit 2, with the command's usage), the message the web gives for the same input.
- */
-export function cliInput<S extends Schema>(schema: S, raw: Record<string, unknown>): Input<S> {
-  try {
-    return parseInput(schema, raw);
-  } catch (err) {
-    if (err instanceof SpamcaseError)
-      throw new SpamcaseError('USAGE', err.message, { ...(err.field === undefined ? {} : { field: err.field }) });
-    throw err;
-  }
 }

@@ -5,9 +5,12 @@
  * dying on an unhandled 'error' event with a stack trace (as `yes | head` does).
  */
 let closed = false;
+let guarded = false;
 
-/** Install once, before the first write: EPIPE on stdout marks it closed; any other error is thrown as before. */
+/** Before the first write (once): EPIPE on stdout marks it closed; any other error is thrown as before. */
 export function guardStdout(stream: NodeJS.WriteStream = process.stdout): void {
+  if (guarded) return;
+  guarded = true;
   stream.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code === 'EPIPE' || err.code === 'ERR_STREAM_DESTROYED') {
       closed = true;

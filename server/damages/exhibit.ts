@@ -1,7 +1,7 @@
 /**
  * The damages exhibit in three shapes: JSON (report --json, the web API), CSV rows (damages.csv in
- * the evidence bundle, `damages --csv`; written by server/csv/) and a readable table (`damages`). Amounts leave as plain
- * decimal strings ("1000000.00"), never as JSON numbers, so no consumer can round them.
+ * the evidence bundle, `damages --csv`; written by server/csv/) and a readable table (`damages`).
+ * Amounts leave as plain decimal strings ("1000000.00"), never as JSON numbers, so no consumer can round them.
  */
 import { CURRENCIES, formatCount, formatMoney, toDecimalString, type Lang } from './money.ts';
 import { methodText } from './method-text.ts';

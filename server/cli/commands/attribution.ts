@@ -11,7 +11,7 @@ import { listAccounts, listOriginatingIps } from '../../attribution/queries.ts';
 import { formatMessageEvidence, messageEvidence } from '../../attribution/evidence.ts';
 import type { DkimCounts } from '../../attribution/dkim/case-dkim.ts';
 import type { CommandModule, Values } from '../command.ts';
-import { cliInput } from '../flags.ts';
+import { cliInput } from '../input.ts';
 import { ttyStatusLine } from '../progress.ts';
 import { fmtInt, json, out, write } from '../output.ts';
 

@@ -7,7 +7,7 @@ import { campaignDetail, listCampaigns } from '../../campaigns/queries.ts';
 import { explainMember } from '../../campaigns/explain.ts';
 import { SpamcaseError } from '../../errors.ts';
 import type { CommandModule } from '../command.ts';
-import { cliInput } from '../flags.ts';
+import { cliInput } from '../input.ts';
 import { csvText, STAFF_CSV } from '../../csv/write.ts';
 import { json, out, write } from '../output.ts';
 

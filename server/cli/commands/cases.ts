@@ -4,7 +4,7 @@ import { partyTrust, partyTrustInput } from '../../usecases/attribute.ts';
 import { ruleChoiceInput } from '../../usecases/damages.ts';
 import { chooseRuleSet } from '../../damages/case-damages.ts';
 import type { CommandModule } from '../command.ts';
-import { cliInput } from '../flags.ts';
+import { cliInput } from '../input.ts';
 import { json, out } from '../output.ts';
 
 export const commands: CommandModule['commands'] = {

@@ -4,7 +4,7 @@ import { damagesCsv, damagesJson, formatDamagesTable } from '../../damages/exhib
 import { csvText, STAFF_CSV } from '../../csv/write.ts';
 import { SpamcaseError } from '../../errors.ts';
 import type { CommandModule } from '../command.ts';
-import { cliInput } from '../flags.ts';
+import { cliInput } from '../input.ts';
 import { json, out, write } from '../output.ts';
 
 export const commands: CommandModule['commands'] = {

@@ -5,7 +5,7 @@ import { getCase } from '../../cases/cases.ts';
 import { listDefendants, suggestDefendants, type DefendantSummary } from '../../attribution/defendants.ts';
 import type { CommandArgs, CommandModule } from '../command.ts';
 import type { Context } from '../../context.ts';
-import { cliInput } from '../flags.ts';
+import { cliInput } from '../input.ts';
 import { fmtInt, json, out } from '../output.ts';
 
 function summary(d: DefendantSummary): string {

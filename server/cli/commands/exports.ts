@@ -9,7 +9,7 @@ import { verifyAndRecord, verifyInput } from '../../usecases/verify.ts';
 import { getCase } from '../../cases/cases.ts';
 import { listExports } from '../../export/bundle.ts';
 import type { CommandModule } from '../command.ts';
-import { cliInput } from '../flags.ts';
+import { cliInput } from '../input.ts';
 import { formatBytes } from '../progress.ts';
 import { json, out } from '../output.ts';
 

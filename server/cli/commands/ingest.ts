@@ -2,7 +2,7 @@
 import { loadConfig } from '../../config.ts';
 import { ingest, ingestInput } from '../../usecases/ingest.ts';
 import type { CommandModule } from '../command.ts';
-import { cliInput } from '../flags.ts';
+import { cliInput } from '../input.ts';
 import { formatBytes, ttyProgress } from '../progress.ts';
 import { json, out } from '../output.ts';
 

@@ -4,7 +4,7 @@ import { caseReport } from '../../report/counts.ts';
 import { formatReportTable } from '../../report/table.ts';
 import { fsck } from '../../fsck/fsck.ts';
 import type { CommandModule } from '../command.ts';
-import { cliInput } from '../flags.ts';
+import { cliInput } from '../input.ts';
 import { json, out } from '../output.ts';
 
 export const commands: CommandModule['commands'] = {

@@ -4,7 +4,7 @@ import { loadConfig } from '../../config.ts';
 import { optionalText, wholeNumber } from '../../usecases/input.ts';
 import { startServer } from '../../web/server.ts';
 import type { CommandModule } from '../command.ts';
-import { cliInput } from '../flags.ts';
+import { cliInput } from '../input.ts';
 import { out } from '../output.ts';
 
 const serveInput = v.object({ port: v.optional(wholeNumber(0, 65_535)), host: optionalText(200) });

@@ -4,7 +4,7 @@ import { addMember, listMembers, removeMember } from '../../cases/members.ts';
 import { addUser, listUsers, removeUser, setPassword } from '../../users/users.ts';
 import { membersInput, userAddInput, userInput } from '../../usecases/users.ts';
 import type { CommandModule } from '../command.ts';
-import { cliInput } from '../flags.ts';
+import { cliInput } from '../input.ts';
 import { readNewPassword } from '../password-input.ts';
 import { json, out } from '../output.ts';
 
