@@ -6,7 +6,7 @@
  * same rows.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { test } from 'node:test';
 import { PROJECT_ROOT } from '../../server/config.ts';
@@ -100,11 +100,16 @@ test('the CLI and the JSON API refuse the same bad list input with the same mess
       paths: [path.join(PROJECT_ROOT, 'test', 'fixtures', 'sources')],
     });
     await makeUser(ctx, 'ada', 'admin');
+    // Asynchronous, so the server in this process keeps answering while the CLI runs.
     const cli = (...args: string[]) =>
-      spawnSync(process.execPath, [BIN, ...args], {
-        env: { ...process.env, DATABASE_URL: '', ...env.env },
-        encoding: 'utf8',
-        timeout: 120_000,
+      new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+        execFile(
+          process.execPath,
+          [BIN, ...args],
+          { env: { ...process.env, DATABASE_URL: '', ...env.env }, encoding: 'utf8', timeout: 120_000 },
+          (err, stdout, stderr) =>
+            resolve({ status: err ? ((err as { code?: number }).code ?? null) : 0, stdout, stderr }),
+        );
       });
     await withServer(ctx, async (server) => {
       const web = new Client(server.url);
@@ -114,7 +119,7 @@ test('the CLI and the JSON API refuse the same bad list input with the same mess
         assert.equal(res.status, 400, r.query);
         const body = (await res.json()) as { error: { code: string; field: string; message: string } };
         assert.deepEqual(body.error, { code: 'INVALID_INPUT', field: r.field, message: `${r.field} ${r.reason}` });
-        const run = cli(r.list, '--case', 'same', ...r.cli);
+        const run = await cli(r.list, '--case', 'same', ...r.cli);
         assert.equal(run.status, 2, `${r.list} ${r.cli.join(' ')}: ${run.stderr}`);
         assert.equal(run.stderr.split('\n')[0], `spamcase: ${r.flag} ${r.reason}`);
         assert.equal(run.stdout, '');
@@ -127,7 +132,7 @@ test('the CLI and the JSON API refuse the same bad list input with the same mess
         total: number;
         rows: unknown[];
       };
-      const cliRun = cli(
+      const cliRun = await cli(
         'accounts',
         '--case',
         'same',
