@@ -1,5 +1,8 @@
 /** Reading and changing a party's trusted relays and authserv-ids (stored as JSON arrays on parties). */
 import type { Knex } from 'knex';
+import type { Context } from '../context.ts';
+import { getCase, resolveParty } from '../cases/cases.ts';
+import { appendCustodyEvent } from '../custody/chain.ts';
 import { compileTrust, normalizeTrust, type PartyTrust, type TrustMatcher } from './trust.ts';
 
 function parseList(text: unknown): string[] {
@@ -43,4 +46,31 @@ export function matcherFor(trust: PartyTrust): TrustMatcher {
     compiled.set(key, m);
   }
   return m;
+}
+
+/** Change a party's trusted relays and/or authserv-ids (each list given replaces the old one). */
+export async function setPartyTrust(
+  ctx: Context,
+  slug: string,
+  partyName: string,
+  change: { relays?: string[]; authservIds?: string[] },
+): Promise<PartyTrust> {
+  const c = await getCase(ctx.db.knex, slug);
+  const party = resolveParty(c, partyName);
+  return ctx.db.knex.transaction(async (trx) => {
+    const before = await loadPartyTrust(trx, party.id);
+    const after = await savePartyTrust(trx, party.id, {
+      relays: change.relays ?? before.relays,
+      authservIds: change.authservIds ?? before.authservIds,
+    });
+    await appendCustodyEvent(trx, {
+      caseId: c.id,
+      caseSlug: slug,
+      at: ctx.clock(),
+      actor: ctx.actor,
+      action: 'trust-changed',
+      details: { party: party.name, before, after },
+    });
+    return after;
+  });
 }

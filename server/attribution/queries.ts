@@ -90,15 +90,17 @@ function pageOptions(opts: ListOptions): { sort: string; order: 'asc' | 'desc'; 
   if (sort === undefined)
     throw new SpamcaseError(
       'USAGE',
-      `sort by one of ${Object.keys(SORTS)
+      `must be one of ${Object.keys(SORTS)
         .filter((k) => !k.includes('_'))
         .join(', ')}`,
+      { field: 'sort' },
     );
   const limit = opts.limit ?? 50;
   const offset = opts.offset ?? 0;
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIST_LIMIT)
-    throw new SpamcaseError('USAGE', `limit must be 1-${MAX_LIST_LIMIT}`);
-  if (!Number.isInteger(offset) || offset < 0) throw new SpamcaseError('USAGE', 'offset must be 0 or more');
+    throw new SpamcaseError('USAGE', `must be a whole number from 1 to ${MAX_LIST_LIMIT}`, { field: 'limit' });
+  if (!Number.isInteger(offset) || offset < 0)
+    throw new SpamcaseError('USAGE', 'must be a whole number, 0 or more', { field: 'offset' });
   return { sort, order: opts.order ?? 'desc', limit, offset };
 }
 

@@ -2,11 +2,12 @@
  * `spamcase attribute --case X`: recompute every item's attribution from its stored raw bytes and
  * rebuild the volumes, after a party's trusted relays change (or for a case ingested before
  * attribution existed). One transaction: readers see the old attribution or the new, never half.
- * Recorded as a custody event with the trust each party had.
+ * Recorded as a custody event with the trust each party had. Campaign sizes, which count accounts and
+ * IPs, are recounted by the attribute use case (server/usecases/attribute.ts).
  */
 import type { Knex } from 'knex';
 import { storeDir, type Context } from '../context.ts';
-import { getCase, resolveParty } from '../cases/cases.ts';
+import { getCase } from '../cases/cases.ts';
 import { appendCustodyEvent } from '../custody/chain.ts';
 import { withBusyRetry } from '../db/errors.ts';
 import { parseHeaders } from '../mail/headers/index.ts';
@@ -14,12 +15,11 @@ import { readBlob } from '../store/pack-store.ts';
 import type { VerifiedDkim } from './account.ts';
 import { attribute, storedForm, UNREADABLE } from './attribute.ts';
 import { extractFacts } from './facts.ts';
-import { loadPartyTrust, matcherFor, savePartyTrust } from './party-trust.ts';
+import { loadPartyTrust, matcherFor } from './party-trust.ts';
 import { addVolumes, ITEM_ATTRIBUTION_COLUMNS, itemAttributionRow, keysOf, type ItemKeys } from './record.ts';
 import { NO_TRUST, type PartyTrust } from './trust.ts';
 import { bulkInsert } from '../db/bulk-insert.ts';
 import { itemDkim } from './dkim/case-dkim.ts';
-import { ensureCampaignSizes } from '../campaigns/sizes.ts';
 
 /** Items recomputed per step (bounded memory: their bytes are read one at a time). */
 const STEP_ITEMS = 1000;
@@ -149,8 +149,6 @@ export async function attributeCase(
       return summary;
     }),
   );
-  // Campaign sizes count accounts and IPs: counted now rather than at the first page view (seconds at a million).
-  await ensureCampaignSizes(ctx.db.knex, c.id);
   return summary;
 }
 
@@ -158,29 +156,4 @@ async function countOf(trx: Knex.Transaction, table: string, caseId: number): Pr
   return Number(((await trx(table).where({ case_id: caseId }).count({ n: '*' }).first()) as { n: number | string }).n);
 }
 
-/** Change a party's trusted relays and/or authserv-ids (each list given replaces the old one). */
-export async function setPartyTrust(
-  ctx: Context,
-  slug: string,
-  partyName: string,
-  change: { relays?: string[]; authservIds?: string[] },
-): Promise<PartyTrust> {
-  const c = await getCase(ctx.db.knex, slug);
-  const party = resolveParty(c, partyName);
-  return ctx.db.knex.transaction(async (trx) => {
-    const before = await loadPartyTrust(trx, party.id);
-    const after = await savePartyTrust(trx, party.id, {
-      relays: change.relays ?? before.relays,
-      authservIds: change.authservIds ?? before.authservIds,
-    });
-    await appendCustodyEvent(trx, {
-      caseId: c.id,
-      caseSlug: slug,
-      at: ctx.clock(),
-      actor: ctx.actor,
-      action: 'trust-changed',
-      details: { party: party.name, before, after },
-    });
-    return after;
-  });
-}
+export { setPartyTrust } from './party-trust.ts';

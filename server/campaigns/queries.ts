@@ -62,8 +62,9 @@ function page(opts: ListOptions): { limit: number; offset: number } {
   const limit = opts.limit ?? 50;
   const offset = opts.offset ?? 0;
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIST_LIMIT)
-    throw new SpamcaseError('INVALID_INPUT', `limit must be 1-${MAX_LIST_LIMIT}`);
-  if (!Number.isInteger(offset) || offset < 0) throw new SpamcaseError('INVALID_INPUT', 'offset must be 0 or more');
+    throw new SpamcaseError('INVALID_INPUT', `must be a whole number from 1 to ${MAX_LIST_LIMIT}`, { field: 'limit' });
+  if (!Number.isInteger(offset) || offset < 0)
+    throw new SpamcaseError('INVALID_INPUT', 'must be a whole number, 0 or more', { field: 'offset' });
   return { limit, offset };
 }
 
@@ -102,7 +103,7 @@ export async function listCampaigns(
   const { limit, offset } = page(opts);
   const sort = opts.sort ?? 'messages';
   if (!(CAMPAIGN_SORTS as readonly string[]).includes(sort))
-    throw new SpamcaseError('INVALID_INPUT', `sort must be one of ${CAMPAIGN_SORTS.join(', ')}`);
+    throw new SpamcaseError('INVALID_INPUT', `must be one of ${CAMPAIGN_SORTS.join(', ')}`, { field: 'sort' });
   const order = opts.order ?? (sort === 'messages' ? 'desc' : 'asc');
   const sizes = await ensureCampaignSizes(knex, caseId, opts);
   const totalRow = (await liveCampaigns(knex, caseId, opts.search).count({ n: '*' }).first()) as

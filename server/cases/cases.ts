@@ -40,7 +40,8 @@ export function parsePartySpec(spec: string): PartySpec {
   if (!name || !BATES_PREFIX_PATTERN.test(batesPrefix)) {
     throw new SpamcaseError(
       'INVALID_INPUT',
-      `party must be "Name:PREFIX" with a Bates prefix of 1-10 capital letters/digits starting with a letter (got ${JSON.stringify(spec)})`,
+      `must be "Name:PREFIX" with a Bates prefix of 1-10 capital letters/digits starting with a letter (got ${JSON.stringify(spec)})`,
+      { field: 'parties' },
     );
   }
   return { name, batesPrefix };
@@ -53,18 +54,22 @@ export async function createCase(
   if (!SLUG_PATTERN.test(input.slug)) {
     throw new SpamcaseError(
       'INVALID_INPUT',
-      `case name must be 1-63 lowercase letters, digits or dashes (got ${JSON.stringify(input.slug)})`,
+      `must be 1-63 lowercase letters, digits or dashes (got ${JSON.stringify(input.slug)})`,
+      { field: 'slug' },
     );
   }
   const title = input.title.trim();
-  if (!title) throw new SpamcaseError('INVALID_INPUT', 'a case needs a title');
+  if (!title) throw new SpamcaseError('INVALID_INPUT', 'is required', { field: 'title' });
   const jurisdiction = input.jurisdiction?.trim() || null;
   if (jurisdiction !== null && jurisdiction.length > 200)
-    throw new SpamcaseError('INVALID_INPUT', 'a jurisdiction has at most 200 characters');
+    throw new SpamcaseError('INVALID_INPUT', 'has at most 200 characters', { field: 'jurisdiction' });
   if (input.parties.length === 0)
     throw new SpamcaseError(
       'INVALID_INPUT',
-      'a case needs at least one party (plaintiff), e.g. --party "Laposte.net:LPN"',
+      'must name at least one party (plaintiff) as "Name:PREFIX", e.g. "Laposte.net:LPN"',
+      {
+        field: 'parties',
+      },
     );
   const now = ctx.clock();
   try {
@@ -156,7 +161,8 @@ export function resolveParty(record: CaseRecord, name: string | undefined): Part
     if (record.parties.length === 1) return record.parties[0]!;
     throw new SpamcaseError(
       'USAGE',
-      `case "${record.slug}" has several parties: say which with --party (${record.parties.map((p) => p.name).join(', ')})`,
+      `is required: case "${record.slug}" has several parties (${record.parties.map((p) => p.name).join(', ')})`,
+      { field: 'party' },
     );
   }
   const wanted = name.trim().toLowerCase();
@@ -164,7 +170,8 @@ export function resolveParty(record: CaseRecord, name: string | undefined): Part
   if (!party)
     throw new SpamcaseError(
       'PARTY_NOT_FOUND',
-      `case "${record.slug}" has no party "${name}" (parties: ${record.parties.map((p) => p.name).join(', ')})`,
+      `${JSON.stringify(name)} is not a party of case "${record.slug}" (parties: ${record.parties.map((p) => p.name).join(', ')})`,
+      { field: 'party' },
     );
   return party;
 }

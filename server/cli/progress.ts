@@ -2,7 +2,7 @@
  * Progress for long CLI work: one self-rewriting line on a TTY (messages/s, count, bytes), nothing
  * when piped, so scripts read clean output.
  */
-import type { IngestProgress } from '../ingest/ingest.ts';
+import type { IngestProgress } from '../usecases/ingest.ts';
 
 export function formatBytes(n: number): string {
   if (n < 1024) return `${n} B`;

@@ -72,7 +72,8 @@ export async function caseDamages(db: Knex, caseSlug: string, opts: CaseDamagesO
     if (!stored)
       throw new SpamcaseError(
         'USAGE',
-        `no rule set chosen for case "${c.slug}": pass --rules <name> (add --save to keep it for the case)`,
+        `is required: no rule set chosen for case "${c.slug}" (name one, and save it to keep it for the case)`,
+        { field: 'rules' },
       );
     nameOrPath = stored.rules;
     choice = { ...stored, changedSinceChosen: false };

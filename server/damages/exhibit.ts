@@ -1,7 +1,7 @@
 /**
  * The damages exhibit in three shapes: JSON (report --json, the web API), CSV rows (damages.csv in
- * the evidence bundle, `damages --csv`) and a readable table (`damages`). Amounts leave as plain
- * decimal strings ("1000000.00"), never as JSON numbers, so no consumer can round them.
+ * the evidence bundle, `damages --csv`; written by server/csv/) and a readable table (`damages`).
+ * Amounts leave as plain decimal strings ("1000000.00"), never as JSON numbers, so no consumer can round them.
  */
 import { CURRENCIES, formatCount, formatMoney, toDecimalString, type Lang } from './money.ts';
 import { methodText } from './method-text.ts';
@@ -190,12 +190,6 @@ export function damagesCsv(result: DamagesResult): string[][] {
     rs.currency,
   ]);
   return rows;
-}
-
-/** RFC 4180 text of CSV rows (CRLF line ends; fields quoted when they hold a comma, quote or line break). */
-export function csvText(rows: string[][]): string {
-  const field = (v: string) => (/[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
-  return rows.map((r) => r.map(field).join(',')).join('\r\n') + '\r\n';
 }
 
 export function formatDamagesTable(result: DamagesResult, lang: Lang = 'en'): string {

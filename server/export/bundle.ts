@@ -38,30 +38,13 @@ import { BUNDLE_TABLES, damagesTables, type BundleTable } from './tables.ts';
 import { ZipWriter } from './zip-writer.ts';
 import { centralEntries, locateCentralDirectory } from './zip-reader.ts';
 import type { ExportStage } from '../config.ts';
+import { ITEMS } from '../csv/columns.ts';
 
 /** Items per database page while writing the payload. */
 const ITEM_PAGE = 1000;
 
-export const ITEMS_CSV_HEADER = [
-  'bates',
-  'file',
-  'sha256',
-  'md5',
-  'size',
-  'party',
-  'acquisition',
-  'acquisition_method',
-  'acquisition_source',
-  'original_name',
-  'account',
-  'originating_ip',
-  'recipients',
-  'date',
-  'from',
-  'subject',
-  'campaign',
-  'parse_error',
-] as const;
+/** items.csv's columns (server/csv/columns.ts: the same names everywhere). */
+export const ITEMS_CSV_HEADER = ITEMS.bundle!;
 export const DAT_HEADER = [
   'BEGBATES',
   'ENDBATES',

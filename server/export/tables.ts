@@ -5,6 +5,7 @@
  */
 import type { Knex } from 'knex';
 import type { Cell } from './csv.ts';
+import { ACCOUNTS, CAMPAIGNS, DELIVERIES, IPS } from '../csv/columns.ts';
 import { inScope, type ExportScope } from './scope.ts';
 import { caseDamages, getRuleSetChoice } from '../damages/case-damages.ts';
 import { damagesCsv } from '../damages/exhibit.ts';
@@ -12,7 +13,7 @@ import { damagesCsv } from '../damages/exhibit.ts';
 export interface BundleTable {
   /** File name under data/ (e.g. "accounts.csv"). */
   name: string;
-  header: string[];
+  header: readonly string[];
   /** Emit every row, in a deterministic order (never a database collation). */
   rows(db: Knex, scope: ExportScope, emit: (cells: Cell[]) => void): Promise<void>;
 }
@@ -86,7 +87,7 @@ async function perKeyCounts<K extends string | number>(
 function volumeTable(
   name: string,
   column: 'ia.account' | 'ia.originating_ip',
-  header: string[],
+  header: readonly string[],
   extra: (key: string) => Cell[],
 ): BundleTable {
   return {
@@ -132,25 +133,17 @@ async function batesOf(db: Knex, ids: number[]): Promise<Map<number, string>> {
 }
 
 /** Attributed sender accounts (server/attribution/): the evidence rank of each item is in items.csv. */
-export const accountsTable = volumeTable(
-  'accounts.csv',
-  'ia.account',
-  ['account', 'domain', 'items', 'messages', 'deliveries', 'first_bates'],
-  (address) => [address.slice(address.lastIndexOf('@') + 1)],
-);
+export const accountsTable = volumeTable('accounts.csv', 'ia.account', ACCOUNTS.bundle!, (address) => [
+  address.slice(address.lastIndexOf('@') + 1),
+]);
 
 /** Originating IPs (server/attribution/). */
-export const ipsTable = volumeTable(
-  'ips.csv',
-  'ia.originating_ip',
-  ['originating_ip', 'items', 'messages', 'deliveries', 'first_bates'],
-  () => [],
-);
+export const ipsTable = volumeTable('ips.csv', 'ia.originating_ip', IPS.bundle!, () => []);
 
 /** Campaigns (server/campaigns/) over the items in scope. */
 export const campaignsTable: BundleTable = {
   name: 'campaigns.csv',
-  header: ['campaign', 'items', 'messages', 'deliveries', 'first_bates', 'first_date', 'last_date'],
+  header: CAMPAIGNS.bundle!,
   async rows(db, scope, emit) {
     const counts = await perKeyCounts<number | string>(
       db,
@@ -191,7 +184,7 @@ export const campaignsTable: BundleTable = {
 
 export const deliveriesTable: BundleTable = {
   name: 'deliveries.csv',
-  header: ['message_id', 'recipient', 'recipient_source', 'first_bates', 'from', 'date', 'subject'],
+  header: DELIVERIES.bundle!,
   async rows(db, scope, emit) {
     // Global bounds of the primary key (answered from the index ends); pages of other cases are empty.
     const max = Number(((await db('messages').max({ m: 'id' }).first()) as { m: number | string | null }).m ?? 0);

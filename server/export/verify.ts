@@ -490,7 +490,7 @@ export async function verifyBundle(file: string, opts: VerifyOptions = {}): Prom
             });
         } else
           warnings.push(
-            `signature valid, but not checked against a trusted certificate: pass --cert with the organization's certificate (signer ${result.signer}, SHA-256 fingerprint ${check.signer.fingerprint256})`,
+            `signature valid, but not checked against a trusted certificate: give the organization's certificate to check the signer (signer ${result.signer}, SHA-256 fingerprint ${check.signer.fingerprint256})`,
           );
         const asOfAt = bagInfo.get('Bagging-Date');
         if (asOfAt) {

@@ -1,8 +1,9 @@
 /**
- * `spamcase ingest`: one acquisition per input path. Streams the path's samples (sources/), analyzes
+ * The acquisitions of an ingest: one per input path. Streams the path's samples (sources/), analyzes
  * each (analyze.ts), and group-commits them in batches (batch-writer.ts). Memory is bounded by one
  * batch, whatever the corpus size. Re-running an ingest is safe: it adds an acquisition (and its
- * custody events) and changes no count.
+ * custody events) and changes no count. Clustering the campaigns and recounting their sizes after
+ * the acquisitions is the ingest use case's (server/usecases/ingest.ts), not this floor's.
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -16,8 +17,6 @@ import { readAnalyzed } from './analyzed-source.ts';
 import { BatchWriter, type BatchTotals } from './batch-writer.ts';
 import type { SampleBudget } from './watchdog.ts';
 import { loadPartyTrust } from '../attribution/party-trust.ts';
-import { updateCampaigns } from '../campaigns/update.ts';
-import { ensureCampaignSizes } from '../campaigns/sizes.ts';
 
 export const ACQUISITION_METHODS = ['trap', 'report', 'feed', 'bounce', 'mailbox'] as const;
 export type AcquisitionMethod = (typeof ACQUISITION_METHODS)[number];
@@ -47,7 +46,8 @@ export interface IngestOptions {
   threaded?: boolean;
   onProgress?: (p: IngestProgress) => void;
   /**
-   * Fingerprint messages and update the case's campaigns at the end (default true; false only to measure their cost).
+   * Fingerprint messages in the reader thread, and (the ingest use case) update the case's campaigns at the end
+   * (default true; false only to measure their cost).
    */
   campaigns?: boolean;
   /**
@@ -64,12 +64,13 @@ export interface AcquisitionSummary extends BatchTotals {
   sourceBytes: number;
 }
 
-export async function ingest(ctx: Context, options: IngestOptions): Promise<AcquisitionSummary[]> {
+/** One acquisition per path, in order; the case and party are resolved once. */
+export async function acquire(ctx: Context, options: IngestOptions): Promise<AcquisitionSummary[]> {
   if (!(ACQUISITION_METHODS as readonly string[]).includes(options.method)) {
-    throw new SpamcaseError('USAGE', `--method must be one of ${ACQUISITION_METHODS.join(', ')}`);
+    throw new SpamcaseError('USAGE', `must be one of ${ACQUISITION_METHODS.join(', ')}`, { field: 'method' });
   }
   if (options.paths.length === 0)
-    throw new SpamcaseError('USAGE', 'nothing to ingest: name at least one file or folder');
+    throw new SpamcaseError('USAGE', 'is required: name at least one file or folder', { field: 'paths' });
   const record = await getCase(ctx.db.knex, options.caseSlug);
   const party = resolveParty(record, options.party);
   const summaries: AcquisitionSummary[] = [];
@@ -82,9 +83,6 @@ export async function ingest(ctx: Context, options: IngestOptions): Promise<Acqu
       ),
     );
   }
-  if (options.campaigns ?? true) await updateCampaigns(ctx, record.id, record.slug);
-  // Counted now rather than at the first page view (seconds at a million messages); see campaigns/sizes.ts.
-  await ensureCampaignSizes(ctx.db.knex, record.id);
   return summaries;
 }
 

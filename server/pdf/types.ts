@@ -8,8 +8,8 @@
 import type { CaseReport } from '../report/counts.ts';
 import type { AcquisitionRow } from '../report/lists.ts';
 
-export type Lang = 'en' | 'fr';
-export const LANGS: readonly Lang[] = ['en', 'fr'];
+export const LANGS = ['en', 'fr'] as const;
+export type Lang = (typeof LANGS)[number];
 
 export interface SummaryParty {
   name: string;

@@ -57,7 +57,13 @@ function decodeCursor(text: string | null | undefined): unknown[] | null {
   } catch {
     /* fall through */
   }
-  throw new SpamcaseError('INVALID_INPUT', 'this page link is not valid any more: start from the first page');
+  throw new SpamcaseError(
+    'INVALID_INPUT',
+    'is not valid any more (a page link from before): start from the first page',
+    {
+      field: 'after',
+    },
+  );
 }
 
 function likePattern(text: string): string {
@@ -67,7 +73,7 @@ function likePattern(text: string): string {
 export function pageSize(limit: number | undefined): number {
   if (limit === undefined) return DEFAULT_PAGE_SIZE;
   if (!Number.isInteger(limit) || limit < 1)
-    throw new SpamcaseError('INVALID_INPUT', 'page size must be a positive whole number');
+    throw new SpamcaseError('INVALID_INPUT', 'must be a whole number, 1 or more', { field: 'limit' });
   return Math.min(limit, MAX_PAGE_SIZE);
 }
 
@@ -75,7 +81,7 @@ export function pageSize(limit: number | undefined): number {
 export async function listItems(knex: Knex, caseId: number, opts: ItemListOptions = {}): Promise<Page<ItemRow>> {
   const sort = opts.sort ?? 'bates';
   if (!(ITEM_SORTS as readonly string[]).includes(sort))
-    throw new SpamcaseError('INVALID_INPUT', `sort must be one of ${ITEM_SORTS.join(', ')}`);
+    throw new SpamcaseError('INVALID_INPUT', `must be one of ${ITEM_SORTS.join(', ')}`, { field: 'sort' });
   const desc = opts.order === 'desc';
   const cmp = desc ? '<' : '>';
   const dir = desc ? 'desc' : 'asc';
@@ -95,7 +101,8 @@ export async function listItems(knex: Knex, caseId: number, opts: ItemListOption
       const prefix = search.toUpperCase();
       q.where('i.bates', '>=', prefix).where('i.bates', '<', `${prefix}\u{10FFFF}`);
     } else {
-      if (search.length > 200) throw new SpamcaseError('INVALID_INPUT', 'search text has at most 200 characters');
+      if (search.length > 200)
+        throw new SpamcaseError('INVALID_INPUT', 'has at most 200 characters', { field: 'search' });
       const pattern = likePattern(search);
       q.where((w) => {
         void w
@@ -107,7 +114,7 @@ export async function listItems(knex: Knex, caseId: number, opts: ItemListOption
   if (opts.party) {
     const prefix = opts.party.toUpperCase();
     if (!/^[A-Z][A-Z0-9]{0,9}$/.test(prefix))
-      throw new SpamcaseError('INVALID_INPUT', 'party filter must be a Bates prefix');
+      throw new SpamcaseError('INVALID_INPUT', 'must be a Bates prefix', { field: 'party' });
     q.where('i.bates', '>', `${prefix}-`).where('i.bates', '<', `${prefix}.`);
   }
   if (opts.parseErrorsOnly) q.whereNotNull('i.parse_error');

@@ -45,7 +45,7 @@ function toUser(r: Row): User {
 
 export function parseRole(text: string): Role {
   if (!(ROLES as readonly string[]).includes(text))
-    throw new SpamcaseError('INVALID_INPUT', `role must be one of ${ROLES.join(', ')}`);
+    throw new SpamcaseError('INVALID_INPUT', `must be one of ${ROLES.join(', ')}`, { field: 'role' });
   return text as Role;
 }
 
@@ -124,7 +124,7 @@ export async function setPassword(knex: Knex, username: string, password: string
 
 export async function setLanguage(knex: Knex, userId: number, lang: Lang | null): Promise<void> {
   if (lang !== null && !(LANGS as readonly string[]).includes(lang))
-    throw new SpamcaseError('INVALID_INPUT', `language must be one of ${LANGS.join(', ')}`);
+    throw new SpamcaseError('INVALID_INPUT', `must be one of ${LANGS.join(', ')}`, { field: 'lang' });
   await knex('users').where({ id: userId }).update({ lang });
 }
 

@@ -19,11 +19,11 @@ import { LoginThrottle } from './throttle.ts';
 import { UploadJobRunner } from './upload-jobs.ts';
 import { ExportJobRunner, type ExportConfig } from './export-jobs.ts';
 import { loadConfig } from '../config.ts';
-import { HeadCache } from './head-cache.ts';
 import type { RequestState, RouteDef } from './http.ts';
 import { buildRoutes, type WebDeps } from './routes.ts';
-import { DEFAULT_UPLOAD_LIMITS, type UploadLimits } from './routes/uploads.ts';
-import { dashboardData, type DashboardCache } from './routes/case-pages.ts';
+import { DEFAULT_UPLOAD_LIMITS, type UploadLimits } from './upload-limits.ts';
+import { CaseFigures } from '../usecases/case-figures.ts';
+import { webField, webMessage } from './fields.ts';
 
 export interface AppOptions {
   /** Express "trust proxy": set when a TLS-terminating proxy sits in front (cookies then get Secure). */
@@ -60,10 +60,10 @@ export async function createApp(ctx: Context, options: AppOptions = {}): Promise
     ((entry: Record<string, unknown>) =>
       process.stderr.write(`${JSON.stringify({ at: new Date().toISOString(), ...entry })}\n`));
   const templates = createTemplates();
-  const dashboardCache: DashboardCache = new Map();
+  const figures = new CaseFigures(ctx.db.knex);
   // After an upload, the dashboard's figures are computed right away, so the next visit is fast.
   const jobs = new UploadJobRunner(ctx.db.knex, log, (caseId, slug) =>
-    dashboardData(ctx.db.knex, dashboardCache, caseId, slug).then(() => undefined),
+    figures.dashboard(caseId, slug).then(() => undefined),
   );
   await jobs.recover(ctx);
   const uploadLimits: UploadLimits = { ...DEFAULT_UPLOAD_LIMITS };
@@ -80,8 +80,7 @@ export async function createApp(ctx: Context, options: AppOptions = {}): Promise
     throttle: new LoginThrottle(),
     log,
     uploadLimits,
-    dashboardCache,
-    headCache: new HeadCache(),
+    figures,
   };
 
   const routes = buildRoutes(deps);
@@ -194,11 +193,14 @@ export async function createApp(ctx: Context, options: AppOptions = {}): Promise
     let code = 'INTERNAL';
     let message = state.t('error.internal');
     let logId: string | null = null;
+    let field: string | null = null;
     const bodyError = err as { type?: string; status?: number };
     if (isSpamcaseError(err)) {
       status = err.httpStatus;
       code = err.code;
-      message = status === 404 ? state.t('error.notFound') : status >= 500 ? state.t('error.internal') : err.message;
+      message =
+        status === 404 ? state.t('error.notFound') : status >= 500 ? state.t('error.internal') : webMessage(err);
+      if (status < 500 && status !== 404 && err.field !== undefined) field = webField(err.field);
       if (status >= 500) {
         logId = state.requestId;
         log({ event: 'http.error', logId, method: req.method, path: req.path, code: err.code, error: err.message });
@@ -229,7 +231,7 @@ export async function createApp(ctx: Context, options: AppOptions = {}): Promise
     }
     res.status(status);
     if (wantsJson(req)) {
-      res.json({ error: { code, message, ...(logId ? { logId } : {}) } });
+      res.json({ error: { code, message, ...(field ? { field } : {}), ...(logId ? { logId } : {}) } });
       return;
     }
     res.type('html').send(

@@ -12,14 +12,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { caseDir, type Context } from '../context.ts';
 import { describeError, isSpamcaseError } from '../errors.ts';
-import type { Config } from '../config.ts';
-import { exportBundle } from '../export/bundle.ts';
-import { writeSummaryPdf } from '../pdf/write.ts';
-import { bundleSummaryPdf } from '../pdf/for-bundle.ts';
-import { getRuleSetChoice } from '../damages/case-damages.ts';
+import { webMessage } from './fields.ts';
+import { buildBundle, writeSummary, type SigningSetup } from '../usecases/exports.ts';
 import type { Lang } from '../users/users.ts';
 
-export type ExportConfig = Pick<Config, 'signing' | 'organization' | 'tsaUrl'>;
+export type ExportConfig = SigningSetup;
 
 export interface ExportJob {
   id: number;
@@ -161,44 +158,28 @@ export class ExportJobRunner {
         const dir = exportsDir(ctx, job.caseSlug);
         fs.mkdirSync(dir, { recursive: true });
         const out = path.join(dir, `${job.caseSlug}-bundle-${when}-${job.id}.zip`);
-        const summaryPdf = bundleSummaryPdf(ctx, job.caseSlug, { lang: job.lang, organization: config.organization });
-        const r = await exportBundle(ctx, job.caseSlug, {
-          out,
-          signing: config.signing,
-          organization: config.organization,
-          tsaUrl: config.tsaUrl,
-          summaryPdf,
-        });
-        const row = (await ctx.db
-          .knex('exports')
-          .where({ case_id: job.caseId, sha256: r.sha256 })
-          .orderBy('id', 'desc')
-          .first('id')) as { id: number } | undefined;
+        const { result: r, exportId } = await buildBundle(ctx, { caseSlug: job.caseSlug, out, lang: job.lang }, config);
         Object.assign(job, {
           fileName: path.basename(r.file),
           bytes: r.bytes,
           sha256: r.sha256,
-          exportId: row ? Number(row.id) : null,
+          exportId,
           warnings: r.warnings,
         });
       } else {
         const dir = summariesDir(ctx, job.caseSlug);
         fs.mkdirSync(dir, { recursive: true });
         const out = path.join(dir, `${job.caseSlug}-summary-${job.lang}-${when}-${job.id}.pdf`);
-        const choice = await getRuleSetChoice(ctx.db.knex, job.caseId);
-        const w = await writeSummaryPdf(ctx, job.caseSlug, {
-          lang: job.lang,
-          out,
-          organization: config.organization,
-          ...(choice ? { rules: choice.rules } : {}),
-        });
+        const w = await writeSummary(ctx, { caseSlug: job.caseSlug, lang: job.lang, out }, config);
         Object.assign(job, { fileName: path.basename(w.path), bytes: w.bytes, sha256: w.sha256 });
       }
       job.status = 'done';
       this.log({ event: 'export.done', job: job.id, kind: job.kind, case: job.caseSlug, sha256: job.sha256 });
     } catch (err) {
       job.status = 'failed';
-      job.error = isSpamcaseError(err) ? err.message : 'the export stopped on an unexpected error (see the server log)';
+      job.error = isSpamcaseError(err)
+        ? webMessage(err)
+        : 'the export stopped on an unexpected error (see the server log)';
       this.log({ event: 'export.failed', job: job.id, kind: job.kind, case: job.caseSlug, error: describeError(err) });
     } finally {
       job.finishedAt = ctx.clock().toISOString();

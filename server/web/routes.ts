@@ -9,9 +9,8 @@ import type { RouteDef } from './http.ts';
 import type { LoginThrottle } from './throttle.ts';
 import type { UploadJobRunner } from './upload-jobs.ts';
 import type { ExportJobRunner } from './export-jobs.ts';
-import type { HeadCache } from './head-cache.ts';
-import type { UploadLimits } from './routes/uploads.ts';
-import type { DashboardCache } from './routes/case-pages.ts';
+import type { UploadLimits } from './upload-limits.ts';
+import type { CaseFigures } from '../usecases/case-figures.ts';
 import { authRoutes } from './routes/auth.ts';
 import { caseRoutes } from './routes/cases.ts';
 import { casePageRoutes } from './routes/case-pages.ts';
@@ -29,9 +28,8 @@ export interface WebDeps {
   throttle: LoginThrottle;
   log: (entry: Record<string, unknown>) => void;
   uploadLimits: UploadLimits;
-  dashboardCache: DashboardCache;
-  /** Damages and defendant suggestions, per custody head. */
-  headCache: HeadCache;
+  /** The dashboard, damages and defendant suggestions, per custody head (one cache per app). */
+  figures: CaseFigures;
 }
 
 /** The app's routes, bound to its dependencies (createApp calls this once per app). */

@@ -13,7 +13,8 @@ import path from 'node:path';
 import type { Knex } from 'knex';
 import { caseDir, type Context } from '../context.ts';
 import { describeError, isSpamcaseError } from '../errors.ts';
-import { ingest, type AcquisitionMethod } from '../ingest/ingest.ts';
+import { webMessage } from './fields.ts';
+import { ingest, type AcquisitionMethod } from '../usecases/ingest.ts';
 
 export const PROGRESS_WRITE_MS = 500;
 
@@ -219,7 +220,7 @@ export class UploadJobRunner {
     } catch (err) {
       await writing;
       const message = isSpamcaseError(err)
-        ? err.message
+        ? webMessage(err)
         : 'the ingest stopped on an unexpected error (see the server log)';
       this.log({ event: 'upload.failed', job: jobId, case: job.caseSlug, error: describeError(err) });
       await this.knex('upload_jobs')

@@ -8,10 +8,11 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createCase } from '../../server/cases/cases.ts';
-import { ingest } from '../../server/ingest/ingest.ts';
+import { ingest } from '../../server/usecases/ingest.ts';
 import { caseReport } from '../../server/report/counts.ts';
 import { listCustodyEvents, verifyCustodyChain } from '../../server/custody/chain.ts';
-import { attributeCase, setPartyTrust } from '../../server/attribution/reattribute.ts';
+import { setPartyTrust } from '../../server/attribution/reattribute.ts';
+import { attribute } from '../../server/usecases/attribute.ts';
 import {
   accountItems,
   dailySeries,
@@ -137,7 +138,10 @@ storageTest(
     assert.equal(asc.rows[0]!.deliveries, Math.min(...all.rows.map((x) => x.deliveries)));
     const found = await listAccounts(ctx.db.knex, caseId, { search: top.address.slice(0, 5).toUpperCase() });
     assert.ok(found.rows.some((x) => x.address === top.address));
-    await assert.rejects(listAccounts(ctx.db.knex, caseId, { sort: 'address; drop table accounts' }), /sort by one of/);
+    await assert.rejects(listAccounts(ctx.db.knex, caseId, { sort: 'address; drop table accounts' }), {
+      field: 'sort',
+      message: /^must be one of deliveries, /,
+    });
   },
   { timeout: 240_000 },
 );
@@ -149,13 +153,13 @@ storageTest(
     const before = await volumes(ctx, caseId);
     await ingest(ctx, { caseSlug: 'lpn', method: 'trap', paths });
     assert.deepEqual(await volumes(ctx, caseId), before, 're-ingest');
-    const summary = await attributeCase(ctx, 'lpn');
+    const summary = await attribute(ctx, 'lpn');
     assert.equal(summary.accounts, truth.accounts);
     assert.deepEqual(await volumes(ctx, caseId), before, 're-attribution from the stored raw bytes');
 
     // Without its relays trusted, the party's own MX becomes the first untrusted hop.
     await setPartyTrust(ctx, 'lpn', 'LPN', { relays: [] });
-    await attributeCase(ctx, 'lpn');
+    await attribute(ctx, 'lpn');
     const ips = await listOriginatingIps(ctx.db.knex, caseId);
     assert.deepEqual(
       ips.rows.map((r) => r.ip),

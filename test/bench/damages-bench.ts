@@ -13,7 +13,7 @@ import type { Context } from '../../server/context.ts';
 import { createCase, getCase } from '../../server/cases/cases.ts';
 import { openDatabase } from '../../server/db/connection.ts';
 import { migrateToLatest } from '../../server/db/migrate.ts';
-import { ingest } from '../../server/ingest/ingest.ts';
+import { ingest } from '../../server/usecases/ingest.ts';
 import { caseReport } from '../../server/report/counts.ts';
 import { chooseRuleSet } from '../../server/damages/case-damages.ts';
 import { computeDamages } from '../../server/damages/compute.ts';

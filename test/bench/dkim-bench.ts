@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util';
 import { openDatabase } from '../../server/db/connection.ts';
 import { migrateToLatest } from '../../server/db/migrate.ts';
 import { createCase } from '../../server/cases/cases.ts';
-import { ingest } from '../../server/ingest/ingest.ts';
+import { ingest } from '../../server/usecases/ingest.ts';
 import { loadKeySnapshot } from '../../server/attribution/dkim/key-snapshot.ts';
 import { verifyCaseDkim } from '../../server/attribution/dkim/case-dkim.ts';
 import { verifyDkim } from '../../server/attribution/dkim/verify.ts';

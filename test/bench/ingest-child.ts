@@ -5,7 +5,7 @@
 import { loadConfig } from '../../server/config.ts';
 import { openContext } from '../../server/context.ts';
 import { createCase } from '../../server/cases/cases.ts';
-import { ingest } from '../../server/ingest/ingest.ts';
+import { ingest } from '../../server/usecases/ingest.ts';
 import { caseReport } from '../../server/report/counts.ts';
 
 const folder = process.argv[2];

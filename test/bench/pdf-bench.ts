@@ -16,7 +16,7 @@ import type { Context } from '../../server/context.ts';
 import { openDatabase } from '../../server/db/connection.ts';
 import { migrateToLatest } from '../../server/db/migrate.ts';
 import { createCase } from '../../server/cases/cases.ts';
-import { ingest } from '../../server/ingest/ingest.ts';
+import { ingest } from '../../server/usecases/ingest.ts';
 import { gatherSummaryData } from '../../server/pdf/gather.ts';
 import { renderSummaryPdf } from '../../server/pdf/render.ts';
 import { caseReport } from '../../server/report/counts.ts';

@@ -14,7 +14,7 @@ import { openDatabase } from '../../server/db/connection.ts';
 import { migrateToLatest } from '../../server/db/migrate.ts';
 import type { Context } from '../../server/context.ts';
 import { createCase } from '../../server/cases/cases.ts';
-import { ingest } from '../../server/ingest/ingest.ts';
+import { ingest } from '../../server/usecases/ingest.ts';
 import { addUser } from '../../server/users/users.ts';
 import { startServer } from '../../server/web/server.ts';
 import { Client } from '../web/client.ts';

@@ -9,8 +9,9 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import type { Knex } from 'knex';
 import { createCase } from '../../server/cases/cases.ts';
-import { ingest } from '../../server/ingest/ingest.ts';
-import { attributeCase, setPartyTrust } from '../../server/attribution/reattribute.ts';
+import { ingest } from '../../server/usecases/ingest.ts';
+import { setPartyTrust } from '../../server/attribution/reattribute.ts';
+import { attribute } from '../../server/usecases/attribute.ts';
 import { campaignDetail, listCampaigns, type CampaignRow } from '../../server/campaigns/queries.ts';
 import { createDefendant } from '../../server/attribution/defendants.ts';
 import { generateCorpus } from '../corpus/generate.ts';
@@ -108,7 +109,7 @@ storageTest(
 
     // Without its relays trusted, the party's own MX is every delivery's originating IP: one per campaign.
     await setPartyTrust(ctx, 'sizes', 'LPN', { relays: [] });
-    await attributeCase(ctx, 'sizes');
+    await attribute(ctx, 'sizes');
     assert.equal(await storedHead(knex, c.id), await head(knex, c.id), 'attribution counted them again at its end');
     const untrusted = await allCampaigns(knex, c.id);
     assert.equal(untrusted.current, true);
@@ -135,7 +136,7 @@ storageTest(
       ['id'],
     )) as Array<{ id: number } | number>;
     await setPartyTrust(ctx, 'sizes', 'LPN', { relays: ['laposte.net'] });
-    await attributeCase(ctx, 'sizes');
+    await attribute(ctx, 'sizes');
     const during = await listCampaigns(knex, c.id, { sort: 'number', limit: 1000 });
     assert.equal(during.sizes.current, false);
     assert.match(during.sizes.countedAt, /^\d{4}-\d\d-\d\dT/);

@@ -14,7 +14,7 @@ import { updateCampaigns } from '../../server/campaigns/update.ts';
 import { fingerprintMissing } from '../../server/campaigns/backfill.ts';
 import { PROJECT_ROOT } from '../../server/config.ts';
 import { listCustodyEvents, verifyCustodyChain } from '../../server/custody/chain.ts';
-import { ingest } from '../../server/ingest/ingest.ts';
+import { ingest } from '../../server/usecases/ingest.ts';
 import { caseReport } from '../../server/report/counts.ts';
 import { generateCampaignCorpus, Rng } from '../corpus/generate.ts';
 import { storageTest, tempDir } from '../helpers/databases.ts';
@@ -293,7 +293,7 @@ storageTest('the CLI lists campaigns as a table, JSON and CSV, and explains one 
   const csv = run('campaigns', '--case', 'cli', '--csv').stdout.trim().split('\r\n'); // RFC 4180 line ends
   assert.equal(
     csv[0],
-    'number,exemplarBates,exemplarItemId,subject,messages,deliveries,accounts,originatingIps,firstDate,lastDate',
+    'campaign,exemplar_bates,subject,messages,deliveries,accounts,originating_ips,first_date,last_date',
   );
   assert.equal(csv.length, listed.total + 1);
 

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { createCase } from '../../server/cases/cases.ts';
-import { ingest } from '../../server/ingest/ingest.ts';
+import { ingest } from '../../server/usecases/ingest.ts';
 import { updateCampaigns } from '../../server/campaigns/update.ts';
 import { fingerprintMissing } from '../../server/campaigns/backfill.ts';
 import { ensureCampaignSizes, recountCampaignSizes } from '../../server/campaigns/sizes.ts';

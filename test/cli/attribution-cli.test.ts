@@ -43,7 +43,7 @@ storageTest(
     const lines = csv.stdout.trim().split('\r\n');
     assert.equal(
       lines[0],
-      'address,provider,deliveries,items,messages,recipients,firstSeen,lastSeen,parties,evidence,signals,defendant',
+      'account,provider,deliveries,items,messages,recipients,first_seen,last_seen,parties,evidence,signals,defendant',
     );
     assert.equal(lines.length, 4);
     assert.ok(lines[1]!.startsWith(`${truth.topAccounts[0]!.address},microsoft,${truth.topAccounts[0]!.deliveries},`));

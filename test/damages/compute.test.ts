@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { test } from 'node:test';
 import { computeDamages, type Money, type ViolationCountRow } from '../../server/damages/compute.ts';
-import { csvText, damagesCsv, damagesJson } from '../../server/damages/exhibit.ts';
+import { damagesCsv, damagesJson } from '../../server/damages/exhibit.ts';
+import { csvText, EVIDENCE_CSV } from '../../server/csv/write.ts';
 import { methodText } from '../../server/damages/method-text.ts';
 import { loadRuleSet, parseRuleSet, RULES_DIR } from '../../server/damages/rule-set.ts';
 
@@ -310,7 +311,7 @@ test('method text and CSV tell the same story as the numbers, in English and Fre
   ]);
   assert.deepEqual(rows.at(-1)!.slice(14), ['0.00', '1101475.00', '3304425.00', 'USD']);
   assert.match(
-    csvText(rows),
+    csvText(rows, EVIDENCE_CSV),
     /^row,plaintiff,.*\r\nline,Laposte\.net,Doe 1,header-falsity,header-falsity,15 U\.S\.C\. § 7706\(g\)\(3\)\(A\)\(i\) \(up to \$100 per violation\),delivery,1000,/,
   );
 });

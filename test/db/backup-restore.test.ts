@@ -12,7 +12,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { PROJECT_ROOT } from '../../server/config.ts';
 import { createCase } from '../../server/cases/cases.ts';
-import { ingest } from '../../server/ingest/ingest.ts';
+import { ingest } from '../../server/usecases/ingest.ts';
 import { caseReport } from '../../server/report/counts.ts';
 import { openDatabase } from '../../server/db/connection.ts';
 import { generateCorpus } from '../corpus/generate.ts';

@@ -14,7 +14,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createCase } from '../../server/cases/cases.ts';
-import { ingest } from '../../server/ingest/ingest.ts';
+import { ingest } from '../../server/usecases/ingest.ts';
 import { generateCorpus } from '../corpus/generate.ts';
 import { PG_WORK_MEM } from '../../server/db/connection.ts';
 import { createTestEnv, PG_ADMIN_URL, pgAvailable, tempDir } from '../helpers/databases.ts';

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { createCase } from '../../server/cases/cases.ts';
 import { storeDir } from '../../server/context.ts';
 import { exportBundle } from '../../server/export/bundle.ts';
-import { ingest } from '../../server/ingest/ingest.ts';
+import { ingest } from '../../server/usecases/ingest.ts';
 import { packDir } from '../../server/store/pack-store.ts';
 import { generateCorpus } from '../corpus/generate.ts';
 import { storageTest, tempDir } from '../helpers/databases.ts';

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createCase } from '../../server/cases/cases.ts';
 import type { Context } from '../../server/context.ts';
-import { ingest } from '../../server/ingest/ingest.ts';
+import { ingest } from '../../server/usecases/ingest.ts';
 import { initTrialKeys } from '../../server/signing/keys.ts';
 import { readCentralDirectory, walkMembers } from '../../server/export/zip-reader.ts';
 import { ZipWriter } from '../../server/export/zip-writer.ts';

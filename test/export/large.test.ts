@@ -9,7 +9,7 @@ import path from 'node:path';
 import { createCase } from '../../server/cases/cases.ts';
 import { exportBundle } from '../../server/export/bundle.ts';
 import { verifyBundle } from '../../server/export/verify.ts';
-import { ingest } from '../../server/ingest/ingest.ts';
+import { ingest } from '../../server/usecases/ingest.ts';
 import { storageTest, tempDir } from '../helpers/databases.ts';
 import { run, trialKeys } from './helpers.ts';
 

@@ -7,7 +7,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createCase } from '../../server/cases/cases.ts';
-import { ingest } from '../../server/ingest/ingest.ts';
+import { ingest } from '../../server/usecases/ingest.ts';
 import { caseReport } from '../../server/report/counts.ts';
 import { fsck } from '../../server/fsck/fsck.ts';
 import { readBlob } from '../../server/store/pack-store.ts';

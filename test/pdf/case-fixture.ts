@@ -3,7 +3,7 @@ import path from 'node:path';
 import { generateCorpus, type CorpusTruth } from '../corpus/generate.ts';
 import { tempDir, type TestEnv } from '../helpers/databases.ts';
 import { createCase } from '../../server/cases/cases.ts';
-import { ingest } from '../../server/ingest/ingest.ts';
+import { ingest } from '../../server/usecases/ingest.ts';
 import type { Lang } from '../../server/pdf/types.ts';
 
 /** Whitespace (including the French thin no-break space) collapsed to one space. */

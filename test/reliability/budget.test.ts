@@ -15,7 +15,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { loadConfig, PROJECT_ROOT } from '../../server/config.ts';
 import { createCase, getCase } from '../../server/cases/cases.ts';
-import { ingest } from '../../server/ingest/ingest.ts';
+import { ingest } from '../../server/usecases/ingest.ts';
 import { analyzeInline } from '../../server/ingest/analyzed-source.ts';
 import { analyzeSample } from '../../server/ingest/analyze.ts';
 import { FRESH_START, timeBudgetError } from '../../server/ingest/watchdog.ts';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createCase } from '../../server/cases/cases.ts';
-import { ingest } from '../../server/ingest/ingest.ts';
+import { ingest } from '../../server/usecases/ingest.ts';
 import {
   deliveriesPerDay,
   listAcquisitions,

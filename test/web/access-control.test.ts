@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createCase, getCase } from '../../server/cases/cases.ts';
 import { addMember } from '../../server/cases/members.ts';
-import { ingest } from '../../server/ingest/ingest.ts';
+import { ingest } from '../../server/usecases/ingest.ts';
 import { storageTest, tempDir } from '../helpers/databases.ts';
 import { Client, makeUser, withServer } from './client.ts';
 import { listAccounts } from '../../server/attribution/queries.ts';

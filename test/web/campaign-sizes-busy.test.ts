@@ -11,7 +11,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
 import { createCase } from '../../server/cases/cases.ts';
-import { ingest } from '../../server/ingest/ingest.ts';
+import { ingest } from '../../server/usecases/ingest.ts';
 import { ensureCampaignSizes } from '../../server/campaigns/sizes.ts';
 import { generateCorpus } from '../corpus/generate.ts';
 import { createTestEnv, tempDir } from '../helpers/databases.ts';

@@ -17,14 +17,15 @@ import { listDefendants, suggestDefendants } from '../../server/attribution/defe
 import { messageEvidence } from '../../server/attribution/evidence.ts';
 import { campaignDetail, itemCampaigns, listCampaigns } from '../../server/campaigns/queries.ts';
 import { caseDamages } from '../../server/damages/case-damages.ts';
-import { csvText, damagesCsv, damagesJson } from '../../server/damages/exhibit.ts';
+import { damagesCsv, damagesJson } from '../../server/damages/exhibit.ts';
+import { csvText, STAFF_CSV } from '../../server/csv/write.ts';
 import { methodText } from '../../server/damages/method-text.ts';
 import { listExports } from '../../server/export/bundle.ts';
 import { verifyBundle } from '../../server/export/verify.ts';
 import { listCustodyEvents } from '../../server/custody/chain.ts';
 import { caseReport } from '../../server/report/counts.ts';
 import { storageTest, tempDir } from '../helpers/databases.ts';
-import { ingest } from '../../server/ingest/ingest.ts';
+import { ingest } from '../../server/usecases/ingest.ts';
 import { ingestedCase, trialKeys } from '../export/helpers.ts';
 import { Client, makeUser, withServer } from './client.ts';
 
@@ -274,7 +275,7 @@ storageTest(
         assert.ok(html.includes(unescapeNot(methodText(result, 'en')[0]!)));
         const dcsv = await admin.get('/cases/pages/damages.csv');
         assert.match(dcsv.headers.get('content-disposition') ?? '', /^attachment/);
-        assert.equal(await dcsv.text(), csvText(damagesCsv(result)));
+        assert.equal(await dcsv.text(), csvText(damagesCsv(result), STAFF_CSV));
         await admin.post('/settings/language', { lang: 'fr', back: '/' });
         html = (await admin.page('/cases/pages/damages')).html;
         assert.ok(html.includes(unescapeNot(methodText(result, 'fr')[0]!)), 'the method in the user language');
@@ -286,8 +287,8 @@ storageTest(
           path.join(more, 'late.eml'),
         );
         await ingest(ctx, { caseSlug: 'pages', method: 'trap', paths: [more], threaded: false });
-        const later = csvText(damagesCsv((await caseDamages(knex, 'pages')).result));
-        assert.notEqual(later, csvText(damagesCsv(result)), 'one more delivery changes the damages');
+        const later = csvText(damagesCsv((await caseDamages(knex, 'pages')).result), STAFF_CSV);
+        assert.notEqual(later, csvText(damagesCsv(result), STAFF_CSV), 'one more delivery changes the damages');
         assert.equal(await (await admin.get('/cases/pages/damages.csv')).text(), later);
 
         // Exports: a bundle built from the page, downloaded with its recorded hash, verified by upload.

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createCase } from '../../server/cases/cases.ts';
-import { ingest } from '../../server/ingest/ingest.ts';
+import { ingest } from '../../server/usecases/ingest.ts';
 import { parseForDisplay, sanitizeForDisplay } from '../../server/web/message-body.ts';
 import { storageTest, tempDir } from '../helpers/databases.ts';
 import { corpusFiles, stripMboxFromLine } from '../mail/headers/load-samples.ts';

@@ -15,44 +15,30 @@ import {
   MAX_LIST_LIMIT,
   type ListOptions,
 } from '../../attribution/queries.ts';
-import { changeDefendant, createDefendant, listDefendants, suggestDefendants } from '../../attribution/defendants.ts';
+import { listDefendants } from '../../attribution/defendants.ts';
+import { parseInput } from '../../usecases/input.ts';
+import { defendantChangeInput } from '../../usecases/defendants.ts';
+import {
+  ACCOUNTS_CSV,
+  IPS_CSV,
+  VOLUME_SORTS,
+  volumeListInput,
+  type ListCsv,
+  type VolumeListInput,
+} from '../../usecases/lists.ts';
+import { changeDefendants, memberList } from '../../usecases/defendants.ts';
+import { formInput, queryInput, webMessage } from '../fields.ts';
 import { deliveriesChart } from '../chart.ts';
 import { isSpamcaseError, SpamcaseError } from '../../errors.ts';
-import { bodyString, queryString, renderPage } from './common.ts';
-import { CSV_CHUNK, streamCsv } from './case-pages.ts';
+import { bodyString, renderPage } from './common.ts';
+import { CSV_CHUNK, streamCsv } from '../csv-download.ts';
+import { PAGE_SIZE, pager } from '../paging.ts';
 
-export const PAGE_SIZE = 50;
-export const VOLUME_SORTS = ['deliveries', 'items', 'messages', 'recipients', 'firstSeen', 'lastSeen'] as const;
+const VOLUME_FIELDS = ['sort', 'order', 'limit', 'offset', 'search'] as const;
 
-export interface VolumeListQuery extends ListOptions {
-  sort: string;
-  order: 'asc' | 'desc';
-  offset: number;
-  search: string;
-}
-
-/** Sort, order, search and page of an account or IP list, from the query string (validated). */
-export function volumeQuery(req: Request): VolumeListQuery {
-  const sort = queryString(req, 'sort', 12) ?? 'deliveries';
-  if (!(VOLUME_SORTS as readonly string[]).includes(sort))
-    throw new SpamcaseError('INVALID_INPUT', `sort must be one of ${VOLUME_SORTS.join(', ')}`);
-  const order = queryString(req, 'order', 4) === 'asc' ? 'asc' : 'desc';
-  const offsetText = queryString(req, 'offset', 9) ?? '0';
-  const offset = Number(offsetText);
-  if (!Number.isInteger(offset) || offset < 0) throw new SpamcaseError('INVALID_INPUT', 'offset must be 0 or more');
-  return { sort, order, offset, search: (queryString(req, 'q', 200) ?? '').trim(), limit: PAGE_SIZE };
-}
-
-function pager(
-  q: VolumeListQuery,
-  total: number,
-): { prev: number | null; next: number | null; from: number; to: number } {
-  return {
-    prev: q.offset > 0 ? Math.max(0, q.offset - PAGE_SIZE) : null,
-    next: q.offset + PAGE_SIZE < total ? q.offset + PAGE_SIZE : null,
-    from: total === 0 ? 0 : q.offset + 1,
-    to: Math.min(total, q.offset + PAGE_SIZE),
-  };
+/** Sort, order, page and search of an account or IP list, from the query string, as the shared schema reads it. */
+function volumeQuery(req: Request): VolumeListInput {
+  return parseInput(volumeListInput, queryInput(req, VOLUME_FIELDS));
 }
 
 async function defendantsPage(
@@ -64,10 +50,7 @@ async function defendantsPage(
 ): Promise<void> {
   const c = state.access!.record;
   const knex = state.ctx.db.knex;
-  const [defendants, suggestions] = await Promise.all([
-    listDefendants(knex, c.id),
-    deps().headCache.get(knex, c.id, 'suggestions', '', () => suggestDefendants(knex, c.id)),
-  ]);
+  const [defendants, suggestions] = await Promise.all([listDefendants(knex, c.id), deps().figures.suggestions(c.id)]);
   renderPage(
     deps().templates,
     res,
@@ -78,24 +61,13 @@ async function defendantsPage(
   );
 }
 
-/** Accounts or IPs typed one per line or separated by commas/spaces. */
-function memberList(text: string): string[] {
-  return text
-    .split(/[\s,;]+/)
-    .map((s) => s.trim())
-    .filter((s) => s !== '');
-}
-
-type CsvCell = string | number | boolean | null;
-
 /** The page, JSON and CSV of one volume list (accounts or originating IPs): the same query behind all three. */
 function volumeListRoutes<R>(
   deps: () => WebDeps,
   section: 'accounts' | 'ips',
   template: string,
   list: (knex: Knex, caseId: number, opts: ListOptions) => Promise<{ total: number; rows: R[] }>,
-  header: string[],
-  cells: (row: R) => CsvCell[],
+  csv: ListCsv<R>,
 ): RouteDef[] {
   return [
     {
@@ -103,12 +75,12 @@ function volumeListRoutes<R>(
       path: `/cases/:slug/${section}`,
       access: 'case-read',
       async handler(req, res, state) {
-        const q = volumeQuery(req);
+        const q = { ...volumeQuery(req), limit: PAGE_SIZE };
         const result = await list(state.ctx.db.knex, state.access!.record.id, q);
         renderPage(deps().templates, res, state, template, {
           result,
           q,
-          pages: pager(q, result.total),
+          pages: pager(q.offset, result.total),
           sorts: VOLUME_SORTS,
           section,
         });
@@ -129,20 +101,14 @@ function volumeListRoutes<R>(
       async handler(req, res, state) {
         const q = volumeQuery(req);
         const c = state.access!.record;
-        await streamCsv(
-          res,
-          `${c.slug}-${section}.csv`,
-          header,
-          async (after) => {
-            const offset = Number(after ?? 0);
-            const r = await list(state.ctx.db.knex, c.id, { ...q, offset, limit: CSV_CHUNK });
-            return {
-              rows: r.rows,
-              next: offset + r.rows.length < r.total && r.rows.length > 0 ? String(offset + r.rows.length) : null,
-            };
-          },
-          cells,
-        );
+        await streamCsv(res, `${c.slug}-${section}.csv`, csv, async (after) => {
+          const offset = Number(after ?? 0);
+          const r = await list(state.ctx.db.knex, c.id, { ...q, offset, limit: CSV_CHUNK });
+          return {
+            rows: r.rows,
+            next: offset + r.rows.length < r.total && r.rows.length > 0 ? String(offset + r.rows.length) : null,
+          };
+        });
       },
     },
   ];
@@ -150,40 +116,7 @@ function volumeListRoutes<R>(
 
 export function attributionRoutes(deps: () => WebDeps): RouteDef[] {
   return [
-    ...volumeListRoutes(
-      deps,
-      'accounts',
-      'accounts.njk',
-      listAccounts,
-      [
-        'address',
-        'provider',
-        'deliveries',
-        'items',
-        'messages',
-        'recipients',
-        'first_seen',
-        'last_seen',
-        'parties',
-        'evidence',
-        'signals',
-        'defendant',
-      ],
-      (a) => [
-        a.address,
-        a.provider,
-        a.deliveries,
-        a.items,
-        a.messages,
-        a.recipients,
-        a.firstSeen,
-        a.lastSeen,
-        a.parties.join('; '),
-        a.evidence,
-        a.signals.join('; '),
-        a.defendant,
-      ],
-    ),
+    ...volumeListRoutes(deps, 'accounts', 'accounts.njk', listAccounts, ACCOUNTS_CSV),
     {
       method: 'GET',
       path: '/cases/:slug/accounts/:address',
@@ -197,10 +130,7 @@ export function attributionRoutes(deps: () => WebDeps): RouteDef[] {
         const hits = await listAccounts(knex, c.id, { search: address, limit: MAX_LIST_LIMIT });
         const account = hits.rows.find((a) => a.address === address);
         if (!account) throw new SpamcaseError('NOT_FOUND', 'no such account in this case');
-        const offsetText = queryString(req, 'offset', 9) ?? '0';
-        const offset = Number(offsetText);
-        if (!Number.isInteger(offset) || offset < 0)
-          throw new SpamcaseError('INVALID_INPUT', 'offset must be 0 or more');
+        const { offset } = parseInput(volumeListInput, queryInput(req, ['offset']));
         const [series, items] = await Promise.all([
           dailySeries(knex, c.id, 'account', address),
           accountItems(knex, c.id, address, { limit: PAGE_SIZE + 1, offset }),
@@ -216,36 +146,7 @@ export function attributionRoutes(deps: () => WebDeps): RouteDef[] {
         });
       },
     },
-    ...volumeListRoutes(
-      deps,
-      'ips',
-      'ips.njk',
-      listOriginatingIps,
-      [
-        'ip',
-        'deliveries',
-        'items',
-        'messages',
-        'recipients',
-        'first_seen',
-        'last_seen',
-        'parties',
-        'evidence',
-        'defendant',
-      ],
-      (a) => [
-        a.ip,
-        a.deliveries,
-        a.items,
-        a.messages,
-        a.recipients,
-        a.firstSeen,
-        a.lastSeen,
-        a.parties.join('; '),
-        a.evidence,
-        a.defendant,
-      ],
-    ),
+    ...volumeListRoutes(deps, 'ips', 'ips.njk', listOriginatingIps, IPS_CSV),
     {
       method: 'GET',
       path: '/cases/:slug/defendants',
@@ -260,18 +161,15 @@ export function attributionRoutes(deps: () => WebDeps): RouteDef[] {
       access: 'case-write',
       async handler(req, res, state) {
         const c = state.access!.record;
-        const action = bodyString(req, 'action', 10);
-        const name = bodyString(req, 'name', 200).trim();
+        const form = formInput(req, ['action', 'name']);
         const members = memberList(bodyString(req, 'members', 100_000));
         try {
+          // Typed one per line (or separated by commas, spaces); none at all is told in the user's language.
           if (members.length === 0) throw new SpamcaseError('INVALID_INPUT', state.t('def.needMembers'));
-          if (action === 'create') await createDefendant(state.ctx, c.slug, name === '' ? null : name, members);
-          else if (action === 'add') await changeDefendant(state.ctx, c.slug, name, { add: members });
-          else if (action === 'remove') await changeDefendant(state.ctx, c.slug, name, { remove: members });
-          else throw new SpamcaseError('INVALID_INPUT', 'action must be create, add or remove');
+          await changeDefendants(state.ctx, parseInput(defendantChangeInput, { ...form, case: c.slug, members }));
         } catch (err) {
           if (isSpamcaseError(err) && err.httpStatus < 500) {
-            await defendantsPage(deps, res, state, err.message, 400);
+            await defendantsPage(deps, res, state, webMessage(err), 400);
             return;
           }
           throw err;

@@ -5,34 +5,21 @@
 import type { Request } from 'express';
 import type { RouteDef } from '../http.ts';
 import type { WebDeps } from '../routes.ts';
-import {
-  CAMPAIGN_SORTS,
-  campaignDetail,
-  listCampaigns,
-  MAX_LIST_LIMIT,
-  type ListOptions,
-} from '../../campaigns/queries.ts';
+import { CAMPAIGN_SORTS, campaignDetail, listCampaigns, MAX_LIST_LIMIT } from '../../campaigns/queries.ts';
 import { explainMember } from '../../campaigns/explain.ts';
 import { SpamcaseError } from '../../errors.ts';
-import { queryString, renderPage } from './common.ts';
-import { streamCsv } from './case-pages.ts';
-import { PAGE_SIZE } from './attribution.ts';
+import { renderPage } from './common.ts';
+import { parseInput } from '../../usecases/input.ts';
+import { CAMPAIGNS_CSV, campaignInput, campaignListInput, type CampaignListInput } from '../../usecases/lists.ts';
+import { queryInput } from '../fields.ts';
+import { streamCsv } from '../csv-download.ts';
+import { PAGE_SIZE, pager } from '../paging.ts';
 
-function offsetOf(req: Request): number {
-  const offset = Number(queryString(req, 'offset', 9) ?? '0');
-  if (!Number.isInteger(offset) || offset < 0) throw new SpamcaseError('INVALID_INPUT', 'offset must be 0 or more');
-  return offset;
-}
+const CAMPAIGN_FIELDS = ['sort', 'order', 'limit', 'offset', 'search'] as const;
 
-function campaignQuery(
-  req: Request,
-): ListOptions & { sort: string; order: 'asc' | 'desc'; offset: number; search: string } {
-  const sort = queryString(req, 'sort', 10) ?? 'messages';
-  if (!(CAMPAIGN_SORTS as readonly string[]).includes(sort))
-    throw new SpamcaseError('INVALID_INPUT', `sort must be one of ${CAMPAIGN_SORTS.join(', ')}`);
-  const orderText = queryString(req, 'order', 4);
-  const order = orderText === 'asc' || orderText === 'desc' ? orderText : sort === 'messages' ? 'desc' : 'asc';
-  return { sort, order, offset: offsetOf(req), search: (queryString(req, 'q', 200) ?? '').trim(), limit: PAGE_SIZE };
+/** Sort, order, page and search of the campaign list, as the shared schema reads them. */
+function campaignQuery(req: Request): CampaignListInput {
+  return parseInput(campaignListInput, queryInput(req, CAMPAIGN_FIELDS));
 }
 
 export function campaignRoutes(deps: () => WebDeps): RouteDef[] {
@@ -42,14 +29,9 @@ export function campaignRoutes(deps: () => WebDeps): RouteDef[] {
       path: '/cases/:slug/campaigns',
       access: 'case-read',
       async handler(req, res, state) {
-        const q = campaignQuery(req);
+        const q = { ...campaignQuery(req), limit: PAGE_SIZE };
         const result = await listCampaigns(state.ctx.db.knex, state.access!.record.id, { ...q, servingRequest: true });
-        const pages = {
-          prev: q.offset > 0 ? Math.max(0, q.offset - PAGE_SIZE) : null,
-          next: q.offset + PAGE_SIZE < result.total ? q.offset + PAGE_SIZE : null,
-          from: result.total === 0 ? 0 : q.offset + 1,
-          to: Math.min(result.total, q.offset + PAGE_SIZE),
-        };
+        const pages = pager(q.offset, result.total);
         renderPage(deps().templates, res, state, 'campaigns.njk', {
           result,
           q,
@@ -79,45 +61,19 @@ export function campaignRoutes(deps: () => WebDeps): RouteDef[] {
       async handler(req, res, state) {
         const q = campaignQuery(req);
         const c = state.access!.record;
-        await streamCsv(
-          res,
-          `${c.slug}-campaigns.csv`,
-          [
-            'number',
-            'exemplar_bates',
-            'subject',
-            'messages',
-            'deliveries',
-            'accounts',
-            'originating_ips',
-            'first_date',
-            'last_date',
-          ],
-          async (after) => {
-            const offset = Number(after ?? 0);
-            const r = await listCampaigns(state.ctx.db.knex, c.id, {
-              ...q,
-              offset,
-              limit: MAX_LIST_LIMIT,
-              servingRequest: true,
-            });
-            return {
-              rows: r.rows,
-              next: offset + r.rows.length < r.total && r.rows.length > 0 ? String(offset + r.rows.length) : null,
-            };
-          },
-          (k) => [
-            k.number,
-            k.exemplarBates,
-            k.subject,
-            k.messages,
-            k.deliveries,
-            k.accounts,
-            k.originatingIps,
-            k.firstDate,
-            k.lastDate,
-          ],
-        );
+        await streamCsv(res, `${c.slug}-campaigns.csv`, CAMPAIGNS_CSV, async (after) => {
+          const offset = Number(after ?? 0);
+          const r = await listCampaigns(state.ctx.db.knex, c.id, {
+            ...q,
+            offset,
+            limit: MAX_LIST_LIMIT,
+            servingRequest: true,
+          });
+          return {
+            rows: r.rows,
+            next: offset + r.rows.length < r.total && r.rows.length > 0 ? String(offset + r.rows.length) : null,
+          };
+        });
       },
     },
     {
@@ -126,15 +82,17 @@ export function campaignRoutes(deps: () => WebDeps): RouteDef[] {
       access: 'case-read',
       async handler(req, res, state) {
         const c = state.access!.record;
-        const number = Number(req.params.number);
-        if (!Number.isInteger(number) || number < 1) throw new SpamcaseError('NOT_FOUND', 'no such campaign');
-        const offset = offsetOf(req);
+        if (!/^\d{1,9}$/.test(String(req.params.number)) || Number(req.params.number) < 1)
+          throw new SpamcaseError('NOT_FOUND', 'no such campaign');
+        const { number, offset, member } = parseInput(campaignInput, {
+          ...queryInput(req, ['offset', 'member']),
+          number: String(req.params.number),
+        });
         const detail = await campaignDetail(state.ctx.db.knex, c.id, number, {
           limit: PAGE_SIZE,
           offset,
           servingRequest: true,
         });
-        const member = queryString(req, 'member', 80);
         let explanation = null;
         if (member) {
           explanation = await explainMember(state.ctx, c.id, c.slug, member);

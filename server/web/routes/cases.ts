@@ -3,9 +3,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { RouteDef } from '../http.ts';
 import type { WebDeps } from '../routes.ts';
-import { createCase, listCases, parsePartySpec, getCase } from '../../cases/cases.ts';
-import { addMember, memberCaseIds } from '../../cases/members.ts';
 import { isSpamcaseError, SpamcaseError } from '../../errors.ts';
+import { caseListRow, openCase, visibleCases } from '../../usecases/cases.ts';
+import { parseInput } from '../../usecases/input.ts';
+import { caseCreateInput } from '../../usecases/cases.ts';
+import { webMessage } from '../fields.ts';
 import { TEMPLATE_DIR } from '../render.ts';
 import { bodyString, renderPage } from './common.ts';
 
@@ -41,9 +43,7 @@ export function caseRoutes(deps: () => WebDeps): RouteDef[] {
       path: '/',
       access: 'signed-in',
       async handler(_req, res, state) {
-        const knex = state.ctx.db.knex;
-        const visible = await memberCaseIds(knex, state.user!);
-        const cases = (await listCases(knex)).filter((c) => visible === null || visible.has(c.id));
+        const cases = await visibleCases(state.ctx.db.knex, state.user!);
         renderPage(deps().templates, res, state, 'cases.njk', { cases });
       },
     },
@@ -52,18 +52,7 @@ export function caseRoutes(deps: () => WebDeps): RouteDef[] {
       path: '/api/cases',
       access: 'signed-in',
       async handler(_req, res, state) {
-        const knex = state.ctx.db.knex;
-        const visible = await memberCaseIds(knex, state.user!);
-        const cases = (await listCases(knex)).filter((c) => visible === null || visible.has(c.id));
-        res.json(
-          cases.map((c) => ({
-            case: c.slug,
-            title: c.title,
-            jurisdiction: c.jurisdiction,
-            createdAt: c.createdAt,
-            parties: c.parties.map((p) => ({ name: p.name, batesPrefix: p.batesPrefix })),
-          })),
-        );
+        res.json((await visibleCases(state.ctx.db.knex, state.user!)).map(caseListRow));
       },
     },
     {
@@ -89,24 +78,17 @@ export function caseRoutes(deps: () => WebDeps): RouteDef[] {
           jurisdiction: bodyString(req, 'jurisdiction', 200),
         };
         try {
-          const parties = form.parties
-            .split(/\r?\n/)
-            .map((l) => l.trim())
-            .filter(Boolean)
-            .map(parsePartySpec);
-          const created = await createCase(state.ctx, {
-            slug: form.slug,
-            title: form.title,
-            parties,
-            jurisdiction: form.jurisdiction,
-          });
+          const input = parseInput(caseCreateInput, { ...form, parties: form.parties.split(/\r?\n/) });
           // The editor who made the case is its first member (admins see every case anyway).
-          if (state.user!.role !== 'admin')
-            await addMember(state.ctx, await getCase(state.ctx.db.knex, created.slug), state.user!.username);
+          const created = await openCase(
+            state.ctx,
+            input,
+            state.user!.role === 'admin' ? {} : { firstMember: state.user!.username },
+          );
           res.redirect(303, `/cases/${created.slug}`);
         } catch (err) {
           if (isSpamcaseError(err) && err.httpStatus < 500) {
-            renderPage(deps().templates, res, state, 'case-new.njk', { form, error: err.message }, err.httpStatus);
+            renderPage(deps().templates, res, state, 'case-new.njk', { form, error: webMessage(err) }, err.httpStatus);
             return;
           }
           throw err;

@@ -53,17 +53,6 @@ export function safeNext(next: string | undefined): string {
   return next;
 }
 
-/** RFC 4180 CSV with formula injection neutralized (a cell starting with = + - @ gets a leading '). */
-export function csvLine(values: Array<string | number | boolean | null | undefined>): string {
-  return `${values
-    .map((v) => {
-      let s = v === null || v === undefined ? '' : String(v);
-      if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
-      return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-    })
-    .join(',')}\r\n`;
-}
-
 export function attachmentFilename(name: string): string {
   const ascii = name.replace(/[^A-Za-z0-9._ ()-]/g, '_').slice(0, 150) || 'download';
   return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name.slice(0, 150))}`;

@@ -7,28 +7,16 @@ import type { Response } from 'express';
 import type { DamagesResult } from '../../damages/compute.ts';
 import type { RequestState, RouteDef } from '../http.ts';
 import type { WebDeps } from '../routes.ts';
-import { listRuleSets, loadRuleSet } from '../../damages/rule-set.ts';
-import { caseDamages, chooseRuleSet, getRuleSetChoice } from '../../damages/case-damages.ts';
-import { csvText, damagesCsv, damagesJson } from '../../damages/exhibit.ts';
-import { describeError, isSpamcaseError, SpamcaseError } from '../../errors.ts';
-import { bodyString, renderPage } from './common.ts';
-
-/** The rule sets offered: the shared templates/damages/ folder, each with its title or why it does not load. */
-function ruleSetOptions(): Array<{
-  name: string;
-  title: string | null;
-  currency: string | null;
-  error: string | null;
-}> {
-  return listRuleSets().map((name) => {
-    try {
-      const r = loadRuleSet(name);
-      return { name, title: r.title, currency: r.currency, error: null };
-    } catch (err) {
-      return { name, title: null, currency: null, error: describeError(err) };
-    }
-  });
-}
+import { listRuleSets } from '../../damages/rule-set.ts';
+import { ruleSetOptions } from '../../usecases/damages.ts';
+import { parseInput } from '../../usecases/input.ts';
+import { ruleChoiceInput } from '../../usecases/damages.ts';
+import { formInput, webMessage } from '../fields.ts';
+import { chooseRuleSet, getRuleSetChoice } from '../../damages/case-damages.ts';
+import { damagesCsv, damagesJson } from '../../damages/exhibit.ts';
+import { csvText, STAFF_CSV } from '../../csv/write.ts';
+import { isSpamcaseError, SpamcaseError } from '../../errors.ts';
+import { renderPage } from './common.ts';
 
 /**
  * The case's damages under its chosen rule set, as `spamcase damages` computes them; kept per custody
@@ -36,14 +24,7 @@ function ruleSetOptions(): Array<{
  */
 async function chosenDamages(deps: () => WebDeps, state: RequestState, rules: string): Promise<DamagesResult> {
   const c = state.access!.record;
-  const sha = loadRuleSet(rules).sha256;
-  return deps().headCache.get(
-    state.ctx.db.knex,
-    c.id,
-    'damages',
-    sha,
-    async () => (await caseDamages(state.ctx.db.knex, c.slug)).result,
-  );
+  return deps().figures.chosenDamages(c.id, c.slug, rules);
 }
 
 async function damagesPage(
@@ -62,7 +43,7 @@ async function damagesPage(
       table = damagesJson(await chosenDamages(deps, state, choice.rules), state.lang);
     } catch (err) {
       if (!isSpamcaseError(err)) throw err;
-      loadError = err.message;
+      loadError = webMessage(err);
     }
   }
   renderPage(
@@ -91,17 +72,14 @@ export function damagesRoutes(deps: () => WebDeps): RouteDef[] {
       access: 'case-write',
       async handler(req, res, state) {
         const c = state.access!.record;
-        const name = bodyString(req, 'rules', 100);
-        // Only a rule set of the shared folder, by name: a path typed in a form is never read.
-        if (!listRuleSets().includes(name)) {
-          await damagesPage(deps, res, state, state.t('dmg.unknownRules'), 400);
-          return;
-        }
         try {
-          await chooseRuleSet(state.ctx, c.slug, name);
+          const { rules } = parseInput(ruleChoiceInput, { ...formInput(req, ['rules']), case: c.slug });
+          // Only a rule set of the shared folder, by name: a path typed in a form is never read.
+          if (!listRuleSets().includes(rules)) throw new SpamcaseError('INVALID_INPUT', state.t('dmg.unknownRules'));
+          await chooseRuleSet(state.ctx, c.slug, rules);
         } catch (err) {
           if (isSpamcaseError(err) && err.httpStatus < 500) {
-            await damagesPage(deps, res, state, err.message, 400);
+            await damagesPage(deps, res, state, webMessage(err), 400);
             return;
           }
           throw err;
@@ -120,7 +98,7 @@ export function damagesRoutes(deps: () => WebDeps): RouteDef[] {
         const result = await chosenDamages(deps, state, choice.rules);
         res.type('text/csv; charset=utf-8');
         res.setHeader('Content-Disposition', `attachment; filename="${c.slug}-damages.csv"`);
-        res.send(csvText(damagesCsv(result)));
+        res.send(csvText(damagesCsv(result), STAFF_CSV));
       },
     },
     {

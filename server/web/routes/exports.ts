@@ -13,12 +13,15 @@ import type { RequestState, RouteDef } from '../http.ts';
 import type { WebDeps } from '../routes.ts';
 import { caseDir } from '../../context.ts';
 import { listExports } from '../../export/bundle.ts';
-import { recordVerification, verifyBundle, type VerifyResult } from '../../export/verify.ts';
+import { verifyAndRecord } from '../../usecases/verify.ts';
+import { parseInput } from '../../usecases/input.ts';
+import { exportJobInput } from '../../usecases/exports.ts';
+import { formInput } from '../fields.ts';
 import { SpamcaseError } from '../../errors.ts';
-import { LANGS, type Lang } from '../../users/users.ts';
+import { LANGS } from '../../users/users.ts';
 import { checkCsrfToken } from '../security.ts';
 import { exportsDir, listSummaries, PDF_NAME, summariesDir, type ExportJob } from '../export-jobs.ts';
-import { attachmentFilename, bodyString, renderPage } from './common.ts';
+import { attachmentFilename, renderPage } from './common.ts';
 
 /** Bundle names the server writes (export-jobs.ts); a recorded export with another name was written elsewhere (CLI). */
 const BUNDLE_NAME = /^[a-z0-9][a-z0-9-]{0,62}-bundle-\d{8}T\d{6}Z-\d{1,9}\.zip$/;
@@ -123,20 +126,6 @@ async function receiveOneFile(
   return got;
 }
 
-/**
- * The case a verification would be recorded on, as recordVerification finds it (by the ZIP's hash, else the bag's
- * case).
- */
-async function verificationTarget(state: RequestState, r: VerifyResult): Promise<string | null> {
-  const knex = state.ctx.db.knex;
-  const byHash = (await knex('exports as e')
-    .join('cases as c', 'c.id', 'e.case_id')
-    .where('e.sha256', r.sha256)
-    .first('c.slug')) as { slug: string } | undefined;
-  if (byHash) return byHash.slug;
-  return r.caseSlug;
-}
-
 export function exportRoutes(deps: () => WebDeps): RouteDef[] {
   const exportsPage = async (res: Response, state: RequestState, vars: Record<string, unknown> = {}, status = 200) => {
     const c = state.access!.record;
@@ -192,16 +181,13 @@ export function exportRoutes(deps: () => WebDeps): RouteDef[] {
       access: 'case-write',
       async handler(req, res, state) {
         const c = state.access!.record;
-        const kind = bodyString(req, 'kind', 10);
-        if (kind !== 'bundle' && kind !== 'pdf') throw new SpamcaseError('INVALID_INPUT', 'kind must be bundle or pdf');
-        const langText = bodyString(req, 'lang', 5) || state.lang;
-        if (!(LANGS as readonly string[]).includes(langText))
-          throw new SpamcaseError('INVALID_INPUT', `lang must be one of ${LANGS.join(', ')}`);
+        const form = formInput(req, ['kind', 'lang']);
+        const { kind, lang } = parseInput(exportJobInput, { ...form, lang: form.lang || state.lang });
         const job = deps().exportJobs.submit(state.ctx, {
           caseId: c.id,
           caseSlug: c.slug,
           kind,
-          lang: langText as Lang,
+          lang,
           createdBy: state.user!.username,
         });
         if (String(req.headers.accept ?? '').includes('application/json'))
@@ -272,16 +258,14 @@ export function exportRoutes(deps: () => WebDeps): RouteDef[] {
         const temp = path.join(dir, `${crypto.randomUUID()}.zip`);
         try {
           const got = await receiveOneFile(req, state, temp, deps().uploadLimits.fileBytes);
-          const r = await verifyBundle(temp);
           // Recorded only on this case: a bundle of another case is checked, not written into that case's log.
-          const target = await verificationTarget(state, r);
-          const recordedOn = target === c.slug ? await recordVerification(state.ctx, r) : null;
+          const v = await verifyAndRecord(state.ctx, { file: temp }, { onlyCase: c.slug });
           const verification = {
-            ...r,
+            ...v.result,
             file: got.name,
             uploadedBytes: got.bytes,
-            recordedOn,
-            otherCase: target !== null && target !== c.slug,
+            recordedOn: v.recordedOn,
+            otherCase: v.otherCase,
           };
           if (String(req.headers.accept ?? '').includes('application/json')) res.status(200).json(verification);
           else await exportsPage(res, state, { verification });

@@ -11,23 +11,15 @@ import busboy from 'busboy';
 import type { RouteDef } from '../http.ts';
 import type { WebDeps } from '../routes.ts';
 import { SpamcaseError } from '../../errors.ts';
-import { ACQUISITION_METHODS, type AcquisitionMethod } from '../../ingest/ingest.ts';
+import { ACQUISITION_METHODS } from '../../usecases/ingest.ts';
+import { parseInput } from '../../usecases/input.ts';
+import { ingestInput } from '../../usecases/ingest.ts';
 import { resolveParty } from '../../cases/cases.ts';
 import { checkCsrfToken } from '../security.ts';
 import { getUploadJob, listUploadJobs, uploadDir, type UploadedFile } from '../upload-jobs.ts';
 import { listRejections } from '../../report/lists.ts';
 import { renderPage } from './common.ts';
 
-export interface UploadLimits {
-  /** One file: 4 GiB (a large mbox export); ZIP members are bounded again by the ingest's own limits. */
-  fileBytes: number;
-  /** All files of one upload together. */
-  totalBytes: number;
-  /** Files in one upload. */
-  files: number;
-}
-
-export const DEFAULT_UPLOAD_LIMITS: UploadLimits = { fileBytes: 4 * 1024 ** 3, totalBytes: 8 * 1024 ** 3, files: 200 };
 /** What an upload may be: email files, mailboxes, archives (the ingest reads the content, not the name). */
 export const UPLOAD_EXTENSIONS = ['.eml', '.msg', '.txt', '.mbox', '.mbx', '.zip', '.gz'];
 
@@ -197,10 +189,14 @@ export function uploadRoutes(deps: () => WebDeps): RouteDef[] {
           if (!csrfChecked)
             throw new SpamcaseError('CSRF_REJECTED', 'this form has expired: reload the page and try again');
           if (files.length === 0) throw new SpamcaseError('INVALID_INPUT', 'choose at least one file to upload');
-          const method = (fields.method ?? 'trap') as AcquisitionMethod;
-          if (!(ACQUISITION_METHODS as readonly string[]).includes(method))
-            throw new SpamcaseError('INVALID_INPUT', `method must be one of ${ACQUISITION_METHODS.join(', ')}`);
-          const party = resolveParty(c, fields.party || undefined);
+          const input = parseInput(ingestInput, {
+            case: c.slug,
+            party: fields.party,
+            method: fields.method || undefined,
+            paths: files.map((f) => f.path),
+          });
+          const method = input.method;
+          const party = resolveParty(c, input.party);
           await knex('upload_jobs')
             .where({ id: jobId })
             .update({

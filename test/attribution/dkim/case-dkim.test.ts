@@ -12,7 +12,7 @@ import path from 'node:path';
 import { PROJECT_ROOT } from '../../../server/config.ts';
 import { createCase } from '../../../server/cases/cases.ts';
 import { listCustodyEvents, verifyCustodyChain } from '../../../server/custody/chain.ts';
-import { ingest } from '../../../server/ingest/ingest.ts';
+import { ingest } from '../../../server/usecases/ingest.ts';
 import { itemDkim, itemDkimDetail, type DkimRunSummary } from '../../../server/attribution/dkim/case-dkim.ts';
 import { storageTest, tempDir } from '../../helpers/databases.ts';
 import { sign, spamMessage, testKey, zoneLine } from './signing.ts';

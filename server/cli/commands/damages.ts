@@ -1,0 +1,37 @@
+/** `spamcase damages rules` and `spamcase damages`: the rule sets, and a case's damages under one. */
+import { damagesInput, damagesOf, ruleSetOptions } from '../../usecases/damages.ts';
+import { damagesCsv, damagesJson, formatDamagesTable } from '../../damages/exhibit.ts';
+import { csvText, STAFF_CSV } from '../../csv/write.ts';
+import { SpamcaseError } from '../../errors.ts';
+import type { CommandModule } from '../command.ts';
+import { cliInput } from '../input.ts';
+import { json, out, write } from '../output.ts';
+
+export const commands: CommandModule['commands'] = {
+  async 'damages rules'(_ctx, { values }) {
+    const rows = ruleSetOptions();
+    if (values.json) json(rows);
+    else
+      for (const r of rows)
+        out(r.error ? `${r.name.padEnd(24)} INVALID: ${r.error}` : `${r.name.padEnd(24)} ${r.currency}  ${r.title}`);
+    return 0;
+  },
+
+  async damages(ctx, { values }) {
+    const input = cliInput(damagesInput, {
+      case: values.case,
+      rules: values.rules,
+      defendant: values.defendant,
+      lang: values.lang,
+      save: values.save,
+    });
+    if (values.json && values.csv) throw new SpamcaseError('USAGE', 'choose --json or --csv, not both');
+    if (input.save && input.rules === undefined)
+      throw new SpamcaseError('USAGE', 'is required to save a rule set', { field: 'rules' });
+    const { result } = await damagesOf(ctx, input);
+    if (values.json) json(damagesJson(result, input.lang));
+    else if (values.csv) write(csvText(damagesCsv(result), STAFF_CSV));
+    else out(formatDamagesTable(result, input.lang));
+    return 0;
+  },
+};

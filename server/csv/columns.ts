@@ -1,0 +1,207 @@
+/**
+ * The column names of every CSV table, one set per table, used by the CLI (--csv), the web's
+ * downloads and the bundle alike: a column means the same thing wherever it appears, and is
+ * spelled the same (snake_case, the bundle's spelling). Each output writes its own selection, in
+ * its own order: the bundle's files are fixed by docs/BUNDLE.md (their bytes never change with
+ * this module); the staff lists (`spamcase accounts --csv`, the web's accounts.csv) show what a
+ * list page shows.
+ */
+
+/** A table's columns, and which of them each output writes. */
+export interface CsvTable<C extends string, B extends C, L extends C> {
+  /** Every column the table may have. */
+  columns: readonly C[];
+  /** What the bundle writes (docs/BUNDLE.md), when the bundle has this table. */
+  bundle?: readonly B[];
+  /** What a staff list writes (the CLI's --csv and the web's download). */
+  list?: readonly L[];
+}
+
+function table<const C extends string, const B extends C = never, const L extends C = never>(
+  t: CsvTable<C, B, L>,
+): CsvTable<C, B, L> {
+  return t;
+}
+
+export const ITEMS = table({
+  columns: [
+    'bates',
+    'file',
+    'sha256',
+    'md5',
+    'size',
+    'party',
+    'acquisition',
+    'acquisition_method',
+    'acquisition_source',
+    'original_name',
+    'account',
+    'originating_ip',
+    'recipients',
+    'date',
+    'from',
+    'subject',
+    'campaign',
+    'parse_error',
+  ],
+  bundle: [
+    'bates',
+    'file',
+    'sha256',
+    'md5',
+    'size',
+    'party',
+    'acquisition',
+    'acquisition_method',
+    'acquisition_source',
+    'original_name',
+    'account',
+    'originating_ip',
+    'recipients',
+    'date',
+    'from',
+    'subject',
+    'campaign',
+    'parse_error',
+  ],
+  list: ['bates', 'sha256', 'size', 'date', 'from', 'subject', 'parse_error'],
+});
+
+export const ACCOUNTS = table({
+  columns: [
+    'account',
+    'domain',
+    'provider',
+    'items',
+    'messages',
+    'deliveries',
+    'recipients',
+    'first_seen',
+    'last_seen',
+    'parties',
+    'evidence',
+    'signals',
+    'defendant',
+    'first_bates',
+  ],
+  bundle: ['account', 'domain', 'items', 'messages', 'deliveries', 'first_bates'],
+  list: [
+    'account',
+    'provider',
+    'deliveries',
+    'items',
+    'messages',
+    'recipients',
+    'first_seen',
+    'last_seen',
+    'parties',
+    'evidence',
+    'signals',
+    'defendant',
+  ],
+});
+
+export const IPS = table({
+  columns: [
+    'originating_ip',
+    'items',
+    'messages',
+    'deliveries',
+    'recipients',
+    'first_seen',
+    'last_seen',
+    'parties',
+    'evidence',
+    'defendant',
+    'first_bates',
+  ],
+  bundle: ['originating_ip', 'items', 'messages', 'deliveries', 'first_bates'],
+  list: [
+    'originating_ip',
+    'deliveries',
+    'items',
+    'messages',
+    'recipients',
+    'first_seen',
+    'last_seen',
+    'parties',
+    'evidence',
+    'defendant',
+  ],
+});
+
+export const CAMPAIGNS = table({
+  columns: [
+    'campaign',
+    'exemplar_bates',
+    'subject',
+    'items',
+    'messages',
+    'deliveries',
+    'accounts',
+    'originating_ips',
+    'first_bates',
+    'first_date',
+    'last_date',
+  ],
+  bundle: ['campaign', 'items', 'messages', 'deliveries', 'first_bates', 'first_date', 'last_date'],
+  list: [
+    'campaign',
+    'exemplar_bates',
+    'subject',
+    'messages',
+    'deliveries',
+    'accounts',
+    'originating_ips',
+    'first_date',
+    'last_date',
+  ],
+});
+
+export const DELIVERIES = table({
+  columns: ['message_id', 'recipient', 'recipient_source', 'first_bates', 'from', 'date', 'subject'],
+  bundle: ['message_id', 'recipient', 'recipient_source', 'first_bates', 'from', 'date', 'subject'],
+});
+
+export const ACQUISITIONS = table({
+  columns: [
+    'acquisition',
+    'party',
+    'method',
+    'source',
+    'source_sha256',
+    'source_bytes',
+    'operator',
+    'started_at',
+    'finished_at',
+    'status',
+    'samples',
+    'new_items',
+    'rejected',
+  ],
+  list: [
+    'acquisition',
+    'party',
+    'method',
+    'source',
+    'source_sha256',
+    'source_bytes',
+    'operator',
+    'started_at',
+    'finished_at',
+    'status',
+    'samples',
+    'new_items',
+    'rejected',
+  ],
+});
+
+export const REJECTIONS = table({
+  columns: ['acquisition', 'locator', 'reason', 'size', 'sha256'],
+  list: ['acquisition', 'locator', 'reason', 'size', 'sha256'],
+});
+
+/** The cells of `row` (a value for every column named) in the order of `columns`. */
+export function cellsOf<C extends string, V>(columns: readonly C[], row: Readonly<Record<C, V>>): V[] {
+  return columns.map((c) => row[c]);
+}

@@ -1,0 +1,49 @@
+/**
+ * Verifying a bundle (`spamcase verify`, the web's upload): every check of export/verify.ts, then the
+ * verification recorded as a custody event of the case the bundle belongs to when that case is on
+ * this server (by the ZIP's SHA-256 among recorded exports, else by the bag's Spamcase-Case). The
+ * web records it only on the case the upload was made in: a bundle of another case is checked,
+ * never written into that case's log.
+ */
+import type { Context } from '../context.ts';
+import { recordVerification, verifyBundle, type VerifyResult } from '../export/verify.ts';
+import * as v from 'valibot';
+import { optionalText, PATH_MAX, requiredText } from './input.ts';
+
+export const verifyInput = v.object({
+  file: requiredText(PATH_MAX),
+  /** The signer's certificate, or a CA's, to trust (PEM). */
+  cert: optionalText(PATH_MAX),
+  tsaCert: optionalText(PATH_MAX),
+});
+
+export interface Verification {
+  result: VerifyResult;
+  /** The case the verification was recorded on, or null. */
+  recordedOn: string | null;
+  /** The bundle belongs to a case of this server other than `onlyCase`. */
+  otherCase: boolean;
+}
+
+/** The case a verification would be recorded on, as recordVerification finds it. */
+async function caseOfBundle(ctx: Context, r: VerifyResult): Promise<string | null> {
+  const byHash = (await ctx.db
+    .knex('exports as e')
+    .join('cases as c', 'c.id', 'e.case_id')
+    .where('e.sha256', r.sha256)
+    .first('c.slug')) as { slug: string } | undefined;
+  return byHash?.slug ?? r.caseSlug;
+}
+
+export async function verifyAndRecord(
+  ctx: Context,
+  input: { file: string; cert?: string; tsaCert?: string },
+  options: { onlyCase?: string } = {},
+): Promise<Verification> {
+  const result = await verifyBundle(input.file, { cert: input.cert, tsaCert: input.tsaCert });
+  if (options.onlyCase === undefined)
+    return { result, recordedOn: await recordVerification(ctx, result), otherCase: false };
+  const target = await caseOfBundle(ctx, result);
+  const recordedOn = target === options.onlyCase ? await recordVerification(ctx, result) : null;
+  return { result, recordedOn, otherCase: target !== null && target !== options.onlyCase };
+}
