@@ -32,15 +32,19 @@ export interface PartyOverlap {
   both: number[][];
 }
 
+/** Narrows the samples looked at (the bundle: the acquisitions of its scope), given the sample acquisition column. */
+export type SampleFilter = (q: Knex.QueryBuilder, acquisitionColumn: string) => Knex.QueryBuilder;
+
 /** Distinct (party, message, recipient) of the case: who harvested each delivery. */
-export function harvestingParties(db: Knex, caseId: number): Knex.QueryBuilder {
-  return db('samples as s')
+export function harvestingParties(db: Knex, caseId: number, filter?: SampleFilter): Knex.QueryBuilder {
+  const q = db('samples as s')
     .join('acquisitions as a', 'a.id', 's.acquisition_id')
     .where('s.case_id', caseId)
     .distinct('a.party_id as party_id', 's.message_id as message_id', 's.recipient as recipient');
+  return filter ? filter(q, 's.acquisition_id') : q;
 }
 
-export async function partyOverlap(db: Knex, caseId: number): Promise<PartyOverlap> {
+export async function partyOverlap(db: Knex, caseId: number, filter?: SampleFilter): Promise<PartyOverlap> {
   const parties = (await db('parties')
     .where({ case_id: caseId })
     .orderBy('id')
@@ -52,8 +56,8 @@ export async function partyOverlap(db: Knex, caseId: number): Promise<PartyOverl
   const index = new Map(parties.map((p, i) => [Number(p.id), i]));
   const both = parties.map(() => parties.map(() => 0));
   const pairs = (await db
-    .from(harvestingParties(db, caseId).as('h1'))
-    .join(harvestingParties(db, caseId).as('h2'), function () {
+    .from(harvestingParties(db, caseId, filter).as('h1'))
+    .join(harvestingParties(db, caseId, filter).as('h2'), function () {
       this.on('h1.message_id', 'h2.message_id').andOn('h1.recipient', 'h2.recipient');
     })
     .groupBy('h1.party_id', 'h2.party_id')
@@ -65,7 +69,7 @@ export async function partyOverlap(db: Knex, caseId: number): Promise<PartyOverl
     if (i !== undefined && j !== undefined) both[i]![j] = Number(row.n);
   }
   const perDelivery = db
-    .from(harvestingParties(db, caseId).as('h'))
+    .from(harvestingParties(db, caseId, filter).as('h'))
     .groupBy('h.message_id', 'h.recipient')
     .select(db.raw('min(h.party_id) as party_id'))
     .count({ holders: '*' })

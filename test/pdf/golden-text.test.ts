@@ -193,7 +193,11 @@ export const FIXED: SummaryData = {
       fr: ['25 USD par infraction, triplés en cas de circonstances aggravantes.'],
     },
   },
-  bundle: { identifier: 'lpn-2006-export-1', manifestSha256: hash('c') },
+  bundle: {
+    identifier: 'lpn-2006-export-1',
+    manifestSha256: hash('c'),
+    signerFingerprint: hash('d').toUpperCase().match(/../g)!.join(':'),
+  },
   timeline: [
     {
       party: 'Laposte.net',
