@@ -54,6 +54,10 @@ describe('decodeEntities', () => {
     assert.equal(decodeEntities('&eacute;t&eacute; &amp; hiver &#8364; &#x20ac &lt;b&gt;'), 'été & hiver € € <b>');
   });
 
+  it('keeps the case of a named letter (&Eacute; is É) and reads legacy capitals (&AMP;) as their lower-case names', () => {
+    assert.equal(decodeEntities('&Eacute;T&Eacute; &Agrave; &eacute;t&eacute; &AMP; &LT;b&GT;'), 'ÉTÉ À été & <b>');
+  });
+
   it('keeps unknown names as written and makes out-of-range or surrogate code points a space', () => {
     assert.equal(decodeEntities('&madeup; &#x110000; &#xD800; &#0;'), '&madeup;      ');
   });
