@@ -6,7 +6,7 @@
  * never written into that case's log.
  */
 import crypto from 'node:crypto';
-import { loadConfig } from '../config.ts';
+import { loadConfig, type Config } from '../config.ts';
 import { loadSigner } from '../signing/keys.ts';
 import type { Context } from '../context.ts';
 import { recordVerification, verifyBundle, type VerifyResult } from '../export/verify.ts';
@@ -43,20 +43,20 @@ async function caseOfBundle(ctx: Context, r: VerifyResult): Promise<string | nul
 export async function verifyAndRecord(
   ctx: Context,
   input: { file: string; cert?: string; fingerprint?: string; tsaCert?: string },
-  options: { onlyCase?: string; trustOwnSigner?: boolean } = {},
+  options: { onlyCase?: string; ownSigning?: Config['signing'] } = {},
 ): Promise<Verification> {
   const config = loadConfig();
   const trustStore = config.trustedCerts ?? undefined;
   // The web verifies what this server exported: without a trust store, its own signing certificate is the one trusted.
   let trusted: crypto.X509Certificate | undefined;
   if (
-    options.trustOwnSigner &&
+    options.ownSigning !== undefined &&
     trustStore === undefined &&
     input.cert === undefined &&
     input.fingerprint === undefined
   ) {
     try {
-      trusted = new crypto.X509Certificate(loadSigner(config.signing).certDer);
+      trusted = new crypto.X509Certificate(loadSigner(options.ownSigning).certDer);
     } catch {
       trusted = undefined; // no signing key configured: the signer stays not established
     }
