@@ -17,7 +17,7 @@ import { loadPartyTrust, matcherFor } from './party-trust.ts';
 import { itemAttributions, type ItemAttribution } from './queries.ts';
 import { EMPTY_FACTS } from './record.ts';
 import type { HopRole } from './origin.ts';
-import type { ReceivedHop } from '../mail/trace/received.ts';
+import { parseReceived, type ReceivedHop } from '../mail/trace/received.ts';
 
 /** Header fields shown; a hostile message may have thousands. */
 export const MAX_SHOWN_FIELDS = 500;
@@ -117,7 +117,7 @@ export async function messageEvidence(ctx: Context, slug: string, batesOrSha256:
     received: receivedRaw.map((value, index) => ({
       index: index + 1,
       raw: value,
-      hop: facts.hops[index] ?? { ip: null, rdns: null, helo: null, by: null, with: null, kind: 'unparsed' },
+      hop: facts.hops[index] ?? parseReceived(''),
       role: a.hopRoles[index] ?? 'not-read',
     })),
     stored: (await itemAttributions(db, c.id, [itemId])).get(itemId) ?? null,
