@@ -195,6 +195,16 @@ export function walkChain(
         believe(hop, { line, writtenBy: 'party', role: 'internal', why: `client ${hop.ip} is private or reserved` });
         continue;
       }
+      if (hop.authenticated) {
+        // As SpamAssassin: a client that authenticated to the party's own server is the party's own user.
+        believe(hop, {
+          line,
+          writtenBy: 'party',
+          role: 'party',
+          why: `client ${hop.ip} authenticated to the party's own server (${hop.with}): the party's own user`,
+        });
+        continue;
+      }
       const p = table.ofHost(hop.rdns) ?? table.ofIp(hop.ip);
       handoff = { ip: hop.ip, host: hop.rdns, provider: p?.id ?? null, line, at: lineTime(hop) };
       if (p !== null) {

@@ -44,7 +44,7 @@ export interface ReceivedHop {
   heloIp: string | null;
   /** The recipient's own retrieval (POP3, IMAP, fetchmail, getmail, "by localhost"): not a hand-over. */
   retrieval: boolean;
-  /** Authenticated or webmail submission (`with ESMTPA`, `ESMTPSA`, `LMTPA`, `HTTP`): the sender's own client. */
+  /** Authenticated submission (ESMTPA, ESMTPSA, LMTPA, HTTP "authenticated user"): the sender's own client. */
   authenticated: boolean;
   /** `(envelope-from <x>)` as the receiving server recorded it ('' for <>), or null. */
   envelopeFrom: string | null;
@@ -129,8 +129,8 @@ function ipOf(text: string | undefined): string | null {
 
 const RETRIEVAL =
   /\bwith\s+(?:pop3?|imap4?|imaps|pop3s)\b|\(fetchmail[-\s]|\bfetchmail\b|\bgetmail\b|\bby\s+localhost\b/i;
-/** RFC 3848 "A" (authenticated) protocols, and webmail front ends (HTTP). */
-const AUTHENTICATED = /^(?:e?smtps?a|esmtpsa|lmtps?a|utf8(?:smtp|lmtp)s?a|https?|asmtp)$/i;
+/** RFC 3848 "A" (authenticated) protocols; HTTP counts when the webmail says its user authenticated. */
+const AUTHENTICATED = /^(?:e?smtps?a|esmtpsa|lmtps?a|utf8(?:smtp|lmtp)s?a|asmtp)$/i;
 
 export function parseReceived(value: string): ReceivedHop {
   let text = value.slice(0, MAX_RECEIVED_FIELD_CHARS).replace(/\s+/g, ' ').trim();
@@ -175,7 +175,11 @@ export function parseReceived(value: string): ReceivedHop {
     kind: kindOf(text, fromClause, withProto),
     heloIp: null,
     retrieval: RETRIEVAL.test(clauses),
-    authenticated: withProto !== null && AUTHENTICATED.test(withProto),
+    authenticated:
+      withProto !== null &&
+      (/^https?$/i.test(withProto)
+        ? /\bauthenticated (?:user|sender)\b/i.test(clauses)
+        : AUTHENTICATED.test(withProto)),
     envelopeFrom: envelope ? envelope[1]! : null,
     dateText,
   };
