@@ -141,7 +141,10 @@ export function walkChain(
   let origin: Origin | null = null;
   let provider: Provider | null = null;
   let stopped: number | null = null;
-  /** The provider's lines reached its submission point (no outside client below): its own header may be used. */
+  /**
+   * The provider's believed lines reached its own submission point (a pickup or webmail line, its private
+   * machines, or the end of the chain) without an outside client: its own header may then be used.
+   */
   let reachedSubmission = false;
   let lastProviderLine: ReceivedHop | null = null;
   let envelopeFrom: string | null = null;
@@ -255,11 +258,15 @@ export function walkChain(
         line,
         writtenBy: provider.id,
         role: 'no-client',
-        why: `${provider.name}'s own submission, no client address`,
+        why:
+          hop.kind === 'webmail'
+            ? `${provider.name}'s own submission (${hop.with ?? 'pickup'}), no client address`
+            : `${provider.name}'s internal hop, no client address`,
       });
       lastProviderLine = hop;
       reachedSubmission = true;
-      stopped = line < hops.length ? line + 1 : null;
+      // A pickup service or webmail line is where the provider took the message in: nothing below is its.
+      if (hop.kind === 'webmail') stopped = line < hops.length ? line + 1 : null;
       continue;
     }
     helo(hop, line);
@@ -271,6 +278,8 @@ export function walkChain(
         why: `client ${hop.ip}${hop.rdns ? ` (${hop.rdns})` : ''} is ${isPublicIp(hop.ip) ? `${provider.name}'s own` : 'private or reserved'}`,
       });
       lastProviderLine = hop;
+      // The provider's lines reached its own private machines: its submission happened inside it.
+      reachedSubmission = !isPublicIp(hop.ip);
       continue;
     }
     const next = table.ofHost(hop.rdns) ?? table.ofIp(hop.ip);
@@ -285,6 +294,7 @@ export function walkChain(
       provider = next;
       passed.add(next.id);
       lastProviderLine = hop;
+      reachedSubmission = false;
       continue;
     }
     const how = hop.authenticated

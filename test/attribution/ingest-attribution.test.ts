@@ -169,22 +169,24 @@ storageTest(
       (await handoffs()).every((ip) => ip !== null && ip.startsWith('65.54.')),
       'hand-off: Hotmail relays',
     );
-    // Without its relays trusted, the party's own MX becomes the hand-off (a laposte relay, as
-    // templates/providers/ knows it); re-attribution recomputes it; the origins, found through
-    // the providers' own lines and Hotmail's record, stay, and the evidence says the party trusts nothing.
+    // A trust change moves the hand-off, and re-attribution recomputes it: a party that (wrongly)
+    // declares Hotmail's relays as its own has no machine outside it, and Hotmail's X-Originating-IP
+    // becomes an unconfirmed header, not Hotmail's record.
+    await setPartyTrust(ctx, 'lpn', 'LPN', { relays: ['laposte.net', '65.54.0.0/16'] });
+    await attribute(ctx, 'lpn');
+    assert.deepEqual(await handoffs(), [null]);
+    const ips = await listOriginatingIps(ctx.db.knex, caseId);
+    assert.equal(ips.total, before.ips.length, 'the same IPs, now as unconfirmed headers');
+    assert.ok(ips.rows.every((r) => /unconfirmed/.test(r.evidence)));
+    assert.equal((await listAccounts(ctx.db.knex, caseId)).total, truth.accounts, 'accounts still attributed');
     await setPartyTrust(ctx, 'lpn', 'LPN', { relays: [] });
     await attribute(ctx, 'lpn');
-    assert.deepEqual(await handoffs(), ['193.251.214.113']);
-    const ips = await listOriginatingIps(ctx.db.knex, caseId);
-    assert.equal(ips.total, before.ips.length);
-    assert.ok(ips.rows.every((r) => /no trusted relays configured/.test(r.evidence)));
-    assert.equal((await listAccounts(ctx.db.knex, caseId)).total, truth.accounts, 'accounts still attributed');
 
     const events = await listCustodyEvents(ctx.db.knex, caseId, 'lpn');
     assert.deepEqual(verifyCustodyChain(events), []);
     const actions = events.map((e) => e.action);
-    assert.equal(actions.filter((a) => a === 'trust-changed').length, 2);
-    assert.equal(actions.filter((a) => a === 'attributed').length, 2);
+    assert.equal(actions.filter((a) => a === 'trust-changed').length, 3);
+    assert.equal(actions.filter((a) => a === 'attributed').length, 3);
     const last = events.at(-1)!;
     assert.deepEqual(last.details.trust, [{ party: 'Laposte.net', relays: [], authservIds: [] }]);
   },
