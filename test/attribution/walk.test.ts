@@ -238,3 +238,41 @@ test('provider files: every problem with its file, line and column; duplicates r
   assert.equal(w.origin!.ip, '86.201.2.2');
   assert.equal(w.origin!.evidence, 'X-Acme-Client recorded by acme');
 });
+
+test('envelope sender: only a Return-Path at the top; envelope-from of a believed line; SMTPUTF8; [ufa] literals', async () => {
+  const { parseHeaders } = await import('../../server/mail/headers/index.ts');
+  const { extractFacts } = await import('../../server/attribution/facts.ts');
+  const { attribute } = await import('../../server/attribution/attribute.ts');
+  const { corpusMessage } = await import('../mail/headers/load-samples.ts');
+  const of = (text: string) => attribute(extractFacts(parseHeaders(Buffer.from(text))), PARTY);
+  const relay = 'Received: from a (b.example [82.120.5.9]) by mx1.party.example (Postfix) with ESMTP id 1\n';
+  // A Return-Path below a Received line is the sender's text (RFC 5321 4.4): claimed, not the envelope.
+  const below = of(`${relay}Return-Path: <forged@victim.example>\nFrom: real@sender.example\nSubject: s\n\nb\n`);
+  assert.equal(below.account, 'real@sender.example');
+  assert.deepEqual(
+    below.candidates.map((c) => [c.source, c.rank]),
+    [
+      ['Return-Path below a Received line', 'claimed'],
+      ['From', 'from'],
+    ],
+  );
+  const top = of(`Return-Path: <env@sender.example>\n${relay}From: x@sender.example\nSubject: s\n\nb\n`);
+  assert.equal(top.accountEvidence, 'return-path: Return-Path');
+  // No Return-Path: the envelope-from that a believed line (the party's Exim) recorded.
+  const exim = of(
+    'Received: from b.example ([82.120.5.9] helo=b) by mx1.party.example with esmtp (Exim 4.50) (envelope-from <bob@sender.example>) id 1\nSubject: s\n\nb\n',
+  );
+  assert.equal(exim.account, 'bob@sender.example');
+  assert.equal(exim.accountEvidence, 'return-path: Received (envelope-from)');
+  // envelope-from in a line nobody believed is the spammer's text and not read.
+  const unbelieved = of(
+    `${relay}Received: from c ([82.120.5.10]) by relay.example with esmtp (envelope-from <framed@innocent.example>) id 2\nSubject: s\n\nb\n`,
+  );
+  assert.equal(unbelieved.account, null);
+  // SMTPUTF8 (RFC 6531) senders are accounts like any other.
+  assert.equal(of(`Return-Path: <用户@例子.广告>\n${relay}Subject: s\n\nb\n`).account, '用户@例子.广告');
+  assert.equal(of(`Return-Path: <ñandú@correo.example>\n${relay}Subject: s\n\nb\n`).account, 'ñandú@correo.example');
+  // "<zvfjenphuq@[1086695621] [ufa]>" as written in SpamAssassin corpus spam-2/00135.
+  const ufa = attribute(extractFacts(parseHeaders(corpusMessage('spam-2', '00135'))), PARTY);
+  assert.ok(ufa.candidates.some((c) => c.source === 'Return-Path' && c.address === 'zvfjenphuq@[1086695621]'));
+});
