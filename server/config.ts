@@ -33,6 +33,7 @@
  *                              below), says so on stderr and waits to be killed.
  *                              Unset (always, outside tests), it does nothing.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SpamcaseError } from './errors.ts';
@@ -71,7 +72,18 @@ export const MIN_MEMORY_BUDGET_MB = 32;
 export const EXPORT_STAGES = ['items', 'tables', 'pdf', 'sign', 'finish', 'rename'] as const;
 export type ExportStage = (typeof EXPORT_STAGES)[number];
 
-export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+/**
+ * The project folder (templates/, rule sets, the default data root): the nearest folder above this
+ * module that holds package.json. The same whether this module runs as TypeScript (server/config.ts)
+ * or compiled (dist/server/config.js, see README "Install").
+ */
+export const PROJECT_ROOT = (() => {
+  const start = path.dirname(fileURLToPath(import.meta.url));
+  for (let dir = start; ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
+    if (path.dirname(dir) === dir) return path.resolve(start, '..');
+  }
+})();
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const problems: string[] = [];

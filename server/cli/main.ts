@@ -52,7 +52,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       'no-trusted-relays': { type: 'boolean' },
       json: { type: 'boolean' },
     },
-    load: () => import('./commands/cases.ts'),
+    load: () => import('./commands/attribution.ts'),
   },
   {
     name: 'case list',
@@ -66,7 +66,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     usage: 'spamcase case set --case <name> --rules <rule set name or file>',
     summary: 'choose the damages rule set for a case (a custody event); report --json then has a damages section',
     options: { case: { type: 'string' }, rules: { type: 'string' } },
-    load: () => import('./commands/cases.ts'),
+    load: () => import('./commands/damages.ts'),
   },
   {
     name: 'ingest',
@@ -415,7 +415,8 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-const invokedDirectly = process.argv[1] !== undefined && /server[/\\]cli[/\\]main\.ts$/.test(process.argv[1]);
+// Run as a script (`node --import tsx server/cli/main.ts`, `node dist/server/cli/main.js`), not imported.
+const invokedDirectly = process.argv[1] !== undefined && /server[/\\]cli[/\\]main\.[jt]s$/.test(process.argv[1]);
 if (invokedDirectly) {
   main(process.argv.slice(2)).then(
     (code) => {
