@@ -63,8 +63,9 @@ export function itemAttributionRow(caseId: number, itemId: number, a: StoredAttr
     JSON.stringify(a.conflicts),
     a.headerFalsity,
     a.handoffIp,
-    a.handoffHost,
-    a.handoffProvider,
+    // Column widths (migration 20261202100000): a hostile reverse name may be longer than DNS allows.
+    a.handoffHost === null ? null : a.handoffHost.slice(0, 255),
+    a.handoffProvider === null ? null : a.handoffProvider.slice(0, 64),
     a.handoffAt,
     a.originSource,
     a.originLine,

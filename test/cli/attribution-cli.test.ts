@@ -67,8 +67,10 @@ storageTest(
 
     // A party claiming Hotmail's relays as its own: no hand-off, the X-Originating-IP only an unconfirmed header.
     const claim = ['case', 'party', '--case', 'lpn', '--party', 'LPN', '--trusted-relay', 'laposte.net'];
-    assert.equal(spamcase(e, ...claim, '--trusted-relay', '65.54.0.0/16').code, 0);
-    assert.equal(spamcase(e, 'attribute', '--case', 'lpn').code, 0);
+    const changed = spamcase(e, ...claim, '--trusted-relay', '65.54.0.0/16');
+    assert.equal(changed.code, 0, changed.stderr);
+    const reattributed = spamcase(e, 'attribute', '--case', 'lpn');
+    assert.equal(reattributed.code, 0, reattributed.stderr);
     const after = JSON.parse(spamcase(e, 'ips', '--case', 'lpn', '--json').stdout) as {
       rows: Array<{ ip: string; evidence: string }>;
     };
