@@ -29,7 +29,7 @@ import { loadSigner } from '../signing/keys.ts';
 import { signDetached } from '../signing/cms.ts';
 import { fetchTimestamp } from '../signing/timestamp.ts';
 import { csvRow, datRow, DAT_BOM, type Cell } from './csv.ts';
-import { itemColumns } from './item-columns.ts';
+import { itemColumns, type ItemColumns } from './item-columns.ts';
 import { BATCH_BYTES, ItemHasher, type HashedBatch } from './item-hasher.ts';
 import { bundleReadme } from './readme-text.ts';
 import { inScope, resolveScope, type ExportScope } from './scope.ts';
@@ -202,7 +202,7 @@ export async function exportBundle(ctx: Context, caseSlug: string, opts: ExportO
     interface Batch {
       rows: ItemRow[];
       samples: Map<number, { originalName: string; recipients: Set<string> }>;
-      columns: Map<number, { account: string | null; originatingIp: string | null; campaign: number | null }>;
+      columns: Map<number, ItemColumns>;
       hashed: Promise<HashedBatch>;
     }
     const inflight: Batch[] = [];
@@ -247,6 +247,7 @@ export async function exportBundle(ctx: Context, caseSlug: string, opts: ExportO
             s?.originalName ?? '',
             col?.account ?? '',
             col?.originatingIp ?? '',
+            col?.handoffIp ?? '',
             recipients,
             r.date,
             r.from_address,
