@@ -4,7 +4,8 @@
  * imported only when that command runs, and calls the same use cases (server/usecases/) as the web
  * routes. Errors become exit codes here and only here: 0 success, 1 a domain error (message on
  * stderr), 2 usage (a refused input or flag, with the command's usage), 3 fsck or verify found
- * problems.
+ * problems, 4 verify found the contents intact but the signer not established (no --cert,
+ * --fingerprint or trust store said who must have signed).
  */
 import { parseArgs } from 'node:util';
 import type { Context } from '../context.ts';
@@ -261,9 +262,16 @@ export const COMMANDS: readonly CommandSpec[] = [
   },
   {
     name: 'verify',
-    usage: 'spamcase verify <file.zip> [--cert <signer or CA certificate.pem>] [--tsa-cert <tsa.pem>] [--json]',
-    summary: 'check a bundle: ZIP, BagIt, every checksum, signature, timestamp, custody chain, items.csv',
-    options: { cert: { type: 'string' }, 'tsa-cert': { type: 'string' }, json: { type: 'boolean' } },
+    usage:
+      'spamcase verify <file.zip> [--cert <signer or CA certificate.pem> | --fingerprint <SHA-256>] [--tsa-cert <tsa.pem>] [--json]',
+    summary:
+      'check a bundle: ZIP, BagIt, every checksum, signature, signer, timestamp, custody chain, items.csv (exit 0 verified, 3 failed, 4 intact but signer not established)',
+    options: {
+      cert: { type: 'string' },
+      fingerprint: { type: 'string' },
+      'tsa-cert': { type: 'string' },
+      json: { type: 'boolean' },
+    },
     load: () => import('./commands/exports.ts'),
   },
   {

@@ -402,6 +402,7 @@ export async function exportBundle(ctx: Context, caseSlug: string, opts: ExportO
       `Spamcase-As-Of-Event: ${scope.asOf.seq} ${scope.asOf.hash}`,
       `Spamcase-Items: ${items}`,
       `Spamcase-Manifest-Without-Summary-SHA256: ${manifestWithoutSummarySha256}`,
+      `Spamcase-Signer-SHA256-Fingerprint: ${signerCert.fingerprint256}`,
       '',
     ].join('\n');
     addTag('bag-info.txt', Buffer.from(bagInfo));
@@ -414,7 +415,8 @@ export async function exportBundle(ctx: Context, caseSlug: string, opts: ExportO
     const tagManifest = Buffer.from(tagLines.map(([name, sha]) => `${sha}  ${name}\n`).join(''));
     zip.addBuffer(`${root}tagmanifest-sha256.txt`, tagManifest);
     await stage('sign');
-    const signature = signDetached(tagManifest, signer);
+    // Signing time: the as-of event's time, so that the same export gives the same bytes (docs/BUNDLE.md).
+    const signature = signDetached(tagManifest, signer, new Date(scope.asOf.at));
     zip.addBuffer(`${root}tagmanifest-sha256.txt.p7s`, signature);
     let timestamp: string | null = null;
     if (opts.tsaUrl) {
