@@ -11,6 +11,15 @@
  */
 import { BANDS, bandKey, equalPositions, MIN_EQUAL_POSITIONS, SIGNATURE_SIZE } from './minhash.ts';
 
+/**
+ * Equal positions a message needs with a campaign's exemplar to be in that campaign: estimated Jaccard >= 12/32
+ * (0.375). Every member of a campaign is at least this close to its exemplar (exemplarCampaigns); measured against
+ * 10 to 16 on both generated corpora (docs/CAMPAIGNS.md). Single linkage at MIN_EQUAL_POSITIONS (0.5) was the
+ * rule before 2026-12-02 and is kept for the campaign bench's comparison. Part of a campaign's definition: a
+ * constant, not an option.
+ */
+export const JOIN_EQUAL_POSITIONS = 12;
+
 export class UnionFind {
   readonly parent: Int32Array;
   constructor(n: number) {
@@ -40,7 +49,12 @@ export class UnionFind {
  * `present[i]` is 0 for a message without a signature (it stays alone). Returns the root of each
  * message: the smallest index of its group.
  */
-export function clusterSignatures(signatures: Uint16Array, present: Uint8Array, count: number): Int32Array {
+export function clusterSignatures(
+  signatures: Uint16Array,
+  present: Uint8Array,
+  count: number,
+  minEqual = MIN_EQUAL_POSITIONS,
+): Int32Array {
   const uf = new UnionFind(count);
   let size = 1;
   while (size < count * 2) size *= 2;
@@ -64,15 +78,12 @@ export function clusterSignatures(signatures: Uint16Array, present: Uint8Array, 
       }
       const f = first[slot]!;
       const l = latest[slot]!;
-      if (
-        uf.find(f) !== uf.find(i) &&
-        equalPositions(signatures, f * SIGNATURE_SIZE, signatures, off) >= MIN_EQUAL_POSITIONS
-      )
+      if (uf.find(f) !== uf.find(i) && equalPositions(signatures, f * SIGNATURE_SIZE, signatures, off) >= minEqual)
         uf.union(f, i);
       if (
         l !== f &&
         uf.find(l) !== uf.find(i) &&
-        equalPositions(signatures, l * SIGNATURE_SIZE, signatures, off) >= MIN_EQUAL_POSITIONS
+        equalPositions(signatures, l * SIGNATURE_SIZE, signatures, off) >= minEqual
       )
         uf.union(l, i);
       latest[slot] = i;
@@ -81,4 +92,218 @@ export function clusterSignatures(signatures: Uint16Array, present: Uint8Array, 
   const roots = new Int32Array(count);
   for (let i = 0; i < count; i++) roots[i] = uf.find(i);
   return roots;
+}
+
+/** Campaigns of a component compared one by one up to this many; beyond, through an index of their bands. */
+const COMPARE_ALL = 48;
+
+export interface ExemplarInput {
+  signatures: Uint16Array;
+  present: Uint8Array;
+  count: number;
+  /** The campaign number of each message already in one (0: none yet). */
+  numbers: Int32Array;
+  /** The exemplar's index of every live campaign number that has members here. */
+  exemplars: ReadonlyMap<number, number>;
+  /** Equal positions needed to join an exemplar (default JOIN_EQUAL_POSITIONS). */
+  joinAt?: number;
+}
+
+export interface ExemplarResult {
+  /**
+   * The campaign of every message: an existing number (> 0), or -(k + 1) for the k-th new campaign, whose exemplar
+   * is newExemplars[k]. New campaigns are listed in the order of their exemplar (the oldest message first).
+   */
+  campaign: Int32Array;
+  newExemplars: number[];
+  /** Existing campaigns merged into an older one: number -> the number it joins. */
+  mergedInto: Map<number, number>;
+}
+
+/**
+ * Campaign membership that cannot chain. A message joins a campaign only when it agrees with the campaign's
+ * exemplar on at least JOIN_EQUAL_POSITIONS (estimated Jaccard >= 0.375), not merely with some member: it joins the
+ * oldest campaign whose exemplar is that close, or else starts a campaign of its own, being its exemplar. (The
+ * closest exemplar instead split large mailings: once a second campaign of one mailing exists, every later copy
+ * nearer to its exemplar went there; recall 0.37 on the related-templates corpus.)
+ * Messages already in a campaign stay in it; new ones are taken in id order, so a later ingest never changes an
+ * earlier message's campaign. Two campaigns merge only when their exemplars are that close and every member of
+ * the younger is that close to the older's exemplar (complete linkage to the exemplar), so a merge keeps every
+ * member within the threshold too.
+ *
+ * Candidates come from the single-linkage groups of clusterSignatures at the same threshold (LSH buckets,
+ * near-linear; a group may chain several campaigns, it only limits whom a message is compared with): a message is
+ * compared only with the exemplars of campaigns in its group, so the work stays O(messages x bands) plus a few
+ * comparisons per message; a group holding many campaigns (a long chain) finds the exemplars sharing a band with
+ * the message through an index of their bands instead of comparing all.
+ */
+export function exemplarCampaigns(input: ExemplarInput): ExemplarResult {
+  const { signatures: sigs, present, count, numbers, exemplars } = input;
+  const T = input.joinAt ?? JOIN_EQUAL_POSITIONS;
+  const roots = clusterSignatures(sigs, present, count, T);
+  // Messages grouped by root, in id order within each group (counting sort).
+  const start = new Int32Array(count + 1);
+  for (let i = 0; i < count; i++) start[roots[i]! + 1]! += 1;
+  for (let r = 0; r < count; r++) start[r + 1]! += start[r]!;
+  const order = new Int32Array(count);
+  const fill = start.slice(0, count);
+  for (let i = 0; i < count; i++) order[fill[roots[i]!]!++] = i;
+
+  const campaign = new Int32Array(count);
+  const newExemplars: number[] = [];
+  const mergedInto = new Map<number, number>();
+  const eq = (a: number, b: number) => equalPositions(sigs, a * SIGNATURE_SIZE, sigs, b * SIGNATURE_SIZE);
+  // Members per existing campaign in the whole case: a campaign merges only when all of them are checked.
+  const sizeOf = new Map<number, number>();
+  for (let i = 0; i < count; i++) if (numbers[i]! > 0) sizeOf.set(numbers[i]!, (sizeOf.get(numbers[i]!) ?? 0) + 1);
+
+  for (let r = 0; r < count; r++) {
+    const lo = start[r]!;
+    const hi = start[r + 1]!;
+    if (hi === lo) continue;
+    if (hi - lo === 1) {
+      const i = order[lo]!;
+      if (numbers[i]! > 0) campaign[i] = numbers[i]!;
+      else {
+        newExemplars.push(i);
+        campaign[i] = -newExemplars.length;
+      }
+      continue;
+    }
+    // The group's campaigns: key (number, or -(k + 1) when new), exemplar index, members.
+    const keys: number[] = [];
+    const exemplarOf: number[] = [];
+    const members: number[][] = [];
+    const oldMembers: number[] = [];
+    const slotOf = new Map<number, number>();
+    let index: Map<number, number[]> | null = null;
+    const addCampaign = (key: number, exemplar: number): number => {
+      const s = keys.length;
+      keys.push(key);
+      exemplarOf.push(exemplar);
+      members.push([]);
+      oldMembers.push(0);
+      slotOf.set(key, s);
+      if (exemplar >= 0 && present[exemplar]) {
+        if (index === null && keys.length > COMPARE_ALL) {
+          index = new Map();
+          for (let t = 0; t < keys.length - 1; t++) indexSlot(index, t);
+        }
+        if (index !== null) indexSlot(index, s);
+      }
+      return s;
+    };
+    const indexSlot = (ix: Map<number, number[]>, s: number) => {
+      const ex = exemplarOf[s]!;
+      if (ex < 0 || !present[ex]) return;
+      for (let band = 0; band < BANDS; band++) {
+        const k = bandKey(sigs, ex * SIGNATURE_SIZE, band);
+        const list = ix.get(k);
+        if (list) list.push(s);
+        else ix.set(k, [s]);
+      }
+    };
+    // Existing campaigns first (their members stay), in number order.
+    for (let p = lo; p < hi; p++) {
+      const i = order[p]!;
+      const num = numbers[i]!;
+      if (num === 0) continue;
+      let s = slotOf.get(num);
+      if (s === undefined) s = addCampaign(num, exemplars.get(num) ?? -1);
+      members[s]!.push(i);
+      oldMembers[s]! += 1;
+      campaign[i] = num;
+    }
+    // New messages in id order: the oldest campaign whose exemplar is close enough, or a campaign of their own.
+    let stamp: Int32Array | null = null;
+    for (let p = lo; p < hi; p++) {
+      const i = order[p]!;
+      if (numbers[i]! > 0) continue;
+      let best = -1;
+      if (present[i]) {
+        const consider = (s: number) => {
+          const ex = exemplarOf[s]!;
+          if (ex < 0 || !present[ex]) return;
+          if (best >= 0 && rank(keys[s]!) > rank(keys[best]!)) return;
+          if (eq(ex, i) >= T) best = s;
+        };
+        const ix = index as Map<number, number[]> | null;
+        if (ix === null) for (let s = 0; s < keys.length; s++) consider(s);
+        else {
+          if (stamp === null || stamp.length < keys.length + 1) stamp = new Int32Array(Math.max(64, keys.length * 2));
+          for (let band = 0; band < BANDS; band++) {
+            const list = ix.get(bandKey(sigs, i * SIGNATURE_SIZE, band));
+            if (!list) continue;
+            for (const s of list) {
+              if (stamp[s] === i + 1) continue;
+              stamp[s] = i + 1;
+              consider(s);
+            }
+          }
+        }
+      }
+      if (best >= 0) {
+        members[best]!.push(i);
+        campaign[i] = keys[best]!;
+      } else {
+        newExemplars.push(i);
+        const key = -newExemplars.length;
+        const s = addCampaign(key, i);
+        members[s]!.push(i);
+        campaign[i] = key;
+      }
+    }
+    // Merges: a younger campaign into the oldest live one whose exemplar is close to its own and to every one of
+    // its members.
+    if (keys.length < 2) continue;
+    const bySlot = keys.map((_, s) => s).sort((a, b) => rank(keys[a]!) - rank(keys[b]!));
+    const target = new Int32Array(keys.length).fill(-1);
+    const ix = index as Map<number, number[]> | null;
+    for (const b of bySlot) {
+      const exB = exemplarOf[b]!;
+      if (exB < 0 || !present[exB]) continue;
+      let candidates: number[];
+      if (ix === null) candidates = bySlot;
+      else {
+        const set = new Set<number>();
+        for (let band = 0; band < BANDS; band++)
+          for (const s of ix.get(bandKey(sigs, exB * SIGNATURE_SIZE, band)) ?? []) set.add(s);
+        candidates = [...set].sort((x, y) => rank(keys[x]!) - rank(keys[y]!));
+      }
+      for (const a of candidates) {
+        if (rank(keys[a]!) >= rank(keys[b]!)) break;
+        if (target[a] !== -1) continue;
+        // A campaign with members in another group is not checked whole here: it does not merge.
+        if (keys[b]! > 0 && oldMembers[b]! < (sizeOf.get(keys[b]!) ?? 0)) break;
+        const exA = exemplarOf[a]!;
+        if (exA < 0 || !present[exA] || eq(exA, exB) < T) continue;
+        if (!members[b]!.every((m) => present[m] && eq(exA, m) >= T)) continue;
+        target[b] = a;
+        for (const m of members[b]!) {
+          members[a]!.push(m);
+          campaign[m] = keys[a]!;
+        }
+        members[b] = [];
+        if (keys[b]! > 0) mergedInto.set(keys[b]!, keys[a]!);
+        break;
+      }
+    }
+  }
+  // New campaigns merged away (possible only in an indexed group) leave holes: renumber the rest densely, in
+  // the order of their exemplars.
+  const alive = new Uint8Array(newExemplars.length);
+  for (let i = 0; i < count; i++) if (campaign[i]! < 0) alive[-campaign[i]! - 1] = 1;
+  const sorted = newExemplars
+    .map((ex, k) => ({ ex, k }))
+    .filter((e) => alive[e.k])
+    .sort((a, b) => a.ex - b.ex);
+  const remap = new Int32Array(newExemplars.length);
+  sorted.forEach((e, j) => (remap[e.k] = -(j + 1)));
+  for (let i = 0; i < count; i++) if (campaign[i]! < 0) campaign[i] = remap[-campaign[i]! - 1]!;
+  return { campaign, newExemplars: sorted.map((e) => e.ex), mergedInto };
+}
+
+/** Order of campaigns: existing numbers first (oldest first), then new campaigns in creation order. */
+function rank(key: number): number {
+  return key > 0 ? key : 0x40000000 - key;
 }
