@@ -8,7 +8,7 @@ import type { Knex } from 'knex';
 import { storeDir, type Context } from '../context.ts';
 import { SpamcaseError } from '../errors.ts';
 import { readBlob } from '../store/pack-store.ts';
-import { JOIN_EQUAL_POSITIONS } from './cluster.ts';
+import { EXEMPLAR_EQUAL_POSITIONS } from './cluster.ts';
 import { featureStrings } from './features.ts';
 import { SIGNATURE_SIZE } from './minhash.ts';
 import { normalizeContent } from './normalize/content.ts';
@@ -106,7 +106,7 @@ export async function explainMember(
     exemplarBates: exemplar.bates,
     memberBates: member.bates,
     estimatedSimilarity: Number(cm.similarity),
-    threshold: JOIN_EQUAL_POSITIONS / SIGNATURE_SIZE,
+    threshold: EXEMPLAR_EQUAL_POSITIONS / SIGNATURE_SIZE,
     similarity: union === 0 ? 1 : shared / union,
     sharedFeatures: shared,
     exemplarFeatures: fa.size,

@@ -5,8 +5,8 @@
  *      .tmp/bench/): the campaign corpus (near-identical copies of unrelated mailings) and the
  *      related-templates corpus (test/corpus/related.ts: mailings that resemble each other, beside
  *      near-identical copies of each). Normalizes every message once and compares, on the same
- *      MinHash signatures, the membership spamcase uses (exemplar: every member >= 0.5 to its
- *      campaign's exemplar) with single linkage (union-find over LSH candidates, the rule before
+ *      MinHash signatures, the membership spamcase uses (cluster.ts, exemplarCampaigns: close to the
+ *      campaign's exemplar and representatives, not to any member) with single linkage (union-find over LSH candidates, the rule before
  *      2026-12-02): pairwise precision, recall, campaigns against the truth, campaigns mixing
  *      mailings, the lowest similarity of a member to its exemplar, and time. On the campaign
  *      corpus, 64-bit SimHash with 4-block LSH (Hamming distance <= 3 and <= 6) as well.
@@ -188,7 +188,7 @@ for (const name of ['campaigns', 'related'] as const) {
     `  normalize + features: ${((c.normalizeMs * 1000) / count).toFixed(1)} us/msg, signature ${s.us.toFixed(1)} us/msg`,
   );
   log(
-    `  exemplar >= 0.5 (spamcase):   ${fmt(qe)}  lowest member-exemplar ${exemplar.lowest.toFixed(3)}  cluster ${exemplar.ms.toFixed(0)} ms`,
+    `  exemplar + representatives:   ${fmt(qe)}  lowest member-exemplar ${exemplar.lowest.toFixed(3)}  cluster ${exemplar.ms.toFixed(0)} ms`,
   );
   log(
     `  single linkage (before):      ${fmt(qs)}  lowest member-exemplar ${single.lowest.toFixed(3)}  cluster ${single.ms.toFixed(0)} ms`,

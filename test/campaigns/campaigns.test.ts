@@ -12,7 +12,7 @@ import { createCase } from '../../server/cases/cases.ts';
 import { campaignDetail, itemCampaigns, listCampaigns } from '../../server/campaigns/queries.ts';
 import { explainMember } from '../../server/campaigns/explain.ts';
 import { updateCampaigns } from '../../server/campaigns/update.ts';
-import { JOIN_EQUAL_POSITIONS } from '../../server/campaigns/cluster.ts';
+import { EXEMPLAR_EQUAL_POSITIONS } from '../../server/campaigns/cluster.ts';
 import { SIGNATURE_SIZE } from '../../server/campaigns/minhash.ts';
 import { fingerprintMissing } from '../../server/campaigns/backfill.ts';
 import { PROJECT_ROOT } from '../../server/config.ts';
@@ -203,7 +203,7 @@ async function memberSimilarities(
   }));
 }
 
-const THRESHOLD = JOIN_EQUAL_POSITIONS / SIGNATURE_SIZE;
+const THRESHOLD = EXEMPLAR_EQUAL_POSITIONS / SIGNATURE_SIZE;
 
 storageTest(
   'related templates: no campaign chains mailings, every member is within the threshold of its exemplar',
