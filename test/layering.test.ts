@@ -17,7 +17,7 @@ const FLOORS: ReadonlyArray<readonly string[]> = [
   ['config', 'store'],
   ['db', 'context', 'custody', 'signing', 'users'],
   ['cases'],
-  ['attribution', 'campaigns', 'damages', 'fsck', 'report'],
+  ['attribution', 'campaigns', 'damages', 'fsck', 'report', 'search'],
   ['export', 'pdf'],
   ['ingest'],
   ['usecases'],

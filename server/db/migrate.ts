@@ -13,6 +13,7 @@ import * as damagesRuleChoice from './migrations/20261128050000_damages_rule_cho
 import * as pgIdSequences from './migrations/20261128060000_pg_id_sequences.ts';
 import * as reportIndexes from './migrations/20261128070000_report_indexes.ts';
 import * as campaignSizes from './migrations/20261128080000_campaign_sizes.ts';
+import * as searchIndex from './migrations/20261202400000_search_index.ts';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -30,6 +31,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['20261128060000_pg_id_sequences', pgIdSequences],
   ['20261128070000_report_indexes', reportIndexes],
   ['20261128080000_campaign_sizes', campaignSizes],
+  ['20261202400000_search_index', searchIndex],
 ];
 
 const source: Knex.MigrationSource<string> = {
