@@ -3,7 +3,8 @@
  * the web server started (it indexes them in the background at start-up), the result count,
  * highlighted snippets of a hostile subject that must stay text, the search kept whole and URL-encoded
  * across next and previous pages ("Choosers, &"), the page size, the column chooser, and a search
- * that cannot be read shown on the page. Screenshots go to test-artifacts/e2e-search/ (gitignored).
+ * that cannot be read shown on the page, and a subject with U+202E shown as written (not reordered).
+ * Screenshots go to test-artifacts/e2e-search/ (gitignored).
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -17,7 +18,7 @@ import { createCase } from '../../server/cases/cases.ts';
 import { addMember } from '../../server/cases/members.ts';
 import { getCase } from '../../server/cases/cases.ts';
 import { ingest } from '../../server/usecases/ingest.ts';
-import { MESSAGES } from '../search/messages.ts';
+import { MESSAGES, RLO_MESSAGE } from '../search/messages.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = path.join(import.meta.dirname, '..', '..', 'test-artifacts', 'e2e-search');
@@ -34,6 +35,7 @@ test(
     await makeUser(ctx, 'paralegal', 'editor');
     const dir = tempDir();
     for (const [name, text] of Object.entries(MESSAGES)) fs.writeFileSync(path.join(dir, name), text);
+    fs.writeFileSync(path.join(dir, 'z-rlo.eml'), RLO_MESSAGE);
     for (let i = 0; i < CHOOSERS; i++)
       fs.writeFileSync(
         path.join(dir, `c${String(i).padStart(3, '0')}.eml`),
@@ -75,7 +77,7 @@ test(
       assert.equal(await page.locator('#index-progress').count(), 0, 'the index was built at start-up');
 
       await page.goto(`${origin}/cases/search/items`);
-      assert.match(await page.locator('#result-count').innerText(), /^65 items\./);
+      assert.match(await page.locator('#result-count').innerText(), /^66 items\./);
       await page.getByLabel('Search').fill('Choosers, &');
       await page.getByLabel('Per page').selectOption('25');
       await page.locator('#main').getByRole('button', { name: 'Apply' }).click();
@@ -135,6 +137,22 @@ test(
       assert.match(await page.locator('#search-error').innerText(), /needs a word to look for/);
       assert.equal(await page.getByLabel('Search').inputValue(), 'NOT viagra');
       await shot('04-unreadable-search');
+
+      // A subject with U+202E reads as written, not reordered: the override shown and flagged, as written on request.
+      await page.getByLabel('Search').fill('subject:invoice');
+      await page.locator('#main').getByRole('button', { name: 'Apply' }).click();
+      await page.waitForURL(/invoice/);
+      assert.match(await page.locator('#result-count').innerText(), /^1 items found\./);
+      await page.locator('#items tbody a').first().click();
+      await page.waitForURL(/\/items\/MSN-/);
+      const subjectCell = page.locator('#subject');
+      assert.equal(await subjectCell.locator('bdi.msg').first().innerText(), '⚠ Invoice U+202Egnp.exe');
+      assert.ok(!(await subjectCell.evaluate((el) => el.textContent ?? '')).includes('\u202E'));
+      assert.equal(await subjectCell.locator('.hidden-char').getAttribute('title'), 'U+202E RIGHT-TO-LEFT OVERRIDE');
+      assert.match(await page.locator('#from').innerText(), /^⚠ Zoë U\+202EVendeuse <zoe@example.org>/);
+      await subjectCell.getByText('As written').click();
+      assert.equal(await subjectCell.locator('details code').innerText(), 'Invoice \\u{202E}gnp.exe');
+      await shot('05-hostile-subject');
       assert.deepEqual(dialogs, [], 'no script ran');
     } finally {
       await browser?.close();

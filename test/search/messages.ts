@@ -1,4 +1,4 @@
-/** Messages whose words are known, for the search tests (storage and browser). */
+/** Messages whose words are known, for the search and hostile-text tests (storage and browser). */
 const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
 
 /** Five messages whose words are known; the items get MSN-000001.. in file-name order. */
@@ -22,3 +22,10 @@ export const MESSAGES: Record<string, string> = {
     'From: f@example.net\r\nTo: alice@laposte.net\r\nSubject: Here click\r\nMessage-ID: <5@t>\r\n' +
     'Date: Mon, 2 Jan 2006 14:00:00 +0000\r\n\r\nno pharmacy words here, buy nothing\r\n',
 };
+
+/** A subject with U+202E (it would read "Invoice exe.png") and a From display name in RFC 2047 encoded words. */
+export const RLO_SUBJECT = 'Invoice \u202Egnp.exe';
+export const RLO_MESSAGE =
+  `From: =?utf-8?B?${b64('Zoë \u202EVendeuse')}?= <zoe@example.org>\r\nTo: alice@laposte.net\r\n` +
+  `Subject: =?utf-8?B?${b64(RLO_SUBJECT)}?=\r\nMessage-ID: <rlo@t>\r\nDate: Mon, 2 Jan 2006 10:00:00 +0000\r\n` +
+  'Content-Type: text/plain; charset=utf-8\r\n\r\nOpen the attached invoice\u200B now.\r\n';

@@ -31,7 +31,10 @@ export function itemRoutes(deps: () => WebDeps): RouteDef[] {
           itemDkimDetail(state.ctx.db.knex, c.id, evidence.item.id),
           itemCampaigns(state.ctx.db.knex, c.id, [evidence.item.id]),
         ]);
+        // The From field with its display name decoded (RFC 2047), else the address the index holds.
+        const fromShown = shown.headers.find((h) => h.name.toLowerCase() === 'from')?.decoded ?? item.message.from;
         renderPage(deps().templates, res, state, 'item.njk', {
+          fromShown,
           item,
           evidence,
           dkim,
