@@ -4,7 +4,8 @@
  * highlighted snippets of a hostile subject that must stay text, the search kept whole and URL-encoded
  * across next and previous pages ("Choosers, &"), the page size, the column chooser, and a search
  * that cannot be read shown on the page, and a subject with U+202E shown as written (not reordered).
- * Screenshots go to test-artifacts/e2e-search/ (gitignored).
+ * Then tags the whole result of a search, saves the search, and adds a note to an item. Screenshots go
+ * to test-artifacts/e2e-search/ (gitignored).
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -25,7 +26,7 @@ const ARTIFACTS = path.join(import.meta.dirname, '..', '..', 'test-artifacts', '
 const CHOOSERS = 60;
 
 test(
-  'in a browser: search items, see counts and highlighted snippets, page through with the search kept, choose columns and page size',
+  'in a browser: search items, see counts and snippets, page with the search kept, choose columns and page size, tag a search result',
   { timeout: 300_000, skip: !fs.existsSync(CHROMIUM) && !process.env.CI ? 'no chromium at /usr/bin/chromium' : false },
   async () => {
     fs.rmSync(ARTIFACTS, { recursive: true, force: true });
@@ -78,9 +79,9 @@ test(
 
       await page.goto(`${origin}/cases/search/items`);
       assert.match(await page.locator('#result-count').innerText(), /^66 items\./);
-      await page.getByLabel('Search').fill('Choosers, &');
+      await page.getByLabel('Search', { exact: true }).fill('Choosers, &');
       await page.getByLabel('Per page').selectOption('25');
-      await page.locator('#main').getByRole('button', { name: 'Apply' }).click();
+      await page.getByRole('search').getByRole('button', { name: 'Apply' }).click();
       await page.waitForURL(/items\?/);
       await shot('01-search-first-page');
       assert.match(await page.locator('#result-count').innerText(), /^61 items found\./);
@@ -98,7 +99,7 @@ test(
       await page.getByRole('link', { name: 'Next page' }).click();
       await page.waitForURL(/after=/);
       assert.equal(new URL(page.url()).searchParams.get('q'), 'Choosers, &');
-      assert.equal(await page.getByLabel('Search').inputValue(), 'Choosers, &');
+      assert.equal(await page.getByLabel('Search', { exact: true }).inputValue(), 'Choosers, &');
       assert.match(await page.locator('#result-count').innerText(), /^61 items found\./);
       assert.equal(await rows.count(), 25);
       const second = await rows.locator('td:first-child').allInnerTexts();
@@ -117,7 +118,7 @@ test(
       // Column chooser: without size and SHA-256, kept on the next page.
       await page.getByLabel('Size', { exact: true }).uncheck();
       await page.getByLabel('SHA-256', { exact: true }).uncheck();
-      await page.locator('#main').getByRole('button', { name: 'Apply' }).click();
+      await page.getByRole('search').getByRole('button', { name: 'Apply' }).click();
       await page.waitForURL(/cols=/);
       const heads = () => page.locator('#items thead th').allInnerTexts();
       assert.deepEqual(await heads(), ['Bates number', 'Date', 'From', 'Subject']);
@@ -127,20 +128,20 @@ test(
       await shot('03-columns');
 
       // Operators, fields, and a search that cannot be read.
-      await page.getByLabel('Search').fill('from:hotmail.com OR subject:resume');
-      await page.locator('#main').getByRole('button', { name: 'Apply' }).click();
+      await page.getByLabel('Search', { exact: true }).fill('from:hotmail.com OR subject:resume');
+      await page.getByRole('search').getByRole('button', { name: 'Apply' }).click();
       await page.waitForURL(/hotmail/);
       assert.match(await page.locator('#result-count').innerText(), /^2 items found\./);
-      await page.getByLabel('Search').fill('NOT viagra');
-      await page.locator('#main').getByRole('button', { name: 'Apply' }).click();
+      await page.getByLabel('Search', { exact: true }).fill('NOT viagra');
+      await page.getByRole('search').getByRole('button', { name: 'Apply' }).click();
       await page.waitForURL(/NOT/);
       assert.match(await page.locator('#search-error').innerText(), /needs a word to look for/);
-      assert.equal(await page.getByLabel('Search').inputValue(), 'NOT viagra');
+      assert.equal(await page.getByLabel('Search', { exact: true }).inputValue(), 'NOT viagra');
       await shot('04-unreadable-search');
 
       // A subject with U+202E reads as written, not reordered: the override shown and flagged, as written on request.
-      await page.getByLabel('Search').fill('subject:invoice');
-      await page.locator('#main').getByRole('button', { name: 'Apply' }).click();
+      await page.getByLabel('Search', { exact: true }).fill('subject:invoice');
+      await page.getByRole('search').getByRole('button', { name: 'Apply' }).click();
       await page.waitForURL(/invoice/);
       assert.match(await page.locator('#result-count').innerText(), /^1 items found\./);
       await page.locator('#items tbody a').first().click();
@@ -153,6 +154,48 @@ test(
       await subjectCell.getByText('As written').click();
       assert.equal(await subjectCell.locator('details code').innerText(), 'Invoice \\u{202E}gnp.exe');
       await shot('05-hostile-subject');
+
+      // Tag a whole search result, save the search, find both on the tags page and in the custody log.
+      await page.goto(`${origin}/cases/search/items?q=choosers&limit=25`);
+      assert.match(await page.getByText('Tag all 61 results').innerText(), /61/);
+      await page.getByLabel('Tag all 61 results').fill('Exhibit A');
+      await page.locator('#tag-results').getByRole('button', { name: 'Apply' }).click();
+      await page.waitForURL(/tagged=61/);
+      assert.match(await page.locator('#tagged').innerText(), /^61 items tagged \(61 found/);
+      assert.equal(
+        await page.getByLabel('Search', { exact: true }).inputValue(),
+        'choosers',
+        'back on the same search',
+      );
+      assert.equal(await page.locator('#items tbody .tag', { hasText: 'Exhibit A' }).count(), 25);
+      await page.getByLabel('Save this search as').fill('Choosers');
+      await page.locator('#save-search').getByRole('button', { name: 'Save' }).click();
+      await page.waitForURL(/items\?/);
+      await shot('06-tagged-search-result');
+      await page.goto(`${origin}/cases/search/items`);
+      await page.locator('#saved-searches').getByRole('link', { name: 'Choosers' }).click();
+      await page.waitForURL(/q=choosers/);
+      assert.match(await page.locator('#result-count').innerText(), /^61 items found\./);
+      await page.getByRole('link', { name: 'Tags', exact: true }).click();
+      await page.waitForURL(/\/tags$/);
+      assert.deepEqual(await page.locator('#tags tr[data-tag="Exhibit A"] td.num').allInnerTexts(), [
+        '61',
+        '0',
+        '0',
+        '0',
+      ]);
+      await shot('07-tags-page');
+      // A note on one item, from its page.
+      await page.goto(`${origin}/cases/search/items/MSN-0000001`);
+      await page.getByLabel('Add a note').fill('Ask Hotmail for the sign-up IP.');
+      await page.getByRole('button', { name: 'Save the note' }).click();
+      await page.waitForURL(/items\/MSN-0000001$/);
+      assert.equal(await page.locator('li.note p').innerText(), 'Ask Hotmail for the sign-up IP.');
+      await page.goto(`${origin}/cases/search/custody`);
+      const log = await page.locator('#main').innerText();
+      assert.match(log, /tagged/);
+      assert.match(log, /note-added/);
+      await shot('08-custody-log');
       assert.deepEqual(dialogs, [], 'no script ran');
     } finally {
       await browser?.close();

@@ -27,7 +27,9 @@ import {
   pageInput,
   REJECTIONS_CSV,
 } from '../../usecases/lists.ts';
-import { bodyString, renderPage } from './common.ts';
+import { bodyString, queryString, renderPage } from './common.ts';
+import { labelsOf, listSavedSearches, listTags } from '../../labels/labels.ts';
+import { savedSearchLink } from '../paging.ts';
 import { queryInput, webMessage } from '../fields.ts';
 import { CSV_CHUNK, streamCsv } from '../csv-download.ts';
 
@@ -128,7 +130,25 @@ export function casePageRoutes(deps: () => WebDeps): RouteDef[] {
           res.status(400);
         }
         const first = result.rows.length > 0 ? result.total : 0;
+        const knex = state.ctx.db.knex;
+        const [labels, caseTags, searches] = await Promise.all([
+          labelsOf(
+            knex,
+            caseOf(state).id,
+            'item',
+            result.rows.map((r) => r.bates),
+          ),
+          listTags(knex, caseOf(state).id),
+          listSavedSearches(knex, caseOf(state).id),
+        ]);
+        const tagged = queryString(req, 'tagged', 12);
+        const found = queryString(req, 'found', 12);
         page(res, state, 'items.njk', {
+          labels: Object.fromEntries(labels),
+          caseTags,
+          searches: searches.map((x) => ({ ...x, link: savedSearchLink(x.query) })),
+          tagged: tagged && /^\d+$/.test(tagged) ? Number(tagged) : null,
+          found: found && /^\d+$/.test(found) ? Number(found) : null,
           result,
           opts,
           limit,
