@@ -77,7 +77,7 @@ async function event(
   return e.seq;
 }
 
-/** The refs that exist in the case (items by Bates number, accounts, IPs, campaign numbers); NOT_FOUND names the first missing. */
+/** The refs that exist in the case (Bates numbers, accounts, IPs, campaign numbers); NOT_FOUND names a missing one. */
 async function checkRefs(knex: Knex, caseId: number, kind: LabelKind, refs: string[]): Promise<string[]> {
   const unique = [...new Set(refs.map((r) => r.trim()).filter((r) => r !== ''))];
   if (unique.length === 0) throw invalid('ref', 'is required');
