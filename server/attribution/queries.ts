@@ -16,6 +16,16 @@ export interface ItemAttribution {
   ipEvidence: string;
   dkim: DkimStatus;
   conflicts: string[];
+  /** The chain walk's stored result (docs/ATTRIBUTION.md section 2); null on rows attributed before it. */
+  handoffIp: string | null;
+  handoffHost: string | null;
+  handoffProvider: string | null;
+  handoffAt: string | null;
+  originSource: string | null;
+  originLine: number | null;
+  originAt: string | null;
+  beliefStoppedLine: number | null;
+  walkSignals: string[];
 }
 
 export interface ListOptions {
@@ -79,6 +89,16 @@ export async function itemAttributions(
         ipEvidence: String(r.ip_evidence),
         dkim: r.dkim as DkimStatus,
         conflicts: JSON.parse(String(r.conflicts)) as string[],
+        handoffIp: (r.handoff_ip as string | null) ?? null,
+        handoffHost: (r.handoff_host as string | null) ?? null,
+        handoffProvider: (r.handoff_provider as string | null) ?? null,
+        handoffAt: (r.handoff_at as string | null) ?? null,
+        originSource: (r.origin_source as string | null) ?? null,
+        originLine: r.origin_line === null || r.origin_line === undefined ? null : Number(r.origin_line),
+        originAt: (r.origin_at as string | null) ?? null,
+        beliefStoppedLine:
+          r.belief_stopped_line === null || r.belief_stopped_line === undefined ? null : Number(r.belief_stopped_line),
+        walkSignals: r.walk_signals ? (JSON.parse(String(r.walk_signals)) as string[]) : [],
       });
     }
   }

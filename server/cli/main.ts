@@ -72,15 +72,23 @@ export const COMMANDS: readonly CommandSpec[] = [
   {
     name: 'ingest',
     usage:
-      'spamcase ingest --case <name> [--party <name>] [--method trap|report|feed|bounce|mailbox] [--recipient <mailbox>] <path>...',
+      'spamcase ingest --case <name> [--party <name>] [--method trap|report|feed|bounce|mailbox] [--recipient <mailbox>] [--skip-index] <path>...',
     summary: 'harvested spam in: .eml files, folders, mbox (also .gz), maildir, ZIP, ARF reports',
     options: {
       case: { type: 'string' },
       party: { type: 'string' },
       method: { type: 'string' },
       recipient: { type: 'string' },
+      'skip-index': { type: 'boolean' },
       json: { type: 'boolean' },
     },
+    load: () => import('./commands/ingest.ts'),
+  },
+  {
+    name: 'index',
+    usage: 'spamcase index --case <name> [--json]',
+    summary: 'bring the full-text search index up to date (ingest does this after its acquisitions; resumable)',
+    options: { case: { type: 'string' }, json: { type: 'boolean' } },
     load: () => import('./commands/ingest.ts'),
   },
   {

@@ -1,7 +1,8 @@
 /**
  * The bundle's index tables besides items.csv, as a list of named providers. Each provider writes
  * its rows (header first) for the case as of the export's custody event: accounts.csv, ips.csv,
- * campaigns.csv, deliveries.csv, and damages.csv when the case has a chosen rule set.
+ * campaigns.csv, deliveries.csv, damages.csv when the case has a chosen rule set, and labels.csv when
+ * staff have put tags or notes on it.
  */
 import type { Knex } from 'knex';
 import type { Cell } from './csv.ts';
@@ -10,6 +11,7 @@ import { partyOverlap } from '../report/overlap.ts';
 import { inScope, type ExportScope } from './scope.ts';
 import { caseDamages, getRuleSetChoice } from '../damages/case-damages.ts';
 import { damagesCsv } from '../damages/exhibit.ts';
+import { LABEL_COLUMNS, labelCells, labelRows } from '../labels/labels.ts';
 
 export interface BundleTable {
   /** File name under data/ (e.g. "accounts.csv"). */
@@ -271,6 +273,25 @@ export async function damagesTables(db: Knex, scope: ExportScope): Promise<Bundl
       header: header!,
       async rows(_db, _scope, emit) {
         for (const r of rows) emit(r);
+      },
+    },
+  ];
+}
+
+/**
+ * labels.csv, when the case has tags or notes as of the export's event (server/labels/): one row per
+ * tag on a thing and per note, as they stood at that event (a tag removed later is still listed, one
+ * added later is not), so exporting as of the same event gives the same bytes.
+ */
+export async function labelsTables(db: Knex, scope: ExportScope): Promise<BundleTable[]> {
+  const rows = await labelRows(db, scope.caseId, scope.asOf.seq);
+  if (rows.length === 0) return [];
+  return [
+    {
+      name: 'labels.csv',
+      header: LABEL_COLUMNS,
+      async rows(_db, _scope, emit) {
+        for (const r of rows) emit(labelCells(r));
       },
     },
   ];
