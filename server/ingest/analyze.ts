@@ -61,39 +61,7 @@ export type Analysis =
        * nothing to compare, absent when not asked for.
        */
       campaignFingerprint?: Uint8Array | null;
-      /**
-       * The fingerprint was not computed because this reader already saw a sample of the same bytes
-       * or of the same Message-ID and identity (FingerprintOnce): that sample's message is this
-       * one's, so this one's fingerprint is not needed; should it create a message after all (a
-       * Message-ID another identity holds, so a content key), the writer computes it.
-       */
-      fingerprintSkipped?: true;
     };
-
-/**
- * Once per message rather than once per sample (issue 21): the copies of one message (one per
- * recipient, or captured at two hops) and exact duplicates are fingerprinted once in a reader run.
- * Remembers the last MAX_REMEMBERED SHA-256s and Message-ID + identity pairs; forgetting one only
- * costs a fingerprint computed again. The result is the same with or without it: the writer takes a
- * message's fingerprint from the sample that creates the message, and computes it for a skipped
- * one (batch-writer.ts).
- */
-export class FingerprintOnce {
-  static readonly MAX_REMEMBERED = 65536;
-  private readonly seen = new Set<string>();
-  /** True when a sample with this SHA-256 or this Message-ID and identity was already fingerprinted. */
-  seenBefore(sha256: string, messageId: string | null, identity: string): boolean {
-    const byId = messageId === null ? null : `${identity}\n${messageId}`;
-    if (this.seen.has(sha256) || (byId !== null && this.seen.has(byId))) return true;
-    this.remember(sha256);
-    if (byId !== null) this.remember(byId);
-    return false;
-  }
-  private remember(key: string): void {
-    if (this.seen.size >= FingerprintOnce.MAX_REMEMBERED) this.seen.delete(this.seen.values().next().value!);
-    this.seen.add(key);
-  }
-}
 
 /** `knownSha256`: the caller already hashed these exact bytes (a whole file read by sources/). */
 export function analyzeSample(
@@ -101,7 +69,7 @@ export function analyzeSample(
   envelopeRecipient: string | null,
   knownSha256: string | null = null,
   trust: PartyTrust | null = null,
-  fingerprint: boolean | FingerprintOnce = true,
+  fingerprint = true,
 ): Analysis {
   const sha256 = knownSha256 ?? sha256Hex(bytes);
   const size = bytes.length;
@@ -144,10 +112,6 @@ export function analyzeSample(
     toAndCc: [...h.to, ...h.cc].map((a) => a.address),
   });
   const messageId = h.messageId === null ? null : boundedKey(h.messageId, MAX_MESSAGE_ID_LENGTH);
-  const skip =
-    fingerprint instanceof FingerprintOnce &&
-    h.fields.length > 0 &&
-    fingerprint.seenBefore(sha256, messageId, identity);
   return {
     kind: 'email',
     sha256,
@@ -163,17 +127,8 @@ export function analyzeSample(
     recipientSource: recipient.source,
     hasHeaders: h.fields.length > 0,
     attribution: h.fields.length > 0 ? attributeHeaders(h, trust) : null,
-    ...(skip
-      ? { fingerprintSkipped: true as const }
-      : fingerprint
-        ? { campaignFingerprint: safeFingerprint(bytes, subject, h.bodyOffset) }
-        : {}),
+    ...(fingerprint ? { campaignFingerprint: safeFingerprint(bytes, subject, h.bodyOffset) } : {}),
   };
-}
-
-/** The fingerprint of a sample whose reader skipped it (FingerprintOnce), as the reader would have computed it. */
-export function skippedFingerprint(bytes: Buffer, a: { subject: string | null; bodyOffset: number }) {
-  return safeFingerprint(bytes, a.subject, a.bodyOffset);
 }
 
 /** A fingerprint bug must not cost the evidence: the message is then kept alone (its own campaign). */

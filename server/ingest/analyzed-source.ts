@@ -11,7 +11,7 @@
 import { Worker } from 'node:worker_threads';
 import { SpamcaseError, type ErrorCode } from '../errors.ts';
 import { readSource, type SourceEvent, type SourceOptions } from './sources/index.ts';
-import { analyzeSample, FingerprintOnce, type Analysis } from './analyze.ts';
+import { analyzeSample, type Analysis } from './analyze.ts';
 import type { PartyTrust } from '../attribution/index.ts';
 import {
   budgetAnalysis,
@@ -58,7 +58,6 @@ export function analyzeInline(
   options: Omit<AnalyzedSourceOptions, 'threaded'>,
   watch?: WatchData,
 ): AsyncGenerator<AnalyzedEvent> {
-  const fingerprints = (options.campaignFingerprints ?? true) ? new FingerprintOnce() : false;
   return watchedAnalysis<AnalyzedEvent>(
     readSource(path, options),
     watch,
@@ -69,7 +68,7 @@ export function analyzeInline(
         options.envelopeRecipient,
         event.sha256 ?? null,
         options.trust ?? null,
-        fingerprints,
+        options.campaignFingerprints ?? true,
       ),
     }),
     (event) => event,

@@ -18,7 +18,7 @@ import { allocateBatchIds, lockCaseForIngest } from './id-allocation.ts';
 import { PackWriter, sha256Hex } from '../store/pack-store.ts';
 import { AttributionBatch } from '../attribution/record.ts';
 import { normalizedBodyHash } from '../mail/headers/index.ts';
-import { skippedFingerprint, type Analysis } from './analyze.ts';
+import type { Analysis } from './analyze.ts';
 import {
   boundedKey,
   compactKey,
@@ -394,9 +394,8 @@ export class BatchWriter {
           itemId,
         ]);
         attribution.message(message.id, itemId);
-        const fingerprint = a.fingerprintSkipped ? skippedFingerprint(s.bytes, a) : a.campaignFingerprint;
-        if (fingerprint !== undefined)
-          fingerprintRows.push([message.id, caseId, fingerprint && Buffer.from(fingerprint)]);
+        if (a.campaignFingerprint !== undefined)
+          fingerprintRows.push([message.id, caseId, a.campaignFingerprint && Buffer.from(a.campaignFingerprint)]);
       }
       if (duplicate) {
         exactDuplicates += 1;

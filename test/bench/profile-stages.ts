@@ -96,13 +96,10 @@ const files = fs
   .map((f) => ({ f, p: stages(path.join(dir, f)) }))
   .sort((a, b) => b.p.totalUs - a.p.totalUs);
 // cpuprofile names are CPU.<date>.<time>.<pid>.<threadId>.<seq>.cpuprofile: thread 0 is the main thread.
-// The reader is the busiest worker (the others are tsx's loader thread and the like).
-const readerFile = files.find(({ f }) => Number(f.split('.')[4]) !== 0)?.f;
 for (const { f, p } of files) {
   const threadId = Number(f.split('.')[4]);
-  const reader = f === readerFile;
-  const label = threadId === 0 ? 'ingest (main) thread' : `worker thread ${threadId}${reader ? ' (reader)' : ''}`;
-  const measured = scale ? (threadId === 0 ? scale[0] : reader ? scale[1] : undefined) : undefined;
+  const label = threadId === 0 ? 'ingest (main) thread' : `worker thread ${threadId} (reader)`;
+  const measured = scale ? (threadId === 0 ? scale[0] : scale[1]) : undefined;
   const perSample = (measured ?? p.totalUs) / samples;
   console.log(
     `\n${label}: ${(p.totalUs / samples).toFixed(1)} µs sampled per sample${measured ? `, ${perSample.toFixed(1)} µs CPU measured` : ''}`,
