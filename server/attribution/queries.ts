@@ -288,16 +288,24 @@ export interface ViolationCountRow {
 }
 
 /**
- * Counts for damages: per party (plaintiff) that harvested the delivery, per defendant (null for
+ * Counts for damages: per party (plaintiff) a delivery is claimed for, per defendant (null for
  * accounts not grouped), and whether the delivery's attribution found false or misleading header
  * information. A delivery is attributed through its first item, as in the volumes.
+ * `claimed` is a query of (party_id, message_id, recipient) rows: which plaintiff claims which
+ * delivery (server/damages/allocation.ts); without it, every party that harvested the delivery.
  */
-export async function violationCounts(db: Knex, caseId: number): Promise<ViolationCountRow[]> {
-  const harvested = db('samples as s')
-    .join('acquisitions as a', 'a.id', 's.acquisition_id')
-    .where('s.case_id', caseId)
-    .distinct('a.party_id', 's.message_id', 's.recipient')
-    .as('x');
+export async function violationCounts(
+  db: Knex,
+  caseId: number,
+  claimed?: Knex.QueryBuilder,
+): Promise<ViolationCountRow[]> {
+  const harvested = (
+    claimed ??
+    db('samples as s')
+      .join('acquisitions as a', 'a.id', 's.acquisition_id')
+      .where('s.case_id', caseId)
+      .distinct('a.party_id', 's.message_id', 's.recipient')
+  ).as('x');
   const rows = (await db
     .from(harvested)
     .join('deliveries as d', function () {

@@ -165,6 +165,12 @@ export const DELIVERIES = table({
   bundle: ['message_id', 'recipient', 'recipient_source', 'first_bates', 'from', 'date', 'subject'],
 });
 
+/** overlap.csv: who harvested what (server/report/overlap.ts), one figure per row. */
+export const OVERLAP = table({
+  columns: ['row', 'party', 'bates_prefix', 'with_party', 'with_bates_prefix', 'deliveries'],
+  bundle: ['row', 'party', 'bates_prefix', 'with_party', 'with_bates_prefix', 'deliveries'],
+});
+
 export const ACQUISITIONS = table({
   columns: [
     'acquisition',

@@ -14,6 +14,8 @@ import * as pgIdSequences from './migrations/20261128060000_pg_id_sequences.ts';
 import * as reportIndexes from './migrations/20261128070000_report_indexes.ts';
 import * as campaignSizes from './migrations/20261128080000_campaign_sizes.ts';
 import * as chainWalk from './migrations/20261202100000_chain_walk.ts';
+import * as searchIndex from './migrations/20261202400000_search_index.ts';
+import * as labels from './migrations/20261202400100_labels.ts';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -32,6 +34,8 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['20261128070000_report_indexes', reportIndexes],
   ['20261128080000_campaign_sizes', campaignSizes],
   ['20261202100000_chain_walk', chainWalk],
+  ['20261202400000_search_index', searchIndex],
+  ['20261202400100_labels', labels],
 ];
 
 const source: Knex.MigrationSource<string> = {

@@ -34,7 +34,7 @@ import { BATCH_BYTES, ItemHasher, type HashedBatch } from './item-hasher.ts';
 import { bundleReadme } from './readme-text.ts';
 import { inScope, resolveScope, type ExportScope } from './scope.ts';
 import { Spool } from './spool.ts';
-import { BUNDLE_TABLES, damagesTables, type BundleTable } from './tables.ts';
+import { BUNDLE_TABLES, damagesTables, labelsTables, type BundleTable } from './tables.ts';
 import { ZipWriter } from './zip-writer.ts';
 import { centralEntries, locateCentralDirectory } from './zip-reader.ts';
 import type { ExportStage } from '../config.ts';
@@ -359,7 +359,12 @@ export async function exportBundle(ctx: Context, caseSlug: string, opts: ExportO
     await stage('tables');
     addSpool('items.csv', itemsCsv);
     addSpool('loadfile.dat', dat);
-    for (const table of [...BUNDLE_TABLES, ...(await damagesTables(knex, scope)), ...(opts.extraTables ?? [])]) {
+    for (const table of [
+      ...BUNDLE_TABLES,
+      ...(await damagesTables(knex, scope)),
+      ...(await labelsTables(knex, scope)),
+      ...(opts.extraTables ?? []),
+    ]) {
       const spool = new Spool(path.join(spoolDir, table.name));
       spool.write(csvRow(table.header));
       await table.rows(knex, scope, (cells: Cell[]) => spool.write(csvRow(cells)));
@@ -402,6 +407,7 @@ export async function exportBundle(ctx: Context, caseSlug: string, opts: ExportO
       `Spamcase-As-Of-Event: ${scope.asOf.seq} ${scope.asOf.hash}`,
       `Spamcase-Items: ${items}`,
       `Spamcase-Manifest-Without-Summary-SHA256: ${manifestWithoutSummarySha256}`,
+      `Spamcase-Signer-SHA256-Fingerprint: ${signerCert.fingerprint256}`,
       '',
     ].join('\n');
     addTag('bag-info.txt', Buffer.from(bagInfo));
@@ -414,7 +420,8 @@ export async function exportBundle(ctx: Context, caseSlug: string, opts: ExportO
     const tagManifest = Buffer.from(tagLines.map(([name, sha]) => `${sha}  ${name}\n`).join(''));
     zip.addBuffer(`${root}tagmanifest-sha256.txt`, tagManifest);
     await stage('sign');
-    const signature = signDetached(tagManifest, signer);
+    // Signing time: the as-of event's time, so that the same export gives the same bytes (docs/BUNDLE.md).
+    const signature = signDetached(tagManifest, signer, new Date(scope.asOf.at));
     zip.addBuffer(`${root}tagmanifest-sha256.txt.p7s`, signature);
     let timestamp: string | null = null;
     if (opts.tsaUrl) {

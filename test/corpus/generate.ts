@@ -169,7 +169,7 @@ const MON = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct
 const p2 = (n: number): string => (n < 10 ? '0' + n : String(n));
 
 /** RFC 5322 date for a UTC epoch second, shown in the given zone offset (minutes east of UTC). */
-function rfc5322(sec: number, offsetMin = 0): string {
+export function rfc5322(sec: number, offsetMin = 0): string {
   const d = new Date((sec + offsetMin * 60) * 1000);
   const sign = offsetMin < 0 ? '-' : '+';
   const abs = Math.abs(offsetMin);
@@ -192,10 +192,10 @@ function asctime(sec: number): string {
 // ---------------------------------------------------------------------------------------------
 // Story data
 
-const START = Date.UTC(2005, 11, 1) / 1000; // 2005-12-01T00:00:00Z
-const END = Date.UTC(2006, 1, 1) / 1000; // 2006-02-01T00:00:00Z (exclusive)
+export const START = Date.UTC(2005, 11, 1) / 1000; // 2005-12-01T00:00:00Z
+export const END = Date.UTC(2006, 1, 1) / 1000; // 2006-02-01T00:00:00Z (exclusive)
 
-const FIRST = [
+export const FIRST = [
   'marie',
   'jean',
   'pierre',
@@ -237,7 +237,7 @@ const FIRST = [
   'julie',
   'bernard',
 ];
-const LAST = [
+export const LAST = [
   'martin',
   'bernard',
   'dubois',
@@ -291,7 +291,7 @@ const DISPLAY = [
   'Kelly',
   'Promo Team',
 ];
-const WORDS = [
+export const WORDS = [
   'vortex',
   'plume',
   'granite',
@@ -340,7 +340,7 @@ function makeAccounts(count: number, rng: Rng, key: number): Account[] {
 }
 
 /** Zipf-like cumulative weights: rank r has weight 1 / (r + 1)^1.1. */
-function zipfCdf(count: number): Float64Array {
+export function zipfCdf(count: number): Float64Array {
   const cdf = new Float64Array(count);
   let sum = 0;
   for (let r = 0; r < count; r++) {
@@ -351,7 +351,7 @@ function zipfCdf(count: number): Float64Array {
   return cdf;
 }
 
-function sampleCdf(cdf: Float64Array, u: number): number {
+export function sampleCdf(cdf: Float64Array, u: number): number {
   let lo = 0;
   let hi = cdf.length - 1;
   while (lo < hi) {
@@ -1006,7 +1006,7 @@ const SYNONYMS: Record<string, string[]> = {
 };
 
 /** Title-cased prose lines of spam bodies, distinct. */
-function proseLines(templates: Template[]): string[] {
+export function proseLines(templates: Template[]): string[] {
   const seen = new Set<string>();
   for (const t of templates) {
     for (const raw of t.body.toString('latin1').split('\n')) {
@@ -1024,7 +1024,7 @@ function proseLines(templates: Template[]): string[] {
   return [...seen];
 }
 
-function loadHam(dataDir: string): Template[] {
+export function loadHam(dataDir: string): Template[] {
   const dir = join(dataDir, 'easy-ham-1');
   const out: Template[] = [];
   for (const f of readdirSync(dir)
@@ -1036,7 +1036,7 @@ function loadHam(dataDir: string): Template[] {
   return out;
 }
 
-function encodeQp(text: string): string {
+export function encodeQp(text: string): string {
   const bytes = Buffer.from(text, 'utf8');
   let out = '';
   let col = 0;
@@ -1057,7 +1057,7 @@ function encodeQp(text: string): string {
   return out;
 }
 
-function wrap64(b64: string): string {
+export function wrap64(b64: string): string {
   return b64.replace(/.{1,76}/g, (m) => `${m}\n`);
 }
 
