@@ -276,3 +276,28 @@ test('envelope sender: only a Return-Path at the top; envelope-from of a believe
   const ufa = attribute(extractFacts(parseHeaders(corpusMessage('spam-2', '00135'))), PARTY);
   assert.ok(ufa.candidates.some((c) => c.source === 'Return-Path' && c.address === 'zvfjenphuq@[1086695621]'));
 });
+
+test('templates/providers/: the shipped file loads; a folder with a broken file of staff is refused, naming it', async () => {
+  const fs = await import('node:fs');
+  const os = await import('node:os');
+  const path = await import('node:path');
+  const { loadProviders, PROVIDERS_DIR } = await import('../../server/attribution/providers.ts');
+  const shipped = loadProviders(PROVIDERS_DIR);
+  assert.ok(shipped.providers.every((p) => p.source !== '' && p.clientIpHeaders.every((h) => h.source !== '')));
+  assert.deepEqual(
+    ['yahoo', 'microsoft', 'google', 'aol', 'gmx', 'mailru'].map((id) => shipped.providers.some((p) => p.id === id)),
+    [true, true, true, true, true, true],
+  );
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'spamcase-providers-'));
+  fs.copyFileSync(path.join(PROVIDERS_DIR, 'providers.yaml'), path.join(dir, 'providers.yaml'));
+  fs.writeFileSync(
+    path.join(dir, 'ours.yaml'),
+    'providers:\n  - id: yahoo\n    name: Dup\n    source: x\n    domains: [dup.example]\n    relays: [dup.example]\n',
+  );
+  assert.throws(
+    () => loadProviders(dir),
+    /providers\.yaml:\d+: provider id "yahoo" is already defined at ours\.yaml:2/,
+  );
+  fs.writeFileSync(path.join(dir, 'ours.yaml'), 'providers: [\n');
+  assert.throws(() => loadProviders(dir), /ours\.yaml:\d+:\d+: /);
+});
