@@ -24,17 +24,17 @@ import type { Context } from '../context.ts';
 import { storeDir } from '../context.ts';
 import { appendCustodyEvent, canonicalJson } from '../custody/chain.ts';
 import { SpamcaseError } from '../errors.ts';
-import { packDir } from '../store/pack-store.ts';
+import { PackReader } from '../store/pack-store.ts';
 import { loadSigner } from '../signing/keys.ts';
 import { signDetached } from '../signing/cms.ts';
 import { fetchTimestamp } from '../signing/timestamp.ts';
 import { csvRow, datRow, DAT_BOM, type Cell } from './csv.ts';
-import { itemColumns } from './item-columns.ts';
+import { itemColumns, type ItemColumns } from './item-columns.ts';
 import { BATCH_BYTES, ItemHasher, type HashedBatch } from './item-hasher.ts';
 import { bundleReadme } from './readme-text.ts';
 import { inScope, resolveScope, type ExportScope } from './scope.ts';
 import { Spool } from './spool.ts';
-import { BUNDLE_TABLES, damagesTables, type BundleTable } from './tables.ts';
+import { BUNDLE_TABLES, damagesTables, labelsTables, type BundleTable } from './tables.ts';
 import { ZipWriter } from './zip-writer.ts';
 import { centralEntries, locateCentralDirectory } from './zip-reader.ts';
 import type { ExportStage } from '../config.ts';
@@ -124,31 +124,6 @@ interface ItemRow {
   subject: string | null;
 }
 
-/** Reads items from pack segments, keeping each segment open, into the caller's batch buffer. */
-class PackReader {
-  private readonly fds = new Map<string, number>();
-  constructor(private readonly dir: string) {}
-  /** Read the item at `offset` of segment `pack` into `buf` (exactly its size). */
-  readInto(pack: string, offset: number, buf: Buffer): void {
-    let fd = this.fds.get(pack);
-    if (fd === undefined) {
-      fd = fs.openSync(path.join(this.dir, pack), 'r');
-      this.fds.set(pack, fd);
-    }
-    const size = buf.length;
-    let got = 0;
-    while (got < size) {
-      const n = fs.readSync(fd, buf, got, size - got, offset + got);
-      if (n === 0) throw new SpamcaseError('STORE_CORRUPT', `${pack} ends before the item at offset ${offset}`);
-      got += n;
-    }
-  }
-  close(): void {
-    for (const fd of this.fds.values()) fs.closeSync(fd);
-    this.fds.clear();
-  }
-}
-
 export async function exportBundle(ctx: Context, caseSlug: string, opts: ExportOptions): Promise<ExportResult> {
   const knex = ctx.db.knex;
   const scope = await resolveScope(knex, caseSlug, opts.asOfSeq);
@@ -176,7 +151,7 @@ export async function exportBundle(ctx: Context, caseSlug: string, opts: ExportO
   }
   const identifier = bundleIdentifier(scope);
   const root = `${identifier}/`;
-  const reader = new PackReader(packDir(storeDir(ctx, caseSlug)));
+  const reader = new PackReader(storeDir(ctx, caseSlug));
   const hasher = new ItemHasher();
   let fd: number | null = fs.openSync(partial, 'wx', 0o644);
   let started: ZipWriter | null = null;
@@ -227,7 +202,7 @@ export async function exportBundle(ctx: Context, caseSlug: string, opts: ExportO
     interface Batch {
       rows: ItemRow[];
       samples: Map<number, { originalName: string; recipients: Set<string> }>;
-      columns: Map<number, { account: string | null; originatingIp: string | null; campaign: number | null }>;
+      columns: Map<number, ItemColumns>;
       hashed: Promise<HashedBatch>;
     }
     const inflight: Batch[] = [];
@@ -272,6 +247,7 @@ export async function exportBundle(ctx: Context, caseSlug: string, opts: ExportO
             s?.originalName ?? '',
             col?.account ?? '',
             col?.originatingIp ?? '',
+            col?.handoffIp ?? '',
             recipients,
             r.date,
             r.from_address,
@@ -354,7 +330,7 @@ export async function exportBundle(ctx: Context, caseSlug: string, opts: ExportO
         let off = 0;
         for (const r of rows) {
           const size = Number(r.size);
-          reader.readInto(r.pack, Number(r.pack_offset), buf.subarray(off, off + size));
+          reader.readInto({ pack: r.pack, offset: Number(r.pack_offset) }, buf.subarray(off, off + size));
           off += size;
         }
         inflight.push({
@@ -383,7 +359,12 @@ export async function exportBundle(ctx: Context, caseSlug: string, opts: ExportO
     await stage('tables');
     addSpool('items.csv', itemsCsv);
     addSpool('loadfile.dat', dat);
-    for (const table of [...BUNDLE_TABLES, ...(await damagesTables(knex, scope)), ...(opts.extraTables ?? [])]) {
+    for (const table of [
+      ...BUNDLE_TABLES,
+      ...(await damagesTables(knex, scope)),
+      ...(await labelsTables(knex, scope)),
+      ...(opts.extraTables ?? []),
+    ]) {
       const spool = new Spool(path.join(spoolDir, table.name));
       spool.write(csvRow(table.header));
       await table.rows(knex, scope, (cells: Cell[]) => spool.write(csvRow(cells)));
@@ -426,6 +407,7 @@ export async function exportBundle(ctx: Context, caseSlug: string, opts: ExportO
       `Spamcase-As-Of-Event: ${scope.asOf.seq} ${scope.asOf.hash}`,
       `Spamcase-Items: ${items}`,
       `Spamcase-Manifest-Without-Summary-SHA256: ${manifestWithoutSummarySha256}`,
+      `Spamcase-Signer-SHA256-Fingerprint: ${signerCert.fingerprint256}`,
       '',
     ].join('\n');
     addTag('bag-info.txt', Buffer.from(bagInfo));
@@ -438,7 +420,8 @@ export async function exportBundle(ctx: Context, caseSlug: string, opts: ExportO
     const tagManifest = Buffer.from(tagLines.map(([name, sha]) => `${sha}  ${name}\n`).join(''));
     zip.addBuffer(`${root}tagmanifest-sha256.txt`, tagManifest);
     await stage('sign');
-    const signature = signDetached(tagManifest, signer);
+    // Signing time: the as-of event's time, so that the same export gives the same bytes (docs/BUNDLE.md).
+    const signature = signDetached(tagManifest, signer, new Date(scope.asOf.at));
     zip.addBuffer(`${root}tagmanifest-sha256.txt.p7s`, signature);
     let timestamp: string | null = null;
     if (opts.tsaUrl) {

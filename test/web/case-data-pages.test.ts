@@ -190,6 +190,15 @@ storageTest(
           (html.match(/data-origin="1"/g) ?? []).length,
           ev.received.filter((h) => h.role === 'origin').length,
         );
+        // Both IPs shown: the hand-off (Hotmail's relay, to the party) beside the origin, and each line's verdict.
+        assert.ok(ev.attribution.handoffIp, 'a generated message has a hand-off');
+        assert.match(html, new RegExp(`data-handoff-ip="${ev.attribution.handoffIp.replace(/\./g, '\\.')}"`));
+        assert.match(html, /data-handoff-provider="microsoft"/);
+        assert.equal(
+          (html.match(/data-handoff="1"/g) ?? []).length,
+          ev.received.filter((h) => h.role === 'hand-off').length,
+        );
+        assert.match(html, /Hand-off IP/);
         assert.match(
           html,
           new RegExp(`data-campaign="${(await itemCampaigns(knex, c.id, [ev.item.id])).get(ev.item.id)}"`),

@@ -12,6 +12,7 @@ import { messageEvidence } from '../../attribution/evidence.ts';
 import { itemDkimDetail } from '../../attribution/dkim/case-dkim.ts';
 import { itemCampaigns, itemCampaignSimilarity } from '../../campaigns/queries.ts';
 import { attachmentFilename, queryString, renderPage } from './common.ts';
+import { labelsOf, listTags } from '../../labels/labels.ts';
 
 export function itemRoutes(deps: () => WebDeps): RouteDef[] {
   return [
@@ -32,7 +33,16 @@ export function itemRoutes(deps: () => WebDeps): RouteDef[] {
           itemCampaigns(state.ctx.db.knex, c.id, [evidence.item.id]),
           itemCampaignSimilarity(state.ctx.db.knex, c.id, evidence.item.id),
         ]);
+        // The From field with its display name decoded (RFC 2047), else the address the index holds.
+        const fromShown = shown.headers.find((h) => h.name.toLowerCase() === 'from')?.decoded ?? item.message.from;
+        const [labels, caseTags] = await Promise.all([
+          labelsOf(state.ctx.db.knex, c.id, 'item', [item.bates]),
+          listTags(state.ctx.db.knex, c.id),
+        ]);
         renderPage(deps().templates, res, state, 'item.njk', {
+          labels: labels.get(item.bates),
+          caseTags,
+          fromShown,
           item,
           evidence,
           dkim,
