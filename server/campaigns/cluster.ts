@@ -235,6 +235,14 @@ export function exemplarCampaigns(input: ExemplarInput): ExemplarResult {
       }
       continue;
     }
+    // A group of one campaign and no new message: nothing to join or merge (every re-run of an unchanged case).
+    const first = numbers[order[lo]!]!;
+    let unchanged = first > 0;
+    for (let p = lo + 1; p < hi && unchanged; p++) unchanged = numbers[order[p]!] === first;
+    if (unchanged) {
+      for (let p = lo; p < hi; p++) campaign[order[p]!] = first;
+      continue;
+    }
     keys.length = 0;
     exemplarOf.length = 0;
     members.length = 0;

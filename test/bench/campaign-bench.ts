@@ -8,9 +8,9 @@
  *      MinHash signatures, the membership spamcase uses (cluster.ts, exemplarCampaigns: close to the
  *      campaign's exemplar and representatives, not to any member) with single linkage
  *      (union-find over LSH candidates, the rule before 2026-12-02): pairwise precision, recall,
- *      campaigns against the truth, campaigns mixing mailings, the lowest similarity of a member to
- *      its exemplar, and time. On the campaign corpus, 64-bit SimHash with 4-block LSH (Hamming
- *      distance <= 3 and <= 6) as well.
+ *      campaigns against the truth, campaigns mixing mailings, the lowest similarity of a member
+ *      to its exemplar, and time. On the campaign corpus, 64-bit SimHash with 4-block LSH
+ *      (Hamming distance <= 3 and <= 6) as well.
  *   2. Clusters M synthetic signatures (default 1,000,000) alone, with both rules: time and peak
  *      RSS of the clustering step at a million messages.
  * Prints one JSON line at the end for all.ts.
