@@ -6,7 +6,8 @@
  */
 import type { Knex } from 'knex';
 import type { Cell } from './csv.ts';
-import { ACCOUNTS, CAMPAIGNS, DELIVERIES, IPS } from '../csv/columns.ts';
+import { ACCOUNTS, CAMPAIGNS, DELIVERIES, IPS, OVERLAP } from '../csv/columns.ts';
+import { partyOverlap } from '../report/overlap.ts';
 import { inScope, type ExportScope } from './scope.ts';
 import { caseDamages, getRuleSetChoice } from '../damages/case-damages.ts';
 import { damagesCsv } from '../damages/exhibit.ts';
@@ -227,7 +228,35 @@ export const deliveriesTable: BundleTable = {
   },
 };
 
-export const BUNDLE_TABLES: readonly BundleTable[] = [accountsTable, ipsTable, campaignsTable, deliveriesTable];
+/**
+ * overlap.csv: the party overlap as of the export (docs/RECOUNT.md): `case` (deliveries, each once),
+ * `several` (harvested by two parties or more), per party `own` and `exclusive`, and `both` for
+ * every ordered pair of different parties.
+ */
+export const overlapTable: BundleTable = {
+  name: 'overlap.csv',
+  header: OVERLAP.bundle!,
+  async rows(db, scope, emit) {
+    const o = await partyOverlap(db, scope.caseId, (q, column) => inScope(q, column, scope));
+    emit(['case', '', '', '', '', o.caseDeliveries]);
+    emit(['several', '', '', '', '', o.heldBySeveral]);
+    o.parties.forEach((p, i) => {
+      emit(['own', p.name, p.batesPrefix, '', '', p.deliveries]);
+      emit(['exclusive', p.name, p.batesPrefix, '', '', p.exclusive]);
+      o.parties.forEach((q, j) => {
+        if (i !== j) emit(['both', p.name, p.batesPrefix, q.name, q.batesPrefix, o.both[i]![j]!]);
+      });
+    });
+  },
+};
+
+export const BUNDLE_TABLES: readonly BundleTable[] = [
+  accountsTable,
+  ipsTable,
+  campaignsTable,
+  deliveriesTable,
+  overlapTable,
+];
 
 /**
  * damages.csv, when a rule set is chosen for the case (server/damages/): the exhibit under that
