@@ -27,6 +27,8 @@ export interface ItemListOptions {
   after?: string | null;
   /** Opaque cursor from a page's `prev`: the page before it. */
   before?: string | null;
+  /** Count every item a full-text search finds, however many (itemPage); else up to SEARCH_COUNT_CAP. */
+  exactCount?: boolean;
   search?: string;
   /** A party's Bates prefix. */
   party?: string;
@@ -48,9 +50,14 @@ export interface Page<T> {
   next: string | null;
 }
 
+/** Items a full-text search counts exactly on the page unless asked to count them all (`exactCount`). */
+export const SEARCH_COUNT_CAP = 10_000;
+
 /** A page of items, with the number of items the filters and search find in all. */
 export interface ItemPage extends Page<ItemRow> {
   total: number;
+  /** True when the search found more than SEARCH_COUNT_CAP and `total` is that cap (not counted further). */
+  totalIsAtLeast: boolean;
   /** The first page's cursor is null; a page after the first has a link back to the previous one. */
   prev: string | null;
   /** Set when the search is a full-text one: snippets by Bates number, and how much of the case is indexed. */
@@ -296,10 +303,13 @@ async function itemPageRows(
 /** How many items the list's filters and search find, whatever the page. */
 async function countItems(knex: Knex, caseId: number, opts: ItemListOptions, search: ItemSearch): Promise<number> {
   if (search.kind === 'text')
-    return countMatches(knex, caseId, search.tree, {
-      partyId: await partyIdOf(knex, caseId, opts.party),
-      parseErrorsOnly: opts.parseErrorsOnly,
-    });
+    return countMatches(
+      knex,
+      caseId,
+      search.tree,
+      { partyId: await partyIdOf(knex, caseId, opts.party), parseErrorsOnly: opts.parseErrorsOnly },
+      opts.exactCount ? undefined : SEARCH_COUNT_CAP,
+    );
   const q = knex('items as i').where('i.case_id', caseId);
   if (search.kind === 'sha256') q.where('i.sha_key', compactKey(search.sha256)).where('i.sha256', search.sha256);
   if (search.kind === 'bates')
@@ -332,7 +342,15 @@ export async function itemPage(knex: Knex, caseId: number, opts: ItemListOptions
       index: await searchIndexStatus(knex, caseId),
     };
   }
-  return { rows: rows.map(itemRow), next, prev, total, fullText };
+  const capped = search.kind === 'text' && !opts.exactCount && total > SEARCH_COUNT_CAP;
+  return {
+    rows: rows.map(itemRow),
+    next,
+    prev,
+    total: capped ? SEARCH_COUNT_CAP : total,
+    totalIsAtLeast: capped,
+    fullText,
+  };
 }
 
 export interface AcquisitionRow {

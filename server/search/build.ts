@@ -63,9 +63,11 @@ export async function searchIndexStatus(knex: Knex, caseId: number): Promise<Ind
   const state = (await knex('search_state').where({ case_id: caseId }).first()) as
     { indexed_through: number | string; indexed_items: number | string } | undefined;
   const through = Number(state?.indexed_through ?? 0);
-  const rest = (await knex('items').where('case_id', caseId).where('id', '>', through).count({ n: '*' }).first()) as {
-    n: number | string;
-  };
+  // By the primary key from the mark (SQLite would otherwise walk the case's whole index: `+case_id`).
+  const q = knex('items').where('id', '>', through);
+  if (knex.client.config.client === 'pg') q.where('case_id', caseId);
+  else q.whereRaw('+case_id = ?', [caseId]);
+  const rest = (await q.count({ n: '*' }).first()) as { n: number | string };
   return { indexed: Number(state?.indexed_items ?? 0), remaining: Number(rest.n) };
 }
 

@@ -30,22 +30,29 @@ function pgWhere(q: Knex.QueryBuilder, tree: SearchNode, caseId: number, f: Sear
   if (f.parseErrorsOnly) q.where('s.parse_error', true);
 }
 
-/** How many of the case's indexed items the search finds. */
+/**
+ * How many of the case's indexed items the search finds: exactly, or, with `cap`, exactly up to cap
+ * and cap + 1 beyond (counting a word found in most of a million items reads all of its postings).
+ */
 export async function countMatches(
   knex: Knex,
   caseId: number,
   tree: SearchNode,
   f: SearchFilters = {},
+  cap?: number,
 ): Promise<number> {
   if (isPg(knex)) {
-    const q = knex('search_docs as s');
+    const q = knex('search_docs as s').select(knex.raw('1'));
     pgWhere(q, tree, caseId, f);
-    const row = (await q.count({ n: '*' }).first()) as { n: number | string };
+    if (cap !== undefined) q.limit(cap + 1);
+    const row = (await knex.count({ n: '*' }).from(q.as('found')).first()) as { n: number | string };
     return Number(row.n);
   }
-  const row = (await knex.raw('select count(*) as n from search_fts where search_fts match ?', [
-    ftsExpression(tree, caseId, f),
-  ])) as Array<{ n: number }>;
+  const limit = cap !== undefined ? ` limit ${Math.floor(cap) + 1}` : '';
+  const row = (await knex.raw(
+    `select count(*) as n from (select rowid from search_fts where search_fts match ?${limit})`,
+    [ftsExpression(tree, caseId, f)],
+  )) as Array<{ n: number }>;
   return Number(row[0]!.n);
 }
 

@@ -2,7 +2,7 @@
  * Highlighted snippets of search results: the words of a text that match a positive term of the
  * search, as segments the page escapes and marks (never HTML built from message text).
  */
-import { tokens } from './tokens.ts';
+import { fold, tokens } from './tokens.ts';
 import type { SearchField, SearchNode } from './query.ts';
 
 export interface Segment {
@@ -37,6 +37,10 @@ function matches(word: string, terms: Term[], field: SearchField): boolean {
  */
 export function snippet(untrimmed: string, terms: Term[], field: SearchField, whole = false): Segment[] | null {
   const text = untrimmed.trim();
+  // Most texts of a page hold none of the words: one fold of the whole text says so without a word walk.
+  const folded = fold(text);
+  if (!terms.some((t) => (t.field === null || t.field === field) && t.tokens.some((tok) => folded.includes(tok))))
+    return null;
   const hits: Array<[number, number]> = [];
   for (const m of text.matchAll(WORD)) {
     if (matches(m[0], terms, field)) hits.push([m.index, m.index + m[0].length]);

@@ -6,6 +6,8 @@ import { ingest } from '../../server/usecases/ingest.ts';
 import { indexCase } from '../../server/usecases/search.ts';
 import { itemPage, listItems } from '../../server/report/lists.ts';
 import { searchIndexStatus } from '../../server/search/build.ts';
+import { countMatches } from '../../server/search/search.ts';
+import { parseSearch } from '../../server/search/query.ts';
 import { storageTest, tempDir } from '../helpers/databases.ts';
 import { MESSAGES } from './messages.ts';
 
@@ -89,10 +91,15 @@ storageTest(
       }
     }
     await assert.rejects(found('NOT viagra'), { code: 'INVALID_INPUT', field: 'search' });
+    // A count may stop past a cap: exact up to it, cap + 1 beyond.
+    assert.equal(await countMatches(knex, caseId, parseSearch('buy')), 3);
+    assert.equal(await countMatches(knex, caseId, parseSearch('buy'), {}, 3), 3);
+    assert.equal(await countMatches(knex, caseId, parseSearch('buy'), {}, 1), 2);
 
     // The page: total found, previous / next across pages, snippets with the matched words marked.
     const p1 = await itemPage(knex, caseId, { search: 'buy OR viagra OR choosers', limit: 2 });
     assert.equal(p1.total, 4);
+    assert.equal(p1.totalIsAtLeast, false);
     assert.deepEqual(
       p1.rows.map((r) => r.bates),
       [1, 2].map(bates),

@@ -119,10 +119,13 @@ export function casePageRoutes(deps: () => WebDeps): RouteDef[] {
         const opts = itemOptions(req);
         const limit = opts.limit ?? DEFAULT_LIMIT;
         const cols = itemColumns(req);
-        let result: ItemPage = { rows: [], next: null, prev: null, total: 0, fullText: null };
+        let result: ItemPage = { rows: [], next: null, prev: null, total: 0, totalIsAtLeast: false, fullText: null };
         let searchError: string | null = null;
         try {
-          result = await itemPage(state.ctx.db.knex, caseOf(state).id, opts);
+          result = await itemPage(state.ctx.db.knex, caseOf(state).id, {
+            ...opts,
+            exactCount: queryString(req, 'exact', 1) === '1',
+          });
         } catch (err) {
           // A search that cannot be read is said on the page, with the form as it was typed.
           if (!(isSpamcaseError(err) && err.code === 'INVALID_INPUT' && err.field === 'search')) throw err;
@@ -162,6 +165,7 @@ export function casePageRoutes(deps: () => WebDeps): RouteDef[] {
             next: result.next ? itemLink(opts, limit, cols, { after: result.next }) : null,
             prev: result.prev ? itemLink(opts, limit, cols, { before: result.prev }) : null,
             csv: itemLink(opts, limit, cols),
+            exact: `${itemLink(opts, limit, cols)}&exact=1`,
           },
           section: 'items',
         });
