@@ -145,9 +145,10 @@ export const COMMANDS: readonly CommandSpec[] = [
   },
   {
     name: 'defendants suggest',
-    usage: 'spamcase defendants suggest --case <name> [--json]',
-    summary: 'propose groups of accounts (shared originating IPs or /24s, naming patterns) with the reasons',
-    options: { case: { type: 'string' }, json: { type: 'boolean' } },
+    usage: 'spamcase defendants suggest --case <name> [--shared-ip-accounts N] [--json]',
+    summary:
+      'propose groups of accounts joined by shared originating IPs, never through shared infrastructure (provider servers, the party\'s relays, IPs of more than N accounts, default 25), each reason with its strength',
+    options: { case: { type: 'string' }, 'shared-ip-accounts': { type: 'string' }, json: { type: 'boolean' } },
     load: () => import('./commands/defendants.ts'),
   },
   {
@@ -166,8 +167,8 @@ export const COMMANDS: readonly CommandSpec[] = [
   },
   {
     name: 'defendants remove',
-    usage: 'spamcase defendants remove --case <name> --name <defendant> <account-or-ip>...',
-    summary: 'remove accounts or IPs from a defendant',
+    usage: 'spamcase defendants remove --case <name> --name <defendant> [<account-or-ip>...]',
+    summary: 'remove accounts or IPs from a defendant; with none, remove the defendant (undo a confirmed group)',
     options: { case: { type: 'string' }, name: { type: 'string' } },
     load: () => import('./commands/defendants.ts'),
   },
