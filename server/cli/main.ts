@@ -147,7 +147,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     name: 'defendants suggest',
     usage: 'spamcase defendants suggest --case <name> [--shared-ip-accounts N] [--json]',
     summary:
-      'propose groups of accounts joined by shared originating IPs, never through shared infrastructure (provider servers, the party\'s relays, IPs of more than N accounts, default 25), each reason with its strength',
+      "propose groups of accounts joined by shared originating IPs, never through shared infrastructure (provider servers, the party's relays, IPs of more than N accounts, default 25), each reason with its strength",
     options: { case: { type: 'string' }, 'shared-ip-accounts': { type: 'string' }, json: { type: 'boolean' } },
     load: () => import('./commands/defendants.ts'),
   },
