@@ -180,6 +180,21 @@ export const COMMANDS: readonly CommandSpec[] = [
     load: () => import('./commands/defendants.ts'),
   },
   {
+    name: 'subpoena networks',
+    usage: 'spamcase subpoena networks --case <name> [--json | --csv]',
+    summary:
+      'per network operator (AS), every delivery from its originating IPs with both UTC times (Date header, believed Received), for subpoenas and preservation letters',
+    options: { case: { type: 'string' }, json: { type: 'boolean' }, csv: { type: 'boolean' } },
+    load: () => import('./commands/subpoena.ts'),
+  },
+  {
+    name: 'subpoena accounts',
+    usage: 'spamcase subpoena accounts --case <name> [--json | --csv]',
+    summary: 'per account provider (sender domain), the accounts with first and last seen (UTC) and their counts',
+    options: { case: { type: 'string' }, json: { type: 'boolean' }, csv: { type: 'boolean' } },
+    load: () => import('./commands/subpoena.ts'),
+  },
+  {
     name: 'fsck',
     usage: 'spamcase fsck --case <name> [--json]',
     summary: 're-hash every stored item; check the store, the index and the custody chain agree',

@@ -26,8 +26,11 @@ export const OWNER_DATA = Object.freeze({
   attribution: 'IP to ASN data by RouteViews, the five RIRs (NRO) and DB-IP (https://db-ip.com)',
 });
 
-/** "@ip-location-db/asn 2.3.2026061719 (data of 2026-06-17)": the short form front ends print. */
-export const OWNER_DATA_LABEL = `${OWNER_DATA.package} ${OWNER_DATA.version} (data of ${OWNER_DATA.date})`;
+/**
+ * "IP-to-AS data @ip-location-db/asn 2.3.2026061719 (data of 2026-06-17)": the short form front ends print
+ * (not starting with "@", which a staff CSV would guard as a spreadsheet formula).
+ */
+export const OWNER_DATA_LABEL = `IP-to-AS data ${OWNER_DATA.package} ${OWNER_DATA.version} (data of ${OWNER_DATA.date})`;
 
 export interface NetworkOwner {
   ip: string;

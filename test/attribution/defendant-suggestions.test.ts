@@ -97,7 +97,7 @@ storageTest(
       const e = excluded.get(ip);
       if (e !== undefined) assert.equal(e.kind, 'provider-network', ip);
     }
-    assert.match(s.ownerData, /^@ip-location-db\/asn /);
+    assert.match(s.ownerData, /^IP-to-AS data @ip-location-db\/asn /);
 
     // A person confirms a suggestion, then undoes it: two custody events, and the group is suggested again.
     const g = s.groups[0]!;

@@ -1248,6 +1248,12 @@ export interface OperatorCorpusTruth {
   sharedInfrastructure: { yahooRelays: string[]; openProxies: string[]; harvesterMailbox: string };
   /** The party's relays, to configure as its trust. */
   partyTrust: string[];
+  /**
+   * Per Message-ID: the originating IP the walk believes today (the bot behind Hotmail's X-Originating-IP; Yahoo's
+   * relay, the proxy or the harvester's mailbox server where that line is the first outside one), the UTC time of the
+   * line that recorded it (Hotmail: its own submission line) and the Date header's, in UTC.
+   */
+  deliveries: Record<string, { originatingIp: string; receivedUtc: string; dateUtc: string }>;
 }
 
 const STEMS = ['ember', 'lattice', 'meadow', 'cobalt', 'falcon', 'harbor'];
@@ -1300,6 +1306,8 @@ export async function generateOperatorCorpus(options: OperatorCorpusOptions): Pr
   }
 
   let messages = 0;
+  const deliveries: OperatorCorpusTruth['deliveries'] = {};
+  const iso = (sec: number) => new Date(sec * 1000).toISOString();
   const write = (bytes: string) => {
     const dir = join(out, 'trap', String(Math.floor(messages / 1000)).padStart(4, '0'));
     if (messages % 1000 === 0) mkdirSync(dir, { recursive: true });
@@ -1349,6 +1357,12 @@ export async function generateOperatorCorpus(options: OperatorCorpusOptions): Pr
           ? `Received: from pop.trapmail.example [${HARVESTER_MAILBOX}]\n\tby localhost with POP3 (fetchmail-5.9.0)\n\tfor trap@localhost (single-drop); ${rfc5322(t + 3600, 0)}\n`
           : '';
         const subject = `${rng.pick(WORDS)} ${rng.pick(WORDS)} offer ${rng.token(4)}`;
+        const relayIp = /\[([\d.]+)\]\)\n\tby mx1/.exec(chain)![1]!;
+        deliveries[`<op.${id}@truth.spamcase.invalid>`] = fetched
+          ? { originatingIp: HARVESTER_MAILBOX, receivedUtc: iso(t + 3600), dateUtc: iso(date) }
+          : op.via === 'hotmail'
+            ? { originatingIp: bot, receivedUtc: iso(date), dateUtc: iso(date) }
+            : { originatingIp: relayIp, receivedUtc: iso(t), dateUtc: iso(date) };
         write(
           fetched +
             `Delivered-To: ${rcpt}\n` +
@@ -1369,6 +1383,7 @@ export async function generateOperatorCorpus(options: OperatorCorpusOptions): Pr
     operators,
     sharedInfrastructure: { yahooRelays: YAHOO_RELAYS, openProxies: OPEN_PROXIES, harvesterMailbox: HARVESTER_MAILBOX },
     partyTrust: ['laposte.net', '193.251.0.0/16'],
+    deliveries,
   };
   writeFileSync(join(out, 'truth.json'), JSON.stringify(truth, null, 2) + '\n');
   return truth;

@@ -27,7 +27,7 @@ test('the data set named is the one installed: version and date printed beside e
   // The version's last part is the build time (yyyymmddhh): the date printed is that one.
   const stamp = pkg.version.split('.').at(-1)!;
   assert.equal(OWNER_DATA.date, `${stamp.slice(0, 4)}-${stamp.slice(4, 6)}-${stamp.slice(6, 8)}`);
-  assert.match(OWNER_DATA_LABEL, /^@ip-location-db\/asn 2\.3\.\d+ \(data of \d{4}-\d\d-\d\d\)$/);
+  assert.match(OWNER_DATA_LABEL, /^IP-to-AS data @ip-location-db\/asn 2\.3\.\d+ \(data of \d{4}-\d\d-\d\d\)$/);
 });
 
 test('real IPv4 and IPv6 addresses: their operators by AS number and name', () => {

@@ -1,0 +1,143 @@
+/**
+ * Subpoena and preservation lists on the generated operator case (test/corpus/generate.ts), whose
+ * truth knows each delivery's believed originating IP, its believed Received time and its Date, on
+ * SQLite and PostgreSQL; then the CLI as a user runs it (CSV, JSON, --help).
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { createCase } from '../../server/cases/cases.ts';
+import { ingest } from '../../server/usecases/ingest.ts';
+import { setPartyTrust } from '../../server/attribution/reattribute.ts';
+import { subpoenaList } from '../../server/usecases/subpoena.ts';
+import { parseCsv } from '../../server/csv/parse.ts';
+import { PROJECT_ROOT } from '../../server/config.ts';
+import { generateOperatorCorpus } from '../corpus/generate.ts';
+import { storageTest, tempDir } from '../helpers/databases.ts';
+
+const BIN = path.join(PROJECT_ROOT, 'bin', 'spamcase.js');
+function spamcase(env: Record<string, string>, ...args: string[]) {
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    const p = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, DATABASE_URL: '', ...env } });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (b: Buffer) => (stdout += b.toString('utf8')));
+    p.stderr.on('data', (b: Buffer) => (stderr += b.toString('utf8')));
+    p.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+storageTest(
+  'subpoena lists: per network operator every delivery with both UTC times; per provider the accounts',
+  async ({ ctx, env }) => {
+    const out = path.join(tempDir('spamcase-subpoena-'), 'corpus');
+    const truth = await generateOperatorCorpus({ out, seed: 3, operators: 9 });
+    await createCase(ctx, {
+      slug: 'sub',
+      title: 'Laposte.net v. Doe',
+      parties: [{ name: 'Laposte.net', batesPrefix: 'LPN' }],
+    });
+    await setPartyTrust(ctx, 'sub', 'LPN', { relays: truth.partyTrust });
+    await ingest(ctx, { caseSlug: 'sub', method: 'trap', paths: [path.join(out, 'trap')] });
+
+    const nets = await subpoenaList(ctx, { case: 'sub', list: 'networks' });
+    assert.equal(nets.deliveries.length, truth.messages, 'one row per delivery (one recipient each)');
+    const idOf = new Map(
+      (
+        (await ctx.db
+          .knex('items as i')
+          .join('messages as m', 'm.id', 'i.message_id')
+          .select('i.bates', 'm.header_message_id')) as Array<{ bates: string; header_message_id: string }>
+      ).map((r) => [r.bates, r.header_message_id]),
+    );
+    for (const r of nets.deliveries) {
+      const want = truth.deliveries[`<${idOf.get(r.bates)!.replace(/^<|>$/g, '')}>`]!;
+      assert.equal(r.ip, want.originatingIp, r.bates);
+      assert.equal(r.receivedUtc, want.receivedUtc, `${r.bates} received`);
+      assert.equal(r.dateHeaderUtc, want.dateUtc, `${r.bates} date`);
+      assert.match(r.ownerData, /^IP-to-AS data @ip-location-db\/asn \S+ \(data of \d{4}-\d\d-\d\d\)$/);
+    }
+    // The harvester's mailbox server (BT Ireland, AS2110) and Yahoo (AS36646, AS34010) by their operators.
+    const op = (asn: string) => nets.operators.find((o) => o.asn === asn);
+    const fetched = Object.values(truth.deliveries).filter(
+      (d) => d.originatingIp === truth.sharedInfrastructure.harvesterMailbox,
+    );
+    assert.equal(op('AS2110')?.deliveries, fetched.length);
+    assert.equal(op('AS2110')?.ips, 1);
+    assert.ok(op('AS36646') !== undefined && op('AS34010') !== undefined);
+    assert.equal(
+      nets.operators.reduce((n, o) => n + o.deliveries, 0),
+      truth.messages,
+    );
+    const times = fetched.map((d) => d.receivedUtc).sort();
+    assert.equal(op('AS2110')!.firstReceivedUtc, times[0]);
+    assert.equal(op('AS2110')!.lastReceivedUtc, times.at(-1));
+    // Ordered by operator (AS number, then its name: one AS may hold ranges under several names; addresses in no
+    // range last), IP, time.
+    const key = (r: (typeof nets.deliveries)[number]) =>
+      `${r.asn === '' ? 'z' : String(Number(r.asn.slice(2))).padStart(10, '0')}\n${r.networkOperator}\n${r.ip}\n${r.receivedUtc ?? ''}`;
+    for (let i = 1; i < nets.deliveries.length; i++)
+      assert.ok(
+        key(nets.deliveries[i - 1]!) <= key(nets.deliveries[i]!),
+        `row ${i} out of order: ${JSON.stringify([key(nets.deliveries[i - 1]!), key(nets.deliveries[i]!)])}`,
+      );
+
+    const accts = await subpoenaList(ctx, { case: 'sub', list: 'accounts' });
+    const all = truth.operators.flatMap((o) => o.accounts);
+    assert.deepEqual(accts.accounts.map((a) => a.account).sort(), [...all].sort());
+    const dates = new Map<string, string[]>();
+    const accountOfId = new Map<string, string>();
+    for (const m of (await ctx.db.knex('messages').select('header_message_id', 'from_address')) as Array<{
+      header_message_id: string;
+      from_address: string;
+    }>)
+      accountOfId.set(`<${m.header_message_id.replace(/^<|>$/g, '')}>`, m.from_address);
+    for (const [id, d] of Object.entries(truth.deliveries)) {
+      const a = accountOfId.get(id)!;
+      dates.set(a, [...(dates.get(a) ?? []), d.dateUtc]);
+    }
+    for (const a of accts.accounts) {
+      const ds = dates.get(a.account)!.sort();
+      assert.equal(a.firstSeenUtc, ds[0], a.account);
+      assert.equal(a.lastSeenUtc, ds.at(-1), a.account);
+      assert.equal(a.deliveries, ds.length, a.account);
+    }
+    const microsoft = accts.providers.find((p) => p.accountProvider === 'microsoft')!;
+    assert.equal(
+      microsoft.accounts,
+      truth.operators.filter((o) => o.via === 'hotmail').flatMap((o) => o.accounts).length,
+    );
+
+    // The CLI: CSV with the owner data on every row, JSON, and the table.
+    const csv = await spamcase(env, 'subpoena', 'networks', '--case', 'sub', '--csv');
+    assert.equal(csv.code, 0, csv.stderr);
+    const rows = [...parseCsv(csv.stdout)];
+    assert.deepEqual(rows[0], [
+      'asn',
+      'network_operator',
+      'originating_ip',
+      'received_utc',
+      'date_header_utc',
+      'bates',
+      'account',
+      'recipient',
+      'owner_data',
+    ]);
+    assert.equal(rows.length - 1, truth.messages);
+    assert.ok(rows.slice(1).every((r) => r[8] === nets.deliveries[0]!.ownerData));
+    const js = await spamcase(env, 'subpoena', 'accounts', '--case', 'sub', '--json');
+    assert.equal(js.code, 0, js.stderr);
+    assert.deepEqual(
+      (JSON.parse(js.stdout) as { accounts: unknown[] }).accounts,
+      JSON.parse(JSON.stringify(accts.accounts)),
+    );
+    const table = await spamcase(env, 'subpoena', 'networks', '--case', 'sub');
+    assert.match(table.stdout, /network owners: IP-to-AS data @ip-location-db\/asn .*today's allocations/);
+    assert.match(table.stdout, /AS2110 +BT Communications Ireland/);
+    const help = await spamcase(env, 'subpoena', 'networks', '--help');
+    assert.equal(help.code, 0);
+    assert.match(help.stdout, /spamcase subpoena networks --case <name>/);
+    const bad = await spamcase(env, 'subpoena', 'accounts');
+    assert.equal(bad.code, 2);
+  },
+);
