@@ -112,7 +112,7 @@ export async function networkDeliveries(
   db: Knex,
   caseId: number,
   storeDir: string,
-  options: { maxAcquisitionId?: number } = {},
+  scope?: ItemScope,
 ): Promise<NetworkDeliveryRow[]> {
   const parties = (await db('parties').where({ case_id: caseId }).pluck('id')) as number[];
   const trust = new Map<number, TrustMatcher>();
@@ -139,8 +139,7 @@ export async function networkDeliveries(
         'ia.originating_ip',
         'ia.account',
       );
-    if (options.maxAcquisitionId !== undefined) q.where('i.first_acquisition_id', '<=', options.maxAcquisitionId);
-    const items = (await q) as Array<{
+    const items = (await (scope ? scope(q) : q)) as Array<{
       id: number | string;
       bates: string;
       pack: string;
@@ -227,31 +226,68 @@ export function summarizeNetworks(rows: readonly NetworkDeliveryRow[]): NetworkO
     .sort((x, y) => y.deliveries - x.deliveries || cmp(x.asn, y.asn) || cmp(x.networkOperator, y.networkOperator));
 }
 
-/** Every account, grouped by its provider (or domain), with first and last seen and its counts. */
-export async function providerAccounts(db: Knex, caseId: number): Promise<ProviderAccountRow[]> {
-  const rows = (await db('accounts')
-    .where({ case_id: caseId })
-    .select('address', 'domain', 'provider', 'first_seen', 'last_seen', 'deliveries', 'items', 'messages')) as Array<{
-    address: string;
-    domain: string;
-    provider: string | null;
-    first_seen: string | null;
-    last_seen: string | null;
-    deliveries: number | string;
-    items: number | string;
-    messages: number | string;
-  }>;
-  return rows
-    .map((r) => ({
-      accountProvider: r.provider || r.domain,
-      account: r.address,
-      domain: r.domain,
-      firstSeenUtc: r.first_seen,
-      lastSeenUtc: r.last_seen,
-      deliveries: Number(r.deliveries),
-      items: Number(r.items),
-      messages: Number(r.messages),
-    }))
+/** Restricts a query over `items as i` (an export's as-of scope); the whole case when absent. */
+export type ItemScope = (q: Knex.QueryBuilder) => Knex.QueryBuilder;
+
+/**
+ * Every account, grouped by its provider (or domain), with first and last seen (the Date headers of its
+ * items, UTC) and its items, messages and deliveries, each counted for the account of the item that created
+ * it (as the volumes are, docs/COUNTING.md), over the items in `scope`.
+ */
+export async function providerAccounts(db: Knex, caseId: number, scope?: ItemScope): Promise<ProviderAccountRow[]> {
+  const inScope = (q: Knex.QueryBuilder) => (scope ? scope(q) : q);
+  const perItem = (await inScope(
+    db('items as i')
+      .join('item_attributions as ia', 'ia.item_id', 'i.id')
+      .where('i.case_id', caseId)
+      .whereNotNull('ia.account')
+      .groupBy('ia.account')
+      .select('ia.account')
+      .count({ n: '*' })
+      .min({ first: 'i.date' })
+      .max({ last: 'i.date' }),
+  )) as Array<{ account: string; n: number | string; first: string | null; last: string | null }>;
+  const countBy = async (table: 'deliveries' | 'messages', itemColumn: string) =>
+    new Map(
+      (
+        (await inScope(
+          db(`${table} as x`)
+            .join('items as i', 'i.id', itemColumn)
+            .join('item_attributions as ia', 'ia.item_id', 'i.id')
+            .where('x.case_id', caseId)
+            .whereNotNull('ia.account')
+            .groupBy('ia.account')
+            .select('ia.account')
+            .count({ n: '*' }),
+        )) as Array<{ account: string; n: number | string }>
+      ).map((r) => [r.account, Number(r.n)]),
+    );
+  const deliveries = await countBy('deliveries', 'x.first_item_id');
+  const messages = await countBy('messages', 'x.first_item_id');
+  const meta = new Map(
+    (
+      (await db('accounts').where({ case_id: caseId }).select('address', 'domain', 'provider')) as Array<{
+        address: string;
+        domain: string;
+        provider: string | null;
+      }>
+    ).map((r) => [r.address, r]),
+  );
+  return perItem
+    .map((r) => {
+      const m = meta.get(r.account);
+      const domain = m?.domain ?? r.account.slice(r.account.lastIndexOf('@') + 1);
+      return {
+        accountProvider: m?.provider || domain,
+        account: r.account,
+        domain,
+        firstSeenUtc: r.first,
+        lastSeenUtc: r.last,
+        deliveries: deliveries.get(r.account) ?? 0,
+        items: Number(r.n),
+        messages: messages.get(r.account) ?? 0,
+      };
+    })
     .sort(
       (x, y) => cmp(x.accountProvider, y.accountProvider) || y.deliveries - x.deliveries || cmp(x.account, y.account),
     );

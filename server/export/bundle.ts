@@ -34,7 +34,7 @@ import { BATCH_BYTES, ItemHasher, type HashedBatch } from './item-hasher.ts';
 import { bundleReadme } from './readme-text.ts';
 import { inScope, resolveScope, type ExportScope } from './scope.ts';
 import { Spool } from './spool.ts';
-import { BUNDLE_TABLES, damagesTables, type BundleTable } from './tables.ts';
+import { BUNDLE_TABLES, damagesTables, subpoenaTables, type BundleTable } from './tables.ts';
 import { ZipWriter } from './zip-writer.ts';
 import { centralEntries, locateCentralDirectory } from './zip-reader.ts';
 import type { ExportStage } from '../config.ts';
@@ -383,7 +383,12 @@ export async function exportBundle(ctx: Context, caseSlug: string, opts: ExportO
     await stage('tables');
     addSpool('items.csv', itemsCsv);
     addSpool('loadfile.dat', dat);
-    for (const table of [...BUNDLE_TABLES, ...(await damagesTables(knex, scope)), ...(opts.extraTables ?? [])]) {
+    for (const table of [
+      ...BUNDLE_TABLES,
+      ...subpoenaTables(storeDir(ctx, caseSlug)),
+      ...(await damagesTables(knex, scope)),
+      ...(opts.extraTables ?? []),
+    ]) {
       const spool = new Spool(path.join(spoolDir, table.name));
       spool.write(csvRow(table.header));
       await table.rows(knex, scope, (cells: Cell[]) => spool.write(csvRow(cells)));

@@ -5,7 +5,10 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
+import { exportBundle } from '../../server/export/bundle.ts';
+import { trialKeys, unzipTo } from '../export/helpers.ts';
 import { createCase } from '../../server/cases/cases.ts';
 import { ingest } from '../../server/usecases/ingest.ts';
 import { setPartyTrust } from '../../server/attribution/reattribute.ts';
@@ -139,5 +142,43 @@ storageTest(
     assert.match(help.stdout, /spamcase subpoena networks --case <name>/);
     const bad = await spamcase(env, 'subpoena', 'accounts');
     assert.equal(bad.code, 2);
+
+    // The bundle's tables hold the same lists, as of the export (EVIDENCE_CSV: exact values).
+    const bundle = await exportBundle(ctx, 'sub', {
+      out: path.join(tempDir('spamcase-subpoena-bundle-'), 'b.zip'),
+      signing: trialKeys('Laposte.net legal'),
+      organization: 'Laposte.net legal',
+    });
+    const bag = unzipTo(bundle.file);
+    const netCsv = [...parseCsv(fs.readFileSync(path.join(bag, 'data', 'subpoena-networks.csv'), 'utf8'))];
+    assert.deepEqual(netCsv[0], rows[0]);
+    assert.deepEqual(
+      netCsv.slice(1),
+      nets.deliveries.map((r) => [
+        r.asn,
+        r.networkOperator,
+        r.ip,
+        r.receivedUtc ?? '',
+        r.dateHeaderUtc ?? '',
+        r.bates,
+        r.account ?? '',
+        r.recipient,
+        r.ownerData,
+      ]),
+    );
+    const acctCsv = [...parseCsv(fs.readFileSync(path.join(bag, 'data', 'subpoena-accounts.csv'), 'utf8'))];
+    assert.deepEqual(
+      acctCsv.slice(1),
+      accts.accounts.map((a) => [
+        a.accountProvider,
+        a.account,
+        a.domain,
+        a.firstSeenUtc ?? '',
+        a.lastSeenUtc ?? '',
+        String(a.deliveries),
+        String(a.items),
+        String(a.messages),
+      ]),
+    );
   },
 );
