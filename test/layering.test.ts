@@ -6,6 +6,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 
 const SERVER = path.resolve(import.meta.dirname, '..', 'server');
@@ -30,9 +31,9 @@ function floorOf(unit: string): number {
   return i;
 }
 
-/** `server/mail/keys.ts` → `mail`; `server/errors.ts` → `errors`. */
-function unitOf(file: string): string {
-  const rel = path.relative(SERVER, file).split(path.sep);
+/** `<root>/mail/keys.ts` → `mail`; `<root>/errors.ts` → `errors`. */
+function unitOf(root: string, file: string): string {
+  const rel = path.relative(root, file).split(path.sep);
   return rel.length > 1 ? rel[0]! : rel[0]!.replace(/\.(ts|mjs)$/, '');
 }
 
@@ -50,74 +51,146 @@ interface Import {
   target: string;
 }
 
-/** Every relative import of spamcase's own code (static, dynamic and type-only). */
-export function importsOf(file: string): Import[] {
+/** Every relative import of spamcase's own code under `root` (static, dynamic, type-only, re-exports). */
+function importsOf(root: string, file: string): Import[] {
   const text = fs.readFileSync(file, 'utf8');
   const out: Import[] = [];
   for (const m of text.matchAll(/(?:\bfrom|\bimport)\s*\(?\s*['"](\.{1,2}\/[^'"]+)['"]/g)) {
     const target = path.resolve(path.dirname(file), m[1]!);
-    if (!target.startsWith(SERVER + path.sep)) continue;
+    if (!target.startsWith(root + path.sep)) continue;
     out.push({ file, line: text.slice(0, m.index).split('\n').length, target });
   }
   return out;
 }
 
-const files = sourceFiles(SERVER);
-
-test('no module of server/ imports a module on a floor above its own', () => {
+/** Each check returns its violations as "file:line …" lines; the tree under `root` is read as it is. */
+function upwardImports(root: string): string[] {
   const upward: string[] = [];
-  for (const file of files) {
-    const from = unitOf(file);
-    for (const imp of importsOf(file)) {
-      const to = unitOf(imp.target);
+  for (const file of sourceFiles(root)) {
+    const from = unitOf(root, file);
+    for (const imp of importsOf(root, file)) {
+      const to = unitOf(root, imp.target);
       if (floorOf(to) > floorOf(from)) {
         upward.push(
-          `${path.relative(SERVER, file)}:${imp.line} (${from}, floor ${floorOf(from)}) imports ${to} (floor ${floorOf(to)})`,
+          `${path.relative(root, file)}:${imp.line} (${from}, floor ${floorOf(from)}) imports ${to} (floor ${floorOf(to)})`,
         );
       }
     }
   }
-  assert.deepEqual(upward, []);
+  return upward;
+}
+
+/** mail/ may import only itself and errors.ts; store/ only itself, errors.ts and mail/. */
+function mailAndStoreImports(root: string): string[] {
+  const allowed: Record<string, readonly string[]> = { mail: ['mail', 'errors'], store: ['store', 'errors', 'mail'] };
+  const wrong: string[] = [];
+  for (const file of sourceFiles(root)) {
+    const ok = allowed[unitOf(root, file)];
+    if (!ok) continue;
+    for (const imp of importsOf(root, file)) {
+      if (!ok.includes(unitOf(root, imp.target)))
+        wrong.push(`${path.relative(root, file)}:${imp.line} imports ${path.relative(root, imp.target)}`);
+    }
+  }
+  return wrong;
+}
+
+/** ingest/ is imported only by the use cases and the two front ends. */
+function ingestImporters(root: string): string[] {
+  const wrong: string[] = [];
+  for (const file of sourceFiles(root)) {
+    const from = unitOf(root, file);
+    for (const imp of importsOf(root, file)) {
+      if (unitOf(root, imp.target) === 'ingest' && !['ingest', 'usecases', 'cli', 'web'].includes(from))
+        wrong.push(`${path.relative(root, file)}:${imp.line} (${from}) imports ${path.relative(root, imp.target)}`);
+    }
+  }
+  return wrong;
+}
+
+/**
+ * Only store/ knows the pack format: no other module writes its record header, defines a reader or
+ * writer of its own, or opens a file in the packs folder (everyone else calls PackReader / readBlob).
+ */
+function packFormatOutsideStore(root: string): string[] {
+  const wrong: string[] = [];
+  const signs: Array<[RegExp, string]> = [
+    [/SPAMCASE-BLOB/, 'the record header'],
+    [/class\s+Pack(Reader|Writer)\b/, 'a pack reader or writer of its own'],
+    [/packDir\([^)]*\)[^;]*\b(openSync|open|readSync|createReadStream|readFileSync|readFile)\b/, 'a read of a segment'],
+    [/\b(openSync|open|readSync|createReadStream|readFileSync|readFile)\b[^;]*packDir\(/, 'a read of a segment'],
+  ];
+  for (const file of sourceFiles(root)) {
+    if (unitOf(root, file) === 'store') continue;
+    const text = fs.readFileSync(file, 'utf8');
+    for (const [sign, what] of signs) {
+      const m = sign.exec(text);
+      if (m) wrong.push(`${path.relative(root, file)}:${text.slice(0, m.index).split('\n').length} has ${what}`);
+    }
+  }
+  return wrong;
+}
+
+test('no module of server/ imports a module on a floor above its own', () => {
+  assert.deepEqual(upwardImports(SERVER), []);
 });
 
 test('server/mail imports nothing of ours but errors.ts, and server/store nothing but errors.ts and mail', () => {
-  const allowed: Record<string, readonly string[]> = { mail: ['mail', 'errors'], store: ['store', 'errors', 'mail'] };
-  const wrong: string[] = [];
-  for (const file of files) {
-    const from = unitOf(file);
-    const ok = allowed[from];
-    if (!ok) continue;
-    for (const imp of importsOf(file)) {
-      if (!ok.includes(unitOf(imp.target)))
-        wrong.push(`${path.relative(SERVER, file)}:${imp.line} imports ${path.relative(SERVER, imp.target)}`);
-    }
-  }
-  assert.deepEqual(wrong, []);
+  assert.deepEqual(mailAndStoreImports(SERVER), []);
 });
 
 test('attribution and campaigns never import ingest; ingest is imported only by use cases, the CLI and the web', () => {
-  const wrong: string[] = [];
-  for (const file of files) {
-    const from = unitOf(file);
-    for (const imp of importsOf(file)) {
-      if (unitOf(imp.target) === 'ingest' && !['ingest', 'usecases', 'cli', 'web'].includes(from)) {
-        wrong.push(`${path.relative(SERVER, file)}:${imp.line} (${from}) imports ${path.relative(SERVER, imp.target)}`);
-      }
-    }
-  }
-  assert.deepEqual(wrong, []);
+  assert.deepEqual(ingestImporters(SERVER), []);
 });
 
-test('the floor check itself sees an upward import (a planted one in a scratch copy of a file)', () => {
-  const planted = path.join(SERVER, 'mail', '.layering-probe.ts');
-  fs.writeFileSync(planted, "import { ingest } from '../ingest/ingest.ts';\nvoid ingest;\n");
+test('server/store is the only reader and writer of pack segments', () => {
+  assert.deepEqual(packFormatOutsideStore(SERVER), []);
+});
+
+test('each check fails on a planted violation (a scratch tree, not server/ itself)', () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'spamcase-layering-'));
+  const plant = (rel: string, text: string) => {
+    fs.mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
+    fs.writeFileSync(path.join(root, rel), text);
+  };
   try {
-    const imps = importsOf(planted);
-    assert.equal(imps.length, 1);
-    assert.equal(unitOf(imps[0]!.file), 'mail');
-    assert.equal(unitOf(imps[0]!.target), 'ingest');
-    assert.ok(floorOf('ingest') > floorOf('mail'));
+    plant('errors.ts', 'export class SpamcaseError extends Error {}\n');
+    plant('mail/fine.ts', "import { SpamcaseError } from '../errors.ts';\nvoid SpamcaseError;\n");
+    plant('mail/up.ts', "// a helper\nimport { acquire } from '../ingest/ingest.ts';\nvoid acquire;\n");
+    plant('store/up.ts', "import type { Db } from '../db/knex.ts';\nexport type X = Db;\n");
+    plant('store/sideways.ts', "export const load = () => import('../config.ts');\n");
+    plant('attribution/up.ts', "import {\n  analyzeSample,\n} from '../ingest/analyze.ts';\nvoid analyzeSample;\n");
+    plant('campaigns/up.ts', "export { acquire } from '../ingest/ingest.ts';\n");
+    plant('usecases/fine.ts', "import { acquire } from '../ingest/ingest.ts';\nvoid acquire;\n");
+    plant(
+      'export/reader.ts',
+      "import fs from 'node:fs';\nclass PackReader {}\nconst fd = fs.openSync(packDir(dir) + '/p', 'r');\n",
+    );
+    plant('report/header.ts', "export const H = 'SPAMCASE-BLOB sha256=';\n");
+    for (const unit of ['ingest', 'db', 'config']) plant(`${unit}/${unit}.ts`, 'export {};\n');
+
+    assert.deepEqual(upwardImports(root).sort(), [
+      'attribution/up.ts:3 (attribution, floor 5) imports ingest (floor 7)',
+      'campaigns/up.ts:1 (campaigns, floor 5) imports ingest (floor 7)',
+      'mail/up.ts:2 (mail, floor 1) imports ingest (floor 7)',
+      'store/up.ts:1 (store, floor 2) imports db (floor 3)',
+    ]);
+    assert.deepEqual(mailAndStoreImports(root).sort(), [
+      'mail/up.ts:2 imports ingest/ingest.ts',
+      'store/sideways.ts:1 imports config.ts',
+      'store/up.ts:1 imports db/knex.ts',
+    ]);
+    assert.deepEqual(ingestImporters(root).sort(), [
+      'attribution/up.ts:3 (attribution) imports ingest/analyze.ts',
+      'campaigns/up.ts:1 (campaigns) imports ingest/ingest.ts',
+      'mail/up.ts:2 (mail) imports ingest/ingest.ts',
+    ]);
+    assert.deepEqual(packFormatOutsideStore(root).sort(), [
+      'export/reader.ts:2 has a pack reader or writer of its own',
+      'export/reader.ts:3 has a read of a segment',
+      'report/header.ts:1 has the record header',
+    ]);
   } finally {
-    fs.rmSync(planted);
+    fs.rmSync(root, { recursive: true, force: true });
   }
 });

@@ -24,7 +24,7 @@ import type { Context } from '../context.ts';
 import { storeDir } from '../context.ts';
 import { appendCustodyEvent, canonicalJson } from '../custody/chain.ts';
 import { SpamcaseError } from '../errors.ts';
-import { packDir } from '../store/pack-store.ts';
+import { PackReader } from '../store/pack-store.ts';
 import { loadSigner } from '../signing/keys.ts';
 import { signDetached } from '../signing/cms.ts';
 import { fetchTimestamp } from '../signing/timestamp.ts';
@@ -124,31 +124,6 @@ interface ItemRow {
   subject: string | null;
 }
 
-/** Reads items from pack segments, keeping each segment open, into the caller's batch buffer. */
-class PackReader {
-  private readonly fds = new Map<string, number>();
-  constructor(private readonly dir: string) {}
-  /** Read the item at `offset` of segment `pack` into `buf` (exactly its size). */
-  readInto(pack: string, offset: number, buf: Buffer): void {
-    let fd = this.fds.get(pack);
-    if (fd === undefined) {
-      fd = fs.openSync(path.join(this.dir, pack), 'r');
-      this.fds.set(pack, fd);
-    }
-    const size = buf.length;
-    let got = 0;
-    while (got < size) {
-      const n = fs.readSync(fd, buf, got, size - got, offset + got);
-      if (n === 0) throw new SpamcaseError('STORE_CORRUPT', `${pack} ends before the item at offset ${offset}`);
-      got += n;
-    }
-  }
-  close(): void {
-    for (const fd of this.fds.values()) fs.closeSync(fd);
-    this.fds.clear();
-  }
-}
-
 export async function exportBundle(ctx: Context, caseSlug: string, opts: ExportOptions): Promise<ExportResult> {
   const knex = ctx.db.knex;
   const scope = await resolveScope(knex, caseSlug, opts.asOfSeq);
@@ -176,7 +151,7 @@ export async function exportBundle(ctx: Context, caseSlug: string, opts: ExportO
   }
   const identifier = bundleIdentifier(scope);
   const root = `${identifier}/`;
-  const reader = new PackReader(packDir(storeDir(ctx, caseSlug)));
+  const reader = new PackReader(storeDir(ctx, caseSlug));
   const hasher = new ItemHasher();
   let fd: number | null = fs.openSync(partial, 'wx', 0o644);
   let started: ZipWriter | null = null;
@@ -354,7 +329,7 @@ export async function exportBundle(ctx: Context, caseSlug: string, opts: ExportO
         let off = 0;
         for (const r of rows) {
           const size = Number(r.size);
-          reader.readInto(r.pack, Number(r.pack_offset), buf.subarray(off, off + size));
+          reader.readInto({ pack: r.pack, offset: Number(r.pack_offset) }, buf.subarray(off, off + size));
           off += size;
         }
         inflight.push({

@@ -14,7 +14,12 @@ function sha256(text: string): string {
  */
 export function boundedKey(value: string, max: number): string {
   if (value.length <= max) return value;
-  return `${value.slice(0, max - 72)}…sha256:${sha256(value)}`;
+  // Never cut between the two halves of one character: a lone surrogate is stored as U+FFFD, and
+  // the key read back would no longer equal the key computed (a re-ingest would not recognize it).
+  let head = max - 72;
+  const last = value.charCodeAt(head - 1);
+  if (last >= 0xd800 && last <= 0xdbff) head -= 1;
+  return `${value.slice(0, head)}…sha256:${sha256(value)}`;
 }
 
 export const MAX_ADDRESS_LENGTH = 320; // RFC 5321: 64 local + @ + 255 domain

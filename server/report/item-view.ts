@@ -6,7 +6,7 @@
 import type { Knex } from 'knex';
 import { SpamcaseError } from '../errors.ts';
 import { storeDir, type Context } from '../context.ts';
-import { readBlob, sha256Hex } from '../store/pack-store.ts';
+import { readVerifiedBlob } from '../store/pack-store.ts';
 
 /** Deliveries listed on one item's page; the count is always exact, the list stops here. */
 export const MAX_LISTED_DELIVERIES = 200;
@@ -145,11 +145,10 @@ export function readItemBytes(
   caseSlug: string,
   item: Pick<ItemDetail, 'pack' | 'packOffset' | 'size' | 'sha256' | 'bates'>,
 ): Buffer {
-  const bytes = readBlob(storeDir(ctx, caseSlug), { pack: item.pack, offset: item.packOffset, size: item.size });
-  if (sha256Hex(bytes) !== item.sha256)
-    throw new SpamcaseError(
-      'STORE_CORRUPT',
-      `stored bytes of ${item.bates} do not match their SHA-256 (run spamcase fsck)`,
-    );
-  return bytes;
+  return readVerifiedBlob(
+    storeDir(ctx, caseSlug),
+    { pack: item.pack, offset: item.packOffset, size: item.size },
+    item.sha256,
+    item.bates,
+  );
 }

@@ -156,25 +156,94 @@ function fsyncDirectory(dir: string): void {
   }
 }
 
-/** Read one stored blob back, exactly; throws STORE_CORRUPT if the segment is short. */
-export function readBlob(storeDir: string, location: BlobLocation): Buffer {
-  const file = path.join(packDir(storeDir), location.pack);
-  const fd = fs.openSync(file, 'r');
-  try {
-    const buffer = Buffer.allocUnsafe(location.size);
-    let read = 0;
-    while (read < location.size) {
-      const n = fs.readSync(fd, buffer, read, location.size - read, location.offset + read);
+/**
+ * The one reader of pack segments (export, the item view, attribution, campaigns and DKIM all read
+ * through it). Keeps each segment it touched open until `close()`, so reading many items costs one
+ * open per segment, not one per item; a one-off read is `readBlob`.
+ */
+export class PackReader {
+  private readonly dir: string;
+  private readonly fds = new Map<string, number>();
+
+  constructor(storeDir: string) {
+    this.dir = packDir(storeDir);
+  }
+
+  /**
+   * Read the blob at `location` into `buf`, which is exactly its size (a slice of the caller's batch
+   * buffer, so export copies nothing). STORE_CORRUPT when the segment is missing, is not a segment
+   * name, or ends before the blob does.
+   */
+  readInto(location: Omit<BlobLocation, 'size'>, buf: Buffer): void {
+    const { pack, offset } = location;
+    const fd = this.segment(pack);
+    const size = buf.length;
+    let got = 0;
+    while (got < size) {
+      const n = fs.readSync(fd, buf, got, size - got, offset + got);
       if (n === 0)
-        throw new SpamcaseError(
-          'STORE_CORRUPT',
-          `${location.pack} ends before the blob at offset ${location.offset} (size ${location.size})`,
-        );
-      read += n;
+        throw new SpamcaseError('STORE_CORRUPT', `${pack} ends before the blob at offset ${offset} (size ${size})`);
+      got += n;
     }
-    return buffer;
+  }
+
+  /** The blob's bytes, exactly. */
+  read(location: BlobLocation): Buffer {
+    const buf = Buffer.allocUnsafe(location.size);
+    this.readInto(location, buf);
+    return buf;
+  }
+
+  /** The blob's bytes after checking them against the SHA-256 the index holds; `what` names it in the error. */
+  readVerified(location: BlobLocation, sha256: string, what: string): Buffer {
+    const bytes = this.read(location);
+    if (sha256Hex(bytes) !== sha256)
+      throw new SpamcaseError(
+        'STORE_CORRUPT',
+        `stored bytes of ${what} do not match their SHA-256 (run spamcase fsck)`,
+      );
+    return bytes;
+  }
+
+  close(): void {
+    for (const fd of this.fds.values()) fs.closeSync(fd);
+    this.fds.clear();
+  }
+
+  private segment(pack: string): number {
+    let fd = this.fds.get(pack);
+    if (fd !== undefined) return fd;
+    // The name comes from the index: never let it point outside the store's packs folder.
+    if (!SEGMENT_NAME.test(pack))
+      throw new SpamcaseError('STORE_CORRUPT', `${JSON.stringify(pack)} is not a pack segment name`);
+    try {
+      fd = fs.openSync(path.join(this.dir, pack), 'r');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      throw new SpamcaseError('STORE_CORRUPT', `pack segment ${pack} is missing from ${this.dir} (run spamcase fsck)`);
+    }
+    this.fds.set(pack, fd);
+    return fd;
+  }
+}
+
+/** Read one stored blob back, exactly (one open and close); STORE_CORRUPT if the segment is short. */
+export function readBlob(storeDir: string, location: BlobLocation): Buffer {
+  const reader = new PackReader(storeDir);
+  try {
+    return reader.read(location);
   } finally {
-    fs.closeSync(fd);
+    reader.close();
+  }
+}
+
+/** `readBlob`, then the SHA-256 check (`PackReader.readVerified`). */
+export function readVerifiedBlob(storeDir: string, location: BlobLocation, sha256: string, what: string): Buffer {
+  const reader = new PackReader(storeDir);
+  try {
+    return reader.readVerified(location, sha256, what);
+  } finally {
+    reader.close();
   }
 }
 

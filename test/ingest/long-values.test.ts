@@ -76,3 +76,24 @@ storageTest(
     assert.equal(report.deliveries, 4, 're-ingest of the same files adds no delivery');
   },
 );
+
+storageTest('a long ZIP member name of emoji is bounded whole characters, and re-ingest finds it', async ({ ctx }) => {
+  // Odd-aligned astral characters: cutting the name at a fixed length would split one in two, the
+  // database would store U+FFFD for the lone half, and the second ingest would record it again.
+  const dir = tempDir('spamcase-emoji-');
+  const name = `a${'😀'.repeat(400)}.eml`;
+  fs.writeFileSync(
+    path.join(dir, 'emoji.zip'),
+    buildZip([{ name, data: 'From: e@hotmail.com\nTo: d@laposte.net\nMessage-ID: <emoji@x>\n\nbody\n' }]),
+  );
+  await createCase(ctx, { slug: 'emoji', title: 'Emoji', parties: [{ name: 'Laposte.net', batesPrefix: 'LPN' }] });
+  const [first] = await ingest(ctx, { caseSlug: 'emoji', method: 'trap', paths: [dir] });
+  assert.equal(first!.samples, 1);
+  const { locator } = (await ctx.db.knex('samples').first('locator')) as { locator: string };
+  assert.ok(!locator.includes('\uFFFD'), 'no replacement character stored');
+  assert.ok(locator.length <= MAX_LOCATOR_LENGTH);
+  const [second] = await ingest(ctx, { caseSlug: 'emoji', method: 'trap', paths: [dir] });
+  assert.equal(second!.samples, 0);
+  assert.equal(second!.alreadyRecorded, 1);
+  assert.equal((await caseReport(ctx.db.knex, 'emoji')).samples, 1);
+});

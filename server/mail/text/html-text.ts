@@ -62,7 +62,14 @@ export function decodeEntities(text: string): string {
       const code = ref[1] === 'x' || ref[1] === 'X' ? parseInt(ref.slice(2), 16) : parseInt(ref.slice(1), 10);
       return code > 0 && code <= 0x10ffff && !(code >= 0xd800 && code <= 0xdfff) ? String.fromCodePoint(code) : ' ';
     }
-    return NAMED[ref.toLowerCase()] ?? whole;
+    const exact = NAMED[ref];
+    if (exact !== undefined) return exact;
+    // Names are case-sensitive: &Eacute; is the capital of &eacute;. Legacy all-capitals forms
+    // (&AMP;, &LT;, &QUOT;) mean the same as the lower-case ones.
+    const lower = ref.toLowerCase();
+    const value = NAMED[lower];
+    if (value === undefined) return whole;
+    return ref.length > 1 && ref.slice(1) === lower.slice(1) ? value.toUpperCase() : value;
   });
 }
 
