@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { exportBundle } from '../../server/export/bundle.ts';
 import { trialKeys, unzipTo } from '../export/helpers.ts';
+import { Client, makeUser, withServer } from '../web/client.ts';
 import { createCase } from '../../server/cases/cases.ts';
 import { ingest } from '../../server/usecases/ingest.ts';
 import { setPartyTrust } from '../../server/attribution/reattribute.ts';
@@ -142,6 +143,29 @@ storageTest(
     assert.match(help.stdout, /spamcase subpoena networks --case <name>/);
     const bad = await spamcase(env, 'subpoena', 'accounts');
     assert.equal(bad.code, 2);
+
+    // The web: the page (English and French), its CSV and JSON downloads are the same use case.
+    await makeUser(ctx, 'ada', 'admin');
+    await withServer(ctx, async (server) => {
+      const web = new Client(server.url);
+      await web.signIn('ada');
+      const page = await web.page('/cases/sub/subpoena');
+      assert.equal(page.status, 200);
+      assert.match(page.html, /IP-to-AS data @ip-location-db\/asn \S+ \(data of \d{4}-\d\d-\d\d\)/);
+      assert.match(page.html, /href="https:\/\/db-ip.com"/);
+      const table = /id="network-operators">([\s\S]*?)<\/table>/.exec(page.html)![1]!;
+      assert.deepEqual(
+        [...table.matchAll(/data-deliveries="(\d+)"/g)].map((m) => Number(m[1])),
+        nets.operators.map((o) => o.deliveries),
+      );
+      assert.match(page.html, /<td>AS2110<\/td><td>BT Communications Ireland Limited<\/td>/);
+      const webCsv = [...parseCsv(await (await web.get('/cases/sub/subpoena/networks.csv')).text())];
+      assert.deepEqual(webCsv, rows);
+      const webJson = (await (await web.get('/api/cases/sub/subpoena/accounts')).json()) as { accounts: unknown[] };
+      assert.deepEqual(webJson.accounts, JSON.parse(JSON.stringify(accts.accounts)));
+      const fr = await web.get('/cases/sub/subpoena', { 'accept-language': 'fr' });
+      assert.match(await fr.text(), /Listes de réquisition et de conservation/);
+    });
 
     // The bundle's tables hold the same lists, as of the export (EVIDENCE_CSV: exact values).
     const bundle = await exportBundle(ctx, 'sub', {
