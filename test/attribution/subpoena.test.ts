@@ -10,6 +10,10 @@ import path from 'node:path';
 import { exportBundle } from '../../server/export/bundle.ts';
 import { trialKeys, unzipTo } from '../export/helpers.ts';
 import { Client, makeUser, withServer } from '../web/client.ts';
+import { gatherSummaryData } from '../../server/pdf/gather.ts';
+import { renderSummaryPdf } from '../../server/pdf/render.ts';
+import { pdfText } from '../pdf/pdf-readers.ts';
+import { OWNER_DATA_LABEL } from '../../server/networks/owners.ts';
 import { createCase } from '../../server/cases/cases.ts';
 import { ingest } from '../../server/usecases/ingest.ts';
 import { setPartyTrust } from '../../server/attribution/reattribute.ts';
@@ -166,6 +170,24 @@ storageTest(
       const fr = await web.get('/cases/sub/subpoena', { 'accept-language': 'fr' });
       assert.match(await fr.text(), /Listes de réquisition et de conservation/);
     });
+
+    // The PDF summary: the operators and providers with the owner data set, in English and French.
+    const summary = await gatherSummaryData(ctx, (await ctx.db.knex('cases').where({ slug: 'sub' }).first('id')).id);
+    assert.equal(
+      summary.subpoena!.operatorsTotal,
+      new Set(nets.operators.map((o) => `${o.asn}\n${o.networkOperator}`)).size,
+    );
+    assert.equal(summary.subpoena!.providersTotal, accts.providers.length);
+    for (const [lang, title] of [
+      ['en', 'Subpoena and preservation lists'],
+      ['fr', 'Listes de réquisition et de conservation'],
+    ] as const) {
+      const text = pdfText(await renderSummaryPdf(summary, { lang })).replace(/\s+/g, ' ');
+      assert.ok(text.includes(title), lang);
+      assert.ok(text.replace(/\s/g, '').includes(OWNER_DATA_LABEL.replace(/\s/g, '')), lang);
+      assert.match(text, /AS2110 BT Communications Ireland/, lang);
+      assert.ok(text.includes('subpoena-networks.csv'), lang);
+    }
 
     // The bundle's tables hold the same lists, as of the export (EVIDENCE_CSV: exact values).
     const bundle = await exportBundle(ctx, 'sub', {
