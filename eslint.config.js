@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'cases/', 'coverage/', '.tmp/', 'test-artifacts/'] },
+  { ignores: ['node_modules/', 'dist/', 'cases/', 'coverage/', '.tmp/', 'test-artifacts/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

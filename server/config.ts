@@ -21,6 +21,8 @@
  *   SPAMCASE_SIGNING_P12_PASSWORD  its password (empty when unset).
  *                              Without any of these, <data root>/keys/signing-cert.pem and
  *                              signing-key.pem are used (what `spamcase keys init` writes).
+ *   SPAMCASE_TRUSTED_CERTS     PEM file of certificates (signers or their issuers) that `verify` trusts
+ *                              when no --cert or --fingerprint is given: the trust store.
  *   SPAMCASE_TSA_URL           http(s) URL of an RFC 3161 timestamp authority; when set, every
  *                              bundle signature gets a timestamp token.
  *   SPAMCASE_MESSAGE_TIME_BUDGET_MS   milliseconds one message may spend in analysis at ingest before
@@ -33,6 +35,7 @@
  *                              below), says so on stderr and waits to be killed.
  *                              Unset (always, outside tests), it does nothing.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SpamcaseError } from './errors.ts';
@@ -44,6 +47,8 @@ export interface Config {
   organization: string;
   signing: { cert: string; key: string } | { p12: string; password: string };
   tsaUrl: string | null;
+  /** SPAMCASE_TRUSTED_CERTS: a PEM file of certificates `verify` trusts as signers (or their issuers). */
+  trustedCerts: string | null;
   /** Per-message analysis budget at ingest (server/ingest/watchdog.ts). */
   ingestBudget: { timeMs: number; memoryMb: number };
   /** SPAMCASE_TEST_EXPORT_PAUSE: the export stage at which `spamcase export` waits to be killed (tests only). */
@@ -71,7 +76,18 @@ export const MIN_MEMORY_BUDGET_MB = 32;
 export const EXPORT_STAGES = ['items', 'tables', 'pdf', 'sign', 'finish', 'rename'] as const;
 export type ExportStage = (typeof EXPORT_STAGES)[number];
 
-export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+/**
+ * The project folder (templates/, rule sets, the default data root): the nearest folder above this
+ * module that holds package.json. The same whether this module runs as TypeScript (server/config.ts)
+ * or compiled (dist/server/config.js, see README "Install").
+ */
+export const PROJECT_ROOT = (() => {
+  const start = path.dirname(fileURLToPath(import.meta.url));
+  for (let dir = start; ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
+    if (path.dirname(dir) === dir) return path.resolve(start, '..');
+  }
+})();
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const problems: string[] = [];
@@ -183,6 +199,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     organization,
     signing,
     tsaUrl,
+    trustedCerts: env.SPAMCASE_TRUSTED_CERTS?.trim() ? path.resolve(env.SPAMCASE_TRUSTED_CERTS.trim()) : null,
     ingestBudget,
     testExportPause,
   };

@@ -9,8 +9,9 @@
  * - Per account provider (the sender domain's provider, or the domain), each account with first and
  *   last seen (Date header, UTC) and its deliveries, items and messages.
  *
- * The believed Received time is read from the stored bytes of each delivery's item, with the
- * party's trust (the same walk that chose the originating IP). Every row names the network owner
+ * The believed Received time is the chain walk's `origin_at` (the time of the believed line that
+ * recorded the origin); for items attributed before the walk stored it, it is read from the stored
+ * bytes with the party's trust (the same walk). Every row names the network owner
  * data set (OWNER_DATA_LABEL): owners are today's, not those of the mail's date.
  */
 import type { Knex } from 'knex';
@@ -138,6 +139,7 @@ export async function networkDeliveries(
         'i.date',
         'ia.originating_ip',
         'ia.account',
+        'ia.origin_at',
       );
     const items = (await (scope ? scope(q) : q)) as Array<{
       id: number | string;
@@ -149,6 +151,7 @@ export async function networkDeliveries(
       date: string | null;
       originating_ip: string;
       account: string | null;
+      origin_at: string | null;
     }>;
     if (items.length === 0) break;
     lastId = Number(items.at(-1)!.id);
@@ -160,7 +163,9 @@ export async function networkDeliveries(
     for (const d of deliveries) {
       const it = byItem.get(Number(d.first_item_id))!;
       const id = Number(it.id);
+      if (!received.has(id) && it.origin_at) received.set(id, it.origin_at);
       if (!received.has(id)) {
+        // Attributed before the chain walk stored its times: read the believed line from the bytes.
         let at: string | null = null;
         try {
           const raw = readBlob(storeDir, { pack: it.pack, offset: Number(it.pack_offset), size: Number(it.size) });

@@ -36,4 +36,8 @@ export function json(value: unknown): void {
   out(JSON.stringify(value, null, 2));
 }
 
-export const fmtInt = new Intl.NumberFormat('en-US');
+let numberFormat: Intl.NumberFormat | null = null;
+/** Whole numbers with thousands separators (12,345). The formatter is made on first use: it costs tens of ms. */
+export const fmtInt = {
+  format: (n: number | bigint): string => (numberFormat ??= new Intl.NumberFormat('en-US')).format(n),
+};

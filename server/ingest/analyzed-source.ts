@@ -43,6 +43,14 @@ export const CHUNK_EVENTS = 256;
 export const CHUNK_BYTES = 4 * 1024 * 1024;
 /** Chunks sent but not yet consumed before the worker waits. */
 export const MAX_CHUNKS_IN_FLIGHT = 12;
+/**
+ * The reader thread's entry: compiled (dist/, what `npx spamcase` runs) it is the worker module
+ * itself; as TypeScript (tests, `node --import tsx`) a small .mjs that registers tsx in the thread
+ * first, since a worker does not inherit its parent's loader.
+ */
+const WORKER_ENTRY = import.meta.url.endsWith('.js')
+  ? './analyzed-source-worker.js'
+  : './analyzed-source-worker-boot.mjs';
 
 /** `watch`: in a reader thread, the watchdog's shared progress and resume plan (watchdog.ts). */
 export function analyzeInline(
@@ -97,7 +105,7 @@ async function* readThreaded(
   rest: Omit<AnalyzedSourceOptions, 'threaded' | 'budget'>,
   dog: Watchdog,
 ): AsyncGenerator<AnalyzedEvent> {
-  const worker = new Worker(new URL('./analyzed-source-worker-boot.mjs', import.meta.url), {
+  const worker = new Worker(new URL(WORKER_ENTRY, import.meta.url), {
     workerData: { path, options: rest, watch: dog.workerData() },
     resourceLimits: dog.resourceLimits(),
   });

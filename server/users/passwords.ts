@@ -9,8 +9,8 @@
  * @zxcvbn-ts/language-common, built from leaked-password frequency lists).
  */
 import crypto from 'node:crypto';
+import { createRequire } from 'node:module';
 import { promisify } from 'node:util';
-import { dictionary } from '@zxcvbn-ts/language-common';
 import { SpamcaseError } from '../errors.ts';
 
 /** Shorter passwords are refused: 12 characters resist offline guessing of a stolen hash far better than 8. */
@@ -34,7 +34,19 @@ const scrypt = promisify(crypto.scrypt) as (
   options: crypto.ScryptOptions,
 ) => Promise<Buffer>;
 
-const COMMON = new Set((dictionary['passwords-common'] as string[]).map((p) => p.toLowerCase()));
+/**
+ * The common-password list, read on the first password checked: loading the dictionaries takes
+ * tens of milliseconds, which every CLI command paid at start-up while only user commands need it.
+ */
+let common: Set<string> | null = null;
+function commonPasswords(): Set<string> {
+  if (common) return common;
+  const { dictionary } = createRequire(import.meta.url)('@zxcvbn-ts/language-common') as {
+    dictionary: Record<string, unknown>;
+  };
+  common = new Set((dictionary['passwords-common'] as string[]).map((p) => p.toLowerCase()));
+  return common;
+}
 
 /** Every reason a password is refused (empty when it is acceptable). */
 export function passwordProblems(password: string, username?: string): string[] {
@@ -43,7 +55,7 @@ export function passwordProblems(password: string, username?: string): string[] 
   if (length < MIN_PASSWORD_LENGTH) problems.push(`a password needs at least ${MIN_PASSWORD_LENGTH} characters`);
   if (length > MAX_PASSWORD_LENGTH) problems.push(`a password has at most ${MAX_PASSWORD_LENGTH} characters`);
   const lower = password.toLowerCase();
-  if (COMMON.has(lower)) problems.push('this password is in a list of commonly used passwords');
+  if (commonPasswords().has(lower)) problems.push('this password is in a list of commonly used passwords');
   if (username && lower.includes(username.toLowerCase())) problems.push('a password must not contain the user name');
   return problems;
 }

@@ -21,6 +21,7 @@ import { campaignRoutes } from './routes/campaigns.ts';
 import { damagesRoutes } from './routes/damages.ts';
 import { exportRoutes } from './routes/exports.ts';
 import { subpoenaRoutes } from './routes/subpoena.ts';
+import { labelRoutes } from './routes/labels.ts';
 
 export interface WebDeps {
   templates: nunjucks.Environment;
@@ -47,5 +48,6 @@ export function buildRoutes(d: WebDeps): RouteDef[] {
     ...damagesRoutes(deps),
     ...exportRoutes(deps),
     ...subpoenaRoutes(deps),
+    ...labelRoutes(deps),
   ];
 }

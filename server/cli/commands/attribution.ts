@@ -1,9 +1,10 @@
 /**
- * `spamcase attribute|accounts|ips|message|dkim`: re-attribution, the sender accounts and originating
- * IPs with their volumes, one item's evidence, DKIM verified offline (the web's routes/attribution.ts).
+ * `spamcase attribute|accounts|ips|message|dkim|case party`: re-attribution, the sender accounts and
+ * originating IPs with their volumes, one item's evidence, DKIM verified offline, a party's trust (the web's
+ * routes/attribution.ts).
  */
 import { caseInput } from '../../usecases/input.ts';
-import { attribute, dkimInput, verifyDkim } from '../../usecases/attribute.ts';
+import { attribute, dkimInput, partyTrust, partyTrustInput, verifyDkim } from '../../usecases/attribute.ts';
 import { ACCOUNTS_CSV, IPS_CSV, messageInput, volumeListInput } from '../../usecases/lists.ts';
 import { csvText, STAFF_CSV } from '../../csv/write.ts';
 import { getCase } from '../../cases/cases.ts';
@@ -26,6 +27,28 @@ function listQuery(values: Values) {
 }
 
 export const commands: CommandModule['commands'] = {
+  async 'case party'(ctx, { values }) {
+    const input = cliInput(partyTrustInput, {
+      case: values.case,
+      party: values.party,
+      relays: values['trusted-relay'],
+      authservIds: values['trusted-authserv-id'],
+      noRelays: values['no-trusted-relays'],
+    });
+    const { party, trust, changed } = await partyTrust(ctx, input.case, input.party, {
+      relays: input.noRelays ? [] : input.relays,
+      authservIds: input.authservIds,
+    });
+    if (values.json) json({ party, trustedRelays: trust.relays, trustedAuthservIds: trust.authservIds });
+    else {
+      out(
+        `${party}: trusted relays ${trust.relays.join(', ') || '(none)'}; trusted authserv-ids ${trust.authservIds.join(', ') || '(none)'}`,
+      );
+      if (changed) out(`run "spamcase attribute --case ${input.case}" to recompute the attribution with this trust`);
+    }
+    return 0;
+  },
+
   async attribute(ctx, { values }) {
     const input = cliInput(caseInput, { case: values.case });
     const s = await attribute(ctx, input.case);

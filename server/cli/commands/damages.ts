@@ -1,5 +1,6 @@
-/** `spamcase damages rules` and `spamcase damages`: the rule sets, and a case's damages under one. */
-import { damagesInput, damagesOf, ruleSetOptions } from '../../usecases/damages.ts';
+/** `spamcase damages rules`, `spamcase damages`, `case set`: the rule sets, a case's damages, its rule set. */
+import { damagesInput, damagesOf, ruleChoiceInput, ruleSetOptions } from '../../usecases/damages.ts';
+import { chooseRuleSet } from '../../damages/case-damages.ts';
 import { damagesCsv, damagesJson, formatDamagesTable } from '../../damages/exhibit.ts';
 import { csvText, STAFF_CSV } from '../../csv/write.ts';
 import { SpamcaseError } from '../../errors.ts';
@@ -8,6 +9,13 @@ import { cliInput } from '../input.ts';
 import { json, out, write } from '../output.ts';
 
 export const commands: CommandModule['commands'] = {
+  async 'case set'(ctx, { values }) {
+    const input = cliInput(ruleChoiceInput, { case: values.case, rules: values.rules });
+    const ruleSet = await chooseRuleSet(ctx, input.case, input.rules);
+    out(`case ${input.case}: damages rule set ${ruleSet.name} (${ruleSet.title}), sha256 ${ruleSet.sha256}`);
+    return 0;
+  },
+
   async 'damages rules'(_ctx, { values }) {
     const rows = ruleSetOptions();
     if (values.json) json(rows);
