@@ -14,7 +14,7 @@ const SERVER = path.resolve(import.meta.dirname, '..', 'server');
 /** Lowest first. A folder (or top-level file) not named here fails the test until it is placed. */
 const FLOORS: ReadonlyArray<readonly string[]> = [
   ['errors', 'csv', 'hidden-text'],
-  ['mail'],
+  ['mail', 'networks'],
   ['config', 'store'],
   ['db', 'context', 'custody', 'signing', 'users'],
   ['cases'],

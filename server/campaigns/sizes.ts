@@ -52,6 +52,7 @@ export const SIZE_NEUTRAL_ACTIONS = [
   'member-removed',
   'defendant-created',
   'defendant-changed',
+  'defendant-removed',
   'damages-rules-chosen',
   // Trust alone changes nothing stored: `spamcase attribute` applies it, recorded as 'attributed'.
   'trust-changed',

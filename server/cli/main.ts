@@ -154,9 +154,10 @@ export const COMMANDS: readonly CommandSpec[] = [
   },
   {
     name: 'defendants suggest',
-    usage: 'spamcase defendants suggest --case <name> [--json]',
-    summary: 'propose groups of accounts (shared originating IPs or /24s, naming patterns) with the reasons',
-    options: { case: { type: 'string' }, json: { type: 'boolean' } },
+    usage: 'spamcase defendants suggest --case <name> [--shared-ip-accounts N] [--json]',
+    summary:
+      "propose groups of accounts joined by shared originating IPs, never through shared infrastructure (provider servers, the party's relays, IPs of more than N accounts, default 25), each reason with its strength",
+    options: { case: { type: 'string' }, 'shared-ip-accounts': { type: 'string' }, json: { type: 'boolean' } },
     load: () => import('./commands/defendants.ts'),
   },
   {
@@ -175,8 +176,8 @@ export const COMMANDS: readonly CommandSpec[] = [
   },
   {
     name: 'defendants remove',
-    usage: 'spamcase defendants remove --case <name> --name <defendant> <account-or-ip>...',
-    summary: 'remove accounts or IPs from a defendant',
+    usage: 'spamcase defendants remove --case <name> --name <defendant> [<account-or-ip>...]',
+    summary: 'remove accounts or IPs from a defendant; with none, remove the defendant (undo a confirmed group)',
     options: { case: { type: 'string' }, name: { type: 'string' } },
     load: () => import('./commands/defendants.ts'),
   },
@@ -186,6 +187,21 @@ export const COMMANDS: readonly CommandSpec[] = [
     summary: 'the defendants with their accounts, IPs and deliveries',
     options: { case: { type: 'string' }, json: { type: 'boolean' } },
     load: () => import('./commands/defendants.ts'),
+  },
+  {
+    name: 'subpoena networks',
+    usage: 'spamcase subpoena networks --case <name> [--json | --csv]',
+    summary:
+      'per network operator (AS), every delivery from its originating IPs with both UTC times (Date header, believed Received), for subpoenas and preservation letters',
+    options: { case: { type: 'string' }, json: { type: 'boolean' }, csv: { type: 'boolean' } },
+    load: () => import('./commands/subpoena.ts'),
+  },
+  {
+    name: 'subpoena accounts',
+    usage: 'spamcase subpoena accounts --case <name> [--json | --csv]',
+    summary: 'per account provider (sender domain), the accounts with first and last seen (UTC) and their counts',
+    options: { case: { type: 'string' }, json: { type: 'boolean' }, csv: { type: 'boolean' } },
+    load: () => import('./commands/subpoena.ts'),
   },
   {
     name: 'fsck',

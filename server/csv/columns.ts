@@ -209,6 +209,68 @@ export const REJECTIONS = table({
   list: ['acquisition', 'locator', 'reason', 'size', 'sha256'],
 });
 
+/** Subpoena list per network operator: a row per delivery from each originating IP (docs/ATTRIBUTION.md, 7). */
+export const SUBPOENA_NETWORKS = table({
+  columns: [
+    'asn',
+    'network_operator',
+    'originating_ip',
+    'received_utc',
+    'date_header_utc',
+    'bates',
+    'account',
+    'recipient',
+    'owner_data',
+  ],
+  bundle: [
+    'asn',
+    'network_operator',
+    'originating_ip',
+    'received_utc',
+    'date_header_utc',
+    'bates',
+    'account',
+    'recipient',
+    'owner_data',
+  ],
+  list: [
+    'asn',
+    'network_operator',
+    'originating_ip',
+    'received_utc',
+    'date_header_utc',
+    'bates',
+    'account',
+    'recipient',
+    'owner_data',
+  ],
+});
+
+/** Subpoena list per account provider: one row per account. */
+export const SUBPOENA_ACCOUNTS = table({
+  columns: [
+    'account_provider',
+    'account',
+    'domain',
+    'first_seen_utc',
+    'last_seen_utc',
+    'deliveries',
+    'items',
+    'messages',
+  ],
+  bundle: [
+    'account_provider',
+    'account',
+    'domain',
+    'first_seen_utc',
+    'last_seen_utc',
+    'deliveries',
+    'items',
+    'messages',
+  ],
+  list: ['account_provider', 'account', 'domain', 'first_seen_utc', 'last_seen_utc', 'deliveries', 'items', 'messages'],
+});
+
 /** The cells of `row` (a value for every column named) in the order of `columns`. */
 export function cellsOf<C extends string, V>(columns: readonly C[], row: Readonly<Record<C, V>>): V[] {
   return columns.map((c) => row[c]);

@@ -22,6 +22,7 @@ export type CustodyAction =
   | 'attributed'
   | 'defendant-created'
   | 'defendant-changed'
+  | 'defendant-removed'
   | 'campaigns-clustered'
   | 'campaigns-merged'
   | 'exported'

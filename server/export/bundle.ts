@@ -34,7 +34,7 @@ import { BATCH_BYTES, ItemHasher, type HashedBatch } from './item-hasher.ts';
 import { bundleReadme } from './readme-text.ts';
 import { inScope, resolveScope, type ExportScope } from './scope.ts';
 import { Spool } from './spool.ts';
-import { BUNDLE_TABLES, damagesTables, labelsTables, type BundleTable } from './tables.ts';
+import { BUNDLE_TABLES, damagesTables, labelsTables, subpoenaTables, type BundleTable } from './tables.ts';
 import { ZipWriter } from './zip-writer.ts';
 import { centralEntries, locateCentralDirectory } from './zip-reader.ts';
 import type { ExportStage } from '../config.ts';
@@ -361,6 +361,7 @@ export async function exportBundle(ctx: Context, caseSlug: string, opts: ExportO
     addSpool('loadfile.dat', dat);
     for (const table of [
       ...BUNDLE_TABLES,
+      ...subpoenaTables(storeDir(ctx, caseSlug)),
       ...(await damagesTables(knex, scope)),
       ...(await labelsTables(knex, scope)),
       ...(opts.extraTables ?? []),

@@ -6,8 +6,9 @@
  */
 import type { Knex } from 'knex';
 import type { Cell } from './csv.ts';
-import { ACCOUNTS, CAMPAIGNS, DELIVERIES, IPS, OVERLAP } from '../csv/columns.ts';
+import { ACCOUNTS, CAMPAIGNS, DELIVERIES, IPS, OVERLAP, SUBPOENA_ACCOUNTS, SUBPOENA_NETWORKS } from '../csv/columns.ts';
 import { partyOverlap } from '../report/overlap.ts';
+import { networkDeliveries, providerAccounts } from '../attribution/subpoena.ts';
 import { inScope, type ExportScope } from './scope.ts';
 import { caseDamages, getRuleSetChoice } from '../damages/case-damages.ts';
 import { damagesCsv } from '../damages/exhibit.ts';
@@ -257,6 +258,55 @@ export const BUNDLE_TABLES: readonly BundleTable[] = [
   deliveriesTable,
   overlapTable,
 ];
+
+/**
+ * The subpoena lists (server/attribution/subpoena.ts) as of the export: subpoena-networks.csv (every
+ * delivery per network operator, with both UTC times and the owner data set) and subpoena-accounts.csv
+ * (every account per provider). The network list reads the items' bytes, hence the store.
+ */
+export function subpoenaTables(storeDir: string): BundleTable[] {
+  return [
+    {
+      name: 'subpoena-networks.csv',
+      header: SUBPOENA_NETWORKS.bundle!,
+      async rows(db, scope, emit) {
+        const rows = await networkDeliveries(db, scope.caseId, storeDir, (q) =>
+          inScope(q, 'i.first_acquisition_id', scope),
+        );
+        for (const r of rows)
+          emit([
+            r.asn,
+            r.networkOperator,
+            r.ip,
+            r.receivedUtc,
+            r.dateHeaderUtc,
+            r.bates,
+            r.account,
+            r.recipient,
+            r.ownerData,
+          ]);
+      },
+    },
+    {
+      name: 'subpoena-accounts.csv',
+      header: SUBPOENA_ACCOUNTS.bundle!,
+      async rows(db, scope, emit) {
+        const rows = await providerAccounts(db, scope.caseId, (q) => inScope(q, 'i.first_acquisition_id', scope));
+        for (const r of rows)
+          emit([
+            r.accountProvider,
+            r.account,
+            r.domain,
+            r.firstSeenUtc,
+            r.lastSeenUtc,
+            r.deliveries,
+            r.items,
+            r.messages,
+          ]);
+      },
+    },
+  ];
+}
 
 /**
  * damages.csv, when a rule set is chosen for the case (server/damages/): the exhibit under that

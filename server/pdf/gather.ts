@@ -20,9 +20,12 @@ import type {
   SummaryBundle,
   SummaryDamages,
   SummaryData,
+  SummarySubpoena,
 } from './types.ts';
 import { itemAttributions, listAccounts, listOriginatingIps, type VolumeRow } from '../attribution/queries.ts';
 import { listDefendants } from '../attribution/defendants.ts';
+import { providerAccounts, summarizeProviders } from '../attribution/subpoena.ts';
+import { ownerOf, OWNER_DATA_LABEL } from '../networks/owners.ts';
 import { listCampaigns } from '../campaigns/queries.ts';
 import { extractBodyText } from '../mail/text/body-text.ts';
 import { htmlToText } from '../mail/text/html-text.ts';
@@ -167,6 +170,58 @@ async function attributionSections(
   };
 }
 
+/** Network operators and account providers shown in the PDF. */
+export const TOP_SUBPOENA = 15;
+
+/**
+ * The subpoena lists' heads: network operators from the originating IPs' volumes (deliveries, first and last
+ * seen by Date header: cheap at any size; the bundle's subpoena-networks.csv has every delivery with both
+ * times), and account providers with their accounts.
+ */
+async function subpoenaSection(knex: Knex, caseId: number): Promise<Pick<SummaryData, 'subpoena'>> {
+  const ips = (await knex('originating_ips')
+    .where({ case_id: caseId })
+    .select('ip', 'deliveries', 'first_seen', 'last_seen')) as Array<{
+    ip: string;
+    deliveries: number | string;
+    first_seen: string | null;
+    last_seen: string | null;
+  }>;
+  const providers = summarizeProviders(await providerAccounts(knex, caseId));
+  if (ips.length === 0 && providers.length === 0) return {};
+  const by = new Map<string, SummarySubpoena['operators'][number]>();
+  for (const r of ips) {
+    const o = ownerOf(r.ip);
+    const asn = o?.kind === 'network' ? `AS${o.asn}` : '';
+    const name = o?.name ?? 'not an address';
+    const key = `${asn}\n${name}`;
+    const g = by.get(key) ?? { asn, name, ips: 0, deliveries: 0, firstSeen: null, lastSeen: null };
+    g.ips++;
+    g.deliveries += num(r.deliveries);
+    if (r.first_seen !== null && (g.firstSeen === null || r.first_seen < g.firstSeen)) g.firstSeen = r.first_seen;
+    if (r.last_seen !== null && (g.lastSeen === null || r.last_seen > g.lastSeen)) g.lastSeen = r.last_seen;
+    by.set(key, g);
+  }
+  const operators = [...by.values()].sort(
+    (x, y) => y.deliveries - x.deliveries || (x.asn + x.name < y.asn + y.name ? -1 : 1),
+  );
+  return {
+    subpoena: {
+      ownerData: OWNER_DATA_LABEL,
+      operators: operators.slice(0, TOP_SUBPOENA),
+      operatorsTotal: operators.length,
+      providers: providers.slice(0, TOP_SUBPOENA).map((p) => ({
+        provider: p.accountProvider,
+        accounts: p.accounts,
+        deliveries: p.deliveries,
+        firstSeen: p.firstSeenUtc,
+        lastSeen: p.lastSeenUtc,
+      })),
+      providersTotal: providers.length,
+    },
+  };
+}
+
 /** Campaigns shown in the PDF, largest first, each with its exemplar. */
 export const TOP_CAMPAIGNS = 10;
 /** Characters of exemplar text quoted (the renderer bounds and sanitizes it again). */
@@ -254,6 +309,7 @@ export async function gatherSummaryData(ctx: Context, caseId: number, opts: Gath
     acquisitions: acq.rows,
     acquisitionsTotal: acq.total,
     ...(await attributionSections(knex, caseId, opts.topAccounts ?? TOP_ACCOUNTS)),
+    ...(await subpoenaSection(knex, caseId)),
     ...(await campaignSection(ctx, c.slug, caseId)),
     ...(opts.rules === undefined ? {} : { damages: await damagesSection(knex, c.slug, opts.rules) }),
     timeline: await deliveriesPerDay(

@@ -309,7 +309,7 @@ function topList(r: R, list: SummaryTopList, kind: 'accounts' | 'ips'): void {
 
 function accountsSection(r: R): void {
   const { w, data } = r;
-  if (!data.accounts && !data.originatingIps && !data.defendants) return;
+  if (!data.accounts && !data.originatingIps && !data.defendants && !data.subpoena) return;
   heading(r, w.s('sectionAccounts'));
   if (data.accounts) topList(r, data.accounts, 'accounts');
   if (data.originatingIps) topList(r, data.originatingIps, 'ips');
@@ -324,6 +324,74 @@ function accountsSection(r: R): void {
         { header: w.s('colDeliveries'), share: 0.18, align: 'right' },
       ],
       data.defendants.map((d) => [safeLine(d.name, 120), w.int(d.accounts), w.int(d.ips), w.int(d.deliveries)]),
+    );
+  }
+  subpoenaLists(r);
+}
+
+/** Inside section 3: whom to subpoena, with the owner data set named (subpoena lists in full in the bundle). */
+function subpoenaLists(r: R): void {
+  const { w, l, data, doc } = r;
+  const s = data.subpoena;
+  if (!s) return;
+  subheading(r, w.s('subpoenaTitle'));
+  paragraph(
+    doc,
+    w.s('subpoenaNote', {
+      ownerData: s.ownerData,
+      networksCsv: 'subpoena-networks.csv',
+      accountsCsv: 'subpoena-accounts.csv',
+    }),
+    { size: l.bodySize, gap: l.bodySize * 0.5 },
+  );
+  if (s.operators.length > 0) {
+    paragraph(doc, w.s('subpoenaOperators', { shown: w.int(s.operators.length), total: w.int(s.operatorsTotal) }), {
+      size: l.bodySize,
+      weight: 'bold',
+      gap: 2,
+    });
+    grid(
+      r,
+      [
+        { header: w.s('colAs'), share: 0.1 },
+        { header: w.s('colNetworkOperator'), share: 0.38 },
+        { header: w.s('colIps'), share: 0.08, align: 'right' },
+        { header: w.s('colDeliveries'), share: 0.12, align: 'right' },
+        { header: w.s('colFirstSeen'), share: 0.16 },
+        { header: w.s('colLastSeen'), share: 0.16 },
+      ],
+      s.operators.map((o) => [
+        o.asn || '-',
+        safeLine(o.name, 80),
+        w.int(o.ips),
+        w.int(o.deliveries),
+        (o.firstSeen ?? '').slice(0, 10),
+        (o.lastSeen ?? '').slice(0, 10),
+      ]),
+    );
+  }
+  if (s.providers.length > 0) {
+    paragraph(doc, w.s('subpoenaProviders', { shown: w.int(s.providers.length), total: w.int(s.providersTotal) }), {
+      size: l.bodySize,
+      weight: 'bold',
+      gap: 2,
+    });
+    grid(
+      r,
+      [
+        { header: w.s('colProvider'), share: 0.4 },
+        { header: w.s('colAccounts'), share: 0.14, align: 'right' },
+        { header: w.s('colDeliveries'), share: 0.14, align: 'right' },
+        { header: w.s('colFirstSeen'), share: 0.16 },
+        { header: w.s('colLastSeen'), share: 0.16 },
+      ],
+      s.providers.map((p) => [
+        safeLine(p.provider, 80),
+        w.int(p.accounts),
+        w.int(p.deliveries),
+        (p.firstSeen ?? '').slice(0, 10),
+        (p.lastSeen ?? '').slice(0, 10),
+      ]),
     );
   }
 }

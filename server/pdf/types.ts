@@ -112,6 +112,29 @@ export interface SummaryCustodyEvent {
   hash: string;
 }
 
+/** The subpoena lists' heads (server/attribution/subpoena.ts); the full lists are in the bundle. */
+export interface SummarySubpoena {
+  /** The network owner data set, as printed beside every owner. */
+  ownerData: string;
+  operators: Array<{
+    asn: string;
+    name: string;
+    ips: number;
+    deliveries: number;
+    firstSeen: string | null;
+    lastSeen: string | null;
+  }>;
+  operatorsTotal: number;
+  providers: Array<{
+    provider: string;
+    accounts: number;
+    deliveries: number;
+    firstSeen: string | null;
+    lastSeen: string | null;
+  }>;
+  providersTotal: number;
+}
+
 export interface SummaryData {
   case: { id: number; slug: string; title: string; createdAt: string };
   /** The custody event the summary is "as of": its time is the document's date and PDF creation date. */
@@ -126,6 +149,8 @@ export interface SummaryData {
   accounts?: SummaryTopList;
   originatingIps?: SummaryTopList;
   defendants?: SummaryDefendant[];
+  /** Whom to subpoena: network operators and account providers, when the case has originating IPs or accounts. */
+  subpoena?: SummarySubpoena;
   campaigns?: SummaryCampaigns;
   damages?: SummaryDamages;
   bundle?: SummaryBundle;

@@ -15,7 +15,8 @@ import type { Knex } from 'knex';
 import { caseReport, type CaseReport } from '../report/counts.ts';
 import { deliveriesPerDay, rejectionReasons } from '../report/lists.ts';
 import { listAccounts, type AccountRow } from '../attribution/queries.ts';
-import { suggestDefendants, type SuggestedDefendant } from '../attribution/defendants.ts';
+import { suggestDefendants, type DefendantSuggestions } from '../attribution/defendants.ts';
+import { SHARED_IP_MAX_ACCOUNTS } from '../attribution/shared-infrastructure.ts';
 import { listCampaigns, type CampaignRow } from '../campaigns/queries.ts';
 import { caseDamages } from '../damages/case-damages.ts';
 import type { DamagesResult } from '../damages/compute.ts';
@@ -106,9 +107,14 @@ export class CaseFigures {
     return this.atHead(caseId, 'damages', sha, async () => (await caseDamages(this.knex, slug)).result);
   }
 
-  /** Defendant suggestions (groups of accounts with their reasons), kept per custody head. */
-  async suggestions(caseId: number): Promise<SuggestedDefendant[]> {
-    return this.atHead(caseId, 'suggestions', '', () => suggestDefendants(this.knex, caseId));
+  /**
+   * Defendant suggestions (groups of accounts with their reasons, the shared infrastructure left out), kept per
+   * custody head and threshold.
+   */
+  async suggestions(caseId: number, maxAccountsPerIp = SHARED_IP_MAX_ACCOUNTS): Promise<DefendantSuggestions> {
+    return this.atHead(caseId, 'suggestions', String(maxAccountsPerIp), () =>
+      suggestDefendants(this.knex, caseId, { maxAccountsPerIp }),
+    );
   }
 
   /** The value for (case, name, extra) at the case's current custody head, computed when missing. */

@@ -20,6 +20,7 @@ import { attributionRoutes } from './routes/attribution.ts';
 import { campaignRoutes } from './routes/campaigns.ts';
 import { damagesRoutes } from './routes/damages.ts';
 import { exportRoutes } from './routes/exports.ts';
+import { subpoenaRoutes } from './routes/subpoena.ts';
 import { labelRoutes } from './routes/labels.ts';
 
 export interface WebDeps {
@@ -46,6 +47,7 @@ export function buildRoutes(d: WebDeps): RouteDef[] {
     ...campaignRoutes(deps),
     ...damagesRoutes(deps),
     ...exportRoutes(deps),
+    ...subpoenaRoutes(deps),
     ...labelRoutes(deps),
   ];
 }

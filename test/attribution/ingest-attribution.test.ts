@@ -197,10 +197,10 @@ storageTest(
   'defendants: suggested from shared IPs, created, changed, each a custody event; violation counts follow',
   async ({ ctx }) => {
     const { caseId, truth } = await setUp(ctx);
-    const suggestions = await suggestDefendants(ctx.db.knex, caseId);
+    const suggestions = (await suggestDefendants(ctx.db.knex, caseId)).groups;
     assert.ok(suggestions.length > 0);
     const g = suggestions[0]!;
-    assert.ok(g.accounts.length >= 2 && g.reasons.some((r) => r.startsWith('shared originating IP ')));
+    assert.ok(g.accounts.length >= 2 && g.reasons.some((r) => r.kind === 'shared-ip' && r.joins));
     const d = await createDefendant(ctx, 'lpn', null, [g.accounts[0]!, g.accounts[1]!, g.ips[0]!]);
     assert.equal(d.name, 'Doe 1');
     assert.deepEqual(d.accounts, [g.accounts[0], g.accounts[1]].sort());

@@ -1214,6 +1214,182 @@ export async function generateCampaignCorpus(options: CampaignCorpusOptions): Pr
 }
 
 // ---------------------------------------------------------------------------------------------
+// Operator corpus: bot operators with known accounts, and the shared infrastructure between them
+//
+// Story: K bot operators each run a handful of sender accounts and a pool of bot machines on
+// residential networks (several operators rent addresses in the same /24s). An operator sends
+// either through Hotmail webmail (X-Originating-IP: the bot), through Yahoo webmail (Yahoo's
+// outbound MTA hands it over; the bot is only in Yahoo's own "via HTTP" line), or straight from its
+// bots to the party's MX. Shared by all operators: Yahoo's MTAs, two open proxies that many bots
+// relay through, and the harvester's own mailbox server, whose fetchmail line tops part of the
+// deliveries. Some operators name accounts stem<digits>, with stems that other operators also use.
+// The truth says which accounts each operator ran; nothing in the mail says it.
+
+export interface OperatorCorpusOptions {
+  out: string;
+  seed?: number;
+  /** Number of bot operators (default 16). */
+  operators?: number;
+}
+
+export interface OperatorTruth {
+  name: string;
+  via: 'hotmail' | 'yahoo' | 'direct';
+  accounts: string[];
+  /** The operator's bot machines. */
+  ips: string[];
+}
+
+export interface OperatorCorpusTruth {
+  seed: number;
+  messages: number;
+  operators: OperatorTruth[];
+  /** Machines every operator's mail passes through, by what they are. */
+  sharedInfrastructure: { yahooRelays: string[]; openProxies: string[]; harvesterMailbox: string };
+  /** The party's relays, to configure as its trust. */
+  partyTrust: string[];
+  /**
+   * Per Message-ID: the originating IP the chain walk believes (the bot behind Hotmail's X-Originating-IP or in
+   * Yahoo's "via HTTP" line; the proxy or the bot that reached the MX), the UTC time of the line that recorded it
+   * (the provider's own submission line, or the MX's) and the Date header's, in UTC.
+   */
+  deliveries: Record<string, { originatingIp: string; receivedUtc: string; dateUtc: string }>;
+}
+
+const STEMS = ['ember', 'lattice', 'meadow', 'cobalt', 'falcon', 'harbor'];
+const BOT_NETS = ['82.120.7', '82.120.9', '86.201.33', '201.19.140', '61.144.12', '218.25.90'];
+const YAHOO_RELAYS = ['66.163.169.178', '66.163.169.181', '217.146.188.36', '217.146.188.41'];
+const OPEN_PROXIES = ['200.88.14.3', '195.175.37.9'];
+const HARVESTER_MAILBOX = '193.120.211.219';
+
+export async function generateOperatorCorpus(options: OperatorCorpusOptions): Promise<OperatorCorpusTruth> {
+  const seed = options.seed ?? 1;
+  const K = options.operators ?? 16;
+  const out = resolve(options.out);
+  if (existsSync(out) && readdirSync(out).length > 0) throw new Error(`output directory ${out} is not empty`);
+  mkdirSync(join(out, 'trap'), { recursive: true });
+  const rng = new Rng(seed ^ 0x0be7a7);
+  const usedIps = new Set<string>([...YAHOO_RELAYS, ...OPEN_PROXIES, HARVESTER_MAILBOX]);
+  const usedAccounts = new Set<string>();
+  const operators: OperatorTruth[] = [];
+  for (let k = 0; k < K; k++) {
+    const via = (['hotmail', 'yahoo', 'direct'] as const)[k % 3]!;
+    const ips: string[] = [];
+    const poolSize = rng.range(2, 4);
+    while (ips.length < poolSize) {
+      const ip = `${rng.pick(BOT_NETS)}.${rng.range(2, 253)}`;
+      if (!usedIps.has(ip)) {
+        usedIps.add(ip);
+        ips.push(ip);
+      }
+    }
+    const domain =
+      via === 'hotmail'
+        ? 'hotmail.com'
+        : via === 'yahoo'
+          ? 'yahoo.com'
+          : `${rng.token(6, 'abcdefghijklmnop')}-deals.com`;
+    const stem = rng.chance(0.5) ? rng.pick(STEMS) : null;
+    const accounts: string[] = [];
+    const count = rng.range(3, 10);
+    while (accounts.length < count) {
+      const local = stem
+        ? `${stem}${rng.range(10, 9999)}`
+        : `${rng.token(1, 'abcdefghijklmnopqrstuvwxyz')}${rng.token(7)}`;
+      const a = `${local}@${domain}`;
+      if (!usedAccounts.has(a)) {
+        usedAccounts.add(a);
+        accounts.push(a);
+      }
+    }
+    operators.push({ name: `operator ${k + 1}`, via, accounts, ips });
+  }
+
+  let messages = 0;
+  const deliveries: OperatorCorpusTruth['deliveries'] = {};
+  const iso = (sec: number) => new Date(sec * 1000).toISOString();
+  const write = (bytes: string) => {
+    const dir = join(out, 'trap', String(Math.floor(messages / 1000)).padStart(4, '0'));
+    if (messages % 1000 === 0) mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, `${String(messages).padStart(7, '0')}.eml`), Buffer.from(bytes, 'latin1'));
+    messages++;
+  };
+  for (const op of operators) {
+    for (const account of op.accounts) {
+      // Each account works from one or two of its operator's machines, so the operator's accounts
+      // overlap on some of them (as bots rotating through a pool do).
+      const mine = [rng.pick(op.ips), rng.pick(op.ips)];
+      const n = rng.range(3, 12);
+      for (let m = 0; m < n; m++) {
+        const date = START + rng.int(END - START - 86_400);
+        const t = date + rng.range(5, 900);
+        const rcpt = `${rng.pick(FIRST)}.${rng.pick(LAST)}.${rng.range(1, 99)}@laposte.net`;
+        const bot = rng.pick(mine);
+        const id = `${seed}.${messages}`;
+        const mx =
+          `Received: from mx1.laposte.net (mx1.laposte.net [193.251.214.113])\n` +
+          `\tby mailstore${p2(rng.range(1, 12))}.laposte.net (Cyrus v2.2.12) with LMTPA id ${hex32(messages, 0x2545f491)};\n` +
+          `\t${rfc5322(t + 1, 60)} (CET)\n`;
+        let chain: string;
+        let extra = '';
+        if (op.via === 'hotmail') {
+          const omc = `BAY0-OMC${rng.range(1, 4)}-S${rng.range(1, 40)}.bay0.hotmail.com`;
+          const omcIp = `65.54.${rng.range(245, 248)}.${rng.range(101, 140)}`;
+          chain =
+            `Received: from ${omc} (${omc.toLowerCase()} [${omcIp}])\n\tby mx1.laposte.net (Postfix) with ESMTP id ${hex32(messages, 0x9e3779b1)}\n\tfor <${rcpt}>; ${rfc5322(t, 60)} (CET)\n` +
+            `Received: from mail pickup service by hotmail.com with Microsoft SMTPSVC;\n\t ${rfc5322(date, -480)}\n`;
+          extra = `X-Originating-IP: [${bot}]\nX-Originating-Email: [${account}]\n`;
+        } else if (op.via === 'yahoo') {
+          const relay = rng.pick(YAHOO_RELAYS);
+          const web = `web${rng.range(30000, 59999)}.mail.${relay.startsWith('217.') ? 'ukl.' : ''}yahoo.com`;
+          chain =
+            `Received: from ${web} (${web} [${relay}])\n\tby mx1.laposte.net (Postfix) with SMTP id ${hex32(messages, 0x9e3779b1)}\n\tfor <${rcpt}>; ${rfc5322(t, 60)} (CET)\n` +
+            `Received: from [${bot}] by ${web} via HTTP; ${rfc5322(date, -480)}\n`;
+        } else {
+          // Straight from a bot, or relayed through an open proxy one time in four.
+          const proxy = rng.chance(0.25) ? rng.pick(OPEN_PROXIES) : null;
+          const client = proxy ?? bot;
+          chain = `Received: from pc${rng.range(1, 99)} (host-${client.replaceAll('.', '-')}.dyn.example.net [${client}])\n\tby mx1.laposte.net (Postfix) with SMTP id ${hex32(messages, 0x9e3779b1)}\n\tfor <${rcpt}>; ${rfc5322(t, 60)} (CET)\n`;
+          if (proxy) chain += `Received: from [${bot}] by ${proxy} with HTTP; ${rfc5322(date, 0)}\n`;
+        }
+        // A fifth of the deliveries were harvested from a trap mailbox that the harvester fetched.
+        const fetched = rng.chance(0.2)
+          ? `Received: from pop.trapmail.example [${HARVESTER_MAILBOX}]\n\tby localhost with POP3 (fetchmail-5.9.0)\n\tfor trap@localhost (single-drop); ${rfc5322(t + 3600, 0)}\n`
+          : '';
+        const subject = `${rng.pick(WORDS)} ${rng.pick(WORDS)} offer ${rng.token(4)}`;
+        const relayIp = /\[([\d.]+)\]\)\n\tby mx1/.exec(chain)![1]!;
+        // The chain walk skips the harvester's fetch line, and believes Yahoo's own "via HTTP" line.
+        deliveries[`<op.${id}@truth.spamcase.invalid>`] =
+          op.via === 'hotmail' || op.via === 'yahoo'
+            ? { originatingIp: bot, receivedUtc: iso(date), dateUtc: iso(date) }
+            : { originatingIp: relayIp, receivedUtc: iso(t), dateUtc: iso(date) };
+        write(
+          fetched +
+            `Delivered-To: ${rcpt}\n` +
+            mx +
+            chain +
+            `Return-Path: <${account}>\n` +
+            extra +
+            `From: ${account}\nTo: ${rcpt}\nSubject: ${subject}\nDate: ${rfc5322(date)}\n` +
+            `Message-ID: <op.${id}@truth.spamcase.invalid>\nMime-Version: 1.0\nContent-Type: text/plain; charset=us-ascii\n\n` +
+            `${rng.pick(WORDS)} ${rng.pick(WORDS)} ${rng.pick(WORDS)} ${id}\n`,
+        );
+      }
+    }
+  }
+  const truth: OperatorCorpusTruth = {
+    seed,
+    messages,
+    operators,
+    sharedInfrastructure: { yahooRelays: YAHOO_RELAYS, openProxies: OPEN_PROXIES, harvesterMailbox: HARVESTER_MAILBOX },
+    partyTrust: ['laposte.net', '193.251.0.0/16'],
+    deliveries,
+  };
+  writeFileSync(join(out, 'truth.json'), JSON.stringify(truth, null, 2) + '\n');
+  return truth;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Webmail corpus: spam sent through large providers' webmail and authenticated submission, with
 // the truth of each message: the provider, its relay that handed the message to the party (the
 // hand-off) and the client the provider recorded (the origin). Trace forms as the providers write

@@ -26,6 +26,7 @@ import { listCustodyEvents } from '../../server/custody/chain.ts';
 import { caseReport } from '../../server/report/counts.ts';
 import { storageTest, tempDir } from '../helpers/databases.ts';
 import { ingest } from '../../server/usecases/ingest.ts';
+import { attribute, partyTrust } from '../../server/usecases/attribute.ts';
 import { ingestedCase, trialKeys } from '../export/helpers.ts';
 import { Client, makeUser, withServer } from './client.ts';
 
@@ -66,6 +67,10 @@ storageTest(
     await makeUser(ctx, 'ada', 'admin');
     await makeUser(ctx, 'victor', 'viewer');
     await ingestedCase(ctx, 'pages', 160, 11);
+    // The party's MX is trusted, so the origins are the senders' machines (without it every item's origin is
+    // mx1.laposte.net, which defendant suggestions rightly never link through).
+    await partyTrust(ctx, 'pages', 'LPN', { relays: ['laposte.net'] });
+    await attribute(ctx, 'pages');
     const c = await getCase(ctx.db.knex, 'pages');
     await addMember(ctx, c, 'victor');
     const knex = ctx.db.knex;
@@ -212,11 +217,11 @@ storageTest(
         );
 
         // Defendants: the suggestions with their reasons; creating one is a guarded POST and a custody event.
-        const suggestions = await suggestDefendants(knex, c.id);
+        const suggestions = (await suggestDefendants(knex, c.id)).groups;
         assert.ok(suggestions.length > 0, 'the corpus has accounts sharing IPs');
         html = (await admin.page('/cases/pages/defendants')).html;
         for (const g of suggestions)
-          for (const r of g.reasons)
+          for (const { text: r } of g.reasons)
             assert.ok(
               html.includes(
                 r

@@ -1,8 +1,13 @@
 /** `spamcase defendants suggest|create|add|remove|list`: groups of accounts and IPs attributed to one defendant. */
 import { caseInput } from '../../usecases/input.ts';
-import { changeDefendants, defendantChangeInput } from '../../usecases/defendants.ts';
+import { changeDefendants, defendantChangeInput, suggestionsInput } from '../../usecases/defendants.ts';
 import { getCase } from '../../cases/cases.ts';
-import { listDefendants, suggestDefendants, type DefendantSummary } from '../../attribution/defendants.ts';
+import {
+  listDefendants,
+  suggestDefendants,
+  type DefendantSummary,
+  type SuggestionReason,
+} from '../../attribution/defendants.ts';
 import type { CommandArgs, CommandModule } from '../command.ts';
 import type { Context } from '../../context.ts';
 import { cliInput } from '../input.ts';
@@ -20,23 +25,40 @@ function change(action: 'create' | 'add' | 'remove') {
       name: values.name,
       members: positionals,
     });
-    out(summary(await changeDefendants(ctx, input)));
+    const after = await changeDefendants(ctx, input);
+    out(after === null ? `defendant ${input.name} removed: its accounts and IPs are ungrouped` : summary(after));
     return 0;
   };
 }
 
+/** "strong: shared originating IP 82.120.7.9 (3 accounts)"; corroborating reasons say so. */
+function reasonLine(r: SuggestionReason): string {
+  return `${r.strength}${r.joins ? '' : ', corroborating'}: ${r.text}`;
+}
+
 export const commands: CommandModule['commands'] = {
   async 'defendants suggest'(ctx, { values }) {
-    const c = await getCase(ctx.db.knex, cliInput(caseInput, { case: values.case }).case);
-    const groups = await suggestDefendants(ctx.db.knex, c.id);
-    if (values.json) json(groups);
-    else if (groups.length === 0) out('no groups to suggest');
-    else
-      groups.forEach((g, i) =>
-        out(
-          `${i + 1}. ${g.accounts.length} accounts: ${g.accounts.slice(0, 8).join(', ')}${g.accounts.length > 8 ? ', ...' : ''}\n   because: ${g.reasons.slice(0, 6).join('; ')}${g.reasons.length > 6 ? '; ...' : ''}`,
-        ),
+    const input = cliInput(suggestionsInput, { case: values.case, sharedIpAccounts: values['shared-ip-accounts'] });
+    const c = await getCase(ctx.db.knex, input.case);
+    const s = await suggestDefendants(ctx.db.knex, c.id, { maxAccountsPerIp: input.sharedIpAccounts });
+    if (values.json) {
+      json(s);
+      return 0;
+    }
+    if (s.groups.length === 0) out('no groups to suggest');
+    s.groups.forEach((g, i) => {
+      out(
+        `${i + 1}. ${g.accounts.length} accounts (${g.strength}): ${g.accounts.slice(0, 8).join(', ')}${g.accounts.length > 8 ? ', ...' : ''}`,
       );
+      for (const r of g.reasons.slice(0, 8)) out(`   ${reasonLine(r)}`);
+      if (g.reasons.length > 8) out(`   ... ${g.reasons.length - 8} more reasons (--json)`);
+    });
+    if (s.excluded.length > 0) {
+      out(`\nnever linked through shared infrastructure (owners: ${s.ownerData}):`);
+      for (const e of s.excluded.slice(0, 10))
+        out(`  ${e.ip.padEnd(16)} ${String(e.accounts).padStart(6)} accounts  ${e.why}`);
+      if (s.excluded.length > 10) out(`  ... ${s.excluded.length - 10} more (--json)`);
+    }
     return 0;
   },
   'defendants create': change('create'),

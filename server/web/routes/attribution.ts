@@ -17,7 +17,7 @@ import {
 } from '../../attribution/queries.ts';
 import { listDefendants } from '../../attribution/defendants.ts';
 import { parseInput } from '../../usecases/input.ts';
-import { defendantChangeInput } from '../../usecases/defendants.ts';
+import { defendantChangeInput, suggestionsInput } from '../../usecases/defendants.ts';
 import {
   ACCOUNTS_CSV,
   IPS_CSV,
@@ -44,6 +44,7 @@ function volumeQuery(req: Request): VolumeListInput {
 
 async function defendantsPage(
   deps: () => WebDeps,
+  req: Request,
   res: Response,
   state: RequestState,
   error: string | null,
@@ -51,13 +52,36 @@ async function defendantsPage(
 ): Promise<void> {
   const c = state.access!.record;
   const knex = state.ctx.db.knex;
-  const [defendants, suggestions] = await Promise.all([listDefendants(knex, c.id), deps().figures.suggestions(c.id)]);
+  // The threshold (IPs seen for more accounts link none) from the query; a refused value says so on the page.
+  let threshold: number | undefined;
+  try {
+    threshold = parseInput(suggestionsInput, {
+      ...queryInput(req, ['sharedIpAccounts']),
+      case: c.slug,
+    }).sharedIpAccounts;
+  } catch (err) {
+    if (!isSpamcaseError(err)) throw err;
+    error ??= webMessage(err);
+    status = 400;
+  }
+  const [defendants, suggestions] = await Promise.all([
+    listDefendants(knex, c.id),
+    deps().figures.suggestions(c.id, threshold),
+  ]);
   renderPage(
     deps().templates,
     res,
     state,
     'defendants.njk',
-    { defendants, suggestions, error, section: 'defendants' },
+    {
+      defendants,
+      suggestions: suggestions.groups,
+      excluded: suggestions.excluded,
+      threshold: suggestions.maxAccountsPerIp,
+      ownerData: suggestions.ownerData,
+      error,
+      section: 'defendants',
+    },
     status,
   );
 }
@@ -158,8 +182,8 @@ export function attributionRoutes(deps: () => WebDeps): RouteDef[] {
       method: 'GET',
       path: '/cases/:slug/defendants',
       access: 'case-read',
-      async handler(_req, res, state) {
-        await defendantsPage(deps, res, state, null);
+      async handler(req, res, state) {
+        await defendantsPage(deps, req, res, state, null);
       },
     },
     {
@@ -171,12 +195,14 @@ export function attributionRoutes(deps: () => WebDeps): RouteDef[] {
         const form = formInput(req, ['action', 'name']);
         const members = memberList(bodyString(req, 'members', 100_000));
         try {
-          // Typed one per line (or separated by commas, spaces); none at all is told in the user's language.
-          if (members.length === 0) throw new SpamcaseError('INVALID_INPUT', state.t('def.needMembers'));
+          // Typed one per line (or separated by commas, spaces); none at all is told in the user's language,
+          // except for the undo button of a defendant (remove, with no members: the whole defendant).
+          if (members.length === 0 && form.action !== 'remove')
+            throw new SpamcaseError('INVALID_INPUT', state.t('def.needMembers'));
           await changeDefendants(state.ctx, parseInput(defendantChangeInput, { ...form, case: c.slug, members }));
         } catch (err) {
           if (isSpamcaseError(err) && err.httpStatus < 500) {
-            await defendantsPage(deps, res, state, webMessage(err), 400);
+            await defendantsPage(deps, req, res, state, webMessage(err), 400);
             return;
           }
           throw err;
