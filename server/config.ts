@@ -21,6 +21,8 @@
  *   SPAMCASE_SIGNING_P12_PASSWORD  its password (empty when unset).
  *                              Without any of these, <data root>/keys/signing-cert.pem and
  *                              signing-key.pem are used (what `spamcase keys init` writes).
+ *   SPAMCASE_TRUSTED_CERTS     PEM file of certificates (signers or their issuers) that `verify` trusts
+ *                              when no --cert or --fingerprint is given: the trust store.
  *   SPAMCASE_TSA_URL           http(s) URL of an RFC 3161 timestamp authority; when set, every
  *                              bundle signature gets a timestamp token.
  *   SPAMCASE_MESSAGE_TIME_BUDGET_MS   milliseconds one message may spend in analysis at ingest before
@@ -45,6 +47,8 @@ export interface Config {
   organization: string;
   signing: { cert: string; key: string } | { p12: string; password: string };
   tsaUrl: string | null;
+  /** SPAMCASE_TRUSTED_CERTS: a PEM file of certificates `verify` trusts as signers (or their issuers). */
+  trustedCerts: string | null;
   /** Per-message analysis budget at ingest (server/ingest/watchdog.ts). */
   ingestBudget: { timeMs: number; memoryMb: number };
   /** SPAMCASE_TEST_EXPORT_PAUSE: the export stage at which `spamcase export` waits to be killed (tests only). */
@@ -195,6 +199,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     organization,
     signing,
     tsaUrl,
+    trustedCerts: env.SPAMCASE_TRUSTED_CERTS?.trim() ? path.resolve(env.SPAMCASE_TRUSTED_CERTS.trim()) : null,
     ingestBudget,
     testExportPause,
   };

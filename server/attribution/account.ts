@@ -59,6 +59,8 @@ export function resolveAccount(
   relayProvider: string | null,
   trust: TrustMatcher,
   dkim: VerifiedDkim | null,
+  /** `(envelope-from <x>)` a believed Received line recorded: the envelope sender when there is no Return-Path. */
+  envelopeFrom: string | null = null,
 ): AccountResult {
   const candidates: Candidate[] = [];
   const providerHeader = (source: string, address: string | null) => {
@@ -125,20 +127,33 @@ export function resolveAccount(
     }
   }
 
-  if (facts.returnPath !== null) {
-    if (facts.returnPath === '')
-      candidates.push({ source: 'Return-Path', address: '<>', rank: 'refused', why: 'null sender (a bounce)' });
-    else if (isBounceAddress(facts.returnPath))
+  let returnPath = facts.returnPath;
+  let returnPathSource = 'Return-Path';
+  if (returnPath === null && envelopeFrom !== null) {
+    returnPath = envelopeFrom === '' ? '' : (normalizeAccount(envelopeFrom)?.address ?? null);
+    returnPathSource = 'Received (envelope-from)';
+  }
+  if (facts.returnPathBelow && facts.returnPathBelow !== returnPath)
+    candidates.push({
+      source: 'Return-Path below a Received line',
+      address: facts.returnPathBelow,
+      rank: 'claimed',
+      why: "only the final delivery writes a Return-Path, at the top (RFC 5321 4.4): this one is the sender's text",
+    });
+  if (returnPath !== null) {
+    if (returnPath === '')
+      candidates.push({ source: returnPathSource, address: '<>', rank: 'refused', why: 'null sender (a bounce)' });
+    else if (isBounceAddress(returnPath))
       candidates.push({
-        source: 'Return-Path',
-        address: facts.returnPath,
+        source: returnPathSource,
+        address: returnPath,
         rank: 'refused',
         why: 'bounce-handling address (VERP/SRS/BATV style)',
       });
     else
       candidates.push({
-        source: 'Return-Path',
-        address: facts.returnPath,
+        source: returnPathSource,
+        address: returnPath,
         rank: 'return-path',
         why: 'envelope sender',
       });

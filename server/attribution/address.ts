@@ -7,64 +7,16 @@
  */
 import { parseAddresses } from '../mail/headers/address.ts';
 import { boundedKey, MAX_ADDRESS_LENGTH } from '../mail/keys.ts';
+import { providers } from './providers.ts';
 
-/** Domains run by one provider (one abuse desk, one account database): the provider's name per domain. */
-export const PROVIDER_DOMAINS: Readonly<Record<string, string>> = Object.freeze({
-  'hotmail.com': 'microsoft',
-  'hotmail.fr': 'microsoft',
-  'hotmail.co.uk': 'microsoft',
-  'msn.com': 'microsoft',
-  'live.com': 'microsoft',
-  'live.fr': 'microsoft',
-  'outlook.com': 'microsoft',
-  'passport.com': 'microsoft',
-  'yahoo.com': 'yahoo',
-  'yahoo.fr': 'yahoo',
-  'yahoo.co.uk': 'yahoo',
-  'ymail.com': 'yahoo',
-  'rocketmail.com': 'yahoo',
-  'gmail.com': 'google',
-  'googlemail.com': 'google',
-  'aol.com': 'aol',
-  'aim.com': 'aol',
-  'laposte.net': 'laposte',
-  'wanadoo.fr': 'orange',
-  'orange.fr': 'orange',
-  'free.fr': 'free',
-  'caramail.com': 'caramail',
-});
-
-/** Host names of a provider's own mail servers: a host under one of these domains is the provider's. */
-export const PROVIDER_HOST_DOMAINS: Readonly<Record<string, string>> = Object.freeze({
-  ...PROVIDER_DOMAINS,
-  'phx.gbl': 'microsoft',
-  'outlook.office365.com': 'microsoft',
-  'protection.outlook.com': 'microsoft',
-  'yahoo.net': 'yahoo',
-  'yahoodns.net': 'yahoo',
-  'google.com': 'google',
-  'aol.net': 'aol',
-});
-
-function lookup(table: Readonly<Record<string, string>>, host: string): string | null {
-  let h = host.toLowerCase();
-  for (;;) {
-    const found = table[h];
-    if (found !== undefined) return found;
-    const dot = h.indexOf('.');
-    if (dot < 0) return null;
-    h = h.slice(dot + 1);
-  }
-}
-
-/** The provider that runs a mail domain (alias groups: hotmail.com, msn.com, live.com => microsoft). */
+/** The provider that runs a mail domain (templates/providers/: hotmail.com, msn.com, live.com => microsoft). */
 export function providerOfDomain(domain: string): string | null {
-  return PROVIDER_DOMAINS[domain.toLowerCase()] ?? null;
+  return providers().ofDomain(domain)?.id ?? null;
 }
 
 /** The provider whose servers a host name belongs to (BAY0-OMC1-S3.bay0.hotmail.com => microsoft). */
 export function providerOfHost(host: string): string | null {
-  return lookup(PROVIDER_HOST_DOMAINS, host);
+  return providers().ofHost(host.toLowerCase())?.id ?? null;
 }
 
 export interface Account {
@@ -75,7 +27,9 @@ export interface Account {
   provider: string;
 }
 
-const DOMAIN = /^(?:[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?\.)+[a-z0-9-]{2,63}$|^\[[0-9a-f:.]+\]$/;
+/** A mail domain: ASCII or internationalized labels (SMTPUTF8, RFC 6531), or an address literal. */
+const DOMAIN =
+  /^(?:[\p{L}\p{N}](?:[\p{L}\p{N}\p{M}-]{0,62}[\p{L}\p{N}\p{M}])?\.)+[\p{L}\p{N}\p{M}-]{2,63}$|^\[[0-9a-f:.]+\]$/u;
 
 /** Recently normalized addresses: spam repeats its senders, and this runs for every message. */
 const CACHE_SIZE = 4096;

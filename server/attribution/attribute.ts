@@ -7,6 +7,7 @@
 import { resolveAccount, type Candidate, type DkimStatus, type EvidenceRank, type VerifiedDkim } from './account.ts';
 import type { AttributionFacts } from './facts.ts';
 import { findOrigin, type HopRole } from './origin.ts';
+import type { ChainWalk, OriginSource } from './walk.ts';
 import type { TrustMatcher } from './trust.ts';
 
 export interface Attribution {
@@ -28,6 +29,19 @@ export interface Attribution {
   candidates: Candidate[];
   hopRoles: HopRole[];
   notes: string[];
+  /** The hand-off: first machine outside the party (docs/ATTRIBUTION.md section 2). */
+  handoffIp: string | null;
+  handoffHost: string | null;
+  handoffProvider: string | null;
+  handoffAt: string | null;
+  originSource: OriginSource | null;
+  /** Line number (topmost = 1) whose client is the origin; null when from a header. */
+  originLine: number | null;
+  originAt: string | null;
+  beliefStoppedLine: number | null;
+  walkSignals: string[];
+  /** The full walk, line by line (recomputed for the item page; not stored). */
+  walk: ChainWalk;
 }
 
 /** What is stored per item and crosses from the reader thread to the writer: no candidate lists. */
@@ -44,6 +58,15 @@ export type StoredAttribution = Pick<
   | 'dkim'
   | 'conflicts'
   | 'headerFalsity'
+  | 'handoffIp'
+  | 'handoffHost'
+  | 'handoffProvider'
+  | 'handoffAt'
+  | 'originSource'
+  | 'originLine'
+  | 'originAt'
+  | 'beliefStoppedLine'
+  | 'walkSignals'
 >;
 
 export function storedForm(a: Attribution): StoredAttribution {
@@ -59,6 +82,15 @@ export function storedForm(a: Attribution): StoredAttribution {
     dkim,
     conflicts,
     headerFalsity,
+    handoffIp,
+    handoffHost,
+    handoffProvider,
+    handoffAt,
+    originSource,
+    originLine,
+    originAt,
+    beliefStoppedLine,
+    walkSignals,
   } = a;
   return {
     account,
@@ -72,6 +104,15 @@ export function storedForm(a: Attribution): StoredAttribution {
     dkim,
     conflicts,
     headerFalsity,
+    handoffIp,
+    handoffHost,
+    handoffProvider,
+    handoffAt,
+    originSource,
+    originLine,
+    originAt,
+    beliefStoppedLine,
+    walkSignals,
   };
 }
 
@@ -88,11 +129,21 @@ export const UNREADABLE: StoredAttribution = Object.freeze({
   dkim: 'none',
   conflicts: [],
   headerFalsity: false,
+  handoffIp: null,
+  handoffHost: null,
+  handoffProvider: null,
+  handoffAt: null,
+  originSource: null,
+  originLine: null,
+  originAt: null,
+  beliefStoppedLine: null,
+  walkSignals: [],
 }) as StoredAttribution;
 
 export function attribute(facts: AttributionFacts, trust: TrustMatcher, dkim: VerifiedDkim | null = null): Attribution {
-  const origin = findOrigin(facts.hops, facts.xOriginatingIp, trust);
-  const account = resolveAccount(facts, origin.relayProvider, trust, dkim);
+  const origin = findOrigin(facts.hops, facts.clientIpHeaders, trust);
+  const walk = origin.walk;
+  const account = resolveAccount(facts, origin.relayProvider, trust, dkim, walk.envelopeFrom);
   const conflicts = [...account.conflicts];
   for (const i of origin.forgedLines) {
     const hop = facts.hops[i]!;
@@ -119,5 +170,15 @@ export function attribute(facts: AttributionFacts, trust: TrustMatcher, dkim: Ve
     candidates: account.candidates,
     hopRoles: origin.roles,
     notes,
+    handoffIp: walk.handoff?.ip ?? null,
+    handoffHost: walk.handoff?.host ?? null,
+    handoffProvider: walk.handoff?.provider ?? null,
+    handoffAt: walk.handoff?.at ?? null,
+    originSource: walk.origin?.source ?? null,
+    originLine: walk.origin?.line ?? null,
+    originAt: walk.origin?.at ?? null,
+    beliefStoppedLine: walk.beliefStoppedLine,
+    walkSignals: walk.signals,
+    walk,
   };
 }

@@ -17,7 +17,7 @@ import { loadPartyTrust, matcherFor } from './party-trust.ts';
 import { itemAttributions, type ItemAttribution } from './queries.ts';
 import { EMPTY_FACTS } from './record.ts';
 import type { HopRole } from './origin.ts';
-import type { ReceivedHop } from '../mail/trace/received.ts';
+import { parseReceived, type ReceivedHop } from '../mail/trace/received.ts';
 
 /** Header fields shown; a hostile message may have thousands. */
 export const MAX_SHOWN_FIELDS = 500;
@@ -41,7 +41,16 @@ export interface MessageEvidence {
   };
   headers: Array<{ name: string; value: string }>;
   headersNotShown: number;
-  received: Array<{ index: number; raw: string; hop: ReceivedHop; role: HopRole | 'not-read' }>;
+  /** Each Received line with the chain walk's verdict: role, whether believed, who wrote it, and why. */
+  received: Array<{
+    index: number;
+    raw: string;
+    hop: ReceivedHop;
+    role: HopRole | 'not-read';
+    believed: boolean;
+    writtenBy: string | null;
+    why: string;
+  }>;
   stored: ItemAttribution | null;
   attribution: Attribution;
   samples: Array<{ locator: string; source: string; method: string; party: string; exactDuplicate: boolean }>;
@@ -114,12 +123,18 @@ export async function messageEvidence(ctx: Context, slug: string, batesOrSha256:
     },
     headers: fields.slice(0, MAX_SHOWN_FIELDS).map((f) => ({ name: f.name, value: f.value })),
     headersNotShown: Math.max(0, fields.length - MAX_SHOWN_FIELDS),
-    received: receivedRaw.map((value, index) => ({
-      index: index + 1,
-      raw: value,
-      hop: facts.hops[index] ?? { ip: null, rdns: null, helo: null, by: null, with: null, kind: 'unparsed' },
-      role: a.hopRoles[index] ?? 'not-read',
-    })),
+    received: receivedRaw.map((value, index) => {
+      const w = a.walk.hops[index];
+      return {
+        index: index + 1,
+        raw: value,
+        hop: facts.hops[index] ?? parseReceived(''),
+        role: w?.role ?? 'not-read',
+        believed: w?.believed ?? false,
+        writtenBy: w?.writtenBy ?? null,
+        why: w?.why ?? 'beyond the number of Received lines read',
+      };
+    }),
     stored: (await itemAttributions(db, c.id, [itemId])).get(itemId) ?? null,
     attribution: a,
     samples: samples.map((s) => ({
@@ -141,13 +156,16 @@ export function formatMessageEvidence(e: MessageEvidence): string {
     `deliveries: ${e.message.deliveries.map((d) => d.recipient || '(unknown recipient)').join(', ')}`,
     '',
     `account: ${a.account ?? '(none)'}  [${a.accountEvidence}]`,
-    `originating IP: ${a.originatingIp ?? '(none)'}  [${a.ipEvidence}]`,
+    `originating IP: ${a.originatingIp ?? '(none)'}  [${a.ipEvidence}]${a.originAt ? `  received ${a.originAt}` : ''}`,
+    `hand-off IP: ${a.handoffIp ?? '(none)'}${a.handoffHost ? ` (${a.handoffHost})` : ''}${a.handoffProvider ? `  provider ${a.handoffProvider}` : ''}${a.handoffAt ? `  received ${a.handoffAt}` : ''}`,
     `DKIM: ${a.dkim}${a.dkimKeyFingerprint ? ` (key ${a.dkimKeyFingerprint})` : ''}`,
     'candidates:',
     ...a.candidates.map((c) => `  ${c.rank.padEnd(12)} ${c.source}: ${c.address}  (${c.why})`),
   ];
   if (a.conflicts.length > 0) lines.push('conflicts:', ...a.conflicts.map((c) => `  ${c}`));
   if (a.notes.length > 0) lines.push('notes:', ...a.notes.map((n) => `  ${n}`));
+  if (a.walkSignals.length > 0) lines.push('signals:', ...a.walkSignals.map((n) => `  ${n}`));
+  if (a.beliefStoppedLine !== null) lines.push(`belief stopped at Received line ${a.beliefStoppedLine}`);
   if (e.stored && (e.stored.account !== a.account || e.stored.originatingIp !== a.originatingIp)) {
     lines.push(
       `stored attribution differs (trust changed since?): account ${e.stored.account ?? '(none)'}, IP ${e.stored.originatingIp ?? '(none)'}; run spamcase attribute`,
@@ -157,7 +175,8 @@ export function formatMessageEvidence(e: MessageEvidence): string {
   for (const r of e.received) {
     const h = r.hop;
     lines.push(
-      `  ${String(r.index).padStart(3)} ${r.role.padEnd(22)} from ${h.helo ?? '-'} (${h.rdns ?? '-'} [${h.ip ?? '-'}]) by ${h.by ?? '-'} [${h.kind}]`,
+      `  ${String(r.index).padStart(3)} ${r.role.padEnd(13)} ${(r.believed ? 'believed' : 'not believed').padEnd(12)} from ${h.helo ?? '-'} (${h.rdns ?? '-'} [${h.ip ?? '-'}]) by ${h.by ?? '-'} [${h.kind}]`,
+      `      ${r.why}`,
     );
   }
   lines.push(

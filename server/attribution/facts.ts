@@ -9,6 +9,9 @@ import type { ParsedHeaders } from '../mail/headers/types.ts';
 import { accountFromHeader, normalizeAccount } from './address.ts';
 import { parseAuthenticationResults, type AuthResults } from './auth-results.ts';
 import { parseReceivedChain, type ReceivedHop } from '../mail/trace/received.ts';
+import { parseReturnPath } from '../mail/headers/address.ts';
+import { providers } from './providers.ts';
+import type { ClientIpValue } from './walk.ts';
 
 /** X-Originating-IP fields, DKIM signatures and Authentication-Results kept per message. */
 export const MAX_FACT_VALUES = 20;
@@ -18,8 +21,12 @@ export interface AttributionFacts {
   sender: string | null;
   xSender: string | null;
   xOriginatingEmail: string | null;
-  /** '' is the null sender <>. */
+  /** The envelope sender from a Return-Path above every Received field (RFC 5321 4.4); '' is the null sender <>. */
   returnPath: string | null;
+  /** A Return-Path found only below a Received field: the sender's text, not the final delivery's. */
+  returnPathBelow: string | null;
+  /** X-Originating-IP and kin (every client-IP header templates/providers/ names), as written, topmost first. */
+  clientIpHeaders: ClientIpValue[];
   /** X-Originating-IP values as written (unparsed: "[bogus]" stays visible as evidence). */
   xOriginatingIp: string[];
   dkim: Array<{ d: string | null; i: string | null; s: string | null }>;
@@ -32,12 +39,24 @@ export interface AttributionFacts {
 export function extractFacts(h: ParsedHeaders, rawXOriginatingIp: string[] = h.xOriginatingIp): AttributionFacts {
   const chain = parseReceivedChain(h.received);
   let xSender: string | null = null;
+  let receivedSeen = false;
+  let topReturnPath: string | null | undefined;
+  let belowReturnPath: string | null | undefined;
+  const clientIpHeaders: ClientIpValue[] = [];
+  const headerNames = providers().headerNames;
   for (const f of h.fields) {
-    if (f.key === 'x-sender') {
-      xSender = accountFromHeader(f.value)?.address ?? null;
-      break;
-    }
+    if (f.key === 'received') receivedSeen = true;
+    else if (f.key === 'x-sender') {
+      if (xSender === null) xSender = accountFromHeader(f.value)?.address ?? null;
+    } else if (f.key === 'return-path') {
+      const rp = parseReturnPath(f.value);
+      if (!receivedSeen) topReturnPath ??= rp;
+      else belowReturnPath ??= rp;
+    } else if (headerNames.has(f.key) && clientIpHeaders.length < MAX_FACT_VALUES)
+      clientIpHeaders.push({ name: f.name, value: f.value.trim() });
   }
+  const envelope = (rp: string | null | undefined) =>
+    rp === undefined || rp === null ? null : rp === '' ? '' : (normalizeAccount(rp)?.address ?? null);
   const first = (list: ReadonlyArray<{ address: string }>) => {
     for (const a of list) {
       const acc = normalizeAccount(a.address);
@@ -50,8 +69,9 @@ export function extractFacts(h: ParsedHeaders, rawXOriginatingIp: string[] = h.x
     sender: first(h.sender),
     xSender,
     xOriginatingEmail: h.xOriginatingEmail[0] ? (normalizeAccount(h.xOriginatingEmail[0])?.address ?? null) : null,
-    returnPath:
-      h.returnPath === null ? null : h.returnPath === '' ? '' : (normalizeAccount(h.returnPath)?.address ?? null),
+    returnPath: envelope(topReturnPath),
+    returnPathBelow: envelope(belowReturnPath),
+    clientIpHeaders,
     xOriginatingIp: rawXOriginatingIp.slice(0, MAX_FACT_VALUES),
     dkim: h.dkimSignatures.slice(0, MAX_FACT_VALUES).map((s) => ({ d: s.d, i: s.i, s: s.s })),
     authResults: h.authenticationResults

@@ -16,6 +16,16 @@ export interface ItemAttribution {
   ipEvidence: string;
   dkim: DkimStatus;
   conflicts: string[];
+  /** The chain walk's stored result (docs/ATTRIBUTION.md section 2); null on rows attributed before it. */
+  handoffIp: string | null;
+  handoffHost: string | null;
+  handoffProvider: string | null;
+  handoffAt: string | null;
+  originSource: string | null;
+  originLine: number | null;
+  originAt: string | null;
+  beliefStoppedLine: number | null;
+  walkSignals: string[];
 }
 
 export interface ListOptions {
@@ -79,6 +89,16 @@ export async function itemAttributions(
         ipEvidence: String(r.ip_evidence),
         dkim: r.dkim as DkimStatus,
         conflicts: JSON.parse(String(r.conflicts)) as string[],
+        handoffIp: (r.handoff_ip as string | null) ?? null,
+        handoffHost: (r.handoff_host as string | null) ?? null,
+        handoffProvider: (r.handoff_provider as string | null) ?? null,
+        handoffAt: (r.handoff_at as string | null) ?? null,
+        originSource: (r.origin_source as string | null) ?? null,
+        originLine: r.origin_line === null || r.origin_line === undefined ? null : Number(r.origin_line),
+        originAt: (r.origin_at as string | null) ?? null,
+        beliefStoppedLine:
+          r.belief_stopped_line === null || r.belief_stopped_line === undefined ? null : Number(r.belief_stopped_line),
+        walkSignals: r.walk_signals ? (JSON.parse(String(r.walk_signals)) as string[]) : [],
       });
     }
   }
@@ -268,16 +288,24 @@ export interface ViolationCountRow {
 }
 
 /**
- * Counts for damages: per party (plaintiff) that harvested the delivery, per defendant (null for
+ * Counts for damages: per party (plaintiff) a delivery is claimed for, per defendant (null for
  * accounts not grouped), and whether the delivery's attribution found false or misleading header
  * information. A delivery is attributed through its first item, as in the volumes.
+ * `claimed` is a query of (party_id, message_id, recipient) rows: which plaintiff claims which
+ * delivery (server/damages/allocation.ts); without it, every party that harvested the delivery.
  */
-export async function violationCounts(db: Knex, caseId: number): Promise<ViolationCountRow[]> {
-  const harvested = db('samples as s')
-    .join('acquisitions as a', 'a.id', 's.acquisition_id')
-    .where('s.case_id', caseId)
-    .distinct('a.party_id', 's.message_id', 's.recipient')
-    .as('x');
+export async function violationCounts(
+  db: Knex,
+  caseId: number,
+  claimed?: Knex.QueryBuilder,
+): Promise<ViolationCountRow[]> {
+  const harvested = (
+    claimed ??
+    db('samples as s')
+      .join('acquisitions as a', 'a.id', 's.acquisition_id')
+      .where('s.case_id', caseId)
+      .distinct('a.party_id', 's.message_id', 's.recipient')
+  ).as('x');
   const rows = (await db
     .from(harvested)
     .join('deliveries as d', function () {

@@ -20,6 +20,7 @@ import { addVolumes, ITEM_ATTRIBUTION_COLUMNS, itemAttributionRow, keysOf, type 
 import { NO_TRUST, type PartyTrust } from './trust.ts';
 import { bulkInsert } from '../db/bulk-insert.ts';
 import { itemDkim } from './dkim/case-dkim.ts';
+import { providers } from './providers.ts';
 
 /** Items recomputed per step (bounded memory: their bytes are read one at a time). */
 const STEP_ITEMS = 1000;
@@ -59,6 +60,8 @@ export async function attributeCase(
   options: { dkim?: DkimLookup } = {},
 ): Promise<AttributeSummary> {
   const c = await getCase(ctx.db.knex, slug);
+  // A mistyped templates/providers/ file is refused here, with its file and line, not per item.
+  providers();
   const dir = storeDir(ctx, slug);
   const dkim = options.dkim ?? (await recordedDkim(ctx.db.knex, c.id));
   const summary = await withBusyRetry(() =>

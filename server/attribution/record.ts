@@ -14,6 +14,7 @@ import { statementRows } from '../db/bulk-insert.ts';
 import { compactKey } from '../mail/keys.ts';
 import { UNREADABLE, type StoredAttribution } from './attribute.ts';
 import type { AttributionFacts } from './facts.ts';
+import { CHAIN_WALK_COLUMNS } from '../db/migrations/20261202100000_chain_walk.ts';
 
 /** Item ids per lookup of earlier attributions. */
 const LOOKUP_CHUNK = 500;
@@ -39,6 +40,8 @@ export const EMPTY_FACTS: AttributionFacts = Object.freeze({
   xSender: null,
   xOriginatingEmail: null,
   returnPath: null,
+  returnPathBelow: null,
+  clientIpHeaders: [],
   xOriginatingIp: [],
   dkim: [],
   authResults: [],
@@ -59,6 +62,16 @@ export function itemAttributionRow(caseId: number, itemId: number, a: StoredAttr
     a.dkim,
     JSON.stringify(a.conflicts),
     a.headerFalsity,
+    a.handoffIp,
+    // Column widths (migration 20261202100000): a hostile reverse name may be longer than DNS allows.
+    a.handoffHost === null ? null : a.handoffHost.slice(0, 255),
+    a.handoffProvider === null ? null : a.handoffProvider.slice(0, 64),
+    a.handoffAt,
+    a.originSource,
+    a.originLine,
+    a.originAt,
+    a.beliefStoppedLine,
+    JSON.stringify(a.walkSignals),
   ];
 }
 /** The integer key item_attributions is indexed by: 52 bits of the account's SHA-256; compare `account` in full. */
@@ -78,6 +91,7 @@ export const ITEM_ATTRIBUTION_COLUMNS = [
   'dkim',
   'conflicts',
   'header_falsity',
+  ...CHAIN_WALK_COLUMNS,
 ];
 
 export function keysOf(a: StoredAttribution, date: string | null): ItemKeys {

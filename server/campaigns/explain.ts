@@ -8,7 +8,9 @@ import type { Knex } from 'knex';
 import { storeDir, type Context } from '../context.ts';
 import { SpamcaseError } from '../errors.ts';
 import { readBlob } from '../store/pack-store.ts';
+import { EXEMPLAR_EQUAL_POSITIONS, JOIN_EQUAL_POSITIONS } from './cluster.ts';
 import { featureStrings } from './features.ts';
+import { SIGNATURE_SIZE } from './minhash.ts';
 import { normalizeContent } from './normalize/content.ts';
 import { resolveCampaignNumber } from './queries.ts';
 
@@ -21,6 +23,10 @@ export interface MemberExplanation {
   memberBates: string;
   /** Estimated similarity stored at clustering (share of equal MinHash positions). */
   estimatedSimilarity: number;
+  /** The campaign's threshold: every member's estimated similarity to the exemplar is at least this. */
+  threshold: number;
+  /** Every member's mean estimated similarity to the exemplar and the campaign's oldest members is at least this. */
+  averageThreshold: number;
   /** Exact Jaccard similarity of the two feature sets. */
   similarity: number;
   sharedFeatures: number;
@@ -102,6 +108,8 @@ export async function explainMember(
     exemplarBates: exemplar.bates,
     memberBates: member.bates,
     estimatedSimilarity: Number(cm.similarity),
+    threshold: EXEMPLAR_EQUAL_POSITIONS / SIGNATURE_SIZE,
+    averageThreshold: JOIN_EQUAL_POSITIONS / SIGNATURE_SIZE,
     similarity: union === 0 ? 1 : shared / union,
     sharedFeatures: shared,
     exemplarFeatures: fa.size,

@@ -205,3 +205,12 @@ export async function itemCampaigns(knex: Knex, caseId: number, itemIds: number[
   }
   return out;
 }
+
+/** An item's estimated similarity to its campaign's exemplar (1 for the exemplar), or null when it has no campaign. */
+export async function itemCampaignSimilarity(knex: Knex, caseId: number, itemId: number): Promise<number | null> {
+  const row = (await knex('items as i')
+    .join('campaign_members as cm', 'cm.message_id', 'i.message_id')
+    .where({ 'i.case_id': caseId, 'i.id': itemId })
+    .first('cm.similarity')) as { similarity: number | string } | undefined;
+  return row ? Number(row.similarity) : null;
+}

@@ -55,6 +55,14 @@ export const SIZE_NEUTRAL_ACTIONS = [
   'damages-rules-chosen',
   // Trust alone changes nothing stored: `spamcase attribute` applies it, recorded as 'attributed'.
   'trust-changed',
+  // Tags and notes (server/labels/) change no count.
+  'tag-created',
+  'tag-renamed',
+  'tag-deleted',
+  'tagged',
+  'untagged',
+  'note-added',
+  'note-removed',
 ] as const;
 
 /** The sequence number of the case's last custody event that may change campaign sizes. */

@@ -1,20 +1,22 @@
 /**
  * Campaign clustering of a case, run at the end of every ingest and by `spamcase campaigns update`:
- * all signatures of the case are clustered again (cluster.ts: near-linear, stable under
- * appending), then the groups are mapped onto the numbered campaigns already shown:
- *   - a group holding no numbered message is a new campaign, numbered next, its oldest message
- *     the exemplar;
- *   - a group holding messages of one campaign extends it (its number and exemplar stay);
- *   - a group holding messages of several campaigns merges them into the oldest (lowest number);
- *     the others keep their row with merged_into set, and the merge is a custody event.
- * Runs in one write transaction, so two ingests of one case never number the same group twice.
+ * every signature of the case is loaded with its campaign, and the messages not yet in one are given
+ * one (cluster.ts, exemplarCampaigns: near-linear, stable under appending):
+ *   - a message close enough to the exemplar of a campaign (estimated Jaccard >= 0.5) joins the
+ *     closest one (its number and exemplar stay): the campaign is extended;
+ *   - a message close to no exemplar is a new campaign, numbered next, itself the exemplar;
+ *   - a campaign whose exemplar and every member are that close to an older campaign's exemplar
+ *     merges into it (the oldest, lowest number); it keeps its row with merged_into set, and the
+ *     merge is a custody event.
+ * Messages already in a campaign stay in it. Runs in one write transaction, so two ingests of one
+ * case never number the same campaign twice.
  */
 import type { Knex } from 'knex';
 import type { Context } from '../context.ts';
 import { appendCustodyEvent } from '../custody/chain.ts';
 import { bulkInsert } from '../db/bulk-insert.ts';
 import { withBusyRetry } from '../db/errors.ts';
-import { clusterSignatures } from './cluster.ts';
+import { exemplarCampaigns } from './cluster.ts';
 import { equalPositions, SIGNATURE_SIZE, signatureFromBytes } from './minhash.ts';
 
 /** Rows per page when loading signatures (keyset pagination on message id). */
@@ -135,22 +137,6 @@ export async function updateCampaigns(ctx: Context, caseId: number, caseSlug: st
         await trx.raw('select pg_advisory_xact_lock(?, ?)', [PG_CAMPAIGN_LOCK, caseId]);
       const loaded = await load(trx, caseId);
       const n = loaded.count;
-      const roots = clusterSignatures(loaded.sigs, loaded.present, n);
-
-      // The number of each group: the lowest campaign number among its members (0: none yet).
-      const groupNumber = new Int32Array(n);
-      for (let i = 0; i < n; i++) {
-        const num = loaded.numbers[i]!;
-        const r = roots[i]!;
-        if (num > 0 && (groupNumber[r] === 0 || num < groupNumber[r]!)) groupNumber[r] = num;
-      }
-      // Merges: campaigns whose members now sit in a group numbered lower.
-      const mergedInto = new Map<number, number>();
-      for (let i = 0; i < n; i++) {
-        const num = loaded.numbers[i]!;
-        const target = groupNumber[roots[i]!]!;
-        if (num > 0 && num !== target) mergedInto.set(num, target);
-      }
       const live = (await trx('campaigns')
         .where({ case_id: caseId })
         .whereNull('merged_into')
@@ -158,20 +144,29 @@ export async function updateCampaigns(ctx: Context, caseId: number, caseSlug: st
       const exemplarIndex = new Map<number, number>(
         live.map((c) => [Number(c.number), loaded.indexOf(Number(c.exemplar_message_id))]),
       );
+      const result = exemplarCampaigns({
+        signatures: loaded.sigs,
+        present: loaded.present,
+        count: n,
+        numbers: loaded.numbers,
+        exemplars: exemplarIndex,
+      });
+      const mergedInto = result.mergedInto;
       const maxRow = (await trx('campaigns').where({ case_id: caseId }).max({ m: 'number' }).first()) as
         { m: number | string | null } | undefined;
-      let next = Number(maxRow?.m ?? 0) + 1;
+      const next = Number(maxRow?.m ?? 0) + 1;
 
-      // New groups get numbers in the order of their oldest message.
+      // New campaigns are numbered in the order of their exemplar (their oldest message).
       const newCampaignRows: unknown[][] = [];
       const created = ctx.clock().toISOString();
-      for (let i = 0; i < n; i++) {
-        if (roots[i] !== i || groupNumber[i] !== 0) continue;
-        groupNumber[i] = next;
-        exemplarIndex.set(next, i);
-        newCampaignRows.push([caseId, next, loaded.ids[i], 0, null, created]);
-        next += 1;
-      }
+      result.newExemplars.forEach((ex, k) => {
+        exemplarIndex.set(next + k, ex);
+        newCampaignRows.push([caseId, next + k, loaded.ids[ex], 0, null, created]);
+      });
+      const numberOf = (i: number) => {
+        const c = result.campaign[i]!;
+        return c > 0 ? c : next - c - 1;
+      };
 
       // Memberships that change, in two passes over the messages so that no row array the size of
       // the case is held (a first ingest of a million messages changes a million memberships): the
@@ -181,7 +176,7 @@ export async function updateCampaigns(ctx: Context, caseId: number, caseSlug: st
       const addedTo = new Map<number, number>();
       let changed = 0;
       for (let i = 0; i < n; i++) {
-        const num = groupNumber[roots[i]!]!;
+        const num = numberOf(i);
         const before = loaded.numbers[i]!;
         if (before === num) continue;
         changed += 1;
@@ -207,7 +202,7 @@ export async function updateCampaigns(ctx: Context, caseId: number, caseSlug: st
           .delete();
       let memberRows: unknown[][] = [];
       for (let i = 0; i < n; i++) {
-        const num = groupNumber[roots[i]!]!;
+        const num = numberOf(i);
         if (loaded.numbers[i]! === num) continue;
         const ex = exemplarIndex.get(num) ?? -1;
         const similarity =

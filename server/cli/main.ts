@@ -4,7 +4,8 @@
  * imported only when that command runs, and calls the same use cases (server/usecases/) as the web
  * routes. Errors become exit codes here and only here: 0 success, 1 a domain error (message on
  * stderr), 2 usage (a refused input or flag, with the command's usage), 3 fsck or verify found
- * problems.
+ * problems, 4 verify found the contents intact but the signer not established (no --cert,
+ * --fingerprint or trust store said who must have signed).
  */
 import { parseArgs } from 'node:util';
 import type { Context } from '../context.ts';
@@ -71,15 +72,23 @@ export const COMMANDS: readonly CommandSpec[] = [
   {
     name: 'ingest',
     usage:
-      'spamcase ingest --case <name> [--party <name>] [--method trap|report|feed|bounce|mailbox] [--recipient <mailbox>] <path>...',
+      'spamcase ingest --case <name> [--party <name>] [--method trap|report|feed|bounce|mailbox] [--recipient <mailbox>] [--skip-index] <path>...',
     summary: 'harvested spam in: .eml files, folders, mbox (also .gz), maildir, ZIP, ARF reports',
     options: {
       case: { type: 'string' },
       party: { type: 'string' },
       method: { type: 'string' },
       recipient: { type: 'string' },
+      'skip-index': { type: 'boolean' },
       json: { type: 'boolean' },
     },
+    load: () => import('./commands/ingest.ts'),
+  },
+  {
+    name: 'index',
+    usage: 'spamcase index --case <name> [--json]',
+    summary: 'bring the full-text search index up to date (ingest does this after its acquisitions; resumable)',
+    options: { case: { type: 'string' }, json: { type: 'boolean' } },
     load: () => import('./commands/ingest.ts'),
   },
   {
@@ -261,9 +270,16 @@ export const COMMANDS: readonly CommandSpec[] = [
   },
   {
     name: 'verify',
-    usage: 'spamcase verify <file.zip> [--cert <signer or CA certificate.pem>] [--tsa-cert <tsa.pem>] [--json]',
-    summary: 'check a bundle: ZIP, BagIt, every checksum, signature, timestamp, custody chain, items.csv',
-    options: { cert: { type: 'string' }, 'tsa-cert': { type: 'string' }, json: { type: 'boolean' } },
+    usage:
+      'spamcase verify <file.zip> [--cert <signer or CA certificate.pem> | --fingerprint <SHA-256>] [--tsa-cert <tsa.pem>] [--json]',
+    summary:
+      'check a bundle: ZIP, BagIt, every checksum, signature, signer, timestamp, custody chain, items.csv (exit 0 verified, 3 failed, 4 intact but signer not established)',
+    options: {
+      cert: { type: 'string' },
+      fingerprint: { type: 'string' },
+      'tsa-cert': { type: 'string' },
+      json: { type: 'boolean' },
+    },
     load: () => import('./commands/exports.ts'),
   },
   {

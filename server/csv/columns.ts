@@ -37,6 +37,7 @@ export const ITEMS = table({
     'original_name',
     'account',
     'originating_ip',
+    'handoff_ip',
     'recipients',
     'date',
     'from',
@@ -57,6 +58,7 @@ export const ITEMS = table({
     'original_name',
     'account',
     'originating_ip',
+    'handoff_ip',
     'recipients',
     'date',
     'from',
@@ -161,6 +163,12 @@ export const CAMPAIGNS = table({
 export const DELIVERIES = table({
   columns: ['message_id', 'recipient', 'recipient_source', 'first_bates', 'from', 'date', 'subject'],
   bundle: ['message_id', 'recipient', 'recipient_source', 'first_bates', 'from', 'date', 'subject'],
+});
+
+/** overlap.csv: who harvested what (server/report/overlap.ts), one figure per row. */
+export const OVERLAP = table({
+  columns: ['row', 'party', 'bates_prefix', 'with_party', 'with_bates_prefix', 'deliveries'],
+  bundle: ['row', 'party', 'bates_prefix', 'with_party', 'with_bates_prefix', 'deliveries'],
 });
 
 export const ACQUISITIONS = table({

@@ -27,7 +27,14 @@ export type CustodyAction =
   | 'exported'
   | 'verified'
   | 'member-added'
-  | 'member-removed';
+  | 'member-removed'
+  | 'tag-created'
+  | 'tag-renamed'
+  | 'tag-deleted'
+  | 'tagged'
+  | 'untagged'
+  | 'note-added'
+  | 'note-removed';
 
 export interface CustodyEvent {
   case: string;

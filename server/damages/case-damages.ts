@@ -11,7 +11,9 @@ import { appendCustodyEvent } from '../custody/chain.ts';
 import { SpamcaseError } from '../errors.ts';
 import { computeDamages, type ComputeOptions, type DamagesResult } from './compute.ts';
 import { loadRuleSet, RULES_DIR, type RuleSet } from './rule-set.ts';
-import { gatherViolationCounts } from './violation-counts.ts';
+import { caseUnitCounts, gatherViolationCounts } from './violation-counts.ts';
+import { resolveDomains } from './allocation.ts';
+import { partyOverlap } from '../report/overlap.ts';
 
 export interface RuleSetChoice {
   rules: string;
@@ -78,10 +80,27 @@ export async function caseDamages(db: Knex, caseSlug: string, opts: CaseDamagesO
     nameOrPath = stored.rules;
     choice = { ...stored, changedSinceChosen: false };
   }
-  const ruleSet = loadRuleSet(nameOrPath);
+  let ruleSet = loadRuleSet(nameOrPath);
+  if (ruleSet.allocation.rule === 'own-users') {
+    // The method text names each plaintiff as the case does, whatever the file called it.
+    const domains = resolveDomains(ruleSet.allocation, c.parties, ruleSet.name).map((d) => ({
+      party: d.party,
+      domains: d.domains,
+    }));
+    ruleSet = { ...ruleSet, allocation: { ...ruleSet.allocation, domains } };
+  }
   if (choice) choice.changedSinceChosen = choice.rulesSha256 !== ruleSet.sha256;
-  const rows = await gatherViolationCounts(db, c.id);
-  const result = computeDamages(ruleSet, rows, opts.defendant === undefined ? {} : { defendant: opts.defendant });
+  const rows = await gatherViolationCounts(db, c.id, ruleSet.allocation, ruleSet.name);
+  const onceRows =
+    ruleSet.allocation.rule === 'each-in-full'
+      ? await gatherViolationCounts(db, c.id, { ...ruleSet.allocation, rule: 'first-harvester' }, ruleSet.name)
+      : undefined;
+  const result = computeDamages(ruleSet, rows, {
+    ...(opts.defendant === undefined ? {} : { defendant: opts.defendant }),
+    overlap: await partyOverlap(db, c.id),
+    caseCounts: await caseUnitCounts(db, c.id, opts.defendant),
+    ...(onceRows === undefined ? {} : { onceRows }),
+  });
   if (choice?.changedSinceChosen) {
     result.warnings.push({
       en: `the rule set file ${ruleSet.file} changed since it was chosen on ${choice.chosenAt} (sha256 then ${choice.rulesSha256})`,

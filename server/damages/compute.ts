@@ -15,8 +15,17 @@
  */
 import { SpamcaseError } from '../errors.ts';
 import { countToBigInt, minBig } from './money.ts';
-import { COLUMNS, type Category, type Column, type RuleSet, type Triple, type Unit } from './rule-set.ts';
+import {
+  COLUMNS,
+  type Allocation,
+  type Category,
+  type Column,
+  type RuleSet,
+  type Triple,
+  type Unit,
+} from './rule-set.ts';
 import type { ViolationCountRow } from '../attribution/queries.ts';
+import type { PartyOverlap } from '../report/overlap.ts';
 
 /**
  * One line of counted violations, as attribution counts them (server/attribution/queries.ts
@@ -85,8 +94,22 @@ export interface DamagesWarning {
   fr: string;
 }
 
+/** How deliveries that several plaintiffs harvested were claimed, with the figures the method text states. */
+export interface AllocationResult extends Allocation {
+  /** Who harvested what, for the whole case (null when not given: a computation without the case). */
+  overlap: PartyOverlap | null;
+  /** Deliveries claimed, summed over the claims (each-in-full: more than the deliveries when plaintiffs overlap). */
+  claimedDeliveries: number;
+  /**
+   * each-in-full: the sum of the claims, the amount for the same deliveries counted once (each claimed by its
+   * first harvester) and, per column, whether the joint total was capped to it. Null for the other rules.
+   */
+  jointCap: { sumOfClaims: Money; once: Money; onceDeliveries: number; capped: Triple<boolean> } | null;
+}
+
 export interface DamagesResult {
   ruleSet: RuleSet;
+  allocation: AllocationResult;
   defendantFilter: string | null;
   claims: ClaimResult[];
   byPlaintiff: Subtotal[];
@@ -101,6 +124,12 @@ export interface DamagesResult {
 export interface ComputeOptions {
   /** Only this defendant's claims (name, compared case-insensitively). */
   defendant?: string;
+  /** The case's party overlap, stated in the method text. */
+  overlap?: PartyOverlap;
+  /** The case's counts, distinct over the whole case (the method text's "Counted"); default: summed over claims. */
+  caseCounts?: UnitCounts;
+  /** each-in-full: the counts with every delivery claimed once (by its first harvester), for the joint cap. */
+  onceRows?: readonly ViolationCountRow[];
 }
 
 const UNIT_FIELD: Record<Exclude<Unit, 'fixed'>, keyof UnitCounts> = {
@@ -280,16 +309,47 @@ export function computeDamages(
     };
   });
 
+  const allocation: AllocationResult = {
+    ...ruleSet.allocation,
+    overlap: opts.overlap ?? null,
+    claimedDeliveries: counts.deliveries,
+    jointCap: null,
+  };
+  let sensitivityRows = sensitivity;
+  let caseCounts = counts;
+  if (ruleSet.allocation.rule === 'each-in-full' && opts.onceRows !== undefined) {
+    // The joint total never exceeds the amount for the deliveries counted once; the sensitivity rows
+    // and the case's counts use that once-only counting too.
+    const once = computeDamages(
+      { ...ruleSet, allocation: { ...ruleSet.allocation, rule: 'first-harvester' } },
+      opts.onceRows,
+      {
+        ...(opts.defendant === undefined ? {} : { defendant: opts.defendant }),
+      },
+    );
+    const sumOfClaims = { ...total };
+    const capped = { low: false, claimed: false, max: false };
+    for (const c of COLUMNS) {
+      capped[c] = once.total[c] < total[c];
+      total[c] = minBig(total[c], once.total[c]);
+    }
+    allocation.jointCap = { sumOfClaims, once: once.total, onceDeliveries: once.counts.deliveries, capped };
+    sensitivityRows = once.sensitivity;
+    caseCounts = once.counts;
+  }
+  if (opts.caseCounts !== undefined) caseCounts = opts.caseCounts;
+
   return {
     ruleSet,
+    allocation,
     defendantFilter: opts.defendant ?? null,
     claims,
     byPlaintiff: subtotal((c) => c.plaintiff),
     byDefendant: subtotal((c) => c.defendant),
     byCategory,
-    counts,
+    counts: caseCounts,
     total,
-    sensitivity,
+    sensitivity: sensitivityRows,
     warnings,
   };
 }

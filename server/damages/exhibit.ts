@@ -28,6 +28,22 @@ export function damagesJson(result: DamagesResult, lang: Lang = 'en') {
     },
     currency: rs.currency,
     defendant: result.defendantFilter,
+    allocation: {
+      rule: result.allocation.rule,
+      fromRuleSet: result.allocation.written,
+      source: result.allocation.source,
+      domains: result.allocation.domains,
+      claimedDeliveries: result.allocation.claimedDeliveries,
+      overlap: result.allocation.overlap,
+      jointCap: result.allocation.jointCap
+        ? {
+            sumOfClaims: m(result.allocation.jointCap.sumOfClaims),
+            once: m(result.allocation.jointCap.once),
+            onceDeliveries: result.allocation.jointCap.onceDeliveries,
+            capped: result.allocation.jointCap.capped,
+          }
+        : null,
+    },
     counts: result.counts,
     total: m(result.total),
     byPlaintiff: result.byPlaintiff.map((s) => ({ plaintiff: s.name, counts: s.counts, total: m(s.total) })),
@@ -168,6 +184,38 @@ export function damagesCsv(result: DamagesResult): string[][] {
       '',
       rs.currency,
     ]);
+  }
+  const cap = result.allocation.jointCap;
+  if (cap !== null) {
+    // each-in-full: the sum of the claims, then the joint total is capped at the once-counted amount.
+    rows.push(
+      [
+        'sum-of-claims',
+        ...Array<string>(5).fill(''),
+        'delivery',
+        String(result.allocation.claimedDeliveries),
+        ...Array<string>(6).fill(''),
+        d(cap.sumOfClaims.low),
+        d(cap.sumOfClaims.claimed),
+        d(cap.sumOfClaims.max),
+        rs.currency,
+      ],
+      [
+        'joint-cap',
+        '',
+        '',
+        '',
+        '',
+        'each delivery once, claimed by its first harvester',
+        'delivery',
+        String(cap.onceDeliveries),
+        ...Array<string>(6).fill(''),
+        d(cap.once.low),
+        d(cap.once.claimed),
+        d(cap.once.max),
+        rs.currency,
+      ],
+    );
   }
   rows.push([
     'total',

@@ -68,9 +68,10 @@ export function methodText(result: DamagesResult, lang: Lang): string[] {
             defendants === 0
               ? '; aucun compte n’est encore rattaché à un défendeur'
               : `et ${n(defendants)} défendeur${defendants > 1 ? 's' : ''}${ungrouped ? ', plus des comptes non rattachés à un défendeur' : ''}`
-          }. Chaque demande oppose un demandeur à un défendeur ; les comptes et les jours sont comptés distinctement dans chaque demande.`,
+          }. Chaque demande oppose un demandeur à un défendeur ; chaque remise y est comptée une fois, les messages, les comptes et les jours sont comptés distinctement dans chaque demande.`,
       'Dédoublonnage : un message est identifié par son Message-ID normalisé, ou par une clé de contenu lorsque l’identifiant manque ou est réutilisé ; une remise est le couple (message, destinataire). Les copies octet pour octet et les captures d’une même remise à deux relais ne sont comptées qu’une fois.',
     );
+    out.push(...allocationText(result, 'fr'));
     out.push(
       `Barème : ${rs.titleFr ?? rs.title} (${rs.source}). Montants en ${rs.currency}, calculés exactement en centimes, sans arrondi.`,
     );
@@ -99,9 +100,10 @@ export function methodText(result: DamagesResult, lang: Lang): string[] {
             defendants === 0
               ? '; no account has been assigned to a defendant yet'
               : ` and ${n(defendants)} defendant${defendants === 1 ? '' : 's'}${ungrouped ? ', plus accounts not assigned to a defendant' : ''}`
-          }. Each claim is one plaintiff against one defendant; accounts and days are counted distinct within each claim.`,
+          }. Each claim is one plaintiff against one defendant; each delivery is counted once in it, and messages, accounts and days are counted distinct within each claim.`,
       'Deduplication: a message is identified by its normalized Message-ID, or by a content key where the Message-ID is missing or reused; a delivery is one (message, recipient) pair. Byte-for-byte copies and captures of the same delivery at two hops are counted once.',
     );
+    out.push(...allocationText(result, 'en'));
     out.push(
       `Rule set: ${rs.title} (${rs.source}). Amounts in ${rs.currency}, computed exactly in cents, with no rounding.`,
     );
@@ -155,13 +157,87 @@ export function methodText(result: DamagesResult, lang: Lang): string[] {
   for (const s of result.sensitivity) {
     if (lang === 'fr')
       out.push(
-        `Comparaison « ${s.labelFr ?? s.label} » (${s.source}) : ${money(s.amount)} × ${n(s.units)} ${unitWord('fr', s.unit, s.units)} = ${money(s.total)}, sans plafond ni coefficient.`,
+        `Comparaison « ${s.labelFr ?? s.label} » (${s.source}) : ${money(s.amount)} × ${n(s.units)} ${unitWord('fr', s.unit, s.units)} = ${money(s.total)}, sans plafond ni coefficient, les unités comptées comme dans les demandes${result.allocation.jointCap ? ' (chaque remise une fois)' : ''}.`,
       );
     else
       out.push(
-        `Sensitivity "${s.label}" (${s.source}): ${money(s.amount)} × ${n(s.units)} ${unitWord('en', s.unit, s.units)} = ${money(s.total)}, without caps or multipliers.`,
+        `Sensitivity "${s.label}" (${s.source}): ${money(s.amount)} × ${n(s.units)} ${unitWord('en', s.unit, s.units)} = ${money(s.total)}, without caps or multipliers, the units counted as the claims count them${result.allocation.jointCap ? ' (each delivery once)' : ''}.`,
       );
   }
   for (const w of result.warnings) out.push(lang === 'fr' ? `Attention : ${w.fr}.` : `Note: ${w.en}.`);
+  return out;
+}
+
+/**
+ * Joint plaintiffs: who harvested what (the case's party overlap) and how a delivery several of
+ * them harvested was claimed, with the numbers the allocation produced. Empty for a case of one
+ * plaintiff whose deliveries nobody else holds.
+ */
+function allocationText(result: DamagesResult, lang: Lang): string[] {
+  const a = result.allocation;
+  const rs = result.ruleSet;
+  const n = (v: number) => formatCount(v, lang);
+  const money = (v: bigint) => formatMoney(v, rs.currency, lang);
+  const o = a.overlap;
+  if ((o === null || o.parties.length < 2) && a.rule !== 'each-in-full') return [];
+  const out: string[] = [];
+  const fr = lang === 'fr';
+  const deliveriesWord = (v: number) => unitWord(lang, 'delivery', v);
+  if (o !== null) {
+    const per = o.parties
+      .map((p) =>
+        fr
+          ? `${p.name} en a collecté ${n(p.deliveries)} (dont ${n(p.exclusive)} qu’aucun autre demandeur n’a collectée${p.exclusive > 1 ? 's' : ''})`
+          : `${p.name} harvested ${n(p.deliveries)} (${n(p.exclusive)} of them harvested by no other plaintiff)`,
+      )
+      .join(fr ? ' ; ' : '; ');
+    out.push(
+      fr
+        ? `Collectes des demandeurs : le dossier compte ${n(o.caseDeliveries)} ${deliveriesWord(o.caseDeliveries)}, chacune comptée une fois ; ${n(o.heldBySeveral)} ont été collectées par plus d’un demandeur. ${per}.`
+        : `Plaintiffs' harvests: the case holds ${n(o.caseDeliveries)} ${deliveriesWord(o.caseDeliveries)}, each counted once; ${n(o.heldBySeveral)} were harvested by more than one plaintiff. ${per}.`,
+    );
+  }
+  const claimed = result.byPlaintiff
+    .map((p) => `${p.name ?? ''} ${n(p.counts.deliveries)} ${deliveriesWord(p.counts.deliveries)}`)
+    .join(fr ? ', ' : ', ');
+  const origin = a.written
+    ? fr
+      ? `Répartition (barème${a.source ? `, ${a.source}` : ''})`
+      : `Allocation (rule set${a.source ? `, ${a.source}` : ''})`
+    : fr
+      ? 'Répartition (par défaut, le barème n’en prévoit pas)'
+      : 'Allocation (the default: the rule set names none)';
+  const first = fr
+    ? 'le demandeur dont la collecte l’a fait entrer la première au dossier (la partie de son premier élément, dont elle porte le numéro Bates)'
+    : 'the plaintiff whose harvest first brought it into the case (the party of its first item, whose Bates number it carries)';
+  if (a.rule === 'first-harvester') {
+    out.push(
+      fr
+        ? `${origin} : chaque remise est demandée une fois, par ${first}. Demandé : ${claimed} ; ${n(a.claimedDeliveries)} au total, aucune remise demandée deux fois.`
+        : `${origin}: each delivery is claimed once, by ${first}. Claimed: ${claimed}; ${n(a.claimedDeliveries)} in all, no delivery claimed twice.`,
+    );
+  } else if (a.rule === 'own-users') {
+    const domains = a.domains
+      .map((d) => `${d.party}${fr ? ' :' : ':'} ${d.domains.join(', ')}`)
+      .join(fr ? ' ; ' : '; ');
+    out.push(
+      fr
+        ? `${origin} : chaque remise est demandée une fois, par le demandeur dont l’utilisateur en était le destinataire, selon le domaine du destinataire (${domains}), et une remise à tout autre domaine par ${first}. Demandé : ${claimed} ; ${n(a.claimedDeliveries)} au total, aucune remise demandée deux fois.`
+        : `${origin}: each delivery is claimed once, by the plaintiff whose user it was addressed to, by recipient domain (${domains}), and a delivery to any other domain by ${first}. Claimed: ${claimed}; ${n(a.claimedDeliveries)} in all, no delivery claimed twice.`,
+    );
+  } else {
+    const cap = a.jointCap;
+    const capText =
+      cap === null
+        ? ''
+        : fr
+          ? ` Le total conjoint est plafonné au montant des ${n(cap.onceDeliveries)} ${deliveriesWord(cap.onceDeliveries)} comptées une fois (chacune demandée par ${first}) : ${money(cap.once.claimed)} demandé, ${money(cap.once.low)} en bas de fourchette, ${money(cap.once.max)} au maximum${cap.capped.claimed ? ` ; la somme des demandes, ${money(cap.sumOfClaims.claimed)}, y est ramenée` : ''}.`
+          : ` The joint total is capped at the amount for the ${n(cap.onceDeliveries)} ${deliveriesWord(cap.onceDeliveries)} counted once (each claimed by ${first}): ${money(cap.once.claimed)} claimed, ${money(cap.once.low)} low, ${money(cap.once.max)} maximum${cap.capped.claimed ? `; the sum of the claims, ${money(cap.sumOfClaims.claimed)}, is reduced to it` : ''}.`;
+    out.push(
+      fr
+        ? `${origin} : chaque demandeur demande en entier chaque remise qu’il a collectée, de sorte qu’une remise collectée par deux demandeurs est demandée par les deux. Demandé : ${claimed} ; ${n(a.claimedDeliveries)} remises demandées.${capText}`
+        : `${origin}: each plaintiff claims in full every delivery it harvested, so a delivery harvested by two plaintiffs is claimed by both. Claimed: ${claimed}; ${n(a.claimedDeliveries)} deliveries claimed.${capText}`,
+    );
+  }
   return out;
 }

@@ -78,6 +78,33 @@ export interface Sensitivity {
   line: number;
 }
 
+/**
+ * How a delivery that several plaintiffs harvested is claimed (docs/DAMAGES.md, "Joint plaintiffs"):
+ *   first-harvester  by the plaintiff whose harvest first brought it into the case (the party of the
+ *                    delivery's first item, whose Bates number it carries): the default
+ *   own-users        by the plaintiff whose users' recipient domain it was addressed to (`domains`),
+ *                    any other delivery by its first harvester
+ *   each-in-full     by every plaintiff that harvested it, in full, the joint total capped at the
+ *                    amount for the deliveries counted once (first harvester)
+ * The first two never claim one delivery twice; the third says so in words wherever it is used.
+ */
+export const ALLOCATION_RULES = ['first-harvester', 'own-users', 'each-in-full'] as const;
+export type AllocationRule = (typeof ALLOCATION_RULES)[number];
+
+export interface Allocation {
+  rule: AllocationRule;
+  /** own-users: each plaintiff (as named in the file: party name or Bates prefix) and its users' domains. */
+  domains: Array<{ party: string; domains: string[] }>;
+  /** Why this allocation (an agreement between the plaintiffs, a judgment); null when not given. */
+  source: string | null;
+  /** False when the file has no `allocation` (the default applies). */
+  written: boolean;
+}
+
+export const DEFAULT_ALLOCATION: Allocation = { rule: 'first-harvester', domains: [], source: null, written: false };
+
+const DOMAIN_PATTERN = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/;
+
 export interface RuleSet {
   name: string;
   title: string;
@@ -89,6 +116,9 @@ export interface RuleSet {
   rules: Rule[];
   multipliers: Multiplier[];
   sensitivity: Sensitivity[];
+  allocation: Allocation;
+  /** The file's text exactly as read (the bundle carries it as used). */
+  text: string;
   /** Where it was loaded from and the SHA-256 of its bytes: the exhibit names the exact file used. */
   file: string;
   sha256: string;
@@ -313,6 +343,7 @@ export function parseRuleSet(src: string, label: string, file = label): RuleSet 
     'rules',
     'multipliers',
     'sensitivity',
+    'allocation',
   ]);
 
   const baseName = path.basename(file).replace(/\.ya?ml$/i, '');
@@ -424,6 +455,13 @@ export function parseRuleSet(src: string, label: string, file = label): RuleSet 
     };
   });
 
+  const allocation = readAllocation(r, root);
+  if (allocation.rule === 'own-users' && allocation.domains.length === 0)
+    problems.at(
+      keysOf(root).get('allocation')?.value ?? root,
+      'allocation: rule own-users needs "domains" (each plaintiff and its users\' recipient domains)',
+    );
+
   if (problems.list.length > 0) throw fail();
   return {
     name,
@@ -436,9 +474,55 @@ export function parseRuleSet(src: string, label: string, file = label): RuleSet 
     rules,
     multipliers,
     sensitivity,
+    allocation,
+    text: src,
     file,
     sha256: crypto.createHash('sha256').update(src).digest('hex'),
   };
+}
+
+function readAllocation(r: Reader, root: YAMLMap): Allocation {
+  const node = keysOf(root).get('allocation')?.value ?? null;
+  if (node === null) return DEFAULT_ALLOCATION;
+  if (!isMap(node)) {
+    r.problems.at(node, `allocation: expected rule: (${ALLOCATION_RULES.join(', ')}), and domains: for own-users`);
+    return DEFAULT_ALLOCATION;
+  }
+  checkKeys(r, node, 'allocation', ['rule', 'domains', 'source']);
+  if (!keysOf(node).has('rule'))
+    r.problems.at(node, `allocation: "rule" is missing (one of: ${ALLOCATION_RULES.join(', ')})`);
+  const rule = choice(r, node, 'rule', 'allocation', ALLOCATION_RULES, 'first-harvester');
+  const source = text(r, node, 'source', 'allocation', false);
+  const domains: Allocation['domains'] = [];
+  const domainsNode = keysOf(node).get('domains')?.value ?? null;
+  if (domainsNode !== null) {
+    if (rule !== 'own-users') r.problems.at(domainsNode, 'allocation: "domains" is used only by rule own-users');
+    if (!isMap(domainsNode)) r.problems.at(domainsNode, 'allocation.domains: a mapping, plaintiff: [domain, ...]');
+    else {
+      const owner = new Map<string, string>();
+      for (const [party, { key, value }] of keysOf(domainsNode)) {
+        const list: string[] = [];
+        if (value === null || !isSeq(value)) {
+          r.problems.at(value ?? key, `allocation.domains.${party}: a list of domains, such as [hotmail.com, msn.com]`);
+          continue;
+        }
+        for (const item of value.items) {
+          const d = isScalar(item) ? String(item.value).trim().toLowerCase() : '';
+          if (!DOMAIN_PATTERN.test(d)) {
+            r.problems.at(item as YamlNode, `allocation.domains.${party}: "${d}" is not a domain name`);
+            continue;
+          }
+          const other = owner.get(d);
+          if (other !== undefined && other !== party)
+            r.problems.at(item as YamlNode, `allocation.domains.${party}: ${d} is already the domain of ${other}`);
+          owner.set(d, party);
+          list.push(d);
+        }
+        domains.push({ party, domains: list });
+      }
+    }
+  }
+  return { rule, domains, source, written: true };
 }
 
 /** The rule sets shipped (and added by staff) in templates/damages/, by name. */

@@ -13,6 +13,9 @@ import * as damagesRuleChoice from './migrations/20261128050000_damages_rule_cho
 import * as pgIdSequences from './migrations/20261128060000_pg_id_sequences.ts';
 import * as reportIndexes from './migrations/20261128070000_report_indexes.ts';
 import * as campaignSizes from './migrations/20261128080000_campaign_sizes.ts';
+import * as chainWalk from './migrations/20261202100000_chain_walk.ts';
+import * as searchIndex from './migrations/20261202400000_search_index.ts';
+import * as labels from './migrations/20261202400100_labels.ts';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -30,6 +33,9 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['20261128060000_pg_id_sequences', pgIdSequences],
   ['20261128070000_report_indexes', reportIndexes],
   ['20261128080000_campaign_sizes', campaignSizes],
+  ['20261202100000_chain_walk', chainWalk],
+  ['20261202400000_search_index', searchIndex],
+  ['20261202400100_labels', labels],
 ];
 
 const source: Knex.MigrationSource<string> = {

@@ -1,5 +1,5 @@
 /**
- * The one source of items.csv's account, originating IP and campaign columns: attribution's
+ * The one source of items.csv's account, originating IP, hand-off IP and campaign columns: attribution's
  * per-item result (server/attribution itemAttributions) and the campaign of the item's message
  * (server/campaigns itemCampaigns). An item ingested before attribution existed has no attribution
  * row: its account falls back to nothing rather than to the header From (which is only a claim).
@@ -11,6 +11,8 @@ import { itemCampaigns } from '../campaigns/queries.ts';
 export interface ItemColumns {
   account: string | null;
   originatingIp: string | null;
+  /** The hand-off: first machine outside the party (docs/ATTRIBUTION.md section 2). */
+  handoffIp: string | null;
   campaign: number | null;
 }
 
@@ -29,6 +31,7 @@ export async function itemColumns(
     result.set(id, {
       account: a?.account ?? null,
       originatingIp: a?.originatingIp ?? null,
+      handoffIp: a?.handoffIp ?? null,
       campaign: campaigns.get(id) ?? null,
     });
   }

@@ -1,14 +1,17 @@
 /**
  * The bundle's index tables besides items.csv, as a list of named providers. Each provider writes
  * its rows (header first) for the case as of the export's custody event: accounts.csv, ips.csv,
- * campaigns.csv, deliveries.csv, and damages.csv when the case has a chosen rule set.
+ * campaigns.csv, deliveries.csv, damages.csv when the case has a chosen rule set, and labels.csv when
+ * staff have put tags or notes on it.
  */
 import type { Knex } from 'knex';
 import type { Cell } from './csv.ts';
-import { ACCOUNTS, CAMPAIGNS, DELIVERIES, IPS } from '../csv/columns.ts';
+import { ACCOUNTS, CAMPAIGNS, DELIVERIES, IPS, OVERLAP } from '../csv/columns.ts';
+import { partyOverlap } from '../report/overlap.ts';
 import { inScope, type ExportScope } from './scope.ts';
 import { caseDamages, getRuleSetChoice } from '../damages/case-damages.ts';
 import { damagesCsv } from '../damages/exhibit.ts';
+import { LABEL_COLUMNS, labelCells, labelRows } from '../labels/labels.ts';
 
 export interface BundleTable {
   /** File name under data/ (e.g. "accounts.csv"). */
@@ -225,7 +228,35 @@ export const deliveriesTable: BundleTable = {
   },
 };
 
-export const BUNDLE_TABLES: readonly BundleTable[] = [accountsTable, ipsTable, campaignsTable, deliveriesTable];
+/**
+ * overlap.csv: the party overlap as of the export (docs/RECOUNT.md): `case` (deliveries, each once),
+ * `several` (harvested by two parties or more), per party `own` and `exclusive`, and `both` for
+ * every ordered pair of different parties.
+ */
+export const overlapTable: BundleTable = {
+  name: 'overlap.csv',
+  header: OVERLAP.bundle!,
+  async rows(db, scope, emit) {
+    const o = await partyOverlap(db, scope.caseId, (q, column) => inScope(q, column, scope));
+    emit(['case', '', '', '', '', o.caseDeliveries]);
+    emit(['several', '', '', '', '', o.heldBySeveral]);
+    o.parties.forEach((p, i) => {
+      emit(['own', p.name, p.batesPrefix, '', '', p.deliveries]);
+      emit(['exclusive', p.name, p.batesPrefix, '', '', p.exclusive]);
+      o.parties.forEach((q, j) => {
+        if (i !== j) emit(['both', p.name, p.batesPrefix, q.name, q.batesPrefix, o.both[i]![j]!]);
+      });
+    });
+  },
+};
+
+export const BUNDLE_TABLES: readonly BundleTable[] = [
+  accountsTable,
+  ipsTable,
+  campaignsTable,
+  deliveriesTable,
+  overlapTable,
+];
 
 /**
  * damages.csv, when a rule set is chosen for the case (server/damages/): the exhibit under that
@@ -242,6 +273,25 @@ export async function damagesTables(db: Knex, scope: ExportScope): Promise<Bundl
       header: header!,
       async rows(_db, _scope, emit) {
         for (const r of rows) emit(r);
+      },
+    },
+  ];
+}
+
+/**
+ * labels.csv, when the case has tags or notes as of the export's event (server/labels/): one row per
+ * tag on a thing and per note, as they stood at that event (a tag removed later is still listed, one
+ * added later is not), so exporting as of the same event gives the same bytes.
+ */
+export async function labelsTables(db: Knex, scope: ExportScope): Promise<BundleTable[]> {
+  const rows = await labelRows(db, scope.caseId, scope.asOf.seq);
+  if (rows.length === 0) return [];
+  return [
+    {
+      name: 'labels.csv',
+      header: LABEL_COLUMNS,
+      async rows(_db, _scope, emit) {
+        for (const r of rows) emit(labelCells(r));
       },
     },
   ];

@@ -48,14 +48,32 @@ export interface VerifyResult {
   payloadFiles: number;
   signer: string | null;
   signerFingerprint: string | null;
+  /**
+   * How the signer was established: by the trusted certificate given (`--cert`, the signer's or its
+   * issuer's), by a pinned SHA-256 fingerprint (`--fingerprint`), by the configured trust store
+   * (SPAMCASE_TRUSTED_CERTS); null when it was not (then the signature only proves the contents are
+   * what the signer, whoever that is, signed: anyone can re-sign an edited bundle with a new key).
+   */
+  signerEstablishedBy: 'certificate' | 'fingerprint' | 'trust-store' | null;
+  /**
+   * verified: contents intact and signer established; intact-signer-not-established: every check
+   * passed but nothing said who the signer must be; failed: a problem was found.
+   */
+  status: 'verified' | 'intact-signer-not-established' | 'failed';
   timestamp: string | null;
   problems: VerifyProblem[];
   warnings: string[];
 }
 
 export interface VerifyOptions {
-  /** PEM certificate the signer must be (or be issued by). Without it, trust is not judged. */
+  /** PEM certificate the signer must be (or be issued by). */
   cert?: string;
+  /** The signer certificate itself, already loaded (the web: this server's own signing certificate). */
+  trusted?: crypto.X509Certificate;
+  /** SHA-256 fingerprint the signer certificate must have (hex, with or without colons). */
+  fingerprint?: string;
+  /** A PEM file of trusted certificates (signers or their issuers): the configured trust store. */
+  trustStore?: string;
   /** PEM certificate of the timestamp authority. */
   tsaCert?: string;
 }
@@ -89,6 +107,28 @@ function readPem(file: string, what: string): crypto.X509Certificate {
       cause: err,
     });
   }
+}
+
+/** Every certificate of a PEM file (a trust store holds several). */
+function readPemBundle(file: string, what: string): crypto.X509Certificate[] {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'latin1');
+  } catch (err) {
+    throw new SpamcaseError('INPUT_UNREADABLE', `cannot read ${what} ${file}: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+  const blocks = text.match(/-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g) ?? [];
+  if (blocks.length === 0) throw new SpamcaseError('INPUT_UNREADABLE', `${what} ${file} holds no PEM certificate`);
+  return blocks.map((b) => new crypto.X509Certificate(b));
+}
+
+/** "AB:CD:..." upper-case, from hex with or without colons; null when it is not 32 bytes of hex. */
+export function normalizeFingerprint(text: string): string | null {
+  const hex = text.replace(/[\s:]/g, '').toUpperCase();
+  if (!/^[0-9A-F]{64}$/.test(hex)) return null;
+  return hex.match(/../g)!.join(':');
 }
 
 function parseTagFile(text: string): Map<string, string> {
@@ -176,7 +216,15 @@ function parseManifest(text: string, file: string, problems: VerifyProblem[]): M
 }
 
 export async function verifyBundle(file: string, opts: VerifyOptions = {}): Promise<VerifyResult> {
-  const trusted = opts.cert ? readPem(opts.cert, 'certificate') : null;
+  const trusted = opts.cert ? readPem(opts.cert, 'certificate') : (opts.trusted ?? null);
+  const pinned = opts.fingerprint === undefined ? null : normalizeFingerprint(opts.fingerprint);
+  if (opts.fingerprint !== undefined && pinned === null)
+    throw new SpamcaseError(
+      'USAGE',
+      `is not a SHA-256 fingerprint (64 hex digits, colons allowed): ${JSON.stringify(opts.fingerprint)}`,
+      { field: 'fingerprint' },
+    );
+  const store = !trusted && !pinned && opts.trustStore ? readPemBundle(opts.trustStore, 'trust store') : null;
   const trustedTsa = opts.tsaCert ? readPem(opts.tsaCert, 'TSA certificate') : null;
   let fd: number;
   try {
@@ -201,6 +249,8 @@ export async function verifyBundle(file: string, opts: VerifyOptions = {}): Prom
     payloadFiles: 0,
     signer: null,
     signerFingerprint: null,
+    signerEstablishedBy: null,
+    status: 'failed',
     timestamp: null,
     problems,
     warnings,
@@ -488,10 +538,32 @@ export async function verifyBundle(file: string, opts: VerifyOptions = {}): Prom
               file: 'tagmanifest-sha256.txt.p7s',
               problem: `signed by "${result.signer}" (${check.signer.fingerprint256}), not by the trusted certificate ${trusted.fingerprint256}`,
             });
+          else result.signerEstablishedBy = 'certificate';
+        } else if (pinned) {
+          if (check.signer.fingerprint256 !== pinned)
+            problems.push({
+              file: 'tagmanifest-sha256.txt.p7s',
+              problem: `signed by "${result.signer}" whose SHA-256 fingerprint is ${check.signer.fingerprint256}, not the pinned ${pinned}`,
+            });
+          else result.signerEstablishedBy = 'fingerprint';
+        } else if (store) {
+          const signer = check.signer;
+          if (!store.some((cert) => issuedByOrSame(signer, cert, check.certificates)))
+            problems.push({
+              file: 'tagmanifest-sha256.txt.p7s',
+              problem: `signed by "${result.signer}" (${signer.fingerprint256}), which is not in the trust store and not issued by a certificate in it`,
+            });
+          else result.signerEstablishedBy = 'trust-store';
         } else
           warnings.push(
-            `signature valid, but not checked against a trusted certificate: give the organization's certificate to check the signer (signer ${result.signer}, SHA-256 fingerprint ${check.signer.fingerprint256})`,
+            `signer not established: nothing said who must have signed (pass --cert with the organization's certificate, --fingerprint with its SHA-256 fingerprint, or set SPAMCASE_TRUSTED_CERTS); signer ${result.signer}, SHA-256 fingerprint ${check.signer.fingerprint256}`,
           );
+        const bagPrint = bagInfo.get('Spamcase-Signer-SHA256-Fingerprint');
+        if (bagPrint !== undefined && bagPrint !== check.signer.fingerprint256)
+          problems.push({
+            file: 'bag-info.txt',
+            problem: `names the signer fingerprint ${bagPrint}, but the bundle was signed by ${check.signer.fingerprint256}`,
+          });
         const asOfAt = bagInfo.get('Bagging-Date');
         if (asOfAt) {
           const t = Date.parse(`${asOfAt}T12:00:00Z`);
@@ -553,6 +625,11 @@ export async function verifyBundle(file: string, opts: VerifyOptions = {}): Prom
     result.sha256 = await wholeHash;
   }
   result.ok = problems.length === 0;
+  result.status = !result.ok
+    ? 'failed'
+    : result.signerEstablishedBy === null
+      ? 'intact-signer-not-established'
+      : 'verified';
   return result;
 }
 

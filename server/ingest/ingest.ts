@@ -168,7 +168,8 @@ async function ingestOne(
 
   try {
     const events = readAnalyzed(source, {
-      unwrapForwards: options.method === 'report' || options.method === 'bounce',
+      unwrapForwards: options.method === 'report',
+      unwrapBounces: options.method === 'report' || options.method === 'bounce',
       limits: options.limits,
       envelopeRecipient,
       trust: await loadPartyTrust(ctx.db.knex, options.partyId),

@@ -14,6 +14,8 @@ export interface BundleSummaryInfo {
   identifier: string;
   asOfSeq: number;
   manifestWithoutSummarySha256: string;
+  /** The signer certificate's SHA-256 fingerprint, printed on the cover. */
+  signerFingerprint?: string;
 }
 
 export function bundleSummaryPdf(
@@ -26,7 +28,11 @@ export function bundleSummaryPdf(
     const choice = await getRuleSetChoice(ctx.db.knex, record.id);
     const data = await gatherSummaryData(ctx, record.id, {
       asOfSeq: info.asOfSeq,
-      bundle: { identifier: info.identifier, manifestSha256: info.manifestWithoutSummarySha256 },
+      bundle: {
+        identifier: info.identifier,
+        manifestSha256: info.manifestWithoutSummarySha256,
+        signerFingerprint: info.signerFingerprint,
+      },
       ...(opts.organization === undefined ? {} : { organization: opts.organization }),
       ...(record.jurisdiction ? { jurisdiction: record.jurisdiction } : {}),
       ...(choice ? { rules: choice.rules } : {}),

@@ -103,9 +103,22 @@ function captionPage(r: R): void {
     });
     paragraph(doc, w.s('captionManifest', { hash: '' }), { size: l.bodySize, align: 'center', gap: 2 });
     paragraph(doc, safeLine(data.bundle.manifestSha256, 64), { size: l.bodySize - 1, weight: 'mono', align: 'center' });
+    signerFingerprintCaption(r);
   } else {
     paragraph(doc, w.s('captionNoBundle'), { size: l.bodySize, align: 'center' });
   }
+}
+
+/** The signer certificate's SHA-256 fingerprint on the cover, in two lines that fit the page. */
+function signerFingerprintCaption(r: R): void {
+  const { doc, w, l, data } = r;
+  const print = data.bundle?.signerFingerprint;
+  if (!print) return;
+  doc.y += l.bodySize * 0.5;
+  paragraph(doc, w.s('captionSignerFingerprint'), { size: l.bodySize, align: 'center', gap: 2 });
+  const hex = safeLine(print, 95);
+  paragraph(doc, hex.slice(0, 47), { size: l.bodySize - 1, weight: 'mono', align: 'center', gap: 1 });
+  paragraph(doc, hex.slice(48), { size: l.bodySize - 1, weight: 'mono', align: 'center' });
 }
 
 function summarySection(r: R): void {
@@ -188,6 +201,25 @@ function summarySection(r: R): void {
     ],
     partyRows,
     { boldLastRow: true },
+  );
+}
+
+/** Joint plaintiffs: the party x party table of deliveries both harvested, with each one's exclusive count. */
+function overlapSection(r: R): void {
+  const { w, data } = r;
+  const o = data.report.overlap;
+  if (o.parties.length < 2) return;
+  subheading(r, w.s('overlapTitle'));
+  text(r, w.s('overlapText', { deliveries: w.int(o.caseDeliveries), several: w.int(o.heldBySeveral) }));
+  const share = 0.7 / (o.parties.length + 1);
+  grid(
+    r,
+    [
+      { header: w.s('colPlaintiff'), share: 0.3 },
+      ...o.parties.map((p) => ({ header: safeLine(p.batesPrefix, 16), share, align: 'right' as const })),
+      { header: w.s('colExclusive'), share, align: 'right' },
+    ],
+    o.parties.map((p, i) => [safeLine(p.name, 120), ...o.both[i]!.map((v) => w.int(v)), w.int(p.exclusive)]),
   );
 }
 
@@ -571,6 +603,7 @@ export async function renderSummaryPdf(data: SummaryData, opts: { lang: Lang }):
   const r: R = { lang: opts.lang, doc, w, l, data };
   captionPage(r);
   summarySection(r);
+  overlapSection(r);
   methodSection(r);
   accountsSection(r);
   campaignsSection(r);

@@ -93,6 +93,8 @@ export interface SummaryDamages {
 export interface SummaryBundle {
   identifier: string;
   manifestSha256: string;
+  /** The signer certificate's SHA-256 fingerprint (AB:CD:...), for a court to pin with `verify --fingerprint`. */
+  signerFingerprint?: string;
 }
 
 export interface DailyDeliveries {

@@ -11,6 +11,7 @@ import { caseDamages, getRuleSetChoice } from '../damages/case-damages.ts';
 import { damagesJson, type DamagesJson } from '../damages/exhibit.ts';
 import { describeError } from '../errors.ts';
 import { campaignCounts } from '../campaigns/counts.ts';
+import { partyOverlap, type PartyOverlap } from './overlap.ts';
 
 export interface PartyCounts {
   name: string;
@@ -46,6 +47,8 @@ export interface CaseReport {
   parseErrors: number;
   wrappers: number;
   parties: PartyCounts[];
+  /** Who harvested what: each party's own and exclusive deliveries, and the party x party table. */
+  overlap: PartyOverlap;
   firstDate: string | null;
   lastDate: string | null;
   /** Present when a damages rule set is chosen for the case; `error` when that rule set no longer loads. */
@@ -101,6 +104,7 @@ export async function caseReport(knex: Knex, slug: string): Promise<CaseReport> 
     parseErrors: await count(byCase('items').whereNotNull('parse_error')),
     wrappers: await count(byCase('wrappers')),
     parties,
+    overlap: await partyOverlap(knex, c.id),
     firstDate: first,
     lastDate: last,
   };

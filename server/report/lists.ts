@@ -3,12 +3,16 @@
  * (a cursor holding the last row's sort key), so a page costs an index range scan whatever the
  * depth: page 5,000 of a 1,000,000-item case is as fast as page 1. Sorts are only those an index
  * serves: items by Bates (unique (case, bates)), by date or size ((case, date, id), (case, size, id)).
- * Search: a Bates number or prefix (index range), a full SHA-256 (compact key index), else a
- * case-insensitive substring of subject or From, scanned in sort order until a page is full.
+ * Search: a Bates number or prefix (index range), a full SHA-256 (compact key index), else the
+ * full-text index (server/search/, docs/SEARCH.md): subject, sender, recipients and body, results in
+ * the order received, counted, with snippets.
  */
 import type { Knex } from 'knex';
 import { SpamcaseError } from '../errors.ts';
 import { compactKey } from '../mail/keys.ts';
+import { parseSearch, type SearchNode } from '../search/query.ts';
+import { countMatches, matchingIds, snippetsFor, type Snippets } from '../search/search.ts';
+import { searchIndexStatus, type IndexProgress } from '../search/build.ts';
 
 export const MAX_PAGE_SIZE = 500;
 export const DEFAULT_PAGE_SIZE = 50;
@@ -21,6 +25,8 @@ export interface ItemListOptions {
   limit?: number;
   /** Opaque cursor from a previous page's `next`. */
   after?: string | null;
+  /** Opaque cursor from a page's `prev`: the page before it. */
+  before?: string | null;
   search?: string;
   /** A party's Bates prefix. */
   party?: string;
@@ -40,6 +46,15 @@ export interface ItemRow {
 export interface Page<T> {
   rows: T[];
   next: string | null;
+}
+
+/** A page of items, with the number of items the filters and search find in all. */
+export interface ItemPage extends Page<ItemRow> {
+  total: number;
+  /** The first page's cursor is null; a page after the first has a link back to the previous one. */
+  prev: string | null;
+  /** Set when the search is a full-text one: snippets by Bates number, and how much of the case is indexed. */
+  fullText: { snippets: Record<string, Snippets>; index: IndexProgress } | null;
 }
 
 const BATES_SEARCH = /^[A-Za-z][A-Za-z0-9]{0,9}(-\d{0,12})?$/;
@@ -66,10 +81,6 @@ function decodeCursor(text: string | null | undefined): unknown[] | null {
   );
 }
 
-function likePattern(text: string): string {
-  return `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-}
-
 export function pageSize(limit: number | undefined): number {
   if (limit === undefined) return DEFAULT_PAGE_SIZE;
   if (!Number.isInteger(limit) || limit < 1)
@@ -77,40 +88,102 @@ export function pageSize(limit: number | undefined): number {
   return Math.min(limit, MAX_PAGE_SIZE);
 }
 
-/** One page of a case's items, with their message's From and subject. */
-export async function listItems(knex: Knex, caseId: number, opts: ItemListOptions = {}): Promise<Page<ItemRow>> {
+type RawItem = {
+  id: number | string;
+  bates: string;
+  sha256: string;
+  size: number | string;
+  date: string | null;
+  parse_error: string | null;
+  from_address: string | null;
+  subject: string | null;
+};
+
+function itemRow(r: RawItem): ItemRow {
+  return {
+    bates: r.bates,
+    sha256: r.sha256,
+    size: Number(r.size),
+    date: r.date,
+    from: r.from_address,
+    subject: r.subject,
+    parseError: r.parse_error,
+  };
+}
+
+/** The search of an items list: what kind it is, read once. */
+type ItemSearch =
+  | { kind: 'none' }
+  | { kind: 'sha256'; sha256: string }
+  | { kind: 'bates'; prefix: string }
+  | { kind: 'text'; tree: SearchNode };
+
+function readSearch(text: string | undefined): ItemSearch {
+  const search = text?.trim() ?? '';
+  if (!search) return { kind: 'none' };
+  if (SHA256.test(search)) return { kind: 'sha256', sha256: search.toLowerCase() };
+  if (BATES_SEARCH.test(search) && search.includes('-')) return { kind: 'bates', prefix: search.toUpperCase() };
+  return { kind: 'text', tree: parseSearch(search) };
+}
+
+async function partyIdOf(knex: Knex, caseId: number, party: string | undefined): Promise<number | null> {
+  if (!party) return null;
+  const prefix = party.toUpperCase();
+  if (!/^[A-Z][A-Z0-9]{0,9}$/.test(prefix))
+    throw new SpamcaseError('INVALID_INPUT', 'must be a Bates prefix', { field: 'party' });
+  const row = (await knex('parties').where({ case_id: caseId, bates_prefix: prefix }).first('id')) as
+    { id: number } | undefined;
+  return row ? Number(row.id) : -1;
+}
+
+interface RawPage {
+  rows: RawItem[];
+  cursors: string[];
+  more: boolean;
+}
+
+/** Rows after the cursor in the list's order (`desc` flips it), limit + 1 to know whether there are more. */
+async function itemRows(
+  knex: Knex,
+  caseId: number,
+  opts: ItemListOptions,
+  search: ItemSearch,
+  desc: boolean,
+  cursor: unknown[] | null,
+  limit: number,
+): Promise<RawPage> {
   const sort = opts.sort ?? 'bates';
-  if (!(ITEM_SORTS as readonly string[]).includes(sort))
-    throw new SpamcaseError('INVALID_INPUT', `must be one of ${ITEM_SORTS.join(', ')}`, { field: 'sort' });
-  const desc = opts.order === 'desc';
   const cmp = desc ? '<' : '>';
   const dir = desc ? 'desc' : 'asc';
-  const limit = pageSize(opts.limit);
-  const cursor = decodeCursor(opts.after);
+  const columns = ['i.id', 'i.bates', 'i.sha256', 'i.size', 'i.date', 'i.parse_error', 'm.from_address', 'm.subject'];
 
-  const q = knex('items as i')
-    .join('messages as m', 'm.id', 'i.message_id')
-    .where('i.case_id', caseId)
-    .select('i.id', 'i.bates', 'i.sha256', 'i.size', 'i.date', 'i.parse_error', 'm.from_address', 'm.subject');
-
-  const search = opts.search?.trim() ?? '';
-  if (search) {
-    if (SHA256.test(search)) {
-      q.where('i.sha_key', compactKey(search.toLowerCase())).where('i.sha256', search.toLowerCase());
-    } else if (BATES_SEARCH.test(search) && search.includes('-')) {
-      const prefix = search.toUpperCase();
-      q.where('i.bates', '>=', prefix).where('i.bates', '<', `${prefix}\u{10FFFF}`);
-    } else {
-      if (search.length > 200)
-        throw new SpamcaseError('INVALID_INPUT', 'has at most 200 characters', { field: 'search' });
-      const pattern = likePattern(search);
-      q.where((w) => {
-        void w
-          .whereRaw("lower(m.subject) like ? escape '\\'", [pattern])
-          .orWhereRaw("lower(m.from_address) like ? escape '\\'", [pattern]);
-      });
-    }
+  if (search.kind === 'text') {
+    if (cursor && cursor[0] !== 'fts') throw decodeCursorError();
+    const ids = await matchingIds(
+      knex,
+      caseId,
+      search.tree,
+      { partyId: await partyIdOf(knex, caseId, opts.party), parseErrorsOnly: opts.parseErrorsOnly },
+      cursor ? Number(cursor[1]) : 0,
+      limit + 1,
+      desc,
+    );
+    const found = ids.length
+      ? ((await knex('items as i')
+          .join('messages as m', 'm.id', 'i.message_id')
+          .whereIn('i.id', ids)
+          .where('i.case_id', caseId)
+          .select(columns)) as RawItem[])
+      : [];
+    const byId = new Map(found.map((r) => [Number(r.id), r]));
+    const rows = ids.map((id) => byId.get(id)).filter((r): r is RawItem => r !== undefined);
+    return { rows, cursors: rows.map((r) => encodeCursor(['fts', Number(r.id)])), more: rows.length > limit };
   }
+
+  const q = knex('items as i').join('messages as m', 'm.id', 'i.message_id').where('i.case_id', caseId).select(columns);
+  if (search.kind === 'sha256') q.where('i.sha_key', compactKey(search.sha256)).where('i.sha256', search.sha256);
+  if (search.kind === 'bates')
+    q.where('i.bates', '>=', search.prefix).where('i.bates', '<', `${search.prefix}\u{10FFFF}`);
   if (opts.party) {
     const prefix = opts.party.toUpperCase();
     if (!/^[A-Z][A-Z0-9]{0,9}$/.test(prefix))
@@ -119,22 +192,12 @@ export async function listItems(knex: Knex, caseId: number, opts: ItemListOption
   }
   if (opts.parseErrorsOnly) q.whereNotNull('i.parse_error');
 
-  type Raw = {
-    id: number | string;
-    bates: string;
-    sha256: string;
-    size: number | string;
-    date: string | null;
-    parse_error: string | null;
-    from_address: string | null;
-    subject: string | null;
-  };
-  let rows: Raw[];
-  let nextCursor: (last: Raw, phase?: string) => unknown[];
+  let rows: RawItem[];
+  let keyOf: (r: RawItem & { phase?: string }) => unknown[];
   if (sort === 'bates') {
     if (cursor) q.where('i.bates', cmp, String(cursor[0]));
-    rows = (await q.orderBy('i.bates', dir).limit(limit + 1)) as Raw[];
-    nextCursor = (last) => [last.bates];
+    rows = (await q.orderBy('i.bates', dir).limit(limit + 1)) as RawItem[];
+    keyOf = (r) => [r.bates];
   } else if (sort === 'size') {
     if (cursor)
       q.where(
@@ -148,8 +211,8 @@ export async function listItems(knex: Knex, caseId: number, opts: ItemListOption
         { column: 'i.size', order: dir },
         { column: 'i.id', order: dir },
       ])
-      .limit(limit + 1)) as Raw[];
-    nextCursor = (last) => [Number(last.size), Number(last.id)];
+      .limit(limit + 1)) as RawItem[];
+    keyOf = (r) => [Number(r.size), Number(r.id)];
   } else {
     // By date: dated items in date order, then (ascending) or before (descending) the undated ones
     // by id. NULLs sort differently on SQLite and PostgreSQL, so they are a separate phase.
@@ -176,31 +239,100 @@ export async function listItems(knex: Knex, caseId: number, opts: ItemListOption
         if (cursor && cursor[0] === 'undated') pq.where('i.id', cmp, Number(cursor[2]));
         pq.orderBy('i.id', dir);
       }
-      const got = (await pq.limit(limit + 1 - rows.length)) as Raw[];
+      const got = (await pq.limit(limit + 1 - rows.length)) as RawItem[];
       for (const r of got) rows.push(Object.assign(r, { phase }));
       const i = phases.indexOf(phase);
       if (rows.length > limit || i === phases.length - 1) break;
       phase = phases[i + 1]!;
     }
-    nextCursor = (last) => {
-      const p = (last as Raw & { phase: string }).phase;
-      return [p, last.date, Number(last.id)];
+    keyOf = (r) => [r.phase, r.date, Number(r.id)];
+  }
+  return { rows, cursors: rows.map((r) => encodeCursor(keyOf(r))), more: rows.length > limit };
+}
+
+function decodeCursorError(): SpamcaseError {
+  return new SpamcaseError(
+    'INVALID_INPUT',
+    'is not valid any more (a page link from before): start from the first page',
+    {
+      field: 'after',
+    },
+  );
+}
+
+/** One page of a case's items, with their message's From and subject (`before`: the page before that cursor). */
+export async function listItems(knex: Knex, caseId: number, opts: ItemListOptions = {}): Promise<Page<ItemRow>> {
+  const { rows, next } = await itemPageRows(knex, caseId, opts, readSearch(opts.search));
+  return { rows: rows.map(itemRow), next };
+}
+
+async function itemPageRows(
+  knex: Knex,
+  caseId: number,
+  opts: ItemListOptions,
+  search: ItemSearch,
+): Promise<{ rows: RawItem[]; next: string | null; prev: string | null }> {
+  const sort = opts.sort ?? 'bates';
+  if (!(ITEM_SORTS as readonly string[]).includes(sort))
+    throw new SpamcaseError('INVALID_INPUT', `must be one of ${ITEM_SORTS.join(', ')}`, { field: 'sort' });
+  const desc = opts.order === 'desc';
+  const limit = pageSize(opts.limit);
+  if (opts.before) {
+    // The page before: the same list read backwards from the cursor, then turned around.
+    const back = await itemRows(knex, caseId, opts, search, !desc, decodeCursor(opts.before), limit);
+    const rows = back.rows.slice(0, limit).reverse();
+    const cursors = back.cursors.slice(0, limit).reverse();
+    return { rows, next: cursors.length ? cursors[cursors.length - 1]! : null, prev: back.more ? cursors[0]! : null };
+  }
+  const page = await itemRows(knex, caseId, opts, search, desc, decodeCursor(opts.after), limit);
+  const rows = page.rows.slice(0, limit);
+  return {
+    rows,
+    next: page.more && rows.length > 0 ? page.cursors[rows.length - 1]! : null,
+    prev: opts.after && rows.length > 0 ? page.cursors[0]! : null,
+  };
+}
+
+/** How many items the list's filters and search find, whatever the page. */
+async function countItems(knex: Knex, caseId: number, opts: ItemListOptions, search: ItemSearch): Promise<number> {
+  if (search.kind === 'text')
+    return countMatches(knex, caseId, search.tree, {
+      partyId: await partyIdOf(knex, caseId, opts.party),
+      parseErrorsOnly: opts.parseErrorsOnly,
+    });
+  const q = knex('items as i').where('i.case_id', caseId);
+  if (search.kind === 'sha256') q.where('i.sha_key', compactKey(search.sha256)).where('i.sha256', search.sha256);
+  if (search.kind === 'bates')
+    q.where('i.bates', '>=', search.prefix).where('i.bates', '<', `${search.prefix}\u{10FFFF}`);
+  if (opts.party) {
+    const prefix = opts.party.toUpperCase();
+    q.where('i.bates', '>', `${prefix}-`).where('i.bates', '<', `${prefix}.`);
+  }
+  if (opts.parseErrorsOnly) q.whereNotNull('i.parse_error');
+  const row = (await q.count({ n: '*' }).first()) as { n: number | string };
+  return Number(row.n);
+}
+
+/** The items page of the web UI and its JSON: a page, the total found, previous and next, snippets of a search. */
+export async function itemPage(knex: Knex, caseId: number, opts: ItemListOptions = {}): Promise<ItemPage> {
+  const search = readSearch(opts.search);
+  const [{ rows, next, prev }, total] = await Promise.all([
+    itemPageRows(knex, caseId, opts, search),
+    countItems(knex, caseId, opts, search),
+  ]);
+  let fullText: ItemPage['fullText'] = null;
+  if (search.kind === 'text') {
+    const snippets = await snippetsFor(
+      knex,
+      search.tree,
+      rows.map((r) => ({ id: Number(r.id), subject: r.subject })),
+    );
+    fullText = {
+      snippets: Object.fromEntries(rows.map((r) => [r.bates, snippets.get(Number(r.id))!])),
+      index: await searchIndexStatus(knex, caseId),
     };
   }
-  const more = rows.length > limit;
-  const page = rows.slice(0, limit);
-  return {
-    rows: page.map((r) => ({
-      bates: r.bates,
-      sha256: r.sha256,
-      size: Number(r.size),
-      date: r.date,
-      from: r.from_address,
-      subject: r.subject,
-      parseError: r.parse_error,
-    })),
-    next: more && page.length > 0 ? encodeCursor(nextCursor(page[page.length - 1]!)) : null,
-  };
+  return { rows: rows.map(itemRow), next, prev, total, fullText };
 }
 
 export interface AcquisitionRow {

@@ -40,5 +40,24 @@ export function formatReportTable(r: CaseReport): string {
       );
     }
   }
+  lines.push(...overlapLines(r));
   return lines.join('\n');
+}
+
+/** Joint plaintiffs: each party's own and exclusive deliveries, and the party x party table. */
+function overlapLines(r: CaseReport): string[] {
+  const o = r.overlap;
+  if (o.parties.length < 2) return [];
+  const labels = o.parties.map((p) => p.batesPrefix);
+  const width = Math.max(24, ...o.parties.map((p) => p.name.length + p.batesPrefix.length + 3));
+  const lines = [
+    '',
+    `  overlap: ${fmt.format(o.caseDeliveries)} deliveries in the case, each counted once; ${fmt.format(o.heldBySeveral)} harvested by more than one party`,
+    `  ${'harvested by both'.padEnd(width)} ${labels.map((l) => l.padStart(12)).join(' ')} ${'exclusive'.padStart(12)}`,
+  ];
+  o.parties.forEach((p, i) => {
+    const cells = o.both[i]!.map((v) => fmt.format(v).padStart(12)).join(' ');
+    lines.push(`  ${`${p.name} [${p.batesPrefix}]`.padEnd(width)} ${cells} ${fmt.format(p.exclusive).padStart(12)}`);
+  });
+  return lines;
 }

@@ -4,9 +4,10 @@
  * bundle signature and RFC 3161 timestamp tokens (a token is CMS SignedData too).
  *
  * What is signed: SignedData, SHA-256, RSA PKCS#1 v1.5, with the signer's certificate (and chain)
- * included and two signed attributes, content-type (id-data) and message-digest. No signing-time
- * attribute: RSA PKCS#1 v1.5 is deterministic, so the same tag manifest signed with the same key
- * gives the same bytes (bundles are reproducible); trusted time comes from the RFC 3161 token.
+ * included and the signed attributes content-type (id-data), message-digest and, when given,
+ * signing-time. RSA PKCS#1 v1.5 is deterministic, so the same tag manifest signed with the same key
+ * and time gives the same bytes (bundles are reproducible); the bundle's signing time is its as-of
+ * event's time, a time the signer states; trusted time comes from the RFC 3161 token.
  * `openssl cms -verify -binary -inform DER -content <file>` accepts these signatures.
  */
 import crypto from 'node:crypto';
@@ -25,7 +26,11 @@ const DIGESTS: Record<string, string> = {
   '1.3.14.3.2.26': 'sha1',
 };
 
-export function signDetached(content: Buffer, signer: Signer): Buffer {
+/**
+ * `signingTime` (RFC 5652 section 11.3) is given by the caller: the bundle passes its as-of event's
+ * time, which keeps the same export byte-identical.
+ */
+export function signDetached(content: Buffer, signer: Signer, signingTime?: Date): Buffer {
   if (signer.key.asymmetricKeyType !== 'rsa') {
     throw new SpamcaseError(
       'CONFIG_INVALID',
@@ -46,6 +51,7 @@ export function signDetached(content: Buffer, signer: Signer): Buffer {
     authenticatedAttributes: [
       { type: forge.pki.oids.contentType!, value: forge.pki.oids.data },
       { type: forge.pki.oids.messageDigest! },
+      ...(signingTime ? [{ type: forge.pki.oids.signingTime!, value: signingTime as unknown as string }] : []),
     ],
   });
   p7.sign({ detached: true });

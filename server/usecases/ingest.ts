@@ -9,6 +9,7 @@ import { getCase } from '../cases/cases.ts';
 import { updateCampaigns } from '../campaigns/update.ts';
 import { ensureCampaignSizes } from '../campaigns/sizes.ts';
 import { acquire, type AcquisitionSummary, type IngestOptions } from '../ingest/ingest.ts';
+import { providers } from '../attribution/providers.ts';
 
 import * as v from 'valibot';
 import { caseName, oneOf, optionalText, PATH_MAX, textList, type Input } from './input.ts';
@@ -29,6 +30,10 @@ export const ingestInput = v.object({
 export type IngestInput = Input<typeof ingestInput>;
 
 export async function ingest(ctx: Context, options: IngestOptions): Promise<AcquisitionSummary[]> {
+  // templates/providers/ is read here first, so a mistyped provider file is refused with its file,
+  // line and column before anything is ingested (the reader threads would otherwise leave every
+  // item unattributed).
+  providers();
   const summaries = await acquire(ctx, options);
   const record = await getCase(ctx.db.knex, options.caseSlug);
   if (options.campaigns ?? true) await updateCampaigns(ctx, record.id, record.slug);

@@ -56,6 +56,7 @@ export const itemListInput = v.object({
   order: v.optional(oneOf(ORDERS), 'asc'),
   limit: v.optional(wholeNumber(1)),
   after: optionalText(500),
+  before: optionalText(500),
   search: optionalText(200),
   party: optionalText(10),
   parseErrors: yesNo(),

@@ -5,6 +5,9 @@
  * web records it only on the case the upload was made in: a bundle of another case is checked,
  * never written into that case's log.
  */
+import crypto from 'node:crypto';
+import { loadConfig, type Config } from '../config.ts';
+import { loadSigner } from '../signing/keys.ts';
 import type { Context } from '../context.ts';
 import { recordVerification, verifyBundle, type VerifyResult } from '../export/verify.ts';
 import * as v from 'valibot';
@@ -14,6 +17,8 @@ export const verifyInput = v.object({
   file: requiredText(PATH_MAX),
   /** The signer's certificate, or a CA's, to trust (PEM). */
   cert: optionalText(PATH_MAX),
+  /** The signer certificate's SHA-256 fingerprint, pinned (hex, colons allowed). */
+  fingerprint: optionalText(200),
   tsaCert: optionalText(PATH_MAX),
 });
 
@@ -37,10 +42,32 @@ async function caseOfBundle(ctx: Context, r: VerifyResult): Promise<string | nul
 
 export async function verifyAndRecord(
   ctx: Context,
-  input: { file: string; cert?: string; tsaCert?: string },
-  options: { onlyCase?: string } = {},
+  input: { file: string; cert?: string; fingerprint?: string; tsaCert?: string },
+  options: { onlyCase?: string; ownSigning?: Config['signing'] } = {},
 ): Promise<Verification> {
-  const result = await verifyBundle(input.file, { cert: input.cert, tsaCert: input.tsaCert });
+  const config = loadConfig();
+  const trustStore = config.trustedCerts ?? undefined;
+  // The web verifies what this server exported: without a trust store, its own signing certificate is the one trusted.
+  let trusted: crypto.X509Certificate | undefined;
+  if (
+    options.ownSigning !== undefined &&
+    trustStore === undefined &&
+    input.cert === undefined &&
+    input.fingerprint === undefined
+  ) {
+    try {
+      trusted = new crypto.X509Certificate(loadSigner(options.ownSigning).certDer);
+    } catch {
+      trusted = undefined; // no signing key configured: the signer stays not established
+    }
+  }
+  const result = await verifyBundle(input.file, {
+    trusted,
+    cert: input.cert,
+    fingerprint: input.fingerprint,
+    trustStore,
+    tsaCert: input.tsaCert,
+  });
   if (options.onlyCase === undefined)
     return { result, recordedOn: await recordVerification(ctx, result), otherCase: false };
   const target = await caseOfBundle(ctx, result);

@@ -17,6 +17,7 @@ import { loadSession } from './sessions.ts';
 import { checkCsrfToken, checkSameOrigin, readCookie, sessionCookieName, setSecurityHeaders } from './security.ts';
 import { LoginThrottle } from './throttle.ts';
 import { UploadJobRunner } from './upload-jobs.ts';
+import { SearchIndexRunner } from './search-jobs.ts';
 import { ExportJobRunner, type ExportConfig } from './export-jobs.ts';
 import { loadConfig } from '../config.ts';
 import type { RequestState, RouteDef } from './http.ts';
@@ -62,10 +63,14 @@ export async function createApp(ctx: Context, options: AppOptions = {}): Promise
   const templates = createTemplates();
   const figures = new CaseFigures(ctx.db.knex);
   // After an upload, the dashboard's figures are computed right away, so the next visit is fast.
-  const jobs = new UploadJobRunner(ctx.db.knex, log, (caseId, slug) =>
-    figures.dashboard(caseId, slug).then(() => undefined),
-  );
+  // After an upload, its items are indexed for full-text search in the background (search-jobs.ts).
+  const jobs: UploadJobRunner = new UploadJobRunner(ctx.db.knex, log, async (caseId, slug) => {
+    searchIndex.schedule(ctx, slug);
+    await figures.dashboard(caseId, slug);
+  });
+  const searchIndex = new SearchIndexRunner(log, () => jobs.busy());
   await jobs.recover(ctx);
+  searchIndex.scheduleAll(ctx);
   const uploadLimits: UploadLimits = { ...DEFAULT_UPLOAD_LIMITS };
   for (const [k, v] of Object.entries(options.uploadLimits ?? {}) as Array<[keyof UploadLimits, number]>) {
     if (!Number.isInteger(v) || v <= 0)
@@ -254,7 +259,7 @@ export async function createApp(ctx: Context, options: AppOptions = {}): Promise
     jobs,
     exportJobs,
     close: async () => {
-      await Promise.all([jobs.close(), exportJobs.close()]);
+      await Promise.all([jobs.close(), exportJobs.close(), searchIndex.close()]);
     },
   };
 }

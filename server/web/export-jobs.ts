@@ -105,6 +105,11 @@ export class ExportJobRunner {
     private readonly log: (entry: Record<string, unknown>) => void,
   ) {}
 
+  /** The signing setup bundles are built with (the verify page trusts its certificate). */
+  signing(): ExportConfig['signing'] {
+    return this.config().signing;
+  }
+
   submit(
     ctx: Context,
     input: { caseId: number; caseSlug: string; kind: 'bundle' | 'pdf'; lang: Lang; createdBy: string },

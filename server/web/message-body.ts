@@ -7,6 +7,7 @@
 import crypto from 'node:crypto';
 import PostalMime from 'postal-mime';
 import sanitizeHtml from 'sanitize-html';
+import { decodeEncodedWords } from '../mail/headers/encoded-words.ts';
 
 /** Messages above this size are shown with headers only (the raw .eml can still be downloaded). */
 export const MAX_DISPLAY_PARSE_BYTES = 25 * 1024 * 1024;
@@ -29,7 +30,8 @@ export interface DisplayAttachment {
 export interface DisplayMessage {
   parsed: boolean;
   problem: string | null;
-  headers: Array<{ name: string; value: string }>;
+  /** Each field as written (`value`) and with its RFC 2047 encoded words decoded (`decoded`). */
+  headers: Array<{ name: string; value: string; decoded: string }>;
   text: string | null;
   textTruncated: boolean;
   html: string | null;
@@ -52,12 +54,16 @@ function headersOnly(raw: Buffer): Array<{ name: string; value: string }> {
   return out;
 }
 
+function withDecoded(headers: Array<{ name: string; value: string }>): DisplayMessage['headers'] {
+  return headers.map((h) => ({ ...h, decoded: decodeEncodedWords(h.value) }));
+}
+
 export async function parseForDisplay(raw: Buffer): Promise<DisplayMessage> {
   if (raw.length > MAX_DISPLAY_PARSE_BYTES) {
     return {
       parsed: false,
       problem: `message over ${MAX_DISPLAY_PARSE_BYTES} bytes: headers only`,
-      headers: headersOnly(raw),
+      headers: withDecoded(headersOnly(raw)),
       text: null,
       textTruncated: false,
       html: null,
@@ -74,7 +80,7 @@ export async function parseForDisplay(raw: Buffer): Promise<DisplayMessage> {
     return {
       parsed: true,
       problem: null,
-      headers: email.headers.map((h) => ({ name: h.originalKey ?? h.key, value: h.value })),
+      headers: withDecoded(email.headers.map((h) => ({ name: h.originalKey ?? h.key, value: h.value }))),
       text: text === null ? null : text.slice(0, MAX_TEXT_CHARS),
       textTruncated: text !== null && text.length > MAX_TEXT_CHARS,
       html: email.html ?? null,
@@ -99,7 +105,7 @@ export async function parseForDisplay(raw: Buffer): Promise<DisplayMessage> {
     return {
       parsed: false,
       problem: `MIME could not be read: ${err instanceof Error ? err.message : String(err)}`,
-      headers: headersOnly(raw),
+      headers: withDecoded(headersOnly(raw)),
       text: null,
       textTruncated: false,
       html: null,

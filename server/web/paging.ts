@@ -19,3 +19,20 @@ export function pager(offset: number, total: number): Pager {
     to: Math.min(total, offset + PAGE_SIZE),
   };
 }
+
+/** The items-page query string of a saved search (server/labels/labels.ts), each value URL-encoded. */
+export function savedSearchLink(query: {
+  q: string;
+  party?: string;
+  parseErrors?: boolean;
+  sort?: string;
+  order?: string;
+}): string {
+  const p = new URLSearchParams();
+  if (query.q) p.set('q', query.q);
+  if (query.party) p.set('party', query.party);
+  if (query.parseErrors) p.set('parseErrors', '1');
+  if (query.sort) p.set('sort', query.sort);
+  if (query.order) p.set('order', query.order);
+  return p.toString();
+}

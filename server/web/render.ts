@@ -1,10 +1,15 @@
 /**
  * Pages are rendered on the server from templates/web/*.njk (Nunjucks, autoescaping on: every value
- * is HTML-escaped unless a template says otherwise, which none does for message content).
+ * is HTML-escaped unless a template says otherwise, which none does for message content). Text from
+ * messages goes through the `shown` filter: escaped, isolated in <bdi> (it cannot reorder the page
+ * around it), each bidirectional control or invisible character shown as a marked U+202E and the
+ * value flagged (server/hidden-text.ts); `escapedForm` gives the value as written, hidden characters
+ * spelled \u{202E}, for the "as written" view.
  */
 import path from 'node:path';
 import nunjucks from 'nunjucks';
 import { PROJECT_ROOT } from '../config.ts';
+import { escapedForm, hasHidden, hiddenSegments } from '../hidden-text.ts';
 
 export const TEMPLATE_DIR = path.join(PROJECT_ROOT, 'templates', 'web');
 
@@ -15,5 +20,35 @@ export function createTemplates(): nunjucks.Environment {
     trimBlocks: true,
     lstripBlocks: true,
   });
+  env.addFilter('shown', shownFilter);
+  env.addFilter('escapedForm', (v: unknown) => (v === null || v === undefined ? '' : escapedForm(String(v))));
+  env.addGlobal('hasHidden', (v: unknown) => typeof v === 'string' && hasHidden(v));
   return env;
+}
+
+const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]!);
+}
+
+/** Message text as HTML: escaped, in <bdi>, hidden characters marked and the whole flagged. */
+function shownFilter(this: { ctx?: { t?: (key: string) => string } }, value: unknown): nunjucks.runtime.SafeString {
+  if (value === null || value === undefined || value === '') return new nunjucks.runtime.SafeString('');
+  const text = String(value);
+  const segments = hiddenSegments(text);
+  const hidden = segments.filter((s) => s.hidden !== null);
+  let html = segments
+    .map((s) =>
+      s.hidden === null
+        ? escapeHtml(s.text)
+        : `<span class="hidden-char" title="${escapeHtml(s.hidden)}">${escapeHtml(s.text)}</span>`,
+    )
+    .join('');
+  if (hidden.length > 0) {
+    const label = this.ctx?.t?.('hidden.flag') ?? 'hidden or direction-changing characters';
+    html = `<span class="hidden-flag" role="img" aria-label="${escapeHtml(label)}" title="${escapeHtml(label)}: ${escapeHtml(
+      [...new Set(hidden.map((s) => s.hidden!))].join(', '),
+    )}">⚠</span> ${html}`;
+  }
+  return new nunjucks.runtime.SafeString(`<bdi class="msg">${html}</bdi>`);
 }

@@ -20,6 +20,7 @@ import { attributionRoutes } from './routes/attribution.ts';
 import { campaignRoutes } from './routes/campaigns.ts';
 import { damagesRoutes } from './routes/damages.ts';
 import { exportRoutes } from './routes/exports.ts';
+import { labelRoutes } from './routes/labels.ts';
 
 export interface WebDeps {
   templates: nunjucks.Environment;
@@ -45,5 +46,6 @@ export function buildRoutes(d: WebDeps): RouteDef[] {
     ...campaignRoutes(deps),
     ...damagesRoutes(deps),
     ...exportRoutes(deps),
+    ...labelRoutes(deps),
   ];
 }

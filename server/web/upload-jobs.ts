@@ -251,6 +251,11 @@ export class UploadJobRunner {
     await this.running;
   }
 
+  /** True while a job is running or waiting. */
+  busy(): boolean {
+    return this.running !== null || this.queue.length > 0;
+  }
+
   /** Resolves when no job is running or queued (for tests and orderly shutdown). */
   async idle(): Promise<void> {
     while (this.running) await this.running;

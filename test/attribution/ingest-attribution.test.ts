@@ -157,22 +157,36 @@ storageTest(
     assert.equal(summary.accounts, truth.accounts);
     assert.deepEqual(await volumes(ctx, caseId), before, 're-attribution from the stored raw bytes');
 
-    // Without its relays trusted, the party's own MX becomes the first untrusted hop.
+    const handoffs = async () =>
+      (
+        (await ctx.db
+          .knex('item_attributions')
+          .where({ case_id: caseId })
+          .distinct('handoff_ip')
+          .orderBy('handoff_ip')) as Array<{ handoff_ip: string | null }>
+      ).map((r) => r.handoff_ip);
+    assert.ok(
+      (await handoffs()).every((ip) => ip !== null && ip.startsWith('65.54.')),
+      'hand-off: Hotmail relays',
+    );
+    // A trust change moves the hand-off, and re-attribution recomputes it: a party that (wrongly)
+    // declares Hotmail's relays as its own has no machine outside it, and Hotmail's X-Originating-IP
+    // becomes an unconfirmed header, not Hotmail's record.
+    await setPartyTrust(ctx, 'lpn', 'LPN', { relays: ['laposte.net', '65.54.0.0/16'] });
+    await attribute(ctx, 'lpn');
+    assert.deepEqual(await handoffs(), [null]);
+    const ips = await listOriginatingIps(ctx.db.knex, caseId);
+    assert.equal(ips.total, before.ips.length, 'the same IPs, now as unconfirmed headers');
+    assert.ok(ips.rows.every((r) => /unconfirmed/.test(r.evidence)));
+    assert.equal((await listAccounts(ctx.db.knex, caseId)).total, truth.accounts, 'accounts still attributed');
     await setPartyTrust(ctx, 'lpn', 'LPN', { relays: [] });
     await attribute(ctx, 'lpn');
-    const ips = await listOriginatingIps(ctx.db.knex, caseId);
-    assert.deepEqual(
-      ips.rows.map((r) => r.ip),
-      ['193.251.214.113'],
-    );
-    assert.equal(ips.rows[0]!.deliveries, truth.deliveries);
-    assert.equal((await listAccounts(ctx.db.knex, caseId)).total, truth.accounts, 'accounts still from Return-Path');
 
     const events = await listCustodyEvents(ctx.db.knex, caseId, 'lpn');
     assert.deepEqual(verifyCustodyChain(events), []);
     const actions = events.map((e) => e.action);
-    assert.equal(actions.filter((a) => a === 'trust-changed').length, 2);
-    assert.equal(actions.filter((a) => a === 'attributed').length, 2);
+    assert.equal(actions.filter((a) => a === 'trust-changed').length, 3);
+    assert.equal(actions.filter((a) => a === 'attributed').length, 3);
     const last = events.at(-1)!;
     assert.deepEqual(last.details.trust, [{ party: 'Laposte.net', relays: [], authservIds: [] }]);
   },
@@ -227,11 +241,26 @@ storageTest(
     const { caseId } = await setUp(ctx);
     const e = await messageEvidence(ctx, 'lpn', 'lpn-0000001');
     assert.equal(e.item.bates, 'LPN-0000001');
-    assert.equal(e.received.filter((r) => r.role === 'origin').length, 1);
-    assert.equal(e.attribution.accountRank, 'provider');
+    // Hotmail's relay handed it to the party; Hotmail's pickup service is its own submission: the
+    // origin is Hotmail's record of its user (X-Originating-IP), and both IPs are kept.
     assert.deepEqual(
-      e.attribution.candidates.map((c) => c.source),
-      ['X-Originating-Email', 'X-Sender', 'Return-Path', 'From'],
+      e.received.map((r) => r.role),
+      ['party', 'hand-off', 'no-client'],
+    );
+    assert.match(e.attribution.handoffIp!, /^65\.54\./);
+    assert.equal(e.attribution.handoffProvider, 'microsoft');
+    assert.equal(e.attribution.originSource, 'provider-header');
+    assert.equal(e.stored!.handoffIp, e.attribution.handoffIp);
+    assert.equal(e.attribution.accountRank, 'provider');
+    // The generator's Return-Path sits below the Received lines: the sender's text, not the envelope (RFC 5321 4.4).
+    assert.deepEqual(
+      e.attribution.candidates.map((c) => [c.source, c.rank]),
+      [
+        ['X-Originating-Email', 'provider'],
+        ['X-Sender', 'provider'],
+        ['Return-Path below a Received line', 'claimed'],
+        ['From', 'from'],
+      ],
     );
     assert.equal(e.stored!.account, e.attribution.account);
     const bySha = await messageEvidence(ctx, 'lpn', e.item.sha256);

@@ -17,13 +17,30 @@ test("the provider's X-Originating-IP is the origin when its own server handed t
   assert.equal(o.ip, '201.19.156.246');
   assert.equal(o.rank, 1);
   assert.equal(o.originHop, 1);
-  assert.deepEqual(o.roles, ['trusted', 'origin', 'untrusted-below-origin']);
+  assert.deepEqual(o.roles, ['party', 'hand-off', 'no-client']);
+  assert.equal(o.walk.handoff!.ip, '65.54.246.134');
+  assert.equal(o.walk.handoff!.provider, 'microsoft');
+  assert.equal(o.walk.origin!.source, 'provider-header');
 });
 
 test('without the party trusting its relays, its own MX is the first untrusted hop (and the evidence says so)', () => {
-  const o = findOrigin(hotmailChain, ['201.19.156.246'], compileTrust({ relays: [], authservIds: [] }));
-  assert.equal(o.ip, '193.251.214.113');
-  assert.match(o.evidence, /no trusted relays configured/);
+  const none = compileTrust({ relays: [], authservIds: [] });
+  const own = findOrigin(
+    chain(
+      'from mx1.party.example (mx1.party.example [81.2.69.200]) by store.party.example (Cyrus) with LMTP id 4',
+      'from spammer.example (dsl.example [82.120.5.9]) by mx1.party.example (Postfix) with ESMTP id 3',
+    ),
+    [],
+    none,
+  );
+  assert.equal(own.ip, '81.2.69.200');
+  assert.match(own.evidence, /no trusted relays configured/);
+  // The top line records an authenticated LMTP delivery (LMTPA): its client is the party's own, as
+  // SpamAssassin holds, so even without declared relays the hand-off is Hotmail's relay.
+  const lpn = findOrigin(hotmailChain, ['201.19.156.246'], none);
+  assert.equal(lpn.walk.handoff!.ip, '65.54.246.134');
+  assert.equal(lpn.ip, '201.19.156.246');
+  assert.match(lpn.evidence, /no trusted relays configured/);
 });
 
 test('X-Originating-IP: [bogus], private or reserved is noted and never an origin', () => {
@@ -47,6 +64,7 @@ test('private and loopback hops are passed, never the origin; with nothing publi
   );
   assert.equal(o.ip, null);
   assert.deepEqual(o.roles, ['internal', 'internal', 'internal']);
+  assert.equal(o.walk.handoff, null);
 });
 
 test('a trusted relay is matched by CIDR or by its recorded reverse name, never by the HELO it claims', () => {

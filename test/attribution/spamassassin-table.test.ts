@@ -237,15 +237,15 @@ test('forged Received lines below the origin are kept, marked, and never believe
   assert.equal(a.originHop, 3);
   assert.deepEqual(a.hopRoles, [
     'internal',
-    'internal',
-    'trusted',
+    'fetch',
+    'party',
     'origin',
-    'untrusted-below-origin',
-    'untrusted-below-origin',
-    'untrusted-below-origin',
-    'untrusted-below-origin',
-    'untrusted-below-origin',
-    'untrusted-below-origin',
-    'untrusted-below-origin',
+    'not-believed',
+    'not-believed',
+    'not-believed',
+    'not-believed',
+    'not-believed',
+    'not-believed',
+    'not-believed',
   ]);
 });

@@ -7,6 +7,7 @@ import { openContext } from '../../server/context.ts';
 import { createCase } from '../../server/cases/cases.ts';
 import { ingest } from '../../server/usecases/ingest.ts';
 import { caseReport } from '../../server/report/counts.ts';
+import { ThreadCpuMeter } from './thread-cpu.ts';
 
 const folder = process.argv[2];
 if (!folder) throw new Error('usage: ingest-child.ts <folder> [--no-campaigns]');
@@ -16,6 +17,7 @@ const ctx = await openContext(loadConfig(), 'bench');
 await createCase(ctx, { slug: 'bench', title: 'Benchmark', parties: [{ name: 'Laposte.net', batesPrefix: 'LPN' }] });
 const t0 = process.hrtime.bigint();
 const cpu0 = process.cpuUsage();
+const meter = new ThreadCpuMeter();
 const [summary] = await ingest(ctx, {
   caseSlug: 'bench',
   method: 'trap',
@@ -31,10 +33,11 @@ const [summary] = await ingest(ctx, {
 const ms = Number(process.hrtime.bigint() - t0) / 1e6;
 // CPU time of every thread of this process (reader thread included): steadier than wall time on a busy machine.
 const cpu = process.cpuUsage(cpu0);
+const threads = meter.stop();
 const cpuMs = (cpu.user + cpu.system) / 1000;
 if (process.stderr.isTTY) process.stderr.write('\r\x1b[2K');
 const report = await caseReport(ctx.db.knex, 'bench');
 await ctx.db.close();
 process.stdout.write(
-  `${JSON.stringify({ ms, cpuMs, samples: summary?.samples ?? 0, bytes: summary?.sourceBytes ?? 0, maxRssKb: process.resourceUsage().maxRSS, report })}\n`,
+  `${JSON.stringify({ ms, cpuMs, threads, samples: summary?.samples ?? 0, bytes: summary?.sourceBytes ?? 0, maxRssKb: process.resourceUsage().maxRSS, report })}\n`,
 );

@@ -11,6 +11,7 @@ if (!root) throw new Error('usage: read-hash.ts <folder>');
 let files = 0;
 let bytes = 0;
 const t0 = process.hrtime.bigint();
+const cpu0 = process.cpuUsage();
 const walk = (dir: string) => {
   for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
     const full = path.join(dir, entry.name);
@@ -25,4 +26,6 @@ const walk = (dir: string) => {
 };
 walk(root);
 const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-process.stdout.write(`${JSON.stringify({ files, bytes, ms, maxRssKb: process.resourceUsage().maxRSS })}\n`);
+const cpu = process.cpuUsage(cpu0);
+const cpuMs = (cpu.user + cpu.system) / 1000;
+process.stdout.write(`${JSON.stringify({ files, bytes, ms, cpuMs, maxRssKb: process.resourceUsage().maxRSS })}\n`);

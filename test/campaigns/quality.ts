@@ -14,6 +14,9 @@ export interface CampaignQuality {
   /** Groups of two or more messages found, and in the truth (campaigns, and ham templates used twice or more). */
   campaignsFound: number;
   campaignsTrue: number;
+  /** Every campaign found (one message or more), and every group of the truth (mailings and ham templates used). */
+  allFound: number;
+  allTrue: number;
   /** Messages that have no campaign (should be 0). */
   unclustered: number;
 }
@@ -56,6 +59,8 @@ export async function campaignQuality(knex: Knex, caseId: number): Promise<Campa
     recall: truePairs === 0 ? 1 : tp / truePairs,
     campaignsFound: [...found.values()].filter((v) => v >= 2).length,
     campaignsTrue: [...truth.values()].filter((v) => v >= 2).length,
+    allFound: found.size,
+    allTrue: truth.size,
     unclustered,
   };
 }

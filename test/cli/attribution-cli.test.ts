@@ -57,17 +57,25 @@ storageTest(
 
     const message = spamcase(e, 'message', '--case', 'lpn', 'LPN-0000001');
     assert.equal(message.code, 0, message.stderr);
-    assert.match(message.stdout, /originating IP: \S+ {2}\[X-Originating-IP recorded by microsoft webmail\]/);
-    assert.match(message.stdout, / origin {17}from /);
+    assert.match(message.stdout, /originating IP: \S+ {2}\[X-Originating-IP recorded by microsoft\]/);
+    assert.match(
+      message.stdout,
+      /hand-off IP: 65\.54\.\S+ \(bay0-omc\d-s\d+\.bay0\.hotmail\.com\) {2}provider microsoft/,
+    );
+    assert.match(message.stdout, / hand-off {6}believed {5}from /);
     assert.equal(spamcase(e, 'message', '--case', 'lpn', 'LPN-9999999').code, 1);
 
-    assert.equal(spamcase(e, 'case', 'party', '--case', 'lpn', '--party', 'LPN', '--no-trusted-relays').code, 0);
-    assert.equal(spamcase(e, 'attribute', '--case', 'lpn').code, 0);
-    const after = JSON.parse(spamcase(e, 'ips', '--case', 'lpn', '--json').stdout) as { rows: Array<{ ip: string }> };
-    assert.deepEqual(
-      after.rows.map((r) => r.ip),
-      ['193.251.214.113'],
-    );
+    // A party claiming Hotmail's relays as its own: no hand-off, the X-Originating-IP only an unconfirmed header.
+    const claim = ['case', 'party', '--case', 'lpn', '--party', 'LPN', '--trusted-relay', 'laposte.net'];
+    const changed = spamcase(e, ...claim, '--trusted-relay', '65.54.0.0/16');
+    assert.equal(changed.code, 0, changed.stderr);
+    const reattributed = spamcase(e, 'attribute', '--case', 'lpn');
+    assert.equal(reattributed.code, 0, reattributed.stderr);
+    const after = JSON.parse(spamcase(e, 'ips', '--case', 'lpn', '--json').stdout) as {
+      rows: Array<{ ip: string; evidence: string }>;
+    };
+    assert.ok(after.rows.every((r) => /unconfirmed/.test(r.evidence)));
+    assert.match(spamcase(e, 'message', '--case', 'lpn', 'LPN-0000001').stdout, /hand-off IP: \(none\)/);
     const bad = spamcase(e, 'case', 'party', '--case', 'lpn', '--party', 'LPN', '--trusted-relay', 'not a host!');
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /trusted relay must be/);

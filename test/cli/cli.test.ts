@@ -53,7 +53,12 @@ storageTest(
     );
     assert.equal(ingested.code, 0, ingested.stderr);
     assert.equal(ingested.stderr, '', 'no progress output when stderr is not a terminal');
-    assert.equal(ingested.stdout.trim().split('\n').length, 3);
+    const lines = ingested.stdout.trim().split('\n');
+    assert.equal(lines.length, 4, 'one line per path, then the search index');
+    assert.match(lines[3]!, /^search index: (\d+) items added, \1 searchable$/);
+    const reindexed = spamcase(e, 'index', '--case', 'lpn-2006', '--json');
+    assert.equal(reindexed.code, 0, reindexed.stderr);
+    assert.equal((JSON.parse(reindexed.stdout) as { added: number; remaining: number }).added, 0);
 
     const report = spamcase(e, 'report', '--case', 'lpn-2006', '--json');
     assert.equal(report.code, 0, report.stderr);

@@ -169,7 +169,7 @@ const MON = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct
 const p2 = (n: number): string => (n < 10 ? '0' + n : String(n));
 
 /** RFC 5322 date for a UTC epoch second, shown in the given zone offset (minutes east of UTC). */
-function rfc5322(sec: number, offsetMin = 0): string {
+export function rfc5322(sec: number, offsetMin = 0): string {
   const d = new Date((sec + offsetMin * 60) * 1000);
   const sign = offsetMin < 0 ? '-' : '+';
   const abs = Math.abs(offsetMin);
@@ -192,10 +192,10 @@ function asctime(sec: number): string {
 // ---------------------------------------------------------------------------------------------
 // Story data
 
-const START = Date.UTC(2005, 11, 1) / 1000; // 2005-12-01T00:00:00Z
-const END = Date.UTC(2006, 1, 1) / 1000; // 2006-02-01T00:00:00Z (exclusive)
+export const START = Date.UTC(2005, 11, 1) / 1000; // 2005-12-01T00:00:00Z
+export const END = Date.UTC(2006, 1, 1) / 1000; // 2006-02-01T00:00:00Z (exclusive)
 
-const FIRST = [
+export const FIRST = [
   'marie',
   'jean',
   'pierre',
@@ -237,7 +237,7 @@ const FIRST = [
   'julie',
   'bernard',
 ];
-const LAST = [
+export const LAST = [
   'martin',
   'bernard',
   'dubois',
@@ -291,7 +291,7 @@ const DISPLAY = [
   'Kelly',
   'Promo Team',
 ];
-const WORDS = [
+export const WORDS = [
   'vortex',
   'plume',
   'granite',
@@ -340,7 +340,7 @@ function makeAccounts(count: number, rng: Rng, key: number): Account[] {
 }
 
 /** Zipf-like cumulative weights: rank r has weight 1 / (r + 1)^1.1. */
-function zipfCdf(count: number): Float64Array {
+export function zipfCdf(count: number): Float64Array {
   const cdf = new Float64Array(count);
   let sum = 0;
   for (let r = 0; r < count; r++) {
@@ -351,7 +351,7 @@ function zipfCdf(count: number): Float64Array {
   return cdf;
 }
 
-function sampleCdf(cdf: Float64Array, u: number): number {
+export function sampleCdf(cdf: Float64Array, u: number): number {
   let lo = 0;
   let hi = cdf.length - 1;
   while (lo < hi) {
@@ -1006,7 +1006,7 @@ const SYNONYMS: Record<string, string[]> = {
 };
 
 /** Title-cased prose lines of spam bodies, distinct. */
-function proseLines(templates: Template[]): string[] {
+export function proseLines(templates: Template[]): string[] {
   const seen = new Set<string>();
   for (const t of templates) {
     for (const raw of t.body.toString('latin1').split('\n')) {
@@ -1024,7 +1024,7 @@ function proseLines(templates: Template[]): string[] {
   return [...seen];
 }
 
-function loadHam(dataDir: string): Template[] {
+export function loadHam(dataDir: string): Template[] {
   const dir = join(dataDir, 'easy-ham-1');
   const out: Template[] = [];
   for (const f of readdirSync(dir)
@@ -1036,7 +1036,7 @@ function loadHam(dataDir: string): Template[] {
   return out;
 }
 
-function encodeQp(text: string): string {
+export function encodeQp(text: string): string {
   const bytes = Buffer.from(text, 'utf8');
   let out = '';
   let col = 0;
@@ -1057,7 +1057,7 @@ function encodeQp(text: string): string {
   return out;
 }
 
-function wrap64(b64: string): string {
+export function wrap64(b64: string): string {
   return b64.replace(/.{1,76}/g, (m) => `${m}\n`);
 }
 
@@ -1209,6 +1209,148 @@ export async function generateCampaignCorpus(options: CampaignCorpusOptions): Pr
     hamTemplates: usedHam.size,
     largestCampaign: Math.max(0, ...sizes.values()),
   };
+  writeFileSync(join(out, 'truth.json'), JSON.stringify(truth, null, 2) + '\n');
+  return truth;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Webmail corpus: spam sent through large providers' webmail and authenticated submission, with
+// the truth of each message: the provider, its relay that handed the message to the party (the
+// hand-off) and the client the provider recorded (the origin). Trace forms as the providers write
+// them (Yahoo bullets and web servers, Hotmail's pickup service and X-Originating-IP, GMX and Gmail
+// ESMTPSA with a LAN HELO literal, Mail.Ru HTTP, AOL's internal agents and X-AOL-IP, Mailcity's
+// X-Sender-IP); some messages carry spammer-written lines below the provider's (forged "relays",
+// a line claiming the party's MX) and a recipient fetch line on top.
+
+export interface WebmailCorpusOptions {
+  out: string;
+  messages: number;
+  seed?: number;
+}
+
+export interface WebmailTruthItem {
+  /** File name under OUT/eml/. */
+  file: string;
+  provider: string;
+  account: string;
+  originIp: string;
+  handoffIp: string;
+}
+
+export interface WebmailCorpusTruth {
+  seed: number;
+  messages: number;
+  providers: Record<string, number>;
+  items: WebmailTruthItem[];
+}
+
+const WEBMAIL_PROVIDERS = ['yahoo', 'microsoft', 'gmx', 'google', 'mailru', 'aol', 'lycos'] as const;
+
+export function generateWebmailCorpus(options: WebmailCorpusOptions): WebmailCorpusTruth {
+  const N = options.messages;
+  if (!Number.isInteger(N) || N < 1) throw new Error('messages must be a positive integer');
+  const seed = options.seed ?? 1;
+  const out = resolve(options.out);
+  if (existsSync(out) && readdirSync(out).length > 0) throw new Error(`output directory ${out} is not empty`);
+  mkdirSync(join(out, 'eml'), { recursive: true });
+  const rng = new Rng(seed);
+  const pub = () =>
+    `${rng.pick(['82.120', '86.201', '201.19', '200.88', '61.144', '218.25', '84.5', '195.175'])}.${rng.range(1, 254)}.${rng.range(1, 254)}`;
+  const lan = () => `192.168.${rng.range(0, 5)}.${rng.range(2, 250)}`;
+  const items: WebmailTruthItem[] = [];
+  const counts: Record<string, number> = {};
+  const base = Date.UTC(2006, 0, 1) / 1000;
+  for (let i = 0; i < N; i++) {
+    const provider = WEBMAIL_PROVIDERS[i % WEBMAIL_PROVIDERS.length]!;
+    counts[provider] = (counts[provider] ?? 0) + 1;
+    const origin = pub();
+    const t = base + i * 97 + rng.range(0, 60);
+    const user = `${rng.token(1, 'abcdefghijklmnopqrstuvwxyz')}${rng.token(7)}`;
+    let handoffIp: string;
+    let handoffHost: string;
+    let below = ''; // the provider's own lines, below the party's
+    let extra = ''; // client-IP headers
+    let domain: string;
+    if (provider === 'yahoo') {
+      const n = rng.range(1, 60);
+      const web = rng.range(10000, 99999);
+      handoffHost = `n${n}.bullet.mail.re1.yahoo.com`;
+      handoffIp = `68.142.${rng.range(192, 255)}.${rng.range(1, 254)}`;
+      below =
+        `Received: from [69.147.${rng.range(64, 127)}.${rng.range(1, 254)}] by ${handoffHost} with NNFMP; ${rfc5322(t - 2)}\n` +
+        `Received: (qmail ${rng.range(1000, 99999)} invoked by uid 60001); ${rfc5322(t - 3)}\n` +
+        `Received: from [${origin}] by web${web}.mail.re1.yahoo.com via HTTP; ${rfc5322(t - 3, -480)}\n`;
+      extra = rng.chance(0.5) ? `X-Yahoo-Post-IP: ${origin}\n` : '';
+      domain = rng.pick(['yahoo.com', 'yahoo.fr', 'ymail.com']);
+    } else if (provider === 'microsoft') {
+      const s = rng.range(1, 40);
+      handoffHost = `bay0-omc${rng.range(1, 4)}-s${s}.bay0.hotmail.com`;
+      handoffIp = `65.54.${rng.range(244, 250)}.${100 + s}`;
+      below = `Received: from mail pickup service by hotmail.com with Microsoft SMTPSVC; ${rfc5322(t - 3, -480)}\n`;
+      extra = `X-Originating-IP: [${origin}]\n`;
+      domain = rng.pick(['hotmail.com', 'msn.com', 'live.com']);
+    } else if (provider === 'gmx') {
+      handoffHost = 'mout.gmx.net';
+      handoffIp = `212.227.17.${rng.range(1, 30)}`;
+      below = `Received: from [${lan()}] ([${origin}]) by mail.gmx.com (mrgmx${rng.range(100, 199)} [212.227.17.${rng.range(160, 190)}]) with ESMTPSA (Nemesis) id 1M${rng.token(6)}; ${rfc5322(t - 2, 60)}\n`;
+      domain = rng.pick(['gmx.net', 'gmx.de', 'web.de']);
+    } else if (provider === 'google') {
+      handoffHost = `mail-wr1-f${rng.range(10, 70)}.google.com`;
+      handoffIp = `209.85.221.${rng.range(10, 70)}`;
+      below =
+        `Received: by mail-wr1-f.google.com with SMTP id ${rng.token(12)} for <x@laposte.net>; ${rfc5322(t - 1)}\n` +
+        `Received: from [${lan()}] (cpe-${origin.replace(/\./g, '-')}.example.net. [${origin}]) by smtp.gmail.com with ESMTPSA id ${rng.token(10)}; ${rfc5322(t - 2)}\n`;
+      domain = 'gmail.com';
+    } else if (provider === 'mailru') {
+      const f = rng.range(100, 400);
+      handoffHost = `f${f}.i.mail.ru`;
+      handoffIp = `217.69.128.${rng.range(1, 254)}`;
+      below = `Received: from [${origin}] by f${f}.i.mail.ru with HTTP; ${rfc5322(t - 1, 180)}\n`;
+      domain = rng.pick(['mail.ru', 'inbox.ru', 'bk.ru']);
+    } else if (provider === 'aol') {
+      const m = rng.range(1, 20);
+      handoffHost = `omr-m${m}.mx.aol.com`;
+      handoffIp = `64.12.143.${rng.range(1, 254)}`;
+      below =
+        `Received: from mtaout-ma${m}.mail.aol.com (mtaout-ma${m}.mail.aol.com [172.26.${rng.range(1, 250)}.${rng.range(1, 250)}]) by omr-m${m}.mx.aol.com (Outbound Mail Relay) with ESMTP id ${rng.token(10)}; ${rfc5322(t - 1, -300)}\n` +
+        `Received: from webmail-d${m}.sysops.aol.com (webmail-d${m}.sysops.aol.com [172.21.${rng.range(1, 250)}.${rng.range(1, 250)}]) by mtaout-ma${m}.mail.aol.com (Internal Mail Agent) with ESMTP; ${rfc5322(t - 2, -300)}\n`;
+      extra = `X-AOL-IP: ${origin}\n`;
+      domain = 'aol.com';
+    } else {
+      handoffHost = 'fes.mail.lycos.com';
+      handoffIp = `209.185.123.${rng.range(100, 200)}`;
+      below = `Received: from Unknown/Local ([?.?.?.?]) by mailcity.com; ${rfc5322(t - 2, -420)}\n`;
+      extra = `X-Sender-IP: ${origin}\n`;
+      domain = 'mailcity.com';
+    }
+    // Spammer-written lines below the provider's: never believed, never the origin.
+    let forged = '';
+    if (rng.chance(0.3))
+      forged += `Received: from [10.0.0.${rng.range(1, 250)}] by relay.innocent.example with SMTP; ${rfc5322(t - 60)}\n`;
+    if (rng.chance(0.2))
+      forged += `Received: from ${pub()} ([8.8.8.8]) by mx9.laposte.net (Postfix) with ESMTP; ${rfc5322(t - 90)}\n`;
+    const account = `${user}@${domain}`;
+    const rcpt = `${rng.pick(FIRST)}.${rng.pick(LAST)}.${rng.range(1, 99)}@laposte.net`;
+    const fetch = rng.chance(0.2)
+      ? `Received: from mailstore${p2(rng.range(1, 12))}.laposte.net [193.251.${rng.range(1, 250)}.${rng.range(1, 250)}] by localhost with POP3 (fetchmail-6.3.26) for <trap@localhost> (single-drop); ${rfc5322(t + 300, 60)}\n`
+      : '';
+    const helo = rng.chance(0.15) ? `[${lan()}]` : handoffHost;
+    const message =
+      `Return-Path: <${account}>\n` +
+      fetch +
+      `Received: from mx1.laposte.net (mx1.laposte.net [193.251.214.113]) by mailstore${p2(rng.range(1, 12))}.laposte.net (Cyrus v2.2.12) with LMTPA id ${hex32(i, 0x2545f491)}; ${rfc5322(t + 1, 60)}\n` +
+      `Received: from ${helo} (${handoffHost} [${handoffIp}]) by mx1.laposte.net (Postfix) with ESMTP id ${hex32(i, 0x9e3779b1)} for <${rcpt}>; ${rfc5322(t, 60)}\n` +
+      below +
+      forged +
+      extra +
+      `From: ${account}\nTo: ${rcpt}\nSubject: offer ${rng.token(6)}\nDate: ${rfc5322(t - 5)}\n` +
+      `Message-ID: <${hex32(i, 0x68e31da5)}.${i}@webmail.spamcase.invalid>\nMime-Version: 1.0\n` +
+      `Content-Type: text/plain; charset=us-ascii\n\nBuy now ${rng.token(12)}\n`;
+    const file = `msg-${String(i).padStart(6, '0')}.eml`;
+    writeFileSync(join(out, 'eml', file), message);
+    items.push({ file, provider, account, originIp: origin, handoffIp });
+  }
+  const truth: WebmailCorpusTruth = { seed, messages: N, providers: counts, items };
   writeFileSync(join(out, 'truth.json'), JSON.stringify(truth, null, 2) + '\n');
   return truth;
 }

@@ -198,8 +198,8 @@ storageTest(
       ).code,
       0,
     );
-    // Laposte.net harvested everything; MSN harvested the mbox only (deliveries shared with Laposte.net count under
-    // both).
+    // Laposte.net harvested everything first; MSN harvested the mbox only, afterwards: every MSN delivery is one
+    // Laposte.net holds too. Both parties show it in their own counts; the damages claim each delivery once.
     assert.equal(
       spamcase(
         e,
@@ -217,14 +217,28 @@ storageTest(
     assert.equal(spamcase(e, 'ingest', '--case', 'two', '--party', 'MSN', path.join(out, 'reports.mbox')).code, 0);
 
     const c = await getCase(ctx.db.knex, 'two');
-    const rows = await gatherViolationCounts(ctx.db.knex, c.id);
     const report = JSON.parse(spamcase(e, 'report', '--case', 'two', '--json').stdout) as {
       parties: Array<{ name: string; deliveries: number }>;
+      overlap: { heldBySeveral: number; parties: Array<{ name: string; deliveries: number; exclusive: number }> };
     };
+    const msnReported = report.parties.find((p) => p.name === 'MSN Hotmail')!.deliveries;
+    assert.ok(msnReported > 0 && msnReported < truth.deliveries);
+    assert.deepEqual(
+      report.overlap.parties.map((p) => [p.name, p.deliveries, p.exclusive]),
+      [
+        ['Laposte.net', truth.deliveries, truth.deliveries - msnReported],
+        ['MSN Hotmail', msnReported, 0],
+        ['Free', 0, 0],
+      ],
+    );
+    assert.equal(report.overlap.heldBySeveral, msnReported);
+
+    // The default allocation: each delivery claimed by its first harvester.
+    const rows = await gatherViolationCounts(ctx.db.knex, c.id);
     assert.deepEqual(
       rows.map((r) => r.party),
-      ['Laposte.net', 'MSN Hotmail'],
-      'Free harvested nothing: no row',
+      ['Laposte.net'],
+      'MSN harvested nothing Laposte.net had not brought in first; Free harvested nothing',
     );
     assert.deepEqual(rows[0], {
       party: 'Laposte.net',
@@ -235,24 +249,29 @@ storageTest(
       accounts: truth.accounts,
       days: rows[0]!.days,
     });
-    const msnReported = report.parties.find((p) => p.name === 'MSN Hotmail')!.deliveries;
-    assert.ok(msnReported > 0 && msnReported < truth.deliveries);
-    assert.equal(rows[1]!.deliveries, msnReported);
-    assert.ok(
-      rows[1]!.messages <= rows[1]!.deliveries &&
-        rows[1]!.accounts <= rows[1]!.messages &&
-        rows[1]!.days <= rows[0]!.days,
+    // Every party that harvested a delivery, as the each-in-full rule counts them.
+    const held = await gatherViolationCounts(ctx.db.knex, c.id, {
+      rule: 'each-in-full',
+      domains: [],
+      source: null,
+      written: true,
+    });
+    assert.deepEqual(
+      held.map((r) => [r.party, r.deliveries]),
+      [
+        ['Laposte.net', truth.deliveries],
+        ['MSN Hotmail', msnReported],
+      ],
     );
+    assert.ok(held[1]!.messages <= held[1]!.deliveries && held[1]!.accounts <= held[1]!.messages);
 
     const d = JSON.parse(spamcase(e, 'damages', '--case', 'two', '--rules', 'us-ca-bpc-17529-5', '--json').stdout);
     assert.deepEqual(
       d.byPlaintiff.map((p: { plaintiff: string; total: { claimed: string } }) => [p.plaintiff, p.total.claimed]),
-      [
-        ['Laposte.net', cents(truth.deliveries, 1000)],
-        ['MSN Hotmail', cents(msnReported, 1000)],
-      ],
+      [['Laposte.net', cents(truth.deliveries, 1000)]],
     );
-    assert.equal(d.total.claimed, cents(truth.deliveries + msnReported, 1000));
+    assert.equal(d.total.claimed, cents(truth.deliveries, 1000), 'no delivery claimed twice');
+    assert.equal(d.allocation.rule, 'first-harvester');
 
     // A rule set kept outside templates/ is stored by path; if its bytes change afterwards, the exhibit says so.
     const own = path.join(tempDir('spamcase-rules-'), 'counsel.yaml');

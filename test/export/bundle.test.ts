@@ -146,14 +146,21 @@ storageTest(
       .knex('items as i')
       .join('item_attributions as ia', 'ia.item_id', 'i.id')
       .orderBy('i.id')
-      .select('i.bates', 'ia.account', 'ia.originating_ip')) as Array<{
+      .select('i.bates', 'ia.account', 'ia.originating_ip', 'ia.handoff_ip')) as Array<{
       bates: string;
       account: string | null;
       originating_ip: string | null;
+      handoff_ip: string | null;
     }>;
     assert.deepEqual(
-      rows.slice(1).map((r) => [r[0], r[col('account')] || null, r[col('originating_ip')] || null]),
-      attributed.map((a) => [a.bates, a.account, a.originating_ip]),
+      rows
+        .slice(1)
+        .map((r) => [r[0], r[col('account')] || null, r[col('originating_ip')] || null, r[col('handoff_ip')] || null]),
+      attributed.map((a) => [a.bates, a.account, a.originating_ip, a.handoff_ip]),
+    );
+    assert.ok(
+      attributed.every((a) => a.handoff_ip !== null),
+      'every generated item has a hand-off (a Hotmail relay)',
     );
     assert.ok(
       rows.slice(1).every((r) => /^\d+$/.test(r[col('campaign')]!)),

@@ -65,7 +65,39 @@ storageTest(
 
     const ok = spamcase(env, 'verify', out, '--cert', cert);
     assert.equal(ok.code, 0, ok.stdout + ok.stderr);
-    assert.match(ok.stdout, /VERIFIED/);
+    assert.match(ok.stdout, /VERIFIED \(signer established by the given certificate\)/);
+
+    // Without anything that says who must have signed, verify never says VERIFIED: its own exit code.
+    const unpinned = spamcase(env, 'verify', out);
+    assert.equal(unpinned.code, 4, unpinned.stdout + unpinned.stderr);
+    assert.match(unpinned.stdout, /: contents intact, signer not established/);
+    assert.doesNotMatch(unpinned.stdout, /VERIFIED/);
+    assert.match(unpinned.stdout, /pass --cert/);
+    // The fingerprint a court pins: in bag-info, on the PDF's cover, accepted by --fingerprint.
+    const fingerprint = (JSON.parse(exported.stdout) as { signerFingerprint: string }).signerFingerprint;
+    assert.match(fingerprint, /^([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
+    assert.match(
+      fs.readFileSync(path.join(bag, 'bag-info.txt'), 'utf8'),
+      new RegExp(`^Spamcase-Signer-SHA256-Fingerprint: ${fingerprint}$`, 'm'),
+    );
+    assert.ok(pdfText.includes(fingerprint.slice(0, 47)) && pdfText.includes(fingerprint.slice(48)), 'on the PDF');
+    const pinned = spamcase(env, 'verify', out, '--fingerprint', fingerprint.replace(/:/g, ''));
+    assert.equal(pinned.code, 0, pinned.stdout + pinned.stderr);
+    assert.match(pinned.stdout, /VERIFIED \(signer established by the given fingerprint\)/);
+    const wrongPin = spamcase(env, 'verify', out, '--fingerprint', '00'.repeat(32));
+    assert.equal(wrongPin.code, 3);
+    assert.match(wrongPin.stdout, /not the pinned 00:00/);
+    const byStore = spamcase({ ...env, SPAMCASE_TRUSTED_CERTS: cert }, 'verify', out);
+    assert.equal(byStore.code, 0, byStore.stdout + byStore.stderr);
+    assert.match(byStore.stdout, /VERIFIED \(signer established by the trust store\)/);
+    // The CMS signature carries a signing time, as openssl reads it.
+    const cms = spawnSync(
+      'openssl',
+      ['cms', '-cmsout', '-print', '-inform', 'DER', '-in', path.join(bag, 'tagmanifest-sha256.txt.p7s')],
+      { encoding: 'utf8' },
+    );
+    assert.equal(cms.status, 0, cms.stderr);
+    assert.match(cms.stdout, /signingTime/);
     assert.match(ok.stdout, /recorded as a custody event of case cli/);
     assert.match(ok.stdout, /trial \(self-signed\) certificate/);
 

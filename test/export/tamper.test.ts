@@ -173,30 +173,74 @@ test('the certificate swapped: a signature by another key is refused', async () 
     return ms.map((m) => (rel(m.name) === 'tagmanifest-sha256.txt.p7s' ? { ...m, data: signDetached(tm, signer) } : m));
   });
   failsOn(await verifyBundle(sigOnly), 'signer-cert.pem', /certificate swapped/);
-  // Everything redone consistently with the other certificate: only the trusted certificate tells.
-  const redone = rewritten((ms) => {
-    const certPem = fs.readFileSync(other.cert);
-    let out = ms.map((m) => (rel(m.name) === 'signer-cert.pem' ? { ...m, data: certPem } : m));
-    const tmOld = out.find((m) => rel(m.name) === 'tagmanifest-sha256.txt')!.data.toString();
-    const sha = (b: Buffer) => crypto.createHash('sha256').update(b).digest('hex');
-    const tm = Buffer.from(tmOld.replace(/^[0-9a-f]{64}(?= {2}signer-cert\.pem$)/m, sha(certPem)));
-    out = out.map((m) =>
-      rel(m.name) === 'tagmanifest-sha256.txt'
-        ? { ...m, data: tm }
-        : rel(m.name) === 'tagmanifest-sha256.txt.p7s'
-          ? { ...m, data: signDetached(tm, signer) }
-          : m,
-    );
-    return out;
-  });
+  // A CSV edited and everything redone consistently with the other key (manifest, Payload-Oxum, the signer
+  // fingerprint in bag-info, tag manifest, certificate, signature): only what the verifier trusts tells.
+  const sha = (b: Buffer) => crypto.createHash('sha256').update(b).digest('hex');
+  const certPem = fs.readFileSync(other.cert);
+  const otherPrint = new crypto.X509Certificate(certPem).fingerprint256;
+  const ourPrint = new crypto.X509Certificate(fs.readFileSync(keys.cert)).fingerprint256;
+  const resign = (editBagInfo: boolean) =>
+    rewritten((ms) => {
+      const forged = Buffer.from('forged@example.com,example.com,1,1,1,LPN-0000001\r\n');
+      let out = ms.map((m) => {
+        const name = rel(m.name);
+        if (name === 'data/accounts.csv') return { ...m, data: Buffer.concat([m.data, forged]) };
+        if (name === 'signer-cert.pem') return { ...m, data: certPem };
+        return m;
+      });
+      const accounts = out.find((m) => rel(m.name) === 'data/accounts.csv')!.data;
+      const manifestOld = out.find((m) => rel(m.name) === 'manifest-sha256.txt')!.data.toString();
+      const manifest = Buffer.from(manifestOld.replace(/^[0-9a-f]{64}(?= {2}data\/accounts\.csv$)/m, sha(accounts)));
+      const bagInfoOld = out.find((m) => rel(m.name) === 'bag-info.txt')!.data.toString();
+      let bagInfo = bagInfoOld.replace(
+        /^Payload-Oxum: (\d+)\.(\d+)$/m,
+        (_all, bytes: string, files: string) => `Payload-Oxum: ${Number(bytes) + forged.length}.${files}`,
+      );
+      if (editBagInfo) bagInfo = bagInfo.replace(ourPrint, otherPrint);
+      const tmOld = out.find((m) => rel(m.name) === 'tagmanifest-sha256.txt')!.data.toString();
+      const tm = Buffer.from(
+        tmOld
+          .replace(/^[0-9a-f]{64}(?= {2}signer-cert\.pem$)/m, sha(certPem))
+          .replace(/^[0-9a-f]{64}(?= {2}manifest-sha256\.txt$)/m, sha(manifest))
+          .replace(/^[0-9a-f]{64}(?= {2}bag-info\.txt$)/m, sha(Buffer.from(bagInfo))),
+      );
+      out = out.map((m) => {
+        const name = rel(m.name);
+        if (name === 'manifest-sha256.txt') return { ...m, data: manifest };
+        if (name === 'bag-info.txt') return { ...m, data: Buffer.from(bagInfo) };
+        if (name === 'tagmanifest-sha256.txt') return { ...m, data: tm };
+        if (name === 'tagmanifest-sha256.txt.p7s') return { ...m, data: signDetached(tm, signer) };
+        return m;
+      });
+      return out;
+    });
+  const redone = resign(true);
   const untrusted = await verifyBundle(redone);
-  assert.equal(untrusted.ok, true, 'without a trusted certificate the swap is consistent');
-  assert.ok(untrusted.warnings.some((w) => /not checked against a trusted certificate/.test(w)));
+  assert.equal(untrusted.ok, true, 'without a trusted certificate the re-signed bundle is consistent');
+  assert.equal(untrusted.status, 'intact-signer-not-established', 'but it is never called verified');
+  assert.equal(untrusted.signerEstablishedBy, null);
+  assert.ok(untrusted.warnings.some((w) => /signer not established/.test(w)));
   failsOn(
     await verifyBundle(redone, { cert: keys.cert }),
     'tagmanifest-sha256.txt.p7s',
     /not by the trusted certificate/,
   );
+  failsOn(
+    await verifyBundle(redone, { fingerprint: ourPrint.replace(/:/g, '').toLowerCase() }),
+    'tagmanifest-sha256.txt.p7s',
+    new RegExp(`whose SHA-256 fingerprint is ${otherPrint}, not the pinned ${ourPrint}`),
+  );
+  const store = path.join(work, 'trusted.pem');
+  fs.writeFileSync(store, Buffer.concat([fs.readFileSync(trialKeys('Someone else').cert), fs.readFileSync(keys.cert)]));
+  failsOn(await verifyBundle(redone, { trustStore: store }), 'tagmanifest-sha256.txt.p7s', /not in the trust store/);
+  // The original passes each way of establishing its signer.
+  for (const how of [{ cert: keys.cert }, { fingerprint: ourPrint }, { trustStore: store }]) {
+    const r = await verifyBundle(bundle.file, how);
+    assert.equal(r.status, 'verified', JSON.stringify(how));
+  }
+  // Re-signed without editing bag-info: the fingerprint it names is not the signer's.
+  failsOn(await verifyBundle(resign(false)), 'bag-info.txt', /names the signer fingerprint/);
+  await assert.rejects(verifyBundle(bundle.file, { fingerprint: 'abc' }), /is not a SHA-256 fingerprint/);
   // The signature file removed: the bundle is not signed.
   const unsigned = rewritten((ms) => ms.filter((m) => rel(m.name) !== 'tagmanifest-sha256.txt.p7s'));
   failsOn(await verifyBundle(unsigned, { cert: keys.cert }), 'tagmanifest-sha256.txt.p7s', /not signed/);

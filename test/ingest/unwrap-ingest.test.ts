@@ -68,3 +68,63 @@ storageTest(
     assert.equal(r.items, 3, 'the two inner spams and the forward itself are different bytes');
   },
 );
+
+storageTest(
+  'a spam that only looks like a bounce stays counted as itself in a bounce acquisition; a real DSN is unwrapped',
+  async ({ ctx }) => {
+    await createCase(ctx, { slug: 'bnc', title: 'Bounces', parties: [{ name: 'Laposte.net', batesPrefix: 'LPN' }] });
+    const fake = path.join(FIXTURES, 'fake-bounce.eml');
+    const [s] = await ingest(ctx, { caseSlug: 'bnc', method: 'bounce', paths: [fake] });
+    assert.deepEqual([s!.samples, s!.wrappers, s!.newItems], [1, 0, 1]);
+    const r = await caseReport(ctx.db.knex, 'bnc');
+    // The outer message is the one counted: its own date and recipient, not the embedded 2001 message.
+    assert.equal(r.firstDate?.slice(0, 10), '2005-12-14');
+    assert.equal(r.lastDate?.slice(0, 10), '2005-12-14');
+    assert.deepEqual(await ctx.db.knex('deliveries').pluck('recipient'), ['trap7@laposte.example']);
+    const [dsn] = await ingest(ctx, {
+      caseSlug: 'bnc',
+      method: 'bounce',
+      paths: [path.join(FIXTURES, 'dsn-bounce.eml')],
+    });
+    assert.deepEqual([dsn!.samples, dsn!.wrappers], [1, 1], 'a structural DSN gives the returned message');
+    const [forward] = await ingest(ctx, {
+      caseSlug: 'bnc',
+      method: 'bounce',
+      paths: [path.join(FIXTURES, 'forward-as-attachment.eml')],
+    });
+    assert.deepEqual([forward!.samples, forward!.wrappers], [1, 0], 'a bounce acquisition does not unwrap forwards');
+  },
+);
+
+storageTest(
+  'a folder with JSON, HTML and YAML files rejects each with its reason and counts only the email',
+  async ({ ctx }) => {
+    await createCase(ctx, { slug: 'mixed', title: 'Mixed', parties: [{ name: 'AOL', batesPrefix: 'AOL' }] });
+    const dir = fs.mkdtempSync(path.join(ctx.dataRoot, 'mixed-'));
+    fs.writeFileSync(path.join(dir, 'a.json'), '{"id": 1, "from": "x@y.example", "subject": "hi"}\n');
+    fs.writeFileSync(path.join(dir, 'b.json'), '[\n  {"From": "x@y.example"}\n]\n');
+    fs.writeFileSync(path.join(dir, 'c.html'), '<html><body>Buy now</body></html>\n');
+    fs.writeFileSync(path.join(dir, 'd.yaml'), 'name: trap export\ncount: 3\n');
+    fs.copyFileSync(path.join(FIXTURES, 'fake-bounce.eml'), path.join(dir, 'e.eml'));
+    const [s] = await ingest(ctx, { caseSlug: 'mixed', method: 'trap', paths: [dir] });
+    assert.deepEqual([s!.samples, s!.rejected], [1, 4]);
+    const r = await caseReport(ctx.db.knex, 'mixed');
+    assert.deepEqual([r.items, r.parseErrors, r.rejected], [1, 0, 4]);
+    const reasons = (await ctx.db.knex('rejections').orderBy('locator').select('locator', 'reason')) as {
+      locator: string;
+      reason: string;
+    }[];
+    assert.deepEqual(
+      reasons.map((x) => [x.locator.replace(/^.*\//, ''), x.reason]),
+      [
+        ['a.json', 'not an email: looks like JSON'],
+        ['b.json', 'not an email: looks like JSON'],
+        ['c.html', 'not an email: looks like HTML or XML'],
+        [
+          'd.yaml',
+          'not an email: no message header field (From, Date, Subject, Received, Message-ID...) in its header section',
+        ],
+      ],
+    );
+  },
+);

@@ -54,6 +54,18 @@ export const FIXED: SummaryData = {
       { name: 'Laposte.net', batesPrefix: 'LPN', samples: 1_000_000, items: 960_000, deliveries: 800_000 },
       { name: 'MSN Hotmail', batesPrefix: 'MSN', samples: 250_000, items: 240_000, deliveries: 200_500 },
     ],
+    overlap: {
+      caseDeliveries: 1_000_000,
+      heldBySeveral: 500,
+      parties: [
+        { name: 'Laposte.net', batesPrefix: 'LPN', deliveries: 800_000, exclusive: 799_500 },
+        { name: 'MSN Hotmail', batesPrefix: 'MSN', deliveries: 200_500, exclusive: 200_000 },
+      ],
+      both: [
+        [800_000, 500],
+        [500, 200_500],
+      ],
+    },
     firstDate: '2005-12-01T00:10:00.000Z',
     lastDate: '2005-12-03T23:50:00.000Z',
   },
@@ -181,7 +193,11 @@ export const FIXED: SummaryData = {
       fr: ['25 USD par infraction, triplés en cas de circonstances aggravantes.'],
     },
   },
-  bundle: { identifier: 'lpn-2006-export-1', manifestSha256: hash('c') },
+  bundle: {
+    identifier: 'lpn-2006-export-1',
+    manifestSha256: hash('c'),
+    signerFingerprint: hash('d').toUpperCase().match(/../g)!.join(':'),
+  },
   timeline: [
     {
       party: 'Laposte.net',

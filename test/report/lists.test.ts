@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { createCase } from '../../server/cases/cases.ts';
 import { ingest } from '../../server/usecases/ingest.ts';
+import { indexCase } from '../../server/usecases/search.ts';
 import {
   deliveriesPerDay,
   listAcquisitions,
@@ -89,23 +90,26 @@ storageTest(
       (await listItems(knex, caseId, { search: byBates[77]!.sha256 })).rows.map((r) => r.bates),
       [byBates[77]!.bates],
     );
-    const subject = byBates.find((r) => r.subject && r.subject.length > 12)!.subject!;
-    const word = subject.slice(2, 10).toUpperCase();
-    const bySubject = await allPages(knex, caseId, { search: word });
+    // A word of a subject (full-text search, docs/SEARCH.md): every item whose subject has that word is found.
+    await indexCase(ctx, 'lists');
+    const subject = byBates.find((r) => r.subject && /[a-z]{5,}/i.test(r.subject))!.subject!;
+    const word = /[a-z]{5,}/i.exec(subject)![0].toUpperCase();
+    const hasWord = (text: string | null) =>
+      (text ?? '')
+        .toLowerCase()
+        .split(/[^\p{L}\p{N}]+/u)
+        .includes(word.toLowerCase());
+    const bySubject = new Set((await allPages(knex, caseId, { search: `subject:${word}` })).map((r) => r.bates));
     assert.deepEqual(
-      bySubject.map((r) => r.bates),
-      byBates
-        .filter(
-          (r) =>
-            (r.subject ?? '').toLowerCase().includes(word.toLowerCase()) ||
-            (r.from ?? '').toLowerCase().includes(word.toLowerCase()),
-        )
-        .map((r) => r.bates),
+      [...bySubject],
+      byBates.filter((r) => hasWord(r.subject)).map((r) => r.bates),
     );
-    assert.equal(
-      (await listItems(knex, caseId, { search: '100%_\\' })).rows.length,
-      0,
-      'LIKE wildcards in the search are literal',
+    const anywhere = new Set((await allPages(knex, caseId, { search: word })).map((r) => r.bates));
+    for (const b of bySubject) assert.ok(anywhere.has(b), `${b} found by the word without a field`);
+    await assert.rejects(
+      listItems(knex, caseId, { search: '%_\\' }),
+      { code: 'INVALID_INPUT', field: 'search' },
+      'LIKE wildcards are no words: nothing to look for',
     );
     assert.equal((await allPages(knex, caseId, { party: 'MSN' })).length, truth.items);
     assert.equal((await allPages(knex, caseId, { party: 'LPN' })).length, 0);

@@ -13,6 +13,7 @@ import { ingest } from '../../server/usecases/ingest.ts';
 import { storageTest, tempDir } from '../helpers/databases.ts';
 import { Client, makeUser, withServer } from './client.ts';
 import { listAccounts } from '../../server/attribution/queries.ts';
+import { addNote, createTag, saveSearch } from '../../server/labels/labels.ts';
 import { chooseRuleSet } from '../../server/damages/case-damages.ts';
 import { listExports } from '../../server/export/bundle.ts';
 import { exportsDir } from '../../server/web/export-jobs.ts';
@@ -77,6 +78,18 @@ const EXPECTED: Record<string, Rule> = {
   'GET /cases/:slug/exports/:id/bundle.zip': 'case-read',
   'GET /cases/:slug/exports/summaries/:name': 'case-read',
   'POST /cases/:slug/exports/verify': 'case-write',
+  'GET /cases/:slug/tags': 'case-read',
+  'GET /cases/:slug/labels.csv': 'case-read',
+  'POST /cases/:slug/tags': 'case-write',
+  'POST /cases/:slug/tags/:id/rename': 'case-write',
+  'POST /cases/:slug/tags/:id/delete': 'case-write',
+  'POST /cases/:slug/tags/apply': 'case-write',
+  'POST /cases/:slug/tags/:id/remove': 'case-write',
+  'POST /cases/:slug/items/tag': 'case-write',
+  'POST /cases/:slug/notes': 'case-write',
+  'POST /cases/:slug/notes/:id/delete': 'case-write',
+  'POST /cases/:slug/searches': 'case-write',
+  'POST /cases/:slug/searches/:id/delete': 'case-write',
 };
 
 type Persona = 'signed-out' | 'other-case' | 'viewer' | 'editor' | 'admin';
@@ -228,7 +241,15 @@ storageTest(
           for (const key of registered) {
             const [method, pattern] = key.split(' ') as [string, string];
             const rule = EXPECTED[key]!;
-            const url = fill(pattern);
+            let url = fill(pattern);
+            // A tag, note or saved search of its own for each call that names one (a delete takes it away).
+            const own = `walk-${persona}-${caseCounter++}`;
+            if (pattern.startsWith('/cases/:slug/tags/:id/'))
+              url = `/cases/c1/tags/${await createTag(ctx, c1, own)}/${pattern.split('/').pop()}`;
+            if (pattern === '/cases/:slug/notes/:id/delete')
+              url = `/cases/c1/notes/${await addNote(ctx, c1, 'item', 'LPN-0000001', own)}/delete`;
+            if (pattern === '/cases/:slug/searches/:id/delete')
+              url = `/cases/c1/searches/${await saveSearch(ctx, c1, own, { q: 'x' })}/delete`;
             // Sign-in and sign-out change the session: they get a client of their own.
             const client =
               method === 'POST' && (pattern === '/login' || pattern === '/logout')

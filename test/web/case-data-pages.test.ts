@@ -168,6 +168,13 @@ storageTest(
         assert.equal(countCell(html, 'messages'), biggest.messages);
         assert.equal(countCell(html, 'deliveries'), biggest.deliveries);
         assert.match(html, new RegExp(`Why ${member.bates} is like exemplar ${biggest.exemplarBates}`));
+        // Its similarity to the exemplar, at or above the campaign's threshold, with the features they share.
+        const shownSim = Number(/data-similarity="([0-9.]+)"/.exec(html)?.[1]);
+        const threshold = Number(/data-threshold="([0-9.]+)"/.exec(html)?.[1]);
+        assert.equal(shownSim, member.similarity);
+        assert.ok(threshold > 0 && shownSim >= threshold, `${shownSim} >= ${threshold}`);
+        assert.match(html, new RegExp(`This one: ${Math.round(member.similarity * 100)}% like the exemplar`));
+        assert.match(html, /<th scope="row">Phrases<\/th><td>[^<—]+<\/td>/);
 
         // The message view: attribution and why, the Received chain with the origin marked, the campaign.
         const ev = await messageEvidence(ctx, 'pages', member.bates);
@@ -183,11 +190,26 @@ storageTest(
           (html.match(/data-origin="1"/g) ?? []).length,
           ev.received.filter((h) => h.role === 'origin').length,
         );
+        // Both IPs shown: the hand-off (Hotmail's relay, to the party) beside the origin, and each line's verdict.
+        assert.ok(ev.attribution.handoffIp, 'a generated message has a hand-off');
+        assert.match(html, new RegExp(`data-handoff-ip="${ev.attribution.handoffIp.replace(/\./g, '\\.')}"`));
+        assert.match(html, /data-handoff-provider="microsoft"/);
+        assert.equal(
+          (html.match(/data-handoff="1"/g) ?? []).length,
+          ev.received.filter((h) => h.role === 'hand-off').length,
+        );
+        assert.match(html, /Hand-off IP/);
         assert.match(
           html,
           new RegExp(`data-campaign="${(await itemCampaigns(knex, c.id, [ev.item.id])).get(ev.item.id)}"`),
         );
         assert.match(html, /id="dkim-result"/);
+        assert.match(
+          html,
+          new RegExp(
+            `data-similarity="${member.similarity}">${Math.round(member.similarity * 100)}% like its exemplar`,
+          ),
+        );
 
         // Defendants: the suggestions with their reasons; creating one is a guarded POST and a custody event.
         const suggestions = await suggestDefendants(knex, c.id);

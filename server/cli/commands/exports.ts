@@ -48,19 +48,31 @@ export const commands: CommandModule['commands'] = {
   },
 
   async verify(ctx, { values, positionals: [file] }) {
-    const input = cliInput(verifyInput, { file, cert: values.cert, tsaCert: values['tsa-cert'] });
+    const input = cliInput(verifyInput, {
+      file,
+      cert: values.cert,
+      fingerprint: values.fingerprint,
+      tsaCert: values['tsa-cert'],
+    });
     const { result: r, recordedOn } = await verifyAndRecord(ctx, input);
     if (values.json) json({ ...r, recordedOn });
     else {
+      const verdict =
+        r.status === 'verified'
+          ? `VERIFIED (signer established by ${r.signerEstablishedBy === 'trust-store' ? 'the trust store' : `the given ${r.signerEstablishedBy}`})`
+          : r.status === 'intact-signer-not-established'
+            ? 'contents intact, signer not established'
+            : 'FAILED';
       out(
-        `${r.file}: ${r.ok ? 'VERIFIED' : 'FAILED'} — ${r.identifier ?? '(no identifier)'}, ${r.items} items, ${r.payloadFiles} payload files${r.timestamp ? `, timestamp ${r.timestamp}` : ''}`,
+        `${r.file}: ${verdict} — ${r.identifier ?? '(no identifier)'}, ${r.items} items, ${r.payloadFiles} payload files${r.timestamp ? `, timestamp ${r.timestamp}` : ''}`,
       );
       if (r.signer) out(`  signed by ${r.signer} (${r.signerFingerprint})`);
       for (const p of r.problems) out(`  FAIL ${p.file}: ${p.problem}`);
       for (const w of r.warnings) out(`  warning: ${w}`);
       if (recordedOn) out(`  recorded as a custody event of case ${recordedOn}`);
     }
-    return r.ok ? 0 : 3;
+    // 0 verified, 3 a problem found, 4 every check passed but nothing established who signed.
+    return r.status === 'verified' ? 0 : r.status === 'failed' ? 3 : 4;
   },
 
   async exports(ctx, { values }) {

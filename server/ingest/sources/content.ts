@@ -94,11 +94,15 @@ export function messageEvents(
   bytes: Buffer,
   locator: string,
   envelopeSender: string | null,
-  context: Pick<ReadContext, 'limits' | 'unwrapForwards'>,
+  context: Pick<ReadContext, 'limits' | 'unwrapForwards' | 'unwrapBounces'>,
 ): SourceEvent[] {
   let unwrapped = null;
   try {
-    unwrapped = unwrapMessage(bytes, context.unwrapForwards, context.limits);
+    unwrapped = unwrapMessage(
+      bytes,
+      { forwards: context.unwrapForwards, bounces: context.unwrapBounces },
+      context.limits,
+    );
   } catch {
     unwrapped = null; // the walker is bounded and lenient; should it still fail, the message stays whole
   }

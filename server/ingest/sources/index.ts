@@ -18,8 +18,13 @@ export type { SourceLimits } from './limits.ts';
 export type { SourceEvent, WrapperKind } from './events.ts';
 
 export interface SourceOptions {
-  /** True for acquisitions by 'report' or 'bounce': forwards and DSNs are unwrapped. ARF reports always are. */
+  /** True for acquisitions by 'report': attached messages (forwards) are unwrapped. ARF reports always are. */
   unwrapForwards: boolean;
+  /**
+   * True for acquisitions by 'report' or 'bounce': delivery status notifications are unwrapped (only those
+   * that are structurally reports). Defaults to `unwrapForwards`.
+   */
+  unwrapBounces?: boolean;
   /** May only lower limits; a larger or invalid value is refused (INVALID_INPUT). */
   limits?: Partial<SourceLimits>;
 }
@@ -30,7 +35,11 @@ export interface SourceOptions {
  * everything else that cannot be read becomes a 'rejected' event.
  */
 export async function* readSource(path: string, options: SourceOptions): AsyncGenerator<SourceEvent> {
-  const context = { limits: resolveLimits(options.limits), unwrapForwards: options.unwrapForwards };
+  const context = {
+    limits: resolveLimits(options.limits),
+    unwrapForwards: options.unwrapForwards,
+    unwrapBounces: options.unwrapBounces ?? options.unwrapForwards,
+  };
   let isDirectory: boolean;
   try {
     isDirectory = statSync(path).isDirectory();

@@ -34,11 +34,24 @@ interface Part {
   encoding: string;
 }
 
+/** What an acquisition unwraps besides ARF reports (always). */
+export interface UnwrapOptions {
+  /** Messages attached as message/rfc822 (acquisitions by user report). */
+  forwards: boolean;
+  /** Delivery status notifications (acquisitions by user report or bounce). */
+  bounces: boolean;
+}
+
 /**
  * The inner messages of `message`, or null when it carries none (it is then a sample as is).
- * ARF reports are always unwrapped; forwards and DSNs only when `unwrapForwards`.
+ * Reports are unwrapped only when they are structurally reports: a top-level multipart/report whose
+ * direct parts hold the machine-readable report (message/feedback-report for ARF,
+ * message/delivery-status for a DSN) and the message; a subject such as "Undeliverable:" or an
+ * attached message alone makes no bounce. ARF reports are always unwrapped; DSNs when
+ * `options.bounces`, forwards when `options.forwards`.
  */
-export function unwrapMessage(message: Buffer, unwrapForwards: boolean, limits: MimeLimits): Unwrapped | null {
+export function unwrapMessage(message: Buffer, options: UnwrapOptions, limits: MimeLimits): Unwrapped | null {
+  const unwrapForwards = options.forwards;
   const top = locateEntity(message, 0, message.length, limits.maxHeaderBytes);
   const isReport = mentionsReport(message, top);
   if (!isReport && !(unwrapForwards && mentionsMessagePart(message))) return null;
@@ -49,7 +62,8 @@ export function unwrapMessage(message: Buffer, unwrapForwards: boolean, limits: 
     const reportType = (root.params.get('report-type') ?? '').toLowerCase();
     if (reportType === 'feedback-report') return unwrapReport(message, root, 'arf', limits, budget);
     if (reportType === 'delivery-status' || reportType === 'global-delivery-status') {
-      return unwrapForwards ? unwrapReport(message, root, 'bounce', limits, budget) : null;
+      // A report that is not structurally one stays a sample, whatever the acquisition unwraps.
+      return options.bounces ? unwrapReport(message, root, 'bounce', limits, budget) : null;
     }
   }
   if (!unwrapForwards) return null;
@@ -60,7 +74,16 @@ export function unwrapMessage(message: Buffer, unwrapForwards: boolean, limits: 
   return messages.length === 0 ? null : { kind: 'forward', messages, envelopeSender: null };
 }
 
-/** ARF and DSN: the first message (or header) part among the report's direct parts. */
+/** The machine-readable part that makes a multipart/report a report of its kind (RFC 5965, RFC 3464, RFC 6533). */
+const REPORT_PARTS: Record<'arf' | 'bounce', ReadonlySet<string>> = {
+  arf: new Set(['message/feedback-report']),
+  bounce: new Set(['message/delivery-status', 'message/global-delivery-status']),
+};
+
+/**
+ * ARF and DSN: the first message (or header) part among the report's direct parts, when a direct
+ * part is the report of that kind; null otherwise (the outer message then stays a sample).
+ */
 function unwrapReport(
   message: Buffer,
   root: Part,
@@ -70,7 +93,9 @@ function unwrapReport(
 ): Unwrapped | null {
   let inner: Buffer | null = null;
   let envelopeSender: string | null = null;
+  let structural = false;
   for (const part of childParts(message, root, limits, budget)) {
+    if (REPORT_PARTS[kind].has(part.mimeType)) structural = true;
     if (inner === null && (MESSAGE_TYPES.has(part.mimeType) || HEADER_TYPES.has(part.mimeType))) {
       const bytes = bodyOf(message, part);
       if (bytes.length > 0) inner = bytes;
@@ -78,7 +103,7 @@ function unwrapReport(
       envelopeSender = originalMailFrom(bodyOf(message, part));
     }
   }
-  return inner === null ? null : { kind, messages: [inner], envelopeSender };
+  return inner === null || !structural ? null : { kind, messages: [inner], envelopeSender };
 }
 
 /** message/rfc822 parts anywhere in the tree (not inside each other), depth-first. */

@@ -37,6 +37,7 @@ export interface Position {
 export interface ReadContext {
   limits: SourceLimits;
   unwrapForwards: boolean;
+  unwrapBounces: boolean;
   budget: InputBudget;
 }
 

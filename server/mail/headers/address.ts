@@ -249,6 +249,10 @@ export function parseReturnPath(value: string): string | null {
   const tokens = tokenize(value);
   const angle = tokens.find((t) => t.type === 'angle');
   if (angle !== undefined && angle.text.trim() === '') return '';
+  // "<user@[1086695621] [ufa]>" (SpamAssassin corpus spam-2/00135): a domain literal followed by a
+  // tag inside the brackets; the address is the mailbox and its literal.
+  const literal = /<\s*([^\s<>@]+@\[[^\]\s<>]*\])\s+[^<>]*>/.exec(value);
+  if (literal) return literal[1]!;
   for (const a of parseAddresses(value)) if (a.address !== '') return a.address;
   return null;
 }

@@ -1,10 +1,13 @@
 /**
- * A cheap first look at an input before it is treated as a message: is it empty, a well-known
- * binary format, or text that does not start with a header field? A truncated message that starts
- * with header lines is an email (it is stored with a parse problem).
+ * A cheap first look at an input before it is treated as a message, decided by its content: it is
+ * email when it starts with a header field and its header section names at least one field that
+ * messages carry (From, Date, Subject, Received, Message-ID, a MIME or trace field, any `X-` field).
+ * Anything else (empty, a binary format, JSON, HTML, text without a header section) is not email,
+ * with the reason. A truncated message that starts with header lines is an email (it is stored with
+ * a parse problem).
  */
 import { fieldNameLength } from './header-section.ts';
-import { MAX_LINE_OCTETS } from './limits.ts';
+import { MAX_HEADER_SECTION_BYTES, MAX_LINE_OCTETS } from './limits.ts';
 import type { EmailCheck } from './types.ts';
 
 interface Magic {
@@ -59,7 +62,10 @@ export function looksLikeEmail(raw: Buffer): EmailCheck {
   // A header field at the start is what decides; the signatures only explain a rejection. Binary
   // files almost never start with "name:" (most signatures hold a byte no field name can), and one
   // that did would still be stored, with its parse problems.
-  if (fieldNameLength(firstLine, 0, firstLine.length) > 0) return { ok: true };
+  if (fieldNameLength(firstLine, 0, firstLine.length) > 0) {
+    if (namesMessageField(raw, start)) return { ok: true };
+    return { ok: false, reason: `not an email: ${structuredTextKind(firstLine) ?? NO_MESSAGE_FIELD}` };
+  }
   for (const magic of MAGIC) {
     if (matches(raw, magic)) return { ok: false, reason: `not an email: looks like ${magic.what}` };
   }
@@ -68,5 +74,83 @@ export function looksLikeEmail(raw: Buffer): EmailCheck {
   }
   if (firstLine.trim() === '')
     return { ok: false, reason: 'not an email: no header field at the start (starts with a blank line)' };
+  const structured = structuredTextKind(firstLine);
+  if (structured !== null) return { ok: false, reason: `not an email: ${structured}` };
   return { ok: false, reason: 'not an email: no header field at the start' };
+}
+
+const NO_MESSAGE_FIELD = 'no message header field (From, Date, Subject, Received, Message-ID...) in its header section';
+
+/** Field names that messages carry (RFC 5322, 2045, 5321 trace, 6376, 8617, common provider fields). */
+const MESSAGE_FIELDS: ReadonlySet<string> = new Set([
+  'from',
+  'sender',
+  'reply-to',
+  'to',
+  'cc',
+  'bcc',
+  'subject',
+  'date',
+  'message-id',
+  'in-reply-to',
+  'references',
+  'comments',
+  'keywords',
+  'received',
+  'return-path',
+  'delivered-to',
+  'envelope-to',
+  'mime-version',
+  'dkim-signature',
+  'domainkey-signature',
+  'authentication-results',
+  'received-spf',
+  'errors-to',
+  'precedence',
+  'importance',
+  'priority',
+  'organization',
+  'user-agent',
+  'thread-topic',
+  'thread-index',
+  'disposition-notification-to',
+  'feedback-type',
+  'newsgroups',
+]);
+/** Field name prefixes that only messages use. */
+const MESSAGE_FIELD_PREFIXES = ['x-', 'content-', 'resent-', 'list-', 'arc-'];
+
+/**
+ * Whether a field of the header section (up to its first blank line, within the header-section
+ * limit) is a message field. Lines that are not fields (continuations, malformed lines) are skipped.
+ */
+function namesMessageField(raw: Buffer, start: number): boolean {
+  const end = Math.min(raw.length, start + MAX_HEADER_SECTION_BYTES);
+  let lineStart = start;
+  while (lineStart < end) {
+    let lineEnd = raw.indexOf(0x0a, lineStart);
+    if (lineEnd < 0 || lineEnd > end) lineEnd = end;
+    const contentEnd = lineEnd > lineStart && raw[lineEnd - 1] === 0x0d ? lineEnd - 1 : lineEnd;
+    if (contentEnd === lineStart) return false; // the blank line: end of the header section
+    const first = raw[lineStart];
+    if (first !== 0x20 && first !== 0x09) {
+      const line = raw.toString('latin1', lineStart, Math.min(contentEnd, lineStart + 128));
+      const length = fieldNameLength(line, 0, line.length);
+      if (length > 0 && isMessageField(line.slice(0, length).toLowerCase())) return true;
+    }
+    lineStart = lineEnd + 1;
+  }
+  return false;
+}
+
+function isMessageField(name: string): boolean {
+  return MESSAGE_FIELDS.has(name) || MESSAGE_FIELD_PREFIXES.some((prefix) => name.startsWith(prefix));
+}
+
+/** What a text input that is not a message looks like, from its first line; null when nothing known. */
+function structuredTextKind(firstLine: string): string | null {
+  const text = firstLine.trimStart();
+  if (text.startsWith('{') || text.startsWith('[')) return 'looks like JSON';
+  if (text.startsWith('<')) return 'looks like HTML or XML';
+  return null;
 }

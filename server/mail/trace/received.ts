@@ -40,6 +40,16 @@ export interface ReceivedHop {
   /** Protocol after "with" (ESMTP, SMTP, HTTP, LMTP, mapi...), as written. */
   with: string | null;
   kind: ReceivedKind;
+  /** An address the client claimed as its HELO (`from [192.168.1.2] (...)`, `helo=[1.2.3.4]`): never the client. */
+  heloIp: string | null;
+  /** The recipient's own retrieval (POP3, IMAP, fetchmail, getmail, "by localhost"): not a hand-over. */
+  retrieval: boolean;
+  /** Authenticated submission (ESMTPA, ESMTPSA, LMTPA, HTTP "authenticated user"): the sender's own client. */
+  authenticated: boolean;
+  /** `(envelope-from <x>)` as the receiving server recorded it ('' for <>), or null. */
+  envelopeFrom: string | null;
+  /** The date text after the last ";", as written (parsed only when needed), or null. */
+  dateText: string | null;
 }
 
 const IPV4 = String.raw`\d{1,3}(?:\.\d{1,3}){3}`;
@@ -106,11 +116,31 @@ function clauseAt(masked: string, word: 'from' | 'by' | 'with', from = 0): numbe
   return m.index + (m[0].length - word.length);
 }
 
+/** "1.2.3.4:25", "1.2.3.4.25" (qmail, some MTAs write the client port) => "1.2.3.4"; anything else unchanged. */
+function withoutPort(text: string): string {
+  const m = /^(\d{1,3}(?:\.\d{1,3}){3})[:.]\d{1,5}$/.exec(text);
+  return m ? m[1]! : text;
+}
+
+function ipOf(text: string | undefined): string | null {
+  if (text === undefined) return null;
+  return parseIp(withoutPort(text.replace(/^\[|\]$/g, '')));
+}
+
+const RETRIEVAL =
+  /\bwith\s+(?:pop3?|imap4?|imaps|pop3s)\b|\(fetchmail[-\s]|\bfetchmail\b|\bgetmail\b|\bby\s+localhost\b/i;
+/** RFC 3848 "A" (authenticated) protocols; HTTP counts when the webmail says its user authenticated. */
+const AUTHENTICATED = /^(?:e?smtps?a|esmtpsa|lmtps?a|utf8(?:smtp|lmtp)s?a|asmtp)$/i;
+
 export function parseReceived(value: string): ReceivedHop {
-  const text = value.slice(0, MAX_RECEIVED_FIELD_CHARS).replace(/\s+/g, ' ').trim();
+  let text = value.slice(0, MAX_RECEIVED_FIELD_CHARS).replace(/\s+/g, ' ').trim();
+  // "(from host [ip]) by ..." (some MTAs put the whole from clause in a comment): read as "from host [ip] by ...".
+  const opening = /^\(from\s([^()]*)\)/i.exec(text);
+  if (opening) text = `from ${opening[1]!.trim()}${text.slice(opening[0].length)}`;
   // The date follows the last ";"; the clauses come before it.
   const semi = text.lastIndexOf(';');
   const clauses = semi < 0 ? text : text.slice(0, semi);
+  const dateText = semi < 0 ? null : text.slice(semi + 1).trim() || null;
   const masked = clauses.includes('(') ? outsideComments(clauses) : clauses.toLowerCase();
   const fromAt = clauseAt(masked, 'from');
   const byAt = clauseAt(masked, 'by', fromAt < 0 ? 0 : fromAt);
@@ -135,6 +165,7 @@ export function parseReceived(value: string): ReceivedHop {
           .split(/[\s(;]/)[0] ??
           null) ||
         null;
+  const envelope = /\(envelope-(?:from|sender)\s+<?([^\s<>()]*)>?\s*\)/i.exec(text);
   const hop: ReceivedHop = {
     ip: null,
     rdns: null,
@@ -142,30 +173,65 @@ export function parseReceived(value: string): ReceivedHop {
     by: byHost,
     with: withProto,
     kind: kindOf(text, fromClause, withProto),
+    heloIp: null,
+    retrieval: RETRIEVAL.test(clauses),
+    authenticated:
+      withProto !== null &&
+      (/^https?$/i.test(withProto)
+        ? /\bauthenticated (?:user|sender)\b/i.test(clauses)
+        : AUTHENTICATED.test(withProto)),
+    envelopeFrom: envelope ? envelope[1]! : null,
+    dateText,
   };
   if (fromClause === null || fromClause === '') return hop;
 
   const firstWord = fromClause.split(/[\s(]/)[0] ?? '';
   const paren = fromClause.indexOf('(');
   const inParens = paren < 0 ? '' : fromClause.slice(paren);
-  const literal = IP_LITERAL.exec(fromClause);
-  const bare = literal ? null : BARE_IP_IN_PARENS.exec(inParens);
-  hop.ip = literal ? parseIp(literal[1]!) : bare ? parseIp(bare[1]!) : parseIp(firstWord);
-
+  // The TCP-info part (in parentheses, written by the receiving server) is read with the client's
+  // claims taken out: Exim's "helo=x" and qmail's "(HELO x)" are what the client typed.
   const heloMatch = /\bhelo[= ]\s*([^\s)]+)/i.exec(inParens);
+  const tcpInfo = inParens.replace(/\bhelo[= ]\s*[^\s)]+/gi, ' ');
+  const literal = IP_LITERAL.exec(tcpInfo);
+  const bare = literal ? null : BARE_IP_IN_PARENS.exec(tcpInfo);
+  // qmail "(ident@1.2.3.4)", sendmail "(user@1.2.3.4)": the address after the ident.
+  const ident = literal || bare ? null : /\(\s*[^\s@()]+@([0-9a-f:.]+)\s*\)/i.exec(tcpInfo);
+  // fetchmail and some MTAs write "from host [ip]" without parentheses: a literal after the first word.
+  const after =
+    literal || bare || ident
+      ? null
+      : IP_LITERAL.exec(fromClause.slice(firstWord.length, paren < 0 ? undefined : paren));
+  const seen = literal
+    ? ipOf(literal[1])
+    : bare
+      ? ipOf(bare[1])
+      : ident
+        ? ipOf(ident[1])
+        : after
+          ? ipOf(after[1])
+          : null;
+  const firstIp = ipOf(firstWord);
+
   if (/\(helo /i.test(inParens)) {
     // qmail: "from rdns (HELO helo) (ip)"; the first word is the reverse name ("unknown" when none).
-    hop.rdns = hostName(firstWord);
+    hop.rdns = hostName(firstWord.replace(/^[^@]*@/, ''));
     hop.helo = hostName(heloMatch?.[1]);
+    hop.heloIp = ipOf(heloMatch?.[1]);
+    hop.ip = seen ?? firstIp;
   } else if (heloMatch) {
-    // Exim: "from rdns ([ip] helo=helo)" or "from [ip] (helo=helo)"
+    // Exim: "from rdns ([ip] helo=helo)" or "from [ip] (helo=helo)": a bracketed first word is what Exim saw.
     hop.rdns = firstWord.startsWith('[') ? null : hostName(firstWord);
     hop.helo = hostName(heloMatch[1]);
+    hop.heloIp = ipOf(heloMatch[1]);
+    hop.ip = seen ?? firstIp;
   } else {
     // Postfix/sendmail/Exchange: "from helo (rdns [ip])"; "(user@rdns [ip])"; "([ip])" has no reverse name.
-    hop.helo = firstWord.startsWith('[') || parseIp(firstWord) !== null ? null : hostName(firstWord);
-    const inner = /\(\s*(?:[^\s@()]+@)?([^\s()[\]]+)\s+\[/.exec(inParens);
-    hop.rdns = inner ? hostName(inner[1]) : null;
+    // A bracketed or bare address as the first word is the HELO the client typed when a seen address follows.
+    if (firstIp !== null) hop.heloIp = seen !== null ? firstIp : null;
+    hop.helo = firstWord.startsWith('[') || firstIp !== null ? null : hostName(firstWord);
+    const inner = /\(\s*(?:[^\s@()]+@)?([^\s()[\]]+)\s+\[/.exec(tcpInfo);
+    hop.rdns = inner && ipOf(inner[1]) === null ? hostName(inner[1]) : null;
+    hop.ip = seen ?? firstIp;
   }
   return hop;
 }

@@ -31,6 +31,7 @@ import { formInput, queryInput, webMessage } from '../fields.ts';
 import { deliveriesChart } from '../chart.ts';
 import { isSpamcaseError, SpamcaseError } from '../../errors.ts';
 import { bodyString, renderPage } from './common.ts';
+import { labelsOf, listTags } from '../../labels/labels.ts';
 import { CSV_CHUNK, streamCsv } from '../csv-download.ts';
 import { PAGE_SIZE, pager } from '../paging.ts';
 
@@ -135,7 +136,13 @@ export function attributionRoutes(deps: () => WebDeps): RouteDef[] {
           dailySeries(knex, c.id, 'account', address),
           accountItems(knex, c.id, address, { limit: PAGE_SIZE + 1, offset }),
         ]);
+        const [labels, caseTags] = await Promise.all([
+          labelsOf(knex, c.id, 'account', [address]),
+          listTags(knex, c.id),
+        ]);
         renderPage(deps().templates, res, state, 'account.njk', {
+          labels: labels.get(address),
+          caseTags,
           account,
           chart: deliveriesChart(series),
           items: items.slice(0, PAGE_SIZE),

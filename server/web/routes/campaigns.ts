@@ -9,6 +9,7 @@ import { CAMPAIGN_SORTS, campaignDetail, listCampaigns, MAX_LIST_LIMIT } from '.
 import { explainMember } from '../../campaigns/explain.ts';
 import { SpamcaseError } from '../../errors.ts';
 import { renderPage } from './common.ts';
+import { labelsOf, listTags } from '../../labels/labels.ts';
 import { parseInput } from '../../usecases/input.ts';
 import { CAMPAIGNS_CSV, campaignInput, campaignListInput, type CampaignListInput } from '../../usecases/lists.ts';
 import { queryInput } from '../fields.ts';
@@ -102,7 +103,14 @@ export function campaignRoutes(deps: () => WebDeps): RouteDef[] {
               `item ${explanation.memberBates} is in campaign ${explanation.campaign}, not ${detail.campaign.number}`,
             );
         }
+        const ref = String(detail.campaign.number);
+        const [labels, caseTags] = await Promise.all([
+          labelsOf(state.ctx.db.knex, c.id, 'campaign', [ref]),
+          listTags(state.ctx.db.knex, c.id),
+        ]);
         renderPage(deps().templates, res, state, 'campaign.njk', {
+          labels: labels.get(ref),
+          caseTags,
           detail,
           requested: number,
           explanation,

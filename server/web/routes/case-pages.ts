@@ -5,9 +5,11 @@ import type { WebDeps } from '../routes.ts';
 import { caseReport } from '../../report/counts.ts';
 import {
   listAcquisitions,
+  itemPage,
   listItems,
   listRejections,
   type ItemListOptions,
+  type ItemPage,
   type ItemSort,
 } from '../../report/lists.ts';
 import { listCustodyEvents, verifyCustodyChain } from '../../custody/chain.ts';
@@ -17,12 +19,56 @@ import { listUploadJobs } from '../upload-jobs.ts';
 import { deliveriesChart } from '../chart.ts';
 import { isSpamcaseError } from '../../errors.ts';
 import { parseInput } from '../../usecases/input.ts';
-import { ACQUISITIONS_CSV, ITEMS_CSV, itemListInput, pageInput, REJECTIONS_CSV } from '../../usecases/lists.ts';
-import { bodyString, renderPage } from './common.ts';
+import {
+  ACQUISITIONS_CSV,
+  DEFAULT_LIMIT,
+  ITEMS_CSV,
+  itemListInput,
+  pageInput,
+  REJECTIONS_CSV,
+} from '../../usecases/lists.ts';
+import { bodyString, queryString, renderPage } from './common.ts';
+import { labelsOf, listSavedSearches, listTags } from '../../labels/labels.ts';
+import { savedSearchLink } from '../paging.ts';
 import { queryInput, webMessage } from '../fields.ts';
 import { CSV_CHUNK, streamCsv } from '../csv-download.ts';
 
-const ITEM_FIELDS = ['sort', 'order', 'limit', 'after', 'search', 'party', 'parseErrors'] as const;
+const ITEM_FIELDS = ['sort', 'order', 'limit', 'after', 'before', 'search', 'party', 'parseErrors'] as const;
+
+/** The items list's columns a user may hide (the Bates number always shows), and the page sizes offered. */
+export const ITEM_COLUMNS = ['date', 'from', 'subject', 'size', 'sha256'] as const;
+export const PAGE_SIZES = [25, 50, 100, 200, 500] as const;
+
+/** The columns asked for (`cols`, one value per ticked box), all of them when none is given. */
+function itemColumns(req: Request): string[] {
+  const raw = req.query.cols;
+  const asked = (Array.isArray(raw) ? raw : raw === undefined ? [] : [raw]).map(String);
+  const known = ITEM_COLUMNS.filter((c) => asked.includes(c));
+  return known.length > 0 ? known : [...ITEM_COLUMNS];
+}
+
+/**
+ * The query string of an items-page link: the search, filters, sort, page size and columns kept,
+ * each value URL-encoded (a search "Choosers, &" stays whole in the next page's link).
+ */
+function itemLink(
+  opts: ItemListOptions,
+  limit: number,
+  cols: string[],
+  page: { after?: string; before?: string } = {},
+) {
+  const p = new URLSearchParams();
+  if (opts.search) p.set('q', opts.search);
+  if (opts.party) p.set('party', opts.party);
+  if (opts.parseErrorsOnly) p.set('parseErrors', '1');
+  p.set('sort', opts.sort ?? 'bates');
+  p.set('order', opts.order ?? 'asc');
+  if (limit !== DEFAULT_LIMIT) p.set('limit', String(limit));
+  if (cols.length < ITEM_COLUMNS.length) for (const c of cols) p.append('cols', c);
+  if (page.after) p.set('after', page.after);
+  if (page.before) p.set('before', page.before);
+  return p.toString();
+}
 
 /** The items list's query (sort, order, page, search, filters), as the shared schema reads it. */
 function itemOptions(req: Request): ItemListOptions & { sort: ItemSort } {
@@ -32,6 +78,7 @@ function itemOptions(req: Request): ItemListOptions & { sort: ItemSort } {
     order: q.order,
     limit: q.limit,
     after: q.after ?? null,
+    before: q.before ?? null,
     search: q.search,
     party: q.party,
     parseErrorsOnly: q.parseErrors,
@@ -70,8 +117,54 @@ export function casePageRoutes(deps: () => WebDeps): RouteDef[] {
       access: 'case-read',
       async handler(req, res, state) {
         const opts = itemOptions(req);
-        const result = await listItems(state.ctx.db.knex, caseOf(state).id, opts);
-        page(res, state, 'items.njk', { result, opts, section: 'items' });
+        const limit = opts.limit ?? DEFAULT_LIMIT;
+        const cols = itemColumns(req);
+        let result: ItemPage = { rows: [], next: null, prev: null, total: 0, fullText: null };
+        let searchError: string | null = null;
+        try {
+          result = await itemPage(state.ctx.db.knex, caseOf(state).id, opts);
+        } catch (err) {
+          // A search that cannot be read is said on the page, with the form as it was typed.
+          if (!(isSpamcaseError(err) && err.code === 'INVALID_INPUT' && err.field === 'search')) throw err;
+          searchError = webMessage(err);
+          res.status(400);
+        }
+        const first = result.rows.length > 0 ? result.total : 0;
+        const knex = state.ctx.db.knex;
+        const [labels, caseTags, searches] = await Promise.all([
+          labelsOf(
+            knex,
+            caseOf(state).id,
+            'item',
+            result.rows.map((r) => r.bates),
+          ),
+          listTags(knex, caseOf(state).id),
+          listSavedSearches(knex, caseOf(state).id),
+        ]);
+        const tagged = queryString(req, 'tagged', 12);
+        const found = queryString(req, 'found', 12);
+        page(res, state, 'items.njk', {
+          labels: Object.fromEntries(labels),
+          caseTags,
+          searches: searches.map((x) => ({ ...x, link: savedSearchLink(x.query) })),
+          tagged: tagged && /^\d+$/.test(tagged) ? Number(tagged) : null,
+          found: found && /^\d+$/.test(found) ? Number(found) : null,
+          result,
+          opts,
+          limit,
+          cols,
+          columns: ITEM_COLUMNS,
+          pageSizes: PAGE_SIZES,
+          searchError,
+          shown: first,
+          links: {
+            first: itemLink(opts, limit, cols),
+            next: result.next ? itemLink(opts, limit, cols, { after: result.next }) : null,
+            prev: result.prev ? itemLink(opts, limit, cols, { before: result.prev }) : null,
+            csv: itemLink(opts, limit, cols),
+          },
+          section: 'items',
+        });
       },
     },
     {
@@ -79,7 +172,7 @@ export function casePageRoutes(deps: () => WebDeps): RouteDef[] {
       path: '/api/cases/:slug/items',
       access: 'case-read',
       async handler(req, res, state) {
-        res.json(await listItems(state.ctx.db.knex, caseOf(state).id, itemOptions(req)));
+        res.json(await itemPage(state.ctx.db.knex, caseOf(state).id, itemOptions(req)));
       },
     },
     {

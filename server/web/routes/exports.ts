@@ -259,7 +259,14 @@ export function exportRoutes(deps: () => WebDeps): RouteDef[] {
         try {
           const got = await receiveOneFile(req, state, temp, deps().uploadLimits.fileBytes);
           // Recorded only on this case: a bundle of another case is checked, not written into that case's log.
-          const v = await verifyAndRecord(state.ctx, { file: temp }, { onlyCase: c.slug });
+          const v = await verifyAndRecord(
+            state.ctx,
+            { file: temp },
+            {
+              onlyCase: c.slug,
+              ownSigning: deps().exportJobs.signing(),
+            },
+          );
           const verification = {
             ...v.result,
             file: got.name,

@@ -10,8 +10,9 @@ import { messageBodyCsp } from '../security.ts';
 import { SpamcaseError } from '../../errors.ts';
 import { messageEvidence } from '../../attribution/evidence.ts';
 import { itemDkimDetail } from '../../attribution/dkim/case-dkim.ts';
-import { itemCampaigns } from '../../campaigns/queries.ts';
+import { itemCampaigns, itemCampaignSimilarity } from '../../campaigns/queries.ts';
 import { attachmentFilename, queryString, renderPage } from './common.ts';
+import { labelsOf, listTags } from '../../labels/labels.ts';
 
 export function itemRoutes(deps: () => WebDeps): RouteDef[] {
   return [
@@ -27,15 +28,26 @@ export function itemRoutes(deps: () => WebDeps): RouteDef[] {
         const images = queryString(req, 'images', 1) === '1';
         // Attribution and why (as `spamcase message`), the DKIM result with key fingerprints, the campaign.
         const evidence = await messageEvidence(state.ctx, c.slug, item.bates);
-        const [dkim, campaigns] = await Promise.all([
+        const [dkim, campaigns, campaignSimilarity] = await Promise.all([
           itemDkimDetail(state.ctx.db.knex, c.id, evidence.item.id),
           itemCampaigns(state.ctx.db.knex, c.id, [evidence.item.id]),
+          itemCampaignSimilarity(state.ctx.db.knex, c.id, evidence.item.id),
+        ]);
+        // The From field with its display name decoded (RFC 2047), else the address the index holds.
+        const fromShown = shown.headers.find((h) => h.name.toLowerCase() === 'from')?.decoded ?? item.message.from;
+        const [labels, caseTags] = await Promise.all([
+          labelsOf(state.ctx.db.knex, c.id, 'item', [item.bates]),
+          listTags(state.ctx.db.knex, c.id),
         ]);
         renderPage(deps().templates, res, state, 'item.njk', {
+          labels: labels.get(item.bates),
+          caseTags,
+          fromShown,
           item,
           evidence,
           dkim,
           campaign: campaigns.get(evidence.item.id) ?? null,
+          campaignSimilarity,
           shown: { ...shown, attachments: shown.attachments.map(({ content: _content, ...a }) => a) },
           showHtml: showHtml && shown.html !== null,
           images,

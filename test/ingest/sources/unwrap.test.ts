@@ -131,4 +131,51 @@ describe('bounces (DSN, RFC 3464)', () => {
     const events = await collect(fixture('dsn-bounce.eml'), { unwrapForwards: false });
     assert.deepEqual(outline(events), ['sample dsn-bounce.eml', 'file dsn-bounce.eml']);
   });
+
+  it('are unwrapped for a bounce acquisition (unwrapBounces), where a forward is not', async () => {
+    const options = { unwrapForwards: false, unwrapBounces: true };
+    assert.deepEqual(outline(await collect(fixture('dsn-bounce.eml'), options)), [
+      'wrapper dsn-bounce.eml',
+      'sample dsn-bounce.eml/rfc822[1]',
+      'file dsn-bounce.eml',
+    ]);
+    assert.deepEqual(outline(await collect(fixture('forward-as-attachment.eml'), options)), [
+      'sample forward-as-attachment.eml',
+      'file forward-as-attachment.eml',
+    ]);
+  });
+
+  it('only when structurally a report: "Undeliverable:" with an attached message stays one sample', async () => {
+    const options = { unwrapForwards: false, unwrapBounces: true };
+    assert.deepEqual(outline(await collect(fixture('fake-bounce.eml'), options)), [
+      'sample fake-bounce.eml',
+      'file fake-bounce.eml',
+    ]);
+  });
+
+  it('a multipart/report without its machine-readable part stays one sample, whatever is unwrapped', async () => {
+    const dir = tempDir();
+    writeFileSync(
+      join(dir, 'no-status.eml'),
+      readFileSync(fixture('dsn-bounce.eml'), 'latin1').replace(
+        'Content-Type: message/delivery-status',
+        'Content-Type: text/plain',
+      ),
+      'latin1',
+    );
+    writeFileSync(
+      join(dir, 'no-feedback.eml'),
+      readFileSync(fixture('arf-report.eml'), 'latin1').replace(
+        'Content-Type: message/feedback-report',
+        'Content-Type: text/plain',
+      ),
+      'latin1',
+    );
+    for (const unwrapForwards of [false, true]) {
+      assert.deepEqual(
+        outline(await collect(dir, { unwrapForwards, unwrapBounces: true })).filter((e) => !e.startsWith('file')),
+        ['sample no-feedback.eml', 'sample no-status.eml'],
+      );
+    }
+  });
 });

@@ -11,6 +11,26 @@ describe('looksLikeEmail', () => {
   it('accepts a truncated message that starts with header lines', () => {
     assert.deepEqual(looksLikeEmail(fixture('truncated-no-blank-line.eml')), { ok: true });
   });
+  it('decides by content: JSON, HTML and other text whose fields are not message fields are not email', () => {
+    const cases: [string, string][] = [
+      ['{"id": 1, "from": "a@b.c"}\n', 'not an email: looks like JSON'],
+      ['{\n  "From": "a@b.c",\n  "Subject": "hi"\n}\n', 'not an email: looks like JSON'],
+      ['[{"from": "a@b.c"}]\n', 'not an email: looks like JSON'],
+      ['<!DOCTYPE html>\n<html><body>x</body></html>\n', 'not an email: looks like HTML or XML'],
+      [
+        'name: spamcase\nversion: 1\nunits: [a, b]\n',
+        'not an email: no message header field (From, Date, Subject, Received, Message-ID...) in its header section',
+      ],
+    ];
+    for (const [text, reason] of cases)
+      assert.deepEqual(looksLikeEmail(Buffer.from(text)), { ok: false, reason }, text);
+  });
+  it('accepts a header section whose first field is unknown when a message field follows', () => {
+    assert.deepEqual(looksLikeEmail(Buffer.from('Foo: bar\nX-Spam: yes\n\nbody\n')), { ok: true });
+    assert.deepEqual(looksLikeEmail(Buffer.from('Foo: bar\n folded\nSubject: hi\n')), { ok: true });
+    // A message field after the blank line is body, not header.
+    assert.equal(looksLikeEmail(Buffer.from('Foo: bar\n\nSubject: hi\n')).ok, false);
+  });
   it('rejects an empty file', () => {
     assert.deepEqual(looksLikeEmail(Buffer.alloc(0)), { ok: false, reason: 'empty file' });
   });
