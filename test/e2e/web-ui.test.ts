@@ -144,8 +144,10 @@ test(
 
       // 5. Find and open the hostile message; show its HTML.
       await page.getByRole('link', { name: 'Items', exact: true }).click();
-      await page.getByLabel('Search').fill('claim now');
-      await page.getByRole('button', { name: 'Apply' }).last().click();
+      // The items page has several Apply buttons now (filters, columns, tagging a result): submit the search itself.
+      await page.getByLabel('Search').fill('subject:"claim now"');
+      await page.getByLabel('Search').press('Enter');
+      await page.waitForURL(/[?&]q=/);
       await shot('08-items-search');
       const link = page.locator('table.list tbody tr td a').first();
       const bates = (await link.textContent())!.trim();
