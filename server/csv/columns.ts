@@ -210,65 +210,38 @@ export const REJECTIONS = table({
 });
 
 /** Subpoena list per network operator: a row per delivery from each originating IP (docs/ATTRIBUTION.md, 7). */
+const SUBPOENA_NETWORK_COLUMNS = [
+  'asn',
+  'network_operator',
+  'originating_ip',
+  'received_utc',
+  'date_header_utc',
+  'bates',
+  'account',
+  'recipient',
+  'owner_data',
+] as const;
 export const SUBPOENA_NETWORKS = table({
-  columns: [
-    'asn',
-    'network_operator',
-    'originating_ip',
-    'received_utc',
-    'date_header_utc',
-    'bates',
-    'account',
-    'recipient',
-    'owner_data',
-  ],
-  bundle: [
-    'asn',
-    'network_operator',
-    'originating_ip',
-    'received_utc',
-    'date_header_utc',
-    'bates',
-    'account',
-    'recipient',
-    'owner_data',
-  ],
-  list: [
-    'asn',
-    'network_operator',
-    'originating_ip',
-    'received_utc',
-    'date_header_utc',
-    'bates',
-    'account',
-    'recipient',
-    'owner_data',
-  ],
+  columns: SUBPOENA_NETWORK_COLUMNS,
+  bundle: SUBPOENA_NETWORK_COLUMNS,
+  list: SUBPOENA_NETWORK_COLUMNS,
 });
 
 /** Subpoena list per account provider: one row per account. */
+const SUBPOENA_ACCOUNT_COLUMNS = [
+  'account_provider',
+  'account',
+  'domain',
+  'first_seen_utc',
+  'last_seen_utc',
+  'deliveries',
+  'items',
+  'messages',
+] as const;
 export const SUBPOENA_ACCOUNTS = table({
-  columns: [
-    'account_provider',
-    'account',
-    'domain',
-    'first_seen_utc',
-    'last_seen_utc',
-    'deliveries',
-    'items',
-    'messages',
-  ],
-  bundle: [
-    'account_provider',
-    'account',
-    'domain',
-    'first_seen_utc',
-    'last_seen_utc',
-    'deliveries',
-    'items',
-    'messages',
-  ],
-  list: ['account_provider', 'account', 'domain', 'first_seen_utc', 'last_seen_utc', 'deliveries', 'items', 'messages'],
+  columns: SUBPOENA_ACCOUNT_COLUMNS,
+  bundle: SUBPOENA_ACCOUNT_COLUMNS,
+  list: SUBPOENA_ACCOUNT_COLUMNS,
 });
 
 /** The cells of `row` (a value for every column named) in the order of `columns`. */
