@@ -6,6 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { processTree } from '../helpers/proc-tree.ts';
 
 /** Resident pages of one process, from /proc (0 when it has gone). */
 function rssKb(pid: number): number {
@@ -15,27 +16,6 @@ function rssKb(pid: number): number {
   } catch {
     return 0;
   }
-}
-
-/** The process and its descendants (through /proc/<pid>/task/<tid>/children). */
-function tree(pid: number, out: number[] = []): number[] {
-  out.push(pid);
-  let tasks: string[] = [];
-  try {
-    tasks = fs.readdirSync(`/proc/${pid}/task`);
-  } catch {
-    return out;
-  }
-  for (const tid of tasks) {
-    let kids = '';
-    try {
-      kids = fs.readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8');
-    } catch {
-      continue;
-    }
-    for (const k of kids.split(' ')) if (k.trim()) tree(Number(k), out);
-  }
-  return out;
 }
 
 /** Samples the summed RSS of a process tree every 200 ms; `peakKb` is the highest sum seen. */
@@ -48,7 +28,7 @@ export class TreeRss {
     this.sample();
   }
   sample(): void {
-    const kb = tree(this.pid).reduce((s, p) => s + rssKb(p), 0);
+    const kb = processTree(this.pid).reduce((s, p) => s + rssKb(p), 0);
     if (kb > this.peakKb) this.peakKb = kb;
   }
   stop(): number {

@@ -10,29 +10,7 @@ import net from 'node:net';
 import { test } from 'node:test';
 import { PROJECT_ROOT } from '../../server/config.ts';
 import { tempDir } from '../helpers/databases.ts';
-
-/** The process and its descendants, from /proc. */
-function descendants(pid: number, out: number[] = []): number[] {
-  let tasks: string[] = [];
-  try {
-    tasks = fs.readdirSync(`/proc/${pid}/task`);
-  } catch {
-    return out;
-  }
-  for (const tid of tasks) {
-    let kids = '';
-    try {
-      kids = fs.readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8');
-    } catch {
-      continue;
-    }
-    for (const k of kids.split(' ').filter((s) => s.trim())) {
-      out.push(Number(k));
-      descendants(Number(k), out);
-    }
-  }
-  return out;
-}
+import { processTree } from '../helpers/proc-tree.ts';
 
 /** Alive: in /proc and not a zombie waiting to be reaped. */
 function alive(pid: number): boolean {
@@ -84,7 +62,7 @@ async function startNpm(): Promise<{ child: ChildProcess; port: number; exited: 
 
 async function stopsCleanly(signal: 'SIGTERM' | 'SIGINT', toGroup: boolean): Promise<void> {
   const { child, port, exited } = await startNpm();
-  const tree = descendants(child.pid!);
+  const tree = processTree(child.pid!).slice(1);
   assert.ok(tree.length >= 1, 'npm started a process');
   assert.ok(await portOpen(port), 'the server answers before the signal');
   if (toGroup) process.kill(-child.pid!, signal);
