@@ -10,6 +10,8 @@ import path from 'node:path';
 import nunjucks from 'nunjucks';
 import { PROJECT_ROOT } from '../config.ts';
 import { escapedForm, hasHidden, hiddenSegments } from '../hidden-text.ts';
+import type { Lang } from '../users/users.ts';
+import { translateReason } from './reasons.ts';
 
 export const TEMPLATE_DIR = path.join(PROJECT_ROOT, 'templates', 'web');
 
@@ -22,6 +24,7 @@ export function createTemplates(): nunjucks.Environment {
   });
   env.addFilter('shown', shownFilter);
   env.addFilter('escapedForm', (v: unknown) => (v === null || v === undefined ? '' : escapedForm(String(v))));
+  env.addFilter('reason', reasonFilter);
   env.addGlobal('hasHidden', (v: unknown) => typeof v === 'string' && hasHidden(v));
   return env;
 }
@@ -51,4 +54,16 @@ function shownFilter(this: { ctx?: { t?: (key: string) => string } }, value: unk
     )}">⚠</span> ${html}`;
   }
   return new nunjucks.runtime.SafeString(`<bdi class="msg">${html}</bdi>`);
+}
+
+/**
+ * A reason the domain wrote in English, in the page's language (server/web/reasons.ts). One no
+ * catalogue pattern knows stays English and says so: lang="en", data-untranslated.
+ */
+function reasonFilter(this: { ctx?: { lang?: Lang } }, value: unknown): nunjucks.runtime.SafeString {
+  if (value === null || value === undefined || value === '') return new nunjucks.runtime.SafeString('');
+  const { text, translated } = translateReason(this.ctx?.lang ?? 'en', String(value));
+  return new nunjucks.runtime.SafeString(
+    translated ? escapeHtml(text) : `<span lang="en" data-untranslated="1">${escapeHtml(text)}</span>`,
+  );
 }
