@@ -25,9 +25,16 @@ export const ruleChoiceInput = v.object({ case: caseName, rules: requiredText(PA
 
 export type DamagesInput = Input<typeof damagesInput>;
 
+/** The shipped example to copy (templates/damages/custom-template.yaml): placeholder amounts, never a claim. */
+export const TEMPLATE_RULE_SET = 'custom-template';
+
 export interface RuleSetOption {
   name: string;
   title: string | null;
+  /** The French title, when the file gives one (title_fr). */
+  titleFr: string | null;
+  /** The example to copy, not a rule set to claim under (TEMPLATE_RULE_SET). */
+  template: boolean;
   jurisdiction: string | null;
   currency: string | null;
   source: string | null;
@@ -43,13 +50,24 @@ export function ruleSetOptions(): RuleSetOption[] {
       return {
         name,
         title: r.title,
+        titleFr: r.titleFr,
+        template: name === TEMPLATE_RULE_SET,
         jurisdiction: r.jurisdiction,
         currency: r.currency,
         source: r.source,
         error: null,
       };
     } catch (err) {
-      return { name, title: null, jurisdiction: null, currency: null, source: null, error: describeError(err) };
+      return {
+        name,
+        title: null,
+        titleFr: null,
+        template: name === TEMPLATE_RULE_SET,
+        jurisdiction: null,
+        currency: null,
+        source: null,
+        error: describeError(err),
+      };
     }
   });
 }

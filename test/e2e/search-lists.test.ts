@@ -194,7 +194,7 @@ test(
       await page.goto(`${origin}/cases/search/custody`);
       const log = await page.locator('#main').innerText();
       assert.match(log, /tagged/);
-      assert.match(log, /note-added/);
+      assert.match(log, /note added/);
       await shot('08-custody-log');
       assert.deepEqual(dialogs, [], 'no script ran');
     } finally {

@@ -1,9 +1,9 @@
 /**
  * Complete French (issue 22 item 5): the real pages of a real case, rendered for a user whose
  * language is French, show no English string of the catalogue (templates/web/i18n/en.json). Text
- * from the messages themselves (inside <bdi class="msg">, the `shown` filter) is evidence, not
- * interface, and is left out of the check; so are English values that are also French words or
- * appear in a French value ("Total", "DKIM", "Message-ID").
+ * from the messages themselves (inside <bdi class="msg">, the `shown` filter) and values as recorded
+ * (translate="no") are evidence, not interface, and are left out of the check; so are English
+ * values that are also French words or appear in a French value ("Total", "DKIM", "Message-ID").
  */
 import assert from 'node:assert/strict';
 import { getCase } from '../../server/cases/cases.ts';
@@ -15,17 +15,21 @@ import { Client, makeUser, withServer } from './client.ts';
 
 /** The visible text of a page: no script, style or tags, message text left out, entities decoded. */
 export function pageText(html: string): string {
-  return html
-    .replace(/<(script|style)\b[\s\S]*?<\/\1>/gi, ' ')
-    .replace(/<bdi class="msg">[\s\S]*?<\/bdi>/g, ' ')
-    .replace(/<[^>]+>/g, ' ')
-    .replace(/&nbsp;|&#160;/g, ' ')
-    .replace(/&#39;/g, "'")
-    .replace(/&quot;/g, '"')
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&amp;/g, '&')
-    .replace(/\s+/g, ' ');
+  return (
+    html
+      .replace(/<(script|style)\b[\s\S]*?<\/\1>/gi, ' ')
+      .replace(/<bdi class="msg">[\s\S]*?<\/bdi>/g, ' ')
+      // Values as recorded (the custody event's hashed JSON): translate="no", like message text.
+      .replace(/<code[^>]* translate="no"[^>]*>[\s\S]*?<\/code>/g, ' ')
+      .replace(/<[^>]+>/g, ' ')
+      .replace(/&nbsp;|&#160;/g, ' ')
+      .replace(/&#39;/g, "'")
+      .replace(/&quot;/g, '"')
+      .replace(/&lt;/g, '<')
+      .replace(/&gt;/g, '>')
+      .replace(/&amp;/g, '&')
+      .replace(/\s+/g, ' ')
+  );
 }
 
 /** English catalogue phrases a French page must not show: each value's literal runs between placeholders. */
@@ -115,6 +119,16 @@ storageTest('every page of a real case, in French, shows no English string from 
         shown.push(`untranslated reason: "${m[1]}"`);
       if (shown.length > 0) failures.push(`${p}\n    ${shown.join('\n    ')}`);
     }
+    // Switching language stays on the page, its search kept.
+    const here = `${base}/items?q=${encodeURIComponent('offer OR "free, &"')}&limit=25`;
+    const { html: itemsFr } = await admin.page(here);
+    const back = /name="back" value="([^"]*)"/.exec(itemsFr)?.[1]?.replace(/&amp;/g, '&');
+    assert.equal(back, here, 'the language form names this page');
+    const switched = await admin.post('/settings/language', { lang: 'en', back: back! });
+    assert.equal(switched.status, 303);
+    assert.equal(switched.headers.get('location'), here);
+    assert.match((await admin.page(here)).html, /<html lang="en">/);
+
     assert.deepEqual(failures, [], `English on French pages:\n${failures.join('\n')}`);
   });
 });

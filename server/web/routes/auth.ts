@@ -4,7 +4,7 @@ import type { WebDeps } from '../routes.ts';
 import { authenticate, setLanguage, LANGS, type Lang } from '../../users/users.ts';
 import { createSession, deleteSession, purgeExpiredSessions } from '../sessions.ts';
 import { clearSessionCookie, setSessionCookie } from '../security.ts';
-import { bodyString, queryString, renderPage, safeNext } from './common.ts';
+import { BACK_MAX, bodyString, queryString, renderPage, safeNext } from './common.ts';
 import { SpamcaseError } from '../../errors.ts';
 
 export function authRoutes(deps: () => WebDeps): RouteDef[] {
@@ -82,7 +82,7 @@ export function authRoutes(deps: () => WebDeps): RouteDef[] {
         if (lang !== '' && !(LANGS as readonly string[]).includes(lang))
           throw new SpamcaseError('INVALID_INPUT', 'unknown language');
         await setLanguage(state.ctx.db.knex, state.user!.id, lang === '' ? null : (lang as Lang));
-        res.redirect(303, safeNext(bodyString(req, 'back', 500)));
+        res.redirect(303, safeNext(bodyString(req, 'back', BACK_MAX)));
       },
     },
   ];

@@ -1,5 +1,6 @@
 /** A case's dashboard, lists (with CSV), custody log and members. */
 import type { Request, Response } from 'express';
+import { custodyText } from '../custody-text.ts';
 import type { RequestState, RouteDef } from '../http.ts';
 import type { WebDeps } from '../routes.ts';
 import { caseReport } from '../../report/counts.ts';
@@ -244,7 +245,11 @@ export function casePageRoutes(deps: () => WebDeps): RouteDef[] {
         const events = await listCustodyEvents(state.ctx.db.knex, c.id, c.slug);
         const problems = verifyCustodyChain(events);
         page(res, state, 'custody.njk', {
-          events: events.map((e) => ({ ...e, detailsJson: JSON.stringify(e.details) })),
+          events: events.map((e) => ({
+            ...e,
+            text: custodyText(state.lang, state.t, e.action, e.details),
+            detailsJson: JSON.stringify(e.details),
+          })),
           problems,
           section: 'custody',
         });

@@ -5,6 +5,9 @@ import { SpamcaseError } from '../../errors.ts';
 import { formatNumber } from '../i18n.ts';
 import type { RequestState } from '../http.ts';
 
+/** Longest page address the language switch sends back (routes/auth.ts reads `back` up to this). */
+export const BACK_MAX = 500;
+
 export function renderPage(
   templates: nunjucks.Environment,
   res: Response,
@@ -14,6 +17,9 @@ export function renderPage(
   status = 200,
 ): void {
   const n = (x: number | null | undefined) => (x === null || x === undefined ? '' : formatNumber(state.lang, x));
+  // The language switch comes back to this page (the `back` field holds at most BACK_MAX characters).
+  const req = res.req;
+  const back = req.method === 'GET' ? (req.originalUrl.length <= BACK_MAX ? req.originalUrl : req.path) : '/';
   res
     .status(status)
     .type('html')
@@ -26,6 +32,7 @@ export function renderPage(
         csrf: state.session?.csrfToken ?? '',
         kase: state.access?.record ?? null,
         canWrite: state.access?.canWrite ?? false,
+        back,
         ...vars,
       }),
     );

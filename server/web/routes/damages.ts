@@ -8,7 +8,7 @@ import type { DamagesResult } from '../../damages/compute.ts';
 import type { RequestState, RouteDef } from '../http.ts';
 import type { WebDeps } from '../routes.ts';
 import { listRuleSets } from '../../damages/rule-set.ts';
-import { ruleSetOptions } from '../../usecases/damages.ts';
+import { ruleSetOptions, TEMPLATE_RULE_SET } from '../../usecases/damages.ts';
 import { parseInput } from '../../usecases/input.ts';
 import { ruleChoiceInput } from '../../usecases/damages.ts';
 import { formInput, webMessage } from '../fields.ts';
@@ -75,7 +75,9 @@ export function damagesRoutes(deps: () => WebDeps): RouteDef[] {
         try {
           const { rules } = parseInput(ruleChoiceInput, { ...formInput(req, ['rules']), case: c.slug });
           // Only a rule set of the shared folder, by name: a path typed in a form is never read.
-          if (!listRuleSets().includes(rules)) throw new SpamcaseError('INVALID_INPUT', state.t('dmg.unknownRules'));
+          // The example's amounts are placeholders: never a claim chosen from the page.
+          if (!listRuleSets().includes(rules) || rules === TEMPLATE_RULE_SET)
+            throw new SpamcaseError('INVALID_INPUT', state.t('dmg.unknownRules'));
           await chooseRuleSet(state.ctx, c.slug, rules);
         } catch (err) {
           if (isSpamcaseError(err) && err.httpStatus < 500) {
