@@ -56,20 +56,36 @@ async function sendFile(res: Response, file: string, name: string, type: string)
 }
 
 /** Read a multipart form whose first field is the CSRF token and whose one file goes to `dest`. */
+/** A certificate (PEM or DER) is a few kilobytes; a chain of several stays well under this. */
+const MAX_CERT_BYTES = 256 * 1024;
+/** A SHA-256 fingerprint with colons is 95 characters. */
+const MAX_FINGERPRINT_CHARS = 200;
+
+interface VerifyUpload {
+  name: string;
+  bytes: number;
+  /** The organization's certificate, when one was uploaded with the bundle (field `cert`). */
+  cert: Buffer | null;
+  /** A pinned SHA-256 fingerprint, when typed (field `fingerprint`). */
+  fingerprint: string | null;
+}
+
 async function receiveOneFile(
   req: Request,
   state: RequestState,
   dest: string,
   maxBytes: number,
-): Promise<{ name: string; bytes: number }> {
+): Promise<VerifyUpload> {
   let csrfChecked = req.headers['x-csrf-token'] !== undefined;
   let got: { name: string; bytes: number } | null = null;
+  let cert: Buffer | null = null;
+  let fingerprint: string | null = null;
   await new Promise<void>((resolve, reject) => {
     let bb: busboy.Busboy;
     try {
       bb = busboy({
         headers: req.headers,
-        limits: { fileSize: maxBytes, files: 1, fields: 5, fieldSize: 4096, parts: 6 },
+        limits: { fileSize: maxBytes, files: 2, fields: 5, fieldSize: 4096, parts: 7 },
       });
     } catch (err) {
       reject(new SpamcaseError('INVALID_INPUT', 'expected a multipart form', { cause: err }));
@@ -85,6 +101,13 @@ async function receiveOneFile(
       reject(err);
     };
     bb.on('field', (name, value) => {
+      if (csrfChecked && name === 'fingerprint') {
+        const v = value.trim();
+        if (v.length > MAX_FINGERPRINT_CHARS)
+          return fail(new SpamcaseError('INVALID_INPUT', 'the fingerprint is too long', { field: 'fingerprint' }));
+        if (v !== '') fingerprint = v;
+        return;
+      }
       if (csrfChecked) return;
       if (name !== '_csrf') return fail(new SpamcaseError('CSRF_REJECTED', 'the form token must come first'));
       try {
@@ -98,6 +121,21 @@ async function receiveOneFile(
       if (failed || !csrfChecked) {
         stream.resume();
         return fail(new SpamcaseError('CSRF_REJECTED', 'the form token must come before the file'));
+      }
+      if (_name === 'cert') {
+        if (!info.filename) return void stream.resume();
+        const chunks: Buffer[] = [];
+        let size = 0;
+        stream.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > MAX_CERT_BYTES)
+            return fail(new SpamcaseError('LIMIT_EXCEEDED', `a certificate may hold at most ${MAX_CERT_BYTES} bytes`));
+          chunks.push(chunk);
+        });
+        stream.on('end', () => {
+          if (size > 0) cert = Buffer.concat(chunks);
+        });
+        return;
       }
       if (!info.filename || got) {
         stream.resume();
@@ -123,7 +161,7 @@ async function receiveOneFile(
   });
   if (!csrfChecked) throw new SpamcaseError('CSRF_REJECTED', 'this form has expired: reload the page and try again');
   if (!got) throw new SpamcaseError('INVALID_INPUT', 'choose the bundle (.zip) to verify');
-  return got;
+  return { ...(got as { name: string; bytes: number }), cert, fingerprint };
 }
 
 export function exportRoutes(deps: () => WebDeps): RouteDef[] {
@@ -258,10 +296,17 @@ export function exportRoutes(deps: () => WebDeps): RouteDef[] {
         const temp = path.join(dir, `${crypto.randomUUID()}.zip`);
         try {
           const got = await receiveOneFile(req, state, temp, deps().uploadLimits.fileBytes);
+          // The organization's certificate, when uploaded, is written beside the bundle for the check, removed after.
+          const certFile = got.cert ? `${temp}.cert` : null;
+          if (certFile) fs.writeFileSync(certFile, got.cert!, { flag: 'wx' });
           // Recorded only on this case: a bundle of another case is checked, not written into that case's log.
           const v = await verifyAndRecord(
             state.ctx,
-            { file: temp },
+            {
+              file: temp,
+              ...(certFile ? { cert: certFile } : {}),
+              ...(got.fingerprint ? { fingerprint: got.fingerprint } : {}),
+            },
             {
               onlyCase: c.slug,
               ownSigning: deps().exportJobs.signing(),
@@ -278,6 +323,7 @@ export function exportRoutes(deps: () => WebDeps): RouteDef[] {
           else await exportsPage(res, state, { verification });
         } finally {
           fs.rmSync(temp, { force: true });
+          fs.rmSync(`${temp}.cert`, { force: true });
         }
       },
     },
