@@ -41,21 +41,32 @@ function firstHarvester(db: Knex, caseId: number): Knex.QueryBuilder {
     .select('fi.party_id as party_id', 'd.message_id as message_id', 'd.recipient as recipient');
 }
 
+/**
+ * `restrict` narrows the rows before they are grouped (the bundle reads them one page of messages at a
+ * time): it gets the query and its message-id column.
+ */
 export function claimedDeliveries(
   db: Knex,
   caseId: number,
   allocation: Allocation,
   parties: readonly CaseParty[],
   ruleSetName: string,
+  restrict: (q: Knex.QueryBuilder, messageColumn: string) => void = () => {},
 ): Knex.QueryBuilder {
   switch (allocation.rule) {
-    case 'first-harvester':
-      return firstHarvester(db, caseId);
-    case 'each-in-full':
-      return db('samples as s')
+    case 'first-harvester': {
+      const q = firstHarvester(db, caseId);
+      restrict(q, 'd.message_id');
+      return q;
+    }
+    case 'each-in-full': {
+      const q = db('samples as s')
         .join('acquisitions as a', 'a.id', 's.acquisition_id')
         .where('s.case_id', caseId)
         .distinct('a.party_id as party_id', 's.message_id as message_id', 's.recipient as recipient');
+      restrict(q, 's.message_id');
+      return q;
+    }
     case 'own-users': {
       const owners = resolveDomains(allocation, parties, ruleSetName);
       const whens: string[] = [];
@@ -68,10 +79,12 @@ export function claimedDeliveries(
         }
       }
       const expr = whens.length === 0 ? 'fi.party_id' : `case ${whens.join(' ')} else fi.party_id end`;
-      return db('deliveries as d')
+      const q = db('deliveries as d')
         .join('items as fi', 'fi.id', 'd.first_item_id')
         .where('d.case_id', caseId)
         .select(db.raw(`${expr} as party_id`, bindings), 'd.message_id as message_id', 'd.recipient as recipient');
+      restrict(q, 'd.message_id');
+      return q;
     }
   }
 }

@@ -366,9 +366,12 @@ export async function exportBundle(ctx: Context, caseSlug: string, opts: ExportO
       ...(await labelsTables(knex, scope)),
       ...(opts.extraTables ?? []),
     ]) {
-      const spool = new Spool(path.join(spoolDir, table.name));
-      spool.write(csvRow(table.header));
-      await table.rows(knex, scope, (cells: Cell[]) => spool.write(csvRow(cells)));
+      const spool = new Spool(path.join(spoolDir, table.name.replace(/\//g, '_')));
+      if (table.body !== undefined) spool.write(table.body);
+      else {
+        spool.write(csvRow(table.header));
+        await table.rows(knex, scope, (cells: Cell[]) => spool.write(csvRow(cells)));
+      }
       addSpool(table.name, spool);
     }
     const custody = new Spool(path.join(spoolDir, 'custody.jsonl'));
