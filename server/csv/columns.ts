@@ -195,6 +195,18 @@ export const DELIVERIES = table({
   ],
 });
 
+/** timeline.csv: deliveries per day per party (the PDF's timeline). */
+export const TIMELINE = table({
+  columns: ['party', 'bates_prefix', 'day', 'deliveries'],
+  bundle: ['party', 'bates_prefix', 'day', 'deliveries'],
+});
+
+/** wrappers.csv: every wrapper unwrapped at ingest (ARF report, forward, bounce). */
+export const WRAPPERS = table({
+  columns: ['acquisition', 'container_path', 'kind', 'sha256', 'size', 'file'],
+  bundle: ['acquisition', 'container_path', 'kind', 'sha256', 'size', 'file'],
+});
+
 /** samples.csv: every sample as harvested (exact duplicates included), in sample order. */
 export const SAMPLES = table({
   columns: [

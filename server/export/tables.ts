@@ -16,6 +16,7 @@ import {
   SAMPLES,
   SUBPOENA_ACCOUNTS,
   SUBPOENA_NETWORKS,
+  TIMELINE,
 } from '../csv/columns.ts';
 import { claimedDeliveries, type CaseParty } from '../damages/allocation.ts';
 import { DEFAULT_ALLOCATION, loadRuleSet, type Allocation } from '../damages/rule-set.ts';
@@ -34,6 +35,8 @@ export interface BundleTable {
   rows(db: Knex, scope: ExportScope, emit: (cells: Cell[]) => void): Promise<void>;
   /** A file that is not a table (the rule set as used): written verbatim, header and rows ignored. */
   body?: string;
+  /** JSON lines: no header, each emitted row is one cell holding one JSON text (attribution.jsonl). */
+  jsonl?: boolean;
 }
 
 const byCodeUnits = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
@@ -458,6 +461,39 @@ export const overlapTable: BundleTable = {
   },
 };
 
+/**
+ * timeline.csv: the PDF's timeline series: deliveries per UTC day (of the Date header) per party, a
+ * delivery counting for every party that harvested it; `day` empty for deliveries with no readable date.
+ */
+export const timelineTable: BundleTable = {
+  name: 'timeline.csv',
+  header: TIMELINE.bundle!,
+  async rows(db, scope, emit) {
+    const perParty = inScope(
+      db('samples as s').join('acquisitions as a', 'a.id', 's.acquisition_id').where('s.case_id', scope.caseId),
+      's.acquisition_id',
+      scope,
+    )
+      .distinct('a.party_id', 's.message_id', 's.recipient')
+      .as('x');
+    const rows = (await db
+      .from(perParty)
+      .join('messages as m', 'm.id', 'x.message_id')
+      .join('parties as p', 'p.id', 'x.party_id')
+      .groupBy('p.id', 'p.name', 'p.bates_prefix', db.raw('substr(m.date, 1, 10)'))
+      .select('p.id as id', 'p.name as party', 'p.bates_prefix as prefix', db.raw('substr(m.date, 1, 10) as day'))
+      .count({ n: '*' })) as Array<{
+      id: number | string;
+      party: string;
+      prefix: string;
+      day: string | null;
+      n: number | string;
+    }>;
+    rows.sort((a, b) => Number(a.id) - Number(b.id) || byCodeUnits(a.day ?? '', b.day ?? ''));
+    for (const r of rows) emit([r.party, r.prefix, r.day ?? '', Number(r.n)]);
+  },
+};
+
 export const BUNDLE_TABLES: readonly BundleTable[] = [
   accountsTable,
   ipsTable,
@@ -465,6 +501,7 @@ export const BUNDLE_TABLES: readonly BundleTable[] = [
   deliveriesTable,
   samplesTable,
   overlapTable,
+  timelineTable,
 ];
 
 /**
