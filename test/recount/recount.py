@@ -80,7 +80,8 @@ counted = {
     'Deliveries': len(deliveries),
     'Sender accounts': len(accounts),
     'Originating IP addresses': len(ips),
-    'Acquisitions': len({s['acquisition'] for s in samples}),
+    'Acquisitions': sum(1 for l in open(os.path.join(data, 'custody.jsonl'), encoding='utf-8')
+                        if json.loads(l)['action'] == 'acquisition-started'),
     'Defendants': len({d['defendant'] for d in deliveries if d['defendant']}),
 }
 counts_at = line_index('Counts')
@@ -172,5 +173,21 @@ want = [totals[0]] + [f'{t:.2f}' for t in totals[1:]]
 for i, what in enumerate(['violations', 'low', 'claimed', 'max']):
     check(f'damages total {what}', num(got[i]) if i < len(got) else '', want[i])
 check('no delivery claimed twice', str(max(len(claimants(d)) for d in deliveries)), 1)
+
+# Custody log: events and final hash.
+events = [json.loads(l) for l in open(os.path.join(data, 'custody.jsonl'), encoding='utf-8')]
+m = re.search(r'The log holds ([\d,]+) events; the final hash is:\s+([0-9a-f]{64})', text)
+check('custody events', num(m.group(1)) if m else '', len(events))
+check('custody final hash', m.group(2) if m else '', events[-1]['hash'])
+
+# Timeline series: per party and day, the party's deliveries by date.
+timeline = table('timeline.csv')
+for p in prefixes:
+    series = {}
+    for d in deliveries:
+        if p in harvesters(d):
+            series[d['date'][:10]] = series.get(d['date'][:10], 0) + 1
+    got = {r['day']: int(r['deliveries']) for r in timeline if r['bates_prefix'] == p}
+    check(f'timeline {p}', json.dumps(sorted(got.items())), json.dumps(sorted(series.items())))
 
 print(json.dumps({'checks': checks}, indent=1))
