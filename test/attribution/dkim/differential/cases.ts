@@ -18,6 +18,8 @@ export interface DifferentialCase {
   /** Which snapshot: 'main' or 'empty'. */
   snapshot: 'main' | 'empty';
   at: Date;
+  /** For a mutation: the message it was made from. */
+  original?: Buffer;
 }
 
 export type PinnedKeys = Record<KeyKind, string>;
@@ -333,6 +335,7 @@ export async function differentialSet(pinned: PinnedKeys): Promise<DifferentialS
         mutated = m;
     }
     add(`mutation ${i} (${i % 5})`, mutated);
+    cases[cases.length - 1]!.original = originals[i % originals.length];
   }
   return { snapshotText, snapshots, cases };
 }
