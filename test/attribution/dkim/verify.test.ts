@@ -87,6 +87,7 @@ test('rsa-sha1, the algorithm of 2005-era mail, passes on LF line endings as sto
   const r = await one(raw);
   assert.equal(r.result, 'pass', r.reason);
   assert.equal(r.algorithm, 'rsa-sha1');
+  assert.match(r.reason, /signed with rsa-sha1, which RFC 8301 \(2018\) retired as weak/);
 });
 
 test('a body altered after signing fails (body hash), a header altered fails (bad signature)', async () => {
