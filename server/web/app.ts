@@ -81,9 +81,13 @@ export async function createApp(ctx: Context, options: AppOptions = {}): Promise
   }
   const exportJobs = new ExportJobRunner(() => options.exportConfig ?? loadConfig(), log);
   // After a re-attribution, the dashboard's figures are computed again right away.
-  const attributionJobs = new AttributionJobRunner(log, () => jobs.busy(), async (caseId, slug) => {
-    await figures.dashboard(caseId, slug);
-  });
+  const attributionJobs = new AttributionJobRunner(
+    log,
+    () => jobs.busy(),
+    async (caseId, slug) => {
+      await figures.dashboard(caseId, slug);
+    },
+  );
   const deps: WebDeps = {
     templates,
     jobs,
