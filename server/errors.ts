@@ -26,7 +26,8 @@ export type ErrorCode =
   | 'CSRF_REJECTED'
   | 'THROTTLED'
   | 'USER_EXISTS'
-  | 'USER_NOT_FOUND';
+  | 'USER_NOT_FOUND'
+  | 'INTERRUPTED';
 
 const HTTP_STATUS: Record<ErrorCode, number> = {
   CONFIG_INVALID: 500,
@@ -49,6 +50,7 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   THROTTLED: 429,
   USER_EXISTS: 409,
   USER_NOT_FOUND: 404,
+  INTERRUPTED: 503,
 };
 
 export interface SpamcaseErrorOptions {

@@ -8,6 +8,7 @@
 import type { Knex } from 'knex';
 import { storeDir, type Context } from '../context.ts';
 import { getCase } from '../cases/cases.ts';
+import { SpamcaseError } from '../errors.ts';
 import { appendCustodyEvent } from '../custody/chain.ts';
 import { withBusyRetry } from '../db/errors.ts';
 import { parseHeaders } from '../mail/headers/index.ts';
@@ -27,6 +28,20 @@ const STEP_ITEMS = 1000;
 
 /** Optional DKIM results per item id, from the DKIM verifier, when it is plugged in. */
 export type DkimLookup = (itemId: number, raw: Buffer) => VerifiedDkim | null;
+
+/** How far a re-attribution is: items recomputed so far, of the case's items. */
+export interface AttributeProgress {
+  items: number;
+  total: number;
+}
+
+export interface AttributeOptions {
+  dkim?: DkimLookup;
+  /** Called after each step of STEP_ITEMS items (inside the transaction: nothing is visible yet). */
+  onProgress?: (p: AttributeProgress) => void;
+  /** Checked before each step; once aborted the transaction is rolled back: the old attribution stays whole. */
+  signal?: AbortSignal;
+}
 
 export interface AttributeSummary {
   case: string;
@@ -57,7 +72,7 @@ export async function recordedDkim(db: Knex, caseId: number): Promise<DkimLookup
 export async function attributeCase(
   ctx: Context,
   slug: string,
-  options: { dkim?: DkimLookup } = {},
+  options: AttributeOptions = {},
 ): Promise<AttributeSummary> {
   const c = await getCase(ctx.db.knex, slug);
   // A mistyped templates/providers/ file is refused here, with its file and line, not per item.
@@ -79,7 +94,11 @@ export async function attributeCase(
       for (const p of c.parties) trust.set(p.id, await loadPartyTrust(trx, p.id));
       let items = 0;
       let after = 0;
+      const total = await countOf(trx, 'items', c.id);
+      options.onProgress?.({ items, total });
       for (;;) {
+        if (options.signal?.aborted)
+          throw new SpamcaseError('INTERRUPTED', 're-attribution stopped before its end; nothing was changed');
         const rows = (await trx('items')
           .where({ case_id: c.id })
           .where('id', '>', after)
@@ -134,6 +153,7 @@ export async function attributeCase(
           samples: samples.map((s) => ({ itemId: Number(s.item_id), partyId: Number(s.party_id) })),
         });
         items += rows.length;
+        options.onProgress?.({ items, total });
       }
       const summary: AttributeSummary = {
         case: slug,

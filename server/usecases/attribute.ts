@@ -6,7 +6,7 @@
  */
 import type { Context } from '../context.ts';
 import { getCase, resolveParty } from '../cases/cases.ts';
-import { attributeCase, type AttributeSummary } from '../attribution/reattribute.ts';
+import { attributeCase, type AttributeOptions, type AttributeSummary } from '../attribution/reattribute.ts';
 import { loadPartyTrust, setPartyTrust } from '../attribution/party-trust.ts';
 import type { PartyTrust } from '../attribution/trust.ts';
 import { verifyCaseDkim, type DkimProgress, type DkimRunSummary } from '../attribution/dkim/case-dkim.ts';
@@ -16,7 +16,7 @@ import { ensureCampaignSizes } from '../campaigns/sizes.ts';
 import * as v from 'valibot';
 import { caseName, PATH_MAX, requiredText, textList, yesNo } from './input.ts';
 
-export type { AttributeSummary } from '../attribution/reattribute.ts';
+export type { AttributeProgress, AttributeSummary } from '../attribution/reattribute.ts';
 
 /** Each list given replaces the party's old one; none given: the trust is shown. */
 export const partyTrustInput = v.object({
@@ -29,9 +29,16 @@ export const partyTrustInput = v.object({
 
 export const dkimInput = v.object({ case: caseName, keys: requiredText(PATH_MAX) });
 
-/** Re-attribute every item of the case from its stored bytes, then recount the campaign sizes. */
-export async function attribute(ctx: Context, slug: string): Promise<AttributeSummary> {
-  const summary = await attributeCase(ctx, slug);
+/**
+ * Re-attribute every item of the case from its stored bytes, then recount the campaign sizes. The web's
+ * re-attribution jobs pass `onProgress` and `signal` (server/web/attribution-jobs.ts).
+ */
+export async function attribute(
+  ctx: Context,
+  slug: string,
+  options: Pick<AttributeOptions, 'onProgress' | 'signal'> = {},
+): Promise<AttributeSummary> {
+  const summary = await attributeCase(ctx, slug, options);
   const c = await getCase(ctx.db.knex, slug);
   await ensureCampaignSizes(ctx.db.knex, c.id);
   return summary;
@@ -81,4 +88,32 @@ export async function verifyDkim(
   const run = summary.run;
   const reattributed = run.pass + run.fail + run.noKey > 0 ? await attribute(ctx, summary.case) : null;
   return { ...summary, reattributed };
+}
+
+export interface AttributionCurrency {
+  /** The last `trust-changed` and `attributed` custody events (sequence number, time, actor). */
+  lastTrustChange: { seq: number; at: string; actor: string } | null;
+  lastAttributed: { seq: number; at: string; actor: string } | null;
+  /** A trust change came after the last re-attribution: the items still have the attribution of before. */
+  stale: boolean;
+}
+
+/** Whether the case's attribution reflects its parties' trust, read from the custody log. */
+export async function attributionCurrency(ctx: Context, slug: string): Promise<AttributionCurrency> {
+  const c = await getCase(ctx.db.knex, slug);
+  const last = async (action: string) => {
+    const e = (await ctx.db
+      .knex('custody_events')
+      .where({ case_id: c.id, action })
+      .orderBy('seq', 'desc')
+      .first('seq', 'at', 'actor')) as { seq: number | string; at: string; actor: string } | undefined;
+    return e ? { seq: Number(e.seq), at: String(e.at), actor: String(e.actor) } : null;
+  };
+  const lastTrustChange = await last('trust-changed');
+  const lastAttributed = await last('attributed');
+  return {
+    lastTrustChange,
+    lastAttributed,
+    stale: lastTrustChange !== null && (lastAttributed === null || lastAttributed.seq < lastTrustChange.seq),
+  };
 }

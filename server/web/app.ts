@@ -19,6 +19,7 @@ import { LoginThrottle } from './throttle.ts';
 import { UploadJobRunner } from './upload-jobs.ts';
 import { SearchIndexRunner } from './search-jobs.ts';
 import { ExportJobRunner, type ExportConfig } from './export-jobs.ts';
+import { AttributionJobRunner } from './attribution-jobs.ts';
 import { loadConfig } from '../config.ts';
 import type { RequestState, RouteDef } from './http.ts';
 import { buildRoutes, type WebDeps } from './routes.ts';
@@ -42,6 +43,7 @@ export interface WebApp {
   routes: readonly RouteDef[];
   jobs: UploadJobRunner;
   exportJobs: ExportJobRunner;
+  attributionJobs: AttributionJobRunner;
   close(): Promise<void>;
 }
 
@@ -78,10 +80,19 @@ export async function createApp(ctx: Context, options: AppOptions = {}): Promise
     uploadLimits[k] = Math.min(v, DEFAULT_UPLOAD_LIMITS[k]);
   }
   const exportJobs = new ExportJobRunner(() => options.exportConfig ?? loadConfig(), log);
+  // After a re-attribution, the dashboard's figures are computed again right away.
+  const attributionJobs = new AttributionJobRunner(
+    log,
+    () => jobs.busy(),
+    async (caseId, slug) => {
+      await figures.dashboard(caseId, slug);
+    },
+  );
   const deps: WebDeps = {
     templates,
     jobs,
     exportJobs,
+    attributionJobs,
     throttle: new LoginThrottle(),
     log,
     uploadLimits,
@@ -258,8 +269,9 @@ export async function createApp(ctx: Context, options: AppOptions = {}): Promise
     routes,
     jobs,
     exportJobs,
+    attributionJobs,
     close: async () => {
-      await Promise.all([jobs.close(), exportJobs.close(), searchIndex.close()]);
+      await Promise.all([jobs.close(), exportJobs.close(), searchIndex.close(), attributionJobs.close()]);
     },
   };
 }

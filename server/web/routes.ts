@@ -9,6 +9,7 @@ import type { RouteDef } from './http.ts';
 import type { LoginThrottle } from './throttle.ts';
 import type { UploadJobRunner } from './upload-jobs.ts';
 import type { ExportJobRunner } from './export-jobs.ts';
+import type { AttributionJobRunner } from './attribution-jobs.ts';
 import type { UploadLimits } from './upload-limits.ts';
 import type { CaseFigures } from '../usecases/case-figures.ts';
 import { authRoutes } from './routes/auth.ts';
@@ -22,11 +23,13 @@ import { damagesRoutes } from './routes/damages.ts';
 import { exportRoutes } from './routes/exports.ts';
 import { subpoenaRoutes } from './routes/subpoena.ts';
 import { labelRoutes } from './routes/labels.ts';
+import { partyRoutes } from './routes/parties.ts';
 
 export interface WebDeps {
   templates: nunjucks.Environment;
   jobs: UploadJobRunner;
   exportJobs: ExportJobRunner;
+  attributionJobs: AttributionJobRunner;
   throttle: LoginThrottle;
   log: (entry: Record<string, unknown>) => void;
   uploadLimits: UploadLimits;
@@ -49,5 +52,6 @@ export function buildRoutes(d: WebDeps): RouteDef[] {
     ...exportRoutes(deps),
     ...subpoenaRoutes(deps),
     ...labelRoutes(deps),
+    ...partyRoutes(deps),
   ];
 }

@@ -80,6 +80,12 @@ const EXPECTED: Record<string, Rule> = {
   'POST /cases/:slug/exports': 'case-write',
   'GET /cases/:slug/exports/jobs/:job': 'case-read',
   'GET /api/cases/:slug/exports/jobs/:job': 'case-read',
+  'GET /cases/:slug/parties': 'case-read',
+  'GET /api/cases/:slug/parties': 'case-read',
+  'POST /cases/:slug/parties/trust': 'case-write',
+  'POST /cases/:slug/parties/reattribute': 'case-write',
+  'GET /cases/:slug/parties/jobs/:job': 'case-read',
+  'GET /api/cases/:slug/parties/jobs/:job': 'case-read',
   'GET /cases/:slug/exports/:id/bundle.zip': 'case-read',
   'GET /cases/:slug/exports/summaries/:name': 'case-read',
   'POST /cases/:slug/exports/verify': 'case-write',
@@ -216,6 +222,14 @@ storageTest(
           createdBy: 'ada',
         });
         await server.web.exportJobs.idle();
+        // One re-attribution to address the parties' :job.
+        const attributionJob = server.web.attributionJobs.submit(ctx, {
+          caseId: c1.id,
+          caseSlug: 'c1',
+          createdBy: 'ada',
+        });
+        await server.web.attributionJobs.idle();
+        assert.equal(attributionJob.status, 'done', attributionJob.error ?? '');
         assert.equal(bundleJob.status, 'done', bundleJob.error ?? '');
         assert.equal(pdfJob.status, 'done', pdfJob.error ?? '');
         const exported = (await listExports(ctx.db.knex, c1.id))[0]!;
@@ -226,7 +240,14 @@ storageTest(
             .replace(':slug', 'c1')
             .replace(':bates', 'LPN-0000001')
             .replace(/:n\b/, '0')
-            .replace(':job', p.includes('/exports/jobs/') ? String(bundleJob.id) : job)
+            .replace(
+              ':job',
+              p.includes('/exports/jobs/')
+                ? String(bundleJob.id)
+                : p.includes('/parties/jobs/')
+                  ? String(attributionJob.id)
+                  : job,
+            )
             .replace(':file', 'app.css')
             .replace(':address', encodeURIComponent(account))
             .replace(':number', '1')
@@ -282,6 +303,7 @@ storageTest(
                 '/cases/:slug/defendants': { action: 'create', members: account },
                 '/cases/:slug/damages/rules': { rules: 'us-can-spam-isp' },
                 '/cases/:slug/exports': { kind: 'pdf', lang: 'en' },
+                '/cases/:slug/parties/trust': { party: 'LPN', trusted_relays: 'laposte.net', trusted_authserv_ids: '' },
               };
               res = await client.post(url, forms[pattern] ?? {});
             }
@@ -301,6 +323,7 @@ storageTest(
           }
           await server.web.jobs.idle();
           await server.web.exportJobs.idle();
+          await server.web.attributionJobs.idle();
         }
         assert.deepEqual(failures, []);
       },
