@@ -50,6 +50,8 @@ export async function up(knex: Knex): Promise<void> {
     t.string('result', 24).notNullable();
     t.string('queue_id', 64);
     t.text('message_id');
+    /** messageKeyHash of the Message-ID's message key: joins to messages on their (case_id, key_hash) index. */
+    t.bigInteger('message_key_hash');
     t.text('status_text');
     t.bigInteger('item_id');
     t.string('match_rule', 24);
