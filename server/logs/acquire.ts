@@ -133,7 +133,7 @@ export async function acquireLogFile(
 ): Promise<LogAcquisitionSummary> {
   if (!isTimeZone(options.timeZone))
     throw new SpamcaseError('INVALID_INPUT', `unknown time zone ${options.timeZone} (an IANA name: Europe/Paris)`, {
-      field: 'timeZone',
+      field: 'tz',
     });
   const source = path.resolve(file);
   let bytes: Buffer;
