@@ -10,7 +10,7 @@
  */
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
-import { statementRows } from '../db/bulk-insert.ts';
+import { runStatement, statementRows } from '../db/bulk-insert.ts';
 import { compactKey } from '../mail/keys.ts';
 import { UNREADABLE, type StoredAttribution } from './attribute.ts';
 import type { AttributionFacts } from './facts.ts';
@@ -122,21 +122,6 @@ interface Agg {
   provider: string;
 }
 
-async function raw(
-  trx: Knex.Transaction | Knex,
-  sql: string,
-  bindings: unknown[],
-): Promise<Array<Record<string, unknown>>> {
-  const res = (await trx.raw(
-    sql,
-    bindings.map((v) =>
-      typeof v === 'boolean' && trx.client.config.client !== 'pg' ? Number(v) : v,
-    ) as Knex.RawBinding[],
-  )) as unknown;
-  if (Array.isArray(res)) return res as Array<Record<string, unknown>>;
-  return ((res as { rows?: Array<Record<string, unknown>> }).rows ?? []) as Array<Record<string, unknown>>;
-}
-
 /** Run one statement per chunk of rows, with few distinct statement shapes (see bulk-insert.ts). */
 async function chunked(
   trx: Knex.Transaction | Knex,
@@ -148,7 +133,7 @@ async function chunked(
     const n = statementRows(rows.length - i);
     const part = rows.slice(i, i + n);
     i += n;
-    for (const r of await raw(trx, sql(n), part.flat())) out.push(r);
+    for (const r of await runStatement(trx, sql(n), part.flat())) out.push(r);
   }
   return out;
 }

@@ -76,8 +76,24 @@ export function analyzeInline(
       ...event,
       analysis: budgetAnalysis(event.bytes, event.sha256, options.envelopeRecipient, parseError),
     }),
+    () =>
+      void analyzeSample(
+        WARM_UP_MESSAGE,
+        options.envelopeRecipient,
+        null,
+        options.trust ?? null,
+        options.campaignFingerprints ?? true,
+      ),
   );
 }
+
+/** What a reader thread analyses, untimed and discarded, before its first sample (watchdog.ts). */
+const WARM_UP_MESSAGE = Buffer.from(
+  'Received: from relay.example (relay.example [192.0.2.7]) by mx.example.net with ESMTP id w1;' +
+    ' Mon, 1 Jan 2024 00:00:00 +0000\r\nFrom: "Warm" <warm@example.com>\r\nTo: user@example.net\r\n' +
+    'Subject: =?utf-8?q?warm_up?=\r\nDate: Mon, 1 Jan 2024 00:00:00 +0000\r\nMessage-ID: <warm@example.com>\r\n' +
+    'MIME-Version: 1.0\r\nContent-Type: text/html; charset=iso-8859-1\r\n\r\n<p>warm up</p>\r\n',
+);
 
 /** What crosses the thread boundary: events without their bytes, which are ranges of one buffer. */
 export type WireEvent = (

@@ -5,7 +5,7 @@ import { extractBodyText } from '../../server/mail/text/body-text.ts';
 import { decodeEntities, htmlToText } from '../../server/mail/text/html-text.ts';
 import { registrableDomain, urlHost } from '../../server/campaigns/normalize/registrable-domain.ts';
 import { isHashBusterLine, maskToken, tokenize } from '../../server/campaigns/normalize/mask.ts';
-import { normalizeContent, normalizeText } from '../../server/campaigns/normalize/content.ts';
+import { normalizeContent, normalizeText, ownText } from '../../server/campaigns/normalize/content.ts';
 
 const eml = (text: string) => Buffer.from(text.replace(/\n/g, '\r\n'), 'latin1');
 
@@ -138,6 +138,52 @@ test('normalized content: the text and HTML forms of one mail give the same body
   assert.deepEqual(a.subject, ['win', '#', 'eur', 'now']);
   assert.deepEqual(a.subject, b.subject);
   assert.deepEqual(a.domains, ['win-big.com']);
+});
+
+test('a reply is compared by its own words: quoted lines ("> ", Supercite "RH> ") and the signature are left out', () => {
+  // Two real-shaped replies from SpamAssassin's easy-ham (the FoRK list): each quotes the other.
+  const first = eml(
+    'Subject: Re: politics\nContent-Type: text/plain\n\nGregory wrote:\n\n>The problem is that politics have gotten so muddied\n>nowadays, that shouting down rallies has become common.\n\nWhat a load of crap. Politics are somehow more muddy now?\n\nOwen\n-- \nOwen Byrne, http://www.example.org/\n',
+  );
+  const second = eml(
+    'Subject: Re: politics\nContent-Type: text/plain\n\nOwen Byrne wrote:\n\n> What a load of crap. Politics are somehow more muddy now?\nRH> Owen\n\nIt is an observation, not a judgement.\nGreg\n',
+  );
+  assert.deepEqual(normalizeContent(first, 'Re: politics').body, [
+    'gregory',
+    'wrote',
+    'what',
+    'a',
+    'load',
+    'of',
+    'crap',
+    'politics',
+    'are',
+    'somehow',
+    'more',
+    'muddy',
+    'now',
+    'owen',
+  ]);
+  assert.deepEqual(normalizeContent(second, 'Re: politics').body, [
+    'owen',
+    'byrne',
+    'wrote',
+    'it',
+    'is',
+    'an',
+    'observation',
+    'not',
+    'a',
+    'judgement',
+    'greg',
+  ]);
+  // Nothing but quotes (a spam dressed as a reply): kept whole, so it still has content to compare.
+  assert.equal(
+    ownText('> Buy cheap pills\n> at http://pills.example/\n'),
+    '> Buy cheap pills\n> at http://pills.example/\n',
+  );
+  // Text with no quote and no signature is returned as it is; "x > y" inside a line is not a quote.
+  assert.equal(ownText('Price 5 > 3 today\nsee you'), 'Price 5 > 3 today\nsee you');
 });
 
 test('the fingerprint fast path gives the same tokens as the readable path, on 300 real SpamAssassin spams', async () => {

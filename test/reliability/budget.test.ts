@@ -107,6 +107,12 @@ async function plant(make: (tag: string) => Buffer): Promise<Planted> {
  */
 async function assertOutcome({ ctx }: TestEnv, slug: string, planted: Planted, budgetError: RegExp): Promise<void> {
   const { truth, poisons } = planted;
+  const record = await getCase(ctx.db.knex, slug);
+  const stopped = (await ctx.db
+    .knex('items')
+    .where({ case_id: record.id })
+    .whereNotNull('parse_error')
+    .select('bates', 'sha256', 'parse_error')) as Array<{ bates: string; sha256: string; parse_error: string }>;
   const r = await caseReport(ctx.db.knex, slug);
   const n = poisons.length;
   assert.deepEqual(
@@ -118,13 +124,8 @@ async function assertOutcome({ ctx }: TestEnv, slug: string, planted: Planted, b
       deliveries: truth.deliveries + n,
       accounts: truth.accounts,
     },
+    `items left unparsed: ${JSON.stringify(stopped.map((s) => [s.bates, s.parse_error]))}`,
   );
-  const record = await getCase(ctx.db.knex, slug);
-  const stopped = (await ctx.db
-    .knex('items')
-    .where({ case_id: record.id })
-    .whereNotNull('parse_error')
-    .select('bates', 'sha256', 'parse_error')) as Array<{ bates: string; sha256: string; parse_error: string }>;
   const budgetItems = stopped.filter((i) => budgetError.test(i.parse_error));
   assert.equal(
     budgetItems.length,

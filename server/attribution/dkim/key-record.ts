@@ -84,3 +84,32 @@ export function keyRecordFacts(txt: string): KeyRecordFacts {
     problem: null,
   };
 }
+
+export interface KeyRecordPolicy {
+  /** The public key itself; null when the record holds no usable key. */
+  key: crypto.KeyObject | null;
+  /** h=: the hash algorithms the key may be used with; null when the tag is absent (any). */
+  hashes: string[] | null;
+  /** s=: service types; null when absent ('*', every service). */
+  services: string[] | null;
+  /** t=: the flags (y: testing, s: i= must be exactly d=). */
+  flags: string[];
+}
+
+/** What verification needs from a key record beyond its facts: the key and its h=, s=, t= tags. */
+export function keyRecordPolicy(txt: string): KeyRecordPolicy {
+  const { tags } = parseTagList(txt);
+  const list = (name: string): string[] | null => {
+    const v = tags.get(name);
+    return v === undefined
+      ? null
+      : v
+          .toLowerCase()
+          .split(':')
+          .filter((x) => x !== '');
+  };
+  const facts = keyRecordFacts(txt);
+  const keyType = facts.keyType;
+  const key = facts.fingerprint === null ? null : publicKeyFrom(Buffer.from(tags.get('p') ?? '', 'base64'), keyType);
+  return { key, hashes: list('h'), services: list('s'), flags: list('t') ?? [] };
+}

@@ -77,12 +77,32 @@ export function normalizeText(original: string, domains: Set<string>, room: numb
   return out;
 }
 
+/** A quoted line: "> ...", or Supercite's "RH> ..." (up to four letters of initials). */
+const QUOTED_LINE = /^[ \t]*[A-Za-z]{0,4}>/;
+const SIGNATURE_SEPARATOR = /\n-- ?\r?\n/;
+
+/**
+ * A plain-text part without the lines it quotes ("> ...") and without its signature (from the
+ * "-- " line, RFC 3676 4.3): a reply's own words, not the message it answers, as reply parsers
+ * read mail (GitHub's email_reply_parser, Mailgun's talon). When no line with letters is left, the
+ * text is kept whole.
+ */
+export function ownText(text: string): string {
+  if (!text.includes('>') && !text.includes('\n--')) return text;
+  const signature = SIGNATURE_SEPARATOR.exec(text);
+  const quoted = /(?:^|\n)[ \t]*[A-Za-z]{0,4}>/.test(text);
+  if (!signature && !quoted) return text;
+  const lines = (signature ? text.slice(0, signature.index) : text).split('\n');
+  const own = quoted ? lines.filter((line) => !QUOTED_LINE.test(line)) : lines;
+  return own.some((line) => /\p{L}/u.test(line)) ? own.join('\n') : text;
+}
+
 export function normalizeContent(raw: Buffer, subject: string | null): NormalizedContent {
   const body = extractBodyText(raw);
   const domains = new Set<string>();
   // A multipart/alternative has the same text twice: the plain part is used when it has words.
   let tokens: string[] = [];
-  for (const plain of body.plain) tokens.push(...normalizeText(plain, domains, MAX_TOKENS - tokens.length));
+  for (const plain of body.plain) tokens.push(...normalizeText(ownText(plain), domains, MAX_TOKENS - tokens.length));
   const usePlain = tokens.length > 0;
   for (const html of body.html) {
     const h = htmlToText(html);

@@ -7,7 +7,7 @@
 import { MAX_DOMAINS, MAX_TOKENS } from '../limits.ts';
 import { fnv1a } from '../features.ts';
 import { extractBodyText } from '../../mail/text/body-text.ts';
-import { linkDomain, URL_PATTERN } from './content.ts';
+import { linkDomain, ownText, URL_PATTERN } from './content.ts';
 import { htmlToText } from '../../mail/text/html-text.ts';
 import {
   isHashBusterCount,
@@ -114,7 +114,7 @@ export function contentHashes(raw: Buffer, subject: string | null): ContentHashe
   const body = extractBodyText(raw);
   const domains = new Set<string>();
   const out: number[] = [];
-  for (const plain of body.plain) textTokenHashes(plain, domains, out, MAX_TOKENS);
+  for (const plain of body.plain) textTokenHashes(ownText(plain), domains, out, MAX_TOKENS);
   const usePlain = out.length > 0;
   for (const html of body.html) {
     const h = htmlToText(html);
