@@ -47,6 +47,9 @@ const QUIET =
 
 export class PostfixReader implements LineReader {
   private readonly queue = new Map<string, Queued>();
+  /** Consecutive lines mostly share their second: its ISO string is made once. */
+  private lastMs = Number.NaN;
+  private lastIso = '';
 
   constructor(
     private readonly clock: ZoneClock,
@@ -56,7 +59,11 @@ export class PostfixReader implements LineReader {
   read(line: string, lineNo: number, emit: (a: Attempt) => void): boolean {
     const f = parseSyslogFrame(line, this.clock, this.yearReferenceMs);
     if (!f || !f.suite.startsWith('postfix')) return false;
-    const at = new Date(f.at).toISOString();
+    if (f.at !== this.lastMs) {
+      this.lastMs = f.at;
+      this.lastIso = new Date(f.at).toISOString();
+    }
+    const at = this.lastIso;
     const text = f.text;
     const qm = QUEUE_ID.exec(text);
     const qid = qm ? qm[1]! : null;
