@@ -285,6 +285,11 @@ export interface ViolationCountRow {
   messages: number;
   accounts: number;
   days: number;
+  /**
+   * Under the shared allocation: how many plaintiffs harvested each of these deliveries (the party
+   * claims 1/holders of each). Absent (1) otherwise.
+   */
+  holders?: number;
 }
 
 /**
@@ -298,6 +303,8 @@ export async function violationCounts(
   db: Knex,
   caseId: number,
   claimed?: Knex.QueryBuilder,
+  /** `claimed` has a `holders` column (the shared allocation): one row per number of holders too. */
+  shared = false,
 ): Promise<ViolationCountRow[]> {
   const harvested = (
     claimed ??
@@ -318,9 +325,12 @@ export async function violationCounts(
       this.on('dm.case_id', 'd.case_id').andOn('dm.key', 'ia.account').andOnVal('dm.kind', 'account');
     })
     .leftJoin('defendants as df', 'df.id', 'dm.defendant_id')
-    .groupBy('p.name', 'df.name', 'ia.header_falsity')
-    .orderBy(['p.name', 'df.name', 'ia.header_falsity'])
+    .groupBy(['p.name', 'df.name', 'ia.header_falsity', ...(shared ? ['x.holders'] : [])])
+    .orderBy(['p.name', 'df.name', 'ia.header_falsity', ...(shared ? ['x.holders'] : [])])
     .select('p.name as party', 'df.name as defendant', 'ia.header_falsity as falsity')
+    .modify((q) => {
+      if (shared) q.select('x.holders as holders');
+    })
     .count({ deliveries: '*' })
     .countDistinct({ messages: 'x.message_id' })
     .countDistinct({ accounts: 'ia.account' })
@@ -333,6 +343,7 @@ export async function violationCounts(
     messages: Number(r.messages),
     accounts: Number(r.accounts),
     days: Number(r.days),
+    ...(shared ? { holders: Number(r.holders) } : {}),
   }));
 }
 

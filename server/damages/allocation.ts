@@ -2,7 +2,8 @@
  * Which plaintiff claims which delivery, under the rule set's allocation (rule-set.ts
  * ALLOCATION_RULES): a query of (party_id, message_id, recipient) rows over the case's
  * deliveries. first-harvester and own-users give each delivery exactly one row; each-in-full one
- * row per party that harvested it.
+ * row per party that harvested it; shared one row per party that harvested it with `holders`, the
+ * number of parties that did (each claims 1/holders of the delivery).
  */
 import type { Knex } from 'knex';
 import { SpamcaseError } from '../errors.ts';
@@ -41,21 +42,58 @@ function firstHarvester(db: Knex, caseId: number): Knex.QueryBuilder {
     .select('fi.party_id as party_id', 'd.message_id as message_id', 'd.recipient as recipient');
 }
 
+/**
+ * `restrict` narrows the rows before they are grouped (the bundle reads them one page of messages at a
+ * time): it gets the query and its message-id column.
+ */
 export function claimedDeliveries(
   db: Knex,
   caseId: number,
   allocation: Allocation,
   parties: readonly CaseParty[],
   ruleSetName: string,
+  restrict: (q: Knex.QueryBuilder, messageColumn: string) => void = () => {},
 ): Knex.QueryBuilder {
   switch (allocation.rule) {
-    case 'first-harvester':
-      return firstHarvester(db, caseId);
-    case 'each-in-full':
-      return db('samples as s')
+    case 'first-harvester': {
+      const q = firstHarvester(db, caseId);
+      restrict(q, 'd.message_id');
+      return q;
+    }
+    case 'each-in-full': {
+      const q = db('samples as s')
         .join('acquisitions as a', 'a.id', 's.acquisition_id')
         .where('s.case_id', caseId)
         .distinct('a.party_id as party_id', 's.message_id as message_id', 's.recipient as recipient');
+      restrict(q, 's.message_id');
+      return q;
+    }
+    case 'shared': {
+      // Every harvester, with how many plaintiffs harvested the delivery (each claims 1/holders of it).
+      const held = db('samples as s')
+        .join('acquisitions as a', 'a.id', 's.acquisition_id')
+        .where('s.case_id', caseId)
+        .distinct('a.party_id as party_id', 's.message_id as message_id', 's.recipient as recipient');
+      restrict(held, 's.message_id');
+      const holders = db('samples as s2')
+        .join('acquisitions as a2', 'a2.id', 's2.acquisition_id')
+        .where('s2.case_id', caseId)
+        .groupBy('s2.message_id', 's2.recipient')
+        .select('s2.message_id as message_id', 's2.recipient as recipient')
+        .countDistinct({ holders: 'a2.party_id' });
+      restrict(holders, 's2.message_id');
+      return db
+        .from(held.as('h'))
+        .join(holders.as('k'), function () {
+          this.on('k.message_id', 'h.message_id').andOn('k.recipient', 'h.recipient');
+        })
+        .select(
+          'h.party_id as party_id',
+          'h.message_id as message_id',
+          'h.recipient as recipient',
+          'k.holders as holders',
+        );
+    }
     case 'own-users': {
       const owners = resolveDomains(allocation, parties, ruleSetName);
       const whens: string[] = [];
@@ -68,10 +106,12 @@ export function claimedDeliveries(
         }
       }
       const expr = whens.length === 0 ? 'fi.party_id' : `case ${whens.join(' ')} else fi.party_id end`;
-      return db('deliveries as d')
+      const q = db('deliveries as d')
         .join('items as fi', 'fi.id', 'd.first_item_id')
         .where('d.case_id', caseId)
         .select(db.raw(`${expr} as party_id`, bindings), 'd.message_id as message_id', 'd.recipient as recipient');
+      restrict(q, 'd.message_id');
+      return q;
     }
   }
 }

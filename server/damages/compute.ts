@@ -59,12 +59,25 @@ export interface LineResult {
   afterCap: Money;
   factors: Array<{ id: string; label: string; source: string; factor: Triple<number> }>;
   amount: Money;
+  /**
+   * Under the shared allocation, when the units are not whole: units = numerator / denominator
+   * (reduced), and base = floor(numerator × amount per unit / denominator) in cents.
+   */
+  unitsShare: Share | null;
+}
+
+/** A fraction of deliveries: numerator / denominator, reduced. */
+export interface Share {
+  numerator: number;
+  denominator: number;
 }
 
 export interface ClaimResult {
   plaintiff: string;
   defendant: string | null;
   counts: Record<ViolationCategory, UnitCounts>;
+  /** Deliveries per number of plaintiffs that harvested them (the shared allocation splits each; else all under 1). */
+  holders: Record<ViolationCategory, Map<number, number>>;
   lines: LineResult[];
   total: Money;
 }
@@ -105,6 +118,11 @@ export interface AllocationResult extends Allocation {
    * first harvester) and, per column, whether the joint total was capped to it. Null for the other rules.
    */
   jointCap: { sumOfClaims: Money; once: Money; onceDeliveries: number; capped: Triple<boolean> } | null;
+  /**
+   * shared: per plaintiff, the deliveries claimed as a fraction (sum of 1/holders), how many it claims
+   * in full (no other plaintiff harvested them) and how many in part. Null for the other rules.
+   */
+  shares: Array<{ plaintiff: string; claimed: Share; full: number; partial: number }> | null;
 }
 
 export interface DamagesResult {
@@ -160,6 +178,29 @@ function unitsFor(counts: Record<ViolationCategory, UnitCounts>, applies: Catego
   return cats.reduce((n, c) => n + counts[c][UNIT_FIELD[unit]], 0);
 }
 
+const gcd = (a: bigint, b: bigint): bigint => (b === 0n ? (a < 0n ? -a : a) : gcd(b, a % b));
+
+/** Σ deliveries / holders over the given holder counts, exactly: [numerator, denominator]. */
+function shareOf(maps: Array<Map<number, number>>): [bigint, bigint] {
+  let den = 1n;
+  for (const m of maps) for (const h of m.keys()) den = (den * BigInt(h)) / gcd(den, BigInt(h));
+  let num = 0n;
+  for (const m of maps) for (const [h, d] of m) num += (BigInt(d) * den) / BigInt(h);
+  const g = gcd(num, den) || 1n;
+  return [num / g, den / g];
+}
+
+function deliveryShare(claim: ClaimResult, applies: Category): [bigint, bigint] {
+  const cats: ViolationCategory[] = applies === 'all' ? ['header-falsity', 'other'] : [applies];
+  return shareOf(cats.map((c) => claim.holders[c]));
+}
+
+/** A claim's deliveries as a fraction (the shared allocation: Σ 1/holders; else a whole number). */
+export function claimDeliveries(claim: ClaimResult): Share {
+  const [num, den] = shareOf([claim.holders['header-falsity'], claim.holders.other]);
+  return { numerator: Number(num), denominator: Number(den) };
+}
+
 function claimKey(plaintiff: string, defendant: string | null): string {
   return JSON.stringify([plaintiff, defendant]);
 }
@@ -197,12 +238,16 @@ export function computeDamages(
         plaintiff: row.party,
         defendant: row.defendant,
         counts: { 'header-falsity': ZERO_COUNTS(), other: ZERO_COUNTS() },
+        holders: { 'header-falsity': new Map(), other: new Map() },
         lines: [],
         total: zeroMoney(),
       };
       claimsByKey.set(key, claim);
     }
-    addCounts(claim.counts[row.headerFalsity ? 'header-falsity' : 'other'], row);
+    const category = row.headerFalsity ? 'header-falsity' : 'other';
+    addCounts(claim.counts[category], row);
+    const h = row.holders ?? 1;
+    claim.holders[category].set(h, (claim.holders[category].get(h) ?? 0) + row.deliveries);
   }
   const claims = [...claimsByKey.values()].sort(
     (a, b) =>
@@ -229,8 +274,10 @@ export function computeDamages(
 
   for (const claim of claims) {
     for (const rule of ruleSet.rules) {
-      const units = unitsFor(claim.counts, rule.applies, rule.unit);
-      const u = BigInt(units);
+      let units = unitsFor(claim.counts, rule.applies, rule.unit);
+      // Deliveries several plaintiffs share (allocation shared): units = Σ 1/holders, exactly.
+      const [num, den] = rule.unit === 'delivery' ? deliveryShare(claim, rule.applies) : [BigInt(units), 1n];
+      if (den > 1n) units = Number(num) / Number(den);
       const factors = ruleSet.multipliers.filter((m) => m.rules === null || m.rules.includes(rule.id));
       const line: LineResult = {
         rule: rule.id,
@@ -247,9 +294,11 @@ export function computeDamages(
         afterCap: zeroMoney(),
         factors: factors.map((m) => ({ id: m.id, label: m.label, source: m.source, factor: { ...m.factor } })),
         amount: zeroMoney(),
+        unitsShare: den > 1n ? { numerator: Number(num), denominator: Number(den) } : null,
       };
       for (const c of COLUMNS) {
-        line.base[c] = u * rule.amount[c];
+        // A fraction of a cent (a share of a delivery) is dropped, never rounded up.
+        line.base[c] = (num * rule.amount[c]) / den;
         line.afterCap[c] = rule.cap ? minBig(line.base[c], rule.cap.amount[c]) : line.base[c];
         line.capped[c] = line.afterCap[c] < line.base[c];
         line.amount[c] = factors.reduce((acc, m) => acc * BigInt(m.factor[c]), line.afterCap[c]);
@@ -292,8 +341,10 @@ export function computeDamages(
 
   const sensitivity: SensitivityResult[] = ruleSet.sensitivity.map((s) => {
     const byClaim = claims.map((c) => {
-      const units = unitsFor(c.counts, s.applies, s.unit);
-      return { plaintiff: c.plaintiff, defendant: c.defendant, units, total: BigInt(units) * s.amount };
+      const whole = unitsFor(c.counts, s.applies, s.unit);
+      const [num, den] = s.unit === 'delivery' ? deliveryShare(c, s.applies) : [BigInt(whole), 1n];
+      const units = den > 1n ? Number(num) / Number(den) : whole;
+      return { plaintiff: c.plaintiff, defendant: c.defendant, units, total: (num * s.amount) / den };
     });
     return {
       id: s.id,
@@ -303,7 +354,17 @@ export function computeDamages(
       applies: s.applies,
       unit: s.unit,
       amount: s.amount,
-      units: byClaim.reduce((n, c) => n + c.units, 0),
+      units:
+        ruleSet.allocation.rule === 'shared' && s.unit === 'delivery'
+          ? ((): number => {
+              const [num, den] = shareOf(
+                claims.flatMap((c) =>
+                  (s.applies === 'all' ? (['header-falsity', 'other'] as const) : [s.applies]).map((k) => c.holders[k]),
+                ),
+              );
+              return Number(num) / Number(den);
+            })()
+          : byClaim.reduce((n, c) => n + c.units, 0),
       total: byClaim.reduce((n, c) => n + c.total, 0n),
       byClaim,
     };
@@ -314,7 +375,27 @@ export function computeDamages(
     overlap: opts.overlap ?? null,
     claimedDeliveries: counts.deliveries,
     jointCap: null,
+    shares: null,
   };
+  if (ruleSet.allocation.rule === 'shared') {
+    const per = new Map<string, ClaimResult[]>();
+    for (const c of claims) per.set(c.plaintiff, [...(per.get(c.plaintiff) ?? []), c]);
+    allocation.shares = [...per].map(([plaintiff, cs]) => {
+      const maps = cs.flatMap((c) => [c.holders['header-falsity'], c.holders.other]);
+      const [num, den] = shareOf(maps);
+      let full = 0;
+      let partial = 0;
+      for (const m of maps)
+        for (const [h, d] of m) {
+          if (h === 1) full += d;
+          else partial += d;
+        }
+      return { plaintiff, claimed: { numerator: Number(num), denominator: Number(den) }, full, partial };
+    });
+    // Every share of a delivery summed over the plaintiffs: each delivery once.
+    const [num, den] = shareOf(claims.flatMap((c) => [c.holders['header-falsity'], c.holders.other]));
+    allocation.claimedDeliveries = Number(num / den);
+  }
   let sensitivityRows = sensitivity;
   let caseCounts = counts;
   if (ruleSet.allocation.rule === 'each-in-full' && opts.onceRows !== undefined) {

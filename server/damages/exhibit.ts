@@ -3,7 +3,7 @@
  * the evidence bundle, `damages --csv`; written by server/csv/) and a readable table (`damages`).
  * Amounts leave as plain decimal strings ("1000000.00"), never as JSON numbers, so no consumer can round them.
  */
-import { CURRENCIES, formatCount, formatMoney, toDecimalString, type Lang } from './money.ts';
+import { CURRENCIES, formatCount, formatMoney, formatShare, formatUnits, toDecimalString, type Lang } from './money.ts';
 import { methodText } from './method-text.ts';
 import type { DamagesResult, Money } from './compute.ts';
 
@@ -129,7 +129,7 @@ export function damagesCsv(result: DamagesResult): string[][] {
         l.rule,
         l.source,
         l.unit,
-        String(l.units),
+        l.unitsShare ? `${l.unitsShare.numerator}/${l.unitsShare.denominator}` : String(l.units),
         d(l.perUnit.low),
         d(l.perUnit.claimed),
         d(l.perUnit.max),
@@ -255,7 +255,7 @@ export function formatDamagesTable(result: DamagesResult, lang: Lang = 'en'): st
         c.plaintiff,
         c.defendant ?? none,
         `${l.rule}${(['low', 'claimed', 'max'] as const).some((x) => l.capped[x]) ? (lang === 'fr' ? ' (plafond)' : ' (cap)') : ''}`,
-        formatCount(l.units, lang),
+        l.unitsShare ? formatShare(l.unitsShare.numerator, l.unitsShare.denominator, lang) : formatCount(l.units, lang),
         money(l.amount.low),
         money(l.amount.claimed),
         money(l.amount.max),
@@ -287,7 +287,7 @@ export function formatDamagesTable(result: DamagesResult, lang: Lang = 'en'): st
     lines.push('');
     for (const s of result.sensitivity)
       lines.push(
-        `${lang === 'fr' ? 'comparaison' : 'sensitivity'} ${s.id}: ${money(s.amount)} × ${formatCount(s.units, lang)} = ${money(s.total)}`,
+        `${lang === 'fr' ? 'comparaison' : 'sensitivity'} ${s.id}: ${money(s.amount)} × ${formatUnits(s.units, lang)} = ${money(s.total)}`,
       );
   }
   lines.push('', ...methodText(result, lang));

@@ -3,7 +3,7 @@
  * web UI and the CLI: what was counted, how it was deduplicated, which rules applied, which caps
  * and multipliers changed the result. One paragraph per string; no markup.
  */
-import { formatCount, formatMoney, type Lang } from './money.ts';
+import { formatCount, formatMoney, formatShare, formatUnits, type Lang } from './money.ts';
 import type { DamagesResult } from './compute.ts';
 import type { Category, Column, Unit } from './rule-set.ts';
 
@@ -53,7 +53,7 @@ function defendantName(lang: Lang, d: string | null): string {
 export function methodText(result: DamagesResult, lang: Lang): string[] {
   const rs = result.ruleSet;
   const money = (v: bigint) => formatMoney(v, rs.currency, lang);
-  const n = (v: number) => formatCount(v, lang);
+  const n = (v: number) => formatUnits(v, lang);
   const plaintiffs = result.byPlaintiff.length;
   const defendants = result.byDefendant.filter((d) => d.name !== null).length;
   const ungrouped = result.byDefendant.some((d) => d.name === null);
@@ -215,6 +215,19 @@ function allocationText(result: DamagesResult, lang: Lang): string[] {
       fr
         ? `${origin} : chaque remise est demandée une fois, par ${first}. Demandé : ${claimed} ; ${n(a.claimedDeliveries)} au total, aucune remise demandée deux fois.`
         : `${origin}: each delivery is claimed once, by ${first}. Claimed: ${claimed}; ${n(a.claimedDeliveries)} in all, no delivery claimed twice.`,
+    );
+  } else if (a.rule === 'shared') {
+    const shares = (a.shares ?? [])
+      .map((p) =>
+        fr
+          ? `${p.plaintiff} ${formatShare(p.claimed.numerator, p.claimed.denominator, lang)} (${n(p.full)} en entier, une part de ${n(p.partial)} autres)`
+          : `${p.plaintiff} ${formatShare(p.claimed.numerator, p.claimed.denominator, lang)} (${n(p.full)} in full, a share of ${n(p.partial)} more)`,
+      )
+      .join(fr ? ' ; ' : '; ');
+    out.push(
+      fr
+        ? `${origin} : une remise que plusieurs demandeurs ont collectée est partagée à parts égales entre eux : collectée par k demandeurs, elle compte 1/k pour chacun (1/2 pour deux) ; les montants sont calculés sur ces fractions et les fractions de centime abandonnées. Demandé : ${shares} ; ${n(a.claimedDeliveries)} remises au total, aucune remise demandée deux fois.`
+        : `${origin}: a delivery several plaintiffs harvested is shared equally between them: harvested by k plaintiffs, it counts 1/k for each (1/2 for two); amounts are computed on these fractions and fractions of a cent are dropped. Claimed: ${shares}; ${n(a.claimedDeliveries)} deliveries in all, no delivery claimed twice.`,
     );
   } else if (a.rule === 'own-users') {
     const domains = a.domains

@@ -78,6 +78,21 @@ export function formatCount(n: number | bigint, lang: Lang): string {
   return lang === 'fr' ? groupThousands(s, '\u00a0') : groupThousands(s, ',');
 }
 
+/** A count that may not be whole (shares of deliveries summed for one defendant): at most 4 decimals. */
+export function formatUnits(n: number, lang: Lang): string {
+  if (Number.isInteger(n)) return formatCount(n, lang);
+  const [whole, frac] = n.toFixed(4).replace(/0+$/, '').split('.');
+  return `${formatCount(Number(whole), lang)}${lang === 'fr' ? ',' : '.'}${frac}`;
+}
+
+/** A count that may be a fraction (a share of deliveries, docs/DAMAGES.md "shared"): `19 1/2`, `2/3`. */
+export function formatShare(numerator: number, denominator: number, lang: Lang): string {
+  if (denominator === 1) return formatCount(numerator, lang);
+  const whole = Math.floor(numerator / denominator);
+  const rest = `${numerator % denominator}/${denominator}`;
+  return whole === 0 ? rest : `${formatCount(whole, lang)} ${rest}`;
+}
+
 /**
  * A count from the database as a BigInt factor. Counts are JavaScript numbers (or numeric strings
  * from PostgreSQL); anything that is not a non-negative safe integer is refused rather than rounded.

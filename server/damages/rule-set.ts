@@ -84,11 +84,13 @@ export interface Sensitivity {
  *                    delivery's first item, whose Bates number it carries): the default
  *   own-users        by the plaintiff whose users' recipient domain it was addressed to (`domains`),
  *                    any other delivery by its first harvester
+ *   shared           by every plaintiff that harvested it, in equal shares: 1/k each for a delivery k
+ *                    plaintiffs harvested (delivery units only: a message, account or day is not split)
  *   each-in-full     by every plaintiff that harvested it, in full, the joint total capped at the
  *                    amount for the deliveries counted once (first harvester)
- * The first two never claim one delivery twice; the third says so in words wherever it is used.
+ * The first three never claim one delivery twice; the last says so in words wherever it is used.
  */
-export const ALLOCATION_RULES = ['first-harvester', 'own-users', 'each-in-full'] as const;
+export const ALLOCATION_RULES = ['first-harvester', 'own-users', 'shared', 'each-in-full'] as const;
 export type AllocationRule = (typeof ALLOCATION_RULES)[number];
 
 export interface Allocation {
@@ -461,6 +463,16 @@ export function parseRuleSet(src: string, label: string, file = label): RuleSet 
       keysOf(root).get('allocation')?.value ?? root,
       'allocation: rule own-users needs "domains" (each plaintiff and its users\' recipient domains)',
     );
+
+  if (allocation.rule === 'shared') {
+    // A share of a delivery is a fraction of one violation; a message, account or day has no such split.
+    for (const x of [...rules, ...sensitivity])
+      if (x.unit !== 'delivery' && x.unit !== 'fixed')
+        problems.at(
+          keysOf(root).get('allocation')?.value ?? root,
+          `allocation: rule shared splits deliveries between plaintiffs, but ${x.id} counts ${x.unit}s (use unit delivery, or another allocation)`,
+        );
+  }
 
   if (problems.list.length > 0) throw fail();
   return {

@@ -35,7 +35,7 @@ export async function gatherViolationCounts(
     batesPrefix: p.bates_prefix,
   }));
   const claimed = claimedDeliveries(db, caseId, allocation, caseParties, ruleSetName);
-  return (await violationCounts(db, caseId, claimed)).filter((row) => row.deliveries > 0);
+  return (await violationCounts(db, caseId, claimed, allocation.rule === 'shared')).filter((row) => row.deliveries > 0);
 }
 
 /**

@@ -34,6 +34,8 @@ import { BATCH_BYTES, ItemHasher, type HashedBatch } from './item-hasher.ts';
 import { bundleReadme } from './readme-text.ts';
 import { inScope, resolveScope, type ExportScope } from './scope.ts';
 import { Spool } from './spool.ts';
+import { evidenceTables, wrapperBytes, wrapperRows } from './evidence-tables.ts';
+import { WRAPPERS } from '../csv/columns.ts';
 import { BUNDLE_TABLES, damagesTables, labelsTables, subpoenaTables, type BundleTable } from './tables.ts';
 import { ZipWriter } from './zip-writer.ts';
 import { centralEntries, locateCentralDirectory } from './zip-reader.ts';
@@ -362,14 +364,35 @@ export async function exportBundle(ctx: Context, caseSlug: string, opts: ExportO
     for (const table of [
       ...BUNDLE_TABLES,
       ...subpoenaTables(storeDir(ctx, caseSlug)),
+      ...evidenceTables(storeDir(ctx, caseSlug)),
       ...(await damagesTables(knex, scope)),
       ...(await labelsTables(knex, scope)),
       ...(opts.extraTables ?? []),
     ]) {
-      const spool = new Spool(path.join(spoolDir, table.name));
-      spool.write(csvRow(table.header));
-      await table.rows(knex, scope, (cells: Cell[]) => spool.write(csvRow(cells)));
+      const spool = new Spool(path.join(spoolDir, table.name.replace(/\//g, '_')));
+      if (table.body !== undefined) spool.write(table.body);
+      else if (table.jsonl) await table.rows(knex, scope, (cells: Cell[]) => spool.write(`${String(cells[0])}\n`));
+      else {
+        spool.write(csvRow(table.header));
+        await table.rows(knex, scope, (cells: Cell[]) => spool.write(csvRow(cells)));
+      }
       addSpool(table.name, spool);
+    }
+    // The wrappers (ARF reports, forwards, bounces unwrapped at ingest): their list, then their bytes.
+    const wrappers = await wrapperRows(knex, scope);
+    const wrapperList = new Spool(path.join(spoolDir, 'wrappers.csv'));
+    wrapperList.write(csvRow(WRAPPERS.bundle!));
+    const wrapperFiles = new Map<string, (typeof wrappers)[number]>();
+    for (const w of wrappers) {
+      const file = `wrappers/${w.sha256}.eml`;
+      wrapperList.write(csvRow([w.acquisition, w.locator, w.kind, w.sha256, w.size, file]));
+      if (!wrapperFiles.has(file)) wrapperFiles.set(file, w);
+    }
+    addSpool('wrappers.csv', wrapperList);
+    for (const [file, w] of [...wrapperFiles].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))) {
+      const bytes = wrapperBytes(storeDir(ctx, caseSlug), w);
+      zip.addBuffer(`${root}data/${file}`, bytes);
+      addManifest(file, crypto.createHash('sha256').update(bytes).digest('hex'), bytes.length);
     }
     const custody = new Spool(path.join(spoolDir, 'custody.jsonl'));
     for (const e of scope.events) custody.write(`${canonicalJson(e)}\n`);

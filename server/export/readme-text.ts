@@ -24,7 +24,10 @@ export function bundleReadme(info: {
     '  data/items.csv     one row per item: Bates number, file, SHA-256, MD5, size, party,',
     '                     acquisition, original name, account, originating IP, hand-off IP,',
     '                     recipients, date, From, subject, campaign, parse error',
-    '  data/accounts.csv, data/deliveries.csv (and any other .csv): the index tables',
+    '  data/accounts.csv, data/deliveries.csv, data/samples.csv (and any other .csv): the index tables',
+    '  data/attribution.jsonl: per item, every account candidate and the Received walk',
+    '  data/wrappers/: the ARF reports, forwards and bounces unwrapped, byte for byte',
+    '  data/rules/: the damages rule set file as used (with damages.csv)',
     '  data/loadfile.dat  Concordance load file (þ quote, DC4 separator, UTF-8 with BOM)',
     '  data/custody.jsonl the hash-chained custody log up to the as-of event, one JSON event per line',
     ...(info.summary

@@ -4,9 +4,22 @@
  * campaigns.csv, deliveries.csv, damages.csv when the case has a chosen rule set, and labels.csv when
  * staff have put tags or notes on it.
  */
+import path from 'node:path';
 import type { Knex } from 'knex';
 import type { Cell } from './csv.ts';
-import { ACCOUNTS, CAMPAIGNS, DELIVERIES, IPS, OVERLAP, SUBPOENA_ACCOUNTS, SUBPOENA_NETWORKS } from '../csv/columns.ts';
+import {
+  ACCOUNTS,
+  CAMPAIGNS,
+  DELIVERIES,
+  IPS,
+  OVERLAP,
+  SAMPLES,
+  SUBPOENA_ACCOUNTS,
+  SUBPOENA_NETWORKS,
+  TIMELINE,
+} from '../csv/columns.ts';
+import { claimedDeliveries, type CaseParty } from '../damages/allocation.ts';
+import { DEFAULT_ALLOCATION, loadRuleSet, type Allocation } from '../damages/rule-set.ts';
 import { partyOverlap } from '../report/overlap.ts';
 import { networkDeliveries, providerAccounts } from '../attribution/subpoena.ts';
 import { inScope, type ExportScope } from './scope.ts';
@@ -20,6 +33,10 @@ export interface BundleTable {
   header: readonly string[];
   /** Emit every row, in a deterministic order (never a database collation). */
   rows(db: Knex, scope: ExportScope, emit: (cells: Cell[]) => void): Promise<void>;
+  /** A file that is not a table (the rule set as used): written verbatim, header and rows ignored. */
+  body?: string;
+  /** JSON lines: no header, each emitted row is one cell holding one JSON text (attribution.jsonl). */
+  jsonl?: boolean;
 }
 
 const byCodeUnits = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
@@ -186,21 +203,71 @@ export const campaignsTable: BundleTable = {
   },
 };
 
+/** The allocation deliveries.csv's `claimed_for` follows: the case's rule set's, else the default (first harvester). */
+async function caseAllocation(db: Knex, scope: ExportScope): Promise<{ allocation: Allocation; name: string }> {
+  const choice = await getRuleSetChoice(db, scope.caseId);
+  if (!choice) return { allocation: DEFAULT_ALLOCATION, name: '' };
+  const ruleSet = loadRuleSet(choice.rules);
+  return { allocation: ruleSet.allocation, name: ruleSet.name };
+}
+
+async function caseParties(db: Knex, caseId: number): Promise<CaseParty[]> {
+  const rows = (await db('parties')
+    .where({ case_id: caseId })
+    .orderBy('id')
+    .select('id', 'name', 'bates_prefix')) as Array<{
+    id: number | string;
+    name: string;
+    bates_prefix: string;
+  }>;
+  return rows.map((p) => ({ id: Number(p.id), name: p.name, batesPrefix: p.bates_prefix }));
+}
+
+/** Bates prefixes per delivery (`message_id` + LF + recipient), sorted and joined with `;`. */
+function prefixesBy(
+  rows: Array<{ message_id: number | string; recipient: string; prefix: string }>,
+): Map<string, string> {
+  const sets = new Map<string, Set<string>>();
+  for (const r of rows) {
+    const k = `${Number(r.message_id)}\n${r.recipient}`;
+    let set = sets.get(k);
+    if (!set) sets.set(k, (set = new Set()));
+    set.add(r.prefix);
+  }
+  return new Map([...sets].map(([k, set]) => [k, [...set].sort(byCodeUnits).join(';')]));
+}
+
+/**
+ * deliveries.csv: one row per delivery (message, recipient), with what a recount needs
+ * (docs/RECOUNT.md): the message key, the account and header-falsity finding of its first item,
+ * every party that harvested it (`harvested_by`), the parties it is claimed for under the case's
+ * allocation (`claimed_for`, Bates prefixes), and its defendant with the reason.
+ */
 export const deliveriesTable: BundleTable = {
   name: 'deliveries.csv',
   header: DELIVERIES.bundle!,
   async rows(db, scope, emit) {
+    const { allocation, name } = await caseAllocation(db, scope);
+    const parties = await caseParties(db, scope.caseId);
+    const prefixOf = new Map(parties.map((p) => [p.id, p.batesPrefix]));
     // Global bounds of the primary key (answered from the index ends); pages of other cases are empty.
     const max = Number(((await db('messages').max({ m: 'id' }).first()) as { m: number | string | null }).m ?? 0);
     const min = Number(((await db('messages').min({ m: 'id' }).first()) as { m: number | string | null }).m ?? 1);
     for (let lo = min - 1; lo < max; lo += DELIVERY_PAGE) {
+      const page = (q: Knex.QueryBuilder, column: string) => {
+        q.where(column, '>', lo).where(column, '<=', lo + DELIVERY_PAGE);
+      };
       const rows = (await inScope(
         db('deliveries as d')
           .join('messages as m', 'm.id', 'd.message_id')
           .join('items as i', 'i.id', 'd.first_item_id')
+          .leftJoin('item_attributions as ia', 'ia.item_id', 'd.first_item_id')
+          .leftJoin('defendant_members as dm', function () {
+            this.on('dm.case_id', 'd.case_id').andOn('dm.key', 'ia.account').andOnVal('dm.kind', 'account');
+          })
+          .leftJoin('defendants as df', 'df.id', 'dm.defendant_id')
           .where('d.case_id', scope.caseId)
-          .where('d.message_id', '>', lo)
-          .where('d.message_id', '<=', lo + DELIVERY_PAGE),
+          .modify((q) => page(q, 'd.message_id')),
         'i.first_acquisition_id',
         scope,
       ).select(
@@ -212,6 +279,10 @@ export const deliveriesTable: BundleTable = {
         'm.from_address',
         'm.date',
         'm.subject',
+        'm.message_key',
+        'ia.account',
+        'ia.header_falsity',
+        'df.name as defendant',
       )) as Array<{
         message_id: number | string;
         recipient: string;
@@ -221,10 +292,149 @@ export const deliveriesTable: BundleTable = {
         from_address: string | null;
         date: string | null;
         subject: string | null;
+        message_key: string;
+        account: string | null;
+        header_falsity: boolean | number | null;
+        defendant: string | null;
       }>;
+      if (rows.length === 0) continue;
+      const harvested = prefixesBy(
+        (await inScope(
+          db('samples as s')
+            .join('acquisitions as a', 'a.id', 's.acquisition_id')
+            .join('parties as p', 'p.id', 'a.party_id')
+            .where('s.case_id', scope.caseId)
+            .modify((q) => page(q, 's.message_id')),
+          's.acquisition_id',
+          scope,
+        ).distinct('s.message_id', 's.recipient', 'p.bates_prefix as prefix')) as Array<{
+          message_id: number | string;
+          recipient: string;
+          prefix: string;
+        }>,
+      );
+      const claimed = prefixesBy(
+        (
+          (await claimedDeliveries(db, scope.caseId, allocation, parties, name, page)) as Array<{
+            party_id: number | string;
+            message_id: number | string;
+            recipient: string;
+          }>
+        ).map((r) => ({ ...r, prefix: prefixOf.get(Number(r.party_id)) ?? '' })),
+      );
       rows.sort((a, b) => Number(a.message_id) - Number(b.message_id) || byCodeUnits(a.recipient, b.recipient));
-      for (const r of rows)
-        emit([r.header_message_id, r.recipient, r.recipient_source, r.bates, r.from_address, r.date, r.subject]);
+      for (const r of rows) {
+        const k = `${Number(r.message_id)}\n${r.recipient}`;
+        const falsity =
+          r.header_falsity === null || r.header_falsity === undefined
+            ? ''
+            : r.header_falsity === true || Number(r.header_falsity) === 1
+              ? 'true'
+              : 'false';
+        const reason = r.defendant
+          ? `account ${r.account} is grouped into ${r.defendant}`
+          : r.account
+            ? `account ${r.account} is not grouped into a defendant`
+            : 'no attributed account';
+        emit([
+          r.header_message_id,
+          r.recipient,
+          r.recipient_source,
+          r.bates,
+          r.from_address,
+          r.date,
+          r.subject,
+          r.message_key,
+          r.account,
+          falsity,
+          harvested.get(k) ?? '',
+          claimed.get(k) ?? '',
+          r.defendant,
+          reason,
+        ]);
+      }
+    }
+  },
+};
+
+/**
+ * samples.csv: every sample (each message as harvested, exact duplicates included) in sample order:
+ * its party, acquisition, the acquisition's source and the sample's path inside it, the item it
+ * is (Bates number, SHA-256), the item it duplicates when its bytes were already in the case, the
+ * wrapper it was unwrapped from (ARF report, forward, bounce: data/wrappers/), its message key and
+ * recipient.
+ */
+export const samplesTable: BundleTable = {
+  name: 'samples.csv',
+  header: SAMPLES.bundle!,
+  async rows(db, scope, emit) {
+    let after = 0;
+    for (;;) {
+      const rows = (await inScope(
+        db('samples as s')
+          .join('acquisitions as a', 'a.id', 's.acquisition_id')
+          .join('parties as p', 'p.id', 'a.party_id')
+          .join('items as i', 'i.id', 's.item_id')
+          .join('messages as m', 'm.id', 's.message_id')
+          .leftJoin('wrappers as w', 'w.id', 's.wrapper_id')
+          .where('s.case_id', scope.caseId)
+          .where('s.id', '>', after)
+          .orderBy('s.id')
+          .limit(DELIVERY_PAGE),
+        's.acquisition_id',
+        scope,
+      ).select(
+        's.id',
+        'p.name as party',
+        'p.bates_prefix',
+        'a.id as acquisition',
+        'a.method',
+        'a.source_name',
+        's.locator',
+        'i.bates',
+        'i.sha256',
+        's.exact_duplicate',
+        'w.kind as wrapper',
+        'w.sha256 as wrapper_sha256',
+        'm.message_key',
+        's.recipient',
+      )) as Array<{
+        id: number | string;
+        party: string;
+        bates_prefix: string;
+        acquisition: number | string;
+        method: string;
+        source_name: string;
+        locator: string;
+        bates: string;
+        sha256: string;
+        exact_duplicate: boolean | number;
+        wrapper: string | null;
+        wrapper_sha256: string | null;
+        message_key: string;
+        recipient: string;
+      }>;
+      if (rows.length === 0) break;
+      for (const r of rows) {
+        const duplicate = r.exact_duplicate === true || Number(r.exact_duplicate) === 1;
+        emit([
+          Number(r.id),
+          r.party,
+          r.bates_prefix,
+          Number(r.acquisition),
+          r.method,
+          r.source_name,
+          r.locator,
+          r.bates,
+          r.sha256,
+          duplicate ? r.bates : '',
+          r.wrapper,
+          r.wrapper_sha256,
+          r.message_key,
+          r.recipient,
+        ]);
+      }
+      after = Number(rows[rows.length - 1]!.id);
     }
   },
 };
@@ -251,12 +461,47 @@ export const overlapTable: BundleTable = {
   },
 };
 
+/**
+ * timeline.csv: the PDF's timeline series: deliveries per UTC day (of the Date header) per party, a
+ * delivery counting for every party that harvested it; `day` empty for deliveries with no readable date.
+ */
+export const timelineTable: BundleTable = {
+  name: 'timeline.csv',
+  header: TIMELINE.bundle!,
+  async rows(db, scope, emit) {
+    const perParty = inScope(
+      db('samples as s').join('acquisitions as a', 'a.id', 's.acquisition_id').where('s.case_id', scope.caseId),
+      's.acquisition_id',
+      scope,
+    )
+      .distinct('a.party_id', 's.message_id', 's.recipient')
+      .as('x');
+    const rows = (await db
+      .from(perParty)
+      .join('messages as m', 'm.id', 'x.message_id')
+      .join('parties as p', 'p.id', 'x.party_id')
+      .groupBy('p.id', 'p.name', 'p.bates_prefix', db.raw('substr(m.date, 1, 10)'))
+      .select('p.id as id', 'p.name as party', 'p.bates_prefix as prefix', db.raw('substr(m.date, 1, 10) as day'))
+      .count({ n: '*' })) as Array<{
+      id: number | string;
+      party: string;
+      prefix: string;
+      day: string | null;
+      n: number | string;
+    }>;
+    rows.sort((a, b) => Number(a.id) - Number(b.id) || byCodeUnits(a.day ?? '', b.day ?? ''));
+    for (const r of rows) emit([r.party, r.prefix, r.day ?? '', Number(r.n)]);
+  },
+};
+
 export const BUNDLE_TABLES: readonly BundleTable[] = [
   accountsTable,
   ipsTable,
   campaignsTable,
   deliveriesTable,
+  samplesTable,
   overlapTable,
+  timelineTable,
 ];
 
 /**
@@ -324,6 +569,13 @@ export async function damagesTables(db: Knex, scope: ExportScope): Promise<Bundl
       async rows(_db, _scope, emit) {
         for (const r of rows) emit(r);
       },
+    },
+    {
+      // The rule set file exactly as damages.csv used it (its SHA-256 is the method text's).
+      name: `rules/${path.basename(result.ruleSet.file)}`,
+      header: [],
+      async rows() {},
+      body: result.ruleSet.text,
     },
   ];
 }

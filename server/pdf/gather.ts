@@ -32,6 +32,7 @@ import { htmlToText } from '../mail/text/html-text.ts';
 import { itemDetail, readItemBytes } from '../report/item-view.ts';
 import { caseDamages } from '../damages/case-damages.ts';
 import { methodText } from '../damages/method-text.ts';
+import { claimDeliveries } from '../damages/compute.ts';
 
 /** Rows in the top accounts table. */
 export const TOP_ACCOUNTS = 25;
@@ -272,6 +273,12 @@ async function damagesSection(knex: Knex, slug: string, rules: string): Promise<
       plaintiff: c.plaintiff,
       defendant: c.defendant,
       violations: violations(c),
+      ...(result.allocation.rule === 'shared'
+        ? {
+            violationsShare: claimDeliveries(c),
+            violations: claimDeliveries(c).numerator / claimDeliveries(c).denominator,
+          }
+        : {}),
       low: minor(c.total.low),
       claimed: minor(c.total.claimed),
       max: minor(c.total.max),

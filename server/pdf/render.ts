@@ -482,10 +482,15 @@ function damagesSection(r: R): void {
   heading(r, w.s('sectionDamages'));
   text(r, w.s('damagesIntro', { ruleSet: safeLine(d.ruleSet, 120) }));
   const m = (n: number) => w.money(n, d.currency);
+  const shareText = (f: { numerator: number; denominator: number }) => {
+    const whole = Math.floor(f.numerator / f.denominator);
+    const rest = f.numerator % f.denominator;
+    return rest === 0 ? w.int(whole) : `${whole === 0 ? '' : `${w.int(whole)} `}${rest}/${f.denominator}`;
+  };
   const rows = d.rows.map((x) => [
     safeLine(x.plaintiff, 80),
     x.defendant === null ? w.s('ungrouped') : safeLine(x.defendant, 80),
-    w.int(x.violations),
+    x.violationsShare ? shareText(x.violationsShare) : w.int(x.violations),
     m(x.low),
     m(x.claimed),
     m(x.max),
@@ -493,7 +498,8 @@ function damagesSection(r: R): void {
   rows.push([
     w.s('rowTotal'),
     '',
-    w.int(d.rows.reduce((a, x) => a + x.violations, 0)),
+    // Shares of one delivery add up to whole deliveries over the plaintiffs.
+    w.int(Math.round(d.rows.reduce((a, x) => a + x.violations, 0) * 1e6) / 1e6),
     m(d.totals.low),
     m(d.totals.claimed),
     m(d.totals.max),

@@ -75,6 +75,8 @@ export interface SummaryDamagesRow {
   /** null: accounts not grouped into a defendant. */
   defendant: string | null;
   violations: number;
+  /** Under the shared allocation: the deliveries claimed as a fraction (violations = numerator / denominator). */
+  violationsShare?: { numerator: number; denominator: number };
   low: number;
   claimed: number;
   max: number;

@@ -144,6 +144,56 @@ storageTest('a joint case: overlap counted once, and each allocation claims what
     ],
   );
 
+  // shared: a delivery both harvested is split in halves; the joint total still claims each delivery once.
+  const shared = (
+    await caseDamages(ctx.db.knex, 'joint', {
+      rules: ruleFile(rules, 'shared', 'allocation:\n  rule: shared\n  source: agreement between the plaintiffs'),
+    })
+  ).result;
+  const halves = JOINT_PARTIES.map((_, p) =>
+    truth.deliveries.filter((d) => d.holders.includes(p)).reduce((n, d) => n + 1 / d.holders.length, 0),
+  );
+  assert.deepEqual(
+    shared.allocation.shares?.map((s) => [s.plaintiff, s.claimed.numerator / s.claimed.denominator, s.full, s.partial]),
+    [
+      ['Laposte.net', halves[1], exclusive[1], both],
+      ['MSN Hotmail', halves[0], exclusive[0], both],
+    ],
+  );
+  assert.equal(shared.allocation.claimedDeliveries, total);
+  const sharedLines = shared.claims.flatMap((c) => c.lines.map((l) => [c.plaintiff, l.unitsShare, l.amount.claimed]));
+  assert.deepEqual(sharedLines, [
+    ['Laposte.net', { numerator: 2 * exclusive[1]! + both, denominator: 2 }, BigInt(Math.floor(halves[1]! * 1000))],
+    ['MSN Hotmail', { numerator: 2 * exclusive[0]! + both, denominator: 2 }, BigInt(Math.floor(halves[0]! * 1000))],
+  ]);
+  assert.equal(shared.total.claimed, BigInt(total) * 1000n, 'the halves add up to each delivery once');
+  assert.equal(shared.sensitivity[0]!.units, total);
+  const sharedText = methodText(shared, 'en').join('\n');
+  const mixed = (p: number) => `${exclusive[p]! + Math.floor(both / 2)}${both % 2 ? ' 1/2' : ''}`;
+  assert.match(
+    sharedText,
+    new RegExp(
+      `shared equally between them: harvested by k plaintiffs, it counts 1/k for each \\(1/2 for two\\).*Claimed: Laposte.net ${mixed(1)} \\(${exclusive[1]} in full, a share of ${both} more\\); MSN Hotmail ${mixed(0)} \\(${exclusive[0]} in full, a share of ${both} more\\); ${total} deliveries in all, no delivery claimed twice`,
+    ),
+  );
+  assert.match(methodText(shared, 'fr').join('\n'), /partagée à parts égales/);
+  assert.deepEqual(
+    damagesCsv(shared)
+      .filter((r) => r[0] === 'line')
+      .map((r) => r[7]),
+    [`${2 * exclusive[1]! + both}/2`, `${2 * exclusive[0]! + both}/2`],
+  );
+  // A share of a delivery is not a share of a message: shared takes delivery (or fixed) units only.
+  const perMessage = ruleFile(rules, 'shared-messages', 'allocation:\n  rule: shared');
+  fs.writeFileSync(
+    perMessage,
+    fs.readFileSync(perMessage, 'utf8').replace('    applies: all\n', '    applies: all\n    unit: message\n'),
+  );
+  await assert.rejects(
+    caseDamages(ctx.db.knex, 'joint', { rules: perMessage }),
+    /allocation: rule shared splits deliveries between plaintiffs, but per-delivery counts messages/,
+  );
+
   // A domain named for a party the case does not have is refused with the rule set's name.
   await assert.rejects(
     caseDamages(ctx.db.knex, 'joint', {
