@@ -18,7 +18,7 @@ const FLOORS: ReadonlyArray<readonly string[]> = [
   ['config', 'store'],
   ['db', 'context', 'custody', 'signing', 'users'],
   ['cases'],
-  ['attribution', 'campaigns', 'damages', 'fsck', 'report', 'search', 'labels'],
+  ['attribution', 'campaigns', 'damages', 'fsck', 'report', 'search', 'labels', 'logs'],
   ['export', 'pdf'],
   ['ingest'],
   ['usecases'],

@@ -92,6 +92,31 @@ export const COMMANDS: readonly CommandSpec[] = [
     load: () => import('./commands/ingest.ts'),
   },
   {
+    name: 'logs ingest',
+    usage:
+      'spamcase logs ingest --case <name> [--party <name>] --server <name> --tz <IANA zone> [--format postfix|exim] [--year-end YYYY-MM-DD] <log file>...',
+    summary:
+      'mail server logs in as evidence (plain, gzip, rotated sets: maillog maillog.1 maillog.2.gz): stored byte for byte, attempts read, matched to harvested items',
+    options: {
+      case: { type: 'string' },
+      party: { type: 'string' },
+      server: { type: 'string' },
+      tz: { type: 'string' },
+      format: { type: 'string' },
+      'year-end': { type: 'string' },
+      json: { type: 'boolean' },
+    },
+    load: () => import('./commands/logs.ts'),
+  },
+  {
+    name: 'logs report',
+    usage: 'spamcase logs report --case <name> [--json | --csv]',
+    summary:
+      'attempts from the mail server logs per account and originating IP: refused for unknown users, delivered, matched to harvested items',
+    options: { case: { type: 'string' }, json: { type: 'boolean' }, csv: { type: 'boolean' } },
+    load: () => import('./commands/logs.ts'),
+  },
+  {
     name: 'report',
     usage: 'spamcase report --case <name> [--json]',
     summary: 'the counts: samples, items, exact duplicates, messages, deliveries, accounts, per party',

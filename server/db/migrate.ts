@@ -16,6 +16,7 @@ import * as campaignSizes from './migrations/20261128080000_campaign_sizes.ts';
 import * as chainWalk from './migrations/20261202100000_chain_walk.ts';
 import * as searchIndex from './migrations/20261202400000_search_index.ts';
 import * as labels from './migrations/20261202400100_labels.ts';
+import * as mailLogs from './migrations/20261203400000_mail_logs.ts';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -36,6 +37,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['20261202100000_chain_walk', chainWalk],
   ['20261202400000_search_index', searchIndex],
   ['20261202400100_labels', labels],
+  ['20261203400000_mail_logs', mailLogs],
 ];
 
 const source: Knex.MigrationSource<string> = {

@@ -26,7 +26,7 @@ export interface FsckResult {
 }
 
 interface Ref {
-  kind: 'item' | 'wrapper';
+  kind: 'item' | 'wrapper' | 'log file';
   sha256: string;
   size: number;
 }
@@ -46,7 +46,8 @@ export async function fsck(ctx: Context, slug: string): Promise<FsckResult> {
   const referencedPacks = (await knex('items')
     .where({ case_id: c.id })
     .distinct('pack')
-    .union((q) => q.from('wrappers').where({ case_id: c.id }).distinct('pack'))) as Array<{
+    .union((q) => q.from('wrappers').where({ case_id: c.id }).distinct('pack'))
+    .union((q) => q.from('log_files').where({ case_id: c.id }).distinct('pack'))) as Array<{
     pack: string;
   }>;
   for (const { pack } of referencedPacks) {
@@ -73,6 +74,15 @@ export async function fsck(ctx: Context, slug: string): Promise<FsckResult> {
     }>;
     for (const r of wrappers)
       refs.set(Number(r.pack_offset), { kind: 'wrapper', sha256: r.sha256, size: Number(r.size) });
+    // Mail server logs (server/logs/): checked as wrappers are, counted with them.
+    const logs = (await knex('log_files')
+      .where({ case_id: c.id, pack })
+      .select('sha256', 'size', 'pack_offset')) as Array<{
+      sha256: string;
+      size: number | string;
+      pack_offset: number | string;
+    }>;
+    for (const r of logs) refs.set(Number(r.pack_offset), { kind: 'log file', sha256: r.sha256, size: Number(r.size) });
 
     const scan = scanSegment(dir, pack, (rec) => {
       records += 1;

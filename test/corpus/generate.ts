@@ -81,6 +81,33 @@ export interface GenerateOptions {
   writers?: number;
   /** Called every 10,000 messages and at the end. */
   onProgress?: (messagesDone: number) => void;
+  /**
+   * Called once per message written, with what a mail log of the receiving server would show (the
+   * log generator, test/corpus/logs.ts). Draws nothing from the generator's random stream: the
+   * corpus is the same bytes with or without it.
+   */
+  onMessage?: (m: GeneratedMessage) => void;
+}
+
+/** One message as the party's MX (mx1.laposte.net, Postfix) received it, for the log generator. */
+export interface GeneratedMessage {
+  index: number;
+  account: string;
+  /** The bot's IP (X-Originating-IP): the originating IP attribution finds. */
+  originatingIp: string;
+  /** Normalized (no angle brackets); undefined when the message has none. */
+  messageId: string | undefined;
+  /** True when this Message-ID is stamped on 2-3 different messages. */
+  messageIdShared: boolean;
+  /** The Hotmail relay that handed the message to mx1 (the hand-off). */
+  relayHost: string;
+  relayIp: string;
+  /** Date header, UTC seconds. */
+  date: number;
+  /** Harvested recipients: each received at mx1 at `at` (UTC s) under the Postfix queue id of its Received line. */
+  harvested: Array<{ recipient: string; at: number; queueId: string }>;
+  /** Recipients in the To header whose copies were not harvested. */
+  notHarvested: string[];
 }
 
 export interface CorpusTruth {
@@ -824,10 +851,25 @@ export async function generateCorpus(options: GenerateOptions): Promise<CorpusTr
     const omcS = rng.range(1, 40);
     const omc = `BAY0-OMC${omcN}-S${omcS}.bay0.hotmail.com`;
     const omcIp = `65.54.${244 + omcN}.${100 + omcS}`;
+    const logged: GeneratedMessage | undefined = options.onMessage
+      ? {
+          index,
+          account: acct.address,
+          originatingIp: acct.ip,
+          messageId: messageId?.slice(1, -1),
+          messageIdShared: sharedId !== undefined,
+          relayHost: omc.toLowerCase(),
+          relayIp: omcIp,
+          date,
+          harvested: [],
+          notHarvested: to.slice(plan.deliveries.length),
+        }
+      : undefined;
     plan.deliveries.forEach((dp, d) => {
       const rcpt = to[d]!;
       const c = deliveryCounter++;
       const t = date + rng.range(1, 600);
+      logged?.harvested.push({ recipient: rcpt, at: t, queueId: `${hex32(c, 0x9e3779b1)}${p2(c % 100)}` });
       const store = p2(rng.range(1, 12));
       const trace =
         `Delivered-To: ${rcpt}\n` +
@@ -867,6 +909,7 @@ export async function generateCorpus(options: GenerateOptions): Promise<CorpusTr
         }
       });
     });
+    if (logged) options.onMessage!(logged);
   }
 
   const order = Array.from({ length: accountCount }, (_, k) => k).filter((k) => perAccount[k]! > 0);

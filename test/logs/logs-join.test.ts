@@ -1,0 +1,147 @@
+/**
+ * A case with harvested spam and generated Postfix (rotated, gzip'd) and Exim logs of the same
+ * messages: the attempts per account and IP, refusals for unknown users, deliveries and matches
+ * equal the log generator's truth, on SQLite and PostgreSQL; the logs are stored byte for byte and
+ * acquired with custody events; reading the same log again (or its content under another rotation
+ * name) changes no count.
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { createCase } from '../../server/cases/cases.ts';
+import { listCustodyEvents, verifyCustodyChain } from '../../server/custody/chain.ts';
+import { setPartyTrust } from '../../server/attribution/reattribute.ts';
+import { fsck as fsckCase } from '../../server/fsck/fsck.ts';
+import { ingest } from '../../server/usecases/ingest.ts';
+import { ingestLogs, logsReport } from '../../server/usecases/logs.ts';
+import { collect, writeLogs, type LogTruth, type LogVolume } from '../corpus/logs.ts';
+import { generateCorpus } from '../corpus/generate.ts';
+import { storageTest, tempDir } from '../helpers/databases.ts';
+
+let cached: Promise<{ corpus: string; truth: LogTruth }> | undefined;
+function fixture() {
+  cached ??= (async () => {
+    const root = tempDir('spamcase-logs-');
+    const corpus = path.join(root, 'corpus');
+    const c = collect();
+    await generateCorpus({ out: corpus, messages: 300, seed: 24, layout: 'eml', onMessage: c.onMessage });
+    const truth = writeLogs(c.messages, path.join(root, 'logs'));
+    return { corpus, truth };
+  })();
+  return cached;
+}
+
+function volumes(list: Array<{ key: string } & LogVolume>): Map<string, LogVolume> {
+  return new Map(
+    list.map((x) => [
+      x.key,
+      {
+        attempts: x.attempts,
+        refusedUnknownUsers: x.refusedUnknownUsers,
+        delivered: x.delivered,
+        matchedSamples: x.matchedSamples,
+      },
+    ]),
+  );
+}
+
+function sortedEntries(m: Map<string, LogVolume>) {
+  return [...m].sort(([a], [b]) => (a < b ? -1 : 1));
+}
+
+storageTest(
+  'logs: attempts per account and IP equal the generator truth, matched to the harvested items',
+  async ({ ctx, dataRoot }) => {
+    const { corpus, truth } = await fixture();
+    await createCase(ctx, {
+      slug: 'lpn',
+      title: 'Laposte.net v. Doe',
+      parties: [{ name: 'Laposte.net', batesPrefix: 'LPN' }],
+    });
+    await setPartyTrust(ctx, 'lpn', 'LPN', { relays: ['laposte.net'] });
+    await ingest(ctx, { caseSlug: 'lpn', method: 'trap', paths: [corpus] });
+
+    const mx1 = await ingestLogs(ctx, {
+      case: 'lpn',
+      server: 'mx1.laposte.net',
+      tz: 'Europe/Paris',
+      paths: truth.files.postfix,
+    });
+    assert.deepEqual(
+      mx1.files.map((f) => [f.rotationName, f.format]),
+      [
+        ['maillog.2.gz', 'postfix'],
+        ['maillog.1', 'postfix'],
+        ['maillog', 'postfix'],
+      ],
+    );
+    const mx2 = await ingestLogs(ctx, {
+      case: 'lpn',
+      server: 'mx2.laposte.net',
+      tz: 'Europe/Paris',
+      paths: truth.files.exim,
+    });
+    assert.equal(mx2.files[0]!.format, 'exim');
+    assert.ok(
+      mx2.matches.messageId > 0 && mx2.matches.messageIdOnly > 0 && mx2.matches.ipTime > 0,
+      JSON.stringify(mx2.matches),
+    );
+    const files = [...mx1.files, ...mx2.files];
+    assert.equal(
+      files.reduce((n, f) => n + f.lines, 0),
+      truth.lines,
+    );
+    assert.equal(
+      files.reduce((n, f) => n + f.unknownLines, 0),
+      truth.unknownLines,
+    );
+    for (const f of files)
+      assert.equal(
+        f.sha256,
+        (await import('node:crypto')).createHash('sha256').update(fs.readFileSync(f.source)).digest('hex'),
+      );
+
+    const r = await logsReport(ctx, 'lpn');
+    assert.deepEqual(
+      {
+        attempts: r.totals.attempts,
+        refusedUnknownUsers: r.totals.refusedUnknownUsers,
+        refusedPolicy: r.totals.refusedPolicy,
+        delivered: r.totals.delivered,
+        bounced: r.totals.bounced,
+        matchedSamples: r.totals.matchedSamples,
+      },
+      truth.totals,
+    );
+    assert.deepEqual(sortedEntries(volumes(r.accounts)), sortedEntries(truth.accounts));
+    assert.deepEqual(sortedEntries(volumes(r.ips)), sortedEntries(truth.ips));
+
+    // The same log again, and maillog.1 gzip'd as the next rotation would: stored, counted nowhere.
+    const again = path.join(tempDir('spamcase-logs-again-'), 'maillog.2.gz');
+    fs.writeFileSync(again, zlib.gzipSync(fs.readFileSync(truth.files.postfix[1]!)));
+    const re = await ingestLogs(ctx, {
+      case: 'lpn',
+      server: 'mx1.laposte.net',
+      tz: 'Europe/Paris',
+      paths: [truth.files.postfix[0]!, again],
+    });
+    assert.ok(re.files.every((f) => f.sameContentAs !== null && f.attempts === 0));
+    assert.deepEqual((await logsReport(ctx, 'lpn')).totals, { ...r.totals, logFiles: r.totals.logFiles + 2 });
+
+    const record = (await ctx.db.knex('cases').where({ slug: 'lpn' }).first('id')) as { id: number };
+    const events = await listCustodyEvents(ctx.db.knex, record.id, 'lpn');
+    assert.deepEqual(verifyCustodyChain(events), []);
+    const acquired = events.filter(
+      (e) => e.action === 'acquired' && e.details.method === undefined && e.details.server,
+    );
+    assert.equal(acquired.length, 6);
+    assert.equal(acquired[0]!.details.rotationName, 'maillog.2.gz');
+    assert.equal(acquired[0]!.details.timeZone, 'Europe/Paris');
+    const fsck = await fsckCase(ctx, 'lpn');
+    assert.deepEqual(fsck.problems, []);
+    assert.equal(fsck.unreferencedRecords, 0);
+    void dataRoot;
+  },
+  { timeout: 300_000 },
+);
