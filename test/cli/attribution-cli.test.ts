@@ -1,20 +1,9 @@
 /** The attribution commands as a user runs them, as child processes against a real store and database. */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { PROJECT_ROOT } from '../../server/config.ts';
 import { generateCorpus } from '../corpus/generate.ts';
 import { storageTest, tempDir } from '../helpers/databases.ts';
-
-const BIN = path.join(PROJECT_ROOT, 'bin', 'spamcase.js');
-function spamcase(env: Record<string, string>, ...args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, ...args], {
-    env: { ...process.env, DATABASE_URL: '', ...env },
-    encoding: 'utf8',
-    timeout: 120_000,
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+import { spamcase } from '../helpers/cli.ts';
 
 storageTest(
   'trusted relays at creation, accounts as CSV, ips as JSON, one message, a trust change and re-attribution',

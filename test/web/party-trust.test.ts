@@ -6,10 +6,8 @@
  * reason and changes nothing stored; a trust changed without re-attribution is said on the page.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import type { Knex } from 'knex';
-import { PROJECT_ROOT } from '../../server/config.ts';
 import { createCase, getCase } from '../../server/cases/cases.ts';
 import { addMember } from '../../server/cases/members.ts';
 import { setPartyTrust } from '../../server/attribution/party-trust.ts';
@@ -19,16 +17,7 @@ import { AttributionJobRunner } from '../../server/web/attribution-jobs.ts';
 import { generateCorpus } from '../corpus/generate.ts';
 import { storageTest, tempDir } from '../helpers/databases.ts';
 import { assertRedirect, Client, makeUser, withServer } from './client.ts';
-
-const BIN = path.join(PROJECT_ROOT, 'bin', 'spamcase.js');
-function spamcase(env: Record<string, string>, ...args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, ...args], {
-    env: { ...process.env, DATABASE_URL: '', ...env },
-    encoding: 'utf8',
-    timeout: 120_000,
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+import { spamcase } from '../helpers/cli.ts';
 
 /** Every item's stored attribution, by Bates number (the same in twin cases ingested alike). */
 async function attributions(knex: Knex, slug: string): Promise<Record<string, unknown>[]> {
