@@ -79,10 +79,13 @@ function bodyText(raw: Buffer): string {
 
 async function readBatch(ctx: Context, caseId: number, slug: string, after: number, limit: number) {
   const knex = ctx.db.knex;
-  const rows = (await knex('items as i')
-    .join('messages as m', 'm.id', 'i.message_id')
-    .where('i.case_id', caseId)
-    .where('i.id', '>', after)
+  const q = knex('items as i').join('messages as m', 'm.id', 'i.message_id').where('i.id', '>', after);
+  // On SQLite `+case_id`, so the primary key walks from the mark: by the case's (case_id, sha_key)
+  // index SQLite sorted the whole case for every batch (measured at 1,515,885 items: 9.4 s a batch
+  // against 1.9 ms, 67 items/s indexed).
+  if (dialectOf(knex) === 'pg') q.where('i.case_id', caseId);
+  else q.whereRaw('+i.case_id = ?', [caseId]);
+  const rows = (await q
     .orderBy('i.id')
     .limit(limit)
     .select(
