@@ -23,6 +23,11 @@ function table<const C extends string, const B extends C = never, const L extend
   return t;
 }
 
+/** A table the bundle writes whole, in its column order (the recount files). */
+function bundleTable<const C extends string>(columns: readonly C[]): CsvTable<C, C, never> {
+  return { columns, bundle: columns };
+}
+
 export const ITEMS = table({
   columns: [
     'bates',
@@ -160,94 +165,49 @@ export const CAMPAIGNS = table({
   ],
 });
 
-export const DELIVERIES = table({
-  columns: [
-    'message_id',
-    'recipient',
-    'recipient_source',
-    'first_bates',
-    'from',
-    'date',
-    'subject',
-    'message_key',
-    'account',
-    'header_falsity',
-    'harvested_by',
-    'claimed_for',
-    'defendant',
-    'defendant_reason',
-  ],
-  bundle: [
-    'message_id',
-    'recipient',
-    'recipient_source',
-    'first_bates',
-    'from',
-    'date',
-    'subject',
-    'message_key',
-    'account',
-    'header_falsity',
-    'harvested_by',
-    'claimed_for',
-    'defendant',
-    'defendant_reason',
-  ],
-});
+export const DELIVERIES = bundleTable([
+  'message_id',
+  'recipient',
+  'recipient_source',
+  'first_bates',
+  'from',
+  'date',
+  'subject',
+  'message_key',
+  'account',
+  'header_falsity',
+  'harvested_by',
+  'claimed_for',
+  'defendant',
+  'defendant_reason',
+]);
 
 /** timeline.csv: deliveries per day per party (the PDF's timeline). */
-export const TIMELINE = table({
-  columns: ['party', 'bates_prefix', 'day', 'deliveries'],
-  bundle: ['party', 'bates_prefix', 'day', 'deliveries'],
-});
+export const TIMELINE = bundleTable(['party', 'bates_prefix', 'day', 'deliveries']);
 
 /** wrappers.csv: every wrapper unwrapped at ingest (ARF report, forward, bounce). */
-export const WRAPPERS = table({
-  columns: ['acquisition', 'container_path', 'kind', 'sha256', 'size', 'file'],
-  bundle: ['acquisition', 'container_path', 'kind', 'sha256', 'size', 'file'],
-});
+export const WRAPPERS = bundleTable(['acquisition', 'container_path', 'kind', 'sha256', 'size', 'file']);
 
 /** samples.csv: every sample as harvested (exact duplicates included), in sample order. */
-export const SAMPLES = table({
-  columns: [
-    'sample',
-    'party',
-    'bates_prefix',
-    'acquisition',
-    'acquisition_method',
-    'acquisition_source',
-    'container_path',
-    'bates',
-    'sha256',
-    'exact_duplicate_of',
-    'wrapper',
-    'wrapper_sha256',
-    'message_key',
-    'recipient',
-  ],
-  bundle: [
-    'sample',
-    'party',
-    'bates_prefix',
-    'acquisition',
-    'acquisition_method',
-    'acquisition_source',
-    'container_path',
-    'bates',
-    'sha256',
-    'exact_duplicate_of',
-    'wrapper',
-    'wrapper_sha256',
-    'message_key',
-    'recipient',
-  ],
-});
+export const SAMPLES = bundleTable([
+  'sample',
+  'party',
+  'bates_prefix',
+  'acquisition',
+  'acquisition_method',
+  'acquisition_source',
+  'container_path',
+  'bates',
+  'sha256',
+  'exact_duplicate_of',
+  'wrapper',
+  'wrapper_sha256',
+  'message_key',
+  'recipient',
+]);
 
 /** overlap.csv: who harvested what (server/report/overlap.ts), one figure per row. */
-export const OVERLAP = table({
-  columns: ['row', 'party', 'bates_prefix', 'with_party', 'with_bates_prefix', 'deliveries'],
-  bundle: ['row', 'party', 'bates_prefix', 'with_party', 'with_bates_prefix', 'deliveries'],
-});
+export const OVERLAP = bundleTable(['row', 'party', 'bates_prefix', 'with_party', 'with_bates_prefix', 'deliveries']);
 
 export const ACQUISITIONS = table({
   columns: [

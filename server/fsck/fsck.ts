@@ -31,6 +31,13 @@ interface Ref {
   size: number;
 }
 
+/** The tables whose rows point into the pack segments, and what fsck calls each row. */
+const PACKED_TABLES: ReadonlyArray<readonly [string, Ref['kind']]> = [
+  ['items', 'item'],
+  ['wrappers', 'wrapper'],
+  ['log_files', 'log file'],
+];
+
 export async function fsck(ctx: Context, slug: string): Promise<FsckResult> {
   const knex = ctx.db.knex;
   const c = await getCase(knex, slug);
@@ -57,32 +64,19 @@ export async function fsck(ctx: Context, slug: string): Promise<FsckResult> {
 
   for (const pack of segments) {
     const refs = new Map<number, Ref>();
-    const items = (await knex('items')
-      .where({ case_id: c.id, pack })
-      .select('sha256', 'size', 'pack_offset')) as Array<{
-      sha256: string;
-      size: number | string;
-      pack_offset: number | string;
-    }>;
-    for (const r of items) refs.set(Number(r.pack_offset), { kind: 'item', sha256: r.sha256, size: Number(r.size) });
-    const wrappers = (await knex('wrappers')
-      .where({ case_id: c.id, pack })
-      .distinct('sha256', 'size', 'pack_offset')) as Array<{
-      sha256: string;
-      size: number | string;
-      pack_offset: number | string;
-    }>;
-    for (const r of wrappers)
-      refs.set(Number(r.pack_offset), { kind: 'wrapper', sha256: r.sha256, size: Number(r.size) });
-    // Mail server logs (server/logs/): checked as wrappers are, counted with them.
-    const logs = (await knex('log_files')
-      .where({ case_id: c.id, pack })
-      .select('sha256', 'size', 'pack_offset')) as Array<{
-      sha256: string;
-      size: number | string;
-      pack_offset: number | string;
-    }>;
-    for (const r of logs) refs.set(Number(r.pack_offset), { kind: 'log file', sha256: r.sha256, size: Number(r.size) });
+    // Items, then wrappers (one stored blob may be the wrapper of several acquisitions), then mail
+    // server logs (server/logs/), each checked against its record.
+    for (const [table, kind] of PACKED_TABLES) {
+      const q = knex(table).where({ case_id: c.id, pack });
+      const rows = (await (kind === 'wrapper'
+        ? q.distinct('sha256', 'size', 'pack_offset')
+        : q.select('sha256', 'size', 'pack_offset'))) as Array<{
+        sha256: string;
+        size: number | string;
+        pack_offset: number | string;
+      }>;
+      for (const r of rows) refs.set(Number(r.pack_offset), { kind, sha256: r.sha256, size: Number(r.size) });
+    }
 
     const scan = scanSegment(dir, pack, (rec) => {
       records += 1;
