@@ -363,18 +363,35 @@ try {
 
   if (steps.has('campaigns')) {
     log('\n[campaigns] clustering every signature of the case again');
-    const r = await runChild<{ ms: number; maxRssKb: number; messages: number }>(
-      node,
-      [...tsx, script('measure-child.ts'), 'campaigns'],
-      env,
-    );
+    const r = await runChild<{
+      ms: number;
+      maxRssKb: number;
+      messages: number;
+      phases: { load: number; cluster: number; write: number };
+    }>(node, [...tsx, script('measure-child.ts'), 'campaigns'], env);
     raw.campaigns = { ...r.json, treePeakKb: r.treePeakKb };
+    // Issue 23: at most twice the single-linkage re-run at 1,000,000 messages (2.4 s SQLite, 4.1 s PostgreSQL).
+    const limit = database === 'postgres' ? 8.2 : 4.8;
     rows.push({
       id: 'campaigns.s',
       what: `campaign clustering (${r.json.messages} messages)`,
       unit: 's',
       value: r.json.ms / 1000,
+      ...(n >= 1_000_000
+        ? { target: `<= ${limit} s at 1,000,000`, met: r.json.ms / 1000 <= limit }
+        : { target: `<= ${limit} s at 1,000,000 messages` }),
     });
+    for (const [phase, what] of [
+      ['load', 'reading the signatures'],
+      ['cluster', 'clustering them'],
+      ['write', 'writing what changed'],
+    ] as const)
+      rows.push({
+        id: `campaigns.${phase}.s`,
+        what: `  of which ${what}`,
+        unit: 's',
+        value: r.json.phases[phase] / 1000,
+      });
     rows.push({
       id: 'campaigns.peakRssMb',
       what: 'campaign clustering, peak RSS',

@@ -59,6 +59,7 @@ try {
       messagesAdded: u.messagesAdded,
       newCampaigns: u.newCampaigns,
       merges: u.merges.length,
+      phases: u.phases,
     };
   } else if (mode === 'pdf' && out) {
     const w = await writeSummaryPdf(ctx, 'bench', { lang: 'en', out });
