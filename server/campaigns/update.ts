@@ -47,8 +47,12 @@ export interface CampaignUpdate {
   extendedCampaigns: number;
   merges: CampaignMerge[];
   ms: number;
-  /** Where the time went (ms): reading the signatures, clustering them, writing what changed. */
+  /**
+   * Where the time went (ms of wall time, and of this process's CPU: on a shared machine the CPU is the figure to
+   * compare): reading the signatures, clustering them, writing what changed.
+   */
   phases: { load: number; cluster: number; write: number };
+  cpu: { load: number; cluster: number; write: number };
 }
 
 /**
@@ -200,9 +204,11 @@ export async function updateCampaigns(ctx: Context, caseId: number, caseSlug: st
       if (trx.client.config.client === 'pg')
         await trx.raw('select pg_advisory_xact_lock(?, ?)', [PG_CAMPAIGN_LOCK, caseId]);
       const tLoad = Date.now();
+      const cLoad = process.cpuUsage();
       const loaded = await load(trx, caseId);
       const n = loaded.count;
       const tCluster0 = Date.now();
+      const cCluster0 = process.cpuUsage();
       const live = (await trx('campaigns')
         .where({ case_id: caseId })
         .whereNull('merged_into')
@@ -218,6 +224,7 @@ export async function updateCampaigns(ctx: Context, caseId: number, caseSlug: st
         exemplars: exemplarIndex,
       });
       const tCluster = Date.now();
+      const cCluster = process.cpuUsage();
       const mergedInto = result.mergedInto;
       const maxRow = (await trx('campaigns').where({ case_id: caseId }).max({ m: 'number' }).first()) as
         { m: number | string | null } | undefined;
@@ -335,7 +342,10 @@ export async function updateCampaigns(ctx: Context, caseId: number, caseSlug: st
       }
       const end = Date.now();
       const phases = { load: tCluster0 - tLoad, cluster: tCluster - tCluster0, write: end - tCluster };
-      return { ...summary, ms: end - t0, phases };
+      const ms = (a: NodeJS.CpuUsage, b: NodeJS.CpuUsage) => Math.round((b.user - a.user + b.system - a.system) / 1000);
+      const cEnd = process.cpuUsage();
+      const cpu = { load: ms(cLoad, cCluster0), cluster: ms(cCluster0, cCluster), write: ms(cCluster, cEnd) };
+      return { ...summary, ms: end - t0, phases, cpu };
     }),
   );
 }

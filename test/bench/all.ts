@@ -368,6 +368,7 @@ try {
       maxRssKb: number;
       messages: number;
       phases: { load: number; cluster: number; write: number };
+      cpu: { load: number; cluster: number; write: number };
     }>(node, [...tsx, script('measure-child.ts'), 'campaigns'], env);
     raw.campaigns = { ...r.json, treePeakKb: r.treePeakKb };
     // Issue 23: at most twice the single-linkage re-run at 1,000,000 messages (2.4 s SQLite, 4.1 s PostgreSQL).
@@ -391,6 +392,7 @@ try {
         what: `  of which ${what}`,
         unit: 's',
         value: r.json.phases[phase] / 1000,
+        note: `CPU ${(r.json.cpu[phase] / 1000).toFixed(2)} s`,
       });
     rows.push({
       id: 'campaigns.peakRssMb',

@@ -60,6 +60,7 @@ try {
       newCampaigns: u.newCampaigns,
       merges: u.merges.length,
       phases: u.phases,
+      cpu: u.cpu,
     };
   } else if (mode === 'pdf' && out) {
     const w = await writeSummaryPdf(ctx, 'bench', { lang: 'en', out });
