@@ -84,7 +84,7 @@ storageTest(
     });
     assert.equal(mx2.files[0]!.format, 'exim');
     assert.ok(
-      mx2.matches.messageId > 0 && mx2.matches.messageIdOnly > 0 && mx2.matches.ipTime > 0,
+      mx2.matches.messageId > 0 && mx2.matches.queueId > 0 && mx2.matches.messageIdOnly > 0 && mx2.matches.ipTime > 0,
       JSON.stringify(mx2.matches),
     );
     const files = [...mx1.files, ...mx2.files];
