@@ -104,6 +104,9 @@ export class SendmailReader implements LineReader {
   private readonly pending = new Map<string, Attempt[]>();
   /** Queue ids of the server's own bounce notices (DSNs). */
   private readonly notices = new Set<string>();
+  /** Consecutive lines mostly share their second: its ISO string is made once. */
+  private lastMs = Number.NaN;
+  private lastIso = '';
 
   constructor(
     private readonly clock: ZoneClock,
@@ -113,7 +116,11 @@ export class SendmailReader implements LineReader {
   read(line: string, lineNo: number, emit: (a: Attempt) => void): boolean {
     const f = parseSyslogFrame(line, this.clock, this.yearReferenceMs);
     if (!f || !(f.program === 'sendmail' || f.program.startsWith('sm-'))) return false;
-    const at = new Date(f.at).toISOString();
+    if (f.at !== this.lastMs) {
+      this.lastMs = f.at;
+      this.lastIso = new Date(f.at).toISOString();
+    }
+    const at = this.lastIso;
     const text = f.text;
     const qm = QUEUE_ID.exec(text);
     const qid = qm ? qm[1]! : null;

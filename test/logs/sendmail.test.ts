@@ -128,6 +128,8 @@ test('sendmail: check_relay and check_mail refusals, a policy RCPT refusal, defe
     'Dec  2 10:05:03 mx3 sm-mta[2006]: jB2900a1002005: jB2905a3002006: DSN: User unknown',
     'Dec  2 10:05:04 mx3 sm-mta[2006]: jB2905a3002006: to=<news@list.example>, delay=00:00:01, xdelay=00:00:01, mailer=esmtp, pri=30000, relay=list.example. [192.0.2.40], dsn=2.0.0, stat=Sent (OK id=1EiA3b-0004Xy-Ab)',
     'Dec  2 10:05:05 mx3 sm-mta[2006]: jB2900a1002005: to=<q@example.com>, delay=00:05:03, mailer=esmtp, pri=122211, stat=queued',
+    // Refused before any envelope id was given: no from= line will name the sender.
+    'Dec  2 10:06:00 mx3 sm-mta[2007]: NOQUEUE: ruleset=check_rcpt, arg1=<anne.nobody@laposte.net>, relay=[82.120.5.11], reject=550 5.1.1 <anne.nobody@laposte.net>... User unknown',
   ]);
   assert.deepEqual(unknown, []);
   assert.deepEqual(
@@ -140,6 +142,7 @@ test('sendmail: check_relay and check_mail refusals, a policy RCPT refusal, defe
       [7, 'deferred', 'c@example.org', 'news@list.example', '192.0.2.40', 'list.example'],
       [8, 'bounced', 'old@example.org', 'news@list.example', '192.0.2.40', 'list.example'],
       [11, 'accepted', 'q@example.com', 'news@list.example', '192.0.2.40', 'list.example'],
+      [12, 'refused-unknown-user', 'anne.nobody@laposte.net', null, '82.120.5.11', null],
     ],
   );
   assert.equal(attempts[4]!.statusText, 'Deferred: Connection refused by mx.example.org.');
