@@ -47,7 +47,7 @@ const ADDRESS_ERROR = /^<([^>]*)>\.\.\. (.+)$/;
 
 /** Known forms read without an attempt. */
 const QUIET =
-  /^(?:STARTTLS|AUTH=|TLS:|starting daemon|alias database|\S+: \d+ aliases|restarting|stopping daemon|runqueue|grew WorkList|SYSERR|Authentication-Warning|Milter|milter|sender notify|done;|clone|lost input channel|timeout waiting|collect: |\S* ?\[[0-9A-Fa-f.:]+\](?: \(may be forged\))? did not issue|\S* ?\[[0-9A-Fa-f.:]+\]: possible SMTP attack|rejecting connections|accepting connections|ruleset=tls_|discarded|Losing|low on space|headers too large|message size|<[^>]*>\.\.\. (?:Connecting|Sent|Deferred))/;
+  /^(?:STARTTLS|AUTH=|TLS:|connect from |makeconnection|starting daemon|alias database|\S+: \d+ aliases|restarting|stopping daemon|runqueue|grew WorkList|SYSERR|Authentication-Warning|Milter|milter|sender notify|done;|clone|lost input channel|timeout waiting|collect: |\S* ?\[[0-9A-Fa-f.:]+\](?: \(may be forged\))? did not issue|\S* ?\[[0-9A-Fa-f.:]+\]: possible SMTP attack|rejecting connections|accepting connections|ruleset=tls_|discarded|Losing|low on space|headers too large|message size|<[^>]*>\.\.\. (?:Connecting|Sent|Deferred))/;
 
 function relayOf(value: string | undefined): { name: string | null; ip: string | null } {
   if (value === undefined) return { name: null, ip: null };

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import test from 'node:test';
-import { readLines } from '../../server/logs/acquire.ts';
+import { detectFormat, readLines } from '../../server/logs/acquire.ts';
 import type { Attempt } from '../../server/logs/attempt.ts';
 import { MAX_LOG_LINE_BYTES } from '../../server/logs/limits.ts';
 import { ZoneClock } from '../../server/logs/log-time.ts';
@@ -47,6 +47,16 @@ test('sendmail equates: stat= and reject= take the rest of the line, commas and 
   assert.equal(sendmailEquates('lost input channel from [82.120.5.9] to MTA after rcpt'), null);
 });
 
+test('format: a syslog file of mostly sendmail lines is Sendmail, of mostly postfix lines Postfix', () => {
+  const sm =
+    'Dec  1 10:00:02 mx3 sm-mta[12346]: jB190006012345: to=<m@laposte.net>, delay=00:00:00, mailer=local, pri=34321, dsn=2.0.0, stat=Sent';
+  const pf = 'Dec  1 10:00:03 mx1 postfix/qmgr[220]: 3F2A11C0D5: removed';
+  const sshd = 'Dec  1 10:00:04 mx1 sshd[1]: Accepted publickey for root';
+  assert.equal(detectFormat(Buffer.from([sm, sm, pf, sshd, sshd].join('\n'))), 'sendmail');
+  assert.equal(detectFormat(Buffer.from([sm, pf, pf, sshd].join('\n'))), 'postfix');
+  assert.equal(detectFormat(Buffer.from([sshd.replace('sshd', 'sendmail')].join('\n'))), 'sendmail');
+});
+
 test('sendmail: a queued message from a relay, delivered to a local mailbox and by esmtp, with refusals of its session', () => {
   const { attempts, unknown } = readAll([
     'Dec  1 10:00:00 mx3 sm-mta[12345]: jB190006012345: ruleset=check_rcpt, arg1=<jean.nobody@laposte.net>, relay=bay0-omc1-s10.bay0.hotmail.com [65.54.245.110], reject=550 5.1.1 <jean.nobody@laposte.net>... User unknown',
@@ -54,6 +64,7 @@ test('sendmail: a queued message from a relay, delivered to a local mailbox and 
     'Dec  1 10:00:02 mx3 sm-mta[12345]: jB190006012345: from=<X123@hotmail.com>, size=4321, class=0, nrcpts=2, msgid=<BAY101-F1ABC@phx.gbl>, proto=ESMTP, daemon=MTA, relay=bay0-omc1-s10.bay0.hotmail.com [65.54.245.110]',
     'Dec  1 10:00:02 mx3 sm-mta[12346]: jB190006012345: to=<marie@laposte.net>, delay=00:00:00, xdelay=00:00:00, mailer=local, pri=34321, dsn=2.0.0, stat=Sent',
     'Dec  1 10:00:03 mx3 sm-mta[12346]: jB190006012345: to=<anne@wanadoo.fr>,<luc@wanadoo.fr>, delay=00:00:01, xdelay=00:00:01, mailer=esmtp, pri=124321, relay=smtp-in.orange.fr. [193.252.22.65], dsn=2.0.0, stat=Sent (jB190103001234 Message accepted for delivery)',
+    'Dec  1 09:59:59 mx3 sm-mta[12345]: NOQUEUE: connect from bay0-omc1-s10.bay0.hotmail.com [65.54.245.110]',
     'Dec  1 10:00:04 mx3 sm-mta[12345]: STARTTLS=server, relay=bay0-omc1-s10.bay0.hotmail.com [65.54.245.110], version=TLSv1/SSLv3, verify=NO, cipher=RC4-MD5, bits=128/128',
   ]);
   assert.deepEqual(unknown, []);
