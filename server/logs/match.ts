@@ -50,10 +50,9 @@ export interface MatchTotals {
   unmatched: number;
 }
 
-/** The case's store folder, where the items' bytes are read from to index their Received queue ids. */
+/** `storeDir`: the case's store, whose items' Received lines the queue-id rule reads (once per item). */
 export async function matchAttempts(knex: Knex, caseId: number, storeDir: string): Promise<MatchTotals> {
   return knex.transaction(async (trx) => {
-    await indexReceivedQueueIds(trx, caseId, storeDir);
     await trx('attempts').where({ case_id: caseId }).update({ item_id: null, match_rule: null });
     // Rule 1: Message-ID + recipient → the delivery.
     await trx.raw(
@@ -67,7 +66,7 @@ export async function matchAttempts(knex: Knex, caseId: number, storeDir: string
       [caseId, ...MATCHABLE],
     );
     // Rule 2: the server's queue id in the item's Received line + recipient → the delivery.
-    const queueId = await matchByQueueId(trx, caseId);
+    const queueId = await matchByQueueId(trx, caseId, storeDir);
     // Rule 3: Message-ID alone → the message.
     await trx.raw(
       `update attempts set match_rule = 'message-id-only', item_id = (
@@ -200,8 +199,11 @@ export async function indexReceivedQueueIds(trx: Knex.Transaction, caseId: numbe
   return read;
 }
 
-/** The `queue-id` rule, in application code: the window is compared in milliseconds. */
-async function matchByQueueId(trx: Knex.Transaction, caseId: number): Promise<number> {
+/**
+ * The `queue-id` rule, in application code: the window is compared in milliseconds. The items not
+ * read yet are read first, and only when some attempt not matched yet has a queue id to join.
+ */
+async function matchByQueueId(trx: Knex.Transaction, caseId: number, storeDir: string): Promise<number> {
   const candidates = (await trx('attempts')
     .where({ case_id: caseId })
     .whereNull('match_rule')
@@ -215,6 +217,8 @@ async function matchByQueueId(trx: Knex.Transaction, caseId: number): Promise<nu
     queue_id: string;
     recipient: string;
   }>;
+  if (candidates.length === 0) return 0;
+  await indexReceivedQueueIds(trx, caseId, storeDir);
   const updates: Array<[number, number]> = [];
   const CHUNK = 500;
   for (let i = 0; i < candidates.length; i += CHUNK) {
