@@ -94,7 +94,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   {
     name: 'logs ingest',
     usage:
-      'spamcase logs ingest --case <name> [--party <name>] --server <name> --tz <IANA zone> [--format postfix|exim] [--year-end YYYY-MM-DD] <log file>...',
+      'spamcase logs ingest --case <name> [--party <name>] --server <name> --tz <IANA zone> [--format postfix|exim|sendmail|exchange] [--year-end YYYY-MM-DD] <log file>...',
     summary:
       'mail server logs in as evidence (plain, gzip, rotated sets: maillog maillog.1 maillog.2.gz): stored byte for byte, attempts read, matched to harvested items',
     options: {

@@ -19,12 +19,14 @@ import { SpamcaseError } from '../errors.ts';
 import { messageIdKey, messageKeyHash } from '../mail/keys.ts';
 import { PACK_SEGMENT_MAX_BYTES, PackWriter } from '../store/pack-store.ts';
 import type { Attempt, LineReader } from './attempt.ts';
+import { ExchangeReader } from './exchange.ts';
 import { EximReader } from './exim.ts';
 import { ATTEMPT_BATCH_ROWS, MAX_LOG_LINE_BYTES } from './limits.ts';
 import { isTimeZone, ZoneClock } from './log-time.ts';
 import { PostfixReader } from './postfix.ts';
+import { SendmailReader } from './sendmail.ts';
 
-export const LOG_FORMATS = ['postfix', 'exim'] as const;
+export const LOG_FORMATS = ['postfix', 'exim', 'sendmail', 'exchange'] as const;
 export type LogFormat = (typeof LOG_FORMATS)[number];
 
 export interface LogAcquisitionOptions {
@@ -75,23 +77,47 @@ const ATTEMPT_COLUMNS = [
 ] as const;
 
 const EXIM_STAMP = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d/;
+/** The syslog tag of a Sendmail line: `sendmail[123]: `, `sm-mta[123]: `, `sm-msp-queue[123]: `. */
+const SENDMAIL_TAG = / (?:sendmail|sm-[a-z-]+)\[\d+\]: /;
+const POSTFIX_TAG = / postfix[^/\s]*\/[a-z-]+\[\d+\]: /;
 
 /** The text of a log as stored: gunzip'd when it starts with the gzip magic. */
 export function logText(bytes: Buffer): Buffer {
   return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b ? zlib.gunzipSync(bytes) : bytes;
 }
 
+/**
+ * The format from the first 50 lines: an Exchange tracking log by its `#Software: Microsoft
+ * Exchange` or `#Log-type: Message Tracking Log` header; Exim by its dated stamps; in syslog,
+ * Sendmail when more lines carry its tag than Postfix's; else Postfix.
+ */
 export function detectFormat(text: Buffer): LogFormat {
   const head = text
     .subarray(0, 64 * 1024)
     .toString('latin1')
     .split('\n', 50);
+  if (
+    head.some((l) => /^(?:\u00ef\u00bb\u00bf)?#(?:Software: Microsoft Exchange|Log-type: Message Tracking Log)/.test(l))
+  )
+    return 'exchange';
   const exim = head.filter((l) => EXIM_STAMP.test(l)).length;
-  return exim > head.length / 2 ? 'exim' : 'postfix';
+  if (exim > head.length / 2) return 'exim';
+  const sendmail = head.filter((l) => SENDMAIL_TAG.test(l)).length;
+  const postfix = head.filter((l) => POSTFIX_TAG.test(l)).length;
+  return sendmail > postfix ? 'sendmail' : 'postfix';
 }
 
 export function lineReader(format: LogFormat, clock: ZoneClock, yearReferenceMs: number): LineReader {
-  return format === 'exim' ? new EximReader(clock) : new PostfixReader(clock, yearReferenceMs);
+  switch (format) {
+    case 'exim':
+      return new EximReader(clock);
+    case 'sendmail':
+      return new SendmailReader(clock, yearReferenceMs);
+    case 'exchange':
+      return new ExchangeReader();
+    default:
+      return new PostfixReader(clock, yearReferenceMs);
+  }
 }
 
 export interface LineTotals {
@@ -105,7 +131,13 @@ export interface LineTotals {
  * MAX_LOG_LINE_BYTES is cut there and counted as long. Bytes are read as latin1 (each byte one
  * character) so no byte sequence is ever refused; the stored raw log keeps them as they were.
  */
-export function readLines(text: Buffer, reader: LineReader, onAttempt: (a: Attempt) => void): LineTotals {
+export function readLines(
+  text: Buffer,
+  reader: LineReader,
+  onAttempt: (a: Attempt) => void,
+  /** Lines before this text in its file: readers are given line numbers in the file. */
+  linesBefore = 0,
+): LineTotals {
   let lines = 0;
   let unknownLines = 0;
   let longLines = 0;
@@ -115,12 +147,14 @@ export function readLines(text: Buffer, reader: LineReader, onAttempt: (a: Attem
     if (end < 0) end = text.length;
     lines += 1;
     let stop = end > start && text[end - 1] === 13 ? end - 1 : end;
-    if (stop - start > MAX_LOG_LINE_BYTES) {
+    // A CRLF line (Windows servers: Exchange) is whole; only a line cut at the limit is long.
+    const long = stop - start > MAX_LOG_LINE_BYTES;
+    if (long) {
       longLines += 1;
       stop = start + MAX_LOG_LINE_BYTES;
     }
     const line = text.toString('latin1', start, stop);
-    if (!reader.read(line, lines, onAttempt) || stop !== end) unknownLines += 1;
+    if (!reader.read(line, linesBefore + lines, onAttempt) || long) unknownLines += 1;
     start = end + 1;
   }
   return { lines, unknownLines, longLines };
@@ -303,12 +337,11 @@ export async function storeAttempts(
   let attempts = 0;
   const totals: LineTotals = { lines: 0, unknownLines: 0, longLines: 0 };
   let rows: unknown[][] = [];
-  const lineOffset = { n: 0 };
   const emit = (a: Attempt): void => {
     rows.push([
       target.caseId,
       target.logFileId,
-      a.line + lineOffset.n,
+      a.line,
       a.at,
       target.server,
       a.clientIp,
@@ -330,8 +363,8 @@ export async function storeAttempts(
       const nl = text.indexOf(10, end);
       end = nl < 0 ? text.length : nl + 1;
     }
-    const t = readLines(text.subarray(start, end), reader, emit);
-    lineOffset.n += t.lines;
+    // Line numbers run on across slices: a reader may hand over a line it read in an earlier slice.
+    const t = readLines(text.subarray(start, end), reader, emit, totals.lines);
     totals.lines += t.lines;
     totals.unknownLines += t.unknownLines;
     totals.longLines += t.longLines;
@@ -342,5 +375,10 @@ export async function storeAttempts(
     target.onProgress?.(totals.lines, end);
     start = end;
   }
+  // What the reader still held (refusals awaiting a later line, a record open at the end).
+  reader.finish?.(emit);
+  for (let i = 0; i < rows.length; i += ATTEMPT_BATCH_ROWS)
+    await bulkInsert(trx, 'attempts', ATTEMPT_COLUMNS, rows.slice(i, i + ATTEMPT_BATCH_ROWS));
+  attempts += rows.length;
   return { ...totals, attempts };
 }

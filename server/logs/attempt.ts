@@ -31,6 +31,11 @@ export interface Attempt {
 export interface LineReader {
   /** Reads one line (without its newline); returns false when the line was not understood. */
   read(line: string, lineNo: number, emit: (a: Attempt) => void): boolean;
+  /**
+   * Called once after the last line: hands over what the reader still held waiting for a later line
+   * (Sendmail's RCPT refusals await their transaction's `from=` line; an Exchange record its end).
+   */
+  finish?(emit: (a: Attempt) => void): void;
 }
 
 /** Lower-cased address from `<a@b>` or `a@b`; null for the null sender `<>` or nothing. */
@@ -44,7 +49,7 @@ export function envelopeAddress(value: string | undefined): string | null {
 
 /** Refusals for a mailbox that does not exist: SMTP 550 5.1.1 and the servers' own words. */
 const UNKNOWN_USER =
-  /\b5\.1\.1\b|user unknown|unknown user|no such user|recipient address rejected: user unknown|mailbox unavailable|unrouteable address/i;
+  /\b5\.1\.1\b|\b5\.1\.10\b|RecipNotFound|RecipientNotFound|user unknown|unknown user|no such user|recipient address rejected: user unknown|mailbox unavailable|unrouteable address/i;
 
 export function refusalResult(text: string): AttemptResult {
   return UNKNOWN_USER.test(text) ? 'refused-unknown-user' : 'refused-policy';

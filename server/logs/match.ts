@@ -5,6 +5,11 @@
  * - `message-id`: the attempt's Message-ID is a harvested message's and its recipient one of that
  *   message's deliveries: the delivery's first item. The logged attempt and the harvested delivery
  *   are then one delivery, never two.
+ * - `queue-id`: the attempt's queue id is the one its server wrote into a harvested item's Received
+ *   line (the line whose `by` host is the log's declared server name), the recipient one of that
+ *   item's message's deliveries, and the attempt logged no earlier than QUEUE_ID_WINDOW_MS before
+ *   the line's time and no later than QUEUE_ID_LIFETIME_MS + QUEUE_ID_WINDOW_MS after it: the
+ *   delivery's first item. The server's own id for the transaction that carried this copy.
  * - `message-id-only`: the Message-ID is a harvested message's, the recipient not harvested: the
  *   message's first item (same email, another mailbox). Not for a Message-ID the case saw reused
  *   for different content (some message of it keyed by content): it names no single message.
@@ -16,6 +21,21 @@
  * match of the case (idempotent).
  */
 import type { Knex } from 'knex';
+import { bulkInsert } from '../db/bulk-insert.ts';
+import { parseHeaders } from '../mail/headers/parse-headers.ts';
+import { readBlob } from '../store/pack-store.ts';
+import { receivedQueueIds } from './received-ids.ts';
+
+/**
+ * How long a queue id lives on its server: a message is retried and bounced within the servers'
+ * default queue lifetime (Postfix maximal_queue_lifetime 5d, Sendmail Timeout.queuereturn 5d, Exim's
+ * retry rules about 4d); queue ids are reused afterwards (Postfix short ids soonest).
+ */
+export const QUEUE_ID_LIFETIME_MS = 5 * 86_400_000;
+/** Clock skew between the log and the Received line's date. */
+export const QUEUE_ID_WINDOW_MS = 15 * 60_000;
+/** Items read per step when the Received queue ids of newly ingested items are indexed. */
+const INDEX_STEP_ITEMS = 2_000;
 
 /** How far apart the log's time and the item's hand-off Received time may be (clock skew, queueing). */
 export const IP_TIME_WINDOW_MS = 15 * 60_000;
@@ -24,12 +44,14 @@ const MATCHABLE = ['accepted', 'delivered', 'bounced', 'deferred'];
 
 export interface MatchTotals {
   messageId: number;
+  queueId: number;
   messageIdOnly: number;
   ipTime: number;
   unmatched: number;
 }
 
-export async function matchAttempts(knex: Knex, caseId: number): Promise<MatchTotals> {
+/** `storeDir`: the case's store, whose items' Received lines the queue-id rule reads (once per item). */
+export async function matchAttempts(knex: Knex, caseId: number, storeDir: string): Promise<MatchTotals> {
   return knex.transaction(async (trx) => {
     await trx('attempts').where({ case_id: caseId }).update({ item_id: null, match_rule: null });
     // Rule 1: Message-ID + recipient → the delivery.
@@ -43,7 +65,9 @@ export async function matchAttempts(knex: Knex, caseId: number): Promise<MatchTo
            where m.case_id = attempts.case_id and m.key_hash = attempts.message_key_hash and m.header_message_id = attempts.message_id and d.recipient = attempts.recipient)`,
       [caseId, ...MATCHABLE],
     );
-    // Rule 2: Message-ID alone → the message.
+    // Rule 2: the server's queue id in the item's Received line + recipient → the delivery.
+    const queueId = await matchByQueueId(trx, caseId, storeDir);
+    // Rule 3: Message-ID alone → the message.
     await trx.raw(
       `update attempts set match_rule = 'message-id-only', item_id = (
          select m.first_item_id from messages m
@@ -67,7 +91,7 @@ export async function matchAttempts(knex: Knex, caseId: number): Promise<MatchTo
           reused.slice(i, i + 500).map((r) => r.header_message_id),
         )
         .update({ match_rule: null, item_id: null });
-    // Rule 3: hand-off IP + recipient + time window, in application code (times are ISO strings on both
+    // Rule 4: hand-off IP + recipient + time window, in application code (times are ISO strings on both
     // databases; the window is compared in milliseconds).
     const candidates = (await trx('attempts')
       .where({ case_id: caseId })
@@ -121,6 +145,131 @@ export async function matchAttempts(knex: Knex, caseId: number): Promise<MatchTo
       .select('match_rule')
       .count({ n: '*' })) as Array<{ match_rule: string | null; n: number | string }>;
     const n = (rule: string | null): number => Number(rows.find((r) => r.match_rule === rule)?.n ?? 0);
-    return { messageId: n('message-id'), messageIdOnly: n('message-id-only'), ipTime, unmatched: n(null) };
+    return {
+      messageId: n('message-id'),
+      queueId,
+      messageIdOnly: n('message-id-only'),
+      ipTime,
+      unmatched: n(null),
+    };
   });
+}
+
+/**
+ * Reads the Received lines of the case's items not read yet (ids past the case's mark: items are
+ * numbered in ingest order and their bytes never change) into received_queue_ids.
+ */
+export async function indexReceivedQueueIds(trx: Knex.Transaction, caseId: number, storeDir: string): Promise<number> {
+  const mark = (await trx('received_queue_id_marks').where({ case_id: caseId }).first('through_item_id')) as
+    { through_item_id: number | string } | undefined;
+  let after = mark ? Number(mark.through_item_id) : 0;
+  let read = 0;
+  for (;;) {
+    const rows = (await trx('items')
+      .where({ case_id: caseId })
+      .where('id', '>', after)
+      .orderBy('id')
+      .limit(INDEX_STEP_ITEMS)
+      .select('id', 'pack', 'pack_offset', 'size')) as Array<{
+      id: number | string;
+      pack: string;
+      pack_offset: number | string;
+      size: number | string;
+    }>;
+    if (rows.length === 0) break;
+    const out: unknown[][] = [];
+    for (const r of rows) {
+      const raw = readBlob(storeDir, { pack: r.pack, offset: Number(r.pack_offset), size: Number(r.size) });
+      let ids: ReturnType<typeof receivedQueueIds> = [];
+      try {
+        ids = receivedQueueIds(parseHeaders(raw).received);
+      } catch {
+        ids = [];
+      }
+      for (const q of ids) out.push([caseId, Number(r.id), q.by.slice(0, 255), q.queueId, q.at]);
+    }
+    await bulkInsert(trx, 'received_queue_ids', ['case_id', 'item_id', 'by_host', 'queue_id', 'received_at'], out);
+    after = Number(rows[rows.length - 1]!.id);
+    read += rows.length;
+  }
+  if (read > 0) {
+    if (mark) await trx('received_queue_id_marks').where({ case_id: caseId }).update({ through_item_id: after });
+    else await trx('received_queue_id_marks').insert({ case_id: caseId, through_item_id: after });
+  }
+  return read;
+}
+
+/**
+ * The `queue-id` rule, in application code: the window is compared in milliseconds. The items not
+ * read yet are read first, and only when some attempt not matched yet has a queue id to join.
+ */
+async function matchByQueueId(trx: Knex.Transaction, caseId: number, storeDir: string): Promise<number> {
+  const candidates = (await trx('attempts')
+    .where({ case_id: caseId })
+    .whereNull('match_rule')
+    .whereIn('result', MATCHABLE)
+    .whereNotNull('queue_id')
+    .whereNotNull('recipient')
+    .select('id', 'at', 'server', 'queue_id', 'recipient')) as Array<{
+    id: number | string;
+    at: string;
+    server: string;
+    queue_id: string;
+    recipient: string;
+  }>;
+  if (candidates.length === 0) return 0;
+  await indexReceivedQueueIds(trx, caseId, storeDir);
+  const updates: Array<[number, number]> = [];
+  const CHUNK = 500;
+  for (let i = 0; i < candidates.length; i += CHUNK) {
+    const chunk = candidates.slice(i, i + CHUNK);
+    const lines = (await trx('received_queue_ids as q')
+      .join('items as i', 'i.id', 'q.item_id')
+      .where('q.case_id', caseId)
+      .whereIn('q.queue_id', [...new Set(chunk.map((c) => c.queue_id))])
+      .select('q.by_host', 'q.queue_id', 'q.received_at', 'i.message_id')) as Array<{
+      by_host: string;
+      queue_id: string;
+      received_at: string | null;
+      message_id: number | string;
+    }>;
+    if (lines.length === 0) continue;
+    const deliveries = (await trx('deliveries')
+      .where({ case_id: caseId })
+      .whereIn('message_id', [...new Set(lines.map((l) => Number(l.message_id)))])
+      .select('message_id', 'recipient', 'first_item_id')) as Array<{
+      message_id: number | string;
+      recipient: string;
+      first_item_id: number | string;
+    }>;
+    const delivery = new Map(deliveries.map((d) => [`${d.message_id}|${d.recipient}`, Number(d.first_item_id)]));
+    const byKey = new Map<string, Array<{ message: number; at: number | null }>>();
+    for (const l of lines) {
+      const key = `${l.by_host}|${l.queue_id}`;
+      let list = byKey.get(key);
+      if (!list) byKey.set(key, (list = []));
+      list.push({ message: Number(l.message_id), at: l.received_at === null ? null : Date.parse(l.received_at) });
+    }
+    for (const c of chunk) {
+      const list = byKey.get(`${serverName(c.server)}|${c.queue_id}`);
+      if (!list) continue;
+      const t = Date.parse(c.at);
+      let best: number | undefined;
+      for (const l of list) {
+        if (l.at !== null && (t < l.at - QUEUE_ID_WINDOW_MS || t > l.at + QUEUE_ID_LIFETIME_MS + QUEUE_ID_WINDOW_MS))
+          continue;
+        const item = delivery.get(`${l.message}|${c.recipient}`);
+        if (item !== undefined && (best === undefined || item < best)) best = item;
+      }
+      if (best !== undefined) updates.push([Number(c.id), best]);
+    }
+  }
+  for (const [id, item] of updates)
+    await trx('attempts').where({ id }).update({ item_id: item, match_rule: 'queue-id' });
+  return updates.length;
+}
+
+/** The declared server name as a Received line's `by` is compared with it. */
+export function serverName(server: string): string {
+  return server.trim().toLowerCase().replace(/\.$/, '');
 }

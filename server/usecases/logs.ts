@@ -6,6 +6,7 @@
  */
 import * as v from 'valibot';
 import type { Context } from '../context.ts';
+import { storeDir } from '../context.ts';
 import { getCase, resolveParty } from '../cases/cases.ts';
 import { acquireLogFile, LOG_FORMATS, type LogAcquisitionSummary, type LogFormat } from '../logs/acquire.ts';
 import { matchAttempts, type MatchTotals } from '../logs/match.ts';
@@ -63,7 +64,7 @@ export async function ingestLogs(
       }),
     );
   }
-  const matches = await matchAttempts(ctx.db.knex, record.id);
+  const matches = await matchAttempts(ctx.db.knex, record.id, storeDir(ctx, record.slug));
   return { files, matches };
 }
 

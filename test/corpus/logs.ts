@@ -10,6 +10,14 @@
  *   maillog.2.gz, maillog.1 and maillog, each file's modification time just after its last line.
  * - mx2.laposte.net (Exim mainlog, Europe/Paris): refused RCPTs for unknown users and policy
  *   refusals from the same relays and senders.
+ * - mx3.laposte.net (Sendmail, syslog, Europe/Paris): RCPT refusals for unknown users in both of
+ *   sendmail's forms (check_rcpt, `<r>... User unknown`) logged before their transaction's
+ *   `from=... nrcpts=0` line, check_relay refusals at connect (no sender, no recipient), and
+ *   messages not harvested: deferred then sent, or bounced with the server's own DSN.
+ * - ex1.laposte.net (Exchange message tracking log, UTC, CRLF): other mailboxes' copies of
+ *   harvested messages (RECEIVE then DELIVER, some deferred first, some FAIL after the RECEIVE:
+ *   matched by Message-ID only), FAIL refusals for unknown users with no RECEIVE, AGENTINFO rows,
+ *   subjects quoted with commas, doubled quotes and a line break.
  * - a few lines no reader knows, counted as unknown.
  *
  * The truth is what a correct reader, matcher and counter must find (docs/LOGS.md): per account
@@ -34,7 +42,7 @@ export interface LogTruth {
   totals: LogVolume & { refusedPolicy: number; bounced: number };
   accounts: Map<string, LogVolume>;
   ips: Map<string, LogVolume>;
-  files: { postfix: string[]; exim: string[] };
+  files: { postfix: string[]; exim: string[]; sendmail: string[]; exchange: string[] };
 }
 
 export function collect(): { messages: GeneratedMessage[]; onMessage: (m: GeneratedMessage) => void } {
@@ -55,6 +63,17 @@ function syslogStamp(sec: number): string {
 }
 function eximStamp(sec: number): string {
   return paris(sec).toISOString().slice(0, 19).replace('T', ' ');
+}
+function exchangeStamp(sec: number, ms: number): string {
+  return new Date(sec * 1000 + ms).toISOString();
+}
+
+const EXCHANGE_FIELDS =
+  'date-time,client-ip,client-hostname,server-ip,server-hostname,source-context,connector-id,source,event-id,internal-message-id,message-id,network-message-id,recipient-address,recipient-status,total-bytes,recipient-count,related-recipient-address,reference,message-subject,sender-address,return-path,message-info,directionality,tenant-id,original-client-ip,original-server-ip,custom-data,transport-traffic-type,log-id,schema-version';
+
+/** One CSV field as Exchange writes it: quoted when it holds a comma, a quote or a line break. */
+function csv(value: string): string {
+  return /[",\r\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
 }
 
 const FIRST = ['jean', 'marie', 'paul', 'anne', 'luc', 'sophie', 'pierre', 'julie'];
@@ -103,6 +122,10 @@ export function writeLogs(
 
   const postfix: Block[] = [];
   const exim: Block[] = [];
+  const sendmail: Block[] = [];
+  const exchange: Block[] = [];
+  let sendmailQueue = 0;
+  let exchangeId = 0;
   let pid = 1000;
   let extraQueue = 0;
   for (const m of messages) {
@@ -181,6 +204,177 @@ export function writeLogs(
       }
       exim.push({ at, lines });
     }
+    // mx3 (Sendmail): refusals before the transaction's from= line, connection refusals, and mail
+    // not harvested (unmatched: no Message-ID the case has).
+    if (rng.chance(0.3)) {
+      const at = m.date + rng.range(1, 900);
+      const s = pid++;
+      const relay = `${m.relayHost} [${m.relayIp}]`;
+      const lines: string[] = [];
+      const qid = () => `jB1${(sendmailQueue++).toString(36).padStart(5, '0')}${String(s).padStart(6, '0')}`;
+      if (rng.chance(0.2)) {
+        lines.push(
+          `${syslogStamp(at)} mx3 sm-mta[${s}]: NOQUEUE: ruleset=check_relay, arg1=${m.relayHost}, arg2=${m.relayIp}, relay=${relay}, reject=554 5.7.1 Rejected ${m.relayIp} found in bl.spamcop.net`,
+        );
+        count('(none)', m.relayIp, 'policy', false);
+      }
+      const q = qid();
+      const n = rng.range(1, 4);
+      for (let k = 0; k < n; k++) {
+        const rcpt = `${rng.pick(FIRST)}.${rng.token(7, 'abcdefghijklmnopqrstuvwxyz')}@laposte.net`;
+        lines.push(
+          rng.chance(0.5)
+            ? `${syslogStamp(at)} mx3 sm-mta[${s}]: ${q}: ruleset=check_rcpt, arg1=<${rcpt}>, relay=${relay}, reject=550 5.1.1 <${rcpt}>... User unknown`
+            : `${syslogStamp(at)} mx3 sm-mta[${s}]: ${q}: <${rcpt}>... User unknown`,
+        );
+        count(m.account, m.relayIp, 'unknown', false);
+      }
+      lines.push(
+        `${syslogStamp(at + 1)} mx3 sm-mta[${s}]: ${q}: from=<${m.account}>, size=0, class=0, nrcpts=0, proto=ESMTP, daemon=MTA, relay=${relay}`,
+      );
+      if (rng.chance(0.4)) {
+        const q2 = qid();
+        const rcpt = `${rng.pick(FIRST)}.${rng.token(7, 'abcdefghijklmnopqrstuvwxyz')}@wanadoo.fr`;
+        const bounce = rng.chance(0.3);
+        lines.push(
+          `${syslogStamp(at + 2)} mx3 sm-mta[${s}]: ${q2}: from=<${m.account}>, size=${rng.range(2000, 9000)}, class=0, nrcpts=1, msgid=<${rng.token(12)}.mx3@${m.relayHost}>, proto=ESMTP, daemon=MTA, relay=${relay}`,
+          `${syslogStamp(at + 3)} mx3 sm-mta[${s + 1}]: ${q2}: to=<${rcpt}>, delay=00:00:01, xdelay=00:00:01, mailer=esmtp, pri=124000, relay=smtp-in.orange.fr. [193.252.22.65], dsn=4.0.0, stat=Deferred: Connection refused by smtp-in.orange.fr.`,
+        );
+        if (bounce) {
+          const dsn = qid();
+          lines.push(
+            `${syslogStamp(at + 903)} mx3 sm-mta[${s + 2}]: ${q2}: to=<${rcpt}>, delay=00:15:01, xdelay=00:00:01, mailer=esmtp, pri=214000, relay=smtp-in.orange.fr. [193.252.22.65], dsn=5.1.1, stat=User unknown`,
+            `${syslogStamp(at + 903)} mx3 sm-mta[${s + 2}]: ${q2}: ${dsn}: DSN: User unknown`,
+            `${syslogStamp(at + 904)} mx3 sm-mta[${s + 2}]: ${dsn}: to=<${m.account}>, delay=00:00:01, xdelay=00:00:01, mailer=esmtp, pri=30000, relay=${relay}, dsn=2.0.0, stat=Sent (OK)`,
+          );
+        } else
+          lines.push(
+            `${syslogStamp(at + 903)} mx3 sm-mta[${s + 2}]: ${q2}: to=<${rcpt}>, delay=00:15:01, xdelay=00:00:01, mailer=esmtp, pri=214000, relay=smtp-in.orange.fr. [193.252.22.65], dsn=2.0.0, stat=Sent (${qid()} Message accepted for delivery)`,
+          );
+        count(m.account, m.relayIp, bounce ? 'bounced' : 'delivered', false);
+      }
+      sendmail.push({ at, lines });
+    }
+    // ex1 (Exchange): other mailboxes' copies of harvested messages (matched by Message-ID only),
+    // refusals with no RECEIVE.
+    const own = m.messageId !== undefined && !m.messageIdShared && m.harvested.length > 0;
+    if (rng.chance(0.25)) {
+      const at = m.date + rng.range(1, 900);
+      const lines: string[] = [];
+      const subject = rng.chance(0.2) ? `Offre, "exclusive"\r\n${m.account}` : `Offre, "exclusive" ${rng.token(4)}`;
+      const row = (ms: number, o: Record<string, string>) => {
+        const v: Record<string, string> = {
+          'date-time': exchangeStamp(at, ms),
+          'server-hostname': 'EX1',
+          'server-ip': '193.251.214.120',
+          'message-subject': subject,
+          'sender-address': m.account,
+          'return-path': m.account,
+          directionality: 'Incoming',
+          'transport-traffic-type': 'Email',
+          'schema-version': '15.01.2507.006',
+          ...o,
+        };
+        lines.push(
+          EXCHANGE_FIELDS.split(',')
+            .map((f) => csv(v[f] ?? ''))
+            .join(','),
+        );
+      };
+      const nmid = () =>
+        `${(exchangeId++).toString(16).padStart(8, '0')}-${rng.token(4, '0123456789abcdef')}-4${rng.token(3, '0123456789abcdef')}-8${rng.token(3, '0123456789abcdef')}-${rng.token(12, '0123456789abcdef')}`;
+      const client = {
+        'client-ip': m.relayIp,
+        'client-hostname': m.relayHost,
+        source: 'SMTP',
+        'connector-id': 'EX1\\Default Frontend EX1',
+      };
+      if (own) {
+        const id = nmid();
+        const internal = String(12884900000 + exchangeId);
+        const rcpts = Array.from(
+          { length: rng.range(1, 3) },
+          () => `${rng.pick(FIRST)}.${rng.token(6, 'abcdefghijklmnopqrstuvwxyz')}@laposte.net`,
+        );
+        const base = {
+          'internal-message-id': internal,
+          'message-id': `<${m.messageId}>`,
+          'network-message-id': id,
+          'log-id': id,
+        };
+        row(0, {
+          ...client,
+          ...base,
+          'event-id': 'RECEIVE',
+          'recipient-address': rcpts.join(';'),
+          'recipient-count': String(rcpts.length),
+          'total-bytes': '4321',
+        });
+        row(5, {
+          ...base,
+          source: 'AGENT',
+          'event-id': 'AGENTINFO',
+          'source-context': 'Transport.MailboxRule,Transport.TransportRule',
+          'recipient-address': rcpts.join(';'),
+        });
+        rcpts.forEach((rcpt, k) => {
+          const fail = k > 0 && rng.chance(0.3);
+          if (rng.chance(0.2))
+            row(10 + k, {
+              ...base,
+              source: 'SMTP',
+              'event-id': 'DEFER',
+              'recipient-address': rcpt,
+              'recipient-status': '451 4.4.0 Mailbox database is offline',
+            });
+          row(
+            900 + k,
+            fail
+              ? {
+                  ...base,
+                  source: 'ROUTING',
+                  'event-id': 'FAIL',
+                  'recipient-address': rcpt,
+                  'recipient-status': '550 5.2.2 RESOLVER.RST.MailboxFull; mailbox full',
+                }
+              : {
+                  ...base,
+                  source: 'STOREDRIVER',
+                  'event-id': 'DELIVER',
+                  'recipient-address': rcpt,
+                  'total-bytes': '4521',
+                  'client-ip': '193.251.214.120',
+                  'client-hostname': 'EX1',
+                },
+          );
+          count(m.account, m.originatingIp, fail ? 'bounced' : 'delivered', true);
+        });
+      }
+      if (rng.chance(0.5)) {
+        const id = nmid();
+        const rcpts = Array.from(
+          { length: rng.range(1, 3) },
+          () => `${rng.pick(FIRST)}.${rng.token(6, 'abcdefghijklmnopqrstuvwxyz')}@laposte.net`,
+        );
+        row(1, {
+          ...client,
+          'event-id': 'FAIL',
+          'internal-message-id': String(12884900000 + exchangeId),
+          'network-message-id': id,
+          'log-id': id,
+          'recipient-address': rcpts.join(';'),
+          'recipient-status': rcpts
+            .map(() => '550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP address lookup')
+            .join(';'),
+          'recipient-count': String(rcpts.length),
+          'total-bytes': '0',
+        });
+        for (let k = 0; k < rcpts.length; k++) count(m.account, m.relayIp, 'unknown', false);
+      }
+      // Exchange writes its rows in time order; each entry is one record (its stamp first).
+      lines.sort();
+      if (lines.length > 0) exchange.push({ at, lines });
+    }
   }
   // Lines no reader knows: kept and counted.
   let unknownLines = 0;
@@ -192,11 +386,25 @@ export function writeLogs(
     exim[0]!.lines.push('2005-12 truncated');
     unknownLines += 1;
   }
+  if (sendmail.length > 0) {
+    sendmail[sendmail.length >> 1]!.lines.push(
+      `${syslogStamp(sendmail[sendmail.length >> 1]!.at)} mx3 sm-mta[9]: jB1zzzzz000009: to=<cut@laposte.net>, del`,
+    );
+    unknownLines += 1;
+  }
+  if (exchange.length > 0) {
+    exchange[exchange.length >> 1]!.lines.push(
+      `${exchangeStamp(exchange[exchange.length >> 1]!.at, 0)},garbled row without an event`,
+    );
+    unknownLines += 1;
+  }
   postfix.sort((a, b) => a.at - b.at);
   exim.sort((a, b) => a.at - b.at);
+  sendmail.sort((a, b) => a.at - b.at);
+  exchange.sort((a, b) => a.at - b.at);
 
   let lines = 0;
-  const files = { postfix: [] as string[], exim: [] as string[] };
+  const files = { postfix: [] as string[], exim: [] as string[], sendmail: [] as string[], exchange: [] as string[] };
   const rotations = options.rotations ?? 3;
   const per = Math.ceil(postfix.length / rotations);
   for (let r = 0; r < rotations; r++) {
@@ -220,5 +428,30 @@ export function writeLogs(
   const eximFile = path.join(out, 'mainlog');
   fs.writeFileSync(eximFile, Buffer.from(eximText, 'latin1'));
   files.exim.push(eximFile);
+
+  const sendmailText = sendmail.flatMap((b) => b.lines).join('\n') + '\n';
+  lines += sendmail.reduce((n, b) => n + b.lines.length, 0);
+  const sendmailFile = path.join(out, 'mx3', 'maillog');
+  fs.mkdirSync(path.dirname(sendmailFile), { recursive: true });
+  fs.writeFileSync(sendmailFile, Buffer.from(sendmailText, 'latin1'));
+  const last = sendmail.length > 0 ? sendmail[sendmail.length - 1]!.at + 3600 : Date.UTC(2006, 1, 1) / 1000;
+  fs.utimesSync(sendmailFile, last, last);
+  files.sendmail.push(sendmailFile);
+
+  // A record's line break inside a quoted field is a line of the file: counted as lines are.
+  const first = exchange.length > 0 ? exchange[0]!.at : Date.UTC(2005, 11, 1) / 1000;
+  const exchangeRecords = [
+    '#Software: Microsoft Exchange Server',
+    '#Version: 15.01.2507.006',
+    '#Log-type: Message Tracking Log',
+    `#Date: ${exchangeStamp(first, 0)}`,
+    `#Fields: ${EXCHANGE_FIELDS}`,
+    ...exchange.flatMap((b) => b.lines),
+  ];
+  const exchangeText = exchangeRecords.join('\r\n') + '\r\n';
+  lines += exchangeText.split('\r\n').length - 1;
+  const exchangeFile = path.join(out, 'MSGTRK20051201-1.LOG');
+  fs.writeFileSync(exchangeFile, Buffer.from(exchangeText, 'latin1'));
+  files.exchange.push(exchangeFile);
   return { lines, unknownLines, totals, accounts, ips, files };
 }

@@ -201,6 +201,8 @@ const EXPECTED_COLUMNS: Record<string, string[]> = {
     'created_at',
     'finished_at',
   ],
+  received_queue_ids: ['case_id', 'item_id', 'by_host', 'queue_id', 'received_at'],
+  received_queue_id_marks: ['case_id', 'through_item_id'],
 };
 
 storageTest('migrations create exactly the guarded schema and running them again changes nothing', async ({ ctx }) => {

@@ -1,5 +1,5 @@
 /**
- * A case with harvested spam and generated Postfix (rotated, gzip'd) and Exim logs of the same
+ * A case with harvested spam and generated Postfix (rotated, gzip'd), Exim, Sendmail and Exchange logs of the same
  * messages: the attempts per account and IP, refusals for unknown users, deliveries and matches
  * equal the log generator's truth, on SQLite and PostgreSQL; the logs are stored byte for byte and
  * acquired with custody events; reading the same log again (or its content under another rotation
@@ -84,10 +84,25 @@ storageTest(
     });
     assert.equal(mx2.files[0]!.format, 'exim');
     assert.ok(
-      mx2.matches.messageId > 0 && mx2.matches.messageIdOnly > 0 && mx2.matches.ipTime > 0,
+      mx2.matches.messageId > 0 && mx2.matches.queueId > 0 && mx2.matches.messageIdOnly > 0 && mx2.matches.ipTime > 0,
       JSON.stringify(mx2.matches),
     );
-    const files = [...mx1.files, ...mx2.files];
+    const mx3 = await ingestLogs(ctx, {
+      case: 'lpn',
+      server: 'mx3.laposte.net',
+      tz: 'Europe/Paris',
+      paths: truth.files.sendmail,
+    });
+    assert.equal(mx3.files[0]!.format, 'sendmail');
+    const ex1 = await ingestLogs(ctx, {
+      case: 'lpn',
+      server: 'ex1.laposte.net',
+      tz: 'UTC',
+      paths: truth.files.exchange,
+    });
+    assert.equal(ex1.files[0]!.format, 'exchange');
+    assert.ok(ex1.matches.messageIdOnly > mx2.matches.messageIdOnly, JSON.stringify(ex1.matches));
+    const files = [...mx1.files, ...mx2.files, ...mx3.files, ...ex1.files];
     assert.equal(
       files.reduce((n, f) => n + f.lines, 0),
       truth.lines,
@@ -135,7 +150,7 @@ storageTest(
     const acquired = events.filter(
       (e) => e.action === 'acquired' && e.details.method === undefined && e.details.server,
     );
-    assert.equal(acquired.length, 6);
+    assert.equal(acquired.length, 8);
     assert.equal(acquired[0]!.details.rotationName, 'maillog.2.gz');
     assert.equal(acquired[0]!.details.timeZone, 'Europe/Paris');
     const fsck = await fsckCase(ctx, 'lpn');

@@ -44,7 +44,7 @@ export const commands: CommandModule['commands'] = {
             (f.sameContentAs !== null ? ` (same content as log file ${f.sameContentAs}: stored, not read again)` : ''),
         );
       out(
-        `matched to harvested items: ${fmtInt.format(r.matches.messageId)} by Message-ID and recipient, ${fmtInt.format(r.matches.messageIdOnly)} by Message-ID only, ${fmtInt.format(r.matches.ipTime)} by hand-off IP and time; ${fmtInt.format(r.matches.unmatched)} not matched`,
+        `matched to harvested items: ${fmtInt.format(r.matches.messageId)} by Message-ID and recipient, ${fmtInt.format(r.matches.queueId)} by the server's queue id in the Received line, ${fmtInt.format(r.matches.messageIdOnly)} by Message-ID only, ${fmtInt.format(r.matches.ipTime)} by hand-off IP and time; ${fmtInt.format(r.matches.unmatched)} not matched`,
       );
     }
     return 0;
