@@ -206,6 +206,54 @@ export const SAMPLES = bundleTable([
   'recipient',
 ]);
 
+/** log_files.csv: every mail server log acquired (docs/LOGS.md), its provenance and its file under data/logs/. */
+export const LOG_FILES = bundleTable([
+  'log_file',
+  'party',
+  'bates_prefix',
+  'acquisition',
+  'server',
+  'time_zone',
+  'rotation_name',
+  'format',
+  'sha256',
+  'content_sha256',
+  'size',
+  'year_reference',
+  'year_reference_source',
+  'lines',
+  'unknown_lines',
+  'long_lines',
+  'attempts',
+  'same_content_as',
+  'file',
+]);
+
+/**
+ * attempts.csv: every attempt row read from the logs (one per log event and recipient), with the harvested item
+ * it was matched to and that item's stored attribution (docs/RECOUNT.md says how they make the volumes).
+ */
+export const ATTEMPTS = bundleTable([
+  'attempt',
+  'log_file',
+  'line',
+  'at',
+  'server',
+  'client_ip',
+  'client_name',
+  'helo',
+  'sender',
+  'recipient',
+  'result',
+  'queue_id',
+  'message_id',
+  'status_text',
+  'matched_bates',
+  'match_rule',
+  'account',
+  'originating_ip',
+]);
+
 /** overlap.csv: who harvested what (server/report/overlap.ts), one figure per row. */
 export const OVERLAP = bundleTable(['row', 'party', 'bates_prefix', 'with_party', 'with_bates_prefix', 'deliveries']);
 

@@ -36,6 +36,7 @@ import { inScope, resolveScope, type ExportScope } from './scope.ts';
 import { Spool } from './spool.ts';
 import { evidenceTables, wrapperBytes, wrapperRows } from './evidence-tables.ts';
 import { WRAPPERS } from '../csv/columns.ts';
+import { addLogFiles, logFileRows, logTables } from './log-tables.ts';
 import { BUNDLE_TABLES, damagesTables, labelsTables, subpoenaTables, type BundleTable } from './tables.ts';
 import { ZipWriter } from './zip-writer.ts';
 import { centralEntries, locateCentralDirectory } from './zip-reader.ts';
@@ -367,6 +368,7 @@ export async function exportBundle(ctx: Context, caseSlug: string, opts: ExportO
       ...evidenceTables(storeDir(ctx, caseSlug)),
       ...(await damagesTables(knex, scope)),
       ...(await labelsTables(knex, scope)),
+      ...logTables(),
       ...(opts.extraTables ?? []),
     ]) {
       const spool = new Spool(path.join(spoolDir, table.name.replace(/\//g, '_')));
@@ -394,6 +396,14 @@ export async function exportBundle(ctx: Context, caseSlug: string, opts: ExportO
       zip.addBuffer(`${root}data/${file}`, bytes);
       addManifest(file, crypto.createHash('sha256').update(bytes).digest('hex'), bytes.length);
     }
+    // The mail server logs the attempts were read from, byte for byte (log_files.csv names them).
+    addLogFiles(
+      zip,
+      storeDir(ctx, caseSlug),
+      await logFileRows(knex, scope),
+      (file) => `${root}data/${file}`,
+      addManifest,
+    );
     const custody = new Spool(path.join(spoolDir, 'custody.jsonl'));
     for (const e of scope.events) custody.write(`${canonicalJson(e)}\n`);
     addSpool('custody.jsonl', custody);

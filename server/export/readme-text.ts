@@ -27,6 +27,8 @@ export function bundleReadme(info: {
     '  data/accounts.csv, data/deliveries.csv, data/samples.csv (and any other .csv): the index tables',
     '  data/attribution.jsonl: per item, every account candidate and the Received walk',
     '  data/wrappers/: the ARF reports, forwards and bounces unwrapped, byte for byte',
+    '  data/logs/: the mail server logs acquired, byte for byte (log_files.csv lists them; attempts.csv',
+    '                     holds every attempt read from them)',
     '  data/rules/: the damages rule set file as used (with damages.csv)',
     '  data/loadfile.dat  Concordance load file (þ quote, DC4 separator, UTF-8 with BOM)',
     '  data/custody.jsonl the hash-chained custody log up to the as-of event, one JSON event per line',

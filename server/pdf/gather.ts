@@ -20,8 +20,10 @@ import type {
   SummaryBundle,
   SummaryDamages,
   SummaryData,
+  SummaryLogs,
   SummarySubpoena,
 } from './types.ts';
+import { attemptVolumes } from '../logs/volumes.ts';
 import { itemAttributions, listAccounts, listOriginatingIps, type VolumeRow } from '../attribution/queries.ts';
 import { listDefendants } from '../attribution/defendants.ts';
 import { providerAccounts, summarizeProviders } from '../attribution/subpoena.ts';
@@ -288,6 +290,21 @@ async function damagesSection(knex: Knex, slug: string, rules: string): Promise<
   };
 }
 
+/** Attempts per account and IP from the mail server logs, when the case has any (the full lists: attempts.csv). */
+async function logsSection(knex: Knex, caseId: number, limit: number): Promise<{ logs?: SummaryLogs }> {
+  const files = (await knex('log_files').where({ case_id: caseId }).count({ n: '*' }).first()) as
+    { n: number | string } | undefined;
+  if (Number(files?.n ?? 0) === 0) return {};
+  const v = await attemptVolumes(knex, caseId);
+  return {
+    logs: {
+      totals: v.totals,
+      accounts: { total: v.accounts.length, rows: v.accounts.slice(0, limit) },
+      ips: { total: v.ips.length, rows: v.ips.slice(0, limit) },
+    },
+  };
+}
+
 export async function gatherSummaryData(ctx: Context, caseId: number, opts: GatherOptions = {}): Promise<SummaryData> {
   const knex = ctx.db.knex;
   const c = (await knex('cases').where({ id: caseId }).first('id', 'slug', 'title', 'created_at')) as
@@ -318,6 +335,7 @@ export async function gatherSummaryData(ctx: Context, caseId: number, opts: Gath
     ...(await attributionSections(knex, caseId, opts.topAccounts ?? TOP_ACCOUNTS)),
     ...(await subpoenaSection(knex, caseId)),
     ...(await campaignSection(ctx, c.slug, caseId)),
+    ...(await logsSection(knex, caseId, opts.topAccounts ?? TOP_ACCOUNTS)),
     ...(opts.rules === undefined ? {} : { damages: await damagesSection(knex, c.slug, opts.rules) }),
     timeline: await deliveriesPerDay(
       knex,

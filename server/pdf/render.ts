@@ -309,7 +309,7 @@ function topList(r: R, list: SummaryTopList, kind: 'accounts' | 'ips'): void {
 
 function accountsSection(r: R): void {
   const { w, data } = r;
-  if (!data.accounts && !data.originatingIps && !data.defendants && !data.subpoena) return;
+  if (!data.accounts && !data.originatingIps && !data.defendants && !data.subpoena && !data.logs) return;
   heading(r, w.s('sectionAccounts'));
   if (data.accounts) topList(r, data.accounts, 'accounts');
   if (data.originatingIps) topList(r, data.originatingIps, 'ips');
@@ -327,6 +327,64 @@ function accountsSection(r: R): void {
     );
   }
   subpoenaLists(r);
+  logsLists(r);
+}
+
+/** Inside section 3: what the providers' own mail server logs saw, per account and originating IP. */
+function logsLists(r: R): void {
+  const { w, data } = r;
+  const logs = data.logs;
+  if (!logs) return;
+  const t = logs.totals;
+  subheading(r, w.s('logsTitle'));
+  text(
+    r,
+    w.s('logsSummary', {
+      files: w.int(t.logFiles),
+      lines: w.int(t.lines),
+      unknown: w.int(t.unknownLines),
+      attempts: w.int(t.attempts),
+      refusedUnknown: w.int(t.refusedUnknownUsers),
+      refusedPolicy: w.int(t.refusedPolicy),
+      delivered: w.int(t.delivered),
+      bounced: w.int(t.bounced),
+      matched: w.int(t.matchedSamples),
+    }),
+  );
+  for (const kind of ['accounts', 'ips'] as const) {
+    const list = logs[kind];
+    if (list.rows.length === 0) continue;
+    subheading(
+      r,
+      w.s(kind === 'accounts' ? 'logsAccountsTitle' : 'logsIpsTitle', {
+        shown: w.int(list.rows.length),
+        total: w.int(list.total),
+      }),
+    );
+    grid(
+      r,
+      [
+        { header: w.s('colNo'), share: 0.05, align: 'right' },
+        { header: w.s(kind === 'accounts' ? 'colAccount' : 'colIp'), share: 0.35 },
+        { header: w.s('colAttempts'), share: 0.1, align: 'right' },
+        { header: w.s('colRefusedUnknown'), share: 0.1, align: 'right' },
+        { header: w.s('colRefusedPolicy'), share: 0.1, align: 'right' },
+        { header: w.s('colDelivered'), share: 0.1, align: 'right' },
+        { header: w.s('colBounced'), share: 0.1, align: 'right' },
+        { header: w.s('colMatched'), share: 0.1, align: 'right' },
+      ],
+      list.rows.map((x, i) => [
+        String(i + 1),
+        safeLine(x.key, 200),
+        w.int(x.attempts),
+        w.int(x.refusedUnknownUsers),
+        w.int(x.refusedPolicy),
+        w.int(x.delivered),
+        w.int(x.bounced),
+        w.int(x.matchedSamples),
+      ]),
+    );
+  }
 }
 
 /** Inside section 3: whom to subpoena, with the owner data set named (subpoena lists in full in the bundle). */

@@ -6,6 +6,7 @@
  * Amounts are integers in minor units (cents); dates are ISO 8601 UTC strings.
  */
 import type { CaseReport } from '../report/counts.ts';
+import type { AttemptVolume, AttemptVolumes } from '../logs/volumes.ts';
 import type { AcquisitionRow } from '../report/lists.ts';
 
 export const LANGS = ['en', 'fr'] as const;
@@ -137,6 +138,13 @@ export interface SummarySubpoena {
   providersTotal: number;
 }
 
+/** Attempt volumes from the mail server logs (server/logs/volumes.ts), when the case has log files. */
+export interface SummaryLogs {
+  totals: AttemptVolumes['totals'];
+  accounts: { total: number; rows: AttemptVolume[] };
+  ips: { total: number; rows: AttemptVolume[] };
+}
+
 export interface SummaryData {
   case: { id: number; slug: string; title: string; createdAt: string };
   /** The custody event the summary is "as of": its time is the document's date and PDF creation date. */
@@ -154,6 +162,7 @@ export interface SummaryData {
   /** Whom to subpoena: network operators and account providers, when the case has originating IPs or accounts. */
   subpoena?: SummarySubpoena;
   campaigns?: SummaryCampaigns;
+  logs?: SummaryLogs;
   damages?: SummaryDamages;
   bundle?: SummaryBundle;
   /**

@@ -15,22 +15,9 @@ import { setPartyTrust } from '../../server/attribution/reattribute.ts';
 import { fsck as fsckCase } from '../../server/fsck/fsck.ts';
 import { ingest } from '../../server/usecases/ingest.ts';
 import { ingestLogs, logsReport } from '../../server/usecases/logs.ts';
-import { collect, writeLogs, type LogTruth, type LogVolume } from '../corpus/logs.ts';
-import { generateCorpus } from '../corpus/generate.ts';
+import type { LogVolume } from '../corpus/logs.ts';
+import { logsFixture } from '../helpers/logs-case.ts';
 import { storageTest, tempDir } from '../helpers/databases.ts';
-
-let cached: Promise<{ corpus: string; truth: LogTruth }> | undefined;
-function fixture() {
-  cached ??= (async () => {
-    const root = tempDir('spamcase-logs-');
-    const corpus = path.join(root, 'corpus');
-    const c = collect();
-    await generateCorpus({ out: corpus, messages: 300, seed: 24, layout: 'eml', onMessage: c.onMessage });
-    const truth = writeLogs(c.messages, path.join(root, 'logs'));
-    return { corpus, truth };
-  })();
-  return cached;
-}
 
 function volumes(list: Array<{ key: string } & LogVolume>): Map<string, LogVolume> {
   return new Map(
@@ -53,7 +40,7 @@ function sortedEntries(m: Map<string, LogVolume>) {
 storageTest(
   'logs: attempts per account and IP equal the generator truth, matched to the harvested items',
   async ({ ctx, dataRoot }) => {
-    const { corpus, truth } = await fixture();
+    const { corpus, truth } = await logsFixture();
     await createCase(ctx, {
       slug: 'lpn',
       title: 'Laposte.net v. Doe',

@@ -88,6 +88,8 @@ counts_at = line_index('Counts')
 for label in ['Acquisitions', 'Samples (as harvested)', 'Exact duplicates', 'Items (unique bytes)', 'Messages',
               'Deliveries with unknown recipient', 'Sender accounts', 'Originating IP addresses', 'Defendants']:
     got = row_after(label, counts_at)
+    if got is None and label == 'Defendants' and counted[label] == 0:
+        continue  # the counts table names defendants only when the case has some
     check(label, num(got[-1]) if got else '', counted[label])
 got = [l for l in lines[counts_at:] if re.match(r'^Deliveries\s+[\d,]+$', l.strip())]
 check('Deliveries', num(got[0].split()[-1]) if got else '', counted['Deliveries'])
@@ -110,18 +112,19 @@ for i, (what, want) in enumerate([('samples', len(samples)), ('items', len(items
     check(f'case total {what}', num(got[i]) if i < len(got) else '', want)
 
 # Overlap: own (diagonal), both (pairs), exclusive; several.
-ov_at = line_index('Overlap between plaintiffs')
-several = sum(1 for d in deliveries if len(harvesters(d)) > 1)
-m = re.search(r'holds ([\d,]+) deliveries, each counted once; ([\d,]+) were harvested', ' '.join(lines[ov_at:ov_at + 4]))
-check('overlap case deliveries', num(m.group(1)) if m else '', len(deliveries))
-check('overlap harvested by several', num(m.group(2)) if m else '', several)
-for p in prefixes:
-    got = row_after(name_of[p], ov_at) or []
-    for j, q in enumerate(prefixes):
-        want = sum(1 for d in deliveries if p in harvesters(d) and q in harvesters(d))
-        check(f'overlap {p} x {q}', num(got[j]) if j < len(got) else '', want)
-    excl = sum(1 for d in deliveries if harvesters(d) == {p})
-    check(f'overlap {p} exclusive', num(got[len(prefixes)]) if len(got) > len(prefixes) else '', excl)
+if len(prefixes) > 1:  # joint plaintiffs only
+    ov_at = line_index('Overlap between plaintiffs')
+    several = sum(1 for d in deliveries if len(harvesters(d)) > 1)
+    m = re.search(r'holds ([\d,]+) deliveries, each counted once; ([\d,]+) were harvested', ' '.join(lines[ov_at:ov_at + 4]))
+    check('overlap case deliveries', num(m.group(1)) if m else '', len(deliveries))
+    check('overlap harvested by several', num(m.group(2)) if m else '', several)
+    for p in prefixes:
+        got = row_after(name_of[p], ov_at) or []
+        for j, q in enumerate(prefixes):
+            want = sum(1 for d in deliveries if p in harvesters(d) and q in harvesters(d))
+            check(f'overlap {p} x {q}', num(got[j]) if j < len(got) else '', want)
+        excl = sum(1 for d in deliveries if harvesters(d) == {p})
+        check(f'overlap {p} exclusive', num(got[len(prefixes)]) if len(got) > len(prefixes) else '', excl)
 
 # Accounts: deliveries and distinct recipients per account (a delivery counts for its first item's account).
 acc_at = line_index('Top sender accounts by deliveries')
@@ -138,8 +141,8 @@ for l in lines[acc_at:line_index('Top originating IP addresses')]:
     check(f'account {a} last seen', m.group(5), dd[-1] if dd else '')
 
 # Defendants: accounts and deliveries (a delivery is a defendant's when its account is grouped into it).
-def_at = next(i for i, l in enumerate(lines) if l.strip().startswith('Name') and 'Deliveries' in l)
-for dname in sorted({d['defendant'] for d in deliveries if d['defendant']}):
+def_at = next((i for i, l in enumerate(lines) if l.strip().startswith('Name') and 'Deliveries' in l), None)
+for dname in sorted({d['defendant'] for d in deliveries if d['defendant']}) if def_at is not None else []:
     got = row_after(dname, def_at) or []
     dd = [d for d in deliveries if d['defendant'] == dname]
     check(f'defendant {dname} accounts', num(got[0]) if got else '', len({d['account'] for d in dd}))
@@ -147,32 +150,37 @@ for dname in sorted({d['defendant'] for d in deliveries if d['defendant']}):
 
 # Damages per plaintiff and defendant: units = deliveries claimed for the plaintiff (claimed_for),
 # amount = units x per-delivery amount of the rules file (low, claimed, max).
-rules_text = open(glob.glob(os.path.join(data, 'rules', '*'))[0], encoding='utf-8').read()
-am = re.search(r'amount:\s*\{\s*low:\s*([\d.]+),\s*claimed:\s*([\d.]+),\s*max:\s*([\d.]+)\s*\}', rules_text)
-per = [Decimal(am.group(i)) for i in (1, 2, 3)]
-dmg_at = line_index('6. Damages')
-totals = [0, Decimal(0), Decimal(0), Decimal(0)]
-for p in sorted(prefixes, key=lambda x: name_of[x]):
-    for dname in sorted({d['defendant'] for d in deliveries if p in claimants(d)}, key=lambda x: (x == '', x)):
-        units = sum(1 for d in deliveries if p in claimants(d) and d['defendant'] == dname)
-        label = dname or '(not grouped)'
-        got = None
-        for l in lines[dmg_at:]:
-            if l.strip().startswith(name_of[p]) and label in l:
-                got = re.findall(r'\d[\d,]*(?:\.\d\d)?', l[l.index(label) + len(label):])
-                break
-        got = got or []
-        want = [units] + [f'{units * a:.2f}' for a in per]
-        for i, what in enumerate(['violations', 'low', 'claimed', 'max']):
-            check(f'damages {name_of[p]} / {label} {what}', num(got[i]) if i < len(got) else '', want[i])
-        totals[0] += units
-        for i in range(3):
-            totals[i + 1] += units * per[i]
-got = row_after('Total', dmg_at) or []
-want = [totals[0]] + [f'{t:.2f}' for t in totals[1:]]
-for i, what in enumerate(['violations', 'low', 'claimed', 'max']):
-    check(f'damages total {what}', num(got[i]) if i < len(got) else '', want[i])
-check('no delivery claimed twice', str(max(len(claimants(d)) for d in deliveries)), 1)
+def recount_damages():
+    rules_text = open(glob.glob(os.path.join(data, 'rules', '*'))[0], encoding='utf-8').read()
+    am = re.search(r'amount:\s*\{\s*low:\s*([\d.]+),\s*claimed:\s*([\d.]+),\s*max:\s*([\d.]+)\s*\}', rules_text)
+    per = [Decimal(am.group(i)) for i in (1, 2, 3)]
+    dmg_at = line_index('6. Damages')
+    totals = [0, Decimal(0), Decimal(0), Decimal(0)]
+    for p in sorted(prefixes, key=lambda x: name_of[x]):
+        for dname in sorted({d['defendant'] for d in deliveries if p in claimants(d)}, key=lambda x: (x == '', x)):
+            units = sum(1 for d in deliveries if p in claimants(d) and d['defendant'] == dname)
+            label = dname or '(not grouped)'
+            got = None
+            for l in lines[dmg_at:]:
+                if l.strip().startswith(name_of[p]) and label in l:
+                    got = re.findall(r'\d[\d,]*(?:\.\d\d)?', l[l.index(label) + len(label):])
+                    break
+            got = got or []
+            want = [units] + [f'{units * a:.2f}' for a in per]
+            for i, what in enumerate(['violations', 'low', 'claimed', 'max']):
+                check(f'damages {name_of[p]} / {label} {what}', num(got[i]) if i < len(got) else '', want[i])
+            totals[0] += units
+            for i in range(3):
+                totals[i + 1] += units * per[i]
+    got = row_after('Total', dmg_at) or []
+    want = [totals[0]] + [f'{t:.2f}' for t in totals[1:]]
+    for i, what in enumerate(['violations', 'low', 'claimed', 'max']):
+        check(f'damages total {what}', num(got[i]) if i < len(got) else '', want[i])
+    check('no delivery claimed twice', str(max(len(claimants(d)) for d in deliveries)), 1)
+
+
+if glob.glob(os.path.join(data, 'rules', '*')):
+    recount_damages()
 
 # Custody log: events and final hash.
 events = [json.loads(l) for l in open(os.path.join(data, 'custody.jsonl'), encoding='utf-8')]
@@ -189,5 +197,75 @@ for p in prefixes:
             series[d['date'][:10]] = series.get(d['date'][:10], 0) + 1
     got = {r['day']: int(r['deliveries']) for r in timeline if r['bates_prefix'] == p}
     check(f'timeline {p}', json.dumps(sorted(got.items())), json.dumps(sorted(series.items())))
+
+# Mail server logs (when the case has any): attempts per account and originating IP (docs/RECOUNT.md).
+def recount_logs():
+    files = table('log_files.csv')
+    rows = table('attempts.csv')
+    refusals = []
+    grouped = {}
+    for r in rows:  # in attempt order
+        matched = r['matched_bates'] != ''
+        account = ((r['account'] if matched else '') or r['sender'] or '(none)').lower()
+        ip = (r['originating_ip'] if matched else '') or r['client_ip'] or '(none)'
+        if r['result'] in ('refused-unknown-user', 'refused-policy'):
+            refusals.append((account, ip, r['result'] == 'refused-unknown-user'))
+            continue
+        key = (r['server'], r['queue_id'] or 'line:' + r['attempt'], r['recipient'])
+        g = grouped.setdefault(key, {'account': account, 'ip': ip, 'delivered': False, 'bounced': False,
+                                     'matched': False})
+        g['delivered'] |= r['result'] == 'delivered'
+        g['bounced'] |= r['result'] == 'bounced'
+        if matched:
+            g.update(matched=True, account=account, ip=ip)
+    fields = ['attempts', 'unknown', 'policy', 'delivered', 'bounced', 'matched']
+    total = dict.fromkeys(fields, 0)
+    by = {'account': {}, 'ip': {}}
+
+    def add(acc, what):
+        for f in what:
+            acc[f] += 1
+
+    for g in grouped.values():
+        what = ['attempts'] + (['delivered'] if g['delivered'] else ['bounced'] if g['bounced'] else []) + \
+            (['matched'] if g['matched'] else [])
+        for acc in (by['account'].setdefault(g['account'], dict.fromkeys(fields, 0)),
+                    by['ip'].setdefault(g['ip'], dict.fromkeys(fields, 0)), total):
+            add(acc, what)
+    for account, ip, unknown in refusals:
+        what = ['attempts', 'unknown' if unknown else 'policy']
+        for acc in (by['account'].setdefault(account, dict.fromkeys(fields, 0)),
+                    by['ip'].setdefault(ip, dict.fromkeys(fields, 0)), total):
+            add(acc, what)
+
+    at = line_index('Mail server logs: attempts')
+    para = re.sub(r'\s+', ' ', ' '.join(lines[at:at + 12]))
+    m = re.search(r'([\d,]+) log files of ([\d,]+) lines \(([\d,]+) not read as mail events\) hold ([\d,]+) '
+                  r'attempts: ([\d,]+) refused for unknown users, ([\d,]+) refused by policy, ([\d,]+) delivered, '
+                  r'([\d,]+) bounced; ([\d,]+) matched', para)
+    want = [len(files), sum(int(f['lines']) for f in files), sum(int(f['unknown_lines']) for f in files)] + \
+        [total[f] for f in fields]
+    for i, what in enumerate(['log files', 'lines', 'unknown lines', 'attempts', 'refused unknown users',
+                              'refused policy', 'delivered', 'bounced', 'matched samples']):
+        check(f'logs {what}', num(m.group(i + 1)) if m else '', want[i])
+
+    row = re.compile(r'^\s*\d+\s+(\S+)\s+([\d,]+)\s+([\d,]+)\s+([\d,]+)\s+([\d,]+)\s+([\d,]+)\s+([\d,]+)\s*$')
+    for kind, title in (('account', 'Attempts by sender account'), ('ip', 'Attempts by originating IP address')):
+        start = line_index(title)
+        stop = next((i for i in range(start + 1, len(lines))
+                     if re.match(r'^\s*(\d\. \S|Attempts by )', lines[i])), len(lines))
+        ranked = sorted(by[kind].items(), key=lambda kv: (-kv[1]['attempts'], kv[0]))
+        shown = [row.match(l) for l in lines[start:stop]]
+        shown = [x for x in shown if x]
+        check(f'logs {kind} rows shown', str(len(shown)), min(len(ranked), 25))
+        for x, (key, acc) in zip(shown, ranked):
+            check(f'logs {kind} rank of {x.group(1)}', x.group(1), key)
+            v = by[kind].get(x.group(1))
+            for i, f in enumerate(fields):
+                check(f'logs {kind} {x.group(1)} {f}', num(x.group(i + 2)), v[f] if v else 'absent')
+
+
+if os.path.exists(os.path.join(data, 'attempts.csv')) and table('attempts.csv'):
+    recount_logs()
 
 print(json.dumps({'checks': checks}, indent=1))

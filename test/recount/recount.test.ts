@@ -6,18 +6,15 @@
  * compares each with pdftotext's text of data/summary.pdf.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createDefendant } from '../../server/attribution/defendants.ts';
 import { chooseRuleSet } from '../../server/damages/case-damages.ts';
 import { buildBundle } from '../../server/usecases/exports.ts';
 import { storageTest, tempDir } from '../helpers/databases.ts';
 import { buildJointCase } from '../helpers/joint-case.ts';
 import { trialKeys, unzipTo } from '../export/helpers.ts';
-
-const SCRIPT = path.join(path.dirname(fileURLToPath(import.meta.url)), 'recount.py');
+import { recount } from './run-recount.ts';
 
 storageTest('an outside reader recounts every figure of a joint case PDF from the bundle CSVs', async ({ ctx }) => {
   const dir = tempDir('spamcase-recount-');
@@ -50,17 +47,12 @@ storageTest('an outside reader recounts every figure of a joint case PDF from th
   );
   const bag = unzipTo(result.file);
   const data = path.join(bag, 'data');
-  const text = path.join(dir, 'summary.txt');
-  const pdf = spawnSync('pdftotext', ['-layout', path.join(data, 'summary.pdf'), text], { encoding: 'utf8' });
-  assert.equal(pdf.status, 0, pdf.stderr);
-  const run = spawnSync('python3', [SCRIPT, data, text], { encoding: 'utf8' });
-  assert.equal(run.status, 0, `${run.stdout}\n${run.stderr}`);
-  const report = JSON.parse(run.stdout) as { checks: Array<{ figure: string; pdf: string; csv: string; ok: boolean }> };
-  const failed = report.checks.filter((c) => !c.ok);
+  const checks = recount(data, dir);
+  const failed = checks.filter((c) => !c.ok);
   assert.deepEqual(failed, [], 'every figure recounts');
-  assert.ok(report.checks.length >= 30, `${report.checks.length} figures checked`);
+  assert.ok(checks.length >= 30, `${checks.length} figures checked`);
   // The reader's case total is the truth's (the reader never saw the truth).
-  const total = report.checks.find((c) => c.figure === 'Deliveries');
+  const total = checks.find((c) => c.figure === 'Deliveries');
   assert.equal(total?.csv, String(truth.deliveries.length));
-  console.log(`recount: ${report.checks.length} figures checked, all matched`);
+  console.log(`recount: ${checks.length} figures checked, all matched`);
 });
