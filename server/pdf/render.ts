@@ -141,7 +141,12 @@ function summarySection(r: R): void {
     w.s('summaryAccounts', { accounts: w.int(data.accounts?.total ?? rep.accounts) }),
   ];
   if (data.originatingIps) sentences.push(w.s('summaryIps', { ips: w.int(data.originatingIps.total) }));
-  if (data.campaigns) sentences.push(w.s('summaryCampaigns', { campaigns: w.int(data.campaigns.total) }));
+  if (data.campaigns)
+    sentences.push(
+      data.campaigns.total === 1
+        ? w.s('summaryCampaignsOne')
+        : w.s('summaryCampaigns', { campaigns: w.int(data.campaigns.total) }),
+    );
   if (data.defendants) sentences.push(w.s('summaryDefendants', { defendants: w.int(data.defendants.length) }));
   sentences.push(w.s('summaryRejected', { rejected: w.int(rep.rejected), parseErrors: w.int(rep.parseErrors) }));
   text(r, sentences.join(' '));

@@ -140,6 +140,13 @@ test(
           text.includes(lang === 'en' ? `form ${fmt(lang, 57)} campaigns` : `forment ${fmt(lang, 57)} campagnes`),
         );
         assert.ok(text.includes('ips.csv') && text.includes('campaigns.csv'));
+        const single = flat(
+          pdfText(await renderSummaryPdf({ ...data, campaigns: { ...data.campaigns!, total: 1 } }, { lang })),
+        );
+        assert.ok(
+          single.includes(lang === 'en' ? 'They form one campaign of' : 'Ils forment une campagne au'),
+          'one campaign, in the singular',
+        );
         assert.ok(
           text.includes(`198.51.0.0 ${fmt(lang, 10_000)} ${fmt(lang, 900)} 2005-12-01 2006-01-31`),
           'first IP row',
