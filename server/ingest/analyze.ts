@@ -8,6 +8,7 @@ import { sha256Hex } from '../store/pack-store.ts';
 import { attributeHeaders, type PartyTrust, type StoredAttribution } from '../attribution/index.ts';
 import { looksLikeEmail, parseHeaders, PROBLEM } from '../mail/headers/index.ts';
 import { campaignFingerprint } from '../campaigns/fingerprint.ts';
+import type { RecentMessages } from './repeats.ts';
 import {
   boundedKey,
   deliveryRecipient,
@@ -61,6 +62,11 @@ export type Analysis =
        * nothing to compare, absent when not asked for.
        */
       campaignFingerprint?: Uint8Array | null;
+      /**
+       * Set instead of campaignFingerprint when the reader had just seen this Message-ID and identity (repeats.ts):
+       * the writer fingerprints the sample itself if it is a new message after all.
+       */
+      fingerprintDeferred?: true;
     };
 
 /** `knownSha256`: the caller already hashed these exact bytes (a whole file read by sources/). */
@@ -69,7 +75,7 @@ export function analyzeSample(
   envelopeRecipient: string | null,
   knownSha256: string | null = null,
   trust: PartyTrust | null = null,
-  fingerprint = true,
+  fingerprint: boolean | RecentMessages = true,
 ): Analysis {
   const sha256 = knownSha256 ?? sha256Hex(bytes);
   const size = bytes.length;
@@ -127,12 +133,16 @@ export function analyzeSample(
     recipientSource: recipient.source,
     hasHeaders: h.fields.length > 0,
     attribution: h.fields.length > 0 ? attributeHeaders(h, trust) : null,
-    ...(fingerprint ? { campaignFingerprint: safeFingerprint(bytes, subject, h.bodyOffset) } : {}),
+    ...(!fingerprint
+      ? {}
+      : fingerprint !== true && messageId !== null && fingerprint.seen(messageId, identity)
+        ? { fingerprintDeferred: true as const }
+        : { campaignFingerprint: safeFingerprint(bytes, subject, h.bodyOffset) }),
   };
 }
 
 /** A fingerprint bug must not cost the evidence: the message is then kept alone (its own campaign). */
-function safeFingerprint(bytes: Buffer, subject: string | null, bodyOffset: number): Uint8Array | null {
+export function safeFingerprint(bytes: Buffer, subject: string | null, bodyOffset: number): Uint8Array | null {
   try {
     return campaignFingerprint(bytes, subject, bodyOffset);
   } catch {

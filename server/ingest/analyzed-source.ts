@@ -12,6 +12,7 @@ import { Worker } from 'node:worker_threads';
 import { SpamcaseError, type ErrorCode } from '../errors.ts';
 import { readSource, type SourceEvent, type SourceOptions } from './sources/index.ts';
 import { analyzeSample, type Analysis } from './analyze.ts';
+import { RecentMessages } from './repeats.ts';
 import type { PartyTrust } from '../attribution/index.ts';
 import {
   budgetAnalysis,
@@ -58,6 +59,7 @@ export function analyzeInline(
   options: Omit<AnalyzedSourceOptions, 'threaded'>,
   watch?: WatchData,
 ): AsyncGenerator<AnalyzedEvent> {
+  const fingerprints = (options.campaignFingerprints ?? true) && new RecentMessages();
   return watchedAnalysis<AnalyzedEvent>(
     readSource(path, options),
     watch,
@@ -68,7 +70,7 @@ export function analyzeInline(
         options.envelopeRecipient,
         event.sha256 ?? null,
         options.trust ?? null,
-        options.campaignFingerprints ?? true,
+        fingerprints,
       ),
     }),
     (event) => event,

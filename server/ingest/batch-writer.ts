@@ -18,7 +18,7 @@ import { allocateBatchIds, lockCaseForIngest } from './id-allocation.ts';
 import { PackWriter, sha256Hex } from '../store/pack-store.ts';
 import { AttributionBatch } from '../attribution/record.ts';
 import { normalizedBodyHash } from '../mail/headers/index.ts';
-import type { Analysis } from './analyze.ts';
+import { safeFingerprint, type Analysis } from './analyze.ts';
 import {
   boundedKey,
   compactKey,
@@ -394,8 +394,9 @@ export class BatchWriter {
           itemId,
         ]);
         attribution.message(message.id, itemId);
-        if (a.campaignFingerprint !== undefined)
-          fingerprintRows.push([message.id, caseId, a.campaignFingerprint && Buffer.from(a.campaignFingerprint)]);
+        // A copy the reader had seen lately comes without a fingerprint (repeats.ts): a new message all the same.
+        const fp = a.fingerprintDeferred ? safeFingerprint(s.bytes, a.subject, a.bodyOffset) : a.campaignFingerprint;
+        if (fp !== undefined) fingerprintRows.push([message.id, caseId, fp && Buffer.from(fp)]);
       }
       if (duplicate) {
         exactDuplicates += 1;
