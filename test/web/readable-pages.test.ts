@@ -316,7 +316,7 @@ storageTest(
       assert.match(html, /<g class="y-axis" data-axis="y">/);
       assert.match(html, /data-tick="0">0</);
       const outliers = /<div class="chart-outliers" id="chart-outliers">([\s\S]*?)<\/div>/.exec(html)?.[1] ?? '';
-      assert.match(outliers, /2 deliveries on 2 days far outside the main span are not in the chart/);
+      assert.match(outliers, /Set apart from the chart, far outside the main span \(deliveries: 2; days: 2\)/);
       assert.match(outliers, /data-outlier-day="1970-01-01"/);
       assert.match(outliers, /data-outlier-day="2099-12-31"/);
       assert.match(
