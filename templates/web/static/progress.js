@@ -25,7 +25,7 @@
     // duplicates, rejected, each with its share) and the reasons in the page's language.
     if (names.indexOf(job.status) >= 2 && watching) {
       watching = false;
-      window.location.reload();
+      document.location.reload();
     }
     var list = document.getElementById('job-rejections');
     list.replaceChildren();
