@@ -15,7 +15,7 @@ import * as v from 'valibot';
 import { caseName, oneOf, optionalText, PATH_MAX, textList, type Input } from './input.ts';
 import { ACQUISITION_METHODS, CUSTODIAN_MAX, NOTES_MAX } from '../ingest/ingest.ts';
 
-export { ACQUISITION_METHODS, cleanFileName } from '../ingest/ingest.ts';
+export { ACQUISITION_METHODS, cleanFileName, NOTES_MAX } from '../ingest/ingest.ts';
 export type {
   AcquisitionMethod,
   AcquisitionProvenance,

@@ -91,6 +91,18 @@ storageTest(
       const jobUrl = res.headers.get('location')!;
       await server.web.jobs.idle();
 
+      // Notes are bounded in characters, whatever their bytes: 2,001 of them are refused, nothing kept.
+      await c.page('/cases/readable/upload');
+      const tooLong = multipart(c.csrf!, { party: 'LPN', notes: '漢'.repeat(2001) }, [
+        { name: 'late.eml', data: eml(9, 'Tue, 01 Mar 2005 12:00:00 +0000') },
+      ]);
+      const refusedUpload = await c.request('POST', '/cases/readable/uploads', {
+        body: tooLong.body,
+        headers: { 'content-type': tooLong.type },
+      });
+      assert.equal(refusedUpload.status, 400);
+      assert.match(await refusedUpload.text(), /notes has at most 2000 characters/);
+
       // The result: new items / exact duplicates / rejected, a total, each with its share.
       let html = (await c.page(jobUrl)).html;
       assert.match(row(html, 'new'), /<td class="num">2<\/td><td class="num">50%<\/td>/);

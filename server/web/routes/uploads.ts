@@ -11,7 +11,7 @@ import busboy from 'busboy';
 import type { RouteDef } from '../http.ts';
 import type { WebDeps } from '../routes.ts';
 import { SpamcaseError } from '../../errors.ts';
-import { ACQUISITION_METHODS, cleanFileName } from '../../usecases/ingest.ts';
+import { ACQUISITION_METHODS, cleanFileName, NOTES_MAX } from '../../usecases/ingest.ts';
 import { parseInput } from '../../usecases/input.ts';
 import { ingestInput } from '../../usecases/ingest.ts';
 import { resolveParty } from '../../cases/cases.ts';
@@ -91,7 +91,8 @@ export function uploadRoutes(deps: () => WebDeps): RouteDef[] {
                   fileSize: limits.fileBytes,
                   files: limits.files,
                   fields: 20,
-                  fieldSize: 4096,
+                  // Notes hold NOTES_MAX characters, up to 4 bytes each in UTF-8.
+                  fieldSize: NOTES_MAX * 4 + 64,
                   parts: limits.files + 20,
                 },
               });
@@ -108,7 +109,9 @@ export function uploadRoutes(deps: () => WebDeps): RouteDef[] {
               req.resume();
               reject(err);
             };
-            bb.on('field', (name, value) => {
+            bb.on('field', (name, value, info) => {
+              if (info.valueTruncated)
+                return fail(new SpamcaseError('LIMIT_EXCEEDED', `${name} is too long for this form`));
               if (!csrfChecked) {
                 if (name !== '_csrf') return fail(new SpamcaseError('CSRF_REJECTED', 'the form token must come first'));
                 try {
