@@ -144,6 +144,12 @@ storageTest(
       assert.ok(rows[2]!.file_name.includes('…'));
       assert.deepEqual([...new Set(rows.map((r) => r.custodian))], ['Service abuse Laposte (J. Dupont)']);
 
+      // The item's provenance names both uploaded files its bytes came in, not the server's copies.
+      html = (await c.page('/cases/readable/items/LPN-0000001')).html;
+      assert.match(html, /<span data-file-name><bdi class="msg">Réclamation mars\.eml<\/bdi><\/span>/);
+      assert.match(html, /<span data-file-name><bdi class="msg">copie\.eml<\/bdi><\/span>/);
+      assert.ok(!html.includes(ctx.dataRoot));
+
       // In the custody log: the name, custodian and notes; the facts never show the temporary path.
       const c0 = await getCase(ctx.db.knex, 'readable');
       const started = (await listCustodyEvents(ctx.db.knex, c0.id, 'readable')).filter(
