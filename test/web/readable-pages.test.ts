@@ -116,6 +116,13 @@ storageTest(
         /<time datetime="\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z" title="\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC">/,
       );
 
+      // The upload list has the breakdown too.
+      html = (await c.page('/cases/readable/upload')).html;
+      assert.match(
+        html,
+        /<td class="num">3<\/td><td class="num">2<\/td><td class="num">1<\/td><td class="num">1<\/td><\/tr>/,
+      );
+
       // The acquisitions: the browser's names (no folder, no server path), custodian and notes.
       html = (await c.page('/cases/readable/acquisitions')).html;
       assert.ok(html.includes('Réclamation mars.eml'), 'a UTF-8 name arrives whole');
