@@ -3,6 +3,7 @@ import type { Request, Response } from 'express';
 import nunjucks from 'nunjucks';
 import { SpamcaseError } from '../../errors.ts';
 import { formatMoney, formatNumber, formatPercent } from '../i18n.ts';
+import { escapeHtml } from '../render.ts';
 import type { RequestState } from '../http.ts';
 
 /** Longest page address the language switch sends back (routes/auth.ts reads `back` up to this). */
@@ -44,9 +45,6 @@ export function renderPage(
       }),
     );
 }
-
-const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]!);
 
 /**
  * A catalogue sentence whose values may be markup a filter made (a date's <time>): the sentence and
