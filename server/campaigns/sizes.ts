@@ -64,6 +64,8 @@ export const SIZE_NEUTRAL_ACTIONS = [
   'untagged',
   'note-added',
   'note-removed',
+  // How dates are shown: no count changes.
+  'time-zone-set',
 ] as const;
 
 /** The sequence number of the case's last custody event that may change campaign sizes. */

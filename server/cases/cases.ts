@@ -23,6 +23,8 @@ export interface CaseRecord {
   title: string;
   createdAt: string;
   jurisdiction: string | null;
+  /** IANA time zone in which the case's pages show dates (stored dates stay UTC). */
+  timeZone: string;
   parties: PartyRecord[];
 }
 
@@ -30,6 +32,29 @@ export interface PartyRecord {
   id: number;
   name: string;
   batesPrefix: string;
+}
+
+/**
+ * A time zone as the case keeps it: an IANA name Intl knows ("Europe/Paris", "UTC"), written the
+ * way Intl writes it ("europe/paris" becomes "Europe/Paris"); anything else is refused.
+ */
+export function checkTimeZone(name: string): string {
+  const zone = name.trim();
+  if (zone === '' || zone.length > 64)
+    throw new SpamcaseError(
+      'INVALID_INPUT',
+      `must be an IANA time zone such as Europe/Paris or UTC (got ${JSON.stringify(name)})`,
+      { field: 'timeZone' },
+    );
+  try {
+    return new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone;
+  } catch {
+    throw new SpamcaseError(
+      'INVALID_INPUT',
+      `is not a time zone this server knows: ${JSON.stringify(zone)} (write an IANA name such as Europe/Paris, America/New_York or UTC)`,
+      { field: 'timeZone' },
+    );
+  }
 }
 
 /** "Laposte.net:LPN" → { name: "Laposte.net", batesPrefix: "LPN" } */
@@ -49,7 +74,7 @@ export function parsePartySpec(spec: string): PartySpec {
 
 export async function createCase(
   ctx: Context,
-  input: { slug: string; title: string; parties: PartySpec[]; jurisdiction?: string },
+  input: { slug: string; title: string; parties: PartySpec[]; jurisdiction?: string; timeZone?: string },
 ): Promise<CaseRecord> {
   if (!SLUG_PATTERN.test(input.slug)) {
     throw new SpamcaseError(
@@ -63,6 +88,7 @@ export async function createCase(
   const jurisdiction = input.jurisdiction?.trim() || null;
   if (jurisdiction !== null && jurisdiction.length > 200)
     throw new SpamcaseError('INVALID_INPUT', 'has at most 200 characters', { field: 'jurisdiction' });
+  const timeZone = input.timeZone?.trim() ? checkTimeZone(input.timeZone) : 'UTC';
   if (input.parties.length === 0)
     throw new SpamcaseError(
       'INVALID_INPUT',
@@ -75,7 +101,7 @@ export async function createCase(
   try {
     await ctx.db.knex.transaction(async (trx) => {
       const [row] = (await trx('cases').insert(
-        { slug: input.slug, title, created_at: now.toISOString(), jurisdiction },
+        { slug: input.slug, title, created_at: now.toISOString(), jurisdiction, time_zone: timeZone },
         ['id'],
       )) as Array<{ id: number } | number>;
       const caseId = typeof row === 'object' ? row.id : Number(row);
@@ -91,6 +117,7 @@ export async function createCase(
         details: {
           title,
           jurisdiction: jurisdiction ?? undefined,
+          timeZone,
           parties: input.parties.map((p) => ({ name: p.name, batesPrefix: p.batesPrefix })),
         },
       });
@@ -110,7 +137,8 @@ export async function createCase(
 
 export async function getCase(knex: Knex, slug: string): Promise<CaseRecord> {
   const row = (await knex('cases').where({ slug }).first()) as
-    { id: number; slug: string; title: string; created_at: string; jurisdiction: string | null } | undefined;
+    | { id: number; slug: string; title: string; created_at: string; jurisdiction: string | null; time_zone: string }
+    | undefined;
   if (!row) throw new SpamcaseError('CASE_NOT_FOUND', `no case named "${slug}" (spamcase case list shows the cases)`);
   const parties = (await knex('parties').where({ case_id: row.id }).orderBy('id')) as Array<{
     id: number;
@@ -123,6 +151,7 @@ export async function getCase(knex: Knex, slug: string): Promise<CaseRecord> {
     title: row.title,
     createdAt: row.created_at,
     jurisdiction: row.jurisdiction ?? null,
+    timeZone: row.time_zone || 'UTC',
     parties: parties.map((p) => ({ id: Number(p.id), name: p.name, batesPrefix: p.bates_prefix })),
   };
 }
@@ -130,12 +159,13 @@ export async function getCase(knex: Knex, slug: string): Promise<CaseRecord> {
 export async function listCases(knex: Knex): Promise<CaseRecord[]> {
   const cases = (await knex('cases')
     .orderBy('slug')
-    .select('id', 'slug', 'title', 'created_at', 'jurisdiction')) as Array<{
+    .select('id', 'slug', 'title', 'created_at', 'jurisdiction', 'time_zone')) as Array<{
     id: number;
     slug: string;
     title: string;
     created_at: string;
     jurisdiction: string | null;
+    time_zone: string;
   }>;
   const parties = (await knex('parties').orderBy('id').select('id', 'case_id', 'name', 'bates_prefix')) as Array<{
     id: number;
@@ -149,6 +179,7 @@ export async function listCases(knex: Knex): Promise<CaseRecord[]> {
     title: c.title,
     createdAt: c.created_at,
     jurisdiction: c.jurisdiction ?? null,
+    timeZone: c.time_zone || 'UTC',
     parties: parties
       .filter((p) => Number(p.case_id) === Number(c.id))
       .map((p) => ({ id: Number(p.id), name: p.name, batesPrefix: p.bates_prefix })),
@@ -174,4 +205,23 @@ export function resolveParty(record: CaseRecord, name: string | undefined): Part
       { field: 'party' },
     );
   return party;
+}
+
+/** Change the zone a case's pages show dates in (a custody event: who changed how the evidence reads). */
+export async function setCaseTimeZone(ctx: Context, slug: string, name: string): Promise<CaseRecord> {
+  const timeZone = checkTimeZone(name);
+  const c = await getCase(ctx.db.knex, slug);
+  if (c.timeZone === timeZone) return c;
+  await ctx.db.knex.transaction(async (trx) => {
+    await trx('cases').where({ id: c.id }).update({ time_zone: timeZone });
+    await appendCustodyEvent(trx, {
+      caseId: c.id,
+      caseSlug: c.slug,
+      at: ctx.clock(),
+      actor: ctx.actor,
+      action: 'time-zone-set',
+      details: { timeZone, previous: c.timeZone },
+    });
+  });
+  return getCase(ctx.db.knex, slug);
 }

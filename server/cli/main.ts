@@ -29,12 +29,14 @@ export const COMMANDS: readonly CommandSpec[] = [
   {
     name: 'case create',
     usage:
-      'spamcase case create <name> --title "..." --party "Laposte.net:LPN" [--party "MSN:MSN"] [--jurisdiction "..."] [--trusted-relay [PREFIX=]host-or-cidr]... [--trusted-authserv-id [PREFIX=]id]...',
-    summary: 'create a case with its parties (plaintiffs), their Bates prefixes and trusted relays',
+      'spamcase case create <name> --title "..." --party "Laposte.net:LPN" [--party "MSN:MSN"] [--jurisdiction "..."] [--time-zone Europe/Paris] [--trusted-relay [PREFIX=]host-or-cidr]... [--trusted-authserv-id [PREFIX=]id]...',
+    summary:
+      'create a case with its parties (plaintiffs), their Bates prefixes and trusted relays, and the time zone its pages show dates in (default UTC)',
     options: {
       title: { type: 'string' },
       party: { type: 'string', multiple: true },
       jurisdiction: { type: 'string' },
+      'time-zone': { type: 'string' },
       'trusted-relay': { type: 'string', multiple: true },
       'trusted-authserv-id': { type: 'string', multiple: true },
     },
@@ -64,21 +66,24 @@ export const COMMANDS: readonly CommandSpec[] = [
   },
   {
     name: 'case set',
-    usage: 'spamcase case set --case <name> --rules <rule set name or file>',
-    summary: 'choose the damages rule set for a case (a custody event); report --json then has a damages section',
-    options: { case: { type: 'string' }, rules: { type: 'string' } },
+    usage: 'spamcase case set --case <name> [--rules <rule set name or file>] [--time-zone <IANA zone>]',
+    summary:
+      'choose the damages rule set for a case (report --json then has a damages section) or the time zone its pages show dates in; each a custody event',
+    options: { case: { type: 'string' }, rules: { type: 'string' }, 'time-zone': { type: 'string' } },
     load: () => import('./commands/damages.ts'),
   },
   {
     name: 'ingest',
     usage:
-      'spamcase ingest --case <name> [--party <name>] [--method trap|report|feed|bounce|mailbox] [--recipient <mailbox>] [--skip-index] <path>...',
+      'spamcase ingest --case <name> [--party <name>] [--method trap|report|feed|bounce|mailbox] [--recipient <mailbox>] [--custodian "..."] [--notes "..."] [--skip-index] <path>...',
     summary: 'harvested spam in: .eml files, folders, mbox (also .gz), maildir, ZIP, ARF reports',
     options: {
       case: { type: 'string' },
       party: { type: 'string' },
       method: { type: 'string' },
       recipient: { type: 'string' },
+      custodian: { type: 'string' },
+      notes: { type: 'string' },
       'skip-index': { type: 'boolean' },
       json: { type: 'boolean' },
     },

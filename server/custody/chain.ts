@@ -35,7 +35,8 @@ export type CustodyAction =
   | 'tagged'
   | 'untagged'
   | 'note-added'
-  | 'note-removed';
+  | 'note-removed'
+  | 'time-zone-set';
 
 export interface CustodyEvent {
   case: string;

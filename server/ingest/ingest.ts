@@ -55,6 +55,54 @@ export interface IngestOptions {
    * SPAMCASE_MESSAGE_MEMORY_BUDGET_MB).
    */
   budget?: Partial<SampleBudget>;
+  /**
+   * What the person who brought the input said about it, kept with the acquisition and in its
+   * custody event: the file name they chose (a web upload's browser file name; the server's copy
+   * has another path), the custodian it came from, notes. fileName only with a single path.
+   */
+  provenance?: AcquisitionProvenance;
+}
+
+export interface AcquisitionProvenance {
+  fileName?: string;
+  custodian?: string;
+  notes?: string;
+}
+
+export const CUSTODIAN_MAX = 200;
+export const NOTES_MAX = 2000;
+export const FILE_NAME_MAX = 255;
+
+/**
+ * A file name as a browser or a user sent it, fit to keep and show: its last path part only (a
+ * browser may send C:\Users\…\x.eml, a hostile one ../../x), line breaks and tabs as spaces, at
+ * most FILE_NAME_MAX characters (the middle cut, so the extension stays). Bidirectional controls and
+ * invisible characters are kept as sent: pages mark them (server/hidden-text.ts).
+ */
+export function cleanFileName(name: string): string {
+  const base = (name.split(/[\\/]/).pop() ?? '').replace(/[\r\n\t]+/g, ' ').trim();
+  const chars = [...base];
+  const kept =
+    chars.length <= FILE_NAME_MAX
+      ? base
+      : `${chars.slice(0, FILE_NAME_MAX - 41).join('')}…${chars.slice(-40).join('')}`;
+  return kept === '' || kept === '.' || kept === '..' ? 'upload' : kept;
+}
+
+function provenanceOf(p: AcquisitionProvenance | undefined, paths: number) {
+  const text = (v: string | undefined, max: number, field: string) => {
+    const t = v?.trim() ?? '';
+    if (t === '') return null;
+    if ([...t].length > max) throw new SpamcaseError('INVALID_INPUT', `has at most ${max} characters`, { field });
+    return t;
+  };
+  if (p?.fileName !== undefined && paths !== 1)
+    throw new SpamcaseError('USAGE', 'a file name is kept for one input at a time', { field: 'fileName' });
+  return {
+    fileName: p?.fileName === undefined ? null : cleanFileName(p.fileName),
+    custodian: text(p?.custodian, CUSTODIAN_MAX, 'custodian'),
+    notes: text(p?.notes, NOTES_MAX, 'notes'),
+  };
 }
 
 export interface AcquisitionSummary extends BatchTotals {
@@ -71,6 +119,7 @@ export async function acquire(ctx: Context, options: IngestOptions): Promise<Acq
   }
   if (options.paths.length === 0)
     throw new SpamcaseError('USAGE', 'is required: name at least one file or folder', { field: 'paths' });
+  const provenance = provenanceOf(options.provenance, options.paths.length);
   const record = await getCase(ctx.db.knex, options.caseSlug);
   const party = resolveParty(record, options.party);
   const summaries: AcquisitionSummary[] = [];
@@ -78,7 +127,14 @@ export async function acquire(ctx: Context, options: IngestOptions): Promise<Acq
     summaries.push(
       await ingestOne(
         ctx,
-        { ...options, caseId: record.id, partyId: party.id, batesPrefix: party.batesPrefix, partyName: party.name },
+        {
+          ...options,
+          caseId: record.id,
+          partyId: party.id,
+          batesPrefix: party.batesPrefix,
+          partyName: party.name,
+          kept: provenance,
+        },
         input,
       ),
     );
@@ -88,7 +144,13 @@ export async function acquire(ctx: Context, options: IngestOptions): Promise<Acq
 
 async function ingestOne(
   ctx: Context,
-  options: IngestOptions & { caseId: number; partyId: number; batesPrefix: string; partyName: string },
+  options: IngestOptions & {
+    caseId: number;
+    partyId: number;
+    batesPrefix: string;
+    partyName: string;
+    kept: ReturnType<typeof provenanceOf>;
+  },
   input: string,
 ): Promise<AcquisitionSummary> {
   const source = path.resolve(input);
@@ -116,6 +178,9 @@ async function ingestOne(
         started_at: started.toISOString(),
         status: 'running',
         envelope_recipient: envelopeRecipient,
+        file_name: options.kept.fileName,
+        custodian: options.kept.custodian,
+        notes: options.kept.notes,
       },
       ['id'],
     )) as Array<{ id: number } | number>;
@@ -126,7 +191,17 @@ async function ingestOne(
       at: started,
       actor: ctx.actor,
       action: 'acquisition-started',
-      details: { acquisition: id, party: options.partyName, method: options.method, source, envelopeRecipient },
+      details: {
+        acquisition: id,
+        party: options.partyName,
+        method: options.method,
+        source,
+        envelopeRecipient,
+        // Only when given, so the events of acquisitions made without them hash as before.
+        fileName: options.kept.fileName ?? undefined,
+        custodian: options.kept.custodian ?? undefined,
+        notes: options.kept.notes ?? undefined,
+      },
     });
     return id;
   });
@@ -247,6 +322,7 @@ async function ingestOne(
       details: {
         acquisition: acquisitionId,
         source,
+        fileName: options.kept.fileName ?? undefined,
         sourceSha256,
         sourceBytes,
         samples: totals.samples,

@@ -4,6 +4,9 @@
  */
 import type { DailyDeliveries } from './types.ts';
 import { cellText, contentWidth, type Doc } from './draw.ts';
+import { niceTicks } from '../report/ticks.ts';
+
+export { niceTicks };
 
 /** At most this many points per series: longer spans are grouped into N-day buckets. */
 export const MAX_CHART_POINTS = 400;
@@ -61,17 +64,6 @@ export function chartModel(timeline: DailyDeliveries[]): ChartModel | null {
     return { party: s.party, values };
   });
   return { start: dayString(first), bucketDays, buckets, series, max };
-}
-
-/** 0, a round step, ... at or above max (1, 2, 5 x 10^k steps). */
-export function niceTicks(max: number, target = 5): number[] {
-  if (max <= 0) return [0, 1];
-  const raw = max / target;
-  const mag = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? 10 * mag;
-  const ticks: number[] = [];
-  for (let v = 0; v < max + step; v += step) ticks.push(Math.max(0, Math.round(v)));
-  return [...new Set(ticks)];
 }
 
 export function drawChart(

@@ -23,6 +23,8 @@ export interface ItemSample {
   party: string;
   method: string;
   source: string;
+  /** The file name the person uploaded (web uploads), shown instead of the server's copy. */
+  fileName: string | null;
   sourceSha256: string | null;
   operator: string;
   startedAt: string;
@@ -88,6 +90,7 @@ export async function itemDetail(knex: Knex, caseId: number, bates: string): Pro
       'p.name as party_name',
       'a.method',
       'a.source_name',
+      'a.file_name',
       'a.source_sha256',
       'a.operator',
       'a.started_at',
@@ -128,6 +131,7 @@ export async function itemDetail(knex: Knex, caseId: number, bates: string): Pro
         party: String(s.party_name),
         method: String(s.method),
         source: String(s.source_name),
+        fileName: (s.file_name as string | null) ?? null,
         sourceSha256: (s.source_sha256 as string | null) ?? null,
         operator: String(s.operator),
         startedAt: String(s.started_at),

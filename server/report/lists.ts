@@ -358,6 +358,10 @@ export interface AcquisitionRow {
   party: string;
   method: string;
   source: string;
+  /** The file name the person chose (a web upload's browser name); null for acquisitions by path. */
+  fileName?: string | null;
+  custodian?: string | null;
+  notes?: string | null;
   sourceSha256: string | null;
   sourceBytes: number | null;
   operator: string;
@@ -390,6 +394,9 @@ export async function listAcquisitions(
       party: String(r.party_name),
       method: String(r.method),
       source: String(r.source_name),
+      fileName: (r.file_name as string | null) ?? null,
+      custodian: (r.custodian as string | null) ?? null,
+      notes: (r.notes as string | null) ?? null,
       sourceSha256: (r.source_sha256 as string | null) ?? null,
       sourceBytes: r.source_bytes === null ? null : Number(r.source_bytes),
       operator: String(r.operator),

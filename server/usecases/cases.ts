@@ -11,7 +11,7 @@ import { addMember, memberCaseIds } from '../cases/members.ts';
 import { setPartyTrust } from '../attribution/party-trust.ts';
 import type { User } from '../users/users.ts';
 import * as v from 'valibot';
-import { optionalText, requiredText, textList, type Input } from './input.ts';
+import { caseName, optionalText, requiredText, textList, type Input } from './input.ts';
 
 export const caseCreateInput = v.object({
   slug: requiredText(63),
@@ -19,10 +19,15 @@ export const caseCreateInput = v.object({
   /** "Name:PREFIX" per party (plaintiff). */
   parties: textList(300, 50),
   jurisdiction: optionalText(200),
+  /** IANA time zone the case's pages show dates in (default UTC). */
+  timeZone: optionalText(64),
   /** Trusted relays (hosts or CIDRs), "PREFIX=value" when the case has several parties. */
   relays: textList(300, 1000),
   authservIds: textList(300, 1000),
 });
+
+/** `case set --time-zone`, the case's settings form. */
+export const timeZoneInput = v.object({ case: caseName, timeZone: requiredText(64) });
 
 export type CaseCreateInput = Input<typeof caseCreateInput>;
 
@@ -58,6 +63,7 @@ export async function openCase(
     title: input.title,
     parties,
     ...(input.jurisdiction === undefined ? {} : { jurisdiction: input.jurisdiction }),
+    ...(input.timeZone === undefined ? {} : { timeZone: input.timeZone }),
   });
   for (const p of c.parties) {
     if (relays.has(p.batesPrefix) || ids.has(p.batesPrefix))
@@ -74,6 +80,7 @@ export interface CaseListRow {
   case: string;
   title: string;
   jurisdiction: string | null;
+  timeZone: string;
   createdAt: string;
   parties: Array<{ name: string; batesPrefix: string }>;
 }
@@ -90,6 +97,7 @@ export function caseListRow(c: CaseRecord): CaseListRow {
     case: c.slug,
     title: c.title,
     jurisdiction: c.jurisdiction,
+    timeZone: c.timeZone,
     createdAt: c.createdAt,
     parties: c.parties.map((p) => ({ name: p.name, batesPrefix: p.batesPrefix })),
   };

@@ -13,10 +13,16 @@ import { providers } from '../attribution/providers.ts';
 
 import * as v from 'valibot';
 import { caseName, oneOf, optionalText, PATH_MAX, textList, type Input } from './input.ts';
-import { ACQUISITION_METHODS } from '../ingest/ingest.ts';
+import { ACQUISITION_METHODS, CUSTODIAN_MAX, NOTES_MAX } from '../ingest/ingest.ts';
 
-export { ACQUISITION_METHODS } from '../ingest/ingest.ts';
-export type { AcquisitionMethod, AcquisitionSummary, IngestOptions, IngestProgress } from '../ingest/ingest.ts';
+export { ACQUISITION_METHODS, cleanFileName, NOTES_MAX } from '../ingest/ingest.ts';
+export type {
+  AcquisitionMethod,
+  AcquisitionProvenance,
+  AcquisitionSummary,
+  IngestOptions,
+  IngestProgress,
+} from '../ingest/ingest.ts';
 
 export const ingestInput = v.object({
   case: caseName,
@@ -24,6 +30,9 @@ export const ingestInput = v.object({
   method: v.optional(oneOf(ACQUISITION_METHODS), 'trap'),
   /** The mailbox every sample of these inputs was delivered to (mailbox exports with no Delivered-To). */
   recipient: optionalText(320),
+  /** Who the evidence came from, and notes about it: kept with each acquisition and in its custody event. */
+  custodian: optionalText(CUSTODIAN_MAX),
+  notes: optionalText(NOTES_MAX),
   paths: v.pipe(textList(PATH_MAX, 100_000), v.minLength(1, 'is required: name at least one file or folder')),
 });
 

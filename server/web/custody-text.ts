@@ -37,6 +37,7 @@ export const CUSTODY_ACTIONS: Readonly<Record<CustodyAction, true>> = {
   untagged: true,
   'note-added': true,
   'note-removed': true,
+  'time-zone-set': true,
 };
 
 export interface CustodyText {
@@ -79,6 +80,9 @@ export function custodyText(lang: Lang, t: Translate, action: string, details: R
     for (const k of used) vars[k] = valueText(lang, t, details[k]);
     sentence = t(sentenceKey, vars);
   }
+  // An upload's source is the server's temporary copy: its file name is what staff know it by (the
+  // path stays in the JSON that was hashed).
+  if (typeof details.fileName === 'string') used.add('source');
   const facts = Object.entries(details)
     .filter(([k, v]) => !used.has(k) && v !== undefined)
     .map(([k, v]) => ({ label: fieldLabel(t, k), value: valueText(lang, t, v) }));

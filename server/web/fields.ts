@@ -16,6 +16,7 @@ const WEB_FIELDS: Readonly<Record<string, string>> = {
   asOf: 'as_of',
   tsaCert: 'tsa_cert',
   users: 'username',
+  timeZone: 'time_zone',
 };
 
 export function webField(field: string): string {

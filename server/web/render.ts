@@ -4,7 +4,8 @@
  * messages goes through the `shown` filter: escaped, isolated in <bdi> (it cannot reorder the page
  * around it), each bidirectional control or invisible character shown as a marked U+202E and the
  * value flagged (server/hidden-text.ts); `escapedForm` gives the value as written, hidden characters
- * spelled \u{202E}, for the "as written" view.
+ * spelled \u{202E}, for the "as written" view. Dates go through the `when` filter: a <time> with the
+ * UTC instant in datetime= and title=, shown in the case's time zone and the page's language.
  */
 import path from 'node:path';
 import nunjucks from 'nunjucks';
@@ -12,6 +13,7 @@ import { PROJECT_ROOT } from '../config.ts';
 import { escapedForm, hasHidden, hiddenSegments } from '../hidden-text.ts';
 import type { Lang } from '../users/users.ts';
 import { translateReason } from './reasons.ts';
+import { formatDate } from './i18n.ts';
 
 export const TEMPLATE_DIR = path.join(PROJECT_ROOT, 'templates', 'web');
 
@@ -25,12 +27,13 @@ export function createTemplates(): nunjucks.Environment {
   env.addFilter('shown', shownFilter);
   env.addFilter('escapedForm', (v: unknown) => (v === null || v === undefined ? '' : escapedForm(String(v))));
   env.addFilter('reason', reasonFilter);
+  env.addFilter('when', whenFilter);
   env.addGlobal('hasHidden', (v: unknown) => typeof v === 'string' && hasHidden(v));
   return env;
 }
 
 const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-function escapeHtml(s: string): string {
+export function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]!);
 }
 
@@ -65,5 +68,27 @@ function reasonFilter(this: { ctx?: { lang?: Lang } }, value: unknown): nunjucks
   const { text, translated } = translateReason(this.ctx?.lang ?? 'en', String(value));
   return new nunjucks.runtime.SafeString(
     translated ? escapeHtml(text) : `<span lang="en" data-untranslated="1">${escapeHtml(text)}</span>`,
+  );
+}
+
+/**
+ * A stored UTC date as `<time datetime="…Z" title="… UTC">local</time>`: in the case's time zone (the
+ * page's `kase`, or the zone given, e.g. each case's on the case list) and the page's language.
+ * `{{ d | when }}`, `{{ d | when('date') }}`, `{{ d | when('date', c.timeZone) }}`. A value that is
+ * not a date is shown as written; none as '—'.
+ */
+function whenFilter(
+  this: { ctx?: { lang?: Lang; kase?: { timeZone?: string } | null } },
+  value: unknown,
+  style: 'datetime' | 'date' = 'datetime',
+  timeZone?: string,
+): nunjucks.runtime.SafeString {
+  if (value === null || value === undefined || value === '') return new nunjucks.runtime.SafeString('—');
+  const text = String(value);
+  const zone = timeZone ?? this.ctx?.kase?.timeZone ?? 'UTC';
+  const shown = formatDate(this.ctx?.lang ?? 'en', zone, text, style);
+  if (!shown) return new nunjucks.runtime.SafeString(escapeHtml(text));
+  return new nunjucks.runtime.SafeString(
+    `<time datetime="${escapeHtml(shown.iso)}" title="${escapeHtml(shown.utc)}">${escapeHtml(shown.local)}</time>`,
   );
 }

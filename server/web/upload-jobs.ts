@@ -14,7 +14,7 @@ import type { Knex } from 'knex';
 import { caseDir, type Context } from '../context.ts';
 import { describeError, isSpamcaseError } from '../errors.ts';
 import { webMessage } from './fields.ts';
-import { ingest, type AcquisitionMethod } from '../usecases/ingest.ts';
+import { ingest, type AcquisitionMethod, type AcquisitionProvenance } from '../usecases/ingest.ts';
 
 export const PROGRESS_WRITE_MS = 500;
 
@@ -33,6 +33,9 @@ export interface UploadJob {
   files: Array<{ name: string; bytes: number }>;
   status: 'queued' | 'running' | 'done' | 'failed' | 'interrupted';
   samples: number;
+  /** Of the samples: new items, and exact duplicates (bytes already in the case, kept as provenance). */
+  newItems: number;
+  exactDuplicates: number;
   rejected: number;
   bytes: number;
   acquisitionIds: number[];
@@ -54,6 +57,8 @@ function toJob(r: Record<string, unknown>): UploadJob {
     })),
     status: r.status as UploadJob['status'],
     samples: Number(r.samples),
+    newItems: Number(r.new_items ?? 0),
+    exactDuplicates: Number(r.exact_duplicates ?? 0),
     rejected: Number(r.rejected),
     bytes: Number(r.bytes),
     acquisitionIds: JSON.parse(String(r.acquisition_ids)) as number[],
@@ -89,6 +94,7 @@ interface Pending {
   method: AcquisitionMethod;
   files: UploadedFile[];
   folder: string;
+  provenance: Omit<AcquisitionProvenance, 'fileName'>;
 }
 
 export class UploadJobRunner {
@@ -131,6 +137,7 @@ export class UploadJobRunner {
       files: UploadedFile[];
       folder: string;
       jobId: number;
+      provenance?: Omit<AcquisitionProvenance, 'fileName'>;
     },
   ): Promise<void> {
     this.queue.push({
@@ -142,6 +149,7 @@ export class UploadJobRunner {
       method: input.method,
       files: input.files,
       folder: input.folder,
+      provenance: input.provenance ?? {},
     });
     this.pump();
   }
@@ -159,33 +167,41 @@ export class UploadJobRunner {
   private async run(job: Pending): Promise<void> {
     const { ctx, jobId } = job;
     await this.knex('upload_jobs').where({ id: jobId }).update({ status: 'running' });
-    const done = new Map<string, { samples: number; rejected: number; bytes: number }>();
-    let current = { samples: 0, rejected: 0, bytes: 0 };
+    const done = new Map<
+      string,
+      { samples: number; newItems: number; exactDuplicates: number; rejected: number; bytes: number }
+    >();
+    let current = { samples: 0, newItems: 0, exactDuplicates: 0, rejected: 0, bytes: 0 };
     let lastWrite = 0;
     let writing: Promise<unknown> = Promise.resolve();
     const totals = () => {
       let s = current.samples;
       let r = current.rejected;
       let b = current.bytes;
+      let ni = 0;
+      let ed = 0;
       for (const d of done.values()) {
         s += d.samples;
         r += d.rejected;
         b += d.bytes;
+        ni += d.newItems;
+        ed += d.exactDuplicates;
       }
-      return { samples: s, rejected: r, bytes: b };
+      return { samples: s, rejected: r, bytes: b, new_items: ni, exact_duplicates: ed };
     };
     const acquisitionIds: number[] = [];
     try {
       for (const file of job.files) {
-        current = { samples: 0, rejected: 0, bytes: 0 };
+        current = { samples: 0, newItems: 0, exactDuplicates: 0, rejected: 0, bytes: 0 };
         const [summary] = await ingest(ctx, {
           caseSlug: job.caseSlug,
           party: job.party,
           method: job.method,
           paths: [file.path],
+          provenance: { ...job.provenance, fileName: file.name },
           budget: loadConfig().ingestBudget,
           onProgress: (p) => {
-            current = { samples: p.samples, rejected: p.rejected, bytes: p.bytes };
+            current = { samples: p.samples, newItems: 0, exactDuplicates: 0, rejected: p.rejected, bytes: p.bytes };
             const now = Date.now();
             if (now - lastWrite < PROGRESS_WRITE_MS) return;
             lastWrite = now;
@@ -198,11 +214,14 @@ export class UploadJobRunner {
           acquisitionIds.push(summary.acquisitionId);
           done.set(file.path, {
             samples: summary.samples + summary.alreadyRecorded,
+            newItems: summary.newItems,
+            // A sample an earlier acquisition of this source recorded is also bytes already in the case.
+            exactDuplicates: summary.exactDuplicates + summary.alreadyRecorded,
             rejected: summary.rejected,
             bytes: current.bytes,
           });
         }
-        current = { samples: 0, rejected: 0, bytes: 0 };
+        current = { samples: 0, newItems: 0, exactDuplicates: 0, rejected: 0, bytes: 0 };
         await writing;
         await this.knex('upload_jobs')
           .where({ id: jobId })

@@ -4,7 +4,7 @@ import { storageTest } from '../helpers/databases.ts';
 
 /** The schema every other capability relies on. Changing it needs a new migration and this list. */
 const EXPECTED_COLUMNS: Record<string, string[]> = {
-  cases: ['id', 'slug', 'title', 'created_at', 'jurisdiction'],
+  cases: ['id', 'slug', 'title', 'created_at', 'jurisdiction', 'time_zone'],
   parties: ['id', 'case_id', 'name', 'bates_prefix', 'next_bates', 'trusted_relays', 'trusted_authserv_ids'],
   acquisitions: [
     'id',
@@ -22,6 +22,9 @@ const EXPECTED_COLUMNS: Record<string, string[]> = {
     'new_items',
     'rejected',
     'envelope_recipient',
+    'file_name',
+    'custodian',
+    'notes',
   ],
   items: [
     'id',
@@ -194,6 +197,8 @@ const EXPECTED_COLUMNS: Record<string, string[]> = {
     'files',
     'status',
     'samples',
+    'new_items',
+    'exact_duplicates',
     'rejected',
     'bytes',
     'acquisition_ids',

@@ -45,6 +45,8 @@ const EXPECTED: Record<string, Rule> = {
   'GET /cases/:slug/custody': 'case-read',
   'GET /cases/:slug/members': 'case-read',
   'POST /cases/:slug/members': 'case-write',
+  'GET /cases/:slug/settings': 'case-read',
+  'POST /cases/:slug/settings': 'case-write',
   'GET /cases/:slug/items/:bates': 'case-read',
   'GET /cases/:slug/items/:bates/body.html': 'case-read',
   'GET /cases/:slug/items/:bates/raw': 'case-read',

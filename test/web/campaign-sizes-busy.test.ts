@@ -57,7 +57,7 @@ test('web pages serve stale campaign sizes at once, marked, while another proces
             assert.match(
               body,
               new RegExp(
-                `id="sizes-as-of">Deliveries, accounts, originating IPs and dates were counted at ${counted.computed_at}`,
+                `id="sizes-as-of">Deliveries, accounts, originating IPs and dates were counted at <time datetime="${counted.computed_at}"`,
               ),
             );
           if (page.startsWith('/api/')) {

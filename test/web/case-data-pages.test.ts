@@ -298,7 +298,11 @@ storageTest(
         const dj = damagesJson(result, 'en');
         html = (await admin.page('/cases/pages/damages')).html;
         for (const col of ['low', 'claimed', 'max'] as const)
-          assert.match(html, new RegExp(`data-total="${col}">${dj.total[col].replace('.', '\\.')}<`));
+          // The exact amount in data-amount, the page shows it as money (test/web/readable-pages.test.ts).
+          assert.match(
+            html,
+            new RegExp(`data-total="${col}" data-amount="${dj.total[col].replace('.', '\\.')}">\\$[\\d,]+\\.\\d\\d<`),
+          );
         assert.ok(html.includes(unescapeNot(methodText(result, 'en')[0]!)));
         const dcsv = await admin.get('/cases/pages/damages.csv');
         assert.match(dcsv.headers.get('content-disposition') ?? '', /^attachment/);

@@ -85,3 +85,28 @@ export function assertRedirect(res: Response, to: RegExp): void {
   assert.equal(res.status, 303, `expected a redirect, got ${res.status}`);
   assert.match(res.headers.get('location') ?? '', to);
 }
+
+/**
+ * A multipart upload form as a browser sends it: the CSRF token first, then fields, then files. A
+ * file `encoded` names itself as RFC 5987 filename*= (how a hand-made client sends a control character).
+ */
+export function multipart(
+  csrf: string,
+  fields: Record<string, string>,
+  files: Array<{ name: string; data: Buffer; encoded?: boolean }>,
+): { body: Buffer; type: string } {
+  const b = 'spamcaseUpload7';
+  const parts: Buffer[] = [Buffer.from(`--${b}\r\nContent-Disposition: form-data; name="_csrf"\r\n\r\n${csrf}\r\n`)];
+  for (const [k, v] of Object.entries(fields))
+    parts.push(Buffer.from(`--${b}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`));
+  for (const f of files)
+    parts.push(
+      Buffer.from(
+        `--${b}\r\nContent-Disposition: form-data; name="files"; ${f.encoded ? `filename*=UTF-8''${encodeURIComponent(f.name)}` : `filename="${f.name}"`}\r\nContent-Type: application/octet-stream\r\n\r\n`,
+      ),
+      f.data,
+      Buffer.from('\r\n'),
+    );
+  parts.push(Buffer.from(`--${b}--\r\n`));
+  return { body: Buffer.concat(parts), type: `multipart/form-data; boundary=${b}` };
+}

@@ -71,7 +71,7 @@ storageTest(
       assert.equal(cell(html, 'samples'), report.samples, 'the figures of the last view');
       assert.match(
         html,
-        /id="dashboard-as-of">An acquisition is running: the figures below are those of \d{4}-\d\d-\d\dT/,
+        /id="dashboard-as-of">An acquisition is running: the figures below are those of <time datetime="\d{4}-\d\d-\d\dT[^"]*Z" title="[^"]* UTC">/,
       );
       await ctx.db
         .knex('acquisitions')

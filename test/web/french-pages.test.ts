@@ -11,7 +11,7 @@ import { catalogue } from '../../server/web/i18n.ts';
 import { storageTest } from '../helpers/databases.ts';
 import { attribute, partyTrust } from '../../server/usecases/attribute.ts';
 import { ingestedCase } from '../export/helpers.ts';
-import { Client, makeUser, withServer } from './client.ts';
+import { Client, makeUser, multipart, withServer } from './client.ts';
 
 /** The visible text of a page: no script, style or tags, message text left out, entities decoded. */
 export function pageText(html: string): string {
@@ -71,7 +71,31 @@ storageTest('every page of a real case, in French, shows no English string from 
     assert.equal((await admin.post('/settings/language', { lang: 'fr', back: '/' })).status, 303);
 
     const base = '/cases/fr-case';
+    // Dates in the case's zone (set from the French settings page), damages as money, an upload
+    // with a custodian and notes whose result is broken down, a forged 1970 date set apart on the chart.
+    await admin.page(`${base}/settings`);
+    assert.equal((await admin.post(`${base}/settings`, { time_zone: 'Europe/Paris' })).status, 303);
+    await admin.page(`${base}/damages`);
+    assert.equal((await admin.post(`${base}/damages/rules`, { rules: 'fr-cpce-r10-1' })).status, 303);
+    await admin.page(`${base}/upload`);
+    const forged = Buffer.from(
+      'From: x@hotmail.com\r\nTo: jean@laposte.net\r\nSubject: vieux\r\nDate: Thu, 01 Jan 1970 00:00:00 +0000\r\nMessage-ID: <forged-1970@x>\r\n\r\nancien\r\n',
+    );
+    const form = multipart(admin.csrf!, { party: 'LPN', method: 'trap', custodian: 'Service abus', notes: 'piège 3' }, [
+      { name: 'Réclamation.eml', data: forged },
+      { name: 'photo.eml', data: Buffer.from([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3]) },
+    ]);
+    const up = await admin.request('POST', `${base}/uploads`, {
+      body: form.body,
+      headers: { 'content-type': form.type },
+    });
+    assert.equal(up.status, 303);
+    await server.web.jobs.idle();
+    const dashboard = (await admin.page(base)).html;
+    assert.match(dashboard, /id="chart-outliers"/, 'the forged date is set apart');
     const pages = [
+      up.headers.get('location')!,
+      `${base}/settings`,
       '/cases',
       '/cases/new',
       base,

@@ -6,28 +6,7 @@ import { caseReport } from '../../server/report/counts.ts';
 import { storageTest } from '../helpers/databases.ts';
 import { buildZip } from '../ingest/sources/zip-writer.ts';
 import { corpusFiles, stripMboxFromLine } from '../mail/headers/load-samples.ts';
-import { Client, makeUser, withServer } from './client.ts';
-
-function multipart(
-  csrf: string,
-  fields: Record<string, string>,
-  files: Array<{ name: string; data: Buffer }>,
-): { body: Buffer; type: string } {
-  const b = 'spamcaseUpload7';
-  const parts: Buffer[] = [Buffer.from(`--${b}\r\nContent-Disposition: form-data; name="_csrf"\r\n\r\n${csrf}\r\n`)];
-  for (const [k, v] of Object.entries(fields))
-    parts.push(Buffer.from(`--${b}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`));
-  for (const f of files)
-    parts.push(
-      Buffer.from(
-        `--${b}\r\nContent-Disposition: form-data; name="files"; filename="${f.name}"\r\nContent-Type: application/octet-stream\r\n\r\n`,
-      ),
-      f.data,
-      Buffer.from('\r\n'),
-    );
-  parts.push(Buffer.from(`--${b}--\r\n`));
-  return { body: Buffer.concat(parts), type: `multipart/form-data; boundary=${b}` };
-}
+import { Client, makeUser, multipart, withServer } from './client.ts';
 
 storageTest(
   'an upload of several files (ZIP of real spam, .eml, gzip mbox, junk) is ingested in the background with counts, rejections listed, files removed',

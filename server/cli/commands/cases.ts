@@ -14,12 +14,13 @@ export const commands: CommandModule['commands'] = {
       title: values.title,
       parties: values.party ?? [],
       jurisdiction: values.jurisdiction,
+      timeZone: values['time-zone'],
       relays: values['trusted-relay'] ?? [],
       authservIds: values['trusted-authserv-id'] ?? [],
     });
     const c = await openCase(ctx, input);
     out(
-      `created case ${c.slug}: ${c.title} (parties: ${c.parties.map((p) => `${p.name} [${p.batesPrefix}]`).join(', ')})`,
+      `created case ${c.slug}: ${c.title} (parties: ${c.parties.map((p) => `${p.name} [${p.batesPrefix}]`).join(', ')}; time zone ${c.timeZone})`,
     );
     return 0;
   },

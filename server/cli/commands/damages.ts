@@ -1,6 +1,8 @@
 /** `spamcase damages rules`, `spamcase damages`, `case set`: the rule sets, a case's damages, its rule set. */
 import { damagesInput, damagesOf, ruleChoiceInput, ruleSetOptions } from '../../usecases/damages.ts';
 import { chooseRuleSet } from '../../damages/case-damages.ts';
+import { setCaseTimeZone } from '../../cases/cases.ts';
+import { timeZoneInput } from '../../usecases/cases.ts';
 import { damagesCsv, damagesJson, formatDamagesTable } from '../../damages/exhibit.ts';
 import { csvText, STAFF_CSV } from '../../csv/write.ts';
 import { SpamcaseError } from '../../errors.ts';
@@ -10,9 +12,18 @@ import { json, out, write } from '../output.ts';
 
 export const commands: CommandModule['commands'] = {
   async 'case set'(ctx, { values }) {
-    const input = cliInput(ruleChoiceInput, { case: values.case, rules: values.rules });
-    const ruleSet = await chooseRuleSet(ctx, input.case, input.rules);
-    out(`case ${input.case}: damages rule set ${ruleSet.name} (${ruleSet.title}), sha256 ${ruleSet.sha256}`);
+    if (values.rules === undefined && values['time-zone'] === undefined)
+      throw new SpamcaseError('USAGE', 'name what to set: --rules, --time-zone or both');
+    if (values['time-zone'] !== undefined) {
+      const input = cliInput(timeZoneInput, { case: values.case, timeZone: values['time-zone'] });
+      const c = await setCaseTimeZone(ctx, input.case, input.timeZone);
+      out(`case ${c.slug}: pages show dates in ${c.timeZone}`);
+    }
+    if (values.rules !== undefined) {
+      const input = cliInput(ruleChoiceInput, { case: values.case, rules: values.rules });
+      const ruleSet = await chooseRuleSet(ctx, input.case, input.rules);
+      out(`case ${input.case}: damages rule set ${ruleSet.name} (${ruleSet.title}), sha256 ${ruleSet.sha256}`);
+    }
     return 0;
   },
 

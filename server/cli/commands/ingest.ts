@@ -19,6 +19,8 @@ export const commands: CommandModule['commands'] = {
       party: values.party,
       method: values.method,
       recipient: values.recipient,
+      custodian: values.custodian,
+      notes: values.notes,
       paths: positionals,
     });
     const progress = ttyProgress(process.stderr);
@@ -28,6 +30,7 @@ export const commands: CommandModule['commands'] = {
       method: input.method,
       envelopeRecipient: input.recipient,
       paths: input.paths,
+      provenance: { custodian: input.custodian, notes: input.notes },
       budget: loadConfig().ingestBudget,
       onProgress: progress ? (p) => progress.update(p) : undefined,
     });

@@ -4,12 +4,16 @@ import path from 'node:path';
 import type { RouteDef } from '../http.ts';
 import type { WebDeps } from '../routes.ts';
 import { isSpamcaseError, SpamcaseError } from '../../errors.ts';
-import { caseListRow, openCase, visibleCases } from '../../usecases/cases.ts';
+import { caseListRow, openCase, timeZoneInput, visibleCases } from '../../usecases/cases.ts';
+import { setCaseTimeZone } from '../../cases/cases.ts';
 import { parseInput } from '../../usecases/input.ts';
 import { caseCreateInput } from '../../usecases/cases.ts';
-import { webMessage } from '../fields.ts';
+import { formInput, webMessage } from '../fields.ts';
 import { TEMPLATE_DIR } from '../render.ts';
 import { bodyString, renderPage } from './common.ts';
+
+/** The zones this server's Intl knows, offered as the case's time zone (any of them is accepted). */
+export const TIME_ZONES: readonly string[] = ['UTC', ...Intl.supportedValuesOf('timeZone').filter((z) => z !== 'UTC')];
 
 const STATIC_FILES: Record<string, string> = {
   'app.css': 'text/css; charset=utf-8',
@@ -61,7 +65,8 @@ export function caseRoutes(deps: () => WebDeps): RouteDef[] {
       access: 'editor',
       async handler(_req, res, state) {
         renderPage(deps().templates, res, state, 'case-new.njk', {
-          form: { slug: '', title: '', parties: '', jurisdiction: '' },
+          form: { slug: '', title: '', parties: '', jurisdiction: '', timeZone: 'UTC' },
+          timeZones: TIME_ZONES,
           error: null,
         });
       },
@@ -76,6 +81,7 @@ export function caseRoutes(deps: () => WebDeps): RouteDef[] {
           title: bodyString(req, 'title', 500),
           parties: bodyString(req, 'parties', 5000),
           jurisdiction: bodyString(req, 'jurisdiction', 200),
+          timeZone: bodyString(req, 'time_zone', 64),
         };
         try {
           const input = parseInput(caseCreateInput, { ...form, parties: form.parties.split(/\r?\n/) });
@@ -88,11 +94,61 @@ export function caseRoutes(deps: () => WebDeps): RouteDef[] {
           res.redirect(303, `/cases/${created.slug}`);
         } catch (err) {
           if (isSpamcaseError(err) && err.httpStatus < 500) {
-            renderPage(deps().templates, res, state, 'case-new.njk', { form, error: webMessage(err) }, err.httpStatus);
+            renderPage(
+              deps().templates,
+              res,
+              state,
+              'case-new.njk',
+              { form, timeZones: TIME_ZONES, error: webMessage(err) },
+              err.httpStatus,
+            );
             return;
           }
           throw err;
         }
+      },
+    },
+    {
+      method: 'GET',
+      path: '/cases/:slug/settings',
+      access: 'case-read',
+      async handler(_req, res, state) {
+        renderPage(deps().templates, res, state, 'case-settings.njk', {
+          form: { timeZone: state.access!.record.timeZone },
+          timeZones: TIME_ZONES,
+          error: null,
+        });
+      },
+    },
+    {
+      method: 'POST',
+      path: '/cases/:slug/settings',
+      access: 'case-write',
+      async handler(req, res, state) {
+        const c = state.access!.record;
+        const raw = formInput(req, ['timeZone']);
+        try {
+          const input = parseInput(timeZoneInput, { ...raw, case: c.slug });
+          await setCaseTimeZone(state.ctx, c.slug, input.timeZone);
+        } catch (err) {
+          if (isSpamcaseError(err) && err.httpStatus < 500) {
+            renderPage(
+              deps().templates,
+              res,
+              state,
+              'case-settings.njk',
+              {
+                form: { timeZone: typeof raw.timeZone === 'string' ? raw.timeZone : '' },
+                timeZones: TIME_ZONES,
+                error: webMessage(err),
+              },
+              err.httpStatus,
+            );
+            return;
+          }
+          throw err;
+        }
+        res.redirect(303, `/cases/${c.slug}/settings`);
       },
     },
   ];

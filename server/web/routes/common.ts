@@ -1,8 +1,9 @@
 /** Small helpers every page handler uses: render a page with the shared layout variables, read query values. */
 import type { Request, Response } from 'express';
-import type nunjucks from 'nunjucks';
+import nunjucks from 'nunjucks';
 import { SpamcaseError } from '../../errors.ts';
-import { formatNumber } from '../i18n.ts';
+import { formatMoney, formatNumber, formatPercent } from '../i18n.ts';
+import { escapeHtml } from '../render.ts';
 import type { RequestState } from '../http.ts';
 
 /** Longest page address the language switch sends back (routes/auth.ts reads `back` up to this). */
@@ -17,6 +18,10 @@ export function renderPage(
   status = 200,
 ): void {
   const n = (x: number | null | undefined) => (x === null || x === undefined ? '' : formatNumber(state.lang, x));
+  // Exact decimal amounts ("450800.00") in the rule set's currency; percentages of a total.
+  const money = (amount: string | null | undefined, currency: string) =>
+    amount === null || amount === undefined ? '' : formatMoney(state.lang, amount, currency);
+  const pct = (part: number, whole: number) => formatPercent(state.lang, part, whole);
   // The language switch comes back to this page (the `back` field holds at most BACK_MAX characters).
   const req = res.req;
   const back = req.method === 'GET' ? (req.originalUrl.length <= BACK_MAX ? req.originalUrl : req.path) : '/';
@@ -26,7 +31,10 @@ export function renderPage(
     .send(
       templates.render(template, {
         t: state.t,
+        th: (key: string, vars: Record<string, unknown> = {}) => translateHtml(state.t, n, key, vars),
         n,
+        money,
+        pct,
         lang: state.lang,
         user: state.user,
         csrf: state.session?.csrfToken ?? '',
@@ -36,6 +44,28 @@ export function renderPage(
         ...vars,
       }),
     );
+}
+
+/**
+ * A catalogue sentence whose values may be markup a filter made (a date's <time>): the sentence and
+ * every plain value are escaped, a value already marked safe is put in as it is.
+ */
+function translateHtml(
+  t: (key: string) => string,
+  n: (x: number) => string,
+  key: string,
+  vars: Record<string, unknown>,
+): nunjucks.runtime.SafeString {
+  const safe: Record<string, string> = {};
+  for (const [k, v] of Object.entries(vars))
+    safe[k] =
+      v instanceof nunjucks.runtime.SafeString
+        ? String(v)
+        : typeof v === 'number'
+          ? n(v)
+          : escapeHtml(v === null || v === undefined ? '' : String(v as string));
+  const template = escapeHtml(t(key));
+  return new nunjucks.runtime.SafeString(template.replace(/\{(\w+)\}/g, (m, name: string) => safe[name] ?? m));
 }
 
 export function queryString(req: Request, name: string, max = 300): string | undefined {

@@ -11,7 +11,7 @@ import busboy from 'busboy';
 import type { RouteDef } from '../http.ts';
 import type { WebDeps } from '../routes.ts';
 import { SpamcaseError } from '../../errors.ts';
-import { ACQUISITION_METHODS } from '../../usecases/ingest.ts';
+import { ACQUISITION_METHODS, cleanFileName, NOTES_MAX } from '../../usecases/ingest.ts';
 import { parseInput } from '../../usecases/input.ts';
 import { ingestInput } from '../../usecases/ingest.ts';
 import { resolveParty } from '../../cases/cases.ts';
@@ -85,11 +85,14 @@ export function uploadRoutes(deps: () => WebDeps): RouteDef[] {
             try {
               bb = busboy({
                 headers: req.headers,
+                // Browsers send a file's name as UTF-8 bytes ("Réclamation.eml"); busboy reads latin1 by default.
+                defParamCharset: 'utf8',
                 limits: {
                   fileSize: limits.fileBytes,
                   files: limits.files,
                   fields: 20,
-                  fieldSize: 4096,
+                  // Notes hold NOTES_MAX characters, up to 4 bytes each in UTF-8.
+                  fieldSize: NOTES_MAX * 4 + 64,
                   parts: limits.files + 20,
                 },
               });
@@ -106,7 +109,9 @@ export function uploadRoutes(deps: () => WebDeps): RouteDef[] {
               req.resume();
               reject(err);
             };
-            bb.on('field', (name, value) => {
+            bb.on('field', (name, value, info) => {
+              if (info.valueTruncated)
+                return fail(new SpamcaseError('LIMIT_EXCEEDED', `${name} is too long for this form`));
               if (!csrfChecked) {
                 if (name !== '_csrf') return fail(new SpamcaseError('CSRF_REJECTED', 'the form token must come first'));
                 try {
@@ -141,7 +146,8 @@ export function uploadRoutes(deps: () => WebDeps): RouteDef[] {
               const dir = path.join(folder, String(files.length + 1));
               fs.mkdirSync(dir);
               const file: UploadedFile = {
-                name: info.filename.slice(0, 300),
+                // The browser's name for the file, kept and shown; the copy on disk has a name of ours.
+                name: cleanFileName(info.filename),
                 path: path.join(dir, safeName(info.filename)),
                 bytes: 0,
               };
@@ -193,6 +199,8 @@ export function uploadRoutes(deps: () => WebDeps): RouteDef[] {
             case: c.slug,
             party: fields.party,
             method: fields.method || undefined,
+            custodian: fields.custodian,
+            notes: fields.notes,
             paths: files.map((f) => f.path),
           });
           const method = input.method;
@@ -214,6 +222,7 @@ export function uploadRoutes(deps: () => WebDeps): RouteDef[] {
             files,
             folder,
             jobId,
+            provenance: { custodian: input.custodian, notes: input.notes },
           });
         } catch (err) {
           fs.rmSync(folder, { recursive: true, force: true });

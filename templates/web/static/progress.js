@@ -21,6 +21,12 @@
       err.hidden = false;
     }
     if (job.status === 'done') document.getElementById('job-done').hidden = false;
+    // Finished while this page watched: load it again for the breakdown (new items, exact
+    // duplicates, rejected, each with its share) and the reasons in the page's language.
+    if (names.indexOf(job.status) >= 2 && watching) {
+      watching = false;
+      document.location.reload();
+    }
     var list = document.getElementById('job-rejections');
     list.replaceChildren();
     (job.rejections || []).forEach(function (r) {
@@ -47,5 +53,6 @@
       });
   }
   var s = root.getAttribute('data-status');
-  if (s === 'queued' || s === 'running' || s === 'receiving') poll();
+  var watching = s === 'queued' || s === 'running' || s === 'receiving';
+  if (watching) poll();
 })();
