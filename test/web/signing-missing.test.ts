@@ -12,14 +12,21 @@ import { storageTest, tempDir } from '../helpers/databases.ts';
 import { trialKeys } from '../export/helpers.ts';
 import { Client, makeUser, withServer } from './client.ts';
 
-const unescape = (s: string) => s.replace(/&#39;/g, "'").replace(/&quot;/g, '"').replace(/&amp;/g, '&');
+const unescape = (s: string) =>
+  s
+    .replace(/&#39;/g, "'")
+    .replace(/&quot;/g, '"')
+    .replace(/&amp;/g, '&');
 
 /** A page's visible text: tags, scripts and styles gone. */
 function visibleText(html: string): string {
   return unescape(html.replace(/<(script|style)[\s\S]*?<\/\1>/g, '').replace(/<[^>]+>/g, ' '));
 }
 
-async function waitForJob(c: Client, url: string): Promise<{ status: string; problem: string | null; error: string | null }> {
+async function waitForJob(
+  c: Client,
+  url: string,
+): Promise<{ status: string; problem: string | null; error: string | null }> {
   for (let i = 0; i < 200; i++) {
     const j = (await (await c.get(`/api${url}`, { accept: 'application/json' })).json()) as {
       status: string;
@@ -32,7 +39,13 @@ async function waitForJob(c: Client, url: string): Promise<{ status: string; pro
   throw new Error(`job ${url} did not finish`);
 }
 
-const NOTICE_KEYS = ['exp.signing.title', 'exp.signing.why', 'exp.signing.who', 'exp.signing.what', 'exp.signing.after'];
+const NOTICE_KEYS = [
+  'exp.signing.title',
+  'exp.signing.why',
+  'exp.signing.who',
+  'exp.signing.what',
+  'exp.signing.after',
+];
 
 storageTest('exports without a signing key explain what to ask for, with no path and no command', async ({ ctx }) => {
   await makeUser(ctx, 'ada', 'admin');
@@ -67,8 +80,12 @@ storageTest('exports without a signing key explain what to ask for, with no path
         const page = await c.page(jobUrl);
         const text = visibleText(page.html);
         assert.ok(text.includes(catalogue(lang)['exp.signing.jobFailed']!), `${lang}: the job says why`);
-        for (const key of NOTICE_KEYS) assert.ok(text.includes(catalogue(lang)[key]!), `${lang}: ${key} on the job page`);
-        assert.ok(!text.includes(keysDir) && !/signing-key\.pem|keys init|chmod/.test(text), `${lang}: no path, no command`);
+        for (const key of NOTICE_KEYS)
+          assert.ok(text.includes(catalogue(lang)[key]!), `${lang}: ${key} on the job page`);
+        assert.ok(
+          !text.includes(keysDir) && !/signing-key\.pem|keys init|chmod/.test(text),
+          `${lang}: no path, no command`,
+        );
       }
       // The reason, with its path, is in the server log for the administrator.
       assert.ok(logs.some((l) => l.event === 'export.failed' && JSON.stringify(l).includes('signing-key.pem')));
