@@ -89,7 +89,10 @@ export async function createDefendant(
         throw new SpamcaseError('INVALID_INPUT', 'defendant name too long (200 characters at most)');
       // A name goes into the PDF, the damages table and court papers: like a tag name, it may not hide or reorder text.
       if (hasHidden(finalName))
-        throw new SpamcaseError('INVALID_INPUT', 'defendant name may not contain control, direction or invisible characters');
+        throw new SpamcaseError(
+          'INVALID_INPUT',
+          'defendant name may not contain control, direction or invisible characters',
+        );
       const [row] = (await trx('defendants').insert(
         { case_id: c.id, name: finalName, created_at: ctx.clock().toISOString() },
         ['id'],

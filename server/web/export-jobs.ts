@@ -213,7 +213,7 @@ export class ExportJobRunner {
         ? null
         : isSpamcaseError(err)
           ? webMessage(err)
-        : 'the export stopped on an unexpected error (see the server log)';
+          : 'the export stopped on an unexpected error (see the server log)';
       this.log({ event: 'export.failed', job: job.id, kind: job.kind, case: job.caseSlug, error: describeError(err) });
     } finally {
       job.finishedAt = ctx.clock().toISOString();

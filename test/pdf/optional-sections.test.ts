@@ -181,9 +181,14 @@ test(
           text.includes('NUL⟦U+0000⟧here <script>alert(1)</script>'),
           'NUL shown as its marker, markup printed as text',
         );
-        assert.ok(text.includes('invoice⟦U+202E⟧gpj.exe⟦U+202C⟧'), 'bidi override shown as its marker, text not reordered');
         assert.ok(
-          text.includes(lang === 'en' ? 'A mark such as ⟦U+202E⟧ in a subject' : 'Une marque telle que ⟦U+202E⟧ dans un objet'),
+          text.includes('invoice⟦U+202E⟧gpj.exe⟦U+202C⟧'),
+          'bidi override shown as its marker, text not reordered',
+        );
+        assert.ok(
+          text.includes(
+            lang === 'en' ? 'A mark such as ⟦U+202E⟧ in a subject' : 'Une marque telle que ⟦U+202E⟧ dans un objet',
+          ),
           `${lang}: the method says what the marker means`,
         );
         const raw = pdfText(pdf);

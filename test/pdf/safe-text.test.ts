@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { anyHidden, MAX_FIELD_CHARS, REPLACEMENT, safeLine, safeParagraph, truncate } from '../../server/pdf/safe-text.ts';
+import {
+  anyHidden,
+  MAX_FIELD_CHARS,
+  REPLACEMENT,
+  safeLine,
+  safeParagraph,
+  truncate,
+} from '../../server/pdf/safe-text.ts';
 import { textRuns } from '../../server/pdf/fonts.ts';
 
 test('control, bidi and invisible characters become the visible marker the pages show; line breaks and tabs become spaces', () => {

@@ -11,7 +11,8 @@
   var fmt = new Intl.NumberFormat(document.documentElement.lang || 'en');
   // A file name can carry a direction override: each hidden character shows as ⟦U+202E⟧, as on the
   // server-rendered page (server/hidden-text.ts has the list; this is its short form).
-  var HIDDEN = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]|[\u{e0000}-\u{e007f}]/gu;
+  var HIDDEN =
+    /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]|[\u{e0000}-\u{e007f}]/gu;
   function marked(s) {
     return String(s).replace(HIDDEN, function (ch) {
       return '\u27e6U+' + ch.codePointAt(0).toString(16).toUpperCase().padStart(4, '0') + '\u27e7';
