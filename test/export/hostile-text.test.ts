@@ -44,7 +44,7 @@ storageTest('the bundle of a hostile case: items.csv exact, the load file and th
       .map((l) => l.split('\u0014'));
     assert.deepEqual(
       rows.map((r) => r.length),
-      [12, 12, 12],
+      [12, 12, 12, 12],
       'every row keeps its 12 fields',
     );
     assert.equal(HIDDEN_PROBE.exec(dat.replace(/\u0014/g, '')), null, 'no hidden character but the separators');
