@@ -191,6 +191,12 @@ storageTest(
         'the ISO-8859-1 body snippet decoded and marked',
       );
 
+      // The sanitized HTML body (shown on request, in its sandboxed frame): markers in the text, no script.
+      const body = await (await c.get('/cases/h/items/LPN-0000003/body.html')).text();
+      assert.ok(body.includes('Pay ⟦U+202E⟧now'), body);
+      assert.equal(HIDDEN_PROBE.exec(body), null);
+      assert.ok(!/<script|onerror/i.test(body));
+
       // Staff CSVs: the bytes hold markers, never the characters.
       const csvs: Record<string, string> = {};
       for (const url of [
