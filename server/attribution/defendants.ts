@@ -9,6 +9,7 @@ import type { Context } from '../context.ts';
 import { getCase } from '../cases/cases.ts';
 import { appendCustodyEvent } from '../custody/chain.ts';
 import { SpamcaseError } from '../errors.ts';
+import { hasHidden } from '../hidden-text.ts';
 import { translateDbError } from '../db/errors.ts';
 import { networkOf, parseIp } from '../mail/trace/ip.ts';
 import { normalizeAccount } from './address.ts';
@@ -86,6 +87,12 @@ export async function createDefendant(
       const finalName = name?.trim() || (await nextDoe(trx, c.id));
       if (finalName.length > 200)
         throw new SpamcaseError('INVALID_INPUT', 'defendant name too long (200 characters at most)');
+      // A name goes into the PDF, the damages table and court papers: like a tag name, it may not hide or reorder text.
+      if (hasHidden(finalName))
+        throw new SpamcaseError(
+          'INVALID_INPUT',
+          'defendant name may not contain control, direction or invisible characters',
+        );
       const [row] = (await trx('defendants').insert(
         { case_id: c.id, name: finalName, created_at: ctx.clock().toISOString() },
         ['id'],

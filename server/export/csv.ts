@@ -5,9 +5,13 @@
  * text); read back by server/csv/parse.ts.
  * Concordance DAT: þ (U+00FE) around every field, DC4 (0x14) between fields, CRLF between rows,
  * UTF-8 with BOM; a newline inside a value becomes ® (0xAE), the Concordance convention, and þ
- * inside a value is dropped since it cannot be escaped.
+ * inside a value is dropped since it cannot be escaped. Control, direction and invisible characters
+ * are written as visible markers ⟦U+202E⟧ (server/hidden-text.ts): the load file is what a review
+ * platform shows reviewers, DC4 inside a subject would otherwise end its field and shift every
+ * column after it, and the exact value stays in items.csv and the item itself.
  */
 import { csvRow as policyRow, EVIDENCE_CSV } from '../csv/write.ts';
+import { neutralize } from '../hidden-text.ts';
 
 export { parseCsv, parseCsvChunks } from '../csv/parse.ts';
 
@@ -28,7 +32,7 @@ export function datRow(cells: Cell[]): string {
     `${DAT_QUOTE}${
       v === null || v === undefined
         ? ''
-        : String(v)
+        : neutralize(String(v))
             .replace(/\u00fe/g, '')
             .replace(/\r\n|\r|\n/g, DAT_NEWLINE)
     }${DAT_QUOTE}`;

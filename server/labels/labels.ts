@@ -12,6 +12,7 @@ import type { Context } from '../context.ts';
 import type { CaseRecord } from '../cases/cases.ts';
 import { appendCustodyEvent, type CustodyAction } from '../custody/chain.ts';
 import { SpamcaseError } from '../errors.ts';
+import { hasHidden } from '../hidden-text.ts';
 import { listItems, type ItemListOptions } from '../report/lists.ts';
 
 export const LABEL_KINDS = ['item', 'account', 'ip', 'campaign'] as const;
@@ -48,8 +49,7 @@ function tagName(name: string): string {
   const n = name.normalize('NFC').replace(/\s+/g, ' ').trim();
   if (n === '') throw invalid('tag', 'is required');
   if (n.length > MAX_TAG_NAME) throw invalid('tag', `has at most ${MAX_TAG_NAME} characters`);
-  if (/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/.test(n))
-    throw invalid('tag', 'may not contain control, direction or invisible characters');
+  if (hasHidden(n)) throw invalid('tag', 'may not contain control, direction or invisible characters');
   return n;
 }
 
@@ -463,6 +463,7 @@ export async function saveSearch(
   const n = name.normalize('NFC').replace(/\s+/g, ' ').trim();
   if (n === '') throw invalid('name', 'is required');
   if (n.length > MAX_TAG_NAME) throw invalid('name', `has at most ${MAX_TAG_NAME} characters`);
+  if (hasHidden(n)) throw invalid('name', 'may not contain control, direction or invisible characters');
   const knex = ctx.db.knex;
   if (await knex('saved_searches').where({ case_id: c.id, name: n }).first('id'))
     throw invalid('name', `names a saved search that already exists in this case ("${n}")`);

@@ -8,7 +8,7 @@ import { registerFonts } from './fonts.ts';
 import { cellText, contentWidth, ensureSpace, paragraph, table, type Column, type Doc } from './draw.ts';
 import { chartModel, drawChart } from './chart.ts';
 import { isoDay, isoMinute, loadPdfTemplate, Wording, type PdfLayout } from './template.ts';
-import { safeLine, safeParagraph, MAX_EXCERPT_CHARS } from './safe-text.ts';
+import { anyHidden, safeLine, safeParagraph, MAX_EXCERPT_CHARS } from './safe-text.ts';
 import type { Lang, SummaryData, SummaryTopList } from './types.ts';
 
 /** Campaign exemplars printed in full (the table lists the top campaigns). */
@@ -22,6 +22,8 @@ interface R {
   w: Wording;
   l: PdfLayout;
   data: SummaryData;
+  /** The evidence printed holds a control, direction or invisible character: the method says what its marker means. */
+  hiddenMarks: boolean;
 }
 
 function heading(r: R, title: string, opts: { newPage?: boolean } = {}): void {
@@ -235,6 +237,7 @@ function methodSection(r: R): void {
   text(r, w.s('methodDedup'));
   text(r, w.s('methodDeliveries'));
   for (const p of data.attributionMethod?.[r.lang] ?? [w.s('methodAttribution')]) text(r, safeParagraph(p, 4000));
+  if (r.hiddenMarks) text(r, w.s('methodHiddenMarks'));
   if (data.damages) {
     text(r, w.s('methodDamages', { ruleSet: safeLine(data.damages.ruleSet, 120) }));
     for (const p of data.damages.method[r.lang]) text(r, safeParagraph(p, 4000));
@@ -737,7 +740,7 @@ export async function renderSummaryPdf(data: SummaryData, opts: { lang: Lang }):
     doc.on('error', reject);
   });
   registerFonts(doc);
-  const r: R = { lang: opts.lang, doc, w, l, data };
+  const r: R = { lang: opts.lang, doc, w, l, data, hiddenMarks: anyHidden(data) };
   captionPage(r);
   summarySection(r);
   overlapSection(r);

@@ -14,6 +14,7 @@ import { caseDir, type Context } from '../context.ts';
 import { describeError, isSpamcaseError } from '../errors.ts';
 import { webMessage } from './fields.ts';
 import { buildBundle, writeSummary, type SigningSetup } from '../usecases/exports.ts';
+import { loadSigner } from '../signing/keys.ts';
 import type { Lang } from '../users/users.ts';
 
 export type ExportConfig = SigningSetup;
@@ -30,6 +31,12 @@ export interface ExportJob {
   startedAt: string | null;
   finishedAt: string | null;
   error: string | null;
+  /**
+   * 'no-signing': the bundle was not built because the server's signing key or certificate is missing
+   * or refused. The page explains what to ask the administrator for; the reason, which names server
+   * files, goes to the server log only.
+   */
+  problem: 'no-signing' | null;
   /** The finished file: its name in the exports folder, size and SHA-256. */
   fileName: string | null;
   bytes: number | null;
@@ -110,6 +117,19 @@ export class ExportJobRunner {
     return this.config().signing;
   }
 
+  /**
+   * Whether bundles can be signed now: the configured key and certificate load as the export would
+   * load them. Checked on each call, so a certificate an administrator installs shows at once.
+   */
+  signingReady(): boolean {
+    try {
+      loadSigner(this.config().signing);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   submit(
     ctx: Context,
     input: { caseId: number; caseSlug: string; kind: 'bundle' | 'pdf'; lang: Lang; createdBy: string },
@@ -122,6 +142,7 @@ export class ExportJobRunner {
       startedAt: null,
       finishedAt: null,
       error: null,
+      problem: null,
       fileName: null,
       bytes: null,
       sha256: null,
@@ -163,6 +184,12 @@ export class ExportJobRunner {
         const dir = exportsDir(ctx, job.caseSlug);
         fs.mkdirSync(dir, { recursive: true });
         const out = path.join(dir, `${job.caseSlug}-bundle-${when}-${job.id}.zip`);
+        try {
+          loadSigner(config.signing);
+        } catch (err) {
+          job.problem = 'no-signing';
+          throw err;
+        }
         const { result: r, exportId } = await buildBundle(ctx, { caseSlug: job.caseSlug, out, lang: job.lang }, config);
         Object.assign(job, {
           fileName: path.basename(r.file),
@@ -182,9 +209,11 @@ export class ExportJobRunner {
       this.log({ event: 'export.done', job: job.id, kind: job.kind, case: job.caseSlug, sha256: job.sha256 });
     } catch (err) {
       job.status = 'failed';
-      job.error = isSpamcaseError(err)
-        ? webMessage(err)
-        : 'the export stopped on an unexpected error (see the server log)';
+      job.error = job.problem
+        ? null
+        : isSpamcaseError(err)
+          ? webMessage(err)
+          : 'the export stopped on an unexpected error (see the server log)';
       this.log({ event: 'export.failed', job: job.id, kind: job.kind, case: job.caseSlug, error: describeError(err) });
     } finally {
       job.finishedAt = ctx.clock().toISOString();

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { PROJECT_ROOT } from '../config.ts';
 import { LANGS, type Lang } from '../users/users.ts';
+import { neutralize } from '../hidden-text.ts';
 
 export type Translate = (key: string, vars?: Record<string, string | number>) => string;
 
@@ -37,7 +38,8 @@ export function translator(lang: Lang): Translate {
     return text.replace(/\{(\w+)\}/g, (m, name: string) => {
       const v = vars[name];
       if (v === undefined) return m;
-      return typeof v === 'number' ? numberFormats[lang].format(v) : v;
+      // A value from a message or a user (a file name, an address) cannot reorder the sentence around it.
+      return typeof v === 'number' ? numberFormats[lang].format(v) : neutralize(v);
     });
   };
 }

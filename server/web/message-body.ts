@@ -8,6 +8,7 @@ import crypto from 'node:crypto';
 import PostalMime from 'postal-mime';
 import sanitizeHtml from 'sanitize-html';
 import { decodeEncodedWords } from '../mail/headers/encoded-words.ts';
+import { neutralize } from '../hidden-text.ts';
 
 /** Messages above this size are shown with headers only (the raw .eml can still be downloaded). */
 export const MAX_DISPLAY_PARSE_BYTES = 25 * 1024 * 1024;
@@ -183,7 +184,8 @@ const PRESENTATION = [
 /**
  * Sanitized HTML for display. Links lose their href (the target is kept as a tooltip), so a click
  * cannot navigate the frame to the spammer's site. Images keep an http(s) src only when the user
- * asked for remote images; otherwise only data: images remain.
+ * asked for remote images; otherwise only data: images remain. Control, direction and invisible
+ * characters in the text show as markers ⟦U+202E⟧, as on the item page (server/hidden-text.ts).
  */
 export function sanitizeForDisplay(html: string, options: { remoteImages: boolean }): string {
   return sanitizeHtml(html, {
@@ -193,6 +195,8 @@ export function sanitizeForDisplay(html: string, options: { remoteImages: boolea
     allowedSchemesByTag: { img: options.remoteImages ? ['http', 'https', 'data'] : ['data'] },
     allowProtocolRelative: false,
     disallowedTagsMode: 'discard',
+    // The text arrives HTML-escaped; the markers hold no markup character.
+    textFilter: (text) => neutralize(text),
     nonTextTags: [
       'script',
       'style',

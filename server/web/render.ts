@@ -4,13 +4,18 @@
  * messages goes through the `shown` filter: escaped, isolated in <bdi> (it cannot reorder the page
  * around it), each bidirectional control or invisible character shown as a marked U+202E and the
  * value flagged (server/hidden-text.ts); `escapedForm` gives the value as written, hidden characters
- * spelled \u{202E}, for the "as written" view. Dates go through the `when` filter: a <time> with the
- * UTC instant in datetime= and title=, shown in the case's time zone and the page's language.
+ * spelled \u{202E}, for the "as written" view; `shownRaw` is `shown` with that view one click away
+ * (a <details> under the value) whenever the value holds a hidden character; `marked` is the plain
+ * text form (each one as ⟦U+202E⟧) for places HTML cannot go: <title>, attribute values. The
+ * `reason` filter marks them too (reasons quote addresses and header values), and so does every
+ * value a catalogue sentence interpolates (server/web/i18n.ts). The list of places is in
+ * docs/SECURITY.md, "Hidden characters". Dates go through the `when` filter: a <time> with the UTC instant in
+ * datetime= and title=, shown in the case's time zone and the page's language.
  */
 import path from 'node:path';
 import nunjucks from 'nunjucks';
 import { PROJECT_ROOT } from '../config.ts';
-import { escapedForm, hasHidden, hiddenSegments } from '../hidden-text.ts';
+import { escapedForm, hasHidden, hiddenSegments, neutralize } from '../hidden-text.ts';
 import type { Lang } from '../users/users.ts';
 import { translateReason } from './reasons.ts';
 import { formatDate } from './i18n.ts';
@@ -25,6 +30,8 @@ export function createTemplates(): nunjucks.Environment {
     lstripBlocks: true,
   });
   env.addFilter('shown', shownFilter);
+  env.addFilter('shownRaw', shownRawFilter);
+  env.addFilter('marked', (v: unknown) => (v === null || v === undefined ? '' : neutralize(String(v))));
   env.addFilter('escapedForm', (v: unknown) => (v === null || v === undefined ? '' : escapedForm(String(v))));
   env.addFilter('reason', reasonFilter);
   env.addFilter('when', whenFilter);
@@ -37,10 +44,26 @@ export function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]!);
 }
 
+type FilterThis = { ctx?: { t?: (key: string) => string; lang?: Lang } };
+
 /** Message text as HTML: escaped, in <bdi>, hidden characters marked and the whole flagged. */
-function shownFilter(this: { ctx?: { t?: (key: string) => string } }, value: unknown): nunjucks.runtime.SafeString {
+function shownFilter(this: FilterThis, value: unknown): nunjucks.runtime.SafeString {
   if (value === null || value === undefined || value === '') return new nunjucks.runtime.SafeString('');
-  const text = String(value);
+  return new nunjucks.runtime.SafeString(`<bdi class="msg">${markedHtml(String(value), this.ctx?.t)}</bdi>`);
+}
+
+/** `shown`, and when the value holds a hidden character, the value as written one click away. */
+function shownRawFilter(this: FilterThis, value: unknown): nunjucks.runtime.SafeString {
+  const html = shownFilter.call(this, value).toString();
+  if (value === null || value === undefined || !hasHidden(String(value))) return new nunjucks.runtime.SafeString(html);
+  const summary = this.ctx?.t?.('hidden.asWritten') ?? 'As written';
+  return new nunjucks.runtime.SafeString(
+    `${html}<details class="raw"><summary>${escapeHtml(summary)}</summary><code>${escapeHtml(escapedForm(String(value)))}</code></details>`,
+  );
+}
+
+/** Escaped HTML of the text, each hidden character a marked U+202E and, if any, a ⚠ flag naming them first. */
+function markedHtml(text: string, t: ((key: string) => string) | undefined): string {
   const segments = hiddenSegments(text);
   const hidden = segments.filter((s) => s.hidden !== null);
   let html = segments
@@ -51,24 +74,23 @@ function shownFilter(this: { ctx?: { t?: (key: string) => string } }, value: unk
     )
     .join('');
   if (hidden.length > 0) {
-    const label = this.ctx?.t?.('hidden.flag') ?? 'hidden or direction-changing characters';
+    const label = t?.('hidden.flag') ?? 'hidden or direction-changing characters';
     html = `<span class="hidden-flag" role="img" aria-label="${escapeHtml(label)}" title="${escapeHtml(label)}: ${escapeHtml(
       [...new Set(hidden.map((s) => s.hidden!))].join(', '),
     )}">⚠</span> ${html}`;
   }
-  return new nunjucks.runtime.SafeString(`<bdi class="msg">${html}</bdi>`);
+  return html;
 }
 
 /**
  * A reason the domain wrote in English, in the page's language (server/web/reasons.ts). One no
  * catalogue pattern knows stays English and says so: lang="en", data-untranslated.
  */
-function reasonFilter(this: { ctx?: { lang?: Lang } }, value: unknown): nunjucks.runtime.SafeString {
+function reasonFilter(this: FilterThis, value: unknown): nunjucks.runtime.SafeString {
   if (value === null || value === undefined || value === '') return new nunjucks.runtime.SafeString('');
   const { text, translated } = translateReason(this.ctx?.lang ?? 'en', String(value));
-  return new nunjucks.runtime.SafeString(
-    translated ? escapeHtml(text) : `<span lang="en" data-untranslated="1">${escapeHtml(text)}</span>`,
-  );
+  const html = hasHidden(text) ? `<bdi class="msg">${markedHtml(text, this.ctx?.t)}</bdi>` : escapeHtml(text);
+  return new nunjucks.runtime.SafeString(translated ? html : `<span lang="en" data-untranslated="1">${html}</span>`);
 }
 
 /**

@@ -160,7 +160,7 @@ storageTest(
         [...table.matchAll(/data-deliveries="(\d+)"/g)].map((m) => Number(m[1])),
         nets.operators.map((o) => o.deliveries),
       );
-      assert.match(page.html, /<td>AS9121<\/td><td>Turk Telekom/);
+      assert.match(page.html, /<td>AS9121<\/td><td><bdi class="msg">Turk Telekom/);
       const webCsv = [...parseCsv(await (await web.get('/cases/sub/subpoena/networks.csv')).text())];
       assert.deepEqual(webCsv, rows);
       const webJson = (await (await web.get('/api/cases/sub/subpoena/accounts')).json()) as { accounts: unknown[] };

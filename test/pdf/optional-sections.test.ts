@@ -180,15 +180,24 @@ test(
             : 'Total 1 235 457 1 235 457,00 USD 308 864 250,00 USD 926 592 750,00 USD';
         assert.ok(text.includes(total), `${lang}: damages total row "${total}"`);
 
-        // Hostile subjects: every script shows (or shows the replacement mark), controls never pass.
+        // Hostile subjects: every script shows, controls never pass: each is the marker the pages show.
         for (const fragment of ['Привет', 'Γειά', '限时优惠', '🔥', 'LPN-0000008'])
           assert.ok(text.includes(fragment), `${lang}: "${fragment}" is in the text`);
         assert.ok(/[\u0600-\u06FF\uFB50-\uFEFF]{3}/.test(text), 'Arabic letters are in the text');
         assert.ok(
-          text.includes('NUL\uFFFDhere <script>alert(1)</script>'),
-          'NUL shown as a replacement mark, markup printed as text',
+          text.includes('NUL⟦U+0000⟧here <script>alert(1)</script>'),
+          'NUL shown as its marker, markup printed as text',
         );
-        assert.ok(text.includes('invoice\uFFFDgpj.exe\uFFFD'), 'bidi override shown as a mark, text not reordered');
+        assert.ok(
+          text.includes('invoice⟦U+202E⟧gpj.exe⟦U+202C⟧'),
+          'bidi override shown as its marker, text not reordered',
+        );
+        assert.ok(
+          text.includes(
+            lang === 'en' ? 'A mark such as ⟦U+202E⟧ in a subject' : 'Une marque telle que ⟦U+202E⟧ dans un objet',
+          ),
+          `${lang}: the method says what the marker means`,
+        );
         const raw = pdfText(pdf);
         // pdftotext itself wraps right-to-left text it extracts in RLE (U+202B) ... PDF (U+202C).
         const bad = /[\u0000-\u0008\u202A\u202D\u202E\u2066-\u2069]/.exec(raw);

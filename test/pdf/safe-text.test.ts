@@ -1,16 +1,24 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { MAX_FIELD_CHARS, REPLACEMENT, safeLine, safeParagraph, truncate } from '../../server/pdf/safe-text.ts';
+import {
+  anyHidden,
+  MAX_FIELD_CHARS,
+  REPLACEMENT,
+  safeLine,
+  safeParagraph,
+  truncate,
+} from '../../server/pdf/safe-text.ts';
 import { textRuns } from '../../server/pdf/fonts.ts';
 
-test('control characters and bidi overrides become a visible mark; line breaks and tabs become spaces', () => {
-  assert.equal(
-    safeLine('Win\u0000 big\u202Etxt.exe\u202C\r\n\tnow'),
-    `Win${REPLACEMENT} big${REPLACEMENT}txt.exe${REPLACEMENT} now`,
-  );
-  assert.equal(safeLine('a\u2066b\u2069c\u200Fd'), `a${REPLACEMENT}b${REPLACEMENT}c${REPLACEMENT}d`);
-  assert.equal(safeLine('zero\u200Bwidth\uFEFF'), 'zerowidth');
+test('control, bidi and invisible characters become the visible marker the pages show; line breaks and tabs become spaces', () => {
+  assert.equal(safeLine('Win\u0000 big\u202Etxt.exe\u202C\r\n\tnow'), 'Win⟦U+0000⟧ big⟦U+202E⟧txt.exe⟦U+202C⟧ now');
+  assert.equal(safeLine('a\u2066b\u2069c\u200Fd'), 'a⟦U+2066⟧b⟦U+2069⟧c⟦U+200F⟧d');
+  assert.equal(safeLine('zero\u200Bwidth\uFEFF'), 'zero⟦U+200B⟧width⟦U+FEFF⟧');
+  // ZWJ and ZWNJ are kept, as on the pages: emoji sequences and Persian words need them.
+  assert.equal(safeLine('👩\u200D💻 می\u200Cخواهم'), '👩\u200D💻 می\u200Cخواهم');
   assert.equal(safeLine('lone \uD800 surrogate'), `lone ${REPLACEMENT} surrogate`);
+  assert.equal(anyHidden({ a: ['ok', { b: 'x\u0007' }] }), true);
+  assert.equal(anyHidden({ a: ['ok', { b: 'x\u200D' }], n: 3 }), false);
 });
 
 test('an enormous string is cut to the field limit with an ellipsis, never inside a surrogate pair', () => {
@@ -20,7 +28,7 @@ test('an enormous string is cut to the field limit with an ellipsis, never insid
   assert.ok(line.endsWith('…'));
   assert.ok(!/[\uD800-\uDBFF]…$/.test(line));
   assert.equal(truncate('abcdef', 4), 'abc…');
-  assert.equal(safeParagraph('one\n\n\ntwo\r\nthree\u0007', 100), `one\ntwo\nthree${REPLACEMENT}`);
+  assert.equal(safeParagraph('one\n\n\ntwo\r\nthree\u0007', 100), 'one\ntwo\nthree⟦U+0007⟧');
   assert.equal(safeLine(null), '');
 });
 

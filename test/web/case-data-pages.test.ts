@@ -93,16 +93,16 @@ storageTest(
         const top = await listAccounts(knex, c.id, { sort: 'deliveries', order: 'desc', limit: 5 });
         const topTable = /id="dash-top-accounts">([\s\S]*?)<\/table>/.exec(html)![1]!;
         assert.deepEqual(
-          [...topTable.matchAll(/accounts\/[^"]+">([^<]+)</g)].map((m) => unescape(m[1]!)),
+          [...topTable.matchAll(/accounts\/[^"]+"><bdi class="msg">([^<]+)</g)].map((m) => unescape(m[1]!)),
           top.rows.map((r) => r.address),
         );
 
         // Accounts: the page, the JSON and the CSV are listAccounts.
         const accounts = await listAccounts(knex, c.id, { sort: 'deliveries', order: 'desc', limit: 50 });
         html = (await admin.page('/cases/pages/accounts')).html;
-        const shown = [...html.matchAll(/<tr><td><a href="\/cases\/pages\/accounts\/[^"]+">([^<]+)<\/a>/g)].map((m) =>
-          unescape(m[1]!),
-        );
+        const shown = [
+          ...html.matchAll(/<tr><td><a href="\/cases\/pages\/accounts\/[^"]+"><bdi class="msg">([^<]+)<\/bdi><\/a>/g),
+        ].map((m) => unescape(m[1]!));
         assert.deepEqual(
           shown,
           accounts.rows.map((r) => r.address),
@@ -179,7 +179,7 @@ storageTest(
         assert.equal(shownSim, member.similarity);
         assert.ok(threshold > 0 && shownSim >= threshold, `${shownSim} >= ${threshold}`);
         assert.match(html, new RegExp(`This one: ${Math.round(member.similarity * 100)}% like the exemplar`));
-        assert.match(html, /<th scope="row">Phrases<\/th><td>[^<—]+<\/td>/);
+        assert.match(html, /<th scope="row">Phrases<\/th><td><bdi class="msg">[^<—]+<\/bdi><\/td>/);
 
         // The message view: attribution and why, the Received chain with the origin marked, the campaign.
         const ev = await messageEvidence(ctx, 'pages', member.bates);
@@ -376,7 +376,7 @@ storageTest(
         const rows = [
           .../id="verify-problems">([\s\S]*?)<\/table>/
             .exec(html)![1]!
-            .matchAll(/<tr class="flag"><td><code>([^<]*)<\/code>/g),
+            .matchAll(/<tr class="flag"><td><code><bdi class="msg">([^<]*)<\/bdi><\/code>/g),
         ].map((m) => unescape(m[1]!));
         assert.ok(rows.length > 0);
         assert.deepEqual(

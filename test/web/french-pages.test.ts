@@ -7,56 +7,11 @@
  */
 import assert from 'node:assert/strict';
 import { getCase } from '../../server/cases/cases.ts';
-import { catalogue } from '../../server/web/i18n.ts';
 import { storageTest } from '../helpers/databases.ts';
 import { attribute, partyTrust } from '../../server/usecases/attribute.ts';
 import { ingestedCase } from '../export/helpers.ts';
 import { Client, makeUser, multipart, withServer } from './client.ts';
-
-/** The visible text of a page: no script, style or tags, message text left out, entities decoded. */
-export function pageText(html: string): string {
-  return (
-    html
-      .replace(/<(script|style)\b[\s\S]*?<\/\1>/gi, ' ')
-      .replace(/<bdi class="msg">[\s\S]*?<\/bdi>/g, ' ')
-      // Values as recorded (the custody event's hashed JSON): translate="no", like message text.
-      .replace(/<code[^>]* translate="no"[^>]*>[\s\S]*?<\/code>/g, ' ')
-      .replace(/<[^>]+>/g, ' ')
-      .replace(/&nbsp;|&#160;/g, ' ')
-      .replace(/&#39;/g, "'")
-      .replace(/&quot;/g, '"')
-      .replace(/&lt;/g, '<')
-      .replace(/&gt;/g, '>')
-      .replace(/&amp;/g, '&')
-      .replace(/\s+/g, ' ')
-  );
-}
-
-/** English catalogue phrases a French page must not show: each value's literal runs between placeholders. */
-export function englishPhrases(): Array<{ key: string; phrase: string }> {
-  const en = catalogue('en');
-  const fr = catalogue('fr');
-  const frText = Object.values(fr).join('\n');
-  const out: Array<{ key: string; phrase: string }> = [];
-  for (const [key, value] of Object.entries(en)) {
-    if (fr[key] === value) continue;
-    for (const run of value.split(/\{\w+\}/)) {
-      const phrase = run.trim().replace(/^[\s:;,.()–-]+|[\s:;,.()–-]+$/g, '');
-      // One short word ("of", "to") says nothing of the language; a phrase of letters does.
-      if (phrase.length < 6 || !/[a-z]{3}/i.test(phrase) || frText.includes(phrase)) continue;
-      out.push({ key, phrase });
-    }
-  }
-  return out;
-}
-
-export function englishShown(text: string, phrases = englishPhrases()): string[] {
-  return phrases
-    .filter(({ phrase }) =>
-      new RegExp(`(^|[^\\p{L}])${phrase.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|[^\\p{L}])`, 'u').test(text),
-    )
-    .map(({ key, phrase }) => `${key}: "${phrase}"`);
-}
+import { englishPhrases, englishShown, pageText } from './catalogue-check.ts';
 
 storageTest('every page of a real case, in French, shows no English string from the catalogue', async ({ ctx }) => {
   await makeUser(ctx, 'ada', 'admin');

@@ -48,7 +48,7 @@ const unescape = (s: string) =>
     .replace(/&gt;/g, '>')
     .replace(/&amp;/g, '&');
 const errorOf = (html: string) =>
-  unescape(/<p class="error-message" role="alert" id="trust-error">([^<]*)</.exec(html)?.[1] ?? '');
+  unescape(/<p class="error-message" role="alert" id="trust-error"><bdi class="msg">([^<]*)</.exec(html)?.[1] ?? '');
 
 storageTest(
   'a trust change on the Parties page re-attributes the case as the CLI does, and hostile input changes nothing',

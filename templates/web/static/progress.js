@@ -9,6 +9,15 @@
   var labels = (statusEl.getAttribute('data-labels') || '').split('|');
   var names = ['queued', 'running', 'done', 'failed', 'interrupted'];
   var fmt = new Intl.NumberFormat(document.documentElement.lang || 'en');
+  // A file name can carry a direction override: each hidden character shows as ⟦U+202E⟧, as on the
+  // server-rendered page (server/hidden-text.ts has the list; this is its short form).
+  var HIDDEN =
+    /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]|[\u{e0000}-\u{e007f}]/gu;
+  function marked(s) {
+    return String(s).replace(HIDDEN, function (ch) {
+      return '\u27e6U+' + ch.codePointAt(0).toString(16).toUpperCase().padStart(4, '0') + '\u27e7';
+    });
+  }
   function render(job) {
     document.getElementById('job-samples').textContent = fmt.format(job.samples);
     document.getElementById('job-rejected').textContent = fmt.format(job.rejected);
@@ -17,7 +26,7 @@
     root.setAttribute('data-status', job.status);
     var err = document.getElementById('job-error');
     if (job.error) {
-      err.textContent = job.error;
+      err.textContent = marked(job.error);
       err.hidden = false;
     }
     if (job.status === 'done') document.getElementById('job-done').hidden = false;
@@ -32,9 +41,9 @@
     (job.rejections || []).forEach(function (r) {
       var li = document.createElement('li');
       var code = document.createElement('code');
-      code.textContent = r.locator;
+      code.textContent = marked(r.locator);
       li.appendChild(code);
-      li.appendChild(document.createTextNode(': ' + r.reason));
+      li.appendChild(document.createTextNode(': ' + marked(r.reason)));
       list.appendChild(li);
     });
   }
