@@ -209,6 +209,9 @@ storageTest(
           new RegExp(`data-campaign="${(await itemCampaigns(knex, c.id, [ev.item.id])).get(ev.item.id)}"`),
         );
         assert.match(html, /id="dkim-result"/);
+        // Not verified yet: the page says what is missing in words, never a command to type.
+        assert.match(html, /data-dkim="not-verified"[\s\S]*snapshot of the signers&#39; keys/);
+        assert.doesNotMatch(html, /spamcase dkim/);
         assert.match(
           html,
           new RegExp(

@@ -344,6 +344,8 @@ storageTest(
       assert.match(outliers, /Set apart from the chart, far outside the main span \(deliveries: 2; days: 2\)/);
       assert.match(outliers, /data-outlier-day="1970-01-01"/);
       assert.match(outliers, /data-outlier-day="2099-12-31"/);
+      const period = /<p class="asof" id="dashboard-period">([\s\S]*?)<\/p>/.exec(html)?.[1] ?? '';
+      assert.match(period, /Most are dated from 2004-\d\d-\d\d to 2004-\d\d-\d\d: 2 deliveries on 2 days far outside/);
       assert.match(
         html,
         /<text x="56" y="175" font-size="11" fill="#444">2004-01-01<\/text>/,

@@ -355,7 +355,7 @@ const NOT_VERIFIED: ItemDkim = {
   domain: null,
   identity: null,
   keyFingerprint: null,
-  reason: 'DKIM not verified yet (spamcase dkim --case ... --keys ...)',
+  reason: "DKIM not verified yet (it needs the snapshot of the signers' keys from the day the mail was collected)",
   snapshotSha256: null,
 };
 
