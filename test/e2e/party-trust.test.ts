@@ -6,11 +6,9 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { test } from 'node:test';
-import type { Browser } from 'playwright-core';
 import { createTestEnv, tempDir } from '../helpers/databases.ts';
-import { launchChromium, noChromium, signInPage } from '../helpers/browser.ts';
+import { noChromium, withSignedInPage } from '../helpers/browser.ts';
 import { makeUser, TEST_PASSWORD } from '../web/client.ts';
-import { startServer } from '../../server/web/server.ts';
 import { createCase, getCase } from '../../server/cases/cases.ts';
 import { addMember } from '../../server/cases/members.ts';
 import { ingest } from '../../server/usecases/ingest.ts';
@@ -36,49 +34,43 @@ test(
     await makeUser(ctx, 'paralegal', 'editor');
     const c = await getCase(ctx.db.knex, 'trust');
     await addMember(ctx, c, 'paralegal');
-    const server = await startServer(ctx, { host: '127.0.0.1', port: 0, log: () => undefined });
-    const origin = server.url.replace(/\/$/, '');
-    let browser: Browser | null = null;
     try {
-      browser = await launchChromium();
-      const page = await (await browser.newContext({ locale: 'en-US' })).newPage();
-      await signInPage(page, origin, 'paralegal', TEST_PASSWORD);
-      await page.goto(`${origin}/cases/trust`);
-      await page.getByRole('link', { name: 'Parties' }).click();
-      const relays = page.getByLabel('Trusted relays');
-      assert.equal(await relays.inputValue(), 'laposte.net');
+      await withSignedInPage(ctx, 'paralegal', TEST_PASSWORD, async (page, origin) => {
+        await page.goto(`${origin}/cases/trust`);
+        await page.getByRole('link', { name: 'Parties' }).click();
+        const relays = page.getByLabel('Trusted relays');
+        assert.equal(await relays.inputValue(), 'laposte.net');
 
-      // Hostile input first: refused with its reason, the form keeps what was typed.
-      await relays.fill('laposte.net\n0.0.0.0/0');
-      await page.getByRole('button', { name: 'Save and re-attribute' }).click();
-      assert.match((await page.locator('#trust-error').textContent()) ?? '', /too wide/);
-      assert.equal(await page.getByLabel('Trusted relays').inputValue(), 'laposte.net\n0.0.0.0/0');
+        // Hostile input first: refused with its reason, the form keeps what was typed.
+        await relays.fill('laposte.net\n0.0.0.0/0');
+        await page.getByRole('button', { name: 'Save and re-attribute' }).click();
+        assert.match((await page.locator('#trust-error').textContent()) ?? '', /too wide/);
+        assert.equal(await page.getByLabel('Trusted relays').inputValue(), 'laposte.net\n0.0.0.0/0');
 
-      await page.getByLabel('Trusted relays').fill('laposte.net\n65.54.0.0/16');
-      await page.getByLabel('Trusted authserv-ids').fill('mx.laposte.net');
-      await page.getByRole('button', { name: 'Save and re-attribute' }).click();
-      await page.waitForURL(/\/cases\/trust\/parties\/jobs\/\d+$/);
-      // The job page refreshes itself until the job is done.
-      await page.locator('#attribution-status[data-status="done"]').waitFor({ timeout: 120_000 });
-      assert.match((await page.locator('#attribution-summary').textContent()) ?? '', new RegExp(String(truth.items)));
-      await page.locator('#attribution-custody a').click();
-      await page.waitForURL(/\/custody#event-\d+$/);
-      const seq = Number(/#event-(\d+)$/.exec(page.url())![1]);
-      const row = page.locator(`#event-${seq}`);
-      assert.match((await row.textContent()) ?? '', /attributed/);
-      assert.match((await row.textContent()) ?? '', /web:paralegal/);
+        await page.getByLabel('Trusted relays').fill('laposte.net\n65.54.0.0/16');
+        await page.getByLabel('Trusted authserv-ids').fill('mx.laposte.net');
+        await page.getByRole('button', { name: 'Save and re-attribute' }).click();
+        await page.waitForURL(/\/cases\/trust\/parties\/jobs\/\d+$/);
+        // The job page refreshes itself until the job is done.
+        await page.locator('#attribution-status[data-status="done"]').waitFor({ timeout: 120_000 });
+        assert.match((await page.locator('#attribution-summary').textContent()) ?? '', new RegExp(String(truth.items)));
+        await page.locator('#attribution-custody a').click();
+        await page.waitForURL(/\/custody#event-\d+$/);
+        const seq = Number(/#event-(\d+)$/.exec(page.url())![1]);
+        const row = page.locator(`#event-${seq}`);
+        assert.match((await row.textContent()) ?? '', /attributed/);
+        assert.match((await row.textContent()) ?? '', /web:paralegal/);
 
-      await page.goto(`${origin}/cases/trust/parties`);
-      assert.equal(await page.getByLabel('Trusted relays').inputValue(), 'laposte.net\n65.54.0.0/16');
-      assert.equal(await page.locator('#attribution-stale').count(), 0);
-      const events = await listCustodyEvents(ctx.db.knex, c.id, 'trust');
-      assert.deepEqual(
-        events.slice(-2).map((e) => e.action),
-        ['trust-changed', 'attributed'],
-      );
+        await page.goto(`${origin}/cases/trust/parties`);
+        assert.equal(await page.getByLabel('Trusted relays').inputValue(), 'laposte.net\n65.54.0.0/16');
+        assert.equal(await page.locator('#attribution-stale').count(), 0);
+        const events = await listCustodyEvents(ctx.db.knex, c.id, 'trust');
+        assert.deepEqual(
+          events.slice(-2).map((e) => e.action),
+          ['trust-changed', 'attributed'],
+        );
+      });
     } finally {
-      await browser?.close();
-      await server.close();
       await cleanup();
     }
   },

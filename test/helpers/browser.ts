@@ -4,6 +4,8 @@
  */
 import fs from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Context } from '../../server/context.ts';
+import { startServer } from '../../server/web/server.ts';
 
 export const CHROMIUM = '/usr/bin/chromium';
 
@@ -30,4 +32,29 @@ export async function signInPage(page: Page, origin: string, username: string, p
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.waitForURL(`${origin}/`);
+}
+
+/**
+ * A served case in a real browser: the server on a free port, chromium, a page signed in as `username`; `fn` gets
+ * the page and the server's origin, and the browser and server are closed whatever it does.
+ */
+export async function withSignedInPage(
+  ctx: Context,
+  username: string,
+  password: string,
+  fn: (page: Page, origin: string) => Promise<void>,
+  options: { locale?: string } = {},
+): Promise<void> {
+  const server = await startServer(ctx, { host: '127.0.0.1', port: 0, log: () => undefined });
+  const origin = server.url.replace(/\/$/, '');
+  let browser: Browser | null = null;
+  try {
+    browser = await launchChromium();
+    const page = await (await browser.newContext({ locale: options.locale ?? 'en-US' })).newPage();
+    await signInPage(page, origin, username, password);
+    await fn(page, origin);
+  } finally {
+    await browser?.close();
+    await server.close();
+  }
 }
