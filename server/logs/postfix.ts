@@ -43,7 +43,7 @@ const STATUS: Record<string, AttemptResult> = {
 
 /** Programs and forms read without an attempt: known, so never counted as unknown. */
 const QUIET =
-  /^(connect from |disconnect from |lost connection |timeout after |warning: |statistics: |NOQUEUE: (?:filter|warn|discard)|[0-9A-Za-z]+: (?:removed|uid=|sender non-delivery|message-id=<>))/;
+  /^(connect from |disconnect from |lost connection |timeout after |warning: |statistics: |NOQUEUE: (?:filter|warn|discard)|NOQUEUE: reject: (?:CONNECT|EHLO|HELO|MAIL|VRFY|ETRN) from |[0-9A-Za-z]+: (?:removed|uid=|sender non-delivery|message-id=<>))/;
 
 export class PostfixReader implements LineReader {
   private readonly queue = new Map<string, Queued>();

@@ -12,8 +12,10 @@
  *   unknown` (an RCPT answered 550 by the mailbox lookup): refusals of that recipient. Logged
  *   before the transaction's `from=` line, they wait for it (for the envelope sender) and are
  *   handed over then, or at the end of the file;
- * - `ruleset=check_relay` (at connect) and `ruleset=check_mail` (at MAIL) refusals: one
- *   refused-policy attempt with no recipient (the client tried, and was turned away before naming one);
+ * - `ruleset=check_relay` (at connect) and `ruleset=check_mail` (at MAIL) refusals: read without
+ *   an attempt (an attempt is one recipient of one transaction, docs/GLOSSARY.md; the client was
+ *   turned away before naming one), as the Postfix and Exim readers read their connection and MAIL
+ *   refusals;
  * - `QID: NEWQID: DSN: reason`: NEWQID is the bounce notice the server made itself; its `to=`
  *   lines (to the original sender) are read without an attempt.
  *
@@ -131,22 +133,24 @@ export class SendmailReader implements LineReader {
       const reason = e?.get('reject');
       if (!e || reason === undefined) return QUIET.test(body) || e?.has('discard') === true;
       const ruleset = e.get('ruleset')!;
-      const c = relayOf(e.get('relay'));
       const rcpt = /rcpt/i.test(ruleset);
+      // Refused before any recipient (check_relay, check_mail): understood, not an attempt.
+      if (!rcpt) return true;
+      const c = relayOf(e.get('relay'));
       const a: Attempt = {
         line: lineNo,
         at,
         clientIp: c.ip,
         clientName: c.name,
         helo: null,
-        sender: /mail/i.test(ruleset) ? envelopeAddress(e.get('arg1')) : null,
-        recipient: rcpt ? envelopeAddress(e.get('arg1')) : null,
-        result: rcpt ? refusalResult(reason) : 'refused-policy',
+        sender: null,
+        recipient: envelopeAddress(e.get('arg1')),
+        result: refusalResult(reason),
         queueId: qid,
         messageId: null,
         statusText: reason,
       };
-      if (rcpt && qid !== null) this.wait(qid, a, emit);
+      if (qid !== null) this.wait(qid, a, emit);
       else emit(a);
       return true;
     }

@@ -24,6 +24,7 @@ import { exportRoutes } from './routes/exports.ts';
 import { subpoenaRoutes } from './routes/subpoena.ts';
 import { labelRoutes } from './routes/labels.ts';
 import { partyRoutes } from './routes/parties.ts';
+import { logRoutes } from './routes/logs.ts';
 
 export interface WebDeps {
   templates: nunjucks.Environment;
@@ -53,5 +54,6 @@ export function buildRoutes(d: WebDeps): RouteDef[] {
     ...subpoenaRoutes(deps),
     ...labelRoutes(deps),
     ...partyRoutes(deps),
+    ...logRoutes(deps),
   ];
 }

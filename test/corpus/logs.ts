@@ -12,7 +12,7 @@
  *   refusals from the same relays and senders.
  * - mx3.laposte.net (Sendmail, syslog, Europe/Paris): RCPT refusals for unknown users in both of
  *   sendmail's forms (check_rcpt, `<r>... User unknown`) logged before their transaction's
- *   `from=... nrcpts=0` line, check_relay refusals at connect (no sender, no recipient), and
+ *   `from=... nrcpts=0` line, check_relay refusals at connect (no recipient: read, not attempts), and
  *   messages not harvested: deferred then sent, or bounced with the server's own DSN.
  * - ex1.laposte.net (Exchange message tracking log, UTC, CRLF): other mailboxes' copies of
  *   harvested messages (RECEIVE then DELIVER, some deferred first, some FAIL after the RECEIVE:
@@ -216,7 +216,7 @@ export function writeLogs(
         lines.push(
           `${syslogStamp(at)} mx3 sm-mta[${s}]: NOQUEUE: ruleset=check_relay, arg1=${m.relayHost}, arg2=${m.relayIp}, relay=${relay}, reject=554 5.7.1 Rejected ${m.relayIp} found in bl.spamcop.net`,
         );
-        count('(none)', m.relayIp, 'policy', false);
+        // Refused at connect, before any recipient: a line read, not an attempt (docs/GLOSSARY.md).
       }
       const q = qid();
       const n = rng.range(1, 4);

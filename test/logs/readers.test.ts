@@ -43,6 +43,9 @@ test('postfix: a NOQUEUE refusal for an unknown user, a policy refusal, and a qu
     'Dec  1 10:00:04 mx1 postfix/smtpd[4321]: disconnect from bay0-omc1-s10.bay0.hotmail.com[65.54.245.110]',
     'garbage \u0000 line',
     'Dec  1 10:00:05 mx1 sshd[1]: Accepted publickey for root',
+    // Refused before any recipient: understood, not attempts (an attempt is one recipient of one transaction).
+    'Dec  1 10:00:06 mx1 postfix/smtpd[4322]: NOQUEUE: reject: CONNECT from unknown[82.120.5.9]: 554 5.7.1 Service unavailable; Client host [82.120.5.9] blocked using zen.spamhaus.org; proto=SMTP',
+    'Dec  1 10:00:07 mx1 postfix/smtpd[4322]: NOQUEUE: reject: MAIL from unknown[82.120.5.9]: 553 5.1.8 <a@nowhere.invalid>: Sender address rejected: Domain not found; from=<a@nowhere.invalid> proto=ESMTP helo=<pc>',
   ]);
   assert.deepEqual(unknown, [10, 11]);
   assert.equal(attempts.length, 3);

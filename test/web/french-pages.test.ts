@@ -7,7 +7,10 @@
  */
 import assert from 'node:assert/strict';
 import { getCase } from '../../server/cases/cases.ts';
-import { storageTest } from '../helpers/databases.ts';
+import fs from 'node:fs';
+import path from 'node:path';
+import { storageTest, tempDir } from '../helpers/databases.ts';
+import { ingestLogs } from '../../server/usecases/logs.ts';
 import { attribute, partyTrust } from '../../server/usecases/attribute.ts';
 import { ingestedCase } from '../export/helpers.ts';
 import { Client, makeUser, multipart, withServer } from './client.ts';
@@ -19,6 +22,25 @@ storageTest('every page of a real case, in French, shows no English string from 
   await partyTrust(ctx, 'fr-case', 'LPN', { relays: ['laposte.net'] });
   await attribute(ctx, 'fr-case');
   await getCase(ctx.db.knex, 'fr-case');
+  // A mail server log, so the Logs page and the dashboard's logs panel show their figures.
+  const logDir = tempDir('spamcase-fr-log-');
+  fs.writeFileSync(
+    path.join(logDir, 'maillog'),
+    [
+      'Dec  1 10:00:01 mx1 postfix/smtpd[4321]: NOQUEUE: reject: RCPT from unknown[82.120.5.9]: 550 5.1.1 <jean.nobody@laposte.net>: Recipient address rejected: User unknown in virtual mailbox table; from=<x123@hotmail.com> to=<jean.nobody@laposte.net> proto=ESMTP helo=<pc>',
+      'Dec  1 10:00:02 mx1 postfix/smtpd[4321]: 3F2A11C0D5: client=unknown[82.120.5.9]',
+      'Dec  1 10:00:02 mx1 postfix/qmgr[220]: 3F2A11C0D5: from=<x123@hotmail.com>, size=4321, nrcpt=1 (queue active)',
+      'Dec  1 10:00:03 mx1 postfix/lmtp[4500]: 3F2A11C0D5: to=<marie@laposte.net>, relay=mailstore3.laposte.net[10.10.1.3]:2003, delay=1.2, delays=0.1/0/0.1/1, dsn=2.1.5, status=sent (250 2.1.5 Ok)',
+      'garbage line',
+      '',
+    ].join('\n'),
+  );
+  await ingestLogs(ctx, {
+    case: 'fr-case',
+    server: 'mx1.laposte.net',
+    tz: 'Europe/Paris',
+    paths: [path.join(logDir, 'maillog')],
+  });
 
   await withServer(ctx, async (server) => {
     const admin = new Client(server.url);
@@ -59,6 +81,7 @@ storageTest('every page of a real case, in French, shows no English string from 
       `${base}/accounts`,
       `${base}/ips`,
       `${base}/campaigns`,
+      `${base}/logs`,
       `${base}/defendants`,
       `${base}/damages`,
       `${base}/damages?rules=fr-cpce-r10-1`,

@@ -33,6 +33,7 @@ import { labelsOf, listSavedSearches, listTags } from '../../labels/labels.ts';
 import { savedSearchLink } from '../paging.ts';
 import { queryInput, webMessage } from '../fields.ts';
 import { CSV_CHUNK, streamCsv } from '../csv-download.ts';
+import { logsPanel } from './logs.ts';
 
 const ITEM_FIELDS = ['sort', 'order', 'limit', 'after', 'before', 'search', 'party', 'parseErrors'] as const;
 
@@ -101,7 +102,8 @@ export function casePageRoutes(deps: () => WebDeps): RouteDef[] {
         const jobs = (await listUploadJobs(state.ctx.db.knex, c.id, 5)).filter(
           (j) => j.status === 'queued' || j.status === 'running',
         );
-        page(res, state, 'dashboard.njk', { ...data, chart: deliveriesChart(days), jobs, section: 'dashboard' });
+        const logs = await logsPanel(state.ctx.db.knex, c.id);
+        page(res, state, 'dashboard.njk', { ...data, chart: deliveriesChart(days), jobs, logs, section: 'dashboard' });
       },
     },
     {
