@@ -10,6 +10,7 @@ import type { RouteDef } from '../http.ts';
 import type { WebDeps } from '../routes.ts';
 import { attemptVolumes, type AttemptVolume, type AttemptVolumes } from '../../logs/volumes.ts';
 import type { ListCsv } from '../../usecases/lists.ts';
+import { ATTEMPT_VOLUMES_CSV_COLUMNS } from '../../usecases/logs.ts';
 import { queryString, renderPage } from './common.ts';
 import { streamCsv } from '../csv-download.ts';
 import { PAGE_SIZE, pager } from '../paging.ts';
@@ -78,14 +79,8 @@ export async function logsPanel(knex: Knex, caseId: number): Promise<AttemptVolu
   return (await attemptVolumes(knex, caseId)).totals;
 }
 
-const VOLUME_COLUMNS = [
-  'attempts',
-  'refused_unknown_users',
-  'refused_policy',
-  'delivered',
-  'bounced',
-  'matched_samples',
-] as const;
+/** The figures' columns, spelled as `spamcase logs report --csv` spells them (after its `by` and `key`). */
+const VOLUME_COLUMNS = ATTEMPT_VOLUMES_CSV_COLUMNS.slice(2);
 
 function volumeCsv(keyColumn: string): ListCsv<AttemptVolume> {
   return {
