@@ -149,6 +149,12 @@ storageTest(
       assert.doesNotMatch(jobPage.html, /http-equiv="refresh"/);
       const job = server.web.attributionJobs.list(web.id)[0]!;
       assert.equal(job.items, job.total);
+      // Progress in the page's number format: "100%" and "1,234 of 1,234 items", not "100 %" or "1234".
+      const items = new Intl.NumberFormat('en').format(job.items);
+      assert.match(
+        jobPage.html,
+        new RegExp(`value="100">100%</progress> <span id="attribution-items">${items} of ${items} items`),
+      );
       assert.match(jobPage.html, new RegExp(`href="/cases/web/custody#event-${job.custodySeq}"`));
 
       // The CLI, on the twin case: the same trust, then the same re-attribution.
