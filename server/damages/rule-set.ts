@@ -346,7 +346,7 @@ function attemptFilter(r: Reader, m: YAMLMap, where: string, unit: Unit, applies
     if (entry)
       r.problems.at(
         entry.key,
-        `${where}: "attempts" is used only with unit attempt (this row counts ${unit === 'fixed' ? 'a fixed sum' : `${unit}s`})`,
+        `${where}: "attempts" is used only with unit attempt (this row counts ${unit === 'fixed' ? 'a fixed sum' : unit === 'delivery' ? 'deliveries' : `${unit}s`})`,
       );
     return null;
   }
