@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import test from 'node:test';
 import { createDefendant } from '../../server/attribution/defendants.ts';
+import { getCase } from '../../server/cases/cases.ts';
 import { caseDamages } from '../../server/damages/case-damages.ts';
 import type { ClaimResult, LineResult } from '../../server/damages/compute.ts';
 import { damagesCsv, damagesJson } from '../../server/damages/exhibit.ts';
@@ -17,10 +18,13 @@ import { methodText } from '../../server/damages/method-text.ts';
 import { formatCount } from '../../server/damages/money.ts';
 import { ATTEMPT_FILTERS, parseRuleSet, type AttemptFilter } from '../../server/damages/rule-set.ts';
 import { isSpamcaseError } from '../../server/errors.ts';
+import { gatherSummaryData } from '../../server/pdf/gather.ts';
+import { renderSummaryPdf } from '../../server/pdf/render.ts';
 import { ingestLogs } from '../../server/usecases/logs.ts';
 import type { UnmatchedTruth } from '../corpus/logs.ts';
 import { storageTest, tempDir } from '../helpers/databases.ts';
 import { buildLogsCase } from '../helpers/logs-case.ts';
+import { pdfText } from '../pdf/pdf-readers.ts';
 
 const HEAD = ['title: Attempts', 'jurisdiction: Test', 'currency: USD', 'source: Test statute § 1'];
 
@@ -240,6 +244,33 @@ storageTest(
         ['Wanadoo', 'Doe 1', 2],
       ],
     );
+
+    // The PDF's damages table: an "Attempts (not harvested)" column, each claim's figure in it, only for a rule
+    // set that counts attempts.
+    const caseId = (await getCase(ctx.db.knex, 'lpn')).id;
+    const data = await gatherSummaryData(ctx, caseId, { rules: ruleFile(dir) });
+    for (const [lang, column, ungrouped] of [
+      ['en', 'Attempts (not harvested)', '(not grouped)'],
+      ['fr', 'Tentatives hors collecte', '(non regroupés)'],
+    ] as const) {
+      const text = pdfText(await renderSummaryPdf(data, { lang }));
+      const flat = text.replace(/\s+/g, ' ');
+      assert.ok(flat.includes(column), `${lang}: the column header, whole`);
+      const row = text.split('\n').find((l) => l.trim().startsWith('Wanadoo') && l.includes(ungrouped));
+      assert.ok(row, `${lang}: the Wanadoo row against the ungrouped accounts`);
+      // Violations 0, attempts 2, then the amounts.
+      assert.match(row.slice(row.indexOf(ungrouped) + ungrouped.length), /^\s+0\s+2\s/, row);
+    }
+    const plain = path.join(dir, 'plain.yaml');
+    fs.writeFileSync(
+      plain,
+      ['name: plain', ...HEAD, 'rules:', '  - { id: d, label: D, source: S, amount: 1 }', ''].join('\n'),
+    );
+    const without = pdfText(
+      await renderSummaryPdf(await gatherSummaryData(ctx, caseId, { rules: plain }), { lang: 'en' }),
+    );
+    assert.ok(without.includes('6. Damages') || without.includes('Damages'), 'a damages section');
+    assert.ok(!/Attempts \(not/.test(without), 'no attempt column without an attempt unit');
   },
   { timeout: 300_000 },
 );
