@@ -58,6 +58,8 @@ export interface UnitCounts {
 export interface LineResult {
   rule: string;
   label: string;
+  /** The rule's French label (null: the English one). */
+  labelFr: string | null;
   source: string;
   applies: Category;
   unit: Unit;
@@ -345,6 +347,7 @@ export function computeDamages(
       const line: LineResult = {
         rule: rule.id,
         label: rule.label,
+        labelFr: rule.labelFr,
         source: rule.source,
         applies: rule.applies,
         unit: rule.unit,

@@ -59,7 +59,8 @@ export function damagesJson(result: DamagesResult, lang: Lang = 'en') {
       total: m(c.total),
       lines: c.lines.map((l) => ({
         rule: l.rule,
-        label: l.label,
+        // In the reader's language, as the method text names the rule.
+        label: lang === 'fr' ? (l.labelFr ?? l.label) : l.label,
         source: l.source,
         category: l.applies,
         unit: l.unit,
