@@ -159,8 +159,8 @@ export interface DamagesResult {
   warnings: DamagesWarning[];
   /**
    * The rule set counts attempts (a `unit: attempt` rule or sensitivity row): its filters, the unmatched
-   * attempts of the selected claims per outcome and those counted (any filter, each once), and where they came
-   * from. Null otherwise.
+   * attempts (of the selected defendant, when one is) per outcome and those counted (any filter, each once), and
+   * where they came from. Null otherwise.
    */
   attempts: {
     filters: AttemptFilter[];
@@ -304,14 +304,14 @@ export function computeDamages(
     const h = row.holders ?? 1;
     claim.holders[category].set(h, (claim.holders[category].get(h) ?? 0) + row.deliveries);
   }
-  // A claim may hold attempts and no delivery: a defendant whose senders were only logged, never harvested.
+  // A claim may hold attempts and no delivery: a defendant whose senders were only logged, never harvested; but
+  // attempts the rule set counts none of (a claim of refusals under a rule for delivered attempts) make no claim.
   const caseOutcomes = zeroOutcomes();
   for (const row of selectedAttempts) {
+    for (const [k, v] of Object.entries(row.outcomes) as Array<[keyof OutcomeCounts, number]>) caseOutcomes[k] += v;
+    if (filteredUnion(row.outcomes, filters) === 0 && !claimsByKey.has(claimKey(row.party, row.defendant))) continue;
     const claim = claimOf(row.party, row.defendant);
-    for (const [k, v] of Object.entries(row.outcomes) as Array<[keyof OutcomeCounts, number]>) {
-      claim.attempts[k] += v;
-      caseOutcomes[k] += v;
-    }
+    for (const [k, v] of Object.entries(row.outcomes) as Array<[keyof OutcomeCounts, number]>) claim.attempts[k] += v;
   }
   for (const claim of claimsByKey.values()) claim.attemptUnits = filteredUnion(claim.attempts, filters);
   const claims = [...claimsByKey.values()].sort(
