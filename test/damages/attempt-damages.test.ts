@@ -245,6 +245,26 @@ storageTest(
       ],
     );
 
+    // A rule counting only deferred attempts: Wanadoo's refusals from Doe 1's sender make no claim; its one
+    // attempt deferred with no delivery logged after is counted, the one deferred then sent is not.
+    const deferredOnly = path.join(dir, 'deferred.yaml');
+    fs.writeFileSync(
+      deferredOnly,
+      [
+        'name: deferred',
+        ...HEAD,
+        'rules:',
+        '  - { id: deferred, label: D, source: S, unit: attempt, attempts: deferred, amount: 1 }',
+        '',
+      ].join('\n'),
+    );
+    const deferred = (await caseDamages(ctx.db.knex, 'lpn', { rules: deferredOnly })).result;
+    assert.deepEqual(
+      deferred.claims.filter((c) => c.plaintiff === 'Wanadoo').map((c) => [c.defendant, c.lines[0]!.units]),
+      [[null, 1]],
+    );
+    assert.equal(deferred.attempts?.counted, 1, 'the generated logs hold no attempt left deferred');
+
     // The PDF's damages table: an "Attempts (not harvested)" column, each claim's figure in it, only for a rule
     // set that counts attempts.
     const caseId = (await getCase(ctx.db.knex, 'lpn')).id;
