@@ -11,6 +11,9 @@
  * The account is the one attribution gave the matched item, else the envelope sender the log
  * recorded (lower-cased); the originating IP the matched item's, else the client the log recorded
  * (which, for mail handed over by a provider's relay, is that relay: the hand-off).
+ *
+ * `distinctAttempts` makes the attempts, each once with its outcome; these volumes and the damages'
+ * attempt unit (server/damages/attempt-counts.ts) both count its list, so they cannot disagree.
  */
 import type { Knex } from 'knex';
 
