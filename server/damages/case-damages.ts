@@ -14,6 +14,7 @@ import { loadRuleSet, RULES_DIR, type RuleSet } from './rule-set.ts';
 import { caseUnitCounts, gatherViolationCounts } from './violation-counts.ts';
 import { resolveDomains } from './allocation.ts';
 import { partyOverlap } from '../report/overlap.ts';
+import { attemptFilters, gatherAttemptCounts } from './attempt-counts.ts';
 
 export interface RuleSetChoice {
   rules: string;
@@ -95,8 +96,11 @@ export async function caseDamages(db: Knex, caseSlug: string, opts: CaseDamagesO
     ruleSet.allocation.rule === 'each-in-full'
       ? await gatherViolationCounts(db, c.id, { ...ruleSet.allocation, rule: 'first-harvester' }, ruleSet.name)
       : undefined;
+  // The logs are read only for a rule set that counts attempts.
+  const attempts = attemptFilters(ruleSet).length > 0 ? await gatherAttemptCounts(db, c.id) : undefined;
   const result = computeDamages(ruleSet, rows, {
     ...(opts.defendant === undefined ? {} : { defendant: opts.defendant }),
+    ...(attempts === undefined ? {} : { attemptRows: attempts.rows, attemptSource: attempts.source }),
     overlap: await partyOverlap(db, c.id),
     caseCounts: await caseUnitCounts(db, c.id, opts.defendant),
     ...(onceRows === undefined ? {} : { onceRows }),

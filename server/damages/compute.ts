@@ -6,7 +6,8 @@
  *
  * Order of operations, for each claim, each rule and each column (docs/DAMAGES.md):
  *   1. units   = the claim's count of the rule's unit over the rows of the rule's category
- *                (fixed: 1 when the claim has at least one delivery)
+ *                (fixed: 1 when the claim has at least one delivery; attempt: the claim's logged
+ *                attempts no harvested item matched, of the rule's `attempts` filter)
  *   2. base    = units × amount per unit
  *   3. capped  = min(base, cap)                       (a rule's cap is per claim)
  *   4. amount  = capped × every multiplier's factor   (multipliers come after caps, in file order)
@@ -18,6 +19,7 @@ import { countToBigInt, minBig } from './money.ts';
 import {
   COLUMNS,
   type Allocation,
+  type AttemptFilter,
   type Category,
   type Column,
   type RuleSet,
@@ -26,6 +28,15 @@ import {
 } from './rule-set.ts';
 import type { ViolationCountRow } from '../attribution/queries.ts';
 import type { PartyOverlap } from '../report/overlap.ts';
+import {
+  attemptFilters,
+  filtered,
+  filteredUnion,
+  zeroOutcomes,
+  type AttemptCountRow,
+  type AttemptSource,
+  type OutcomeCounts,
+} from './attempt-counts.ts';
 
 /**
  * One line of counted violations, as attribution counts them (server/attribution/queries.ts
@@ -47,9 +58,13 @@ export interface UnitCounts {
 export interface LineResult {
   rule: string;
   label: string;
+  /** The rule's French label (null: the English one). */
+  labelFr: string | null;
   source: string;
   applies: Category;
   unit: Unit;
+  /** unit attempt: which attempts it counts. */
+  attempts: AttemptFilter | null;
   units: number;
   perUnit: Money;
   base: Money;
@@ -78,6 +93,10 @@ export interface ClaimResult {
   counts: Record<ViolationCategory, UnitCounts>;
   /** Deliveries per number of plaintiffs that harvested them (the shared allocation splits each; else all under 1). */
   holders: Record<ViolationCategory, Map<number, number>>;
+  /** Attempts in this plaintiff's logs from this defendant's senders that no harvested item matched, per outcome. */
+  attempts: OutcomeCounts;
+  /** Of those, the ones the rule set counts (any of its attempt filters, each once); 0 without attempt units. */
+  attemptUnits: number;
   lines: LineResult[];
   total: Money;
 }
@@ -95,6 +114,7 @@ export interface SensitivityResult {
   source: string;
   applies: Category;
   unit: Unit;
+  attempts: AttemptFilter | null;
   amount: bigint;
   units: number;
   total: bigint;
@@ -137,6 +157,17 @@ export interface DamagesResult {
   total: Money;
   sensitivity: SensitivityResult[];
   warnings: DamagesWarning[];
+  /**
+   * The rule set counts attempts (a `unit: attempt` rule or sensitivity row): its filters, the unmatched
+   * attempts (of the selected defendant, when one is) per outcome and those counted (any filter, each once), and
+   * where they came from. Null otherwise.
+   */
+  attempts: {
+    filters: AttemptFilter[];
+    outcomes: OutcomeCounts;
+    counted: number;
+    source: AttemptSource;
+  } | null;
 }
 
 export interface ComputeOptions {
@@ -148,9 +179,12 @@ export interface ComputeOptions {
   caseCounts?: UnitCounts;
   /** each-in-full: the counts with every delivery claimed once (by its first harvester), for the joint cap. */
   onceRows?: readonly ViolationCountRow[];
+  /** The case's unmatched attempts per plaintiff and defendant (attempt-counts.ts), for rule sets counting attempts. */
+  attemptRows?: readonly AttemptCountRow[];
+  attemptSource?: AttemptSource;
 }
 
-const UNIT_FIELD: Record<Exclude<Unit, 'fixed'>, keyof UnitCounts> = {
+const UNIT_FIELD: Record<Exclude<Unit, 'fixed' | 'attempt'>, keyof UnitCounts> = {
   delivery: 'deliveries',
   message: 'messages',
   account: 'accounts',
@@ -172,7 +206,9 @@ function addMoney(into: Money, add: Money): void {
   for (const c of COLUMNS) into[c] += add[c];
 }
 
-function unitsFor(counts: Record<ViolationCategory, UnitCounts>, applies: Category, unit: Unit): number {
+function unitsFor(claim: ClaimResult, applies: Category, unit: Unit, attempts: AttemptFilter | null): number {
+  const counts = claim.counts;
+  if (unit === 'attempt') return filtered(claim.attempts, attempts ?? 'all');
   const cats: ViolationCategory[] = applies === 'all' ? ['header-falsity', 'other'] : [applies];
   if (unit === 'fixed') return cats.some((c) => counts[c].deliveries > 0) ? 1 : 0;
   return cats.reduce((n, c) => n + counts[c][UNIT_FIELD[unit]], 0);
@@ -215,12 +251,25 @@ export function computeDamages(
     for (const k of ['deliveries', 'messages', 'accounts', 'days'] as const)
       countToBigInt(row[k], `counts row ${i + 1} (${row.party}) ${k}`);
   }
+  const filters = attemptFilters(ruleSet);
+  if (filters.length > 0 && (opts.attemptRows === undefined || opts.attemptSource === undefined))
+    throw new SpamcaseError(
+      'USAGE',
+      `rule set ${ruleSet.name} counts attempts: the case's attempt counts are needed (gatherAttemptCounts)`,
+    );
+  const allAttemptRows = filters.length > 0 ? (opts.attemptRows ?? []) : [];
+  for (const [i, row] of allAttemptRows.entries())
+    for (const [k, v] of Object.entries(row.outcomes)) countToBigInt(v, `attempt row ${i + 1} (${row.party}) ${k}`);
   let selected = rows;
+  let selectedAttempts = allAttemptRows;
   if (opts.defendant !== undefined) {
     const wanted = opts.defendant.trim().toLowerCase();
     selected = rows.filter((r) => r.defendant !== null && r.defendant.toLowerCase() === wanted);
-    if (selected.length === 0) {
-      const names = [...new Set(rows.map((r) => r.defendant).filter((d): d is string => d !== null))];
+    selectedAttempts = allAttemptRows.filter((r) => r.defendant !== null && r.defendant.toLowerCase() === wanted);
+    if (selected.length === 0 && selectedAttempts.length === 0) {
+      const names = [
+        ...new Set([...rows, ...allAttemptRows].map((r) => r.defendant).filter((d): d is string => d !== null)),
+      ];
       throw new SpamcaseError(
         'INVALID_INPUT',
         `no defendant named "${opts.defendant}" in this case (defendants: ${names.length > 0 ? names.join(', ') : 'none yet'})`,
@@ -230,25 +279,41 @@ export function computeDamages(
 
   // Group rows into claims: one plaintiff against one defendant (or against the ungrouped accounts).
   const claimsByKey = new Map<string, ClaimResult>();
-  for (const row of selected) {
-    const key = claimKey(row.party, row.defendant);
+  const claimOf = (plaintiff: string, defendant: string | null): ClaimResult => {
+    const key = claimKey(plaintiff, defendant);
     let claim = claimsByKey.get(key);
     if (!claim) {
       claim = {
-        plaintiff: row.party,
-        defendant: row.defendant,
+        plaintiff,
+        defendant,
         counts: { 'header-falsity': ZERO_COUNTS(), other: ZERO_COUNTS() },
         holders: { 'header-falsity': new Map(), other: new Map() },
+        attempts: zeroOutcomes(),
+        attemptUnits: 0,
         lines: [],
         total: zeroMoney(),
       };
       claimsByKey.set(key, claim);
     }
+    return claim;
+  };
+  for (const row of selected) {
+    const claim = claimOf(row.party, row.defendant);
     const category = row.headerFalsity ? 'header-falsity' : 'other';
     addCounts(claim.counts[category], row);
     const h = row.holders ?? 1;
     claim.holders[category].set(h, (claim.holders[category].get(h) ?? 0) + row.deliveries);
   }
+  // A claim may hold attempts and no delivery: a defendant whose senders were only logged, never harvested; but
+  // attempts the rule set counts none of (a claim of refusals under a rule for delivered attempts) make no claim.
+  const caseOutcomes = zeroOutcomes();
+  for (const row of selectedAttempts) {
+    for (const [k, v] of Object.entries(row.outcomes) as Array<[keyof OutcomeCounts, number]>) caseOutcomes[k] += v;
+    if (filteredUnion(row.outcomes, filters) === 0 && !claimsByKey.has(claimKey(row.party, row.defendant))) continue;
+    const claim = claimOf(row.party, row.defendant);
+    for (const [k, v] of Object.entries(row.outcomes) as Array<[keyof OutcomeCounts, number]>) claim.attempts[k] += v;
+  }
+  for (const claim of claimsByKey.values()) claim.attemptUnits = filteredUnion(claim.attempts, filters);
   const claims = [...claimsByKey.values()].sort(
     (a, b) =>
       a.plaintiff.localeCompare(b.plaintiff, 'en') ||
@@ -274,7 +339,7 @@ export function computeDamages(
 
   for (const claim of claims) {
     for (const rule of ruleSet.rules) {
-      let units = unitsFor(claim.counts, rule.applies, rule.unit);
+      let units = unitsFor(claim, rule.applies, rule.unit, rule.attempts);
       // Deliveries several plaintiffs share (allocation shared): units = Σ 1/holders, exactly.
       const [num, den] = rule.unit === 'delivery' ? deliveryShare(claim, rule.applies) : [BigInt(units), 1n];
       if (den > 1n) units = Number(num) / Number(den);
@@ -282,9 +347,11 @@ export function computeDamages(
       const line: LineResult = {
         rule: rule.id,
         label: rule.label,
+        labelFr: rule.labelFr,
         source: rule.source,
         applies: rule.applies,
         unit: rule.unit,
+        attempts: rule.attempts,
         units,
         perUnit: { ...rule.amount },
         base: zeroMoney(),
@@ -341,7 +408,7 @@ export function computeDamages(
 
   const sensitivity: SensitivityResult[] = ruleSet.sensitivity.map((s) => {
     const byClaim = claims.map((c) => {
-      const whole = unitsFor(c.counts, s.applies, s.unit);
+      const whole = unitsFor(c, s.applies, s.unit, s.attempts);
       const [num, den] = s.unit === 'delivery' ? deliveryShare(c, s.applies) : [BigInt(whole), 1n];
       const units = den > 1n ? Number(num) / Number(den) : whole;
       return { plaintiff: c.plaintiff, defendant: c.defendant, units, total: (num * s.amount) / den };
@@ -353,6 +420,7 @@ export function computeDamages(
       source: s.source,
       applies: s.applies,
       unit: s.unit,
+      attempts: s.attempts,
       amount: s.amount,
       units:
         ruleSet.allocation.rule === 'shared' && s.unit === 'delivery'
@@ -406,6 +474,8 @@ export function computeDamages(
       opts.onceRows,
       {
         ...(opts.defendant === undefined ? {} : { defendant: opts.defendant }),
+        ...(opts.attemptRows === undefined ? {} : { attemptRows: opts.attemptRows }),
+        ...(opts.attemptSource === undefined ? {} : { attemptSource: opts.attemptSource }),
       },
     );
     const sumOfClaims = { ...total };
@@ -432,6 +502,10 @@ export function computeDamages(
     total,
     sensitivity: sensitivityRows,
     warnings,
+    attempts:
+      filters.length > 0 && opts.attemptSource !== undefined
+        ? { filters, outcomes: caseOutcomes, counted: filteredUnion(caseOutcomes, filters), source: opts.attemptSource }
+        : null,
   };
 }
 

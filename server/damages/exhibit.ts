@@ -45,6 +45,8 @@ export function damagesJson(result: DamagesResult, lang: Lang = 'en') {
         : null,
     },
     counts: result.counts,
+    // A rule set counting logged attempts: the unmatched attempts per outcome, those counted, and their logs.
+    attempts: result.attempts,
     total: m(result.total),
     byPlaintiff: result.byPlaintiff.map((s) => ({ plaintiff: s.name, counts: s.counts, total: m(s.total) })),
     byDefendant: result.byDefendant.map((s) => ({ defendant: s.name, counts: s.counts, total: m(s.total) })),
@@ -53,13 +55,16 @@ export function damagesJson(result: DamagesResult, lang: Lang = 'en') {
       plaintiff: c.plaintiff,
       defendant: c.defendant,
       counts: c.counts,
+      ...(result.attempts === null ? {} : { attempts: c.attempts, attemptUnits: c.attemptUnits }),
       total: m(c.total),
       lines: c.lines.map((l) => ({
         rule: l.rule,
-        label: l.label,
+        // In the reader's language, as the method text names the rule.
+        label: lang === 'fr' ? (l.labelFr ?? l.label) : l.label,
         source: l.source,
         category: l.applies,
         unit: l.unit,
+        attempts: l.attempts,
         units: l.units,
         perUnit: m(l.perUnit),
         base: m(l.base),
@@ -75,6 +80,7 @@ export function damagesJson(result: DamagesResult, lang: Lang = 'en') {
       label: s.label,
       source: s.source,
       unit: s.unit,
+      attempts: s.attempts,
       perUnit: toDecimalString(s.amount, digits),
       units: s.units,
       total: toDecimalString(s.total, digits),
@@ -107,6 +113,11 @@ export const DAMAGES_CSV_HEADER = [
   'currency',
 ] as const;
 
+/** The `unit` column of damages.csv: `attempt:<filter>` for an attempt unit (which attempts it counted). */
+function csvUnit(unit: string, attempts: string | null): string {
+  return attempts === null ? unit : `${unit}:${attempts}`;
+}
+
 /**
  * damages.csv: a header, one `line` row per claim and rule, one `claim` total per claim, one
  * `sensitivity` row per comparison amount, and the `total`. A defendant left empty means accounts
@@ -128,7 +139,7 @@ export function damagesCsv(result: DamagesResult): string[][] {
         l.applies,
         l.rule,
         l.source,
-        l.unit,
+        csvUnit(l.unit, l.attempts),
         l.unitsShare ? `${l.unitsShare.numerator}/${l.unitsShare.denominator}` : String(l.units),
         d(l.perUnit.low),
         d(l.perUnit.claimed),
@@ -171,7 +182,7 @@ export function damagesCsv(result: DamagesResult): string[][] {
       s.applies,
       s.id,
       s.source,
-      s.unit,
+      csvUnit(s.unit, s.attempts),
       String(s.units),
       '',
       d(s.amount),

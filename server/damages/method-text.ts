@@ -5,7 +5,9 @@
  */
 import { formatCount, formatMoney, formatShare, formatUnits, type Lang } from './money.ts';
 import type { DamagesResult } from './compute.ts';
-import type { Category, Column, Unit } from './rule-set.ts';
+import type { AttemptFilter, Category, Column, Unit } from './rule-set.ts';
+import type { AttemptOutcome } from '../logs/volumes.ts';
+import { FILTER_OUTCOMES } from './attempt-counts.ts';
 
 const UNIT_WORDS: Record<Lang, Record<Unit, [string, string]>> = {
   en: {
@@ -14,6 +16,7 @@ const UNIT_WORDS: Record<Lang, Record<Unit, [string, string]>> = {
     account: ['account', 'accounts'],
     day: ['day', 'days'],
     fixed: ['claim', 'claims'],
+    attempt: ['attempt', 'attempts'],
   },
   fr: {
     delivery: ['remise', 'remises'],
@@ -21,6 +24,7 @@ const UNIT_WORDS: Record<Lang, Record<Unit, [string, string]>> = {
     account: ['compte', 'comptes'],
     day: ['jour', 'jours'],
     fixed: ['demande', 'demandes'],
+    attempt: ['tentative', 'tentatives'],
   },
 };
 
@@ -34,6 +38,50 @@ const CATEGORY_WORDS: Record<Lang, Record<Category, string>> = {
     'header-falsity': 'remises aux en-têtes faux ou trompeurs',
     other: 'autres remises',
     all: 'toutes les remises',
+  },
+};
+
+/** Which attempts a `unit: attempt` rule counts, as the method text says it (rule-set.ts ATTEMPT_FILTERS). */
+export const ATTEMPT_FILTER_WORDS: Record<Lang, Record<AttemptFilter, string>> = {
+  en: {
+    all: 'every logged attempt',
+    refused: 'the attempts the server refused (for an unknown user or by policy)',
+    'refused-unknown-user': 'the attempts refused for an unknown user',
+    'refused-policy': 'the attempts refused by policy',
+    delivered: 'the attempts delivered',
+    bounced: 'the attempts bounced (accepted, then not delivered)',
+    deferred: 'the attempts deferred with no delivery or bounce logged after',
+    accepted: 'the attempts the server accepted (delivered, bounced, deferred or with no later outcome logged)',
+  },
+  fr: {
+    all: 'toutes les tentatives journalisées',
+    refused: 'les tentatives refusées par le serveur (destinataire inconnu ou politique)',
+    'refused-unknown-user': 'les tentatives refusées pour destinataire inconnu',
+    'refused-policy': 'les tentatives refusées par politique',
+    delivered: 'les tentatives remises',
+    bounced: 'les tentatives rejetées après acceptation (non remises)',
+    deferred: 'les tentatives différées sans remise ni rejet journalisé ensuite',
+    accepted:
+      'les tentatives acceptées par le serveur (remises, rejetées après acceptation, différées ou sans suite journalisée)',
+  },
+};
+
+const OUTCOME_WORDS: Record<Lang, Record<AttemptOutcome, string>> = {
+  en: {
+    'refused-unknown-user': 'refused for an unknown user',
+    'refused-policy': 'refused by policy',
+    delivered: 'delivered',
+    bounced: 'bounced',
+    deferred: 'deferred',
+    accepted: 'accepted with no later outcome logged',
+  },
+  fr: {
+    'refused-unknown-user': 'refusées pour destinataire inconnu',
+    'refused-policy': 'refusées par politique',
+    delivered: 'remises',
+    bounced: 'rejetées après acceptation',
+    deferred: 'différées',
+    accepted: 'acceptées sans suite journalisée',
   },
 };
 
@@ -63,7 +111,9 @@ export function methodText(result: DamagesResult, lang: Lang): string[] {
   if (lang === 'fr') {
     out.push(
       c.deliveries === 0
-        ? 'Aucune remise n’a été comptée : le montant est nul.'
+        ? result.attempts && result.attempts.counted > 0
+          ? 'Aucune remise collectée n’a été comptée ; seules les tentatives journalisées ci-dessous le sont.'
+          : 'Aucune remise n’a été comptée : le montant est nul.'
         : `Décompte : ${n(c.deliveries)} ${unitWord('fr', 'delivery', c.deliveries)} (un message parvenu à une boîte aux lettres destinataire), ${n(c.messages)} ${unitWord('fr', 'message', c.messages)}, ${n(c.accounts)} ${unitWord('fr', 'account', c.accounts)} expéditeurs et ${n(c.days)} ${unitWord('fr', 'day', c.days)} d’envoi, pour ${n(plaintiffs)} demandeur${plaintiffs > 1 ? 's' : ''} ${
             defendants === 0
               ? '; aucun compte n’est encore rattaché à un défendeur'
@@ -71,7 +121,7 @@ export function methodText(result: DamagesResult, lang: Lang): string[] {
           }. Chaque demande oppose un demandeur à un défendeur ; chaque remise y est comptée une fois, les messages, les comptes et les jours sont comptés distinctement dans chaque demande.`,
       'Dédoublonnage : un message est identifié par son Message-ID normalisé, ou par une clé de contenu lorsque l’identifiant manque ou est réutilisé ; une remise est le couple (message, destinataire). Les copies octet pour octet et les captures d’une même remise à deux relais ne sont comptées qu’une fois.',
     );
-    out.push(...allocationText(result, 'fr'));
+    out.push(...allocationText(result, 'fr'), ...attemptText(result, 'fr'));
     out.push(
       `Barème : ${rs.titleFr ?? rs.title} (${rs.source}). Montants en ${rs.currency}, calculés exactement en centimes, sans arrondi.`,
     );
@@ -81,8 +131,12 @@ export function methodText(result: DamagesResult, lang: Lang): string[] {
           ? money(r.amount.claimed)
           : `${money(r.amount.claimed)} demandé, de ${money(r.amount.low)} à ${money(r.amount.max)}`;
       const per = r.unit === 'fixed' ? 'forfait par demande' : `par ${unitWord('fr', r.unit, 1)}`;
+      const to =
+        r.attempts !== null
+          ? `${ATTEMPT_FILTER_WORDS.fr[r.attempts]} qu’aucun élément collecté n’a rapprochées`
+          : `aux ${CATEGORY_WORDS.fr[r.applies]}`;
       out.push(
-        `Règle « ${r.labelFr ?? r.label} » (${r.source}) : ${range} ${per}, appliquée aux ${CATEGORY_WORDS.fr[r.applies]}${r.cap ? ` ; plafond de ${money(r.cap.amount.claimed)} par demande (${r.cap.source})` : ''}.`,
+        `Règle « ${r.labelFr ?? r.label} » (${r.source}) : ${range} ${per}, appliquée ${r.attempts !== null ? 'à ' : ''}${to}${r.cap ? ` ; plafond de ${money(r.cap.amount.claimed)} par demande (${r.cap.source})` : ''}.`,
       );
     }
     for (const m of rs.multipliers)
@@ -95,7 +149,9 @@ export function methodText(result: DamagesResult, lang: Lang): string[] {
   } else {
     out.push(
       c.deliveries === 0
-        ? 'No deliveries were counted: the amount is zero.'
+        ? result.attempts && result.attempts.counted > 0
+          ? 'No harvested deliveries were counted; only the logged attempts below are.'
+          : 'No deliveries were counted: the amount is zero.'
         : `Counted: ${n(c.deliveries)} ${unitWord('en', 'delivery', c.deliveries)} (one message reaching one recipient mailbox), ${n(c.messages)} ${unitWord('en', 'message', c.messages)}, ${n(c.accounts)} sender ${unitWord('en', 'account', c.accounts)} and ${n(c.days)} sending ${unitWord('en', 'day', c.days)}, for ${n(plaintiffs)} plaintiff${plaintiffs === 1 ? '' : 's'}${
             defendants === 0
               ? '; no account has been assigned to a defendant yet'
@@ -103,7 +159,7 @@ export function methodText(result: DamagesResult, lang: Lang): string[] {
           }. Each claim is one plaintiff against one defendant; each delivery is counted once in it, and messages, accounts and days are counted distinct within each claim.`,
       'Deduplication: a message is identified by its normalized Message-ID, or by a content key where the Message-ID is missing or reused; a delivery is one (message, recipient) pair. Byte-for-byte copies and captures of the same delivery at two hops are counted once.',
     );
-    out.push(...allocationText(result, 'en'));
+    out.push(...allocationText(result, 'en'), ...attemptText(result, 'en'));
     out.push(
       `Rule set: ${rs.title} (${rs.source}). Amounts in ${rs.currency}, computed exactly in cents, with no rounding.`,
     );
@@ -113,8 +169,12 @@ export function methodText(result: DamagesResult, lang: Lang): string[] {
           ? money(r.amount.claimed)
           : `${money(r.amount.claimed)} claimed, range ${money(r.amount.low)} to ${money(r.amount.max)}`;
       const per = r.unit === 'fixed' ? 'once per claim' : `per ${unitWord('en', r.unit, 1)}`;
+      const to =
+        r.attempts !== null
+          ? `${ATTEMPT_FILTER_WORDS.en[r.attempts]} that no harvested item matched`
+          : CATEGORY_WORDS.en[r.applies];
       out.push(
-        `Rule "${r.label}" (${r.source}): ${range} ${per}, applied to ${CATEGORY_WORDS.en[r.applies]}${r.cap ? `; capped at ${money(r.cap.amount.claimed)} per claim (${r.cap.source})` : ''}.`,
+        `Rule "${r.label}" (${r.source}): ${range} ${per}, applied to ${to}${r.cap ? `; capped at ${money(r.cap.amount.claimed)} per claim (${r.cap.source})` : ''}.`,
       );
     }
     for (const m of rs.multipliers)
@@ -253,4 +313,29 @@ function allocationText(result: DamagesResult, lang: Lang): string[] {
     );
   }
   return out;
+}
+
+/**
+ * The attempt unit's method: what an attempt is, which logs they were read from, that attempts matched
+ * to a harvested item are left out (they are harvested deliveries already counted), and the figures the
+ * rule set's filters count. Empty when the rule set counts no attempts.
+ */
+function attemptText(result: DamagesResult, lang: Lang): string[] {
+  const a = result.attempts;
+  if (a === null) return [];
+  const n = (v: number) => formatCount(v, lang);
+  const fr = lang === 'fr';
+  const s = a.source;
+  const unmatched = Object.values(a.outcomes).reduce((x, y) => x + y, 0);
+  const cells = [...new Set(a.filters.flatMap((f) => FILTER_OUTCOMES[f]))];
+  const parts = cells.map((o) => `${n(a.outcomes[o])} ${OUTCOME_WORDS[lang][o]}`).join(fr ? ', ' : ', ');
+  const filters = a.filters.map((f) => ATTEMPT_FILTER_WORDS[lang][f]).join(fr ? ' ; ' : '; ');
+  const files = fr
+    ? `${n(s.logFiles)} fichier${s.logFiles > 1 ? 's' : ''} de journal${s.servers.length > 0 ? ` des serveurs ${s.servers.join(', ')}` : ''}${s.parties.length > 0 ? `, acquis par ${s.parties.join(', ')}` : ''}`
+    : `${n(s.logFiles)} log file${s.logFiles === 1 ? '' : 's'}${s.servers.length > 0 ? ` of the servers ${s.servers.join(', ')}` : ''}${s.parties.length > 0 ? `, acquired by ${s.parties.join(', ')}` : ''}`;
+  return [
+    fr
+      ? `Tentatives des journaux des serveurs de messagerie : une tentative est un destinataire d’une transaction SMTP telle que le serveur du fournisseur l’a journalisée ; un refus est une tentative, et les événements acceptée, différée, remise et rejetée d’un même serveur, identifiant de file et destinataire sont une seule tentative (remise si l’un d’eux le dit, sinon rejetée, sinon différée). Lues dans ${files}. Des ${n(s.attempts)} tentatives de ces journaux, ${n(s.matched)} ont été rapprochées d’un élément collecté et ne sont pas comptées comme tentatives : une tentative rapprochée est une remise collectée (ou la copie, dans une autre boîte, d’un message collecté), de sorte qu’aucune remise n’est comptée deux fois. ${n(unmatched)} tentatives restent non rapprochées${result.defendantFilter === null ? '' : ` pour ${result.defendantFilter}`} ; le barème compte ${filters} : ${n(a.counted)} (${parts}). Une tentative est demandée par la partie qui a fourni le journal d’où elle provient, contre le défendeur auquel est rattaché le compte de son expéditeur d’enveloppe, sinon contre les comptes non rattachés à un défendeur.`
+      : `Attempts from the mail server logs: an attempt is one recipient of one SMTP transaction as the provider's server logged it; a refusal is one attempt, and the accepted, deferred, delivered and bounced events of one server, queue id and recipient are one attempt (delivered if any of them says so, else bounced, else deferred). Read from ${files}. Of the ${n(s.attempts)} attempts these logs hold, ${n(s.matched)} were matched to a harvested item and are not counted as attempts: a matched attempt is a harvested delivery (or another mailbox's copy of a harvested message), so no delivery is counted twice. ${n(unmatched)} attempts${result.defendantFilter === null ? '' : ` of ${result.defendantFilter}`} are left that no item matched; the rule set counts ${filters}: ${n(a.counted)} (${parts}). An attempt is claimed by the party whose log it came from, against the defendant holding its envelope sender's account, else against the accounts not assigned to a defendant.`,
+  ];
 }

@@ -19,11 +19,30 @@ import { CURRENCIES, isCurrency, parseDecimal, type Currency } from './money.ts'
 export const RULES_DIR = path.join(PROJECT_ROOT, 'templates', 'damages');
 
 /**
- * What a rule counts: a delivery (one message to one mailbox: the default), a message, an account, a day, or one fixed
- * sum per claim.
+ * What a rule counts: a delivery (one message to one mailbox: the default), a message, an account, a day, one fixed
+ * sum per claim, or an attempt from the provider's mail server logs that matched no harvested item (`attempts:`
+ * says which: ATTEMPT_FILTERS).
  */
-export const UNITS = ['delivery', 'message', 'account', 'day', 'fixed'] as const;
+export const UNITS = ['delivery', 'message', 'account', 'day', 'fixed', 'attempt'] as const;
 export type Unit = (typeof UNITS)[number];
+
+/**
+ * Which logged attempts a `unit: attempt` rule counts (docs/DAMAGES.md, "Attempts as a unit"). Each attempt
+ * has one outcome (server/logs/volumes.ts ATTEMPT_OUTCOMES); `all` is every attempt, `refused` both kinds of
+ * refusal, `accepted` every attempt the server took (delivered, bounced, deferred, or taken with no later
+ * outcome logged); the others are that one outcome.
+ */
+export const ATTEMPT_FILTERS = [
+  'all',
+  'refused',
+  'refused-unknown-user',
+  'refused-policy',
+  'delivered',
+  'bounced',
+  'deferred',
+  'accepted',
+] as const;
+export type AttemptFilter = (typeof ATTEMPT_FILTERS)[number];
 
 /** Which violations a rule applies to: those where attribution found false header information, the others, or all. */
 export const CATEGORIES = ['header-falsity', 'other', 'all'] as const;
@@ -48,6 +67,8 @@ export interface Rule {
   source: string;
   applies: Category;
   unit: Unit;
+  /** unit attempt: which attempts count; null for the other units. */
+  attempts: AttemptFilter | null;
   /** Per unit, in minor units. */
   amount: Triple<bigint>;
   /** Per claim (one plaintiff against one defendant), applied to this rule's amount before multipliers. */
@@ -74,6 +95,8 @@ export interface Sensitivity {
   source: string;
   applies: Category;
   unit: Unit;
+  /** unit attempt: which attempts count; null for the other units. */
+  attempts: AttemptFilter | null;
   amount: bigint;
   line: number;
 }
@@ -313,6 +336,35 @@ function id(r: Reader, map: YAMLMap, where: string, seen: Set<string>): string {
   return v;
 }
 
+/**
+ * `unit` and `attempts` together: a `unit: attempt` row names which attempts it counts, `attempts:` belongs to
+ * that unit only, and an attempt no item matched has no harvested header, so it is in no header category.
+ */
+function attemptFilter(r: Reader, m: YAMLMap, where: string, unit: Unit, applies: Category): AttemptFilter | null {
+  const entry = keysOf(m).get('attempts');
+  if (unit !== 'attempt') {
+    if (entry)
+      r.problems.at(
+        entry.key,
+        `${where}: "attempts" is used only with unit attempt (this row counts ${unit === 'fixed' ? 'a fixed sum' : unit === 'delivery' ? 'deliveries' : `${unit}s`})`,
+      );
+    return null;
+  }
+  if (!entry || entry.value === null) {
+    r.problems.at(
+      entry?.key ?? m,
+      `${where}: unit attempt needs "attempts": which logged attempts count (one of: ${ATTEMPT_FILTERS.join(', ')})`,
+    );
+    return 'all';
+  }
+  if (applies !== 'all')
+    r.problems.at(
+      keysOf(m).get('applies')?.value ?? m,
+      `${where}: unit attempt counts attempts no harvested item matched, whose header nobody read: applies must be all (got ${applies})`,
+    );
+  return choice(r, m, 'attempts', where, ATTEMPT_FILTERS, 'all');
+}
+
 /** Parse and validate rule-set text. `label` names the file in messages. */
 export function parseRuleSet(src: string, label: string, file = label): RuleSet {
   const lines = new LineCounter();
@@ -373,7 +425,18 @@ export function parseRuleSet(src: string, label: string, file = label): RuleSet 
   const ruleIds = new Set<string>();
   const rules: Rule[] = seqOfMaps(r, root, 'rules', true).map((m, i) => {
     const where = `rules[${i + 1}]`;
-    checkKeys(r, m, where, ['id', 'label', 'label_fr', 'source', 'applies', 'unit', 'amount', 'cap', 'note']);
+    checkKeys(r, m, where, [
+      'id',
+      'label',
+      'label_fr',
+      'source',
+      'applies',
+      'unit',
+      'attempts',
+      'amount',
+      'cap',
+      'note',
+    ]);
     const ruleId = id(r, m, where, ruleIds);
     const amountNode = keysOf(m).get('amount')?.value ?? null;
     if (amountNode === null) problems.at(m, `${where}: "amount" is missing (per unit: 100, or low/claimed/max)`);
@@ -392,13 +455,15 @@ export function parseRuleSet(src: string, label: string, file = label): RuleSet 
       }
     }
     const unit = choice(r, m, 'unit', where, UNITS, 'delivery');
+    const applies = choice(r, m, 'applies', where, CATEGORIES, 'all');
     return {
       id: ruleId,
       label: text(r, m, 'label', where, true) ?? '',
       labelFr: text(r, m, 'label_fr', where, false),
       source: text(r, m, 'source', where, true) ?? '',
-      applies: choice(r, m, 'applies', where, CATEGORIES, 'all'),
+      applies,
       unit,
+      attempts: attemptFilter(r, m, where, unit, applies),
       amount: amount ?? { low: 0n, claimed: 0n, max: 0n },
       cap,
       note: text(r, m, 'note', where, false),
@@ -441,17 +506,20 @@ export function parseRuleSet(src: string, label: string, file = label): RuleSet 
   const sensitivityIds = new Set<string>();
   const sensitivity: Sensitivity[] = seqOfMaps(r, root, 'sensitivity', false).map((m, i) => {
     const where = `sensitivity[${i + 1}]`;
-    checkKeys(r, m, where, ['id', 'label', 'label_fr', 'source', 'applies', 'unit', 'amount']);
+    checkKeys(r, m, where, ['id', 'label', 'label_fr', 'source', 'applies', 'unit', 'attempts', 'amount']);
     const amountNode = keysOf(m).get('amount')?.value ?? null;
     if (amountNode === null) problems.at(m, `${where}: "amount" is missing`);
     const amount = amountNode === null ? null : money(r, amountNode, `${where}.amount`);
+    const unit = choice(r, m, 'unit', where, UNITS, 'delivery');
+    const applies = choice(r, m, 'applies', where, CATEGORIES, 'all');
     return {
       id: id(r, m, where, sensitivityIds),
       label: text(r, m, 'label', where, true) ?? '',
       labelFr: text(r, m, 'label_fr', where, false),
       source: text(r, m, 'source', where, true) ?? '',
-      applies: choice(r, m, 'applies', where, CATEGORIES, 'all'),
-      unit: choice(r, m, 'unit', where, UNITS, 'delivery'),
+      applies,
+      unit,
+      attempts: attemptFilter(r, m, where, unit, applies),
       amount: amount ?? 0n,
       line: problems.lineOf(m),
     };
@@ -465,7 +533,8 @@ export function parseRuleSet(src: string, label: string, file = label): RuleSet 
     );
 
   if (allocation.rule === 'shared') {
-    // A share of a delivery is a fraction of one violation; a message, account or day has no such split.
+    // A share of a delivery is a fraction of one violation; a message, account, day or attempt has no such split
+    // (an attempt no item matched was harvested by nobody: there is nothing to share).
     for (const x of [...rules, ...sensitivity])
       if (x.unit !== 'delivery' && x.unit !== 'fixed')
         problems.at(

@@ -271,6 +271,7 @@ async function damagesSection(knex: Knex, slug: string, rules: string): Promise<
   return {
     ruleSet: result.ruleSet.title,
     currency: result.ruleSet.currency,
+    ...(result.attempts === null ? {} : { attempts: true }),
     rows: result.claims.map((c) => ({
       plaintiff: c.plaintiff,
       defendant: c.defendant,
@@ -281,6 +282,7 @@ async function damagesSection(knex: Knex, slug: string, rules: string): Promise<
             violations: claimDeliveries(c).numerator / claimDeliveries(c).denominator,
           }
         : {}),
+      ...(result.attempts === null ? {} : { attempts: c.attemptUnits }),
       low: minor(c.total.low),
       claimed: minor(c.total.claimed),
       max: minor(c.total.max),

@@ -553,10 +553,13 @@ function damagesSection(r: R): void {
     const rest = f.numerator % f.denominator;
     return rest === 0 ? w.int(whole) : `${whole === 0 ? '' : `${w.int(whole)} `}${rest}/${f.denominator}`;
   };
+  // A rule set counting logged attempts gets their column, after the violations (harvested deliveries).
+  const attempts = d.attempts === true;
   const rows = d.rows.map((x) => [
     safeLine(x.plaintiff, 80),
     x.defendant === null ? w.s('ungrouped') : safeLine(x.defendant, 80),
     x.violationsShare ? shareText(x.violationsShare) : w.int(x.violations),
+    ...(attempts ? [w.int(x.attempts ?? 0)] : []),
     m(x.low),
     m(x.claimed),
     m(x.max),
@@ -566,6 +569,7 @@ function damagesSection(r: R): void {
     '',
     // Shares of one delivery add up to whole deliveries over the plaintiffs.
     w.int(Math.round(d.rows.reduce((a, x) => a + x.violations, 0) * 1e6) / 1e6),
+    ...(attempts ? [w.int(d.rows.reduce((a, x) => a + (x.attempts ?? 0), 0))] : []),
     m(d.totals.low),
     m(d.totals.claimed),
     m(d.totals.max),
@@ -573,12 +577,13 @@ function damagesSection(r: R): void {
   grid(
     r,
     [
-      { header: w.s('colPlaintiff'), share: 0.15 },
+      { header: w.s('colPlaintiff'), share: attempts ? 0.12 : 0.15 },
       { header: w.s('colDefendant'), share: 0.15 },
       { header: w.s('colViolations'), share: 0.1, align: 'right' },
-      { header: w.s('colLow'), share: 0.2, align: 'right' },
-      { header: w.s('colClaimed'), share: 0.2, align: 'right' },
-      { header: w.s('colMax'), share: 0.2, align: 'right' },
+      ...(attempts ? [{ header: w.s('colAttemptsNotHarvested'), share: 0.24, align: 'right' as const }] : []),
+      { header: w.s('colLow'), share: attempts ? 0.13 : 0.2, align: 'right' },
+      { header: w.s('colClaimed'), share: attempts ? 0.13 : 0.2, align: 'right' },
+      { header: w.s('colMax'), share: attempts ? 0.13 : 0.2, align: 'right' },
     ],
     rows,
     { boldLastRow: true },

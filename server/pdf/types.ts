@@ -78,6 +78,8 @@ export interface SummaryDamagesRow {
   violations: number;
   /** Under the shared allocation: the deliveries claimed as a fraction (violations = numerator / denominator). */
   violationsShare?: { numerator: number; denominator: number };
+  /** When the rule set counts logged attempts: the claim's attempts it counts (none matched a harvested item). */
+  attempts?: number;
   low: number;
   claimed: number;
   max: number;
@@ -88,6 +90,8 @@ export interface SummaryDamages {
   /** ISO 4217 code of the amounts (minor units: cents). */
   currency: string;
   rows: SummaryDamagesRow[];
+  /** The rule set counts logged attempts: the table has an "Attempts (not harvested)" column. */
+  attempts?: boolean;
   totals: { low: number; claimed: number; max: number };
   /** The rule set's method paragraphs per language (damages' methodText(result, 'en' | 'fr')). */
   method: Record<Lang, string[]>;

@@ -22,7 +22,7 @@
  *
  * The truth is what a correct reader, matcher and counter must find (docs/LOGS.md): per account
  * and per IP (the originating IP of a matched attempt, else the log's client) attempts, refusals for
- * unknown users, deliveries and matched attempts.
+ * unknown users, deliveries and matched attempts; per envelope sender, the unmatched attempts by outcome.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -36,12 +36,24 @@ export interface LogVolume {
   matchedSamples: number;
 }
 
+export interface UnmatchedTruth {
+  refusedUnknownUsers: number;
+  refusedPolicy: number;
+  delivered: number;
+  bounced: number;
+}
+
 export interface LogTruth {
   lines: number;
   unknownLines: number;
   totals: LogVolume & { refusedPolicy: number; bounced: number };
   accounts: Map<string, LogVolume>;
   ips: Map<string, LogVolume>;
+  /**
+   * Per envelope sender, the attempts written that no harvested item can match (refusals, and mail to
+   * mailboxes nobody harvested with no Message-ID the case has), by what became of them.
+   */
+  unmatched: Map<string, UnmatchedTruth>;
   files: { postfix: string[]; exim: string[]; sendmail: string[]; exchange: string[] };
 }
 
@@ -92,6 +104,7 @@ export function writeLogs(
   fs.mkdirSync(out, { recursive: true });
   const accounts = new Map<string, LogVolume>();
   const ips = new Map<string, LogVolume>();
+  const unmatched = new Map<string, UnmatchedTruth>();
   const totals = { attempts: 0, refusedUnknownUsers: 0, delivered: 0, matchedSamples: 0, refusedPolicy: 0, bounced: 0 };
   const bump = (map: Map<string, LogVolume>, key: string, f: (v: LogVolume) => void) => {
     let v = map.get(key);
@@ -118,6 +131,14 @@ export function writeLogs(
     if (kind === 'delivered') totals.delivered += 1;
     if (kind === 'bounced') totals.bounced += 1;
     if (matched) totals.matchedSamples += 1;
+    else {
+      let u = unmatched.get(account);
+      if (!u) unmatched.set(account, (u = { refusedUnknownUsers: 0, refusedPolicy: 0, delivered: 0, bounced: 0 }));
+      if (kind === 'unknown') u.refusedUnknownUsers += 1;
+      if (kind === 'policy') u.refusedPolicy += 1;
+      if (kind === 'delivered') u.delivered += 1;
+      if (kind === 'bounced') u.bounced += 1;
+    }
   };
 
   const postfix: Block[] = [];
@@ -453,5 +474,5 @@ export function writeLogs(
   const exchangeFile = path.join(out, 'MSGTRK20051201-1.LOG');
   fs.writeFileSync(exchangeFile, Buffer.from(exchangeText, 'latin1'));
   files.exchange.push(exchangeFile);
-  return { lines, unknownLines, totals, accounts, ips, files };
+  return { lines, unknownLines, totals, accounts, ips, unmatched, files };
 }

@@ -76,7 +76,7 @@ test('a good file parses amounts from their text: 2.50 is 250 cents, never a flo
 
 test('an unknown unit is rejected naming its line', () => {
   assert.deepEqual(problems(GOOD.replace('unit: delivery', 'unit: mesage')), [
-    'bad.yaml:10:11: rules[1]: unknown unit "mesage" (expected one of: delivery, message, account, day, fixed)',
+    'bad.yaml:10:11: rules[1]: unknown unit "mesage" (expected one of: delivery, message, account, day, fixed, attempt)',
   ]);
 });
 
@@ -107,7 +107,7 @@ test('a wrong currency, a currency symbol, too many decimals and a typo are each
     'bad.yaml:11:32: rules[1].amount.claimed: "2.505" has more than 2 decimal places',
   ]);
   assert.deepEqual(problems(GOOD.replace('    unit: delivery\n', '    unit: delivery\n    ammount: 3\n')), [
-    'bad.yaml:11:5: rules[1]: unknown field "ammount" (allowed: id, label, label_fr, source, applies, unit, amount, cap, note)',
+    'bad.yaml:11:5: rules[1]: unknown field "ammount" (allowed: id, label, label_fr, source, applies, unit, attempts, amount, cap, note)',
   ]);
 });
 

@@ -36,13 +36,24 @@ export const LOG_SERVERS = [
   { server: 'ex1.laposte.net', tz: 'UTC', files: 'exchange' },
 ] as const;
 
-/** Case `slug` (one party, Laposte.net, LPN): the corpus ingested, then every server's logs. */
-export async function buildLogsCase(ctx: Context, slug: string): Promise<LogTruth> {
+/**
+ * Case `slug` (Laposte.net, LPN, and any `otherParties`, which hold nothing yet): the corpus ingested for
+ * LPN, then every server's logs, acquired by LPN.
+ */
+export async function buildLogsCase(
+  ctx: Context,
+  slug: string,
+  otherParties: ReadonlyArray<{ name: string; batesPrefix: string }> = [],
+): Promise<LogTruth> {
   const { corpus, truth } = await logsFixture();
-  await createCase(ctx, { slug, title: 'Laposte.net v. Doe', parties: [{ name: 'Laposte.net', batesPrefix: 'LPN' }] });
+  await createCase(ctx, {
+    slug,
+    title: 'Laposte.net v. Doe',
+    parties: [{ name: 'Laposte.net', batesPrefix: 'LPN' }, ...otherParties],
+  });
   await setPartyTrust(ctx, slug, 'LPN', { relays: ['laposte.net'] });
-  await ingest(ctx, { caseSlug: slug, method: 'trap', paths: [corpus] });
+  await ingest(ctx, { caseSlug: slug, method: 'trap', party: 'LPN', paths: [corpus] });
   for (const s of LOG_SERVERS)
-    await ingestLogs(ctx, { case: slug, server: s.server, tz: s.tz, paths: truth.files[s.files] });
+    await ingestLogs(ctx, { case: slug, party: 'LPN', server: s.server, tz: s.tz, paths: truth.files[s.files] });
   return truth;
 }

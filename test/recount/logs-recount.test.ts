@@ -3,12 +3,15 @@
  * Postfix, Exim, Sendmail and Exchange logs of the same messages (test/helpers/logs-case.ts) is exported with its
  * PDF summary. test/recount/recount.py recomputes, from attempts.csv and log_files.csv alone, the PDF's attempt
  * totals and its per-account and per-IP tables; the totals are also the generator's truth, and every log file
- * under data/logs/ is the acquired file byte for byte.
+ * under data/logs/ is the acquired file byte for byte. With a rule set counting logged attempts, it recounts the
+ * damages table too, its "Attempts (not harvested)" column from attempts.csv, log_files.csv and deliveries.csv.
  */
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { createDefendant } from '../../server/attribution/defendants.ts';
+import { chooseRuleSet } from '../../server/damages/case-damages.ts';
 import { verifyBundle } from '../../server/export/verify.ts';
 import { buildBundle } from '../../server/usecases/exports.ts';
 import { storageTest, tempDir } from '../helpers/databases.ts';
@@ -19,6 +22,39 @@ import { recount } from './run-recount.ts';
 storageTest('an outside reader recounts the attempts the PDF states from the bundle alone', async ({ ctx }) => {
   const truth = await buildLogsCase(ctx, 'lpn');
   const dir = tempDir('spamcase-logs-recount-');
+  // Damages counting logged attempts beside deliveries: the PDF's attempts column is recounted from attempts.csv.
+  const senders = [...truth.unmatched.keys()].filter((a) => truth.accounts.has(a)).sort();
+  await createDefendant(ctx, 'lpn', 'Doe 1', senders.slice(0, 3));
+  const rules = path.join(dir, 'attempts.yaml');
+  fs.writeFileSync(
+    rules,
+    [
+      'name: attempts',
+      'title: Deliveries and attempts',
+      'jurisdiction: Test',
+      'currency: USD',
+      'source: Test statute § 1',
+      'rules:',
+      '  - id: per-delivery',
+      '    label: Per delivery',
+      '    source: Test statute § 1(a)',
+      '    amount: { low: 1, claimed: 10, max: 30 }',
+      '  - id: refused',
+      '    label: Per refused attempt',
+      '    source: Test statute § 1(b)',
+      '    unit: attempt',
+      '    attempts: refused',
+      '    amount: { low: 0, claimed: 1, max: 2 }',
+      '  - id: delivered',
+      '    label: Per delivered attempt not harvested',
+      '    source: Test statute § 1(c)',
+      '    unit: attempt',
+      '    attempts: delivered',
+      '    amount: 0.10',
+      '',
+    ].join('\n'),
+  );
+  await chooseRuleSet(ctx, 'lpn', rules);
   const keys = trialKeys('Laposte.net legal');
   const { result } = await buildBundle(
     ctx,
@@ -56,5 +92,17 @@ storageTest('an outside reader recounts the attempts the PDF states from the bun
   assert.equal(figure('delivered'), String(truth.totals.delivered));
   assert.equal(figure('bounced'), String(truth.totals.bounced));
   assert.equal(figure('matched samples'), String(truth.totals.matchedSamples));
+  // The damages' attempts: refusals (never matched) and the delivered attempts no item matched, from the truth.
+  const dmg = (name: string) => checks.find((c) => c.figure === name)?.csv;
+  const unmatchedDelivered = [...truth.unmatched.values()].reduce((n, u) => n + u.delivered, 0);
+  assert.equal(dmg('damages attempts column shown'), 'True');
+  assert.equal(
+    dmg('damages total attempts'),
+    String(truth.totals.refusedUnknownUsers + truth.totals.refusedPolicy + unmatchedDelivered),
+  );
+  assert.ok(
+    checks.some((c) => c.figure === 'damages Laposte.net / Doe 1 attempts'),
+    'a claim against Doe 1',
+  );
   console.log(`logs recount: ${checks.length} figures checked (${logs.length} of the logs), all matched`);
 });

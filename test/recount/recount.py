@@ -4,7 +4,7 @@
 Written from docs/RECOUNT.md and the CSV headers only (Python standard library, no spamcase code).
 Usage: recount.py <bag>/data summary.txt   (summary.txt = pdftotext -layout data/summary.pdf)
 Prints {"checks": [{"figure", "pdf", "csv", "ok"}]} and exits 0 (the caller judges).
-Damages are recounted for rule sets whose rules are per-delivery amounts without caps or
+Damages are recounted for rule sets whose rules are per-delivery or per-attempt amounts without caps or
 multipliers (the rules file under data/rules/ gives the amounts).
 """
 import csv
@@ -148,17 +148,87 @@ for dname in sorted({d['defendant'] for d in deliveries if d['defendant']}) if d
     check(f'defendant {dname} accounts', num(got[0]) if got else '', len({d['account'] for d in dd}))
     check(f'defendant {dname} deliveries', num(got[-1]) if got else '', len(dd))
 
-# Damages per plaintiff and defendant: units = deliveries claimed for the plaintiff (claimed_for),
-# amount = units x per-delivery amount of the rules file (low, claimed, max).
+# Damages per plaintiff and defendant: units = deliveries claimed for the plaintiff (claimed_for), and for a
+# rule counting logged attempts (unit: attempt) the claim's attempts no harvested item matched of the rule's
+# filter (docs/RECOUNT.md); amount = units x per-unit amount of the rules file (low, claimed, max).
+FILTERS = {
+    'all': {'refused-unknown-user', 'refused-policy', 'delivered', 'bounced', 'deferred', 'accepted'},
+    'refused': {'refused-unknown-user', 'refused-policy'},
+    'refused-unknown-user': {'refused-unknown-user'},
+    'refused-policy': {'refused-policy'},
+    'delivered': {'delivered'},
+    'bounced': {'bounced'},
+    'deferred': {'deferred'},
+    'accepted': {'delivered', 'bounced', 'deferred', 'accepted'},
+}
+
+
+def rules_of(rules_text):
+    """Each rule of the file: unit, attempts filter, amounts per unit (low, claimed, max)."""
+    body = re.split(r'\n(?:sensitivity|multipliers|allocation):', rules_text.split('\nrules:', 1)[1])[0]
+    out = []
+    for block in re.split(r'\n  - ', '\n' + body)[1:]:
+        unit = re.search(r'\bunit:\s*([\w-]+)', block)
+        filt = re.search(r'\battempts:\s*([\w-]+)', block)
+        am = re.search(r'\bamount:\s*\{\s*low:\s*([\d.]+),\s*claimed:\s*([\d.]+),\s*max:\s*([\d.]+)\s*\}', block)
+        per = [Decimal(am.group(i)) for i in (1, 2, 3)] if am else \
+            [Decimal(re.search(r'\bamount:\s*([\d.]+)', block).group(1))] * 3
+        out.append({'unit': unit.group(1) if unit else 'delivery', 'attempts': filt.group(1) if filt else None,
+                    'per': per})
+    return out
+
+
+def attempt_outcomes():
+    """Each distinct attempt (docs/RECOUNT.md, "Mail server logs"): its log file, sender, outcome, matched."""
+    if not os.path.exists(os.path.join(data, 'attempts.csv')):
+        return []
+    out = []
+    grouped = {}
+    for r in table('attempts.csv'):  # in attempt order
+        if r['result'] in ('refused-unknown-user', 'refused-policy'):
+            out.append({'log_file': r['log_file'], 'sender': r['sender'].lower(), 'outcome': r['result'],
+                        'matched': False})
+            continue
+        key = (r['server'], r['queue_id'] or 'line:' + r['attempt'], r['recipient'])
+        g = grouped.setdefault(key, {'log_file': r['log_file'], 'sender': r['sender'].lower(), 'results': set(),
+                                     'matched': False})
+        g['results'].add(r['result'])
+        g['matched'] |= r['matched_bates'] != ''
+    for g in grouped.values():
+        res = g.pop('results')
+        g['outcome'] = next((o for o in ('delivered', 'bounced', 'deferred') if o in res), 'accepted')
+        out.append(g)
+    return out
+
+
 def recount_damages():
-    rules_text = open(glob.glob(os.path.join(data, 'rules', '*'))[0], encoding='utf-8').read()
-    am = re.search(r'amount:\s*\{\s*low:\s*([\d.]+),\s*claimed:\s*([\d.]+),\s*max:\s*([\d.]+)\s*\}', rules_text)
-    per = [Decimal(am.group(i)) for i in (1, 2, 3)]
+    rules = rules_of(open(glob.glob(os.path.join(data, 'rules', '*'))[0], encoding='utf-8').read())
     dmg_at = line_index('6. Damages')
-    totals = [0, Decimal(0), Decimal(0), Decimal(0)]
+    with_attempts = any('Attempts (not harvested)' in l for l in lines[dmg_at:dmg_at + 8])
+    filters = [r['attempts'] for r in rules if r['unit'] == 'attempt']
+    check('damages attempts column shown', str(with_attempts), bool(filters))
+    # An unmatched attempt: claimed by its log file's party, against the defendant of its sender's account
+    # (deliveries.csv names each attributed account's defendant); any other sender is not grouped.
+    party_of = {f['log_file']: f['bates_prefix'] for f in table('log_files.csv')} if filters else {}
+    defendant_of = {d['account'].lower(): d['defendant'] for d in deliveries if d['account']}
+    logged = {}
+    for a in attempt_outcomes() if filters else []:
+        if not a['matched']:
+            key = (party_of[a['log_file']], defendant_of.get(a['sender'], ''))
+            logged.setdefault(key, []).append(a['outcome'])
+    counted = set().union(*(FILTERS[f] for f in filters)) if filters else set()
+    totals = [0, 0, Decimal(0), Decimal(0), Decimal(0)]
     for p in sorted(prefixes, key=lambda x: name_of[x]):
-        for dname in sorted({d['defendant'] for d in deliveries if p in claimants(d)}, key=lambda x: (x == '', x)):
+        names = {d['defendant'] for d in deliveries if p in claimants(d)} | \
+            {dn for (q, dn), outs in logged.items() if q == p and any(o in counted for o in outs)}
+        for dname in sorted(names, key=lambda x: (x == '', x)):
             units = sum(1 for d in deliveries if p in claimants(d) and d['defendant'] == dname)
+            outs = logged.get((p, dname), [])
+            attempts = sum(1 for o in outs if o in counted)
+            amount = [Decimal(0)] * 3
+            for r in rules:
+                n = sum(1 for o in outs if o in FILTERS[r['attempts']]) if r['unit'] == 'attempt' else units
+                amount = [amount[i] + n * r['per'][i] for i in range(3)]
             label = dname or '(not grouped)'
             got = None
             for l in lines[dmg_at:]:
@@ -166,16 +236,19 @@ def recount_damages():
                     got = re.findall(r'\d[\d,]*(?:\.\d\d)?', l[l.index(label) + len(label):])
                     break
             got = got or []
-            want = [units] + [f'{units * a:.2f}' for a in per]
-            for i, what in enumerate(['violations', 'low', 'claimed', 'max']):
-                check(f'damages {name_of[p]} / {label} {what}', num(got[i]) if i < len(got) else '', want[i])
+            want = [units] + ([attempts] if with_attempts else []) + [f'{a:.2f}' for a in amount]
+            what = ['violations'] + (['attempts'] if with_attempts else []) + ['low', 'claimed', 'max']
+            for i, w in enumerate(what):
+                check(f'damages {name_of[p]} / {label} {w}', num(got[i]) if i < len(got) else '', want[i])
             totals[0] += units
+            totals[1] += attempts
             for i in range(3):
-                totals[i + 1] += units * per[i]
+                totals[i + 2] += amount[i]
     got = row_after('Total', dmg_at) or []
-    want = [totals[0]] + [f'{t:.2f}' for t in totals[1:]]
-    for i, what in enumerate(['violations', 'low', 'claimed', 'max']):
-        check(f'damages total {what}', num(got[i]) if i < len(got) else '', want[i])
+    want = [totals[0]] + ([totals[1]] if with_attempts else []) + [f'{t:.2f}' for t in totals[2:]]
+    what = ['violations'] + (['attempts'] if with_attempts else []) + ['low', 'claimed', 'max']
+    for i, w in enumerate(what):
+        check(f'damages total {w}', num(got[i]) if i < len(got) else '', want[i])
     check('no delivery claimed twice', str(max(len(claimants(d)) for d in deliveries)), 1)
 
 

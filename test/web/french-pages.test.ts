@@ -7,6 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { getCase } from '../../server/cases/cases.ts';
+import { chooseRuleSet } from '../../server/damages/case-damages.ts';
 import fs from 'node:fs';
 import path from 'node:path';
 import { storageTest, tempDir } from '../helpers/databases.ts';
@@ -121,6 +122,36 @@ storageTest('every page of a real case, in French, shows no English string from 
         shown.push(`untranslated reason: "${m[1]}"`);
       if (shown.length > 0) failures.push(`${p}\n    ${shown.join('\n    ')}`);
     }
+    // A rule set counting logged attempts: the damages page names each unit in words, never the file's code word.
+    const rulesDir = tempDir('spamcase-fr-rules-');
+    const attemptRules = path.join(rulesDir, 'attempts.yaml');
+    fs.writeFileSync(
+      attemptRules,
+      [
+        'title: Per attempt',
+        'title_fr: Par tentative',
+        'jurisdiction: Test',
+        'currency: EUR',
+        'source: Test § 1',
+        'rules:',
+        '  - { id: per-delivery, label: Per delivery, label_fr: Par remise, source: Test § 1, amount: 10 }',
+        '  - id: refused',
+        '    label: Refused attempts',
+        '    label_fr: Tentatives refusées',
+        '    source: Test § 2',
+        '    unit: attempt',
+        '    attempts: refused-unknown-user',
+        '    amount: 1',
+        '',
+      ].join('\n'),
+    );
+    await chooseRuleSet(ctx, 'fr-case', attemptRules);
+    const { html: attemptFr } = await admin.page(`${base}/damages`);
+    assert.ok(attemptFr.includes('× tentative refusée pour destinataire inconnu'), 'the attempt unit in French words');
+    assert.ok(attemptFr.includes('× remise'), 'the delivery unit in French words');
+    assert.ok(!/× (attempt|delivery)\b/.test(attemptFr), 'no code word');
+    const attemptShown = englishShown(pageText(attemptFr), phrases);
+    if (attemptShown.length > 0) failures.push(`${base}/damages (attempts)\n    ${attemptShown.join('\n    ')}`);
     // Switching language stays on the page, its search kept.
     const here = `${base}/items?q=${encodeURIComponent('offer OR "free, &"')}&limit=25`;
     const { html: itemsFr } = await admin.page(here);
@@ -130,6 +161,9 @@ storageTest('every page of a real case, in French, shows no English string from 
     assert.equal(switched.status, 303);
     assert.equal(switched.headers.get('location'), here);
     assert.match((await admin.page(here)).html, /<html lang="en">/);
+    const { html: attemptEn } = await admin.page(`${base}/damages`);
+    assert.ok(attemptEn.includes('× attempt refused for an unknown user'), 'the attempt unit in English words');
+    assert.ok(attemptEn.includes('× delivery'), 'the delivery unit in English words');
 
     assert.deepEqual(failures, [], `English on French pages:\n${failures.join('\n')}`);
   });
