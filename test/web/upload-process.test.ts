@@ -14,9 +14,9 @@ import { createCase, getCase } from '../../server/cases/cases.ts';
 import { caseReport } from '../../server/report/counts.ts';
 import { searchIndexStatus } from '../../server/search/build.ts';
 import type { RunningServer } from '../../server/web/server.ts';
-import { generateCorpus, type CorpusTruth } from '../corpus/generate.ts';
-import { storageTest, tempDir } from '../helpers/databases.ts';
-import { buildZip } from '../ingest/sources/zip-writer.ts';
+import type { CorpusTruth } from '../corpus/generate.ts';
+import { storageTest } from '../helpers/databases.ts';
+import { corpusZip } from '../helpers/upload-corpus.ts';
 import { Client, makeUser, multipart, withServer } from './client.ts';
 
 /** Messages in the upload: enough for the job to work for seconds (tens of thousands of rows, 10 batches). */
@@ -32,17 +32,8 @@ const MAX_WAIT_MS = 1000;
  */
 const MAX_PAGE_MS = 3000;
 
-let corpus: Promise<{ zip: Buffer; truth: CorpusTruth }> | null = null;
 function upload(): Promise<{ zip: Buffer; truth: CorpusTruth }> {
-  corpus ??= (async () => {
-    const out = path.join(tempDir('spamcase-upload-process-'), 'corpus');
-    const truth = await generateCorpus({ out, messages: MESSAGES, seed: 21, layout: 'eml' });
-    const files = (fs.readdirSync(out, { recursive: true }) as string[]).filter((f) => f.endsWith('.eml'));
-    assert.equal(files.length, truth.files.eml);
-    const zip = buildZip(files.sort().map((f) => ({ name: f, data: fs.readFileSync(path.join(out, f)) })));
-    return { zip, truth };
-  })();
-  return corpus;
+  return corpusZip(MESSAGES);
 }
 
 async function setUp(ctx: Context): Promise<void> {
