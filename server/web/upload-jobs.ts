@@ -369,14 +369,15 @@ export class UploadJobRunner {
         }
       });
       child.on('error', (err) => {
-        // A process that never started emits no exit; any other error (a message it could not be sent because it
-        // died) is followed by its exit, which says how it ended.
+        // A process that never started emits no close; any other error (a message it could not be sent because it
+        // died) is followed by its close, which says how it ended.
         if (child.pid === undefined) {
           this.child = null;
           resolve({ code: null, signal: null, error: err });
         } else this.log({ event: 'upload.process-error', job: spec.jobId, pid: child.pid, error: describeError(err) });
       });
-      child.on('exit', (code, signal) => {
+      // 'close', not 'exit': it comes after the last message the process sent (its dashboard) has been read.
+      child.on('close', (code, signal) => {
         this.child = null;
         resolve({ code, signal, pid: child.pid });
       });

@@ -27,8 +27,9 @@ const MESSAGES = 6000;
  */
 const MAX_WAIT_MS = 1000;
 /**
- * The longest a page that reads the database may take meanwhile: it competes with the job for the database (on
- * PostgreSQL the dashboard's first view took 0.9 s while the job wrote), not for the serving thread.
+ * The longest the job's status (a page that reads the database) may take meanwhile: it competes with the job for the
+ * database, not for the serving thread. The dashboard is not polled: while an acquisition runs the server itself
+ * recomputes it (usecases/case-figures.ts, at most every 30 s), which is not the job's work.
  */
 const MAX_PAGE_MS = 3000;
 
@@ -87,7 +88,7 @@ storageTest(
       const loop = monitorEventLoopDelay({ resolution: 10 });
       loop.enable();
       const pids = new Set<number>();
-      const waits: Record<string, number[]> = { healthz: [], dashboard: [], status: [] };
+      const waits: Record<string, number[]> = { healthz: [], status: [] };
       const timed = async <T>(kind: string, get: () => Promise<T>): Promise<T> => {
         const started = performance.now();
         const value = await get();
@@ -102,7 +103,6 @@ storageTest(
           return r;
         });
         assert.equal(res.status, 200);
-        assert.equal((await timed('dashboard', () => c.page('/cases/big'))).status, 200);
         const pid = server.web.jobs.runningPid();
         if (pid !== null) pids.add(pid);
         if ((await timed('status', () => jobStatus(c, job))).status === 'running') sawRunning++;
@@ -113,7 +113,7 @@ storageTest(
       const maxLoopMs = loop.max / 1e6;
       const slowest = (kind: string) => Math.max(...waits[kind]!);
       console.log(
-        `upload of ${MESSAGES} messages: ${sawRunning} polls while the job ran; slowest /healthz ${slowest('healthz').toFixed(1)} ms, dashboard ${slowest('dashboard').toFixed(1)} ms, job status ${slowest('status').toFixed(1)} ms; the server's event loop waited at most ${maxLoopMs.toFixed(1)} ms`,
+        `upload of ${MESSAGES} messages: ${sawRunning} polls while the job ran; slowest /healthz ${slowest('healthz').toFixed(1)} ms, job status ${slowest('status').toFixed(1)} ms; the server's event loop waited at most ${maxLoopMs.toFixed(1)} ms`,
       );
       assert.ok(
         sawRunning >= 3,
@@ -123,7 +123,7 @@ storageTest(
       const [pid] = [...pids];
       assert.notEqual(pid, process.pid, 'the job runs outside the serving process');
       assert.ok(slowest('healthz') < MAX_WAIT_MS, `slowest /healthz ${slowest('healthz')} ms while the job ran`);
-      for (const kind of ['dashboard', 'status'])
+      for (const kind of ['status'])
         assert.ok(slowest(kind) < MAX_PAGE_MS, `slowest ${kind} page ${slowest(kind)} ms while the job ran`);
       assert.ok(maxLoopMs < MAX_WAIT_MS, `the serving event loop was blocked ${maxLoopMs} ms`);
 
