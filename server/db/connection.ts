@@ -81,6 +81,8 @@ export type Dialect = 'sqlite' | 'pg';
 export interface Database {
   knex: Knex;
   dialect: Dialect;
+  /** What it was opened with: another process (a web upload's ingest, upload-jobs.ts) opens the same database. */
+  config: Config['database'];
   close(): Promise<void>;
 }
 
@@ -93,7 +95,7 @@ export function openDatabase(config: Config['database']): Database {
       useNullAsDefault: true,
       pool: { min: 1, max: 1 },
     });
-    return { knex, dialect: 'sqlite', close: () => knex.destroy() };
+    return { knex, dialect: 'sqlite', config, close: () => knex.destroy() };
   }
   const knex = knexFactory({
     client: 'pg',
@@ -109,5 +111,5 @@ export function openDatabase(config: Config['database']): Database {
       },
     },
   });
-  return { knex, dialect: 'pg', close: () => knex.destroy() };
+  return { knex, dialect: 'pg', config, close: () => knex.destroy() };
 }

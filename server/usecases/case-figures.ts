@@ -69,6 +69,17 @@ async function computeDashboard(knex: Knex, caseId: number, slug: string): Promi
   };
 }
 
+/**
+ * A dashboard computed with no acquisition running, at custody head `key` (`at`: when, ms since 1970). A web
+ * upload's ingest process computes it at its end and hands it to the server (upload-jobs.ts), so the server's
+ * next view does not count the case on its serving thread.
+ */
+export interface SettledDashboard {
+  key: string;
+  value: Dashboard;
+  at: number;
+}
+
 export class CaseFigures {
   private readonly dashboards = new Map<number, { key: string; value: Dashboard; at: number; settled: boolean }>();
   /**
@@ -96,6 +107,22 @@ export class CaseFigures {
     if (Date.now() - cached.at > RUNNING_REFRESH_MS)
       this.computeOnce(caseId, slug, head.key, false).catch(() => undefined);
     return { ...cached.value, asOf: new Date(cached.at).toISOString() };
+  }
+
+  /** The settled dashboard kept for the case, if one is (computed by dashboard() with no acquisition running). */
+  settledDashboard(caseId: number): SettledDashboard | null {
+    const d = this.dashboards.get(caseId);
+    return d?.settled ? { key: d.key, value: d.value, at: d.at } : null;
+  }
+
+  /**
+   * Keep a settled dashboard computed by another process on the same database, unless the one kept is for a later
+   * custody head. A later view checks the head as always: a dashboard for an older head is computed again.
+   */
+  keepDashboard(caseId: number, d: SettledDashboard): void {
+    const kept = this.dashboards.get(caseId);
+    if (kept && Number(kept.key) > Number(d.key)) return;
+    this.dashboards.set(caseId, { key: d.key, value: d.value, at: d.at, settled: true });
   }
 
   /**

@@ -64,12 +64,11 @@ export async function createApp(ctx: Context, options: AppOptions = {}): Promise
       process.stderr.write(`${JSON.stringify({ at: new Date().toISOString(), ...entry })}\n`));
   const templates = createTemplates();
   const figures = new CaseFigures(ctx.db.knex);
-  // After an upload, the dashboard's figures are computed right away, so the next visit is fast.
-  // After an upload, its items are indexed for full-text search in the background (search-jobs.ts).
-  const jobs: UploadJobRunner = new UploadJobRunner(ctx.db.knex, log, async (caseId, slug) => {
-    searchIndex.schedule(ctx, slug);
-    await figures.dashboard(caseId, slug);
-  });
+  // An upload's job process computes the dashboard's figures at its end and hands them over, so the next visit is
+  // fast without the server counting the case; it also indexes the new items for full-text search (upload-jobs.ts).
+  const jobs: UploadJobRunner = new UploadJobRunner(ctx.db.knex, log, (caseId, dashboard) =>
+    figures.keepDashboard(caseId, dashboard),
+  );
   const searchIndex = new SearchIndexRunner(log, () => jobs.busy());
   await jobs.recover(ctx);
   searchIndex.scheduleAll(ctx);

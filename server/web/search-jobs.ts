@@ -1,18 +1,18 @@
 /**
- * Background builds of the full-text index (docs/SEARCH.md): at start-up for every case (items
- * ingested before the index existed, or by the CLI without indexing), and after each upload job.
+ * Background builds of the full-text index (docs/SEARCH.md) at start-up, for every case (items
+ * ingested before the index existed, or by the CLI without indexing). An upload job's process
+ * indexes the items it brought itself (upload-jobs.ts).
  * One build at a time; a build waits between batches while an upload is being ingested, so it never
  * slows ingest down; a stop (close) ends it after its current batch, and the next build resumes at
  * the case's high-water mark.
  */
 import type { Context } from '../context.ts';
 import { describeError } from '../errors.ts';
-import { indexAllCases, indexCase } from '../usecases/search.ts';
+import { indexAllCases } from '../usecases/search.ts';
 
 const WAIT_MS = 250;
 
 export class SearchIndexRunner {
-  private readonly pending = new Map<string, Context>();
   private all: Context | null = null;
   private running: Promise<void> | null = null;
   private readonly stop = new AbortController();
@@ -29,31 +29,16 @@ export class SearchIndexRunner {
     this.pump();
   }
 
-  /** Index one case (after an upload). */
-  schedule(ctx: Context, slug: string): void {
-    this.pending.set(slug, ctx);
-    this.pump();
-  }
-
   private beforeBatch = async (): Promise<void> => {
     while (this.ingestBusy() && !this.stop.signal.aborted) await new Promise((r) => setTimeout(r, WAIT_MS));
   };
 
   private pump(): void {
-    if (this.running || this.stop.signal.aborted) return;
+    if (this.running || this.stop.signal.aborted || !this.all) return;
     const opts = { beforeBatch: this.beforeBatch, signal: this.stop.signal };
-    let work: (() => Promise<unknown>) | null = null;
-    if (this.all) {
-      const ctx = this.all;
-      this.all = null;
-      work = () => indexAllCases(ctx, opts);
-    } else {
-      const next = this.pending.entries().next();
-      if (next.done) return;
-      const [slug, ctx] = next.value;
-      this.pending.delete(slug);
-      work = () => indexCase(ctx, slug, opts);
-    }
+    const ctx = this.all;
+    this.all = null;
+    const work = () => indexAllCases(ctx, opts);
     this.running = work()
       .then(
         (r) => this.log({ event: 'search.index', result: r }),

@@ -11,10 +11,13 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
+import { pathToFileURL } from 'node:url';
 import { compiledModule } from '../../scripts/compiled.js';
 import { PROJECT_ROOT } from '../../server/config.ts';
 import { generateCorpus } from '../corpus/generate.ts';
 import { tempDir } from '../helpers/databases.ts';
+import { buildZip } from '../ingest/sources/zip-writer.ts';
+import { Client, multipart, TEST_PASSWORD } from '../web/client.ts';
 
 let main = '';
 let ownBuild: string | null = null;
@@ -86,6 +89,65 @@ test('the compiled CLI creates and lists a case, reads the rule sets, and ingest
   assert.equal(ingested.code, 0, ingested.stderr);
   const report = run(home, 'report', '--case', 'small', '--json');
   assert.equal(report.code, 0, report.stderr);
+  const r = JSON.parse(report.stdout) as Record<string, unknown>;
+  for (const key of ['samples', 'items', 'messages', 'deliveries', 'accounts'] as const)
+    assert.equal(r[key], truth[key], key);
+});
+
+test("the compiled server's upload job runs in the compiled job process, without tsx, with exact counts", async () => {
+  const home = tempDir('spamcase-compiled-');
+  const created = run(home, 'case', 'create', 'up', '--title', 'Up', '--party', 'Laposte.net:LPN');
+  assert.equal(created.code, 0, created.stderr);
+  const added = spawnSync(process.execPath, [main, 'user', 'add', 'ada', '--admin'], {
+    env: { ...process.env, SPAMCASE_HOME: home, DATABASE_URL: '' },
+    input: `${TEST_PASSWORD}\n`,
+    encoding: 'utf8',
+  });
+  assert.equal(added.status, 0, added.stderr);
+  const out = path.join(tempDir('spamcase-compiled-corpus-'), 'corpus');
+  const truth = await generateCorpus({ out, messages: 40, seed: 6, layout: 'eml' });
+  const files = (fs.readdirSync(out, { recursive: true }) as string[]).filter((f) => f.endsWith('.eml')).sort();
+  const zip = buildZip(files.map((f) => ({ name: f, data: fs.readFileSync(path.join(out, f)) })));
+
+  // The compiled modules, loaded in this process: the server they start forks dist's job process.
+  const dist = path.dirname(path.dirname(main));
+  const load = (m: string) => import(pathToFileURL(path.join(dist, m)).href);
+  const { loadConfig } = (await load('config.js')) as typeof import('../../server/config.ts');
+  const { openContext } = (await load('context.js')) as typeof import('../../server/context.ts');
+  const { startServer } = (await load('web/server.js')) as typeof import('../../server/web/server.ts');
+  const ctx = await openContext(loadConfig({ SPAMCASE_HOME: home }), 'test');
+  const logs: Array<Record<string, unknown>> = [];
+  const server = await startServer(ctx, { host: '127.0.0.1', port: 0, log: (e) => logs.push(e) });
+  try {
+    const c = new Client(server.url);
+    await c.signIn('ada');
+    await c.page('/cases/up/upload');
+    const form = multipart(c.csrf!, {}, [{ name: 'corpus.zip', data: zip }]);
+    const res = await c.request('POST', '/cases/up/uploads', {
+      body: form.body,
+      headers: { 'content-type': form.type, accept: 'application/json' },
+    });
+    assert.equal(res.status, 202);
+    const { job } = (await res.json()) as { job: number };
+    const pid = server.web.jobs.runningPid();
+    assert.ok(pid !== null && pid !== process.pid);
+    const cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    assert.ok(
+      cmdline.some((a) => a.endsWith(path.join('server', 'web', 'upload-job-process.js'))),
+      cmdline.join(' '),
+    );
+    assert.ok(!cmdline.some((a) => /tsx|\.ts$|\.mjs$/.test(a)), cmdline.join(' '));
+    await server.web.jobs.idle();
+    const status = (await (await c.get(`/api/cases/up/uploads/${job}`)).json()) as Record<string, unknown>;
+    assert.equal(status.status, 'done', String(status.error));
+    assert.equal(status.samples, truth.samples);
+    assert.equal(status.newItems, truth.items);
+    assert.ok(logs.some((e) => e.event === 'upload.done' && e.pid === pid));
+  } finally {
+    await server.close();
+    await ctx.db.close();
+  }
+  const report = run(home, 'report', '--case', 'up', '--json');
   const r = JSON.parse(report.stdout) as Record<string, unknown>;
   for (const key of ['samples', 'items', 'messages', 'deliveries', 'accounts'] as const)
     assert.equal(r[key], truth[key], key);

@@ -1,0 +1,6 @@
+// Upload job process entry under TypeScript (tests, `node --import tsx`, the CLI run from its sources): registers
+// tsx, since a forked process is started without its parent's loader, then runs the job process.
+import { register } from 'tsx/esm/api';
+
+register();
+await import('./upload-job-process.ts');
