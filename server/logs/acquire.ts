@@ -14,7 +14,7 @@ import type { Knex } from 'knex';
 import type { Context } from '../context.ts';
 import { storeDir } from '../context.ts';
 import { appendCustodyEvent } from '../custody/chain.ts';
-import { bulkInsert } from '../db/bulk-insert.ts';
+import { bulkInsert, sqliteRowWriter } from '../db/bulk-insert.ts';
 import { SpamcaseError } from '../errors.ts';
 import { messageIdKey, messageKeyHash } from '../mail/keys.ts';
 import { PACK_SEGMENT_MAX_BYTES, PackWriter } from '../store/pack-store.ts';
@@ -325,7 +325,11 @@ export async function acquireLogFile(
   }
 }
 
-/** Reads the lines and inserts their attempts in multi-row statements of ATTEMPT_BATCH_ROWS rows. */
+/**
+ * Reads the lines and inserts their attempts. On SQLite each attempt's values go straight onto a
+ * prepared multi-row statement as the reader hands it over (SqliteRowWriter: nothing held per
+ * row); on PostgreSQL the rows of each 4 MiB slice go in unnest statements of ATTEMPT_BATCH_ROWS.
+ */
 export async function storeAttempts(
   trx: Knex.Transaction,
   text: Buffer,
@@ -336,25 +340,55 @@ export async function storeAttempts(
   const SLICE = 4 * 1024 * 1024;
   let attempts = 0;
   const totals: LineTotals = { lines: 0, unknownLines: 0, longLines: 0 };
+  const { caseId, logFileId, server } = target;
+  const direct = await sqliteRowWriter(trx, 'attempts', ATTEMPT_COLUMNS);
   let rows: unknown[][] = [];
-  const emit = (a: Attempt): void => {
-    rows.push([
-      target.caseId,
-      target.logFileId,
-      a.line,
-      a.at,
-      target.server,
-      a.clientIp,
-      a.clientName,
-      a.helo,
-      a.sender,
-      a.recipient,
-      a.result,
-      a.queueId,
-      a.messageId,
-      a.messageId === null ? null : messageKeyHash(messageIdKey(a.messageId)),
-      a.statusText,
-    ]);
+  const emit = direct
+    ? (a: Attempt): void => {
+        direct.values.push(
+          caseId,
+          logFileId,
+          a.line,
+          a.at,
+          server,
+          a.clientIp,
+          a.clientName,
+          a.helo,
+          a.sender,
+          a.recipient,
+          a.result,
+          a.queueId,
+          a.messageId,
+          a.messageId === null ? null : messageKeyHash(messageIdKey(a.messageId)),
+          a.statusText,
+        );
+        direct.endRow();
+        attempts += 1;
+      }
+    : (a: Attempt): void => {
+        rows.push([
+          caseId,
+          logFileId,
+          a.line,
+          a.at,
+          server,
+          a.clientIp,
+          a.clientName,
+          a.helo,
+          a.sender,
+          a.recipient,
+          a.result,
+          a.queueId,
+          a.messageId,
+          a.messageId === null ? null : messageKeyHash(messageIdKey(a.messageId)),
+          a.statusText,
+        ]);
+        attempts += 1;
+      };
+  const flush = async (): Promise<void> => {
+    for (let i = 0; i < rows.length; i += ATTEMPT_BATCH_ROWS)
+      await bulkInsert(trx, 'attempts', ATTEMPT_COLUMNS, rows.slice(i, i + ATTEMPT_BATCH_ROWS));
+    rows = [];
   };
   let start = 0;
   while (start < text.length) {
@@ -368,17 +402,13 @@ export async function storeAttempts(
     totals.lines += t.lines;
     totals.unknownLines += t.unknownLines;
     totals.longLines += t.longLines;
-    for (let i = 0; i < rows.length; i += ATTEMPT_BATCH_ROWS)
-      await bulkInsert(trx, 'attempts', ATTEMPT_COLUMNS, rows.slice(i, i + ATTEMPT_BATCH_ROWS));
-    attempts += rows.length;
-    rows = [];
+    await flush();
     target.onProgress?.(totals.lines, end);
     start = end;
   }
   // What the reader still held (refusals awaiting a later line, a record open at the end).
   reader.finish?.(emit);
-  for (let i = 0; i < rows.length; i += ATTEMPT_BATCH_ROWS)
-    await bulkInsert(trx, 'attempts', ATTEMPT_COLUMNS, rows.slice(i, i + ATTEMPT_BATCH_ROWS));
-  attempts += rows.length;
+  await flush();
+  direct?.finish();
   return { ...totals, attempts };
 }

@@ -117,6 +117,7 @@ await migrateToLatest(db.knex);
 const ctx: Context = { db, dataRoot, clock: () => new Date(), actor: 'bench' };
 const c = await createCase(ctx, { slug: 'bench', title: 'bench', parties: [{ name: 'LPN', batesPrefix: 'LPN' }] });
 b = performance.now();
+const cpu0 = process.cpuUsage();
 const stored = await acquireLogFile(ctx, file, {
   caseId: c.id,
   caseSlug: 'bench',
@@ -126,6 +127,7 @@ const stored = await acquireLogFile(ctx, file, {
   timeZone: 'Europe/Paris',
 });
 const storeMs = performance.now() - b;
+const storeCpu = process.cpuUsage(cpu0);
 const rssAfterStore = rssMb();
 await db.close();
 if (pgName) await adminQuery(`DROP DATABASE IF EXISTS ${pgName} WITH (FORCE)`);
@@ -139,6 +141,8 @@ const result = {
   baselineLinesPerS: rate(base.lines, baselineMs),
   parseLinesPerS: rate(base.lines, parseMs),
   storeLinesPerS: rate(base.lines, storeMs),
+  storeCpuMs: Math.round((storeCpu.user + storeCpu.system) / 1000),
+  storeWallMs: Math.round(storeMs),
   parseRatio: Number((parseMs / baselineMs).toFixed(2)),
   storeRatio: Number((storeMs / baselineMs).toFixed(2)),
   peakRssMb: { baseline: rssAfterBaseline, parse: rssAfterParse, store: rssAfterStore },
