@@ -48,7 +48,10 @@ const wanted = Number(values.lines);
 const parent = values.file === undefined && !values.match;
 const dir = parent ? fs.mkdtempSync(path.join(os.tmpdir(), 'spamcase-logs-bench-')) : '';
 const dataRoot = (): string => values.home!;
-const rssMb = (): number => Math.round(process.resourceUsage().maxRSS / 1024);
+// Peak RSS of this process's own memory (VmHWM starts again at exec; getrusage's maxRSS keeps the
+// parent's high-water mark across fork and exec, the generator's included).
+const rssMb = (): number =>
+  Math.round(Number(/^VmHWM:\s+(\d+) kB/m.exec(fs.readFileSync('/proc/self/status', 'utf8'))?.[1] ?? 0) / 1024);
 
 function messages(count: number): GeneratedMessage[] {
   const rng = new Rng(24);
