@@ -80,6 +80,64 @@ export async function bulkInsert(
   }
 }
 
+/**
+ * Rows written into one table on the SQLite transaction's better-sqlite3 connection as they are
+ * made, synchronously: the caller pushes a row's values (strings, numbers or null, in `columns`
+ * order) onto `values` and calls `endRow`; every BULK_INSERT_ROWS rows one prepared statement runs
+ * with them, the same statement object each time, and `values` starts again (no per-row array, no
+ * second copy of a batch). `finish` writes the rest. For a reader that hands over rows from
+ * synchronous code (the log readers, docs/LOGS.md): they are stored without being held.
+ */
+export class SqliteRowWriter {
+  values: unknown[] = [];
+  rows = 0;
+  private readonly full: { run(bindings: unknown[]): unknown };
+  private readonly width: number;
+
+  constructor(
+    private readonly conn: SqliteConnection,
+    private readonly table: string,
+    private readonly columns: readonly string[],
+  ) {
+    this.width = columns.length;
+    this.full = conn.prepare(statement(table, columns, BULK_INSERT_ROWS, undefined));
+  }
+
+  endRow(): void {
+    this.rows += 1;
+    if (this.values.length !== this.rows * this.width)
+      throw new Error(`bulk insert into ${this.table}: ${this.values.length} values for ${this.rows} rows`);
+    if (this.rows === BULK_INSERT_ROWS) {
+      this.full.run(this.values);
+      this.values = [];
+      this.rows = 0;
+    }
+  }
+
+  finish(): void {
+    let at = 0;
+    while (this.rows > 0) {
+      const n = statementRows(this.rows);
+      this.conn
+        .prepare(statement(this.table, this.columns, n, undefined))
+        .run(this.values.slice(at * this.width, (at + n) * this.width));
+      at += n;
+      this.rows -= n;
+    }
+    this.values = [];
+  }
+}
+
+/** A SqliteRowWriter when `trx` is a transaction on SQLite; null on PostgreSQL or outside one. */
+export async function sqliteRowWriter(
+  trx: Knex.Transaction | Knex,
+  table: string,
+  columns: readonly string[],
+): Promise<SqliteRowWriter | null> {
+  if (trx.client.config.client === 'pg' || !trx.isTransaction) return null;
+  return new SqliteRowWriter((await trx.client.acquireConnection()) as SqliteConnection, table, columns);
+}
+
 /** The transaction's better-sqlite3 connection (its prepared statements are cached: db/connection.ts). */
 interface SqliteConnection {
   prepare(sql: string): { reader: boolean; run(bindings: unknown[]): unknown; all(bindings: unknown[]): unknown[] };

@@ -19,6 +19,7 @@ import * as labels from './migrations/20261202400100_labels.ts';
 import * as mailLogs from './migrations/20261203400000_mail_logs.ts';
 import * as receivedQueueIds from './migrations/20261203500000_received_queue_ids.ts';
 import * as readablePages from './migrations/20261204220000_readable_pages.ts';
+import * as attemptIndexes from './migrations/20261205100000_attempt_indexes.ts';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -42,6 +43,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['20261203400000_mail_logs', mailLogs],
   ['20261203500000_received_queue_ids', receivedQueueIds],
   ['20261204220000_readable_pages', readablePages],
+  ['20261205100000_attempt_indexes', attemptIndexes],
 ];
 
 const source: Knex.MigrationSource<string> = {

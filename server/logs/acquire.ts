@@ -6,6 +6,7 @@
  * read. The same content already read for the same server (maillog.1 gzip'd into maillog.2.gz by
  * the next rotation) is recorded and stored but adds no attempt.
  */
+import { isUtf8 } from 'node:buffer';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -14,7 +15,7 @@ import type { Knex } from 'knex';
 import type { Context } from '../context.ts';
 import { storeDir } from '../context.ts';
 import { appendCustodyEvent } from '../custody/chain.ts';
-import { bulkInsert } from '../db/bulk-insert.ts';
+import { bulkInsert, sqliteRowWriter } from '../db/bulk-insert.ts';
 import { SpamcaseError } from '../errors.ts';
 import { messageIdKey, messageKeyHash } from '../mail/keys.ts';
 import { PACK_SEGMENT_MAX_BYTES, PackWriter } from '../store/pack-store.ts';
@@ -120,6 +121,9 @@ export function lineReader(format: LogFormat, clock: ZoneClock, yearReferenceMs:
   }
 }
 
+/** A character read from a byte over 0x7f (latin1). */
+const HIGH_BYTE = /[\u0080-\u00ff]/;
+
 export interface LineTotals {
   lines: number;
   unknownLines: number;
@@ -128,8 +132,11 @@ export interface LineTotals {
 
 /**
  * Reads every line of `text` with `reader`, handing attempts to `onAttempt`. A line over
- * MAX_LOG_LINE_BYTES is cut there and counted as long. Bytes are read as latin1 (each byte one
- * character) so no byte sequence is ever refused; the stored raw log keeps them as they were.
+ * MAX_LOG_LINE_BYTES is cut there (at a character boundary when it is UTF-8) and counted as long.
+ * Bytes are decoded as UTF-8 when they are valid UTF-8 (an SMTPUTF8 sender, an Exchange subject),
+ * checked once for the whole text, else line by line (a line with a byte over 0x7f): a line that is
+ * not valid UTF-8 is read as latin1 (each byte one character), so no byte sequence is ever refused.
+ * The stored raw log keeps the bytes as they were.
  */
 export function readLines(
   text: Buffer,
@@ -142,6 +149,7 @@ export function readLines(
   let unknownLines = 0;
   let longLines = 0;
   let start = 0;
+  const utf8 = isUtf8(text);
   while (start < text.length) {
     let end = text.indexOf(10, start);
     if (end < 0) end = text.length;
@@ -152,8 +160,12 @@ export function readLines(
     if (long) {
       longLines += 1;
       stop = start + MAX_LOG_LINE_BYTES;
+      // Not inside a UTF-8 character: back to its first byte.
+      for (let k = 0; k < 3 && (text[stop]! & 0xc0) === 0x80; k++) stop -= 1;
     }
-    const line = text.toString('latin1', start, stop);
+    let line = text.toString(utf8 ? 'utf8' : 'latin1', start, stop);
+    // Text not all UTF-8: a line with a byte over 0x7f is UTF-8 when its own bytes are.
+    if (!utf8 && HIGH_BYTE.test(line) && isUtf8(text.subarray(start, stop))) line = text.toString('utf8', start, stop);
     if (!reader.read(line, linesBefore + lines, onAttempt) || long) unknownLines += 1;
     start = end + 1;
   }
@@ -325,7 +337,11 @@ export async function acquireLogFile(
   }
 }
 
-/** Reads the lines and inserts their attempts in multi-row statements of ATTEMPT_BATCH_ROWS rows. */
+/**
+ * Reads the lines and inserts their attempts. On SQLite each attempt's values go straight onto a
+ * prepared multi-row statement as the reader hands it over (SqliteRowWriter: nothing held per
+ * row); on PostgreSQL the rows of each 4 MiB slice go in unnest statements of ATTEMPT_BATCH_ROWS.
+ */
 export async function storeAttempts(
   trx: Knex.Transaction,
   text: Buffer,
@@ -336,25 +352,55 @@ export async function storeAttempts(
   const SLICE = 4 * 1024 * 1024;
   let attempts = 0;
   const totals: LineTotals = { lines: 0, unknownLines: 0, longLines: 0 };
+  const { caseId, logFileId, server } = target;
+  const direct = await sqliteRowWriter(trx, 'attempts', ATTEMPT_COLUMNS);
   let rows: unknown[][] = [];
-  const emit = (a: Attempt): void => {
-    rows.push([
-      target.caseId,
-      target.logFileId,
-      a.line,
-      a.at,
-      target.server,
-      a.clientIp,
-      a.clientName,
-      a.helo,
-      a.sender,
-      a.recipient,
-      a.result,
-      a.queueId,
-      a.messageId,
-      a.messageId === null ? null : messageKeyHash(messageIdKey(a.messageId)),
-      a.statusText,
-    ]);
+  const emit = direct
+    ? (a: Attempt): void => {
+        direct.values.push(
+          caseId,
+          logFileId,
+          a.line,
+          a.at,
+          server,
+          a.clientIp,
+          a.clientName,
+          a.helo,
+          a.sender,
+          a.recipient,
+          a.result,
+          a.queueId,
+          a.messageId,
+          a.messageId === null ? null : messageKeyHash(messageIdKey(a.messageId)),
+          a.statusText,
+        );
+        direct.endRow();
+        attempts += 1;
+      }
+    : (a: Attempt): void => {
+        rows.push([
+          caseId,
+          logFileId,
+          a.line,
+          a.at,
+          server,
+          a.clientIp,
+          a.clientName,
+          a.helo,
+          a.sender,
+          a.recipient,
+          a.result,
+          a.queueId,
+          a.messageId,
+          a.messageId === null ? null : messageKeyHash(messageIdKey(a.messageId)),
+          a.statusText,
+        ]);
+        attempts += 1;
+      };
+  const flush = async (): Promise<void> => {
+    for (let i = 0; i < rows.length; i += ATTEMPT_BATCH_ROWS)
+      await bulkInsert(trx, 'attempts', ATTEMPT_COLUMNS, rows.slice(i, i + ATTEMPT_BATCH_ROWS));
+    rows = [];
   };
   let start = 0;
   while (start < text.length) {
@@ -368,17 +414,13 @@ export async function storeAttempts(
     totals.lines += t.lines;
     totals.unknownLines += t.unknownLines;
     totals.longLines += t.longLines;
-    for (let i = 0; i < rows.length; i += ATTEMPT_BATCH_ROWS)
-      await bulkInsert(trx, 'attempts', ATTEMPT_COLUMNS, rows.slice(i, i + ATTEMPT_BATCH_ROWS));
-    attempts += rows.length;
-    rows = [];
+    await flush();
     target.onProgress?.(totals.lines, end);
     start = end;
   }
   // What the reader still held (refusals awaiting a later line, a record open at the end).
   reader.finish?.(emit);
-  for (let i = 0; i < rows.length; i += ATTEMPT_BATCH_ROWS)
-    await bulkInsert(trx, 'attempts', ATTEMPT_COLUMNS, rows.slice(i, i + ATTEMPT_BATCH_ROWS));
-  attempts += rows.length;
+  await flush();
+  direct?.finish();
   return { ...totals, attempts };
 }

@@ -128,7 +128,9 @@ export class ExchangeReader implements LineReader {
   private open: { text: string; line: number } | null = null;
 
   read(line: string, lineNo: number, emit: (a: Attempt) => void): boolean {
-    if (lineNo === 1 && line.startsWith('\u00ef\u00bb\u00bf')) line = line.slice(3); // UTF-8 BOM, read as latin1
+    // The UTF-8 BOM, decoded (a UTF-8 log) or read as latin1 (a line of the log that is not UTF-8).
+    if (lineNo === 1 && line.startsWith('\ufeff')) line = line.slice(1);
+    else if (lineNo === 1 && line.startsWith('\u00ef\u00bb\u00bf')) line = line.slice(3);
     if (this.open === null) {
       if (line.startsWith('#')) return this.header(line);
       if (line === '') return true;

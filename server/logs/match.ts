@@ -41,6 +41,8 @@ const INDEX_STEP_ITEMS = 2_000;
 export const IP_TIME_WINDOW_MS = 15 * 60_000;
 
 const MATCHABLE = ['accepted', 'delivered', 'bounced', 'deferred'];
+/** Attempts read per page by the queue-id and IP+time rules (memory flat in the log's size). */
+export const MATCH_PAGE_ROWS = 5_000;
 
 export interface MatchTotals {
   messageId: number;
@@ -51,7 +53,13 @@ export interface MatchTotals {
 }
 
 /** `storeDir`: the case's store, whose items' Received lines the queue-id rule reads (once per item). */
-export async function matchAttempts(knex: Knex, caseId: number, storeDir: string): Promise<MatchTotals> {
+export async function matchAttempts(
+  knex: Knex,
+  caseId: number,
+  storeDir: string,
+  /** Attempts read per page by the queue-id and IP+time rules. */
+  pageRows = MATCH_PAGE_ROWS,
+): Promise<MatchTotals> {
   return knex.transaction(async (trx) => {
     await trx('attempts').where({ case_id: caseId }).update({ item_id: null, match_rule: null });
     // Rule 1: Message-ID + recipient → the delivery.
@@ -66,7 +74,7 @@ export async function matchAttempts(knex: Knex, caseId: number, storeDir: string
       [caseId, ...MATCHABLE],
     );
     // Rule 2: the server's queue id in the item's Received line + recipient → the delivery.
-    const queueId = await matchByQueueId(trx, caseId, storeDir);
+    const queueId = await matchByQueueId(trx, caseId, storeDir, pageRows);
     // Rule 3: Message-ID alone → the message.
     await trx.raw(
       `update attempts set match_rule = 'message-id-only', item_id = (
@@ -93,19 +101,23 @@ export async function matchAttempts(knex: Knex, caseId: number, storeDir: string
         .update({ match_rule: null, item_id: null });
     // Rule 4: hand-off IP + recipient + time window, in application code (times are ISO strings on both
     // databases; the window is compared in milliseconds).
-    const candidates = (await trx('attempts')
-      .where({ case_id: caseId })
-      .whereNull('match_rule')
-      .whereIn('result', MATCHABLE)
-      .whereNotNull('client_ip')
-      .select('id', 'at', 'client_ip', 'recipient')) as Array<{
-      id: number | string;
-      at: string;
-      client_ip: string;
-      recipient: string | null;
-    }>;
+    // The candidates are read in id pages (memory does not grow with the log); the hand-offs are
+    // the harvested deliveries', read once.
+    const ipCandidates = (after: number) =>
+      trx('attempts')
+        .where({ case_id: caseId })
+        .where('id', '>', after)
+        .whereNull('match_rule')
+        .whereIn('result', MATCHABLE)
+        .whereNotNull('client_ip')
+        .orderBy('id')
+        .limit(pageRows)
+        .select('id', 'at', 'client_ip', 'recipient') as Promise<
+        Array<{ id: number | string; at: string; client_ip: string; recipient: string | null }>
+      >;
     let ipTime = 0;
-    if (candidates.length > 0) {
+    let page = await ipCandidates(0);
+    if (page.length > 0) {
       const handoffs = (await trx('item_attributions as a')
         .join('deliveries as d', 'd.first_item_id', 'a.item_id')
         .where('a.case_id', caseId)
@@ -124,20 +136,23 @@ export async function matchAttempts(knex: Knex, caseId: number, storeDir: string
         if (!list) byKey.set(key, (list = []));
         list.push({ item: Number(h.item_id), at: Date.parse(h.handoff_at) });
       }
-      const updates: Array<[number, number]> = [];
-      for (const c of candidates) {
-        const list = byKey.get(`${c.client_ip}|${c.recipient ?? ''}`);
-        if (!list) continue;
-        const t = Date.parse(c.at);
-        let best: { item: number; at: number } | undefined;
-        for (const h of list)
-          if (Math.abs(h.at - t) <= IP_TIME_WINDOW_MS && (!best || Math.abs(h.at - t) < Math.abs(best.at - t)))
-            best = h;
-        if (best) updates.push([Number(c.id), best.item]);
+      while (page.length > 0 && byKey.size > 0) {
+        const updates: Array<[number, number]> = [];
+        for (const c of page) {
+          const list = byKey.get(`${c.client_ip}|${c.recipient ?? ''}`);
+          if (!list) continue;
+          const t = Date.parse(c.at);
+          let best: { item: number; at: number } | undefined;
+          for (const h of list)
+            if (Math.abs(h.at - t) <= IP_TIME_WINDOW_MS && (!best || Math.abs(h.at - t) < Math.abs(best.at - t)))
+              best = h;
+          if (best) updates.push([Number(c.id), best.item]);
+        }
+        for (const [id, item] of updates)
+          await trx('attempts').where({ id }).update({ item_id: item, match_rule: 'ip-time' });
+        ipTime += updates.length;
+        page = await ipCandidates(Number(page[page.length - 1]!.id));
       }
-      for (const [id, item] of updates)
-        await trx('attempts').where({ id }).update({ item_id: item, match_rule: 'ip-time' });
-      ipTime = updates.length;
     }
     const rows = (await trx('attempts')
       .where({ case_id: caseId })
@@ -203,70 +218,83 @@ export async function indexReceivedQueueIds(trx: Knex.Transaction, caseId: numbe
  * The `queue-id` rule, in application code: the window is compared in milliseconds. The items not
  * read yet are read first, and only when some attempt not matched yet has a queue id to join.
  */
-async function matchByQueueId(trx: Knex.Transaction, caseId: number, storeDir: string): Promise<number> {
-  const candidates = (await trx('attempts')
-    .where({ case_id: caseId })
-    .whereNull('match_rule')
-    .whereIn('result', MATCHABLE)
-    .whereNotNull('queue_id')
-    .whereNotNull('recipient')
-    .select('id', 'at', 'server', 'queue_id', 'recipient')) as Array<{
-    id: number | string;
-    at: string;
-    server: string;
-    queue_id: string;
-    recipient: string;
-  }>;
-  if (candidates.length === 0) return 0;
-  await indexReceivedQueueIds(trx, caseId, storeDir);
-  const updates: Array<[number, number]> = [];
-  const CHUNK = 500;
-  for (let i = 0; i < candidates.length; i += CHUNK) {
-    const chunk = candidates.slice(i, i + CHUNK);
-    const lines = (await trx('received_queue_ids as q')
-      .join('items as i', 'i.id', 'q.item_id')
-      .where('q.case_id', caseId)
-      .whereIn('q.queue_id', [...new Set(chunk.map((c) => c.queue_id))])
-      .select('q.by_host', 'q.queue_id', 'q.received_at', 'i.message_id')) as Array<{
-      by_host: string;
-      queue_id: string;
-      received_at: string | null;
-      message_id: number | string;
-    }>;
-    if (lines.length === 0) continue;
-    const deliveries = (await trx('deliveries')
+async function matchByQueueId(
+  trx: Knex.Transaction,
+  caseId: number,
+  storeDir: string,
+  pageRows: number,
+): Promise<number> {
+  // The candidates are read in id pages of MATCH_PAGE_ROWS, each page matched and updated before
+  // the next: memory does not grow with the log.
+  const candidates = (after: number) =>
+    trx('attempts')
       .where({ case_id: caseId })
-      .whereIn('message_id', [...new Set(lines.map((l) => Number(l.message_id)))])
-      .select('message_id', 'recipient', 'first_item_id')) as Array<{
-      message_id: number | string;
-      recipient: string;
-      first_item_id: number | string;
-    }>;
-    const delivery = new Map(deliveries.map((d) => [`${d.message_id}|${d.recipient}`, Number(d.first_item_id)]));
-    const byKey = new Map<string, Array<{ message: number; at: number | null }>>();
-    for (const l of lines) {
-      const key = `${l.by_host}|${l.queue_id}`;
-      let list = byKey.get(key);
-      if (!list) byKey.set(key, (list = []));
-      list.push({ message: Number(l.message_id), at: l.received_at === null ? null : Date.parse(l.received_at) });
-    }
-    for (const c of chunk) {
-      const list = byKey.get(`${serverName(c.server)}|${c.queue_id}`);
-      if (!list) continue;
-      const t = Date.parse(c.at);
-      let best: number | undefined;
-      for (const l of list) {
-        if (l.at !== null && (t < l.at - QUEUE_ID_WINDOW_MS || t > l.at + QUEUE_ID_LIFETIME_MS + QUEUE_ID_WINDOW_MS))
-          continue;
-        const item = delivery.get(`${l.message}|${c.recipient}`);
-        if (item !== undefined && (best === undefined || item < best)) best = item;
+      .where('id', '>', after)
+      .whereNull('match_rule')
+      .whereIn('result', MATCHABLE)
+      .whereNotNull('queue_id')
+      .whereNotNull('recipient')
+      .orderBy('id')
+      .limit(pageRows)
+      .select('id', 'at', 'server', 'queue_id', 'recipient') as Promise<
+      Array<{ id: number | string; at: string; server: string; queue_id: string; recipient: string }>
+    >;
+  let page = await candidates(0);
+  if (page.length === 0) return 0;
+  await indexReceivedQueueIds(trx, caseId, storeDir);
+  let matched = 0;
+  const CHUNK = 500;
+  while (page.length > 0) {
+    const updates: Array<[number, number]> = [];
+    for (let i = 0; i < page.length; i += CHUNK) {
+      const chunk = page.slice(i, i + CHUNK);
+      const lines = (await trx('received_queue_ids as q')
+        .join('items as i', 'i.id', 'q.item_id')
+        .where('q.case_id', caseId)
+        .whereIn('q.queue_id', [...new Set(chunk.map((c) => c.queue_id))])
+        .select('q.by_host', 'q.queue_id', 'q.received_at', 'i.message_id')) as Array<{
+        by_host: string;
+        queue_id: string;
+        received_at: string | null;
+        message_id: number | string;
+      }>;
+      if (lines.length === 0) continue;
+      const deliveries = (await trx('deliveries')
+        .where({ case_id: caseId })
+        .whereIn('message_id', [...new Set(lines.map((l) => Number(l.message_id)))])
+        .select('message_id', 'recipient', 'first_item_id')) as Array<{
+        message_id: number | string;
+        recipient: string;
+        first_item_id: number | string;
+      }>;
+      const delivery = new Map(deliveries.map((d) => [`${d.message_id}|${d.recipient}`, Number(d.first_item_id)]));
+      const byKey = new Map<string, Array<{ message: number; at: number | null }>>();
+      for (const l of lines) {
+        const key = `${l.by_host}|${l.queue_id}`;
+        let list = byKey.get(key);
+        if (!list) byKey.set(key, (list = []));
+        list.push({ message: Number(l.message_id), at: l.received_at === null ? null : Date.parse(l.received_at) });
       }
-      if (best !== undefined) updates.push([Number(c.id), best]);
+      for (const c of chunk) {
+        const list = byKey.get(`${serverName(c.server)}|${c.queue_id}`);
+        if (!list) continue;
+        const t = Date.parse(c.at);
+        let best: number | undefined;
+        for (const l of list) {
+          if (l.at !== null && (t < l.at - QUEUE_ID_WINDOW_MS || t > l.at + QUEUE_ID_LIFETIME_MS + QUEUE_ID_WINDOW_MS))
+            continue;
+          const item = delivery.get(`${l.message}|${c.recipient}`);
+          if (item !== undefined && (best === undefined || item < best)) best = item;
+        }
+        if (best !== undefined) updates.push([Number(c.id), best]);
+      }
     }
+    for (const [id, item] of updates)
+      await trx('attempts').where({ id }).update({ item_id: item, match_rule: 'queue-id' });
+    matched += updates.length;
+    page = await candidates(Number(page[page.length - 1]!.id));
   }
-  for (const [id, item] of updates)
-    await trx('attempts').where({ id }).update({ item_id: item, match_rule: 'queue-id' });
-  return updates.length;
+  return matched;
 }
 
 /** The declared server name as a Received line's `by` is compared with it. */

@@ -1,13 +1,16 @@
 /**
- * `npm run bench:logs -- [--lines N] [--database sqlite|postgres]`: mail log reading and storing
- * (issue 24; target 200,000 lines/s, memory flat). Generates a Postfix log of about N lines with the
- * log generator (test/corpus/logs.ts) from synthetic corpus messages, then measures in this one
- * process, the same file, page cache warm:
+ * `npm run bench:logs -- [--lines N] [--database sqlite|postgres] [--formats postfix,exim,sendmail,exchange]`:
+ * mail log reading and storing (issue 24; target 200,000 lines/s, memory flat). Generates the four
+ * servers' logs of the same synthetic messages with the log generator (test/corpus/logs.ts), about N
+ * Postfix lines (the other formats write fewer or more lines for the same mail), then for each format,
+ * in a process of its own (peak RSS is then that step's), the same file, page cache warm:
  *   baseline   the lines split out of the file with no parsing (lines/s)
- *   parse      the Postfix reader over every line, attempts built but not stored
- *   store      `acquireLogFile`: SHA-256, the pack store (fsync), parse, batched attempt inserts, one
- *              transaction, into a fresh database
- * Prints one table and one JSON line (the figures, peak RSS after each stage, the load average).
+ *   parse      the format's reader over every line, attempts built but not stored
+ *   store      `acquireLogFile`: SHA-256, the pack store (fsync), parse, attempt inserts, one
+ *              transaction, into a fresh database (wall and CPU time: the machine is shared)
+ * and then, in another fresh process on that database, `matchAttempts` (the case has no harvested
+ * item: every rule reads its candidates and finds none), with its own peak RSS.
+ * Prints one table and one JSON line per format (the figures, peak RSS, the load average).
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -18,7 +21,8 @@ import { createCase } from '../../server/cases/cases.ts';
 import type { Context } from '../../server/context.ts';
 import { openDatabase } from '../../server/db/connection.ts';
 import { migrateToLatest } from '../../server/db/migrate.ts';
-import { acquireLogFile, lineReader, readLines } from '../../server/logs/acquire.ts';
+import { acquireLogFile, LOG_FORMATS, lineReader, readLines, type LogFormat } from '../../server/logs/acquire.ts';
+import { matchAttempts } from '../../server/logs/match.ts';
 import { ZoneClock } from '../../server/logs/log-time.ts';
 import { Rng, type GeneratedMessage } from '../corpus/generate.ts';
 import { writeLogs } from '../corpus/logs.ts';
@@ -28,13 +32,26 @@ const { values } = parseArgs({
   options: {
     lines: { type: 'string', default: '1000000' },
     database: { type: 'string', default: 'sqlite' },
+    formats: { type: 'string', default: LOG_FORMATS.join(',') },
     /** Set by the parent run: measure this file in a fresh process, so peak RSS is the reader's own. */
     file: { type: 'string' },
+    format: { type: 'string', default: 'postfix' },
+    /** Set by the parent run: the database the child stores into (SQLite file or PostgreSQL database name). */
+    target: { type: 'string' },
+    /** Set by the parent run: match the stored case's attempts in a fresh process. */
+    match: { type: 'boolean', default: false },
+    /** Set by the parent run: the data root (the case's store) the children share. */
+    home: { type: 'string' },
   },
 });
 const wanted = Number(values.lines);
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'spamcase-logs-bench-'));
-const rssMb = (): number => Math.round(process.resourceUsage().maxRSS / 1024);
+const parent = values.file === undefined && !values.match;
+const dir = parent ? fs.mkdtempSync(path.join(os.tmpdir(), 'spamcase-logs-bench-')) : '';
+const dataRoot = (): string => values.home!;
+// Peak RSS of this process's own memory (VmHWM starts again at exec; getrusage's maxRSS keeps the
+// parent's high-water mark across fork and exec, the generator's included).
+const rssMb = (): number =>
+  Math.round(Number(/^VmHWM:\s+(\d+) kB/m.exec(fs.readFileSync('/proc/self/status', 'utf8'))?.[1] ?? 0) / 1024);
 
 function messages(count: number): GeneratedMessage[] {
   const rng = new Rng(24);
@@ -65,27 +82,113 @@ function messages(count: number): GeneratedMessage[] {
   return out;
 }
 
-// About 20 lines per message with this mix. The generator holds its lines in memory: it runs in
-// this process, the measurement in a child of its own.
-if (values.file === undefined) {
+// About 20 Postfix lines per message with this mix. The generator holds its lines in memory: it
+// runs in this process, each measurement in a child of its own.
+function openTarget(target: string): ReturnType<typeof openDatabase> {
+  if (values.database !== 'postgres') return openDatabase({ client: 'sqlite', filename: target });
+  const u = new URL(PG_ADMIN_URL);
+  u.pathname = `/${target}`;
+  return openDatabase({ client: 'pg', url: u.toString() });
+}
+
+if (parent) {
+  const formats = values.formats!.split(',') as LogFormat[];
+  for (const f of formats) if (!LOG_FORMATS.includes(f)) throw new Error(`unknown format ${f}`);
   const t0 = performance.now();
   const truth = writeLogs(messages(Math.ceil(wanted / 20)), dir, { rotations: 1 });
-  const generated = truth.files.postfix[0]!;
-  process.stderr.write(
-    `generated ${fs.statSync(generated).size / 1e6} MB in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`,
-  );
+  // The generator writes far fewer Exim, Sendmail and Exchange lines for the same mail: their logs
+  // are repeated (an Exchange log's `#` header once) to about the Postfix log's size, so every format
+  // is measured at about N lines.
+  const lineCount = (b: Buffer): number => {
+    let n = 0;
+    for (let i = b.indexOf(10); i >= 0; i = b.indexOf(10, i + 1)) n += 1;
+    return n;
+  };
+  const postfixLines = lineCount(fs.readFileSync(truth.files.postfix[0]!));
+  for (const format of ['exim', 'sendmail', 'exchange'] as const) {
+    const file = truth.files[format][0]!;
+    const text = fs.readFileSync(file);
+    let headerEnd = 0;
+    while (format === 'exchange' && text[headerEnd] === 0x23) headerEnd = text.indexOf(10, headerEnd) + 1;
+    const body = text.subarray(headerEnd);
+    const times = Math.max(1, Math.round(postfixLines / Math.max(1, lineCount(body))));
+    const st = fs.statSync(file);
+    fs.writeFileSync(file, Buffer.concat([text.subarray(0, headerEnd), ...Array<Buffer>(times).fill(body)]));
+    fs.utimesSync(file, st.atime, st.mtime);
+  }
+  process.stderr.write(`generated in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
+  const results: Array<Record<string, unknown>> = [];
+  const child = (args: string[]): Record<string, unknown> =>
+    JSON.parse(
+      execFileSync(process.execPath, [...process.execArgv, import.meta.filename, ...args], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+        encoding: 'utf8',
+        maxBuffer: 1 << 20,
+      }).trim(),
+    ) as Record<string, unknown>;
   try {
-    execFileSync(
-      process.execPath,
-      [...process.execArgv, import.meta.filename, '--file', generated, '--database', values.database!],
-      { stdio: 'inherit' },
-    );
+    for (const format of formats) {
+      const target =
+        values.database === 'postgres'
+          ? `spamcase_logs_bench_${process.pid}_${format}`
+          : path.join(dir, `${format}.sqlite`);
+      if (values.database === 'postgres') await adminQuery(`CREATE DATABASE ${target}`);
+      try {
+        const file = truth.files[format][0]!;
+        const common = [
+          '--database',
+          values.database!,
+          '--target',
+          target,
+          '--format',
+          format,
+          '--home',
+          path.join(dir, `home-${format}`),
+        ];
+        const stored = child(['--file', file, ...common]);
+        const matched = child(['--match', ...common]);
+        results.push({ ...stored, ...matched });
+      } finally {
+        if (values.database === 'postgres') await adminQuery(`DROP DATABASE IF EXISTS ${target} WITH (FORCE)`);
+      }
+    }
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+  const f = (n: unknown) => Number(n).toLocaleString('en-US');
+  process.stderr.write(
+    [
+      `| format | lines | MB | baseline lines/s | parse lines/s | store lines/s (wall) | store lines per CPU-s | attempts | peak RSS store (MB) | match s | peak RSS match (MB) |`,
+      `| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |`,
+      ...results.map(
+        (r) =>
+          `| ${String(r.format)} | ${f(r.lines)} | ${f(r.megabytes)} | ${f(r.baselineLinesPerS)} | ${f(r.parseLinesPerS)} | ${f(r.storeLinesPerS)} | ${f(r.storeLinesPerCpuS)} | ${f(r.attempts)} | ${f((r.peakRssMb as { store: number }).store)} | ${(Number(r.matchMs) / 1000).toFixed(1)} | ${f(r.matchPeakRssMb)} |`,
+      ),
+      `database ${values.database}; target: store >= 200,000 lines/s: ${results.map((r) => `${String(r.format)} ${r.targetMet ? 'met' : 'missed'}`).join(', ')}; load average ${os
+        .loadavg()
+        .map((l) => l.toFixed(2))
+        .join(', ')}`,
+      '',
+    ].join('\n'),
+  );
+  for (const r of results) process.stdout.write(`${JSON.stringify(r)}\n`);
   process.exit(0);
 }
-const file = values.file;
+
+if (values.match) {
+  const db = openTarget(values.target!);
+  const c = (await db.knex('cases').where({ slug: 'bench' }).first('id')) as { id: number };
+  const b = performance.now();
+  const totals = await matchAttempts(db.knex, Number(c.id), path.join(dataRoot(), 'cases', 'bench', 'store'));
+  const matchMs = performance.now() - b;
+  await db.close();
+  process.stdout.write(
+    `${JSON.stringify({ matchMs: Math.round(matchMs), matchUnmatched: totals.unmatched, matchPeakRssMb: rssMb() })}\n`,
+  );
+  process.exit(0);
+}
+const file = values.file!;
+const format = values.format as LogFormat;
 const bytes = fs.statSync(file).size;
 const text = fs.readFileSync(file);
 const rate = (lines: number, ms: number): number => Math.round(lines / (ms / 1000));
@@ -97,26 +200,16 @@ const rssAfterBaseline = rssMb();
 
 b = performance.now();
 let emitted = 0;
-readLines(text, lineReader('postfix', new ZoneClock('Europe/Paris'), Date.UTC(2006, 0, 1)), () => (emitted += 1));
+readLines(text, lineReader(format, new ZoneClock('Europe/Paris'), Date.UTC(2006, 0, 1)), () => (emitted += 1));
 const parseMs = performance.now() - b;
 const rssAfterParse = rssMb();
 
-let pgName = '';
-const dataRoot = path.join(dir, 'home');
-const db =
-  values.database === 'postgres'
-    ? await (async () => {
-        pgName = `spamcase_logs_bench_${process.pid}`;
-        await adminQuery(`CREATE DATABASE ${pgName}`);
-        const u = new URL(PG_ADMIN_URL);
-        u.pathname = `/${pgName}`;
-        return openDatabase({ client: 'pg', url: u.toString() });
-      })()
-    : openDatabase({ client: 'sqlite', filename: path.join(dir, 'bench.sqlite') });
+const db = openTarget(values.target!);
 await migrateToLatest(db.knex);
-const ctx: Context = { db, dataRoot, clock: () => new Date(), actor: 'bench' };
+const ctx: Context = { db, dataRoot: dataRoot(), clock: () => new Date(), actor: 'bench' };
 const c = await createCase(ctx, { slug: 'bench', title: 'bench', parties: [{ name: 'LPN', batesPrefix: 'LPN' }] });
 b = performance.now();
+const cpu0 = process.cpuUsage();
 const stored = await acquireLogFile(ctx, file, {
   caseId: c.id,
   caseSlug: 'bench',
@@ -124,21 +217,25 @@ const stored = await acquireLogFile(ctx, file, {
   partyName: 'LPN',
   server: 'mx1',
   timeZone: 'Europe/Paris',
+  format,
 });
 const storeMs = performance.now() - b;
+const storeCpu = process.cpuUsage(cpu0);
 const rssAfterStore = rssMb();
 await db.close();
-if (pgName) await adminQuery(`DROP DATABASE IF EXISTS ${pgName} WITH (FORCE)`);
-fs.rmSync(dir, { recursive: true, force: true });
 
 const result = {
   lines: base.lines,
   megabytes: Math.round(bytes / 1e6),
   attempts: stored.attempts,
   database: values.database,
+  format,
   baselineLinesPerS: rate(base.lines, baselineMs),
   parseLinesPerS: rate(base.lines, parseMs),
   storeLinesPerS: rate(base.lines, storeMs),
+  storeCpuMs: Math.round((storeCpu.user + storeCpu.system) / 1000),
+  storeLinesPerCpuS: rate(base.lines, (storeCpu.user + storeCpu.system) / 1000),
+  storeWallMs: Math.round(storeMs),
   parseRatio: Number((parseMs / baselineMs).toFixed(2)),
   storeRatio: Number((storeMs / baselineMs).toFixed(2)),
   peakRssMb: { baseline: rssAfterBaseline, parse: rssAfterParse, store: rssAfterStore },
@@ -146,16 +243,4 @@ const result = {
   targetMet: rate(base.lines, storeMs) >= 200_000,
 };
 void emitted;
-const f = (n: number) => n.toLocaleString('en-US');
-process.stderr.write(
-  [
-    `| step | lines/s | time / baseline | peak RSS after (MB) |`,
-    `| --- | --- | --- | --- |`,
-    `| baseline: split lines, no parsing | ${f(result.baselineLinesPerS)} | 1 | ${rssAfterBaseline} |`,
-    `| parse (Postfix reader) | ${f(result.parseLinesPerS)} | ${result.parseRatio} | ${rssAfterParse} |`,
-    `| store: sha256 + pack + parse + ${f(stored.attempts)} attempts (${values.database}) | ${f(result.storeLinesPerS)} | ${result.storeRatio} | ${rssAfterStore} |`,
-    `target: store >= 200,000 lines/s: ${result.targetMet ? 'met' : 'missed'}; load average ${result.loadAverage.join(', ')}`,
-    '',
-  ].join('\n'),
-);
 process.stdout.write(`${JSON.stringify(result)}\n`);

@@ -10,11 +10,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { createCase } from '../../server/cases/cases.ts';
+import { storeDir } from '../../server/context.ts';
 import { listCustodyEvents, verifyCustodyChain } from '../../server/custody/chain.ts';
 import { setPartyTrust } from '../../server/attribution/reattribute.ts';
 import { fsck as fsckCase } from '../../server/fsck/fsck.ts';
 import { ingest } from '../../server/usecases/ingest.ts';
 import { ingestLogs, logsReport } from '../../server/usecases/logs.ts';
+import { MATCH_PAGE_ROWS, matchAttempts } from '../../server/logs/match.ts';
 import type { LogVolume } from '../corpus/logs.ts';
 import { logsFixture } from '../helpers/logs-case.ts';
 import { storageTest, tempDir } from '../helpers/databases.ts';
@@ -39,7 +41,7 @@ function sortedEntries(m: Map<string, LogVolume>) {
 
 storageTest(
   'logs: attempts per account and IP equal the generator truth, matched to the harvested items',
-  async ({ ctx, dataRoot }) => {
+  async ({ ctx }) => {
     const { corpus, truth } = await logsFixture();
     await createCase(ctx, {
       slug: 'lpn',
@@ -143,7 +145,21 @@ storageTest(
     const fsck = await fsckCase(ctx, 'lpn');
     assert.deepEqual(fsck.problems, []);
     assert.equal(fsck.unreferencedRecords, 0);
-    void dataRoot;
+
+    // The queue-id and IP+time rules read their candidates in pages: pages of 3 attempts match
+    // every attempt as one page of MATCH_PAGE_ROWS did.
+    const snapshot = async () =>
+      (
+        await ctx.db.knex('attempts').where({ case_id: record.id }).orderBy('id').select('id', 'item_id', 'match_rule')
+      ).map(
+        (a: { id: number | string; item_id: number | string | null; match_rule: string | null }) =>
+          `${a.id}:${a.item_id ?? '-'}:${a.match_rule ?? '-'}`,
+      );
+    const onePage = await snapshot();
+    assert.ok(onePage.length < MATCH_PAGE_ROWS, `${onePage.length} attempts`);
+    const totals = await matchAttempts(ctx.db.knex, record.id, storeDir(ctx, 'lpn'), 3);
+    assert.deepEqual(await snapshot(), onePage);
+    assert.ok(totals.queueId > 3 && totals.ipTime > 0, JSON.stringify(totals));
   },
   { timeout: 300_000 },
 );

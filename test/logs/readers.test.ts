@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import test from 'node:test';
+import { readLines } from '../../server/logs/acquire.ts';
 import type { Attempt } from '../../server/logs/attempt.ts';
+import { MAX_LOG_LINE_BYTES } from '../../server/logs/limits.ts';
 import { EximReader } from '../../server/logs/exim.ts';
 import { syslogYear, ZoneClock } from '../../server/logs/log-time.ts';
 import { PostfixReader } from '../../server/logs/postfix.ts';
@@ -156,4 +158,38 @@ test('exim: arrival with recipients, deliveries, a bounce, a deferral and a refu
   assert.equal(attempts[0]!.helo, 'BAY0-OMC1-S10.bay0.hotmail.com');
   assert.equal(attempts[0]!.clientName, 'bay0-omc1-s10.bay0.hotmail.com');
   assert.equal(attempts[3]!.statusText, 'Mailbox quota exceeded');
+});
+
+test('log bytes: UTF-8 read as UTF-8 (whole text or line by line), a line that is not UTF-8 as latin1, a long line cut between characters', () => {
+  const refusal = (sender: string, rcpt: string) =>
+    `Dec  1 10:00:01 mx1 postfix/smtpd[4321]: NOQUEUE: reject: RCPT from unknown[82.120.5.9]: 550 5.1.1 <${rcpt}>: Recipient address rejected: User unknown; from=<${sender}> to=<${rcpt}> proto=ESMTP helo=<pc>\n`;
+  const read = (text: Buffer) => {
+    const attempts: Attempt[] = [];
+    const totals = readLines(text, new PostfixReader(paris, REF), (a) => attempts.push(a));
+    return { totals, got: attempts.map((a) => [a.sender, a.recipient]) };
+  };
+  // An SMTPUTF8 sender and recipient: c3 a9 is é in UTF-8 (latin1 read it as Ã©).
+  const utf8Line = Buffer.from(refusal('andré@exemple.fr', 'jérôme@laposte.net'), 'utf8');
+  assert.deepEqual(
+    utf8Line.subarray(utf8Line.indexOf('from=<') + 10, utf8Line.indexOf('from=<') + 12),
+    Buffer.from([0xc3, 0xa9]),
+  );
+  assert.deepEqual(read(utf8Line).got, [['andré@exemple.fr', 'jérôme@laposte.net']]);
+  // A latin1 line (e9 alone is not UTF-8) beside UTF-8 ones: each line decoded as it reads.
+  const latin1Line = Buffer.from(refusal('andré@exemple.fr', 'zoé@laposte.net'), 'latin1');
+  const garbled = Buffer.from([...Buffer.from(refusal('x@b.example', 'a@laposte.net').slice(0, 60)), 0xff, 0xfe, 0x0a]);
+  const mixed = read(Buffer.concat([utf8Line, latin1Line, garbled, utf8Line]));
+  assert.deepEqual(mixed.got, [
+    ['andré@exemple.fr', 'jérôme@laposte.net'],
+    ['andré@exemple.fr', 'zoé@laposte.net'],
+    ['andré@exemple.fr', 'jérôme@laposte.net'],
+  ]);
+  assert.deepEqual(mixed.totals, { lines: 4, unknownLines: 1, longLines: 0 });
+  // A UTF-8 line over the limit is cut before the character the limit falls in, never inside it.
+  const lines: string[] = [];
+  const long = Buffer.from(`a${'é'.repeat(MAX_LOG_LINE_BYTES)}\nnext\n`, 'utf8');
+  const totals = readLines(long, { read: (l) => (lines.push(l), true) }, () => undefined);
+  assert.deepEqual(totals, { lines: 2, unknownLines: 1, longLines: 1 });
+  assert.equal(lines[0], `a${'é'.repeat(MAX_LOG_LINE_BYTES / 2 - 1)}`);
+  assert.equal(lines[1], 'next');
 });
