@@ -80,6 +80,11 @@ test(
       const caseId = (await getCase(knex, 'plan')).id;
       const indexed = Number(((await knex('search_docs').count({ n: '*' }).first()) as { n: string }).n);
       assert.ok(indexed >= 300, `the case is indexed (${indexed} items)`);
+      // The build refreshed the planner's statistics (ANALYZE sets reltuples; a table never analysed has -1).
+      const stats = (await knex.raw("select reltuples from pg_class where oid = 'search_docs'::regclass")) as {
+        rows: Array<{ reltuples: number }>;
+      };
+      assert.equal(Number(stats.rows[0]!.reltuples), indexed, 'the index build analysed search_docs');
 
       // A rare word: one of the first item's subject words found in at most five items.
       const subjects = (await knex('items as i')
