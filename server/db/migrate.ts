@@ -20,6 +20,7 @@ import * as mailLogs from './migrations/20261203400000_mail_logs.ts';
 import * as receivedQueueIds from './migrations/20261203500000_received_queue_ids.ts';
 import * as readablePages from './migrations/20261204220000_readable_pages.ts';
 import * as attemptIndexes from './migrations/20261205100000_attempt_indexes.ts';
+import * as searchFieldIndexes from './migrations/20261206100000_search_field_indexes.ts';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -44,6 +45,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['20261203500000_received_queue_ids', receivedQueueIds],
   ['20261204220000_readable_pages', readablePages],
   ['20261205100000_attempt_indexes', attemptIndexes],
+  ['20261206100000_search_field_indexes', searchFieldIndexes],
 ];
 
 const source: Knex.MigrationSource<string> = {

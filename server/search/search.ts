@@ -5,7 +5,7 @@
  * of search_docs), so counting never joins the items.
  */
 import type { Knex } from 'knex';
-import { positiveTerms, toFts5, toTsquery, type SearchNode } from './query.ts';
+import { positiveTerms, toFts5, toTsquery, type SearchField, type SearchNode } from './query.ts';
 import { snippet, type Segment } from './snippet.ts';
 
 export interface SearchFilters {
@@ -24,6 +24,48 @@ function ftsExpression(tree: SearchNode, caseId: number, f: SearchFilters): stri
   return `${meta} AND ${toFts5(tree)}`;
 }
 
+/** The fields with an index of their own on PostgreSQL (migration 20261206100000_search_field_indexes). */
+const PG_FIELD_WEIGHT: Partial<Record<SearchField, 'a' | 'b' | 'c'>> = { subject: 'a', from: 'b', to: 'c' };
+
+function hasIndexedField(node: SearchNode): boolean {
+  switch (node.kind) {
+    case 'term':
+      return node.field !== null && PG_FIELD_WEIGHT[node.field] !== undefined;
+    case 'not':
+      return hasIndexedField(node.child);
+    default:
+      return node.children.some(hasIndexedField);
+  }
+}
+
+/**
+ * The tree as a condition on search_docs. A part without subject, from or to terms is one tsquery on
+ * the whole vector, as before; a subject, from or to term is its words on that field's own lexemes
+ * (`ts_filter`), which its GIN index answers without fetching rows (docs/SEARCH.md, "Field searches
+ * on PostgreSQL"). AND, OR and NOT between such parts become SQL's.
+ */
+function pgMatch(node: SearchNode): { sql: string; bindings: string[] } {
+  if (!hasIndexedField(node)) return { sql: 's.tsv @@ ?::tsquery', bindings: [toTsquery(node)] };
+  switch (node.kind) {
+    case 'term':
+      return {
+        sql: `ts_filter(s.tsv, '{${PG_FIELD_WEIGHT[node.field!]!}}') @@ ?::tsquery`,
+        bindings: [toTsquery({ ...node, field: null })],
+      };
+    case 'not': {
+      const inner = pgMatch(node.child);
+      return { sql: `not (${inner.sql})`, bindings: inner.bindings };
+    }
+    default: {
+      const parts = node.children.map(pgMatch);
+      return {
+        sql: `(${parts.map((p) => p.sql).join(node.kind === 'and' ? ' and ' : ' or ')})`,
+        bindings: parts.flatMap((p) => p.bindings),
+      };
+    }
+  }
+}
+
 /**
  * The search's conditions on search_docs. With `ginOnly`, the case is tested as `case_id + 0`, which no
  * b-tree index serves, so the GIN index of the tsvector is the only index the planner can use.
@@ -31,7 +73,8 @@ function ftsExpression(tree: SearchNode, caseId: number, f: SearchFilters): stri
 function pgWhere(q: Knex.QueryBuilder, tree: SearchNode, caseId: number, f: SearchFilters, ginOnly = false): void {
   if (ginOnly) q.whereRaw('(s.case_id + 0) = ?', [caseId]);
   else q.where('s.case_id', caseId);
-  q.whereRaw('s.tsv @@ ?::tsquery', [toTsquery(tree)]);
+  const match = pgMatch(tree);
+  q.whereRaw(match.sql, match.bindings);
   if (f.partyId != null) q.where('s.party_id', f.partyId);
   if (f.parseErrorsOnly) q.where('s.parse_error', true);
 }

@@ -145,6 +145,14 @@ test(
       );
       const rareRead = await searchDocsRowsRead(knex, () => matchingIds(knex, caseId, parseSearch(rare!), {}, 0, 51));
       assert.ok(rareRead <= rareCount, `the rare word reads ${rareRead} rows for ${rareCount} items found`);
+
+      // A field search is answered by that field's own index: the subject word searched in the
+      // recipients reads only the rows it finds, not every row with the word in another field.
+      const inRecipients = parseSearch(`to:${rare}`);
+      const found = await countMatches(knex, caseId, inRecipients);
+      assert.ok(found < rareCount, `${rare} is found in other fields than the recipients (${found} < ${rareCount})`);
+      const fieldRead = await searchDocsRowsRead(knex, () => matchingIds(knex, caseId, inRecipients, {}, 0, 51));
+      assert.ok(fieldRead <= found, `to:${rare} reads ${fieldRead} rows for ${found} items found`);
     } finally {
       await cleanup();
     }
