@@ -9,7 +9,8 @@
  * computed for each view and not kept. The dashboard keeps its last figures, says as of when, and
  * is recomputed in the background at most every RUNNING_REFRESH_MS: at a million messages one
  * computation takes seconds, and recomputing it for every view during an ingest made the page take
- * 7-10 s.
+ * 7-10 s. The server gives a `whileRunning` that computes it in a short-lived process of its own
+ * (web/dashboard-processes.ts), so its serving thread never counts a case while an acquisition runs.
  */
 import type { Knex } from 'knex';
 import { caseReport, type CaseReport } from '../report/counts.ts';
@@ -56,7 +57,8 @@ async function headOf(knex: Knex, caseId: number): Promise<Head> {
   return { key: `${head.seq ?? 0}`, running: Number(running.n) > 0 };
 }
 
-async function computeDashboard(knex: Knex, caseId: number, slug: string): Promise<Dashboard> {
+/** The dashboard's figures, counted now (seconds at a million messages). */
+export async function computeDashboard(knex: Knex, caseId: number, slug: string): Promise<Dashboard> {
   const perDay = await deliveriesPerDay(knex, caseId);
   return {
     report: await caseReport(knex, slug),
@@ -89,13 +91,23 @@ export class CaseFigures {
   private readonly computing = new Map<string, Promise<Dashboard>>();
   private readonly entries = new Map<string, { key: string; value: unknown }>();
 
-  constructor(private readonly knex: Knex) {}
+  /**
+   * `whileRunning` computes the dashboard while an acquisition of the case runs (the server: in another process);
+   * without it, it is computed here, as with no acquisition running. `writing` says that a writer this process
+   * started is still at work on the case (the server: an upload job, which also clusters and recounts after its
+   * acquisitions end, then hands its settled dashboard over): the case is then treated as if an acquisition ran.
+   */
+  constructor(
+    private readonly knex: Knex,
+    private readonly whileRunning?: (caseId: number, slug: string) => Promise<Dashboard>,
+    private readonly writing: (caseId: number) => boolean = () => false,
+  ) {}
 
   /** The dashboard's figures; `asOf` (ISO 8601) is when they were computed, set while an acquisition runs. */
   async dashboard(caseId: number, slug: string): Promise<Dashboard & { asOf: string | null }> {
     const head = await headOf(this.knex, caseId);
     const cached = this.dashboards.get(caseId);
-    if (!head.running) {
+    if (!head.running && !this.writing(caseId)) {
       if (cached?.settled && cached.key === head.key) return { ...cached.value, asOf: null };
       return { ...(await this.computeOnce(caseId, slug, head.key, true)), asOf: null };
     }
@@ -161,9 +173,12 @@ export class CaseFigures {
     const inFlight = this.computing.get(slot);
     if (inFlight) return inFlight;
     const at = Date.now();
+    const compute = !settled && this.whileRunning ? this.whileRunning : computeDashboard.bind(null, this.knex);
     const p = (async () => {
-      const value = await computeDashboard(this.knex, caseId, slug);
-      this.dashboards.set(caseId, { key, value, at, settled });
+      const value = await compute(caseId, slug);
+      // A settled dashboard kept meanwhile (an upload job's, at its end) is newer than figures started before it.
+      const kept = this.dashboards.get(caseId);
+      if (!(kept?.settled && !settled && kept.at >= at)) this.dashboards.set(caseId, { key, value, at, settled });
       return value;
     })().finally(() => this.computing.delete(slot));
     this.computing.set(slot, p);

@@ -25,6 +25,7 @@ import type { RequestState, RouteDef } from './http.ts';
 import { buildRoutes, type WebDeps } from './routes.ts';
 import { DEFAULT_UPLOAD_LIMITS, type UploadLimits } from './upload-limits.ts';
 import { CaseFigures } from '../usecases/case-figures.ts';
+import { DashboardProcesses } from './dashboard-processes.ts';
 import { webField, webMessage } from './fields.ts';
 
 export interface AppOptions {
@@ -44,6 +45,8 @@ export interface WebApp {
   jobs: UploadJobRunner;
   exportJobs: ExportJobRunner;
   attributionJobs: AttributionJobRunner;
+  /** The processes that count the dashboard while an acquisition runs. */
+  dashboards: DashboardProcesses;
   close(): Promise<void>;
 }
 
@@ -63,11 +66,19 @@ export async function createApp(ctx: Context, options: AppOptions = {}): Promise
     ((entry: Record<string, unknown>) =>
       process.stderr.write(`${JSON.stringify({ at: new Date().toISOString(), ...entry })}\n`));
   const templates = createTemplates();
-  const figures = new CaseFigures(ctx.db.knex);
+  // While an acquisition runs (a web upload's job, `spamcase ingest` elsewhere), the dashboard is counted in a
+  // short-lived process of its own, never on the serving thread (dashboard-processes.ts).
+  const dashboardProcesses = new DashboardProcesses(ctx.db.config);
   // An upload's job process computes the dashboard's figures at its end and hands them over, so the next visit is
   // fast without the server counting the case; it also indexes the new items for full-text search (upload-jobs.ts).
+  // Until then (its clustering and recount included) the case counts as being written.
   const jobs: UploadJobRunner = new UploadJobRunner(ctx.db.knex, log, (caseId, dashboard) =>
     figures.keepDashboard(caseId, dashboard),
+  );
+  const figures = new CaseFigures(
+    ctx.db.knex,
+    (caseId, slug) => dashboardProcesses.compute(caseId, slug),
+    (caseId) => jobs.busyWith(caseId),
   );
   const searchIndex = new SearchIndexRunner(log, () => jobs.busy());
   await jobs.recover(ctx);
@@ -269,8 +280,10 @@ export async function createApp(ctx: Context, options: AppOptions = {}): Promise
     jobs,
     exportJobs,
     attributionJobs,
+    dashboards: dashboardProcesses,
     close: async () => {
       await Promise.all([jobs.close(), exportJobs.close(), searchIndex.close(), attributionJobs.close()]);
+      dashboardProcesses.close();
     },
   };
 }

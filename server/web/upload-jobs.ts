@@ -247,6 +247,8 @@ export class UploadJobRunner {
   private readonly queue: Pending[] = [];
   private running: Promise<void> | null = null;
   private child: ChildProcess | null = null;
+  /** The job running (its process may not have started yet, or may have exited while the job's row is settled). */
+  private current: UploadJobSpec | null = null;
   private closed = false;
 
   constructor(
@@ -310,8 +312,10 @@ export class UploadJobRunner {
     if (this.running || this.closed) return;
     const next = this.queue.shift();
     if (!next) return;
+    this.current = next.spec;
     this.running = this.run(next).finally(() => {
       this.running = null;
+      this.current = null;
       this.pump();
     });
   }
@@ -398,6 +402,11 @@ export class UploadJobRunner {
   async close(): Promise<void> {
     this.closed = true;
     await this.running;
+  }
+
+  /** True while a job for the case is running or waiting (its dashboard is not settled until it ends). */
+  busyWith(caseId: number): boolean {
+    return this.current?.caseId === caseId || this.queue.some((j) => j.spec.caseId === caseId);
   }
 
   /** True while a job is running or waiting. */

@@ -28,8 +28,7 @@ const MESSAGES = 6000;
 const MAX_WAIT_MS = 1000;
 /**
  * The longest the job's status (a page that reads the database) may take meanwhile: it competes with the job for the
- * database, not for the serving thread. The dashboard is not polled: while an acquisition runs the server itself
- * recomputes it (usecases/case-figures.ts, at most every 30 s), which is not the job's work.
+ * database, not for the serving thread. The dashboard viewed during a job: upload-process-dashboard.test.ts.
  */
 const MAX_PAGE_MS = 3000;
 
