@@ -102,61 +102,53 @@ export async function matchAttempts(
           reused.slice(i, i + 500).map((r) => r.header_message_id),
         )
         .update({ match_rule: null, item_id: null });
-    // Rule 4: hand-off IP + recipient + time window, in application code (times are ISO strings on both
-    // databases; the window is compared in milliseconds).
-    // The candidates are read in id pages (memory does not grow with the log); the hand-offs are
-    // the harvested deliveries', read once.
-    const ipCandidates = (w: IdWindow) =>
-      trx('attempts')
-        // `+case_id`: read by the primary key's range, not the (case_id, message_id) index (SQLite).
-        .whereRaw('+case_id = ?', [caseId])
-        .where('id', '>', w.after)
-        .where('id', '<=', w.through)
-        .whereNull('match_rule')
-        .whereIn('result', MATCHABLE)
-        .whereNotNull('client_ip')
-        .select('id', 'at', 'client_ip', 'recipient') as Promise<
-        Array<{ id: number | string; at: string; client_ip: string; recipient: string | null }>
-      >;
+    // Rule 4: hand-off IP + recipient + time window. Set-based: one join per window of attempt ids
+    // with the hand-offs on (case_id, handoff_ip) and the deliveries of those items to the recipient;
+    // the window is compared here in milliseconds (times are ISO strings on both databases).
     let ipTime = 0;
-    const handoffs = (await trx('item_attributions as a')
-      .join('deliveries as d', 'd.first_item_id', 'a.item_id')
-      .where('a.case_id', caseId)
-      .whereNotNull('a.handoff_ip')
-      .whereNotNull('a.handoff_at')
-      .orderBy(['a.item_id', 'd.recipient'])
-      .select('a.item_id', 'a.handoff_ip', 'a.handoff_at', 'd.recipient')) as Array<{
-      item_id: number | string;
-      handoff_ip: string;
-      handoff_at: string;
-      recipient: string;
-    }>;
-    if (handoffs.length > 0) {
-      const byKey = new Map<string, Array<{ item: number; at: number }>>();
-      for (const h of handoffs) {
-        const key = `${h.handoff_ip}|${h.recipient}`;
-        let list = byKey.get(key);
-        if (!list) byKey.set(key, (list = []));
-        list.push({ item: Number(h.item_id), at: Date.parse(h.handoff_at) });
-      }
+    const anyHandoff = await trx('item_attributions')
+      .where({ case_id: caseId })
+      .whereNotNull('handoff_ip')
+      .whereNotNull('handoff_at')
+      .first('item_id');
+    if (anyHandoff)
       for await (const w of idWindows(trx, caseId, pageRows)) {
-        const page = await ipCandidates(w);
-        const updates: Array<[number, number]> = [];
-        for (const c of page) {
-          const list = byKey.get(`${c.client_ip}|${c.recipient ?? ''}`);
-          if (!list) continue;
-          const t = Date.parse(c.at);
-          let best: { item: number; at: number } | undefined;
-          for (const h of list)
-            if (Math.abs(h.at - t) <= IP_TIME_WINDOW_MS && (!best || Math.abs(h.at - t) < Math.abs(best.at - t)))
-              best = h;
-          if (best) updates.push([Number(c.id), best.item]);
+        const pairs = (await trx('attempts as a')
+          .join('item_attributions as h', (j) => j.on('h.case_id', 'a.case_id').andOn('h.handoff_ip', 'a.client_ip'))
+          .join('items as i', 'i.id', 'h.item_id')
+          .join('deliveries as d', (j) =>
+            j
+              .on('d.message_id', 'i.message_id')
+              .andOn('d.first_item_id', 'h.item_id')
+              .andOn('d.recipient', trx.raw("coalesce(a.recipient, '')")),
+          )
+          // `+a.case_id`: the join starts from the window's attempts by the primary key (SQLite).
+          .whereRaw('+a.case_id = ?', [caseId])
+          .where('a.id', '>', w.after)
+          .where('a.id', '<=', w.through)
+          .whereNull('a.match_rule')
+          .whereIn('a.result', MATCHABLE)
+          .whereNotNull('h.handoff_at')
+          .select('a.id', 'a.at', 'h.item_id', 'h.handoff_at')) as Array<{
+          id: number | string;
+          at: string;
+          item_id: number | string;
+          handoff_at: string;
+        }>;
+        // The closest hand-off in time; of two as close, the first item.
+        const best = new Map<number, { item: number; gap: number }>();
+        for (const p of pairs) {
+          const gap = Math.abs(Date.parse(p.handoff_at) - Date.parse(p.at));
+          if (!(gap <= IP_TIME_WINDOW_MS)) continue;
+          const id = Number(p.id);
+          const item = Number(p.item_id);
+          const prev = best.get(id);
+          if (!prev || gap < prev.gap || (gap === prev.gap && item < prev.item)) best.set(id, { item, gap });
         }
-        for (const [id, item] of updates)
+        for (const [id, { item }] of best)
           await trx('attempts').where({ id }).update({ item_id: item, match_rule: 'ip-time' });
-        ipTime += updates.length;
+        ipTime += best.size;
       }
-    }
     const rows = (await trx('attempts')
       .where({ case_id: caseId })
       .groupBy('match_rule')
