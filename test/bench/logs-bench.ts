@@ -9,7 +9,7 @@
  *   store      `acquireLogFile`: SHA-256, the pack store (fsync), parse, attempt inserts, one
  *              transaction, into a fresh database (wall and CPU time: the machine is shared)
  * and then, in another fresh process on that database, `matchAttempts` (the case has no harvested
- * item: every rule reads its candidates and finds none), with its own peak RSS.
+ * item: every rule reads its candidates and finds none), with its wall and CPU time and its own peak RSS.
  * Prints one table and one JSON line per format (the figures, peak RSS, the load average).
  */
 import { execFileSync } from 'node:child_process';
