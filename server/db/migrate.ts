@@ -18,6 +18,7 @@ import * as searchIndex from './migrations/20261202400000_search_index.ts';
 import * as labels from './migrations/20261202400100_labels.ts';
 import * as mailLogs from './migrations/20261203400000_mail_logs.ts';
 import * as receivedQueueIds from './migrations/20261203500000_received_queue_ids.ts';
+import * as handoffIpIndex from './migrations/20261205200000_handoff_ip_index.ts';
 import * as readablePages from './migrations/20261204220000_readable_pages.ts';
 import * as attemptIndexes from './migrations/20261205100000_attempt_indexes.ts';
 import * as searchFieldIndexes from './migrations/20261206100000_search_field_indexes.ts';
@@ -45,6 +46,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['20261203500000_received_queue_ids', receivedQueueIds],
   ['20261204220000_readable_pages', readablePages],
   ['20261205100000_attempt_indexes', attemptIndexes],
+  ['20261205200000_handoff_ip_index', handoffIpIndex],
   ['20261206100000_search_field_indexes', searchFieldIndexes],
 ];
 

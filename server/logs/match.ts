@@ -61,7 +61,10 @@ export async function matchAttempts(
   pageRows = MATCH_PAGE_ROWS,
 ): Promise<MatchTotals> {
   return knex.transaction(async (trx) => {
-    await trx('attempts').where({ case_id: caseId }).update({ item_id: null, match_rule: null });
+    await trx('attempts')
+      .where({ case_id: caseId })
+      .where((w) => w.whereNotNull('match_rule').orWhereNotNull('item_id'))
+      .update({ item_id: null, match_rule: null });
     // Rule 1: Message-ID + recipient → the delivery.
     await trx.raw(
       `update attempts set match_rule = 'message-id', item_id = (
@@ -99,61 +102,53 @@ export async function matchAttempts(
           reused.slice(i, i + 500).map((r) => r.header_message_id),
         )
         .update({ match_rule: null, item_id: null });
-    // Rule 4: hand-off IP + recipient + time window, in application code (times are ISO strings on both
-    // databases; the window is compared in milliseconds).
-    // The candidates are read in id pages (memory does not grow with the log); the hand-offs are
-    // the harvested deliveries', read once.
-    const ipCandidates = (after: number) =>
-      trx('attempts')
-        .where({ case_id: caseId })
-        .where('id', '>', after)
-        .whereNull('match_rule')
-        .whereIn('result', MATCHABLE)
-        .whereNotNull('client_ip')
-        .orderBy('id')
-        .limit(pageRows)
-        .select('id', 'at', 'client_ip', 'recipient') as Promise<
-        Array<{ id: number | string; at: string; client_ip: string; recipient: string | null }>
-      >;
+    // Rule 4: hand-off IP + recipient + time window. Set-based: one join per window of attempt ids
+    // with the hand-offs on (case_id, handoff_ip) and the deliveries of those items to the recipient;
+    // the window is compared here in milliseconds (times are ISO strings on both databases).
     let ipTime = 0;
-    let page = await ipCandidates(0);
-    if (page.length > 0) {
-      const handoffs = (await trx('item_attributions as a')
-        .join('deliveries as d', 'd.first_item_id', 'a.item_id')
-        .where('a.case_id', caseId)
-        .whereNotNull('a.handoff_ip')
-        .whereNotNull('a.handoff_at')
-        .select('a.item_id', 'a.handoff_ip', 'a.handoff_at', 'd.recipient')) as Array<{
-        item_id: number | string;
-        handoff_ip: string;
-        handoff_at: string;
-        recipient: string;
-      }>;
-      const byKey = new Map<string, Array<{ item: number; at: number }>>();
-      for (const h of handoffs) {
-        const key = `${h.handoff_ip}|${h.recipient}`;
-        let list = byKey.get(key);
-        if (!list) byKey.set(key, (list = []));
-        list.push({ item: Number(h.item_id), at: Date.parse(h.handoff_at) });
-      }
-      while (page.length > 0 && byKey.size > 0) {
-        const updates: Array<[number, number]> = [];
-        for (const c of page) {
-          const list = byKey.get(`${c.client_ip}|${c.recipient ?? ''}`);
-          if (!list) continue;
-          const t = Date.parse(c.at);
-          let best: { item: number; at: number } | undefined;
-          for (const h of list)
-            if (Math.abs(h.at - t) <= IP_TIME_WINDOW_MS && (!best || Math.abs(h.at - t) < Math.abs(best.at - t)))
-              best = h;
-          if (best) updates.push([Number(c.id), best.item]);
+    const anyHandoff = await trx('item_attributions')
+      .where({ case_id: caseId })
+      .whereNotNull('handoff_ip')
+      .whereNotNull('handoff_at')
+      .first('item_id');
+    if (anyHandoff)
+      for await (const w of idWindows(trx, caseId, pageRows)) {
+        const pairs = (await trx('attempts as a')
+          .join('item_attributions as h', (j) => j.on('h.case_id', 'a.case_id').andOn('h.handoff_ip', 'a.client_ip'))
+          .join('items as i', 'i.id', 'h.item_id')
+          .join('deliveries as d', (j) =>
+            j
+              .on('d.message_id', 'i.message_id')
+              .andOn('d.first_item_id', 'h.item_id')
+              .andOn('d.recipient', trx.raw("coalesce(a.recipient, '')")),
+          )
+          // `+a.case_id`: the join starts from the window's attempts by the primary key (SQLite).
+          .whereRaw('+a.case_id = ?', [caseId])
+          .where('a.id', '>', w.after)
+          .where('a.id', '<=', w.through)
+          .whereNull('a.match_rule')
+          .whereIn('a.result', MATCHABLE)
+          .whereNotNull('h.handoff_at')
+          .select('a.id', 'a.at', 'h.item_id', 'h.handoff_at')) as Array<{
+          id: number | string;
+          at: string;
+          item_id: number | string;
+          handoff_at: string;
+        }>;
+        // The closest hand-off in time; of two as close, the first item.
+        const best = new Map<number, { item: number; gap: number }>();
+        for (const p of pairs) {
+          const gap = Math.abs(Date.parse(p.handoff_at) - Date.parse(p.at));
+          if (!(gap <= IP_TIME_WINDOW_MS)) continue;
+          const id = Number(p.id);
+          const item = Number(p.item_id);
+          const prev = best.get(id);
+          if (!prev || gap < prev.gap || (gap === prev.gap && item < prev.item)) best.set(id, { item, gap });
         }
-        for (const [id, item] of updates)
+        for (const [id, { item }] of best)
           await trx('attempts').where({ id }).update({ item_id: item, match_rule: 'ip-time' });
-        ipTime += updates.length;
-        page = await ipCandidates(Number(page[page.length - 1]!.id));
+        ipTime += best.size;
       }
-    }
     const rows = (await trx('attempts')
       .where({ case_id: caseId })
       .groupBy('match_rule')
@@ -224,77 +219,78 @@ async function matchByQueueId(
   storeDir: string,
   pageRows: number,
 ): Promise<number> {
-  // The candidates are read in id pages of MATCH_PAGE_ROWS, each page matched and updated before
-  // the next: memory does not grow with the log.
-  const candidates = (after: number) =>
-    trx('attempts')
-      .where({ case_id: caseId })
-      .where('id', '>', after)
-      .whereNull('match_rule')
-      .whereIn('result', MATCHABLE)
-      .whereNotNull('queue_id')
-      .whereNotNull('recipient')
-      .orderBy('id')
-      .limit(pageRows)
-      .select('id', 'at', 'server', 'queue_id', 'recipient') as Promise<
-      Array<{ id: number | string; at: string; server: string; queue_id: string; recipient: string }>
-    >;
-  let page = await candidates(0);
-  if (page.length === 0) return 0;
+  // Set-based: for each window of attempt ids, one join of the window's unmatched attempts with
+  // received_queue_ids (their (case_id, queue_id) index), the lines' items and the deliveries of
+  // those items' messages to the attempt's recipient returns only the candidate pairs; the server
+  // name and the time window are then compared here. Memory does not grow with the log.
+  const any = await trx('attempts')
+    .where({ case_id: caseId })
+    .whereNull('match_rule')
+    .whereIn('result', MATCHABLE)
+    .whereNotNull('queue_id')
+    .whereNotNull('recipient')
+    .first('id');
+  if (!any) return 0;
   await indexReceivedQueueIds(trx, caseId, storeDir);
+  const lines = await trx('received_queue_ids').where({ case_id: caseId }).first('item_id');
+  if (!lines) return 0;
   let matched = 0;
-  const CHUNK = 500;
-  while (page.length > 0) {
-    const updates: Array<[number, number]> = [];
-    for (let i = 0; i < page.length; i += CHUNK) {
-      const chunk = page.slice(i, i + CHUNK);
-      const lines = (await trx('received_queue_ids as q')
-        .join('items as i', 'i.id', 'q.item_id')
-        .where('q.case_id', caseId)
-        .whereIn('q.queue_id', [...new Set(chunk.map((c) => c.queue_id))])
-        .select('q.by_host', 'q.queue_id', 'q.received_at', 'i.message_id')) as Array<{
-        by_host: string;
-        queue_id: string;
-        received_at: string | null;
-        message_id: number | string;
-      }>;
-      if (lines.length === 0) continue;
-      const deliveries = (await trx('deliveries')
-        .where({ case_id: caseId })
-        .whereIn('message_id', [...new Set(lines.map((l) => Number(l.message_id)))])
-        .select('message_id', 'recipient', 'first_item_id')) as Array<{
-        message_id: number | string;
-        recipient: string;
-        first_item_id: number | string;
-      }>;
-      const delivery = new Map(deliveries.map((d) => [`${d.message_id}|${d.recipient}`, Number(d.first_item_id)]));
-      const byKey = new Map<string, Array<{ message: number; at: number | null }>>();
-      for (const l of lines) {
-        const key = `${l.by_host}|${l.queue_id}`;
-        let list = byKey.get(key);
-        if (!list) byKey.set(key, (list = []));
-        list.push({ message: Number(l.message_id), at: l.received_at === null ? null : Date.parse(l.received_at) });
+  for await (const w of idWindows(trx, caseId, pageRows)) {
+    const pairs = (await trx('attempts as a')
+      .join('received_queue_ids as q', (j) => j.on('q.case_id', 'a.case_id').andOn('q.queue_id', 'a.queue_id'))
+      .join('items as i', 'i.id', 'q.item_id')
+      .join('deliveries as d', (j) => j.on('d.message_id', 'i.message_id').andOn('d.recipient', 'a.recipient'))
+      // `+a.case_id`: the join starts from the window's attempts by the primary key (SQLite).
+      .whereRaw('+a.case_id = ?', [caseId])
+      .where('a.id', '>', w.after)
+      .where('a.id', '<=', w.through)
+      .whereNull('a.match_rule')
+      .whereIn('a.result', MATCHABLE)
+      .select('a.id', 'a.at', 'a.server', 'q.by_host', 'q.received_at', 'd.first_item_id')) as Array<{
+      id: number | string;
+      at: string;
+      server: string;
+      by_host: string;
+      received_at: string | null;
+      first_item_id: number | string;
+    }>;
+    const best = new Map<number, number>();
+    for (const p of pairs) {
+      if (p.by_host !== serverName(p.server)) continue;
+      const t = Date.parse(p.at);
+      if (p.received_at !== null) {
+        const l = Date.parse(p.received_at);
+        if (t < l - QUEUE_ID_WINDOW_MS || t > l + QUEUE_ID_LIFETIME_MS + QUEUE_ID_WINDOW_MS) continue;
       }
-      for (const c of chunk) {
-        const list = byKey.get(`${serverName(c.server)}|${c.queue_id}`);
-        if (!list) continue;
-        const t = Date.parse(c.at);
-        let best: number | undefined;
-        for (const l of list) {
-          if (l.at !== null && (t < l.at - QUEUE_ID_WINDOW_MS || t > l.at + QUEUE_ID_LIFETIME_MS + QUEUE_ID_WINDOW_MS))
-            continue;
-          const item = delivery.get(`${l.message}|${c.recipient}`);
-          if (item !== undefined && (best === undefined || item < best)) best = item;
-        }
-        if (best !== undefined) updates.push([Number(c.id), best]);
-      }
+      const id = Number(p.id);
+      const item = Number(p.first_item_id);
+      const prev = best.get(id);
+      if (prev === undefined || item < prev) best.set(id, item);
     }
-    for (const [id, item] of updates)
+    for (const [id, item] of best)
       await trx('attempts').where({ id }).update({ item_id: item, match_rule: 'queue-id' });
-    matched += updates.length;
-    page = await candidates(Number(page[page.length - 1]!.id));
+    matched += best.size;
   }
   return matched;
+}
+
+interface IdWindow {
+  /** Ids past this one... */
+  after: number;
+  /** ...through this one. */
+  through: number;
+}
+
+/**
+ * The case's attempt ids in windows of `span` consecutive ids, read by the primary key (a page
+ * ordered by id under a case_id filter was sorted whole each time: quadratic in the log).
+ */
+async function* idWindows(trx: Knex.Transaction, caseId: number, span: number): AsyncGenerator<IdWindow> {
+  const r = (await trx('attempts').where({ case_id: caseId }).min({ lo: 'id' }).max({ hi: 'id' }).first()) as
+    { lo: number | string | null; hi: number | string | null } | undefined;
+  if (!r || r.lo === null || r.hi === null) return;
+  const hi = Number(r.hi);
+  for (let after = Number(r.lo) - 1; after < hi; after += span) yield { after, through: Math.min(hi, after + span) };
 }
 
 /** The declared server name as a Received line's `by` is compared with it. */

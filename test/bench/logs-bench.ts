@@ -9,7 +9,7 @@
  *   store      `acquireLogFile`: SHA-256, the pack store (fsync), parse, attempt inserts, one
  *              transaction, into a fresh database (wall and CPU time: the machine is shared)
  * and then, in another fresh process on that database, `matchAttempts` (the case has no harvested
- * item: every rule reads its candidates and finds none), with its own peak RSS.
+ * item: every rule reads its candidates and finds none), with its wall and CPU time and its own peak RSS.
  * Prints one table and one JSON line per format (the figures, peak RSS, the load average).
  */
 import { execFileSync } from 'node:child_process';
@@ -158,11 +158,11 @@ if (parent) {
   const f = (n: unknown) => Number(n).toLocaleString('en-US');
   process.stderr.write(
     [
-      `| format | lines | MB | baseline lines/s | parse lines/s | store lines/s (wall) | store lines per CPU-s | attempts | peak RSS store (MB) | match s | peak RSS match (MB) |`,
-      `| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |`,
+      `| format | lines | MB | baseline lines/s | parse lines/s | store lines/s (wall) | store lines per CPU-s | attempts | peak RSS store (MB) | match s (wall) | match CPU s | peak RSS match (MB) |`,
+      `| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |`,
       ...results.map(
         (r) =>
-          `| ${String(r.format)} | ${f(r.lines)} | ${f(r.megabytes)} | ${f(r.baselineLinesPerS)} | ${f(r.parseLinesPerS)} | ${f(r.storeLinesPerS)} | ${f(r.storeLinesPerCpuS)} | ${f(r.attempts)} | ${f((r.peakRssMb as { store: number }).store)} | ${(Number(r.matchMs) / 1000).toFixed(1)} | ${f(r.matchPeakRssMb)} |`,
+          `| ${String(r.format)} | ${f(r.lines)} | ${f(r.megabytes)} | ${f(r.baselineLinesPerS)} | ${f(r.parseLinesPerS)} | ${f(r.storeLinesPerS)} | ${f(r.storeLinesPerCpuS)} | ${f(r.attempts)} | ${f((r.peakRssMb as { store: number }).store)} | ${(Number(r.matchMs) / 1000).toFixed(1)} | ${(Number(r.matchCpuMs) / 1000).toFixed(1)} | ${f(r.matchPeakRssMb)} |`,
       ),
       `database ${values.database}; target: store >= 200,000 lines/s: ${results.map((r) => `${String(r.format)} ${r.targetMet ? 'met' : 'missed'}`).join(', ')}; load average ${os
         .loadavg()
@@ -179,11 +179,13 @@ if (values.match) {
   const db = openTarget(values.target!);
   const c = (await db.knex('cases').where({ slug: 'bench' }).first('id')) as { id: number };
   const b = performance.now();
+  const cpu0 = process.cpuUsage();
   const totals = await matchAttempts(db.knex, Number(c.id), path.join(dataRoot(), 'cases', 'bench', 'store'));
   const matchMs = performance.now() - b;
+  const cpu = process.cpuUsage(cpu0);
   await db.close();
   process.stdout.write(
-    `${JSON.stringify({ matchMs: Math.round(matchMs), matchUnmatched: totals.unmatched, matchPeakRssMb: rssMb() })}\n`,
+    `${JSON.stringify({ matchMs: Math.round(matchMs), matchCpuMs: Math.round((cpu.user + cpu.system) / 1000), matchUnmatched: totals.unmatched, matchPeakRssMb: rssMb() })}\n`,
   );
   process.exit(0);
 }
