@@ -13,6 +13,8 @@ import { itemDkim, itemDkimDetail } from '../../server/attribution/dkim/case-dki
 import { itemCampaigns } from '../../server/campaigns/queries.ts';
 import { getCase } from '../../server/cases/cases.ts';
 import { buildSearchIndex } from '../../server/search/build.ts';
+import { networkDeliveries } from '../../server/attribution/subpoena.ts';
+import { storeDir } from '../../server/context.ts';
 import { ingestedCase } from '../export/helpers.ts';
 import { createTestEnv } from '../helpers/databases.ts';
 
@@ -73,6 +75,15 @@ test('per-item lookups search each item by its key, never the case by a case ind
     for (const plan of itemPlans) {
       assert.doesNotMatch(plan, /USING (COVERING )?INDEX \S+ \(case_id=\?\)/, `buildSearchIndex: ${plan}`);
       assert.doesNotMatch(plan, /TEMP B-TREE FOR ORDER BY/, `buildSearchIndex: ${plan}`);
+    }
+    // The subpoena list of the bundle pages through the attributed items by id the same way.
+    const subpoenaPlans = (
+      await plansOf(ctx.db.knex, () => networkDeliveries(ctx.db.knex, c.id, storeDir(ctx, 'plans')))
+    ).filter((p) => /\bfrom [`"]?items[`"]?/i.test(p.split('\n')[0]!));
+    assert.ok(subpoenaPlans.length > 0);
+    for (const plan of subpoenaPlans) {
+      assert.doesNotMatch(plan, /USING (COVERING )?INDEX \S+ \(case_id=\?\)/, `networkDeliveries: ${plan}`);
+      assert.doesNotMatch(plan, /TEMP B-TREE FOR ORDER BY/, `networkDeliveries: ${plan}`);
     }
   } finally {
     await cleanup();
