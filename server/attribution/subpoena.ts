@@ -134,6 +134,7 @@ export async function networkDeliveries(
       .limit(PAGE)
       .select(
         'i.id',
+        'i.message_id',
         'i.bates',
         'i.pack',
         'i.pack_offset',
@@ -146,6 +147,7 @@ export async function networkDeliveries(
       );
     const items = (await (scope ? scope(q) : q)) as Array<{
       id: number | string;
+      message_id: number | string;
       bates: string;
       pack: string;
       pack_offset: number | string;
@@ -161,6 +163,9 @@ export async function networkDeliveries(
     const byItem = new Map(items.map((it) => [Number(it.id), it]));
     const deliveries = (await db('deliveries')
       .where('case_id', caseId)
+      // By the primary key's message id (deliveries has no index on first_item_id: the filter alone
+      // read the whole table for every page), then the deliveries these items brought first.
+      .whereIn('message_id', [...new Set(items.map((it) => Number(it.message_id)))])
       .whereIn('first_item_id', [...byItem.keys()])
       .select('first_item_id', 'recipient')) as Array<{ first_item_id: number | string; recipient: string }>;
     for (const d of deliveries) {

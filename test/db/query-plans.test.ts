@@ -79,11 +79,12 @@ test('per-item lookups search each item by its key, never the case by a case ind
     // The subpoena list of the bundle pages through the attributed items by id the same way.
     const subpoenaPlans = (
       await plansOf(ctx.db.knex, () => networkDeliveries(ctx.db.knex, c.id, storeDir(ctx, 'plans')))
-    ).filter((p) => /\bfrom [`"]?items[`"]?/i.test(p.split('\n')[0]!));
+    ).filter((p) => /\bfrom [`"]?(items|deliveries)[`"]?/i.test(p.split('\n')[0]!));
     assert.ok(subpoenaPlans.length > 0);
     for (const plan of subpoenaPlans) {
       assert.doesNotMatch(plan, /USING (COVERING )?INDEX \S+ \(case_id=\?\)/, `networkDeliveries: ${plan}`);
       assert.doesNotMatch(plan, /TEMP B-TREE FOR ORDER BY/, `networkDeliveries: ${plan}`);
+      assert.doesNotMatch(plan, /\n {2}SCAN /, `networkDeliveries reads no table whole: ${plan}`);
     }
   } finally {
     await cleanup();
