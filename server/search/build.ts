@@ -247,7 +247,7 @@ export async function buildSearchIndex(
 }
 
 /**
- * After a build into a search_docs never analysed, or one that added a tenth or more of it (and at
+ * After a build into a search_docs never analysed (or analysed empty), or one that added a tenth or more of it (and at
  * least 1,000 rows), PostgreSQL's planner statistics are refreshed at once (ANALYZE samples about
  * 30,000 rows: seconds at 1,500,000). Left to autovacuum, the first searches after a large build ran
  * on statistics of an empty or far smaller table: at 1,000,000 messages p50 2.0 s and p95 8.5 s,
@@ -260,5 +260,5 @@ async function refreshPlannerStatistics(knex: Knex, added: number): Promise<void
     rows: Array<{ reltuples: number | string }>;
   };
   const known = Number(res.rows[0]?.reltuples ?? -1);
-  if (known < 0 || (added >= 1_000 && added >= 0.1 * known)) await knex.raw('analyze search_docs');
+  if (known <= 0 || (added >= 1_000 && added >= 0.1 * known)) await knex.raw('analyze search_docs');
 }
