@@ -11,6 +11,7 @@ import type { Context } from '../../server/context.ts';
 import { addMember } from '../../server/cases/members.ts';
 import { createCase, getCase } from '../../server/cases/cases.ts';
 import { caseReport } from '../../server/report/counts.ts';
+import { RUNNING_REFRESH_MS } from '../../server/usecases/case-figures.ts';
 import { storageTest } from '../helpers/databases.ts';
 import { corpusZip } from '../helpers/upload-corpus.ts';
 import { Client, makeUser, multipart, withServer } from './client.ts';
@@ -69,6 +70,7 @@ storageTest(
       assert.equal((await caseReport(ctx.db.knex, 'big')).items, before.truth.items, 'the earlier upload is in');
 
       const job = await post(c, zip);
+      const jobStarted = Date.now();
       const loop = monitorEventLoopDelay({ resolution: 10 });
       loop.enable();
       const views: Shown[] = [];
@@ -82,6 +84,7 @@ storageTest(
         await new Promise((r) => setTimeout(r, 100));
       }
       loop.disable();
+      const jobMs = Date.now() - jobStarted;
       await server.web.jobs.idle();
       const maxLoopMs = loop.max / 1e6;
       console.log(
@@ -93,7 +96,10 @@ storageTest(
         'a view during the job says the figures are as of a time',
       );
       assert.ok(maxLoopMs < MAX_LOOP_MS, `the serving event loop was blocked ${maxLoopMs} ms`);
-      assert.ok(server.web.dashboards.started >= 1, 'the figures during the job were counted in another process');
+      // Kept figures are recounted at most every RUNNING_REFRESH_MS: a job that ends sooner (an idle
+      // machine) may need no recount at all; one that outlasts it was recounted in another process.
+      if (jobMs > RUNNING_REFRESH_MS + 5_000)
+        assert.ok(server.web.dashboards.started >= 1, 'the figures during the job were counted in another process');
 
       const status = (await (await c.get(`/api/cases/big/uploads/${job}`)).json()) as { status: string };
       assert.equal(status.status, 'done');
