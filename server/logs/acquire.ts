@@ -355,46 +355,36 @@ export async function storeAttempts(
   const { caseId, logFileId, server } = target;
   const direct = await sqliteRowWriter(trx, 'attempts', ATTEMPT_COLUMNS);
   let rows: unknown[][] = [];
+  /** One attempt's values in ATTEMPT_COLUMNS order, appended to `out` (the prepared statement's values or a row). */
+  const put = (out: unknown[], a: Attempt): void => {
+    out.push(
+      caseId,
+      logFileId,
+      a.line,
+      a.at,
+      server,
+      a.clientIp,
+      a.clientName,
+      a.helo,
+      a.sender,
+      a.recipient,
+      a.result,
+      a.queueId,
+      a.messageId,
+      a.messageId === null ? null : messageKeyHash(messageIdKey(a.messageId)),
+      a.statusText,
+    );
+  };
   const emit = direct
     ? (a: Attempt): void => {
-        direct.values.push(
-          caseId,
-          logFileId,
-          a.line,
-          a.at,
-          server,
-          a.clientIp,
-          a.clientName,
-          a.helo,
-          a.sender,
-          a.recipient,
-          a.result,
-          a.queueId,
-          a.messageId,
-          a.messageId === null ? null : messageKeyHash(messageIdKey(a.messageId)),
-          a.statusText,
-        );
+        put(direct.values, a);
         direct.endRow();
         attempts += 1;
       }
     : (a: Attempt): void => {
-        rows.push([
-          caseId,
-          logFileId,
-          a.line,
-          a.at,
-          server,
-          a.clientIp,
-          a.clientName,
-          a.helo,
-          a.sender,
-          a.recipient,
-          a.result,
-          a.queueId,
-          a.messageId,
-          a.messageId === null ? null : messageKeyHash(messageIdKey(a.messageId)),
-          a.statusText,
-        ]);
+        const row: unknown[] = [];
+        put(row, a);
+        rows.push(row);
         attempts += 1;
       };
   const flush = async (): Promise<void> => {
