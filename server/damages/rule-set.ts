@@ -14,6 +14,7 @@ import path from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode, type YAMLMap } from 'yaml';
 import { PROJECT_ROOT } from '../config.ts';
 import { SpamcaseError } from '../errors.ts';
+import { ATTEMPT_OUTCOMES } from '../logs/volumes.ts';
 import { CURRENCIES, isCurrency, parseDecimal, type Currency } from './money.ts';
 
 export const RULES_DIR = path.join(PROJECT_ROOT, 'templates', 'damages');
@@ -32,16 +33,7 @@ export type Unit = (typeof UNITS)[number];
  * refusal, `accepted` every attempt the server took (delivered, bounced, deferred, or taken with no later
  * outcome logged); the others are that one outcome.
  */
-export const ATTEMPT_FILTERS = [
-  'all',
-  'refused',
-  'refused-unknown-user',
-  'refused-policy',
-  'delivered',
-  'bounced',
-  'deferred',
-  'accepted',
-] as const;
+export const ATTEMPT_FILTERS = ['all', 'refused', ...ATTEMPT_OUTCOMES] as const;
 export type AttemptFilter = (typeof ATTEMPT_FILTERS)[number];
 
 /** Which violations a rule applies to: those where attribution found false header information, the others, or all. */
