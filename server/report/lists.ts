@@ -11,7 +11,14 @@ import type { Knex } from 'knex';
 import { SpamcaseError } from '../errors.ts';
 import { compactKey } from '../mail/keys.ts';
 import { parseSearch, type SearchNode } from '../search/query.ts';
-import { countMatches, matchingIds, snippetsFor, type Snippets } from '../search/search.ts';
+import {
+  countMatches,
+  firstMatches,
+  matchingIds,
+  snippetsFor,
+  type KnownMatches,
+  type Snippets,
+} from '../search/search.ts';
 import { searchIndexStatus, type IndexProgress } from '../search/build.ts';
 
 export const MAX_PAGE_SIZE = 500;
@@ -123,7 +130,8 @@ type ItemSearch =
   | { kind: 'none' }
   | { kind: 'sha256'; sha256: string }
   | { kind: 'bates'; prefix: string }
-  | { kind: 'text'; tree: SearchNode };
+  /** `known`: its first matches, read once for the count and the page (SQLite; firstMatches). */
+  | { kind: 'text'; tree: SearchNode; known?: KnownMatches | null };
 
 function readSearch(text: string | undefined): ItemSearch {
   const search = text?.trim() ?? '';
@@ -174,6 +182,8 @@ async function itemRows(
       cursor ? Number(cursor[1]) : 0,
       limit + 1,
       desc,
+      'auto',
+      search.known ?? null,
     );
     const found = ids.length
       ? ((await knex('items as i')
@@ -302,6 +312,7 @@ async function itemPageRows(
 
 /** How many items the list's filters and search find, whatever the page. */
 async function countItems(knex: Knex, caseId: number, opts: ItemListOptions, search: ItemSearch): Promise<number> {
+  if (search.kind === 'text' && search.known) return search.known.ids.length;
   if (search.kind === 'text')
     return countMatches(
       knex,
@@ -325,7 +336,11 @@ async function countItems(knex: Knex, caseId: number, opts: ItemListOptions, sea
 
 /** The items page of the web UI and its JSON: a page, the total found, previous and next, snippets of a search. */
 export async function itemPage(knex: Knex, caseId: number, opts: ItemListOptions = {}): Promise<ItemPage> {
-  const search = readSearch(opts.search);
+  let search = readSearch(opts.search);
+  if (search.kind === 'text' && !opts.exactCount) {
+    const filters = { partyId: await partyIdOf(knex, caseId, opts.party), parseErrorsOnly: opts.parseErrorsOnly };
+    search = { ...search, known: await firstMatches(knex, caseId, search.tree, filters, SEARCH_COUNT_CAP) };
+  }
   const [{ rows, next, prev }, total] = await Promise.all([
     itemPageRows(knex, caseId, opts, search),
     countItems(knex, caseId, opts, search),

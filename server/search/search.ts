@@ -146,6 +146,50 @@ async function fewMatchesPg(
   });
 }
 
+/**
+ * The first matches of a search in id order, at most `cap` + 1 of them: the capped count and, from the
+ * same read, every page that lies within them. On SQLite a prefix (`remov*`) makes FTS5 merge the
+ * lists of all its words in memory before it returns a row, for the count and again for the page;
+ * read once, the items page pays that merge once (docs/SEARCH.md, "Prefix searches on SQLite").
+ */
+export interface KnownMatches {
+  ids: number[];
+  /** True when `ids` are all the matches (no more than cap). */
+  complete: boolean;
+}
+
+/** The search's first `cap` + 1 matches in id order (SQLite); null on PostgreSQL, whose count reads no order. */
+export async function firstMatches(
+  knex: Knex,
+  caseId: number,
+  tree: SearchNode,
+  f: SearchFilters,
+  cap: number,
+): Promise<KnownMatches | null> {
+  if (isPg(knex)) return null;
+  const rows = (await knex.raw(`select rowid as id from search_fts where search_fts match ? order by rowid limit ?`, [
+    ftsExpression(tree, caseId, f),
+    Math.floor(cap) + 1,
+  ])) as Array<{ id: number }>;
+  return { ids: rows.map((r) => Number(r.id)), complete: rows.length <= cap };
+}
+
+/**
+ * The page after `afterId` taken from the first matches, when it lies within them: always when they are
+ * all the matches; ascending when at least `limit` of them follow the cursor; descending when the cursor
+ * is within them (every match before it is then known). Null when the index must be read.
+ */
+function pageWithin(known: KnownMatches, afterId: number, limit: number, descending: boolean): number[] | null {
+  const { ids, complete } = known;
+  if (descending) {
+    if (!complete && (afterId === 0 || ids.length === 0 || afterId > ids.at(-1)!)) return null;
+    const before = afterId === 0 ? ids : ids.filter((id) => id < afterId);
+    return before.slice(-limit).reverse();
+  }
+  const after = ids.filter((id) => id > afterId);
+  return complete || after.length >= limit ? after.slice(0, limit) : null;
+}
+
 /** The ids of one page of matches, ascending, after `afterId`; one more than `limit` when there are more. */
 export async function matchingIds(
   knex: Knex,
@@ -157,7 +201,11 @@ export async function matchingIds(
   descending = false,
   /** PostgreSQL's page plan: chosen from the planner's estimate, or (for tests) one of the two. */
   pgPlan: 'auto' | 'few' | 'walk' = 'auto',
+  /** The search's first matches already read (firstMatches): the page is taken from them when it lies within. */
+  known: KnownMatches | null = null,
 ): Promise<number[]> {
+  const within = known ? pageWithin(known, afterId, limit, descending) : null;
+  if (within) return within;
   const cmp = descending ? '<' : '>';
   const dir = descending ? 'desc' : 'asc';
   if (isPg(knex)) {
