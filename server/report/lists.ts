@@ -189,7 +189,9 @@ async function itemRows(
       ? ((await knex('items as i')
           .join('messages as m', 'm.id', 'i.message_id')
           .whereIn('i.id', ids)
-          .where('i.case_id', caseId)
+          // `+ 0`: found by id. SQLite's planner otherwise read the page through a case index, every
+          // item of the case (300 ms a search at 1,000,000 messages).
+          .whereRaw('i.case_id + 0 = ?', [caseId])
           .select(columns)) as RawItem[])
       : [];
     const byId = new Map(found.map((r) => [Number(r.id), r]));
