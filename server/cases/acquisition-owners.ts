@@ -70,7 +70,11 @@ export function ownerColumns(): { owner_host: string; owner_pid: number; owner_s
  * 'gone': the owner's process no longer exists (or its pid now belongs to another process, or the host
  * rebooted); 'alive': it exists; 'unknown': it ran on another host, or its owner was not recorded.
  */
-export function ownerState(owner: { host: string | null; pid: number | null; start: string | null }): 'gone' | 'alive' | 'unknown' {
+export function ownerState(owner: {
+  host: string | null;
+  pid: number | null;
+  start: string | null;
+}): 'gone' | 'alive' | 'unknown' {
   if (owner.host === null || owner.pid === null) return 'unknown';
   const me = thisProcess();
   if (owner.host !== me.host) return 'unknown';
@@ -177,7 +181,13 @@ export async function markInterruptedAcquisitions(
       });
       return true;
     });
-    if (done) marked.push({ acquisition: id, caseSlug: r.slug, source: r.source_name, owner: { host: owner.host!, pid: owner.pid! } });
+    if (done)
+      marked.push({
+        acquisition: id,
+        caseSlug: r.slug,
+        source: r.source_name,
+        owner: { host: owner.host!, pid: owner.pid! },
+      });
   }
   return marked;
 }

@@ -57,9 +57,9 @@ storageTest('only an acquisition whose owner on this host is gone is stored as i
     const marked = await markInterruptedAcquisitions(ctx);
     assert.deepEqual(marked.map((m) => m.source).sort(), ['/in/exited', '/in/reused']);
     const statuses = Object.fromEntries(
-      ((await knex('acquisitions').select('source_name', 'status')) as Array<{ source_name: string; status: string }>).map(
-        (r) => [r.source_name.slice(4), r.status],
-      ),
+      (
+        (await knex('acquisitions').select('source_name', 'status')) as Array<{ source_name: string; status: string }>
+      ).map((r) => [r.source_name.slice(4), r.status]),
     );
     assert.deepEqual(statuses, {
       self: 'running',

@@ -130,7 +130,10 @@ storageTest(
       assert.match(s.error ?? '', /the server stopped before this upload was ingested/);
       assert.deepEqual(fs.readdirSync(path.join(env.dataRoot, 'big', 'uploads')), []);
       // The killed job's acquisition was found interrupted by the new server, not left running.
-      const statuses = (await env.ctx.db.knex('acquisitions').orderBy('id').select('id', 'status', 'owner_pid')) as Array<{
+      const statuses = (await env.ctx.db
+        .knex('acquisitions')
+        .orderBy('id')
+        .select('id', 'status', 'owner_pid')) as Array<{
         id: number;
         status: string;
         owner_pid: number;
