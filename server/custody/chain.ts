@@ -15,6 +15,7 @@ export type CustodyAction =
   | 'case-created'
   | 'acquisition-started'
   | 'acquired'
+  | 'acquisition-interrupted'
   | 'fsck'
   | 'dkim-verified'
   | 'damages-rules-chosen'

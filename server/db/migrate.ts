@@ -22,6 +22,7 @@ import * as handoffIpIndex from './migrations/20261205200000_handoff_ip_index.ts
 import * as readablePages from './migrations/20261204220000_readable_pages.ts';
 import * as attemptIndexes from './migrations/20261205100000_attempt_indexes.ts';
 import * as searchFieldIndexes from './migrations/20261206100000_search_field_indexes.ts';
+import * as acquisitionOwners from './migrations/20261207100000_acquisition_owners.ts';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -48,6 +49,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['20261205100000_attempt_indexes', attemptIndexes],
   ['20261205200000_handoff_ip_index', handoffIpIndex],
   ['20261206100000_search_field_indexes', searchFieldIndexes],
+  ['20261207100000_acquisition_owners', acquisitionOwners],
 ];
 
 const source: Knex.MigrationSource<string> = {

@@ -149,7 +149,12 @@ export async function exportBundle(ctx: Context, caseSlug: string, opts: ExportO
   const warnings: string[] = [];
   if (scope.running.length > 0) {
     warnings.push(
-      `acquisition(s) ${scope.running.join(', ')} are still marked running (in progress or interrupted): a later export as of the same event may hold more items`,
+      `acquisition(s) ${scope.running.join(', ')} are still marked running (in progress, or killed on a host that has not looked since): a later export as of the same event may hold more items`,
+    );
+  }
+  if (scope.interrupted.length > 0) {
+    warnings.push(
+      `acquisition(s) ${scope.interrupted.join(', ')} were interrupted (their process ended before they finished): the samples they stored are in this bundle; ingesting the same input again adds the rest`,
     );
   }
   const identifier = bundleIdentifier(scope);

@@ -28,8 +28,10 @@ export interface ExportScope {
   /** Largest acquisition id in scope, and the ids at or below it that started after the as-of event. */
   maxAcquisitionId: number;
   laterAcquisitionIds: number[];
-  /** Acquisitions in scope still marked running (in progress, or interrupted). */
+  /** Acquisitions in scope still marked running (in progress, or cut short on a host that has not looked since). */
   running: number[];
+  /** Acquisitions in scope whose process was found gone before they finished (their committed samples are in). */
+  interrupted: number[];
 }
 
 export async function resolveScope(knex: Knex, caseSlug: string, asOfSeq?: number): Promise<ExportScope> {
@@ -72,6 +74,7 @@ export async function resolveScope(knex: Knex, caseSlug: string, asOfSeq?: numbe
   }
   const laterAcquisitionIds = rows.map((r) => Number(r.id)).filter((id) => id <= maxAcquisitionId && !inScope.has(id));
   const running = [...acquisitions.values()].filter((a) => a.status === 'running').map((a) => a.id);
+  const interrupted = [...acquisitions.values()].filter((a) => a.status === 'interrupted').map((a) => a.id);
   return {
     caseId: c.id,
     caseSlug: c.slug,
@@ -82,6 +85,7 @@ export async function resolveScope(knex: Knex, caseSlug: string, asOfSeq?: numbe
     maxAcquisitionId,
     laterAcquisitionIds,
     running,
+    interrupted,
   };
 }
 

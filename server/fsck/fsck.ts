@@ -144,11 +144,15 @@ export async function fsck(ctx: Context, slug: string): Promise<FsckResult> {
       .limit(10)) as Array<Record<string, string>>;
     for (const r of repeated) problems.push(`${word} ${r[column]} is filed more than once (counted twice)`);
   }
-  const interrupted = (await knex('acquisitions')
-    .where({ case_id: c.id, status: 'running' })
-    .select('id', 'source_name')) as Array<{ id: number; source_name: string }>;
-  for (const a of interrupted)
-    warnings.push(`acquisition ${a.id} (${a.source_name}) did not finish; ingest it again: nothing is counted twice`);
+  const unfinished = (await knex('acquisitions')
+    .where({ case_id: c.id })
+    .whereIn('status', ['running', 'interrupted'])
+    .orderBy('id')
+    .select('id', 'source_name', 'status')) as Array<{ id: number; source_name: string; status: string }>;
+  for (const a of unfinished)
+    warnings.push(
+      `acquisition ${a.id} (${a.source_name}) did not finish (${a.status === 'running' ? 'still marked running' : 'interrupted: its process ended first'}); ingest it again: nothing is counted twice`,
+    );
 
   const events = await listCustodyEvents(knex, c.id, c.slug);
   problems.push(...verifyCustodyChain(events));

@@ -12,6 +12,7 @@ import { SpamcaseError } from '../errors.ts';
 import { storeDir, type Context } from '../context.ts';
 import { getCase, resolveParty } from '../cases/cases.ts';
 import { appendCustodyEvent } from '../custody/chain.ts';
+import { markInterruptedAcquisitions, ownerColumns } from '../cases/acquisition-owners.ts';
 import type { SourceLimits } from './sources/index.ts';
 import { readAnalyzed } from './analyzed-source.ts';
 import { BatchWriter, type BatchTotals } from './batch-writer.ts';
@@ -122,6 +123,8 @@ export async function acquire(ctx: Context, options: IngestOptions): Promise<Acq
   const provenance = provenanceOf(options.provenance, options.paths.length);
   const record = await getCase(ctx.db.knex, options.caseSlug);
   const party = resolveParty(record, options.party);
+  // Acquisitions left running by a process that is gone (killed, power loss) are stored as interrupted first.
+  await markInterruptedAcquisitions(ctx);
   const summaries: AcquisitionSummary[] = [];
   for (const input of options.paths) {
     summaries.push(
@@ -177,6 +180,7 @@ async function ingestOne(
         operator: ctx.actor,
         started_at: started.toISOString(),
         status: 'running',
+        ...ownerColumns(),
         envelope_recipient: envelopeRecipient,
         file_name: options.kept.fileName,
         custodian: options.kept.custodian,

@@ -15,6 +15,7 @@ import type { Knex } from 'knex';
 import type { Context } from '../context.ts';
 import { storeDir } from '../context.ts';
 import { appendCustodyEvent } from '../custody/chain.ts';
+import { markInterruptedAcquisitions, ownerColumns } from '../cases/acquisition-owners.ts';
 import { bulkInsert, sqliteRowWriter } from '../db/bulk-insert.ts';
 import { SpamcaseError } from '../errors.ts';
 import { messageIdKey, messageKeyHash } from '../mail/keys.ts';
@@ -208,6 +209,9 @@ export async function acquireLogFile(
   const started = ctx.clock();
   const startedMs = Date.now();
 
+  // A log acquisition is one transaction (a killed one leaves no row); message ingests killed before it are
+  // stored as interrupted here too, as at every ingest's start.
+  await markInterruptedAcquisitions(ctx);
   const writer = new PackWriter(storeDir(ctx, options.caseSlug));
   try {
     return await ctx.db.knex.transaction(async (trx) => {
@@ -220,6 +224,7 @@ export async function acquireLogFile(
           operator: ctx.actor,
           started_at: started.toISOString(),
           status: 'running',
+          ...ownerColumns(),
         },
         ['id'],
       )) as Array<{ id: number } | number>;

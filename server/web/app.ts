@@ -28,6 +28,9 @@ import { CaseFigures } from '../usecases/case-figures.ts';
 import { DashboardProcesses } from './dashboard-processes.ts';
 import { webField, webMessage } from './fields.ts';
 
+/** How often the server looks for acquisitions whose process is gone (upload-jobs.ts markInterrupted). */
+export const INTERRUPTED_CHECK_MS = 60_000;
+
 export interface AppOptions {
   /** Express "trust proxy": set when a TLS-terminating proxy sits in front (cookies then get Secure). */
   trustProxy?: boolean | number | string;
@@ -82,6 +85,17 @@ export async function createApp(ctx: Context, options: AppOptions = {}): Promise
   );
   const searchIndex = new SearchIndexRunner(log, () => jobs.busy());
   await jobs.recover(ctx);
+  // A `spamcase ingest` killed while the server runs: its acquisition is found interrupted within a minute. Only a
+  // read (of the running acquisitions) unless one is found; never two checks at once.
+  let checking = false;
+  const interruptedCheck = setInterval(() => {
+    if (checking) return;
+    checking = true;
+    void jobs.markInterrupted(ctx).finally(() => {
+      checking = false;
+    });
+  }, INTERRUPTED_CHECK_MS);
+  interruptedCheck.unref();
   searchIndex.scheduleAll(ctx);
   const uploadLimits: UploadLimits = { ...DEFAULT_UPLOAD_LIMITS };
   for (const [k, v] of Object.entries(options.uploadLimits ?? {}) as Array<[keyof UploadLimits, number]>) {
@@ -282,6 +296,7 @@ export async function createApp(ctx: Context, options: AppOptions = {}): Promise
     attributionJobs,
     dashboards: dashboardProcesses,
     close: async () => {
+      clearInterval(interruptedCheck);
       await Promise.all([jobs.close(), exportJobs.close(), searchIndex.close(), attributionJobs.close()]);
       dashboardProcesses.close();
     },

@@ -16,6 +16,7 @@ export const CUSTODY_ACTIONS: Readonly<Record<CustodyAction, true>> = {
   'case-created': true,
   'acquisition-started': true,
   acquired: true,
+  'acquisition-interrupted': true,
   fsck: true,
   'dkim-verified': true,
   'damages-rules-chosen': true,

@@ -22,6 +22,7 @@ import type { Knex } from 'knex';
 import { caseDir, type Context } from '../context.ts';
 import { describeError, isSpamcaseError } from '../errors.ts';
 import { webMessage } from './fields.ts';
+import { markInterruptedAcquisitions } from '../cases/acquisition-owners.ts';
 import { ingest, type AcquisitionMethod, type AcquisitionProvenance } from '../usecases/ingest.ts';
 import type { SettledDashboard } from '../usecases/case-figures.ts';
 
@@ -272,6 +273,20 @@ export class UploadJobRunner {
       const c = (await this.knex('cases').where({ id: s.case_id }).first('slug')) as { slug: string } | undefined;
       if (c) fs.rmSync(path.join(uploadDir(ctx, c.slug), String(s.id)), { recursive: true, force: true });
     }
+    await this.markInterrupted(ctx);
+  }
+
+  /**
+   * Acquisitions left running by a process that is gone (an upload's job process, a `spamcase ingest`): stored as
+   * interrupted, each with its custody event (server/cases/acquisition-owners.ts). Never throws: it is logged.
+   */
+  async markInterrupted(ctx: Context, options: { caseId?: number; job?: number } = {}): Promise<void> {
+    try {
+      for (const a of await markInterruptedAcquisitions(ctx, { caseId: options.caseId }))
+        this.log({ event: 'acquisition.interrupted', job: options.job, case: a.caseSlug, ...a });
+    } catch (err) {
+      this.log({ event: 'acquisition.interrupted-check-failed', error: describeError(err) });
+    }
   }
 
   /** Record a job for files already on disk in `folder` and queue it. */
@@ -338,6 +353,8 @@ export class UploadJobRunner {
       } else if (exit.code !== 0) {
         this.log({ event: 'upload.process-failed', job: jobId, case: spec.caseSlug, ...exit });
       }
+      // A process that ended abnormally may have left its acquisition running: it is gone now, so it is interrupted.
+      if (exit.code !== 0) await this.markInterrupted(ctx, { caseId: spec.caseId, job: jobId });
     } catch (err) {
       this.log({ event: 'upload.failed', job: jobId, case: spec.caseSlug, error: describeError(err) });
     } finally {

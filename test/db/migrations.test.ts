@@ -25,6 +25,9 @@ const EXPECTED_COLUMNS: Record<string, string[]> = {
     'file_name',
     'custodian',
     'notes',
+    'owner_host',
+    'owner_pid',
+    'owner_start',
   ],
   items: [
     'id',

@@ -129,6 +129,21 @@ storageTest(
       assert.equal(s.status, 'interrupted');
       assert.match(s.error ?? '', /the server stopped before this upload was ingested/);
       assert.deepEqual(fs.readdirSync(path.join(env.dataRoot, 'big', 'uploads')), []);
+      // The killed job's acquisition was found interrupted by the new server, not left running.
+      const statuses = (await env.ctx.db
+        .knex('acquisitions')
+        .orderBy('id')
+        .select('id', 'status', 'owner_pid')) as Array<{
+        id: number;
+        status: string;
+        owner_pid: number;
+      }>;
+      assert.deepEqual(
+        statuses.map((a) => [a.status, Number(a.owner_pid)]),
+        [['interrupted', jobProcess]],
+      );
+      const events = await env.ctx.db.knex('custody_events').where({ action: 'acquisition-interrupted' });
+      assert.equal(events.length, 1);
       const again = await post(c, zip);
       let done: JobStatus;
       while ((done = await jobStatus(c, again)).status === 'queued' || done.status === 'running')

@@ -183,6 +183,32 @@ storageTest(
       assert.equal(page.status, 200);
       assert.match(page.html, /SIGKILL/);
 
+      // Its acquisition is stored as interrupted, not left running, with a custody event; what it committed stays.
+      const knex = ctx.db.knex;
+      const [acq] = (await knex('acquisitions').orderBy('id')) as Array<Record<string, unknown>>;
+      assert.ok(acq);
+      assert.equal(acq.status, 'interrupted');
+      assert.equal(Number(acq.owner_pid), pid, 'the acquisition names the job process that ran it');
+      const kept = Number(
+        ((await knex('samples').where({ acquisition_id: acq.id }).count({ n: '*' }))[0] as { n: number }).n,
+      );
+      assert.ok(kept > 0 && kept === Number(acq.samples), `${kept} samples of the killed acquisition stay`);
+      const event = (await knex('custody_events').where({ action: 'acquisition-interrupted' }).first()) as
+        { details: string } | undefined;
+      assert.ok(event, 'an acquisition-interrupted custody event');
+      const details = JSON.parse(event.details) as Record<string, unknown>;
+      assert.equal(details.acquisition, Number(acq.id));
+      assert.equal(details.pid, pid);
+      assert.equal(details.samples, kept);
+      assert.ok(logs.some((e) => e.event === 'acquisition.interrupted' && e.acquisition === Number(acq.id)));
+      const acquisitions = await c.page('/cases/big/acquisitions');
+      assert.match(
+        acquisitions.html,
+        /<td data-status="interrupted"><span title="Interrupted: the process that ran it ended/,
+      );
+      const custody = await c.page('/cases/big/custody');
+      assert.match(custody.html, new RegExp(`Acquisition #${Number(acq.id)} was interrupted: its process \\(`));
+
       // The same file again: what the killed job committed is not counted twice.
       const again = await post(c, zip);
       await server.web.jobs.idle();
@@ -190,6 +216,21 @@ storageTest(
       assert.equal(s.status, 'done', s.error ?? '');
       assert.equal(s.samples, truth.samples);
       await assertCounts(ctx, truth);
+      const after = (await knex('acquisitions').where({ id: acq.id }).first('status')) as { status: string };
+      assert.equal(after.status, 'interrupted');
+      const keptAfter = (await knex('samples').where({ acquisition_id: acq.id }).count({ n: '*' }))[0] as { n: number };
+      assert.equal(Number(keptAfter.n), kept, 'the re-upload changes nothing the killed acquisition stored');
+      assert.equal(
+        Number(
+          (
+            (await knex('custody_events').where({ action: 'acquisition-interrupted' }).count({ n: '*' }))[0] as {
+              n: number;
+            }
+          ).n,
+        ),
+        1,
+        'one event for the one interrupted acquisition',
+      );
     });
   },
   { timeout: 600_000 },
