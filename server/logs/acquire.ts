@@ -360,6 +360,18 @@ export async function storeAttempts(
   const { caseId, logFileId, server } = target;
   const direct = await sqliteRowWriter(trx, 'attempts', ATTEMPT_COLUMNS);
   let rows: unknown[][] = [];
+  // A message's attempts mostly follow each other (its recipients, its later deliveries): the
+  // SHA-256 of its key is taken once for a run of the same Message-ID.
+  let lastMessageId: string | null = null;
+  let lastHash: number | null = null;
+  const keyHash = (messageId: string | null): number | null => {
+    if (messageId === null) return null;
+    if (messageId !== lastMessageId) {
+      lastMessageId = messageId;
+      lastHash = messageKeyHash(messageIdKey(messageId));
+    }
+    return lastHash;
+  };
   /** One attempt's values in ATTEMPT_COLUMNS order, appended to `out` (the prepared statement's values or a row). */
   const put = (out: unknown[], a: Attempt): void => {
     out.push(
@@ -376,7 +388,7 @@ export async function storeAttempts(
       a.result,
       a.queueId,
       a.messageId,
-      a.messageId === null ? null : messageKeyHash(messageIdKey(a.messageId)),
+      keyHash(a.messageId),
       a.statusText,
     );
   };

@@ -171,36 +171,74 @@ export class ExchangeReader implements LineReader {
           .split(',')
           .map((f, i) => [f.trim().toLowerCase(), i] as [string, number]),
       );
+      this.col = ExchangeReader.indexes(this.columns);
       return this.columns.has('date-time') && this.columns.has('event-id');
     }
     return /^[a-z][a-z-]*$/.test(name);
   }
 
-  private record(fields: string[], lineNo: number, emit: (a: Attempt) => void): boolean {
-    const get = (name: string): string => {
-      const i = this.columns.get(name);
-      return i === undefined ? '' : (fields[i] ?? '').trim();
+  /** The index of each column the reader uses, taken once per `#Fields` line (-1 when absent). */
+  private col = ExchangeReader.indexes(new Map());
+
+  private static indexes(columns: Map<string, number>) {
+    const at = (name: string): number => columns.get(name) ?? -1;
+    return {
+      time: at('date-time'),
+      event: at('event-id'),
+      networkId: at('network-message-id'),
+      internalId: at('internal-message-id'),
+      server: at('server-hostname'),
+      clientIp: at('client-ip'),
+      clientName: at('client-hostname'),
+      recipients: at('recipient-address'),
+      status: at('recipient-status'),
+      messageId: at('message-id'),
+      sender: at('sender-address'),
     };
-    const time = get('date-time');
-    const event = get('event-id').toUpperCase();
-    if (!ISO_UTC.test(time) || event === '') return false;
-    const ms = Date.parse(time);
-    if (Number.isNaN(ms)) return false;
-    const at = new Date(ms).toISOString();
+  }
+
+  /** A column's value, trimmed ('' when the column or the field is absent). */
+  private static field(fields: string[], i: number): string {
+    return i < 0 ? '' : (fields[i] ?? '').trim();
+  }
+
+  /** The last `date-time` text read and its ISO string: rows of one second often follow each other. */
+  private lastTime = '';
+  private lastIso = '';
+  /** The last `message-id` field and its normalized form: a message's rows follow each other. */
+  private lastMessageIdField = '';
+  private lastMessageId: string | null = null;
+
+  private record(fields: string[], lineNo: number, emit: (a: Attempt) => void): boolean {
+    const field = ExchangeReader.field;
+    const col = this.col;
+    const time = field(fields, col.time);
+    const event = field(fields, col.event).toUpperCase();
+    if (event === '') return false;
+    let at: string;
+    if (time === this.lastTime && time !== '') at = this.lastIso;
+    else {
+      if (!ISO_UTC.test(time)) return false;
+      const ms = Date.parse(time);
+      if (Number.isNaN(ms)) return false;
+      at = new Date(ms).toISOString();
+      this.lastTime = time;
+      this.lastIso = at;
+    }
     // network-message-id (Exchange 2013+) is the same on every server and service the message passes;
     // internal-message-id is one server's own (and the only one Exchange 2007/2010 log).
-    const networkId = get('network-message-id') || null;
-    const internalId = get('internal-message-id') || null;
+    const networkId = field(fields, col.networkId) || null;
+    const internalId = field(fields, col.internalId) || null;
     const queueId = networkId ?? internalId;
-    const key = networkId ?? (internalId === null ? null : `${get('server-hostname').toLowerCase()}|${internalId}`);
+    const key = networkId ?? (internalId === null ? null : `${field(fields, col.server).toLowerCase()}|${internalId}`);
     let result = RESULTS[event];
     let r = key === null ? undefined : this.received.get(key);
     // The first RECEIVE is from the client; a later one of the same message is a hop inside the
     // organization (front end to back end): the client stays the first one's.
     if (event === 'RECEIVE' && !r) {
       r = {
-        clientIp: get('client-ip').toLowerCase() || null,
-        clientName: get('client-hostname').toLowerCase() || null,
+        clientIp: field(fields, col.clientIp).toLowerCase() || null,
+        clientName: field(fields, col.clientName).toLowerCase() || null,
       };
       if (key !== null) {
         if (this.received.size >= MAX_OPEN_TRANSACTIONS) {
@@ -213,30 +251,39 @@ export class ExchangeReader implements LineReader {
     if (event === 'FAIL') result = r ? 'bounced' : 'refused-policy';
     if (result === undefined) return KNOWN.has(event);
 
-    const rcpts = get('recipient-address')
-      .split(';')
-      .map((x) => x.trim())
-      .filter((x) => x !== '');
-    const status = get('recipient-status');
+    const rcpts: string[] = [];
+    for (const x of field(fields, col.recipients).split(';')) {
+      const t = x.trim();
+      if (t !== '') rcpts.push(t);
+    }
+    const status = field(fields, col.status);
     const perRecipient = statuses(status);
-    const messageId = get('message-id');
-    rcpts.forEach((rcpt, i) => {
+    const messageIdField = field(fields, col.messageId);
+    if (messageIdField !== this.lastMessageIdField) {
+      this.lastMessageIdField = messageIdField;
+      this.lastMessageId = messageIdField === '' ? null : normalizeMessageId(messageIdField);
+    }
+    const messageId = this.lastMessageId;
+    const sender = envelopeAddress(field(fields, col.sender));
+    // A refusal's row names its client; a DELIVER, SEND or DEFER row names this server itself.
+    const clientIp = r ? r.clientIp : event === 'FAIL' ? field(fields, col.clientIp).toLowerCase() || null : null;
+    const clientName = r ? r.clientName : event === 'FAIL' ? field(fields, col.clientName).toLowerCase() || null : null;
+    for (let i = 0; i < rcpts.length; i++) {
       const text = (perRecipient.length === rcpts.length ? perRecipient[i]! : status) || null;
       emit({
         line: lineNo,
         at,
-        // A refusal's row names its client; a DELIVER, SEND or DEFER row names this server itself.
-        clientIp: r ? r.clientIp : event === 'FAIL' ? get('client-ip').toLowerCase() || null : null,
-        clientName: r ? r.clientName : event === 'FAIL' ? get('client-hostname').toLowerCase() || null : null,
+        clientIp,
+        clientName,
         helo: null,
-        sender: envelopeAddress(get('sender-address')),
-        recipient: envelopeAddress(rcpt),
+        sender,
+        recipient: envelopeAddress(rcpts[i]),
         result: result === 'refused-policy' ? refusalResult(text ?? '') : result,
         queueId,
-        messageId: messageId === '' ? null : normalizeMessageId(messageId),
+        messageId,
         statusText: result === 'accepted' || result === 'delivered' ? null : text,
       });
-    });
+    }
     return true;
   }
 }

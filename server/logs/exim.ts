@@ -45,16 +45,26 @@ export class EximReader implements LineReader {
 
   constructor(private readonly clock: ZoneClock) {}
 
+  /** The last stamp read (`2005-12-01 10:00:00` and its offset; fraction and pid not read), its ISO string. */
+  private lastStamp = '';
+  private lastIso = '';
+
   read(line: string, lineNo: number, emit: (a: Attempt) => void): boolean {
     const s = STAMP.exec(line);
     if (!s) return false;
-    let ms: number;
-    if (s[7] !== undefined) {
-      const z = s[7];
-      const offset = (z[0] === '-' ? -1 : 1) * (+z.slice(1, 3) * 60 + +z.slice(3, 5)) * 60_000;
-      ms = Date.UTC(+s[1]!, +s[2]! - 1, +s[3]!, +s[4]!, +s[5]!, +s[6]!) - offset;
-    } else ms = this.clock.toUtc(+s[1]!, +s[2]!, +s[3]!, +s[4]!, +s[5]!, +s[6]!);
-    const at = new Date(ms).toISOString();
+    // The stamp's time and offset, without the pid: consecutive lines mostly share their second.
+    const stamp = s[7] === undefined ? line.slice(0, 19) : `${line.slice(0, 19)}${s[7]}`;
+    if (stamp !== this.lastStamp) {
+      let ms: number;
+      if (s[7] !== undefined) {
+        const z = s[7];
+        const offset = (z[0] === '-' ? -1 : 1) * (+z.slice(1, 3) * 60 + +z.slice(3, 5)) * 60_000;
+        ms = Date.UTC(+s[1]!, +s[2]! - 1, +s[3]!, +s[4]!, +s[5]!, +s[6]!) - offset;
+      } else ms = this.clock.toUtc(+s[1]!, +s[2]!, +s[3]!, +s[4]!, +s[5]!, +s[6]!);
+      this.lastStamp = stamp;
+      this.lastIso = new Date(ms).toISOString();
+    }
+    const at = this.lastIso;
     const text = line.slice(s[0].length);
 
     const q = QID.exec(text);

@@ -25,7 +25,58 @@ function digits2(s: string, i: number): number {
   return a * 10 + b;
 }
 
+/**
+ * The last BSD stamp read (`Dec  1 10:00:00`, 15 characters) and its UTC instant, per clock and year
+ * reference: consecutive lines mostly share their second, and the year rule and zone lookup are
+ * then skipped (the instant is a pure function of the stamp, the zone and the reference).
+ */
+interface StampCache {
+  clock: ZoneClock | null;
+  reference: number;
+  stamp: string;
+  at: number;
+}
+const lastStamp: StampCache = { clock: null, reference: Number.NaN, stamp: '', at: 0 };
+
 export function parseSyslogFrame(line: string, clock: ZoneClock, yearReferenceMs: number): SyslogFrame | null {
+  let at: number;
+  let rest: number;
+  if (
+    lastStamp.clock === clock &&
+    lastStamp.reference === yearReferenceMs &&
+    line.length >= 16 &&
+    line.charCodeAt(15) === 32 &&
+    line.startsWith(lastStamp.stamp)
+  ) {
+    at = lastStamp.at;
+    rest = 16;
+  } else {
+    const frame = frameStart(line, clock, yearReferenceMs);
+    if (frame === null) return null;
+    at = frame.at;
+    rest = frame.rest;
+  }
+  const hostEnd = line.indexOf(' ', rest);
+  if (hostEnd < 0) return null;
+  const host = line.slice(rest, hostEnd);
+  const colon = line.indexOf(': ', hostEnd + 1);
+  if (colon < 0) return null;
+  const tagStart = hostEnd + 1;
+  const bracket = line.indexOf('[', tagStart);
+  const tagEnd = bracket >= 0 && bracket < colon ? bracket : colon;
+  const slash = line.lastIndexOf('/', tagEnd - 1);
+  const hasSlash = slash >= tagStart;
+  return {
+    at,
+    host,
+    program: line.slice(hasSlash ? slash + 1 : tagStart, tagEnd),
+    suite: hasSlash ? line.slice(tagStart, slash) : '',
+    text: line.slice(colon + 2),
+  };
+}
+
+/** The stamp of a line (BSD or RFC 3339): its UTC instant and where the host starts; null if none. */
+function frameStart(line: string, clock: ZoneClock, yearReferenceMs: number): { at: number; rest: number } | null {
   let at: number;
   let rest: number;
   const month = monthNumber(line.slice(0, 3));
@@ -40,6 +91,10 @@ export function parseSyslogFrame(line: string, clock: ZoneClock, yearReferenceMs
     const year = syslogYear(month, day, yearReferenceMs);
     at = clock.toUtc(year, month, day, h, mi, se);
     rest = 16;
+    lastStamp.clock = clock;
+    lastStamp.reference = yearReferenceMs;
+    lastStamp.stamp = line.slice(0, 15);
+    lastStamp.at = at;
   } else {
     const space = line.indexOf(' ');
     if (space < 0) return null;
@@ -51,20 +106,5 @@ export function parseSyslogFrame(line: string, clock: ZoneClock, yearReferenceMs
     at = local - offset;
     rest = space + 1;
   }
-  const hostEnd = line.indexOf(' ', rest);
-  if (hostEnd < 0) return null;
-  const host = line.slice(rest, hostEnd);
-  const colon = line.indexOf(': ', hostEnd + 1);
-  if (colon < 0) return null;
-  let tag = line.slice(hostEnd + 1, colon);
-  const bracket = tag.indexOf('[');
-  if (bracket >= 0) tag = tag.slice(0, bracket);
-  const slash = tag.lastIndexOf('/');
-  return {
-    at,
-    host,
-    program: slash >= 0 ? tag.slice(slash + 1) : tag,
-    suite: slash >= 0 ? tag.slice(0, slash) : '',
-    text: line.slice(colon + 2),
-  };
+  return { at, rest };
 }
