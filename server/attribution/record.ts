@@ -76,7 +76,7 @@ export function itemAttributionRow(caseId: number, itemId: number, a: StoredAttr
 }
 /** The integer key item_attributions is indexed by: 52 bits of the account's SHA-256; compare `account` in full. */
 export function accountKey(account: string): number {
-  return compactKey(crypto.createHash('sha256').update(account).digest('hex'));
+  return compactKey(crypto.hash('sha256', account, 'hex'));
 }
 
 export const ITEM_ATTRIBUTION_COLUMNS = [
@@ -224,7 +224,7 @@ export async function addVolumes(
       ['i', k.ip],
     ] as const) {
       if (key === null) continue;
-      const digest = crypto.createHash('sha256').update(`${kind}\n${key}\n${d.recipient}`).digest();
+      const digest = crypto.hash('sha256', `${kind}\n${key}\n${d.recipient}`, 'buffer');
       const h1 = digest.readUIntBE(0, 6);
       const h2 = digest.readUIntBE(6, 6);
       const pk = `${h1}:${h2}`;

@@ -89,6 +89,15 @@ function zoneOffset(token: string | undefined): number | null {
   return null;
 }
 
+const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+function daysInMonth(year: number, mon: number): number {
+  if (mon !== 1) return MONTH_DAYS[mon]!;
+  return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
+}
+/** The instants whose UTC year is 1900-9999, the years an ISO string here may carry. */
+const MIN_INSTANT = Date.UTC(1900, 0, 1);
+const MAX_INSTANT = Date.UTC(10000, 0, 1);
+
 function build(
   year: number,
   mon: number,
@@ -100,14 +109,11 @@ function build(
 ): string | null {
   if (mon < 0 || mon > 11 || year < 1900 || year > 9999 || day < 1 || day > 31 || h > 23 || mi > 59 || s > 60)
     return null;
-  const ms = Date.UTC(year, mon, day, h, mi, s);
-  // Reject Feb 30 and kin: the day must survive the round trip.
-  const check = new Date(Date.UTC(year, mon, day));
-  if (check.getUTCDate() !== day || check.getUTCMonth() !== mon) return null;
-  const at = new Date(ms - offset * 60_000);
-  const y = at.getUTCFullYear();
-  if (y < 1900 || y > 9999) return null;
-  return at.toISOString();
+  // Reject Feb 30 and kin (the day must exist in its month), without a Date to round-trip through.
+  if (day > 28 && day > daysInMonth(year, mon)) return null;
+  const at = Date.UTC(year, mon, day, h, mi, s) - offset * 60_000;
+  if (at < MIN_INSTANT || at >= MAX_INSTANT) return null;
+  return new Date(at).toISOString();
 }
 
 /** "Wed, 21 Aug 2002 20:31:57 -1600" => "2002-08-22T12:31:57.000Z"; null when it does not parse. */
