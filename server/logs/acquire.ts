@@ -8,6 +8,7 @@
  */
 import { isUtf8 } from 'node:buffer';
 import crypto from 'node:crypto';
+import { once } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
@@ -19,7 +20,7 @@ import { markInterruptedAcquisitions, ownerColumns } from '../cases/acquisition-
 import { bulkInsert, sqliteRowWriter } from '../db/bulk-insert.ts';
 import { SpamcaseError } from '../errors.ts';
 import { messageIdKey, messageKeyHash } from '../mail/keys.ts';
-import { PACK_SEGMENT_MAX_BYTES, PackWriter } from '../store/pack-store.ts';
+import { PACK_SEGMENT_MAX_BYTES, packDir, PackWriter } from '../store/pack-store.ts';
 import type { Attempt, LineReader } from './attempt.ts';
 import { ExchangeReader } from './exchange.ts';
 import { EximReader } from './exim.ts';
@@ -83,9 +84,141 @@ const EXIM_STAMP = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d/;
 const SENDMAIL_TAG = / (?:sendmail|sm-[a-z-]+)\[\d+\]: /;
 const POSTFIX_TAG = / postfix[^/\s]*\/[a-z-]+\[\d+\]: /;
 
-/** The text of a log as stored: gunzip'd when it starts with the gzip magic. */
-export function logText(bytes: Buffer): Buffer {
-  return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b ? zlib.gunzipSync(bytes) : bytes;
+/** Bytes read from a log or its stored copy at a time. */
+const CHUNK_BYTES = 1024 * 1024;
+/** A line's bytes held across chunks before it is read as long (its first MAX_LOG_LINE_BYTES + 1 kept). */
+const CARRY_MAX_BYTES = 1024 * 1024;
+/** Bytes of the text kept for `detectFormat`. */
+const HEAD_BYTES = 64 * 1024;
+
+export interface OpenedLog {
+  fd: number;
+  size: number;
+  mtime: Date;
+  /** SHA-256 of the file's bytes as given. */
+  sha256: string;
+  /** It starts with the gzip magic: its text is its gunzip'd content. */
+  gzip: boolean;
+  /** SHA-256 of the text (the bytes themselves when not gzip). */
+  contentSha256: string;
+  /** The text's first HEAD_BYTES. */
+  head: Buffer;
+}
+
+/** `size` bytes of an open file from `start`, CHUNK_BYTES at a time (each chunk a Buffer of its own). */
+async function* fileChunks(fd: number, start: number, size: number, what: string): AsyncGenerator<Buffer> {
+  let done = 0;
+  while (done < size) {
+    const buf = Buffer.allocUnsafe(Math.min(CHUNK_BYTES, size - done));
+    const n = fs.readSync(fd, buf, 0, buf.length, start + done);
+    if (n === 0) throw new SpamcaseError('INPUT_UNREADABLE', `${what} ended after ${done} of its ${size} bytes`);
+    done += n;
+    yield n === buf.length ? buf : buf.subarray(0, n);
+  }
+}
+
+/** A stored blob's bytes, CHUNK_BYTES at a time, from its pack segment. */
+async function* blobChunks(segment: string, offset: number, size: number): AsyncGenerator<Buffer> {
+  const fd = fs.openSync(segment, 'r');
+  try {
+    yield* fileChunks(fd, offset, size, `the stored log in ${path.basename(segment)}`);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
+ * The text of a log from its bytes: gunzip'd, a stream at a time, when it is gzip (every member of
+ * a concatenated gzip, as gunzip reads them). A file that starts as gzip but is not (cut short,
+ * damaged) is INPUT_UNREADABLE. `onRaw` sees each chunk of the bytes themselves.
+ */
+export async function* logTextChunks(
+  raw: AsyncIterable<Buffer>,
+  gzip: boolean,
+  onRaw?: (chunk: Buffer) => void,
+): AsyncGenerator<Buffer> {
+  if (!gzip) {
+    for await (const chunk of raw) {
+      onRaw?.(chunk);
+      yield chunk;
+    }
+    return;
+  }
+  const gunzip = zlib.createGunzip({ chunkSize: CHUNK_BYTES });
+  const feeding = (async () => {
+    for await (const chunk of raw) {
+      onRaw?.(chunk);
+      if (!gunzip.write(chunk)) await once(gunzip, 'drain');
+    }
+    gunzip.end();
+  })();
+  feeding.catch((err: unknown) => gunzip.destroy(err as Error));
+  try {
+    for await (const chunk of gunzip as AsyncIterable<Buffer>) yield chunk;
+    await feeding;
+  } catch (err) {
+    if (err instanceof SpamcaseError) throw err;
+    throw new SpamcaseError('INPUT_UNREADABLE', `not a readable gzip file: ${(err as Error).message}`, { cause: err });
+  } finally {
+    gunzip.destroy();
+  }
+}
+
+/**
+ * Opens a log and reads it once: SHA-256 of its bytes and of its text, its text's head. LIMIT_EXCEEDED
+ * past a pack segment's size; INPUT_UNREADABLE when it cannot be read or its gzip is damaged.
+ */
+export async function openLog(source: string): Promise<OpenedLog> {
+  let fd: number;
+  try {
+    fd = fs.openSync(source, 'r');
+  } catch (err) {
+    throw new SpamcaseError('INPUT_UNREADABLE', `cannot read log ${source}: ${(err as NodeJS.ErrnoException).code}`, {
+      cause: err,
+    });
+  }
+  try {
+    const st = fs.fstatSync(fd);
+    if (!st.isFile()) throw new SpamcaseError('INPUT_UNREADABLE', `cannot read log ${source}: not a file`);
+    if (st.size > PACK_SEGMENT_MAX_BYTES)
+      throw new SpamcaseError(
+        'LIMIT_EXCEEDED',
+        `${source}: ${st.size} bytes, over the ${PACK_SEGMENT_MAX_BYTES} a store segment holds: split it or gzip it`,
+      );
+    const magic = Buffer.alloc(2);
+    const gzip = fs.readSync(fd, magic, 0, 2, 0) === 2 && magic[0] === 0x1f && magic[1] === 0x8b;
+    const raw = crypto.createHash('sha256');
+    const content = gzip ? crypto.createHash('sha256') : raw;
+    const head: Buffer[] = [];
+    let headBytes = 0;
+    for await (const chunk of logTextChunks(fileChunks(fd, 0, st.size, source), gzip, (c) => raw.update(c))) {
+      if (gzip) content.update(chunk);
+      if (headBytes < HEAD_BYTES) {
+        head.push(chunk.subarray(0, HEAD_BYTES - headBytes));
+        headBytes += head.at(-1)!.length;
+      }
+    }
+    const sha256 = raw.digest('hex');
+    return {
+      fd,
+      size: st.size,
+      mtime: st.mtime,
+      sha256,
+      gzip,
+      contentSha256: gzip ? content.digest('hex') : sha256,
+      head: Buffer.concat(head),
+    };
+  } catch (err) {
+    fs.closeSync(fd);
+    if (err instanceof SpamcaseError) throw err;
+    throw new SpamcaseError(
+      'INPUT_UNREADABLE',
+      `cannot read log ${source}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      {
+        cause: err,
+      },
+    );
+  }
 }
 
 /**
@@ -183,27 +316,25 @@ export async function acquireLogFile(
       field: 'tz',
     });
   const source = path.resolve(file);
-  let bytes: Buffer;
-  let mtime: Date;
+  // The file is read three times, 1 MiB at a time, never held whole: hashed (and its text's head
+  // kept for the format), copied into the store (hashed again: a file changed in between is
+  // refused), then its stored copy read for attempts. Memory stays flat in the file's size.
+  const input = await openLog(source);
   try {
-    const st = fs.statSync(source);
-    if (st.size > PACK_SEGMENT_MAX_BYTES)
-      throw new SpamcaseError(
-        'LIMIT_EXCEEDED',
-        `${source}: ${st.size} bytes, over the ${PACK_SEGMENT_MAX_BYTES} a store segment holds: split it or gzip it`,
-      );
-    bytes = fs.readFileSync(source);
-    mtime = st.mtime;
-  } catch (err) {
-    if (err instanceof SpamcaseError) throw err;
-    throw new SpamcaseError('INPUT_UNREADABLE', `cannot read log ${source}: ${(err as NodeJS.ErrnoException).code}`, {
-      cause: err,
-    });
+    return await acquireOpenedLog(ctx, source, input, options);
+  } finally {
+    fs.closeSync(input.fd);
   }
-  const sha256 = crypto.createHash('sha256').update(bytes).digest('hex');
-  const text = logText(bytes);
-  const contentSha256 = text === bytes ? sha256 : crypto.createHash('sha256').update(text).digest('hex');
-  const format = options.format ?? detectFormat(text);
+}
+
+async function acquireOpenedLog(
+  ctx: Context,
+  source: string,
+  input: OpenedLog,
+  options: LogAcquisitionOptions,
+): Promise<LogAcquisitionSummary> {
+  const { fd, size, mtime, sha256, gzip, contentSha256 } = input;
+  const format = options.format ?? detectFormat(input.head);
   const yearReference = options.yearReference ?? mtime;
   const rotationName = path.basename(source);
   const started = ctx.clock();
@@ -212,7 +343,8 @@ export async function acquireLogFile(
   // A log acquisition is one transaction (a killed one leaves no row); message ingests killed before it are
   // stored as interrupted here too, as at every ingest's start.
   await markInterruptedAcquisitions(ctx);
-  const writer = new PackWriter(storeDir(ctx, options.caseSlug));
+  const store = storeDir(ctx, options.caseSlug);
+  const writer = new PackWriter(store);
   try {
     return await ctx.db.knex.transaction(async (trx) => {
       const [row] = (await trx('acquisitions').insert(
@@ -249,8 +381,7 @@ export async function acquireLogFile(
         .where({ case_id: options.caseId, content_sha256: contentSha256, server: options.server })
         .orderBy('id')
         .first('id')) as { id: number } | undefined;
-      const location = writer.append(sha256, bytes);
-      writer.flush();
+      const location = writer.appendFromFile(sha256, fd, size);
       const [fileRow] = (await trx('log_files').insert(
         {
           case_id: options.caseId,
@@ -262,7 +393,7 @@ export async function acquireLogFile(
           format,
           sha256,
           content_sha256: contentSha256,
-          size: bytes.length,
+          size,
           pack: location.pack,
           pack_offset: location.offset,
           year_reference: provenance.yearReference,
@@ -280,6 +411,7 @@ export async function acquireLogFile(
       let attempts = 0;
       let totals: LineTotals = { lines: 0, unknownLines: 0, longLines: 0 };
       if (!same) {
+        const text = logTextChunks(blobChunks(path.join(packDir(store), location.pack), location.offset, size), gzip);
         const r = await storeAttempts(trx, text, lineReader(format, new ZoneClock(options.timeZone), +yearReference), {
           caseId: options.caseId,
           logFileId,
@@ -302,7 +434,7 @@ export async function acquireLogFile(
         status: 'complete',
         finished_at: finished.toISOString(),
         source_sha256: sha256,
-        source_bytes: bytes.length,
+        source_bytes: size,
       });
       await appendCustodyEvent(trx, {
         caseId: options.caseId,
@@ -314,7 +446,7 @@ export async function acquireLogFile(
           acquisition: acquisitionId,
           source,
           sourceSha256: sha256,
-          sourceBytes: bytes.length,
+          sourceBytes: size,
           contentSha256,
           ...provenance,
           lines: totals.lines,
@@ -331,7 +463,7 @@ export async function acquireLogFile(
         rotationName,
         format,
         sha256,
-        bytes: bytes.length,
+        bytes: size,
         ...totals,
         attempts,
         sameContentAs: same ? Number(same.id) : null,
@@ -343,18 +475,20 @@ export async function acquireLogFile(
 }
 
 /**
- * Reads the lines and inserts their attempts. On SQLite each attempt's values go straight onto a
- * prepared multi-row statement as the reader hands it over (SqliteRowWriter: nothing held per
- * row); on PostgreSQL the rows of each 4 MiB slice go in unnest statements of ATTEMPT_BATCH_ROWS.
+ * Reads the lines and inserts their attempts, a chunk of text at a time (a line cut between chunks
+ * is read whole; past CARRY_MAX_BYTES without a line end only its first MAX_LOG_LINE_BYTES + 1 bytes
+ * are kept, enough to read it as the long line it is). On SQLite each attempt's values go straight
+ * onto a prepared multi-row statement as the reader hands it over (SqliteRowWriter: nothing held
+ * per row); on PostgreSQL the rows of each chunk go in unnest statements of ATTEMPT_BATCH_ROWS,
+ * sent while the next chunk is read (the server inserts on the other core), at most one chunk's
+ * rows waiting.
  */
 export async function storeAttempts(
   trx: Knex.Transaction,
-  text: Buffer,
+  text: AsyncIterable<Buffer>,
   reader: LineReader,
   target: { caseId: number; logFileId: number; server: string; onProgress?: (lines: number, offset: number) => void },
 ): Promise<LineTotals & { attempts: number }> {
-  // Lines are read synchronously a slice at a time, the rows of each slice inserted before the next.
-  const SLICE = 4 * 1024 * 1024;
   let attempts = 0;
   const totals: LineTotals = { lines: 0, unknownLines: 0, longLines: 0 };
   const { caseId, logFileId, server } = target;
@@ -404,30 +538,66 @@ export async function storeAttempts(
         rows.push(row);
         attempts += 1;
       };
-  const flush = async (): Promise<void> => {
-    for (let i = 0; i < rows.length; i += ATTEMPT_BATCH_ROWS)
-      await bulkInsert(trx, 'attempts', ATTEMPT_COLUMNS, rows.slice(i, i + ATTEMPT_BATCH_ROWS));
+  let sending: Promise<void> = Promise.resolve();
+  const send = async (): Promise<void> => {
+    await sending;
+    const batch = rows;
     rows = [];
+    sending = (async () => {
+      for (let i = 0; i < batch.length; i += ATTEMPT_BATCH_ROWS)
+        await bulkInsert(trx, 'attempts', ATTEMPT_COLUMNS, batch.slice(i, i + ATTEMPT_BATCH_ROWS));
+    })();
+    // Awaited before the next batch or at the end; never an unhandled rejection in between.
+    sending.catch(() => undefined);
   };
-  let start = 0;
-  while (start < text.length) {
-    let end = Math.min(text.length, start + SLICE);
-    if (end < text.length) {
-      const nl = text.indexOf(10, end);
-      end = nl < 0 ? text.length : nl + 1;
-    }
-    // Line numbers run on across slices: a reader may hand over a line it read in an earlier slice.
-    const t = readLines(text.subarray(start, end), reader, emit, totals.lines);
+  const read = (buf: Buffer): void => {
+    const t = readLines(buf, reader, emit, totals.lines);
     totals.lines += t.lines;
     totals.unknownLines += t.unknownLines;
     totals.longLines += t.longLines;
-    await flush();
-    target.onProgress?.(totals.lines, end);
-    start = end;
+  };
+  let carry: Buffer | null = null;
+  /** Inside a line already cut to its first bytes (in `carry`): its bytes up to its end are not kept. */
+  let skipping = false;
+  let offset = 0;
+  for await (const chunk of text) {
+    offset += chunk.length;
+    let buf = chunk;
+    if (skipping) {
+      const nl = buf.indexOf(10);
+      if (nl < 0) continue;
+      buf = buf.subarray(nl);
+      skipping = false;
+    }
+    const last = buf.lastIndexOf(10);
+    if (last < 0) {
+      carry = carry ? Buffer.concat([carry, buf]) : Buffer.from(buf);
+      if (carry.length > CARRY_MAX_BYTES) {
+        carry = Buffer.from(carry.subarray(0, MAX_LOG_LINE_BYTES + 1));
+        skipping = true;
+      }
+      continue;
+    }
+    let from = 0;
+    if (carry) {
+      const first = buf.indexOf(10);
+      read(Buffer.concat([carry, buf.subarray(0, first + 1)]));
+      carry = null;
+      from = first + 1;
+    }
+    if (from < last + 1) read(buf.subarray(from, last + 1));
+    if (last + 1 < buf.length) carry = Buffer.from(buf.subarray(last + 1));
+    if (!direct) await send();
+    target.onProgress?.(totals.lines, offset);
   }
+  // The last line, when the text does not end with a line end.
+  if (carry) read(carry);
   // What the reader still held (refusals awaiting a later line, a record open at the end).
   reader.finish?.(emit);
-  await flush();
+  if (!direct) {
+    await send();
+    await sending;
+  }
   direct?.finish();
   return { ...totals, attempts };
 }

@@ -65,6 +65,49 @@ export class PackWriter {
     return location;
   }
 
+  /**
+   * Append a blob copied from an open file, `size` bytes from its start, 1 MiB at a time (a mail
+   * server log of hundreds of MB is never held whole), and flush it with what was queued before.
+   * The bytes are hashed again as they are copied: when they are not the `sha256` the caller read
+   * first (the file changed in between) the record is cut off the segment and INPUT_UNREADABLE thrown,
+   * so the segment never holds a record whose header lies.
+   */
+  appendFromFile(sha256: string, fd: number, size: number): BlobLocation {
+    if (this.fd === null || this.position + size > PACK_SEGMENT_MAX_BYTES) this.rollSegment();
+    this.flush();
+    const out = this.fd!;
+    const header = recordHeader(sha256, size);
+    const location = { pack: this.name, offset: this.position + header.length, size };
+    const hash = crypto.createHash('sha256');
+    const chunk = Buffer.allocUnsafe(Math.min(Math.max(size, 1), 1 << 20));
+    try {
+      writeAll(out, [header]);
+      let done = 0;
+      while (done < size) {
+        const n = fs.readSync(fd, chunk, 0, Math.min(chunk.length, size - done), done);
+        if (n === 0) break;
+        hash.update(chunk.subarray(0, n));
+        writeAll(out, [chunk.subarray(0, n)]);
+        done += n;
+      }
+      writeAll(out, [NEWLINE]);
+      if (done !== size || hash.digest('hex') !== sha256)
+        throw new SpamcaseError(
+          'INPUT_UNREADABLE',
+          `the file changed while it was stored (${size} bytes when opened): acquire it again`,
+        );
+      fs.fsyncSync(out);
+    } catch (err) {
+      // Nothing after the last flushed record stays: the segment is this writer's alone.
+      fs.ftruncateSync(out, this.flushedPosition);
+      fs.fsyncSync(out);
+      throw err;
+    }
+    this.position += header.length + size + 1;
+    this.flushedPosition = this.position;
+    return location;
+  }
+
   /** Write everything queued and fsync it. After this returns the bytes survive a crash. */
   flush(): void {
     if (this.fd !== null && this.pending.length > 0) {
