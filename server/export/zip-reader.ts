@@ -77,7 +77,10 @@ const CD_WINDOW = 1024 * 1024;
  */
 export function* centralEntries(fd: number, loc: CentralDirectoryLocation): Generator<ZipMember> {
   const end = loc.cdStart + loc.cdSize;
-  let window = Buffer.alloc(0);
+  // One buffer for the whole walk (entries' names are copied out as strings): a new window per
+  // MiB left ~100 MB of dead buffers for the garbage collector at a million items.
+  let buffer = Buffer.allocUnsafe(Math.min(CD_WINDOW, loc.cdSize));
+  let window = buffer.subarray(0, 0);
   let windowStart = loc.cdStart;
   let abs = loc.cdStart;
   /** Make [abs, abs + n) readable in the window; false when it lies past the central directory. */
@@ -85,8 +88,9 @@ export function* centralEntries(fd: number, loc: CentralDirectoryLocation): Gene
     if (abs + n > end) return false;
     if (abs >= windowStart && abs + n <= windowStart + window.length) return true;
     const len = Math.min(Math.max(n, CD_WINDOW), end - abs);
-    window = Buffer.alloc(len);
-    fs.readSync(fd, window, 0, len, abs);
+    if (buffer.length < len) buffer = Buffer.allocUnsafe(len);
+    window = buffer.subarray(0, len);
+    if (readFull(fd, window, abs) < len) throw new ZipFormatError('central directory cut short');
     windowStart = abs;
     return true;
   };
@@ -137,6 +141,10 @@ export function readCentralDirectory(fd: number): { members: ZipMember[]; centra
   return { members: [...centralEntries(fd, loc)], centralStart: loc.cdStart };
 }
 
+/** A local header and its name, read into these for every member (reading is synchronous). */
+const localHeader = Buffer.alloc(30);
+const localName = Buffer.alloc(0xffff);
+
 /** Chunk size for members checked as a stream. */
 const STREAM_CHUNK = 4 * 1024 * 1024;
 
@@ -152,13 +160,12 @@ export function streamMember(
   onChunk: (chunk: Buffer) => void,
   scratch?: Buffer,
 ): string | null {
-  const header = Buffer.alloc(30);
+  const header = localHeader;
   if (fs.readSync(fd, header, 0, 30, m.localOffset) !== 30 || header.readUInt32LE(0) !== 0x04034b50)
     return 'local header missing or damaged';
   const nameLen = header.readUInt16LE(26);
   const extraLen = header.readUInt16LE(28);
-  const nameBuf = Buffer.alloc(nameLen);
-  fs.readSync(fd, nameBuf, 0, nameLen, m.localOffset + 30);
+  const nameBuf = localName.subarray(0, fs.readSync(fd, localName, 0, nameLen, m.localOffset + 30));
   if (nameBuf.toString('utf8') !== m.name) return `local header names it ${JSON.stringify(nameBuf.toString('utf8'))}`;
   if (m.flags & 0x1) return 'encrypted member';
   if (m.method !== 0 && m.method !== 8) return `unsupported compression method ${m.method}`;
@@ -277,10 +284,14 @@ export function walkMembers(
   }
 }
 
+/** Chunk size of text members read in step (manifest, items.csv). */
+const TEXT_CHUNK = 32 * 1024;
+
 /**
  * A member's bytes, pulled chunk by chunk (STORED) or inflated whole (DEFLATED), without its CRC
  * check: for reading a large text member (a manifest, items.csv) in step with other work while
- * `streamMember` checks it in its turn. Yields nothing when the local header is unusable.
+ * `streamMember` checks it in its turn. Yields nothing when the local header is unusable. A STORED
+ * member's chunks share one buffer: consume each before asking for the next.
  */
 export function* memberChunks(fd: number, m: ZipMember): Generator<Buffer> {
   const header = Buffer.alloc(30);
@@ -299,8 +310,12 @@ export function* memberChunks(fd: number, m: ZipMember): Generator<Buffer> {
     return;
   }
   if (m.method !== 0) return;
+  // One small buffer, reused: each chunk is decoded before the next is read, and 32 KiB decodes to
+  // strings small enough to die young (4 MiB chunks made multi-MB strings that piled up until a
+  // full collection: verify's peak RSS grew with items.csv).
+  const buf = Buffer.allocUnsafe(Math.min(TEXT_CHUNK, Math.max(m.compressedSize, 1)));
   for (let pos = 0; pos < m.compressedSize;) {
-    const chunk = Buffer.allocUnsafe(Math.min(STREAM_CHUNK, m.compressedSize - pos));
+    const chunk = buf.subarray(0, Math.min(buf.length, m.compressedSize - pos));
     const n = readFull(fd, chunk, dataStart + pos);
     if (n === 0) return;
     yield chunk.subarray(0, n);

@@ -1,10 +1,11 @@
 /**
- * `npm run bench:export [-- --messages N] [--seed S]` (also part of `npm run bench`): a case of N
+ * `npm run bench:export [-- --messages N] [--seed S] [--keep-bundle]` (also part of `npm run bench`): a case of N
  * generated messages (default 100,000; corpus and ingested case cached under .tmp/bench/), then in
  * the same run:
  *   export:  baseline `cp` of the case's pack segments (the same bytes) vs spamcase export
  *   verify:  baseline `sha256sum -c` over the unzipped bag's manifest vs spamcase verify
- * and prints MB/s of payload (item bytes) and peak RSS of each spamcase process.
+ * and prints MB/s of payload (item bytes) and peak RSS of each spamcase process. --keep-bundle
+ * keeps the bundle (and its certificate) under .tmp/bench/bundle-N-SEED.zip for later verify runs.
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -16,7 +17,11 @@ import { generateCorpus } from '../corpus/generate.ts';
 import { initTrialKeys } from '../../server/signing/keys.ts';
 
 const { values } = parseArgs({
-  options: { messages: { type: 'string', default: '100000' }, seed: { type: 'string', default: '1' } },
+  options: {
+    messages: { type: 'string', default: '100000' },
+    seed: { type: 'string', default: '1' },
+    'keep-bundle': { type: 'boolean', default: false },
+  },
 });
 const n = Number(values.messages);
 const seed = Number(values.seed);
@@ -96,6 +101,11 @@ try {
   console.log(
     `\ntarget: export and verify >= 100 MB/s; export ${Number(mbs(exp.ms!)) >= 100 ? 'meets' : 'misses'} it, verify ${Number(mbs(ver.ms!)) >= 100 ? 'meets' : 'misses'} it`,
   );
+  if (values['keep-bundle']) {
+    const kept = path.join(benchDir, `bundle-${n}-${seed}.zip`);
+    fs.renameSync(path.join(work, 'bundle.zip'), kept);
+    console.log(`bundle kept: ${kept} (certificate ${cert})`);
+  }
 } finally {
   fs.rmSync(work, { recursive: true, force: true });
 }

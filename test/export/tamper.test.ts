@@ -149,6 +149,19 @@ test('a member deleted or added is named', async () => {
   failsOn(await verifyBundle(outside, { cert: keys.cert }), '(bag)', /one top-level folder/);
 });
 
+test('a member stored twice is named, for an item and for a tag file', async () => {
+  const twice = rewritten((ms) => {
+    const item = ms.find((m) => rel(m.name).startsWith('data/items/LPN-0000004_'))!;
+    const info = ms.find((m) => rel(m.name) === 'bag-info.txt')!;
+    return [...ms, { ...item }, { ...info }];
+  });
+  const r = await verifyBundle(twice, { cert: keys.cert });
+  const item = r.problems.find((p) => p.file.startsWith('data/items/LPN-0000004_'));
+  assert.ok(item, JSON.stringify(r.problems));
+  failsOn(r, item.file, /appears twice in the ZIP/);
+  failsOn(r, 'bag-info.txt', /appears twice in the ZIP/);
+});
+
 test('the custody log reordered is named as a broken chain', async () => {
   const file = rewritten((ms) =>
     ms.map((m) => {
