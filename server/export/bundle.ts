@@ -369,7 +369,7 @@ export async function exportBundle(ctx: Context, caseSlug: string, opts: ExportO
     addSpool('loadfile.dat', dat);
     for (const table of [
       ...BUNDLE_TABLES,
-      ...subpoenaTables(storeDir(ctx, caseSlug)),
+      ...subpoenaTables(storeDir(ctx, caseSlug), spoolDir),
       ...evidenceTables(storeDir(ctx, caseSlug)),
       ...(await damagesTables(knex, scope)),
       ...(await labelsTables(knex, scope)),
