@@ -154,6 +154,11 @@ function fromLine(line: string): NetworkDeliveryRow {
   return { asn, networkOperator, ip, receivedUtc, dateHeaderUtc, bates, account, recipient, ownerData };
 }
 
+/** writeSync may write less than asked (a full disk): write the rest, or throw. */
+function writeAll(fd: number, data: Buffer): void {
+  for (let at = 0; at < data.length;) at += fs.writeSync(fd, data, at, data.length - at);
+}
+
 /** A sorted run file, read back a row at a time through a 1 MiB buffer. */
 class RunReader {
   private readonly fd: number;
@@ -218,12 +223,14 @@ export async function eachNetworkDelivery(
     const fd = fs.openSync(file, 'wx', 0o600);
     try {
       for (let i = 0; i < buffer.length; i += 1000)
-        fs.writeSync(
+        writeAll(
           fd,
-          buffer
-            .slice(i, i + 1000)
-            .map(toLine)
-            .join(''),
+          Buffer.from(
+            buffer
+              .slice(i, i + 1000)
+              .map(toLine)
+              .join(''),
+          ),
         );
     } finally {
       fs.closeSync(fd);
@@ -319,9 +326,11 @@ export async function eachNetworkDelivery(
       return;
     }
     if (buffer.length > 0) spill();
-    // k-way merge of the sorted runs (a few dozen at a million rows: the smallest head is found by a scan).
-    const readers = runs.map((f) => new RunReader(f));
+    // k-way merge of the sorted runs (a few dozen at a million rows: the smallest head is found by a scan). On equal
+    // heads the earlier run wins (strict <), so the merge is stable as the whole sort is; the order is total anyway.
+    const readers: RunReader[] = [];
     try {
+      for (const f of runs) readers.push(new RunReader(f));
       const heads = readers.map((r) => r.next());
       for (;;) {
         let min = -1;
