@@ -507,9 +507,10 @@ export const BUNDLE_TABLES: readonly BundleTable[] = [
 /**
  * The subpoena lists (server/attribution/subpoena.ts) as of the export: subpoena-networks.csv (every
  * delivery per network operator, with both UTC times and the owner data set) and subpoena-accounts.csv
- * (every account per provider). The network list reads the items' bytes, hence the store.
+ * (every account per provider). The network list reads the items' bytes, hence the store; its sorted runs go
+ * under `tmpDir` (the bundle's spool folder), `runRows` rows each (default NETWORK_RUN_ROWS).
  */
-export function subpoenaTables(storeDir: string, tmpDir?: string): BundleTable[] {
+export function subpoenaTables(storeDir: string, options: { tmpDir?: string; runRows?: number } = {}): BundleTable[] {
   return [
     {
       name: 'subpoena-networks.csv',
@@ -533,7 +534,11 @@ export function subpoenaTables(storeDir: string, tmpDir?: string): BundleTable[]
               r.recipient,
               r.ownerData,
             ]),
-          { scope: (q) => inScope(q, 'i.first_acquisition_id', scope), tmpDir },
+          {
+            scope: (q) => inScope(q, 'i.first_acquisition_id', scope),
+            tmpDir: options.tmpDir,
+            runRows: options.runRows,
+          },
         );
       },
     },
