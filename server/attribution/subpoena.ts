@@ -14,6 +14,9 @@
  * bytes with the party's trust (the same walk). Every row names the network owner
  * data set (OWNER_DATA_LABEL): owners are today's, not those of the mail's date.
  */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { Knex } from 'knex';
 import { parseHeaders } from '../mail/headers/index.ts';
 import { parseMailDate } from '../mail/headers/date.ts';
@@ -106,8 +109,249 @@ function ownerCells(owner: NetworkOwner | null): { asn: string; networkOperator:
 }
 
 /**
+ * The order of the network list: operator (AS number, then name), IP, believed Received time, Bates
+ * number, recipient. A total order on the deliveries (one delivery per item and recipient), so any
+ * sort gives the same sequence.
+ */
+export function compareNetworkRows(x: NetworkDeliveryRow, y: NetworkDeliveryRow): number {
+  return (
+    asnNumber(x.asn) - asnNumber(y.asn) ||
+    cmp(x.networkOperator, y.networkOperator) ||
+    cmp(x.ip, y.ip) ||
+    cmp(x.receivedUtc ?? '', y.receivedUtc ?? '') ||
+    cmp(x.bates, y.bates) ||
+    cmp(x.recipient, y.recipient)
+  );
+}
+
+const asnNumber = (a: string) => (a === '' ? Number.MAX_SAFE_INTEGER : Number(a.slice(2)));
+
+/** Rows sorted in memory at a time; more are spilled to sorted run files and merged (a million rows: 2.2 GB whole). */
+export const NETWORK_RUN_ROWS = 50_000;
+
+type RunLine = [string, string, string, string | null, string | null, string, string | null, string, string];
+
+function toLine(r: NetworkDeliveryRow): string {
+  const cells: RunLine = [
+    r.asn,
+    r.networkOperator,
+    r.ip,
+    r.receivedUtc,
+    r.dateHeaderUtc,
+    r.bates,
+    r.account,
+    r.recipient,
+    r.ownerData,
+  ];
+  // JSON escapes line breaks and keeps every code unit (lone surrogates too): one row, one line, read back exact.
+  return `${JSON.stringify(cells)}\n`;
+}
+
+function fromLine(line: string): NetworkDeliveryRow {
+  const [asn, networkOperator, ip, receivedUtc, dateHeaderUtc, bates, account, recipient, ownerData] = JSON.parse(
+    line,
+  ) as RunLine;
+  return { asn, networkOperator, ip, receivedUtc, dateHeaderUtc, bates, account, recipient, ownerData };
+}
+
+/** writeSync may write less than asked (a full disk): write the rest, or throw. */
+function writeAll(fd: number, data: Buffer): void {
+  for (let at = 0; at < data.length;) at += fs.writeSync(fd, data, at, data.length - at);
+}
+
+/** A sorted run file, read back a row at a time through a 1 MiB buffer. */
+class RunReader {
+  private readonly fd: number;
+  private readonly chunk = Buffer.alloc(1 << 20);
+  private rest = Buffer.alloc(0);
+  private lines: string[] = [];
+  private at = 0;
+  private eof = false;
+
+  constructor(file: string) {
+    this.fd = fs.openSync(file, 'r');
+  }
+
+  next(): NetworkDeliveryRow | null {
+    while (this.at >= this.lines.length) {
+      if (this.eof) return null;
+      const n = fs.readSync(this.fd, this.chunk, 0, this.chunk.length, null);
+      if (n === 0) {
+        this.eof = true;
+        if (this.rest.length > 0) throw new Error('network list run file ends inside a row');
+        return null;
+      }
+      const data = Buffer.concat([this.rest, this.chunk.subarray(0, n)]);
+      const last = data.lastIndexOf(10);
+      // Cut at a line feed, never inside a UTF-8 character: each line is whole.
+      this.lines = last < 0 ? [] : data.toString('utf8', 0, last).split('\n');
+      this.rest = Buffer.from(data.subarray(last + 1));
+      this.at = 0;
+    }
+    return fromLine(this.lines[this.at++]!);
+  }
+
+  close(): void {
+    fs.closeSync(this.fd);
+  }
+}
+
+/**
+ * Every delivery whose item has an originating IP, with its network operator and both times, handed to `onRow` in
+ * the list's order (compareNetworkRows). Items are read by primary-key pages; at most `runRows` rows are held at a
+ * time: beyond them, sorted runs are spilled to files under `tmpDir` (removed at the end) and merged.
+ */
+export async function eachNetworkDelivery(
+  db: Knex,
+  caseId: number,
+  storeDir: string,
+  onRow: (row: NetworkDeliveryRow) => void,
+  options: { scope?: ItemScope; tmpDir?: string; runRows?: number } = {},
+): Promise<void> {
+  const runRows = options.runRows ?? NETWORK_RUN_ROWS;
+  const parties = (await db('parties').where({ case_id: caseId }).pluck('id')) as number[];
+  const trust = new Map<number, TrustMatcher>();
+  for (const id of parties) trust.set(Number(id), matcherFor(await loadPartyTrust(db, id)));
+  const owners = new Map<string, NetworkOwner | null>();
+  let buffer: NetworkDeliveryRow[] = [];
+  let runDir: string | null = null;
+  const runs: string[] = [];
+  const spill = () => {
+    buffer.sort(compareNetworkRows);
+    runDir ??= fs.mkdtempSync(path.join(options.tmpDir ?? os.tmpdir(), 'network-runs-'));
+    const file = path.join(runDir, `run-${runs.length}`);
+    const fd = fs.openSync(file, 'wx', 0o600);
+    try {
+      for (let i = 0; i < buffer.length; i += 1000)
+        writeAll(
+          fd,
+          Buffer.from(
+            buffer
+              .slice(i, i + 1000)
+              .map(toLine)
+              .join(''),
+          ),
+        );
+    } finally {
+      fs.closeSync(fd);
+    }
+    runs.push(file);
+    buffer = [];
+  };
+  try {
+    for (let lastId = 0; ;) {
+      const q = db('items as i').join('item_attributions as ia', 'ia.item_id', 'i.id');
+      // SQLite: "+case_id" keeps the planner from reading the case's index and sorting the whole case
+      // for every page (quadratic: 35 minutes and counting at 1,515,885 items); PostgreSQL keeps the
+      // case index usable (a team server holds other cases).
+      if (db.client.config.client === 'pg') q.where('i.case_id', caseId);
+      else q.whereRaw('+i.case_id = ?', [caseId]);
+      q.whereNotNull('ia.originating_ip')
+        .where('i.id', '>', lastId)
+        .orderBy('i.id')
+        .limit(PAGE)
+        .select(
+          'i.id',
+          'i.message_id',
+          'i.bates',
+          'i.pack',
+          'i.pack_offset',
+          'i.size',
+          'i.party_id',
+          'i.date',
+          'ia.originating_ip',
+          'ia.account',
+          'ia.origin_at',
+        );
+      const items = (await (options.scope ? options.scope(q) : q)) as Array<{
+        id: number | string;
+        message_id: number | string;
+        bates: string;
+        pack: string;
+        pack_offset: number | string;
+        size: number | string;
+        party_id: number;
+        date: string | null;
+        originating_ip: string;
+        account: string | null;
+        origin_at: string | null;
+      }>;
+      if (items.length === 0) break;
+      lastId = Number(items.at(-1)!.id);
+      const byItem = new Map(items.map((it) => [Number(it.id), it]));
+      const deliveries = (await db('deliveries')
+        .where('case_id', caseId)
+        // By the primary key's message id (deliveries has no index on first_item_id: the filter alone
+        // read the whole table for every page), then the deliveries these items brought first.
+        .whereIn('message_id', [...new Set(items.map((it) => Number(it.message_id)))])
+        .whereIn('first_item_id', [...byItem.keys()])
+        .select('first_item_id', 'recipient')) as Array<{ first_item_id: number | string; recipient: string }>;
+      // An item's deliveries are all in its page: its believed time is kept for the page only.
+      const received = new Map<number, string | null>();
+      for (const d of deliveries) {
+        const it = byItem.get(Number(d.first_item_id))!;
+        const id = Number(it.id);
+        if (!received.has(id) && it.origin_at) received.set(id, it.origin_at);
+        if (!received.has(id)) {
+          // Attributed before the chain walk stored its times: read the believed line from the bytes.
+          let at: string | null = null;
+          try {
+            const raw = readBlob(storeDir, { pack: it.pack, offset: Number(it.pack_offset), size: Number(it.size) });
+            at = believedReceivedTime(
+              raw,
+              trust.get(Number(it.party_id)) ?? matcherFor({ relays: [], authservIds: [] }),
+            );
+          } catch {
+            at = null; // fsck reports unreadable bytes; the list says "no time" rather than fail
+          }
+          received.set(id, at);
+        }
+        if (!owners.has(it.originating_ip)) owners.set(it.originating_ip, ownerOf(it.originating_ip));
+        buffer.push({
+          ...ownerCells(owners.get(it.originating_ip)!),
+          ip: it.originating_ip,
+          bates: it.bates,
+          account: it.account,
+          recipient: d.recipient,
+          dateHeaderUtc: it.date,
+          receivedUtc: received.get(id)!,
+          ownerData: OWNER_DATA_LABEL,
+        });
+        if (buffer.length >= runRows) spill();
+      }
+    }
+    if (runs.length === 0) {
+      buffer.sort(compareNetworkRows);
+      for (const r of buffer) onRow(r);
+      return;
+    }
+    if (buffer.length > 0) spill();
+    // k-way merge of the sorted runs (a few dozen at a million rows: the smallest head is found by a scan). On equal
+    // heads the earlier run wins (strict <), so the merge is stable as the whole sort is; the order is total anyway.
+    const readers: RunReader[] = [];
+    try {
+      for (const f of runs) readers.push(new RunReader(f));
+      const heads = readers.map((r) => r.next());
+      for (;;) {
+        let min = -1;
+        for (let k = 0; k < heads.length; k++)
+          if (heads[k] !== null && (min < 0 || compareNetworkRows(heads[k]!, heads[min]!) < 0)) min = k;
+        if (min < 0) break;
+        onRow(heads[min]!);
+        heads[min] = readers[min]!.next();
+      }
+    } finally {
+      for (const r of readers) r.close();
+    }
+  } finally {
+    if (runDir !== null) fs.rmSync(runDir, { recursive: true, force: true });
+  }
+}
+
+/**
  * Every delivery whose item has an originating IP, with its network operator and both times, ordered by
- * operator (AS number, then name), IP, believed Received time, Bates number.
+ * operator (AS number, then name), IP, believed Received time, Bates number (all in memory: the CLI's and the
+ * web's list; the bundle streams them with eachNetworkDelivery).
  */
 export async function networkDeliveries(
   db: Knex,
@@ -115,97 +359,8 @@ export async function networkDeliveries(
   storeDir: string,
   scope?: ItemScope,
 ): Promise<NetworkDeliveryRow[]> {
-  const parties = (await db('parties').where({ case_id: caseId }).pluck('id')) as number[];
-  const trust = new Map<number, TrustMatcher>();
-  for (const id of parties) trust.set(Number(id), matcherFor(await loadPartyTrust(db, id)));
-  const owners = new Map<string, NetworkOwner | null>();
-  const received = new Map<number, string | null>();
   const out: NetworkDeliveryRow[] = [];
-  for (let lastId = 0; ;) {
-    const q = db('items as i').join('item_attributions as ia', 'ia.item_id', 'i.id');
-    // SQLite: "+case_id" keeps the planner from reading the case's index and sorting the whole case
-    // for every page (quadratic: 35 minutes and counting at 1,515,885 items); PostgreSQL keeps the
-    // case index usable (a team server holds other cases).
-    if (db.client.config.client === 'pg') q.where('i.case_id', caseId);
-    else q.whereRaw('+i.case_id = ?', [caseId]);
-    q.whereNotNull('ia.originating_ip')
-      .where('i.id', '>', lastId)
-      .orderBy('i.id')
-      .limit(PAGE)
-      .select(
-        'i.id',
-        'i.message_id',
-        'i.bates',
-        'i.pack',
-        'i.pack_offset',
-        'i.size',
-        'i.party_id',
-        'i.date',
-        'ia.originating_ip',
-        'ia.account',
-        'ia.origin_at',
-      );
-    const items = (await (scope ? scope(q) : q)) as Array<{
-      id: number | string;
-      message_id: number | string;
-      bates: string;
-      pack: string;
-      pack_offset: number | string;
-      size: number | string;
-      party_id: number;
-      date: string | null;
-      originating_ip: string;
-      account: string | null;
-      origin_at: string | null;
-    }>;
-    if (items.length === 0) break;
-    lastId = Number(items.at(-1)!.id);
-    const byItem = new Map(items.map((it) => [Number(it.id), it]));
-    const deliveries = (await db('deliveries')
-      .where('case_id', caseId)
-      // By the primary key's message id (deliveries has no index on first_item_id: the filter alone
-      // read the whole table for every page), then the deliveries these items brought first.
-      .whereIn('message_id', [...new Set(items.map((it) => Number(it.message_id)))])
-      .whereIn('first_item_id', [...byItem.keys()])
-      .select('first_item_id', 'recipient')) as Array<{ first_item_id: number | string; recipient: string }>;
-    for (const d of deliveries) {
-      const it = byItem.get(Number(d.first_item_id))!;
-      const id = Number(it.id);
-      if (!received.has(id) && it.origin_at) received.set(id, it.origin_at);
-      if (!received.has(id)) {
-        // Attributed before the chain walk stored its times: read the believed line from the bytes.
-        let at: string | null = null;
-        try {
-          const raw = readBlob(storeDir, { pack: it.pack, offset: Number(it.pack_offset), size: Number(it.size) });
-          at = believedReceivedTime(raw, trust.get(Number(it.party_id)) ?? matcherFor({ relays: [], authservIds: [] }));
-        } catch {
-          at = null; // fsck reports unreadable bytes; the list says "no time" rather than fail
-        }
-        received.set(id, at);
-      }
-      if (!owners.has(it.originating_ip)) owners.set(it.originating_ip, ownerOf(it.originating_ip));
-      out.push({
-        ...ownerCells(owners.get(it.originating_ip)!),
-        ip: it.originating_ip,
-        bates: it.bates,
-        account: it.account,
-        recipient: d.recipient,
-        dateHeaderUtc: it.date,
-        receivedUtc: received.get(id)!,
-        ownerData: OWNER_DATA_LABEL,
-      });
-    }
-  }
-  const asnNumber = (a: string) => (a === '' ? Number.MAX_SAFE_INTEGER : Number(a.slice(2)));
-  out.sort(
-    (x, y) =>
-      asnNumber(x.asn) - asnNumber(y.asn) ||
-      cmp(x.networkOperator, y.networkOperator) ||
-      cmp(x.ip, y.ip) ||
-      cmp(x.receivedUtc ?? '', y.receivedUtc ?? '') ||
-      cmp(x.bates, y.bates) ||
-      cmp(x.recipient, y.recipient),
-  );
+  await eachNetworkDelivery(db, caseId, storeDir, (r) => out.push(r), { scope, runRows: Infinity });
   return out;
 }
 

@@ -90,6 +90,12 @@ export interface ExportOptions {
   summaryPdf?: (info: BundleInfo) => Promise<Buffer>;
   /** Called (and awaited) as each stage starts: progress for a caller; EXPORT_STAGES in config.ts lists them. */
   onStage?: (stage: ExportStage) => void | Promise<void>;
+  /**
+   * Rows of subpoena-networks.csv sorted in memory at a time before a sorted run is spilled to the spool folder
+   * (default NETWORK_RUN_ROWS, server/attribution/subpoena.ts). The bytes do not depend on it: tests make it small
+   * to spill and merge several runs on a small case.
+   */
+  networkRunRows?: number;
 }
 
 export interface ExportResult {
@@ -369,7 +375,7 @@ export async function exportBundle(ctx: Context, caseSlug: string, opts: ExportO
     addSpool('loadfile.dat', dat);
     for (const table of [
       ...BUNDLE_TABLES,
-      ...subpoenaTables(storeDir(ctx, caseSlug)),
+      ...subpoenaTables(storeDir(ctx, caseSlug), { tmpDir: spoolDir, runRows: opts.networkRunRows }),
       ...evidenceTables(storeDir(ctx, caseSlug)),
       ...(await damagesTables(knex, scope)),
       ...(await labelsTables(knex, scope)),
